@@ -1,0 +1,441 @@
+/* hops — progressive enhancement for the staff console and patient H5 pages.
+ * Every page must work without this file; the server validates authoritatively.
+ * No dependencies, no build step. Reference: docs/ui.md
+ *
+ * Load it in <head> (plain or `defer`): it only adds `html.js` before the first paint and
+ * wires everything up once the DOM is ready. All handlers are delegated on `document`,
+ * so HTML swapped in later (e.g. by [data-poll]) is covered too.
+ */
+(function () {
+  "use strict";
+
+  var doc = document;
+  var root = doc.documentElement;
+  root.classList.add("js");
+
+  function closest(el, sel) {
+    return el && el.nodeType === 1 ? el.closest(sel) : null;
+  }
+
+  /* ------------------------------------------------ announcer (screen readers) */
+  var liveRegion = null;
+  function announce(text) {
+    if (!doc.body) return;
+    if (!liveRegion) {
+      liveRegion = doc.createElement("div");
+      liveRegion.className = "sr-only";
+      liveRegion.setAttribute("role", "status");
+      liveRegion.setAttribute("aria-live", "polite");
+      doc.body.appendChild(liveRegion);
+    }
+    liveRegion.textContent = "";
+    setTimeout(function () { liveRegion.textContent = text; }, 30);
+  }
+
+  /* --------------------------------------------------------------- nav toggle */
+  function setNav(open) {
+    doc.body.classList.toggle("nav-open", open);
+    var toggles = doc.querySelectorAll(".nav-toggle");
+    for (var i = 0; i < toggles.length; i++) {
+      toggles[i].setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    if (open) {
+      var first = doc.querySelector(".sidebar .nav-link.active") || doc.querySelector(".sidebar .nav-link");
+      if (first) first.focus({ preventScroll: true });
+    }
+  }
+
+  function initNav() {
+    var toggles = doc.querySelectorAll(".nav-toggle");
+    var sidebar = doc.querySelector(".sidebar");
+    if (sidebar && !sidebar.id) sidebar.id = "sidebar";
+    for (var i = 0; i < toggles.length; i++) {
+      toggles[i].setAttribute("aria-expanded", "false");
+      if (sidebar) toggles[i].setAttribute("aria-controls", sidebar.id);
+      if (!toggles[i].getAttribute("aria-label") && !toggles[i].textContent.trim()) {
+        toggles[i].setAttribute("aria-label", "菜单");
+      }
+    }
+  }
+
+  doc.addEventListener("click", function (e) {
+    var toggle = closest(e.target, ".nav-toggle");
+    if (toggle) {
+      e.preventDefault();
+      setNav(!doc.body.classList.contains("nav-open"));
+      return;
+    }
+    if (doc.body.classList.contains("nav-open")) {
+      // tap on the backdrop (outside the sidebar) or on a nav link closes the drawer
+      if (!closest(e.target, ".sidebar") || closest(e.target, ".sidebar a[href]")) {
+        setNav(false);
+      }
+    }
+  });
+
+  doc.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && doc.body.classList.contains("nav-open")) {
+      setNav(false);
+      var t = doc.querySelector(".nav-toggle");
+      if (t) t.focus();
+    }
+  });
+
+  /* ---------------------------------------------------------- data-confirm */
+  // Clicks on links/buttons with data-confirm (capture phase, so it runs before anything else).
+  doc.addEventListener("click", function (e) {
+    var el = closest(e.target, "a[data-confirm], button[data-confirm], input[data-confirm]");
+    if (!el || el.disabled) return;
+    if (!window.confirm(el.getAttribute("data-confirm"))) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    } else if (el.form && (el.type === "submit" || el.type === "image")) {
+      // already confirmed: do not ask again for the form's own data-confirm
+      el.form._hopsConfirmed = true;
+    }
+  }, true);
+
+  doc.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-confirm")) return;
+    var submitter = e.submitter;
+    if (form._hopsConfirmed || (submitter && submitter.hasAttribute("data-confirm"))) {
+      form._hopsConfirmed = false;
+      return;
+    }
+    if (!window.confirm(form.getAttribute("data-confirm"))) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+
+  /* -------------------------------------------------------- live validation */
+  var ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  var ID_CHECK = "10X98765432";
+
+  // GB 11643-1999 citizen identity number. Returns null when valid, else a zh-CN message.
+  function checkIdCard(raw) {
+    var v = raw.replace(/\s+/g, "").toUpperCase();
+    if (v.length !== 18) return "身份证号码应为 18 位（当前 " + v.length + " 位）";
+    if (!/^\d{17}[\dX]$/.test(v)) return "身份证号码格式不正确：前 17 位应为数字，最后一位为数字或 X";
+    var y = +v.substr(6, 4), m = +v.substr(10, 2), d = +v.substr(12, 2);
+    var birth = new Date(Date.UTC(y, m - 1, d));
+    var today = new Date();
+    if (
+      y < 1900 || birth.getUTCFullYear() !== y || birth.getUTCMonth() !== m - 1 ||
+      birth.getUTCDate() !== d || birth.getTime() > today.getTime()
+    ) {
+      return "身份证号码中的出生日期无效";
+    }
+    var sum = 0;
+    for (var i = 0; i < 17; i++) sum += (v.charCodeAt(i) - 48) * ID_WEIGHTS[i];
+    if (ID_CHECK.charAt(sum % 11) !== v.charAt(17)) return "身份证号码校验位不正确，请核对";
+    return null;
+  }
+
+  // Mainland mobile number; tolerates spaces, dashes, dots, +86 / 0086 prefix.
+  function checkPhone(raw) {
+    var v = raw.replace(/[\s\-.()（）]/g, "");
+    var m = /^(?:\+?86|0086)?(\d+)$/.exec(v);
+    var digits = m ? m[1] : "";
+    if (!/^1[3-9]\d{9}$/.test(digits)) return "请输入有效的手机号码（11 位，以 13–19 开头）";
+    return null;
+  }
+
+  var VALIDATORS = { idcard: checkIdCard, phone: checkPhone };
+  var errSeq = 0;
+
+  function describedBy(input, id, add) {
+    var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    ids = ids.filter(function (x) { return x !== id; });
+    if (add) ids.push(id);
+    if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+    else input.removeAttribute("aria-describedby");
+  }
+
+  function refreshFieldState(field, input) {
+    var visible = field.querySelectorAll(".field-error:not([hidden])");
+    field.classList.toggle("has-error", visible.length > 0);
+    if (input) {
+      if (visible.length) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+  }
+
+  function setLiveError(input, message) {
+    var field = closest(input, ".field");
+    if (!field) return;
+    var err = field.querySelector(".field-error[data-live]");
+    if (message) {
+      if (!err) {
+        err = doc.createElement("p");
+        err.className = "field-error";
+        err.setAttribute("data-live", "");
+        err.id = "field-error-live-" + (++errSeq);
+        // place it right under the input (before .help if any)
+        input.insertAdjacentElement("afterend", err);
+      }
+      err.textContent = message;
+      describedBy(input, err.id, true);
+      // the live message supersedes any server-rendered one for this field
+      var server = field.querySelectorAll(".field-error:not([data-live])");
+      for (var i = 0; i < server.length; i++) server[i].hidden = true;
+    } else if (err) {
+      describedBy(input, err.id, false);
+      err.parentNode.removeChild(err);
+    }
+    refreshFieldState(field, input);
+  }
+
+  function validate(input) {
+    var fn = VALIDATORS[input.getAttribute("data-validate")];
+    if (!fn) return;
+    var v = input.value.trim();
+    setLiveError(input, v === "" ? null : fn(v));
+  }
+
+  doc.addEventListener("blur", function (e) {
+    var input = closest(e.target, "[data-validate]");
+    if (input && "value" in input) validate(input);
+  }, true);
+
+  doc.addEventListener("input", function (e) {
+    var t = e.target;
+    var field = closest(t, ".field");
+    if (!field) return;
+    // a server-rendered error goes stale once the user edits the value
+    if (field.classList.contains("has-error")) {
+      var stale = field.querySelectorAll(".field-error:not([data-live]):not([hidden])");
+      for (var i = 0; i < stale.length; i++) stale[i].hidden = true;
+      if (stale.length) refreshFieldState(field, t);
+    }
+    // once a live error is shown, re-check as the user types so it clears promptly
+    if (t.hasAttribute && t.hasAttribute("data-validate") && field.querySelector(".field-error[data-live]")) {
+      validate(t);
+    }
+  });
+
+  /* ------------------------------------------------------ select autosubmit */
+  doc.addEventListener("change", function (e) {
+    var sel = closest(e.target, "select[data-autosubmit]");
+    if (!sel || !sel.form) return;
+    if (typeof sel.form.requestSubmit === "function") sel.form.requestSubmit();
+    else sel.form.submit();
+  });
+
+  /* ----------------------------------------------------------------- polling */
+  function startPoll(el) {
+    if (el._hopsPoll) return;
+    el._hopsPoll = true;
+    var url = el.getAttribute("data-poll");
+    var secs = parseFloat(el.getAttribute("data-interval"));
+    if (!(secs >= 1)) secs = 5;
+    var failures = 0;
+    var timer = null;
+
+    function schedule(ms) {
+      clearTimeout(timer);
+      timer = setTimeout(tick, ms);
+    }
+    function stop() {
+      clearTimeout(timer);
+      el.removeAttribute("aria-busy");
+    }
+    function tick() {
+      if (!el.isConnected) return stop();
+      if (doc.hidden) return schedule(secs * 1000); // paused while the tab is hidden
+      fetch(url, {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "X-Requested-With": "fetch", Accept: "text/html" }
+      }).then(function (res) {
+        // session gone: the server redirected us to the login page
+        if (res.redirected && /login|signin/i.test(res.url)) { stop(); window.location.reload(); return; }
+        if (res.status === 204 || res.status === 286) { stop(); return; }
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        return res.text().then(function (html) {
+          failures = 0;
+          el.innerHTML = html;
+          if (el.querySelector("[data-poll-done]")) stop();
+          else schedule(secs * 1000);
+        });
+      }).catch(function () {
+        failures++;
+        // back off on errors (network blip, server restart), up to 60 s
+        schedule(Math.min(60000, secs * 1000 * Math.pow(2, Math.min(failures, 4))));
+      });
+    }
+    if (el.querySelector("[data-poll-done]")) return;
+    el.setAttribute("aria-busy", "true");
+    schedule(secs * 1000);
+  }
+
+  function initPolls() {
+    var els = doc.querySelectorAll("[data-poll]");
+    for (var i = 0; i < els.length; i++) startPoll(els[i]);
+  }
+
+  /* -------------------------------------------------------------------- copy */
+  function copyFallback(text) {
+    var ta = doc.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.className = "sr-only";
+    doc.body.appendChild(ta);
+    ta.select();
+    var ok = false;
+    try { ok = doc.execCommand("copy"); } catch (err) { ok = false; }
+    doc.body.removeChild(ta);
+    return ok;
+  }
+
+  function copyText(text) {
+    return new Promise(function (resolve, reject) {
+      function fallback() { if (copyFallback(text)) resolve(); else reject(new Error("copy failed")); }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(resolve, fallback);
+      } else {
+        fallback();
+      }
+    });
+  }
+
+  doc.addEventListener("click", function (e) {
+    var btn = closest(e.target, ".copy-btn[data-copy]");
+    if (!btn) return;
+    e.preventDefault();
+    var plain = btn.children.length === 0; // only swap the label when it is plain text
+    copyText(btn.getAttribute("data-copy")).then(function () {
+      if (plain) {
+        if (btn._hopsLabel == null) btn._hopsLabel = btn.textContent;
+        btn.textContent = "已复制";
+      }
+      btn.classList.add("copied");
+      announce("已复制到剪贴板");
+      clearTimeout(btn._hopsTimer);
+      btn._hopsTimer = setTimeout(function () {
+        btn.classList.remove("copied");
+        if (plain && btn._hopsLabel != null) btn.textContent = btn._hopsLabel;
+      }, 1600);
+    }, function () {
+      announce("复制失败，请手动选择文本复制");
+      window.alert("复制失败，请手动选择文本复制");
+    });
+  });
+
+  /* ------------------------------------------------------------ idle warning */
+  // <body data-idle-timeout="1800" [data-keepalive="/url"]>
+  // The server's idle clock restarts on every request, so we count from the last request
+  // any tab of this site made (page loads, keep-alive pings). 60 s before expiry a small
+  // non-modal notice appears; interacting with the page while it is shown (or pressing
+  // 「继续使用」) sends one keep-alive request. With data-keepalive set, ordinary activity
+  // also pings (throttled), so active users never see the notice. At expiry: reload.
+  var IDLE_KEY = "hops:last-request";
+
+  function initIdle() {
+    var timeout = parseInt(doc.body.getAttribute("data-idle-timeout"), 10);
+    if (!(timeout > 60)) return;
+    var keepaliveUrl = doc.body.getAttribute("data-keepalive");
+    var lastLocal = Date.now();
+    var box = null;
+    var countdown = null;
+    var pinging = false;
+    var lastPing = 0;
+
+    function store(t) {
+      try { localStorage.setItem(IDLE_KEY, String(t)); } catch (err) { /* private mode */ }
+    }
+    function lastRequest() {
+      var shared = 0;
+      try { shared = parseInt(localStorage.getItem(IDLE_KEY), 10) || 0; } catch (err) { shared = 0; }
+      return Math.max(lastLocal, shared);
+    }
+    function touched(t) {
+      lastLocal = t || Date.now();
+      store(lastLocal);
+      hide();
+    }
+    store(lastLocal);
+
+    function remaining() {
+      return Math.round((lastRequest() + timeout * 1000 - Date.now()) / 1000);
+    }
+
+    function show() {
+      if (!box) {
+        box = doc.createElement("div");
+        box.className = "idle-warning";
+        box.setAttribute("role", "alert");
+        box.innerHTML =
+          '<p><span class="sr-only">您已较长时间未操作，登录即将在一分钟内过期。</span>' +
+          '<span aria-hidden="true">您已较长时间未操作，登录将在 <b class="num"></b> 秒后过期。</span></p>' +
+          '<button type="button" class="btn btn-sm btn-primary">继续使用</button>';
+        box.querySelector("button").addEventListener("click", function (e) {
+          e.stopPropagation();
+          ping(true);
+        });
+        doc.body.appendChild(box);
+      }
+      var s = Math.max(0, remaining());
+      box.querySelector("b").textContent = String(s);
+      if (!countdown) countdown = setInterval(check, 1000);
+    }
+    function hide() {
+      if (box) { box.parentNode.removeChild(box); box = null; }
+      if (countdown) { clearInterval(countdown); countdown = null; }
+    }
+
+    function ping(force) {
+      var now = Date.now();
+      if (pinging) return;
+      if (!force && now - lastPing < Math.max(60, timeout / 10) * 1000) return;
+      pinging = true;
+      lastPing = now;
+      var url = keepaliveUrl || window.location.href;
+      fetch(url, {
+        method: keepaliveUrl ? "GET" : "HEAD",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "X-Requested-With": "fetch" }
+      }).then(function (res) {
+        pinging = false;
+        if (res.redirected && /login|signin/i.test(res.url)) { window.location.reload(); return; }
+        if (res.ok || res.status === 204) touched(now);
+      }).catch(function () { pinging = false; });
+    }
+
+    function check() {
+      var left = remaining();
+      if (left <= 0) {
+        hide();
+        window.location.reload(); // the server redirects to the login page
+        return;
+      }
+      if (left <= 60) show();
+      else hide();
+    }
+
+    function onActivity() {
+      if (box) ping(true);
+      else if (keepaliveUrl) ping(false);
+    }
+
+    ["pointerdown", "keydown", "wheel", "touchstart"].forEach(function (ev) {
+      doc.addEventListener(ev, onActivity, { passive: true, capture: true });
+    });
+    window.addEventListener("storage", function (e) {
+      if (e.key === IDLE_KEY) check(); // another tab talked to the server
+    });
+    setInterval(check, 5000);
+    doc.addEventListener("visibilitychange", function () { if (!doc.hidden) check(); });
+  }
+
+  /* -------------------------------------------------------------------- init */
+  function init() {
+    initNav();
+    initPolls();
+    initIdle();
+  }
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,5 @@
+//! Hospitals (tenants), users, roles and permissions, sign-in with lockout and TOTP, sessions.
+
+pub mod model;
+pub mod service;
+pub mod store;

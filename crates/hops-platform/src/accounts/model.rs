@@ -1,0 +1,231 @@
+//! Roles, the one permission table, password policy and lockout rules. Pure: no I/O.
+
+use hops_kernel::Instant;
+
+/// Every role of SPEC §0. Stored by [`Role::code`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    PlatformAdmin,
+    HospitalAdmin,
+    Operator,
+    Agent,
+    ContentReviewer,
+    Doctor,
+    Nurse,
+    Finance,
+    Auditor,
+}
+
+/// What a user may do. Checked by services, not by handlers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    DashboardView,
+    MasterRead,
+    MasterWrite,
+    MasterImport,
+    DataExport,
+    /// See ID-card and mobile numbers in clear (every use is audited).
+    PersonalUnmask,
+    UserManage,
+    AuditRead,
+    JobsManage,
+    HospitalManage,
+}
+
+use Permission::*;
+
+/// The permission table: the single place that says which role may do what.
+pub const GRANTS: &[(Role, &[Permission])] = &[
+    (
+        Role::PlatformAdmin,
+        &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, PersonalUnmask, UserManage, AuditRead, JobsManage, HospitalManage],
+    ),
+    (
+        Role::HospitalAdmin,
+        &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, PersonalUnmask, UserManage, AuditRead, JobsManage],
+    ),
+    (Role::Operator, &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport]),
+    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask]),
+    (Role::ContentReviewer, &[DashboardView]),
+    (Role::Doctor, &[DashboardView, MasterRead]),
+    (Role::Nurse, &[DashboardView, MasterRead]),
+    (Role::Finance, &[DashboardView, MasterRead, DataExport]),
+    (Role::Auditor, &[DashboardView, MasterRead, AuditRead]),
+];
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::PlatformAdmin,
+        Role::HospitalAdmin,
+        Role::Operator,
+        Role::Agent,
+        Role::ContentReviewer,
+        Role::Doctor,
+        Role::Nurse,
+        Role::Finance,
+        Role::Auditor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "platform_admin",
+            Role::HospitalAdmin => "hospital_admin",
+            Role::Operator => "operator",
+            Role::Agent => "agent",
+            Role::ContentReviewer => "content_reviewer",
+            Role::Doctor => "doctor",
+            Role::Nurse => "nurse",
+            Role::Finance => "finance",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "平台管理员",
+            Role::HospitalAdmin => "医院管理员",
+            Role::Operator => "运营专员",
+            Role::Agent => "客服/医助",
+            Role::ContentReviewer => "内容审核（宣传科）",
+            Role::Doctor => "医生",
+            Role::Nurse => "护士",
+            Role::Finance => "财务",
+            Role::Auditor => "审计员",
+        }
+    }
+
+    pub fn can(self, p: Permission) -> bool {
+        GRANTS.iter().find(|(r, _)| *r == self).is_some_and(|(_, ps)| ps.contains(&p))
+    }
+
+    /// Admin roles must sign in with a second factor (TOTP).
+    pub fn requires_totp(self) -> bool {
+        matches!(self, Role::PlatformAdmin | Role::HospitalAdmin)
+    }
+}
+
+pub const MAX_FAILED_LOGINS: i32 = 5;
+pub const LOCKOUT_SECONDS: i64 = 15 * 60;
+
+/// Password complexity (等保 2.0): at least 10 characters, three of four character classes,
+/// not containing the username.
+pub fn check_password(password: &str, username: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len < 10 {
+        return Err("密码至少 10 位".into());
+    }
+    if len > 128 {
+        return Err("密码不能超过 128 位".into());
+    }
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    if classes.iter().filter(|x| **x).count() < 3 {
+        return Err("密码须包含大写字母、小写字母、数字、符号中的至少三类".into());
+    }
+    if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+        return Err("密码不能包含用户名".into());
+    }
+    Ok(())
+}
+
+/// Usernames: 3–32 characters of letters, digits, `.`, `_`, `-`.
+pub fn check_username(username: &str) -> Result<(), String> {
+    let ok = (3..=32).contains(&username.len())
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok { Ok(()) } else { Err("用户名须为 3–32 位字母、数字或 . _ -".into()) }
+}
+
+/// What a failed password does to the account: the new failure count and lock.
+pub fn after_failure(failed_before: i32, now: Instant) -> (i32, Option<Instant>) {
+    let failed = failed_before + 1;
+    if failed >= MAX_FAILED_LOGINS { (0, Some(now.plus_seconds(LOCKOUT_SECONDS))) } else { (failed, None) }
+}
+
+/// Whether a lock is in force at `now`.
+pub fn is_locked(locked_until: Option<Instant>, now: Instant) -> bool {
+    locked_until.is_some_and(|t| t > now)
+}
+
+/// Whether a session last seen at `last_seen` is still alive at `now`.
+pub fn session_alive(last_seen: Instant, expires_at: Instant, idle_minutes: i64, now: Instant) -> bool {
+    now < expires_at && now.seconds_since(last_seen) < idle_minutes * 60
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_is_in_the_table_once() {
+        for r in Role::ALL {
+            assert_eq!(GRANTS.iter().filter(|(g, _)| *g == r).count(), 1, "{r:?}");
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Role::from_code("root"), None);
+    }
+
+    #[test]
+    fn least_privilege() {
+        assert!(Role::HospitalAdmin.can(UserManage));
+        assert!(!Role::HospitalAdmin.can(HospitalManage));
+        assert!(!Role::Auditor.can(MasterWrite));
+        assert!(Role::Auditor.can(AuditRead));
+        assert!(!Role::Operator.can(PersonalUnmask));
+        assert!(!Role::Doctor.can(DataExport));
+        assert!(Role::PlatformAdmin.requires_totp() && !Role::Operator.requires_totp());
+    }
+
+    #[test]
+    fn password_policy() {
+        let cases = [
+            ("Short1!", false),
+            ("alllowercaseletters", false),
+            ("lowerUPPER123", true),
+            ("lower-case-123", true),
+            ("Zhang.San-2026", true),
+            ("zhangsan-Pass1", false), // contains the username
+        ];
+        for (pw, ok) in cases {
+            assert_eq!(check_password(pw, "zhangsan").is_ok(), ok, "{pw}");
+        }
+    }
+
+    #[test]
+    fn lockout_after_five_failures_for_fifteen_minutes() {
+        let now = Instant(1_000_000_000);
+        let mut failed = 0;
+        let mut lock = None;
+        for _ in 0..4 {
+            (failed, lock) = after_failure(failed, now);
+            assert!(lock.is_none());
+        }
+        (failed, lock) = after_failure(failed, now);
+        assert_eq!(failed, 0);
+        assert!(is_locked(lock, now.plus_seconds(14 * 60 + 59)));
+        assert!(!is_locked(lock, now.plus_seconds(15 * 60)));
+    }
+
+    #[test]
+    fn idle_timeout() {
+        let t = Instant(0);
+        let far = Instant(i64::MAX);
+        assert!(session_alive(t, far, 30, t.plus_seconds(29 * 60)));
+        assert!(!session_alive(t, far, 30, t.plus_seconds(30 * 60)));
+        assert!(!session_alive(t, t.plus_seconds(10), 30, t.plus_seconds(11)));
+    }
+
+    #[test]
+    fn usernames() {
+        assert!(check_username("zhang.san").is_ok());
+        assert!(check_username("张三").is_err());
+        assert!(check_username("ab").is_err());
+    }
+}

@@ -1,0 +1,441 @@
+//! Use cases of accounts: hospitals, users, login with lockout and TOTP, sessions.
+
+use std::sync::Arc;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use hops_kernel::{HospitalId, Instant, UserId};
+
+use super::model::{self, Permission, Role};
+use super::store::{self, HospitalRow, NewSession, NewUser, UserRow};
+use crate::core::{Access, Actor, Core};
+use crate::crypto::{random_token, sha256_hex};
+use crate::error::{Error, FieldError, Result};
+
+/// Absolute lifetime of a session, whatever its activity.
+const SESSION_MAX_SECONDS: i64 = 12 * 3600;
+const TOTP_CONTEXT: &str = "users.totp_secret";
+
+pub fn hash_password(password: &str) -> String {
+    Argon2::default().hash_password(password.as_bytes()).expect("argon2 hashing with valid defaults").to_string()
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash of a random password, verified against when the user does not exist, so a wrong
+/// username costs the same time as a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_token(16)))
+}
+
+// ---- hospitals ----
+
+pub struct NewHospital<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub grade: &'a str,
+    pub is_platform: bool,
+}
+
+fn check_hospital_code(code: &str) -> std::result::Result<(), String> {
+    let ok = (2..=32).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok { Ok(()) } else { Err("医院编码须为 2–32 位字母、数字、- 或 _".into()) }
+}
+
+/// Creates a hospital (tenant). Platform-level: the caller is the command line or a platform admin.
+pub async fn create_hospital(core: &Arc<Core>, h: NewHospital<'_>) -> Result<HospitalId> {
+    let mut errors = Vec::new();
+    if let Err(e) = check_hospital_code(h.code) {
+        errors.push(FieldError::new("code", e));
+    }
+    if h.name.trim().is_empty() || h.name.chars().count() > 100 {
+        errors.push(FieldError::new("name", "医院名称不能为空且不超过 100 字"));
+    }
+    if !errors.is_empty() {
+        return Err(Error::invalid(errors));
+    }
+    let system = core.db().system();
+    let mut tx = system.write().await?;
+    if store::hospital_by_code(&mut tx, h.code).await?.is_some() {
+        return Err(Error::conflict("duplicate", format!("医院编码 {} 已存在", h.code)));
+    }
+    let id = crate::db::system_ids(&mut tx, core.engine(), 1).await?[0];
+    let row = HospitalRow {
+        id: HospitalId(id),
+        code: h.code.into(),
+        name: h.name.trim().into(),
+        grade: h.grade.into(),
+        is_platform: h.is_platform,
+        created_at: core.now(),
+    };
+    store::insert_hospital(&mut tx, &row).await?;
+    tx.commit().await?;
+    core.act_as_system(row.id).audit_read("hospital.create", &format!("hospital:{id}"), &format!("{} {}", row.code, row.name)).await?;
+    Ok(row.id)
+}
+
+pub async fn hospital_by_code(core: &Core, code: &str) -> Result<Option<HospitalRow>> {
+    let mut c = core.db().system().read().await?;
+    Ok(store::hospital_by_code(&mut c, code).await?)
+}
+
+pub async fn hospital(core: &Core, id: HospitalId) -> Result<Option<HospitalRow>> {
+    let mut c = core.db().system().read().await?;
+    Ok(store::hospital_by_id(&mut c, id).await?)
+}
+
+/// All hospitals (platform administrators only).
+pub async fn list_hospitals(access: &Access) -> Result<Vec<HospitalRow>> {
+    access.require(Permission::HospitalManage)?;
+    let mut c = access.core().db().system().read().await?;
+    Ok(store::list_hospitals(&mut c).await?)
+}
+
+// ---- users ----
+
+pub struct NewUserInput<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password: &'a str,
+}
+
+pub async fn create_user(access: &Access, input: NewUserInput<'_>) -> Result<UserId> {
+    access.require(Permission::UserManage)?;
+    let username = input.username.trim();
+    let mut errors = Vec::new();
+    if let Err(e) = model::check_username(username) {
+        errors.push(FieldError::new("username", e));
+    }
+    if input.display_name.trim().is_empty() || input.display_name.chars().count() > 50 {
+        errors.push(FieldError::new("display_name", "姓名不能为空且不超过 50 字"));
+    }
+    if let Err(e) = model::check_password(input.password, username) {
+        errors.push(FieldError::new("password", e));
+    }
+    // Nobody hands out more than they hold.
+    if input.role == Role::PlatformAdmin && !access.can(Permission::HospitalManage) {
+        errors.push(FieldError::new("role", "无权创建平台管理员"));
+    }
+    if !errors.is_empty() {
+        return Err(Error::invalid(errors));
+    }
+    let tenant = access.tenant();
+    let mut tx = tenant.write().await?;
+    if store::user_by_username(&mut tx, username).await?.is_some() {
+        return Err(Error::invalid_field("username", format!("用户名 {username} 已被使用")));
+    }
+    let id = UserId(tx.next_id(access.engine()).await?);
+    let hash = hash_password(input.password);
+    store::insert_user(
+        &mut tx,
+        NewUser { id, username, display_name: input.display_name.trim(), role: input.role, password_hash: &hash, now: access.now() },
+    )
+    .await?;
+    access.audit(&mut tx, "user.create", &format!("user:{id}"), &format!("{username} {}", input.role.code())).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn list_users(access: &Access) -> Result<Vec<UserRow>> {
+    access.require(Permission::UserManage)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::list_users(&mut c).await?)
+}
+
+pub async fn get_user(access: &Access, id: UserId) -> Result<UserRow> {
+    access.require(Permission::UserManage)?;
+    let mut c = access.tenant().read().await?;
+    store::user_by_id(&mut c, id).await?.ok_or_else(|| Error::not_found("用户"))
+}
+
+pub struct UserUpdate<'a> {
+    pub display_name: &'a str,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+pub async fn update_user(access: &Access, id: UserId, u: UserUpdate<'_>) -> Result<()> {
+    access.require(Permission::UserManage)?;
+    if u.display_name.trim().is_empty() || u.display_name.chars().count() > 50 {
+        return Err(Error::invalid_field("display_name", "姓名不能为空且不超过 50 字"));
+    }
+    if u.role == Role::PlatformAdmin && !access.can(Permission::HospitalManage) {
+        return Err(Error::invalid_field("role", "无权授予平台管理员"));
+    }
+    if Some(id) == access.actor().user_id && u.disabled {
+        return Err(Error::invalid_field("disabled", "不能停用自己的账户"));
+    }
+    let mut tx = access.tenant().write().await?;
+    let before = store::user_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    store::set_user_flags(&mut tx, id, u.role, u.display_name.trim(), u.disabled, access.now()).await?;
+    if u.disabled {
+        store::delete_user_sessions(&mut tx, id).await?;
+    }
+    let detail = format!("role {}→{}; disabled {}→{}", before.role.code(), u.role.code(), before.disabled, u.disabled);
+    access.audit(&mut tx, "user.update", &format!("user:{id}"), &detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a user's password (an administrator resetting it, or the command line).
+pub async fn reset_password(access: &Access, id: UserId, password: &str) -> Result<()> {
+    access.require(Permission::UserManage)?;
+    let mut tx = access.tenant().write().await?;
+    let user = store::user_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    model::check_password(password, &user.username).map_err(|e| Error::invalid_field("password", e))?;
+    store::set_password(&mut tx, id, &hash_password(password), access.now()).await?;
+    store::delete_user_sessions(&mut tx, id).await?;
+    access.audit(&mut tx, "user.password_reset", &format!("user:{id}"), "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---- login and sessions ----
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Browser session (cookie, CSRF token).
+    Web,
+    /// API bearer token.
+    Api,
+}
+
+impl SessionKind {
+    fn code(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+pub struct LoginInput<'a> {
+    pub hospital: &'a str,
+    pub username: &'a str,
+    pub password: &'a str,
+    pub totp: Option<&'a str>,
+    pub kind: SessionKind,
+}
+
+#[derive(Debug)]
+pub struct LoginOutcome {
+    pub token: String,
+    pub csrf: String,
+    /// An admin without a second factor yet: the session may only enrol TOTP.
+    pub must_enrol_totp: bool,
+}
+
+fn bad_credentials() -> Error {
+    Error::unauthenticated("医院编码、用户名或密码错误")
+}
+
+pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutcome> {
+    let now = core.now();
+    let Some(hospital) = hospital_by_code(core, input.hospital.trim()).await? else {
+        verify_password(input.password, dummy_hash());
+        return Err(bad_credentials());
+    };
+    let tenant = core.db().tenant(hospital.id);
+    let mut tx = tenant.write().await?;
+    let Some(user) = store::user_by_username(&mut tx, input.username.trim()).await? else {
+        drop(tx);
+        verify_password(input.password, dummy_hash());
+        return Err(bad_credentials());
+    };
+    let access = core.access_for(hospital.id, actor_of(&user));
+    if user.disabled {
+        return Err(Error::client(403, "account_disabled", "账户已停用，请联系管理员"));
+    }
+    if model::is_locked(user.locked_until, now) {
+        let until = user.locked_until.map(|t| t.format_minute()).unwrap_or_default();
+        return Err(Error::client(423, "account_locked", format!("连续登录失败次数过多，账户已锁定至 {until}")));
+    }
+    let password_ok = verify_password(input.password, &user.password_hash);
+    let totp_ok = match (user.role.requires_totp() && user.totp_enabled, input.totp) {
+        (false, _) => true,
+        (true, None) => {
+            if password_ok {
+                return Err(Error::client(401, "totp_required", "请输入动态验证码"));
+            }
+            false
+        }
+        (true, Some(code)) => check_totp(core, &user, code, now)?,
+    };
+    if !(password_ok && totp_ok) {
+        let (failed, lock) = model::after_failure(user.failed_logins, now);
+        store::set_login_state(&mut tx, user.id, failed, lock, now).await?;
+        let what = if password_ok { "动态验证码错误" } else { "密码错误" };
+        access.audit(&mut tx, "auth.login_failed", &format!("user:{}", user.id), what).await?;
+        if lock.is_some() {
+            access.audit(&mut tx, "auth.locked", &format!("user:{}", user.id), "连续 5 次失败，锁定 15 分钟").await?;
+        }
+        tx.commit().await?;
+        if lock.is_some() {
+            return Err(Error::client(423, "account_locked", "连续登录失败次数过多，账户已锁定 15 分钟"));
+        }
+        return Err(if password_ok { Error::client(401, "totp_invalid", "动态验证码错误") } else { bad_credentials() });
+    }
+    let must_enrol_totp = user.role.requires_totp() && !user.totp_enabled;
+    if must_enrol_totp && input.kind == SessionKind::Api {
+        return Err(Error::client(403, "totp_enrolment_required", "管理员账户须先在网页端绑定动态验证码后才能使用 API"));
+    }
+    store::set_login_state(&mut tx, user.id, 0, None, now).await?;
+    let token = format!("{}.{}", hospital.id, random_token(32));
+    let csrf = random_token(24);
+    store::insert_session(
+        &mut tx,
+        NewSession {
+            id_hash: &sha256_hex(&token),
+            user_id: user.id,
+            kind: input.kind.code(),
+            csrf: &csrf,
+            totp_verified: !must_enrol_totp,
+            now,
+            expires_at: now.plus_seconds(SESSION_MAX_SECONDS),
+        },
+    )
+    .await?;
+    access.audit(&mut tx, "auth.login", &format!("user:{}", user.id), input.kind.code()).await?;
+    tx.commit().await?;
+    Ok(LoginOutcome { token, csrf, must_enrol_totp })
+}
+
+fn actor_of(user: &UserRow) -> Actor {
+    Actor { user_id: Some(user.id), username: user.username.clone(), display_name: user.display_name.clone(), role: Some(user.role) }
+}
+
+fn totp_for(secret: &[u8]) -> Result<totp_rs::Totp> {
+    totp_rs::Builder::new().with_secret(secret.to_vec()).build().map_err(|e| Error::Internal(anyhow::anyhow!("totp: {e:?}")))
+}
+
+fn check_totp(core: &Core, user: &UserRow, code: &str, now: Instant) -> Result<bool> {
+    let Some(blob) = &user.totp_secret else { return Ok(false) };
+    let secret = core.keyring.decrypt(TOTP_CONTEXT, blob)?;
+    let bytes = hex::decode(secret).map_err(|e| Error::Internal(e.into()))?;
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    Ok(totp_for(&bytes)?.check(&code, (now.0 / 1_000_000) as u64).is_some())
+}
+
+/// A live session: who it is and what the browser must echo back.
+#[derive(Clone)]
+pub struct SessionInfo {
+    pub access: Access,
+    pub token_hash: String,
+    pub csrf: String,
+    pub kind: SessionKind,
+    pub must_enrol_totp: bool,
+    pub hospital_name: String,
+    pub idle_seconds: i64,
+}
+
+/// Resolves a session token; `None` when unknown, expired, idle too long or the user is disabled.
+pub async fn resolve_session(core: &Arc<Core>, token: &str) -> Result<Option<SessionInfo>> {
+    let Some((hospital, _)) = token.split_once('.') else { return Ok(None) };
+    let Ok(hospital) = hospital.parse::<i64>() else { return Ok(None) };
+    let hospital = HospitalId(hospital);
+    let token_hash = sha256_hex(token);
+    let now = core.now();
+    let tenant = core.db().tenant(hospital);
+    let (session, user) = {
+        let mut c = tenant.read().await?;
+        let Some(session) = store::session(&mut c, &token_hash).await? else { return Ok(None) };
+        let Some(user) = store::user_by_id(&mut c, session.user_id).await? else { return Ok(None) };
+        (session, user)
+    };
+    let idle = core.config.session_idle_minutes;
+    if !model::session_alive(session.last_seen_at, session.expires_at, idle, now) || user.disabled {
+        let mut tx = tenant.write().await?;
+        store::delete_session(&mut tx, &token_hash).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    // Refresh the idle clock at most once a minute to keep reads cheap.
+    if now.seconds_since(session.last_seen_at) >= 60 {
+        let mut tx = tenant.write().await?;
+        store::touch_session(&mut tx, &token_hash, now).await?;
+        tx.commit().await?;
+    }
+    let hospital_name = hospital_by_id_name(core, hospital).await?;
+    Ok(Some(SessionInfo {
+        access: core.access_for(hospital, actor_of(&user)),
+        token_hash,
+        csrf: session.csrf,
+        kind: if session.kind == "api" { SessionKind::Api } else { SessionKind::Web },
+        must_enrol_totp: !session.totp_verified,
+        hospital_name,
+        idle_seconds: idle * 60,
+    }))
+}
+
+async fn hospital_by_id_name(core: &Core, id: HospitalId) -> Result<String> {
+    Ok(hospital(core, id).await?.map(|h| h.name).unwrap_or_default())
+}
+
+pub async fn logout(session: &SessionInfo) -> Result<()> {
+    let access = &session.access;
+    let mut tx = access.tenant().write().await?;
+    store::delete_session(&mut tx, &session.token_hash).await?;
+    access.audit(&mut tx, "auth.logout", &format!("user:{}", access.actor().user_id.map(|u| u.0).unwrap_or(0)), "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A pending TOTP enrolment: the secret to show once as QR code and text.
+pub struct Enrolment {
+    pub secret_base32: String,
+    pub otpauth_url: String,
+}
+
+/// Starts (or restarts) TOTP enrolment for the signed-in user.
+pub async fn begin_totp(access: &Access) -> Result<Enrolment> {
+    let user_id = access.actor().user_id.ok_or_else(Error::forbidden)?;
+    let mut tx = access.tenant().write().await?;
+    let user = store::user_by_id(&mut tx, user_id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    if user.totp_enabled {
+        return Err(Error::conflict("totp_already_enabled", "已绑定动态验证码"));
+    }
+    let mut secret = [0u8; 20];
+    getrandom::fill(&mut secret).expect("operating system randomness");
+    let blob = access.keyring().encrypt(TOTP_CONTEXT, &hex::encode(secret));
+    store::set_totp(&mut tx, user_id, Some(&blob), false, access.now()).await?;
+    tx.commit().await?;
+    let secret_base32 = totp_rs::Secret::from(secret).to_base32();
+    let hospital = hospital(access.core(), access.hospital()).await?.map(|h| h.code).unwrap_or_default();
+    let label = format!("hops:{}@{}", user.username, hospital);
+    let otpauth_url = format!("otpauth://totp/{}?secret={secret_base32}&issuer=hops&algorithm=SHA1&digits=6&period=30", url_escape(&label));
+    Ok(Enrolment { secret_base32, otpauth_url })
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// Confirms enrolment with a first code; the session then counts as second-factor verified.
+pub async fn finish_totp(session: &SessionInfo, code: &str) -> Result<()> {
+    let access = &session.access;
+    let user_id = access.actor().user_id.ok_or_else(Error::forbidden)?;
+    let mut tx = access.tenant().write().await?;
+    let user = store::user_by_id(&mut tx, user_id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    if !check_totp(access.core(), &user, code, access.now())? {
+        return Err(Error::invalid_field("code", "验证码不正确，请核对手机上的时间后重试"));
+    }
+    store::set_totp(&mut tx, user_id, user.totp_secret.as_deref(), true, access.now()).await?;
+    store::mark_session_totp(&mut tx, &session.token_hash).await?;
+    access.audit(&mut tx, "auth.totp_enrolled", &format!("user:{user_id}"), "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The current code for a secret (used by tests and the command line's `user totp-code`).
+pub fn totp_code(secret_base32: &str, at: Instant) -> Option<String> {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32).ok()?;
+    let totp = totp_rs::Builder::new().with_secret(secret).build().ok()?;
+    Some(totp.generate((at.0 / 1_000_000) as u64).to_string())
+}

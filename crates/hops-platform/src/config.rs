@@ -1,0 +1,245 @@
+//! Configuration: defaults, then a TOML file, then `HOPS_*` environment variables, then
+//! command-line flags. Secrets may come from `HOPS_*_FILE` files and are never printed.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A secret value: `Debug` and `Display` never show it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Directory of the embedded database, the key file and uploads.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; `None` means embedded SQLite in `data_dir`.
+    pub database_url: Option<Secret>,
+    pub listen: SocketAddr,
+    /// The field-encryption master key; created on first start. Never stored in the database.
+    pub key_file: PathBuf,
+    /// Idle time after which a session ends.
+    pub session_idle_minutes: i64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Background job workers in this process (0 disables them).
+    pub job_workers: usize,
+    /// `tracing` filter, e.g. `info` or `hops=debug,info`.
+    pub log: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<Secret>,
+    listen: Option<String>,
+    key_file: Option<PathBuf>,
+    session_idle_minutes: Option<i64>,
+    max_body_bytes: Option<usize>,
+    job_workers: Option<usize>,
+    log: Option<String>,
+}
+
+pub const EXAMPLE: &str = r#"# hops configuration (TOML). Every key may also be set as an environment variable
+# HOPS_<KEY> (e.g. HOPS_LISTEN), and secrets as HOPS_<KEY>_FILE pointing to a file.
+
+# Where the embedded database, the encryption key file and uploads live.
+data_dir = "./hops-data"
+
+# PostgreSQL instead of embedded SQLite (recommended for vendors running many hospitals):
+# database_url = "postgres://hops@127.0.0.1:5432/hops"
+
+listen = "127.0.0.1:8080"
+
+# Master key for field encryption (ID-card and mobile numbers). Created on first start.
+# Back it up separately from the database: without it encrypted fields cannot be read.
+# key_file = "./hops-data/hops.key"
+
+session_idle_minutes = 30
+max_body_bytes = 10485760
+job_workers = 2
+log = "info"
+"#;
+
+/// Where configuration values come from, for error messages.
+pub struct Sources<'a> {
+    pub file: Option<&'a Path>,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration: defaults, file, environment.
+    pub fn load(sources: Sources<'_>) -> anyhow::Result<Config> {
+        let env = sources.env;
+        let file_path = sources.file.map(Path::to_path_buf).or_else(|| env("HOPS_CONFIG").map(PathBuf::from));
+        let file: FileConfig = match &file_path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("无法读取配置文件 {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("配置文件 {} 有误: {e}", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = env("HOPS_DATA").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("./hops-data"));
+        let database_url = secret(env, "HOPS_DATABASE_URL")?.or(file.database_url);
+        let listen_text = env("HOPS_LISTEN").or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text
+            .parse()
+            .map_err(|_| anyhow::anyhow!("监听地址无效: {listen_text}（应为 IP:端口，例如 127.0.0.1:8080）"))?;
+        let key_file = env("HOPS_KEY_FILE").map(PathBuf::from).or(file.key_file).unwrap_or_else(|| data_dir.join("hops.key"));
+        let session_idle_minutes = number(env, "HOPS_SESSION_IDLE_MINUTES")?.or(file.session_idle_minutes).unwrap_or(30);
+        let max_body_bytes = number(env, "HOPS_MAX_BODY_BYTES")?.or(file.max_body_bytes).unwrap_or(10 * 1024 * 1024);
+        let job_workers = number(env, "HOPS_JOB_WORKERS")?.or(file.job_workers).unwrap_or(2);
+        let log = env("HOPS_LOG").or(file.log).unwrap_or_else(|| "info".into());
+        let config = Config { data_dir, database_url, listen, key_file, session_idle_minutes, max_body_bytes, job_workers, log };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Loads from the process environment.
+    pub fn from_env(file: Option<&Path>) -> anyhow::Result<Config> {
+        Config::load(Sources { file, env: &|k| std::env::var(k).ok().filter(|v| !v.is_empty()) })
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if let Some(url) = &self.database_url {
+            let u = url.expose();
+            if !(u.starts_with("postgres://") || u.starts_with("postgresql://") || u.starts_with("sqlite:")) {
+                anyhow::bail!("database_url 应以 postgres:// 或 sqlite: 开头");
+            }
+        }
+        if !(5..=24 * 60).contains(&self.session_idle_minutes) {
+            anyhow::bail!("session_idle_minutes 应在 5 到 1440 之间");
+        }
+        if self.max_body_bytes < 1024 {
+            anyhow::bail!("max_body_bytes 过小（至少 1024）");
+        }
+        Ok(())
+    }
+
+    /// A human-readable summary with secrets redacted.
+    pub fn describe(&self) -> String {
+        let db = match &self.database_url {
+            Some(url) => redact_url(url.expose()),
+            None => format!("SQLite（{}）", self.data_dir.join("hops.db").display()),
+        };
+        format!(
+            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n日志: {}",
+            self.data_dir.display(),
+            self.listen,
+            self.key_file.display(),
+            self.session_idle_minutes,
+            self.max_body_bytes,
+            self.job_workers,
+            self.log
+        )
+    }
+}
+
+fn secret(env: &dyn Fn(&str) -> Option<String>, key: &str) -> anyhow::Result<Option<Secret>> {
+    if let Some(v) = env(key) {
+        return Ok(Some(Secret(v)));
+    }
+    match env(&format!("{key}_FILE")) {
+        Some(path) => {
+            let v = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("无法读取 {key}_FILE（{path}）: {e}"))?;
+            Ok(Some(Secret(v.trim().to_string())))
+        }
+        None => Ok(None),
+    }
+}
+
+fn number<T: std::str::FromStr>(env: &dyn Fn(&str) -> Option<String>, key: &str) -> anyhow::Result<Option<T>> {
+    match env(key) {
+        Some(v) => v.parse().map(Some).map_err(|_| anyhow::anyhow!("{key} 应为数字，实际为 {v:?}")),
+        None => Ok(None),
+    }
+}
+
+/// `postgres://user:pass@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return "[redacted]".into() };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::load(Sources { file: None, env: &|k| map.get(k).cloned() })
+    }
+
+    #[test]
+    fn defaults() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.session_idle_minutes, 30);
+        assert!(c.database_url.is_none());
+        assert_eq!(c.key_file, PathBuf::from("./hops-data/hops.key"));
+    }
+
+    #[test]
+    fn secrets_never_printed() {
+        let c = load(&[("HOPS_DATABASE_URL", "postgres://hops:s3cret@db/hops")]).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert!(!c.describe().contains("s3cret"));
+        assert!(c.describe().contains("postgres://hops:***@db/hops"));
+    }
+
+    #[test]
+    fn secret_from_file() {
+        let dir = std::env::temp_dir().join(format!("hops-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("url");
+        std::fs::write(&f, "postgres://a:b@c/d\n").unwrap();
+        let c = load(&[("HOPS_DATABASE_URL_FILE", f.to_str().unwrap())]).unwrap();
+        assert_eq!(c.database_url.unwrap().expose(), "postgres://a:b@c/d");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        assert!(load(&[("HOPS_LISTEN", "nowhere")]).unwrap_err().to_string().contains("监听地址无效"));
+        assert!(load(&[("HOPS_SESSION_IDLE_MINUTES", "x")]).unwrap_err().to_string().contains("应为数字"));
+        assert!(load(&[("HOPS_DATABASE_URL", "mysql://x")]).is_err());
+        assert!(load(&[("HOPS_SESSION_IDLE_MINUTES", "1")]).is_err());
+    }
+
+    #[test]
+    fn example_parses() {
+        let f: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(f.job_workers, Some(2));
+    }
+}

@@ -1,0 +1,258 @@
+//! Database access: one code path for SQLite and PostgreSQL through sqlx's `Any` driver.
+//!
+//! Tenant data is reached only through [`Tenant`], a handle bound to one hospital. Its
+//! statements get the hospital id bound as `$1` by the handle itself and are refused unless
+//! they filter or insert by `hospital_id`, so no store function can forget the tenant.
+//! Cross-tenant access (the job worker, `hops audit verify`, hospital management) goes through
+//! [`Db::system`], which only platform code and the binary's wiring use.
+
+mod ids;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use hops_kernel::HospitalId;
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
+
+
+pub type Q = Query<'static, Any, AnyArguments>;
+
+/// Which engine a [`Db`] talks to. Engine-specific SQL branches on this, in store modules only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: a writer and a reader pool. On SQLite the writer is a single connection, so
+/// write transactions queue in the application instead of failing with "database is locked";
+/// readers run concurrently under WAL. On PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Db {
+    engine: Engine,
+    writer: AnyPool,
+    reader: AnyPool,
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+impl Db {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`).
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            anyhow::bail!("不支持的数据库地址（应以 sqlite: 或 postgres:// 开头）");
+        };
+        let options = AnyConnectOptions::from_str(url)?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let db = match engine {
+            Engine::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .test_before_acquire(false)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                Db { engine, writer: pool.clone(), reader: pool }
+            }
+            Engine::Sqlite => {
+                let writer = sqlite_pool(1).connect_with(options.clone()).await?;
+                let reader = sqlite_pool(4).connect_with(options).await?;
+                Db { engine, writer, reader }
+            }
+        };
+        Ok(db)
+    }
+
+    /// Opens (creating if needed) the embedded SQLite database in `dir`.
+    pub async fn open_sqlite_dir(dir: &Path) -> anyhow::Result<Db> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("hops.db");
+        Db::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Applies pending migrations of this engine.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.engine {
+            Engine::Sqlite => &SQLITE_MIGRATOR,
+            Engine::Postgres => &POSTGRES_MIGRATOR,
+        };
+        migrator.run(&self.writer).await?;
+        Ok(())
+    }
+
+    /// A handle bound to one hospital: the only way to tenant data.
+    pub fn tenant(&self, hospital: HospitalId) -> Tenant {
+        Tenant { db: self.clone(), hospital }
+    }
+
+    /// Unscoped access for platform-wide work (job claims, audit verification, hospitals).
+    pub fn system(&self) -> System {
+        System { db: self.clone() }
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .test_before_acquire(false)
+        .acquire_timeout(Duration::from_secs(60))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+}
+
+/// Refuses statements that are not bound to the tenant. A programming error, caught by tests.
+fn assert_scoped(sql: &str) {
+    assert!(
+        sql.contains("hospital_id") && sql.contains("$1"),
+        "tenant statement must use hospital_id = $1: {sql}"
+    );
+}
+
+/// Data of one hospital.
+#[derive(Clone)]
+pub struct Tenant {
+    db: Db,
+    hospital: HospitalId,
+}
+
+impl Tenant {
+    pub fn hospital(&self) -> HospitalId {
+        self.hospital
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.db.engine
+    }
+
+    /// A read connection (concurrent with other readers).
+    pub async fn read(&self) -> sqlx::Result<Scoped<PoolConnection<Any>>> {
+        let conn = self.db.reader.acquire().await?;
+        Ok(Scoped { conn, hospital: self.hospital })
+    }
+
+    /// A write transaction; commit with [`Scoped::commit`], dropped means rolled back.
+    pub async fn write(&self) -> sqlx::Result<Scoped<Transaction<'static, Any>>> {
+        let conn = self.db.writer.begin().await?;
+        Ok(Scoped { conn, hospital: self.hospital })
+    }
+}
+
+/// A connection or transaction bound to one hospital.
+pub struct Scoped<C> {
+    conn: C,
+    hospital: HospitalId,
+}
+
+impl<C> Scoped<C>
+where
+    C: std::ops::DerefMut<Target = AnyConnection>,
+{
+    pub fn hospital(&self) -> HospitalId {
+        self.hospital
+    }
+
+    /// A statement with the hospital id already bound as `$1`.
+    pub fn query(&self, sql: &'static str) -> Q {
+        assert_scoped(sql);
+        sqlx::query(sql).bind(self.hospital.0)
+    }
+
+    /// Same as [`Scoped::query`] for SQL assembled at run time from fixed fragments
+    /// (never from user input: values are always bound).
+    pub fn query_built(&self, sql: String) -> Q {
+        assert_scoped(&sql);
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.hospital.0)
+    }
+
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+impl Scoped<Transaction<'static, Any>> {
+    /// A fresh id, unique across tables and tenants (allocated inside this transaction).
+    pub async fn next_id(&mut self, engine: Engine) -> sqlx::Result<i64> {
+        Ok(ids::allocate(&mut self.conn, engine, 1).await?[0])
+    }
+
+    /// `n` fresh ids for a bulk insert.
+    pub async fn next_ids(&mut self, engine: Engine, n: usize) -> sqlx::Result<Vec<i64>> {
+        ids::allocate(&mut self.conn, engine, n).await
+    }
+}
+
+impl Scoped<Transaction<'static, Any>> {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.conn.commit().await
+    }
+}
+
+/// Platform-wide access across tenants.
+#[derive(Clone)]
+pub struct System {
+    db: Db,
+}
+
+impl System {
+    pub fn engine(&self) -> Engine {
+        self.db.engine
+    }
+    pub async fn read(&self) -> sqlx::Result<PoolConnection<Any>> {
+        self.db.reader.acquire().await
+    }
+    pub async fn write(&self) -> sqlx::Result<Transaction<'static, Any>> {
+        self.db.writer.begin().await
+    }
+}
+
+/// Allocates `n` ids on a system transaction.
+pub async fn system_ids(tx: &mut AnyConnection, engine: Engine, n: usize) -> sqlx::Result<Vec<i64>> {
+    ids::allocate(tx, engine, n).await
+}
+
+/// Whether an error is a unique-constraint violation (for turning races into 409s).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(e) => {
+            e.is_unique_violation()
+                || e.message().contains("UNIQUE constraint failed")
+                || e.code().as_deref() == Some("23505")
+        }
+        _ => false,
+    }
+}
+
+/// Opens a single connection outside the pools (used by schema tests and tooling).
+pub async fn connect_one(url: &str) -> sqlx::Result<AnyConnection> {
+    sqlx::any::install_default_drivers();
+    AnyConnection::connect(url).await
+}

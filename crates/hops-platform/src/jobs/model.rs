@@ -1,0 +1,61 @@
+//! Job states and retry policy. Pure.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Queued, Status::Running, Status::Done, Status::Dead];
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Queued => "queued",
+            Status::Running => "running",
+            Status::Done => "done",
+            Status::Dead => "dead",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.code() == s)
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Status::Queued => "排队中",
+            Status::Running => "执行中",
+            Status::Done => "已完成",
+            Status::Dead => "失败（死信）",
+        }
+    }
+}
+
+/// Seconds to wait before attempt `attempt + 1`, after `attempt` failures: 10 s, 20 s, 40 s, …
+/// capped at one hour.
+pub fn backoff_seconds(attempt: i32) -> i64 {
+    let exp = attempt.clamp(1, 20) - 1;
+    (10i64 << exp).min(3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff_seconds(1), 10);
+        assert_eq!(backoff_seconds(2), 20);
+        assert_eq!(backoff_seconds(5), 160);
+        assert_eq!(backoff_seconds(12), 3600);
+        assert_eq!(backoff_seconds(1000), 3600);
+        assert_eq!(backoff_seconds(0), 10);
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::from_code(s.code()), Some(s));
+        }
+    }
+}

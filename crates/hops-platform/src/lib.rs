@@ -1,0 +1,18 @@
+//! What every hops module stands on: database access bound to a tenant, migrations, accounts
+//! and permissions, audit, field encryption, the job queue, configuration, tabular import and
+//! export, and the web shell. See `docs/ARCHITECTURE.md`.
+
+pub mod accounts;
+pub mod audit;
+pub mod config;
+pub mod core;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod jobs;
+pub mod tabular;
+pub mod web;
+
+pub use crate::core::{Access, Actor, Core, Tx};
+pub use accounts::model::{Permission, Role};
+pub use error::{Error, FieldError, Result};

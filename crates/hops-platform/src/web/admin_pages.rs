@@ -1,0 +1,527 @@
+//! System administration: users and roles, the audit log, background jobs, hospitals.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use hops_kernel::{JobId, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiResult, PageError, PageResult};
+use super::extract::{Api, Form, Json, Page};
+use super::routes::{ApiDoc, Method, Routes};
+use super::shell::{Pager, Paging, Shell};
+use crate::accounts::model::{Permission, Role};
+use crate::accounts::service::{self as accounts, NewUserInput, UserUpdate};
+use crate::accounts::store::UserRow;
+use crate::audit;
+use crate::error::{Error, FieldError};
+use crate::jobs::{self, JobRow, Status};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .page(Method::Get, "/users", "用户列表", users_page)
+        .page(Method::Get, "/users/new", "新建用户", user_new_page)
+        .page(Method::Post, "/users", "创建用户", user_create)
+        .page(Method::Get, "/users/{user_id}", "编辑用户", user_edit_page)
+        .page(Method::Post, "/users/{user_id}", "保存用户", user_update)
+        .page(Method::Post, "/users/{user_id}/password", "重置密码", user_password)
+        .page(Method::Get, "/audit", "审计日志", audit_page)
+        .page(Method::Get, "/jobs", "后台任务", jobs_page)
+        .page(Method::Post, "/jobs/{job_id}/requeue", "重新执行任务", job_requeue_page)
+        .page(Method::Get, "/hospitals", "医院列表", hospitals_page)
+        .api(Method::Get, "/api/v1/users", ApiDoc::new("用户", "用户列表").returns::<Vec<UserOut>>(), api_users)
+        .api(Method::Post, "/api/v1/users", ApiDoc::new("用户", "创建用户").body::<UserIn>().returns::<UserOut>().status(201), api_user_create)
+        .api(Method::Get, "/api/v1/users/{user_id}", ApiDoc::new("用户", "用户详情").returns::<UserOut>(), api_user_get)
+        .api(
+            Method::Get,
+            "/api/v1/audit",
+            ApiDoc::new("审计", "审计日志（新的在前）").query("action", "按操作前缀筛选，如 patient.").query("page", "页码").returns::<AuditPage>(),
+            api_audit,
+        )
+        .api(Method::Get, "/api/v1/jobs", ApiDoc::new("后台任务", "任务列表").query("status", "queued|running|done|dead").query("page", "页码").returns::<JobPage>(), api_jobs)
+        .api(Method::Get, "/api/v1/jobs/{job_id}", ApiDoc::new("后台任务", "任务详情").returns::<JobOut>(), api_job)
+        .api(Method::Post, "/api/v1/jobs/{job_id}/requeue", ApiDoc::new("后台任务", "重新执行失败任务").status(204), api_job_requeue)
+        .api(
+            Method::Post,
+            "/api/v1/jobs/probe",
+            ApiDoc::new("后台任务", "投递探测任务").describe("投递若干个探测任务，每个等待 sleep_ms 毫秒后记录完成，用于端到端检查后台任务。").body::<ProbeIn>().returns::<ProbeOut>().status(201),
+            api_probe,
+        )
+}
+
+fn render(t: impl Template) -> PageResult<Html<String>> {
+    Ok(Html(t.render().map_err(anyhow::Error::from)?))
+}
+
+// ---- users ----
+
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: &'static str,
+    pub totp: bool,
+    pub locked: bool,
+    pub disabled: bool,
+    pub created: String,
+}
+
+fn user_view(u: &UserRow, now: hops_kernel::Instant) -> UserView {
+    UserView {
+        id: u.id.0,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role.label_zh(),
+        totp: u.totp_enabled,
+        locked: crate::accounts::model::is_locked(u.locked_until, now),
+        disabled: u.disabled,
+        created: u.created_at.format_minute(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    shell: Shell,
+    users: Vec<UserView>,
+}
+
+async fn users_page(page: Page) -> PageResult<Html<String>> {
+    let access = page.access();
+    let users = accounts::list_users(access).await?;
+    let now = access.now();
+    render(UsersPage { shell: page.shell("用户与角色"), users: users.iter().map(|u| user_view(u, now)).collect() })
+}
+
+pub struct RoleOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+fn role_options(access: &crate::core::Access, selected: Option<Role>) -> Vec<RoleOption> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::PlatformAdmin || access.can(Permission::HospitalManage))
+        .map(|r| RoleOption { code: r.code(), label: r.label_zh(), selected: Some(r) == selected })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct UserFormPage {
+    shell: Shell,
+    id: Option<i64>,
+    username: String,
+    display_name: String,
+    disabled: bool,
+    roles: Vec<RoleOption>,
+    errors: Vec<FieldError>,
+}
+
+impl UserFormPage {
+    fn error_for(&self, field: &str) -> String {
+        self.errors.iter().filter(|e| e.field == field).map(|e| e.message.clone()).collect::<Vec<_>>().join("；")
+    }
+}
+
+async fn user_new_page(page: Page) -> PageResult<Html<String>> {
+    page.access().require(Permission::UserManage)?;
+    render(UserFormPage {
+        shell: page.shell("新建用户"),
+        id: None,
+        username: String::new(),
+        display_name: String::new(),
+        disabled: false,
+        roles: role_options(page.access(), Some(Role::Operator)),
+        errors: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct UserFormData {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+    disabled: Option<String>,
+}
+
+fn parse_role(code: &str) -> Result<Role, Error> {
+    Role::from_code(code).ok_or_else(|| Error::invalid_field("role", "请选择有效的角色"))
+}
+
+async fn user_create(page: Page, Form(f): Form<UserFormData>) -> PageResult<Response> {
+    let access = page.access();
+    let result = match parse_role(&f.role) {
+        Ok(role) => accounts::create_user(access, NewUserInput { username: &f.username, display_name: &f.display_name, role, password: &f.password }).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/users").into_response()),
+        Err(Error::Client { status: 422, fields, .. }) => {
+            let t = UserFormPage {
+                shell: page.shell("新建用户"),
+                id: None,
+                username: f.username,
+                display_name: f.display_name,
+                disabled: false,
+                roles: role_options(access, Role::from_code(&f.role)),
+                errors: fields,
+            };
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn user_edit_page(page: Page, Path(id): Path<i64>) -> PageResult<Html<String>> {
+    let u = accounts::get_user(page.access(), UserId(id)).await?;
+    render(UserFormPage {
+        shell: page.shell(format!("编辑用户 {}", u.username)),
+        id: Some(id),
+        username: u.username,
+        display_name: u.display_name,
+        disabled: u.disabled,
+        roles: role_options(page.access(), Some(u.role)),
+        errors: Vec::new(),
+    })
+}
+
+async fn user_update(page: Page, Path(id): Path<i64>, Form(f): Form<UserFormData>) -> PageResult<Response> {
+    let access = page.access();
+    let existing = accounts::get_user(access, UserId(id)).await?;
+    let result = match parse_role(&f.role) {
+        Ok(role) => accounts::update_user(access, UserId(id), UserUpdate { display_name: &f.display_name, role, disabled: f.disabled.is_some() }).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/users").into_response()),
+        Err(Error::Client { status: 422, fields, .. }) => {
+            let t = UserFormPage {
+                shell: page.shell(format!("编辑用户 {}", existing.username)),
+                id: Some(id),
+                username: existing.username,
+                display_name: f.display_name,
+                disabled: f.disabled.is_some(),
+                roles: role_options(access, Role::from_code(&f.role)),
+                errors: fields,
+            };
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn user_password(page: Page, Path(id): Path<i64>, Form(f): Form<UserFormData>) -> PageResult<Response> {
+    match accounts::reset_password(page.access(), UserId(id), &f.password).await {
+        Ok(()) => Ok(Redirect::to("/users").into_response()),
+        Err(Error::Client { status: 422, fields, .. }) => {
+            let u = accounts::get_user(page.access(), UserId(id)).await?;
+            let t = UserFormPage {
+                shell: page.shell(format!("编辑用户 {}", u.username)),
+                id: Some(id),
+                username: u.username,
+                display_name: u.display_name,
+                disabled: u.disabled,
+                roles: role_options(page.access(), Some(u.role)),
+                errors: fields,
+            };
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+// ---- audit ----
+
+pub struct AuditView {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPageT {
+    shell: Shell,
+    entries: Vec<AuditView>,
+    action: String,
+    pager: Pager,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    page: Option<i64>,
+    action: Option<String>,
+    status: Option<String>,
+}
+
+async fn audit_page(page: Page, Query(q): Query<ListQuery>) -> PageResult<Html<String>> {
+    let access = page.access();
+    access.require(Permission::AuditRead)?;
+    let paging = Paging::new(q.page, 50);
+    let action = q.action.unwrap_or_default();
+    let (entries, total) = audit::list(&access.tenant(), &action, paging.offset(), paging.per_page).await?;
+    let base = format!("/audit?action={}", super::pages::url_encode(&action));
+    render(AuditPageT {
+        shell: page.shell("审计日志"),
+        entries: entries
+            .into_iter()
+            .map(|e| AuditView { seq: e.seq, at: e.at.format_second(), actor: e.actor_name, action: e.action, target: e.target, detail: e.detail })
+            .collect(),
+        action,
+        pager: Pager::new(paging, total, &base),
+    })
+}
+
+// ---- jobs ----
+
+pub struct JobView {
+    pub id: i64,
+    pub kind: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub attempts: String,
+    pub run_at: String,
+    pub created: String,
+    pub error: String,
+    pub dead: bool,
+}
+
+fn job_view(j: &JobRow) -> JobView {
+    JobView {
+        id: j.id.0,
+        kind: j.kind.clone(),
+        status: j.status.label_zh(),
+        status_class: match j.status {
+            Status::Done => "badge-ok",
+            Status::Dead => "badge-bad",
+            Status::Running => "badge-info",
+            Status::Queued => "badge-muted",
+        },
+        attempts: format!("{}/{}", j.attempts, j.max_attempts),
+        run_at: j.run_at.format_second(),
+        created: j.created_at.format_second(),
+        error: j.last_error.clone().unwrap_or_default(),
+        dead: j.status == Status::Dead,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "jobs.html")]
+struct JobsPage {
+    shell: Shell,
+    jobs: Vec<JobView>,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    pager: Pager,
+}
+
+fn parse_status(s: Option<&str>) -> Result<Option<Status>, Error> {
+    match s.unwrap_or("") {
+        "" => Ok(None),
+        code => Status::from_code(code).map(Some).ok_or_else(|| Error::bad_request("invalid_status", "状态应为 queued、running、done 或 dead")),
+    }
+}
+
+async fn jobs_page(page: Page, Query(q): Query<ListQuery>) -> PageResult<Html<String>> {
+    let access = page.access();
+    let status = parse_status(q.status.as_deref())?;
+    let paging = Paging::new(q.page, 50);
+    let (rows, total) = jobs::list(access, status, paging.offset(), paging.per_page).await?;
+    let status_code = status.map(Status::code).unwrap_or("").to_string();
+    render(JobsPage {
+        shell: page.shell("后台任务"),
+        jobs: rows.iter().map(job_view).collect(),
+        pager: Pager::new(paging, total, &format!("/jobs?status={status_code}")),
+        status: status_code,
+        statuses: Status::ALL.iter().map(|s| (s.code(), s.label_zh())).collect(),
+    })
+}
+
+async fn job_requeue_page(page: Page, Path(id): Path<i64>) -> PageResult<Response> {
+    jobs::requeue(page.access(), JobId(id)).await?;
+    Ok(Redirect::to("/jobs?status=dead").into_response())
+}
+
+// ---- hospitals ----
+
+pub struct HospitalView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub grade: String,
+    pub platform: bool,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "hospitals.html")]
+struct HospitalsPage {
+    shell: Shell,
+    hospitals: Vec<HospitalView>,
+}
+
+async fn hospitals_page(page: Page) -> PageResult<Html<String>> {
+    let rows = accounts::list_hospitals(page.access()).await?;
+    render(HospitalsPage {
+        shell: page.shell("医院（租户）"),
+        hospitals: rows
+            .into_iter()
+            .map(|h| HospitalView { id: h.id.0, code: h.code, name: h.name, grade: h.grade, platform: h.is_platform, created: h.created_at.format_minute() })
+            .collect(),
+    })
+}
+
+// ---- API ----
+
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    totp_enabled: bool,
+    disabled: bool,
+    created_at: String,
+}
+
+fn user_out(u: &UserRow) -> UserOut {
+    UserOut {
+        id: u.id.0,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role.code().into(),
+        totp_enabled: u.totp_enabled,
+        disabled: u.disabled,
+        created_at: u.created_at.to_string(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UserIn {
+    username: String,
+    display_name: String,
+    /// One of platform_admin, hospital_admin, operator, agent, content_reviewer, doctor, nurse, finance, auditor.
+    role: String,
+    password: String,
+}
+
+async fn api_users(api: Api) -> ApiResult<Json<Vec<UserOut>>> {
+    Ok(Json(accounts::list_users(api.access()).await?.iter().map(user_out).collect()))
+}
+
+async fn api_user_get(api: Api, Path(id): Path<i64>) -> ApiResult<Json<UserOut>> {
+    Ok(Json(user_out(&accounts::get_user(api.access(), UserId(id)).await?)))
+}
+
+async fn api_user_create(api: Api, Json(u): Json<UserIn>) -> ApiResult<(axum::http::StatusCode, Json<UserOut>)> {
+    let role = parse_role(&u.role)?;
+    let id = accounts::create_user(api.access(), NewUserInput { username: &u.username, display_name: &u.display_name, role, password: &u.password }).await?;
+    let created = accounts::get_user(api.access(), id).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(user_out(&created))))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditOut {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    total: i64,
+    page: i64,
+    items: Vec<AuditOut>,
+}
+
+async fn api_audit(api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<AuditPage>> {
+    let access = api.access();
+    access.require(Permission::AuditRead)?;
+    let paging = Paging::new(q.page, 100);
+    let (entries, total) = audit::list(&access.tenant(), q.action.as_deref().unwrap_or(""), paging.offset(), paging.per_page).await?;
+    Ok(Json(AuditPage {
+        total,
+        page: paging.page,
+        items: entries.into_iter().map(|e| AuditOut { seq: e.seq, at: e.at.to_string(), actor: e.actor_name, action: e.action, target: e.target, detail: e.detail }).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobOut {
+    id: i64,
+    kind: String,
+    status: String,
+    attempts: i32,
+    max_attempts: i32,
+    run_at: String,
+    created_at: String,
+    finished_at: Option<String>,
+    last_error: Option<String>,
+}
+
+fn job_out(j: &JobRow) -> JobOut {
+    JobOut {
+        id: j.id.0,
+        kind: j.kind.clone(),
+        status: j.status.code().into(),
+        attempts: j.attempts,
+        max_attempts: j.max_attempts,
+        run_at: j.run_at.to_string(),
+        created_at: j.created_at.to_string(),
+        finished_at: j.finished_at.map(|t| t.to_string()),
+        last_error: j.last_error.clone(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobPage {
+    total: i64,
+    page: i64,
+    items: Vec<JobOut>,
+}
+
+async fn api_jobs(api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<JobPage>> {
+    let status = parse_status(q.status.as_deref())?;
+    let paging = Paging::new(q.page, 100);
+    let (rows, total) = jobs::list(api.access(), status, paging.offset(), paging.per_page).await?;
+    Ok(Json(JobPage { total, page: paging.page, items: rows.iter().map(job_out).collect() }))
+}
+
+async fn api_job(api: Api, Path(id): Path<i64>) -> ApiResult<Json<JobOut>> {
+    Ok(Json(job_out(&jobs::get(api.access(), JobId(id)).await?)))
+}
+
+async fn api_job_requeue(api: Api, Path(id): Path<i64>) -> ApiResult<axum::http::StatusCode> {
+    jobs::requeue(api.access(), JobId(id)).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProbeIn {
+    count: u32,
+    sleep_ms: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProbeOut {
+    job_ids: Vec<i64>,
+}
+
+async fn api_probe(api: Api, Json(p): Json<ProbeIn>) -> ApiResult<(axum::http::StatusCode, Json<ProbeOut>)> {
+    let ids = jobs::enqueue_probes(api.access(), p.count, p.sleep_ms).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(ProbeOut { job_ids: ids.into_iter().map(|i| i.0).collect() })))
+}

@@ -1,0 +1,243 @@
+//! Sign-in, sign-out, second-factor enrolment and the home dashboard.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiResult, PageError, PageResult};
+use super::extract::{Api, Form, Json, Page};
+use super::middleware::SESSION_COOKIE;
+use super::pages::safe_next;
+use super::routes::{ApiDoc, Method, Routes};
+use super::shell::{Shell, Tile};
+use super::AppState;
+use crate::accounts::model::Permission;
+use crate::accounts::service::{self as accounts, LoginInput, SessionKind};
+use crate::error::Error;
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .public(Method::Get, "/login", "登录页", login_page)
+        .public(Method::Post, "/login", "登录", login_submit)
+        .page(Method::Post, "/logout", "退出登录", logout)
+        .page(Method::Get, "/account/totp", "绑定动态验证码", totp_page)
+        .page(Method::Post, "/account/totp", "确认绑定动态验证码", totp_submit)
+        .page(Method::Get, "/", "首页", dashboard)
+        .public_api(
+            Method::Post,
+            "/api/v1/auth/login",
+            ApiDoc::new("认证", "登录并取得访问令牌")
+                .describe("管理员角色须同时提供 totp（动态验证码）。连续 5 次失败锁定 15 分钟；令牌空闲 30 分钟失效。")
+                .body::<LoginRequest>()
+                .returns::<LoginResponse>()
+                .error(401, "账号、密码或动态验证码错误")
+                .error(423, "账户已锁定"),
+            api_login,
+        )
+        .api(Method::Post, "/api/v1/auth/logout", ApiDoc::new("认证", "注销当前令牌").status(204), api_logout)
+        .api(Method::Get, "/api/v1/me", ApiDoc::new("认证", "当前用户").returns::<MeResponse>(), api_me)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    hospital: String,
+    username: String,
+    next: String,
+    error: Option<String>,
+    asset_version: &'static str,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+    hospital: Option<String>,
+}
+
+async fn login_page(Query(q): Query<LoginQuery>) -> PageResult<Html<String>> {
+    let page = LoginPage {
+        hospital: q.hospital.unwrap_or_default(),
+        username: String::new(),
+        next: safe_next(q.next.as_deref()),
+        error: None,
+        asset_version: env!("CARGO_PKG_VERSION"),
+    };
+    Ok(Html(page.render().map_err(anyhow::Error::from)?))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    hospital: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    totp: String,
+    next: Option<String>,
+}
+
+fn session_cookie(token: &str, headers: &HeaderMap) -> String {
+    let secure = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
+}
+
+async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> PageResult<Response> {
+    let totp = f.totp.trim();
+    let result = accounts::login(
+        state.core(),
+        LoginInput { hospital: &f.hospital, username: &f.username, password: &f.password, totp: (!totp.is_empty()).then_some(totp), kind: SessionKind::Web },
+    )
+    .await;
+    match result {
+        Ok(outcome) => {
+            let target = if outcome.must_enrol_totp { "/account/totp".to_string() } else { safe_next(f.next.as_deref()) };
+            Ok(([(header::SET_COOKIE, session_cookie(&outcome.token, &headers))], Redirect::to(&target)).into_response())
+        }
+        Err(Error::Client { status, message, .. }) => {
+            let page = LoginPage {
+                hospital: f.hospital,
+                username: f.username,
+                next: safe_next(f.next.as_deref()),
+                error: Some(message),
+                asset_version: env!("CARGO_PKG_VERSION"),
+            };
+            let code = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
+            Ok((code, Html(page.render().map_err(anyhow::Error::from)?)).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn logout(page: Page) -> PageResult<Response> {
+    accounts::logout(&page.session).await?;
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    shell: Shell,
+    qr_svg: String,
+    secret: String,
+    error: Option<String>,
+}
+
+async fn totp_page(page: Page) -> PageResult<Response> {
+    if !page.session.must_enrol_totp {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render_totp(&page, None).await
+}
+
+async fn render_totp(page: &Page, error: Option<String>) -> PageResult<Response> {
+    let enrolment = accounts::begin_totp(page.access()).await?;
+    let qr = qrcode::QrCode::new(enrolment.otpauth_url.as_bytes()).map_err(|e| anyhow::anyhow!("qr: {e}"))?;
+    let qr_svg = qr.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+    let t = TotpPage { shell: page.shell("绑定动态验证码"), qr_svg, secret: enrolment.secret_base32, error };
+    Ok(Html(t.render().map_err(anyhow::Error::from)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct TotpForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn totp_submit(page: Page, Form(f): Form<TotpForm>) -> PageResult<Response> {
+    match accounts::finish_totp(&page.session, &f.code).await {
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(Error::Client { message, .. }) => render_totp(&page, Some(message)).await,
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    shell: Shell,
+    tiles: Vec<Tile>,
+    jobs: Vec<(String, i64)>,
+    today: String,
+}
+
+async fn dashboard(page: Page) -> PageResult<Html<String>> {
+    let access = page.access();
+    access.require(Permission::DashboardView)?;
+    let mut tiles = Vec::new();
+    for m in page.state().modules() {
+        tiles.extend(m.tiles(access).await?);
+    }
+    let jobs = if access.can(Permission::JobsManage) {
+        crate::jobs::counts(access).await?.into_iter().map(|(s, n)| (s.label_zh().to_string(), n)).collect()
+    } else {
+        Vec::new()
+    };
+    let today = access.now().local_day().to_string();
+    let t = DashboardPage { shell: page.shell("首页"), tiles, jobs, today };
+    Ok(Html(t.render().map_err(anyhow::Error::from)?))
+}
+
+// ---- API ----
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// Hospital code (医院编码).
+    hospital: String,
+    username: String,
+    password: String,
+    /// Six-digit TOTP code; required for admin roles.
+    totp: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    /// Seconds of inactivity after which the token stops working.
+    idle_timeout_seconds: i64,
+}
+
+async fn api_login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+    let outcome = accounts::login(
+        state.core(),
+        LoginInput { hospital: &req.hospital, username: &req.username, password: &req.password, totp: req.totp.as_deref(), kind: SessionKind::Api },
+    )
+    .await?;
+    Ok(Json(LoginResponse { token: outcome.token, idle_timeout_seconds: state.core().config.session_idle_minutes * 60 }))
+}
+
+async fn api_logout(api: Api) -> ApiResult<axum::http::StatusCode> {
+    accounts::logout(&api.session).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    hospital_id: i64,
+    hospital_name: String,
+    user_id: Option<i64>,
+    username: String,
+    display_name: String,
+    role: String,
+    role_label: String,
+}
+
+async fn api_me(api: Api) -> ApiResult<Json<MeResponse>> {
+    let a = api.access();
+    let actor = a.actor();
+    Ok(Json(MeResponse {
+        hospital_id: a.hospital().0,
+        hospital_name: api.session.hospital_name.clone(),
+        user_id: actor.user_id.map(|u| u.0),
+        username: actor.username.clone(),
+        display_name: actor.display_name.clone(),
+        role: actor.role.map(|r| r.code()).unwrap_or("system").into(),
+        role_label: actor.role.map(|r| r.label_zh()).unwrap_or("系统").into(),
+    }))
+}

@@ -1,0 +1,104 @@
+//! The web shell: application state, the module interface, router assembly and the
+//! middleware every request passes (sessions, CSRF, security headers, JSON errors, metrics).
+
+pub mod error;
+pub mod extract;
+mod metrics;
+pub mod pages;
+mod auth_pages;
+mod admin_pages;
+mod ops;
+pub mod routes;
+pub mod shell;
+mod middleware;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+
+use crate::core::{Access, Core};
+use crate::error::Result;
+use crate::jobs::{BoxFuture, JobHandler};
+pub use extract::{Api, Form, Json, Page};
+pub use routes::{ApiDoc, Method, RouteSpec, Routes};
+pub use shell::{NavItem, Pager, Paging, Section, Shell, Tile};
+
+/// A business area plugged into the platform.
+pub trait Module: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    /// Its entries in the console navigation.
+    fn nav(&self) -> Vec<NavItem> {
+        Vec::new()
+    }
+    /// Its pages and API operations.
+    fn routes(&self) -> Routes;
+    /// Its background job kinds.
+    fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
+        Vec::new()
+    }
+    /// Its headline figures on the home dashboard.
+    fn tiles<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+struct Shared {
+    core: Arc<Core>,
+    modules: Vec<Arc<dyn Module>>,
+    nav: Vec<NavItem>,
+    specs: Vec<RouteSpec>,
+    openapi: serde_json::Value,
+    metrics: metrics::Metrics,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn core(&self) -> &Arc<Core> {
+        &self.0.core
+    }
+    pub fn nav(&self) -> &[NavItem] {
+        &self.0.nav
+    }
+    pub fn specs(&self) -> &[RouteSpec] {
+        &self.0.specs
+    }
+    pub fn modules(&self) -> &[Arc<dyn Module>] {
+        &self.0.modules
+    }
+    pub fn openapi(&self) -> &serde_json::Value {
+        &self.0.openapi
+    }
+}
+
+/// The whole application: platform pages and every module's routes behind the middleware.
+pub struct App {
+    pub router: Router,
+    pub specs: Vec<RouteSpec>,
+}
+
+pub fn app(core: Arc<Core>, modules: Vec<Arc<dyn Module>>) -> App {
+    let mut routes = pages::routes();
+    let mut nav = pages::nav();
+    for m in &modules {
+        routes = routes.merge(m.routes());
+        nav.extend(m.nav());
+    }
+    let (router, specs) = routes.into_parts();
+    let openapi = routes::openapi(&specs, env!("CARGO_PKG_VERSION"));
+    let max_body = core.config.max_body_bytes;
+    let state = AppState(Arc::new(Shared { core, modules, nav, specs: specs.clone(), openapi, metrics: metrics::Metrics::default() }));
+    let router = router
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics))
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::sessions))
+        .layer(axum::middleware::from_fn(middleware::errors_and_headers))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::panic_response))
+        .with_state(state);
+    App { router, specs }
+}
