@@ -1,1 +1,102 @@
-//! The demo hospital.
+//! The demo hospital: a realistic synthetic tenant built through the modules' own services and
+//! import paths, exactly as a hospital's data would arrive. Each module contributes a step
+//! (see [`steps`]); later modules add theirs (activity data, checkup catalogue and bookings …).
+
+mod master;
+pub mod synth;
+
+use std::sync::Arc;
+
+use hops_kernel::HospitalId;
+use hops_platform::accounts::service::{self as accounts, NewHospital, NewUserInput};
+use hops_platform::{Access, Core, Role};
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub const HOSPITAL_CODE: &str = "demo";
+pub const HOSPITAL_NAME: &str = "浙江省示范人民医院（演示）";
+/// The password of every demo account. A demo, not a deployment: printed at start.
+pub const DEMO_PASSWORD: &str = "Hops-Demo-2026";
+
+/// A demo account printed at start.
+pub struct DemoAccount {
+    pub role_label: &'static str,
+    pub username: String,
+    pub password: String,
+}
+
+/// What `ensure_demo` did.
+pub struct DemoInfo {
+    pub hospital_code: String,
+    pub hospital_name: String,
+    pub accounts: Vec<DemoAccount>,
+    /// False when the demo hospital already existed and was left as it was.
+    pub created: bool,
+}
+
+const ACCOUNTS: &[(Role, &str, &str)] = &[
+    (Role::HospitalAdmin, "admin", "周院办"),
+    (Role::Operator, "operator", "陈运营"),
+    (Role::Agent, "agent", "林客服"),
+    (Role::ContentReviewer, "reviewer", "宋宣传"),
+    (Role::Doctor, "doctor", "王医生"),
+    (Role::Nurse, "nurse", "刘护士"),
+    (Role::Finance, "finance", "赵财务"),
+    (Role::Auditor, "auditor", "钱审计"),
+];
+
+fn accounts_info() -> Vec<DemoAccount> {
+    ACCOUNTS.iter().map(|(r, u, _)| DemoAccount { role_label: r.label_zh(), username: u.to_string(), password: DEMO_PASSWORD.into() }).collect()
+}
+
+/// One part of the demo data, contributed by one module.
+pub struct Step {
+    pub label: &'static str,
+    /// Relative amount of work, for the progress bar.
+    pub weight: u64,
+}
+
+/// The steps in order. A module adding demo data adds its step here and a `run_step` arm.
+pub fn steps(scale: u32) -> Vec<Step> {
+    vec![
+        Step { label: "科室与医生", weight: 10 },
+        Step { label: "患者", weight: 90 * u64::from(scale.max(1)) },
+    ]
+}
+
+/// Creates the demo hospital on first run (with `scale` × the base volume of data), showing a
+/// progress bar on the terminal; later runs leave it alone and return its accounts.
+pub async fn ensure_demo(core: &Arc<Core>, scale: u32) -> anyhow::Result<DemoInfo> {
+    if !(1..=1000).contains(&scale) {
+        anyhow::bail!("--scale 应在 1 到 1000 之间");
+    }
+    if let Some(h) = accounts::hospital_by_code(core, HOSPITAL_CODE).await? {
+        return Ok(DemoInfo { hospital_code: h.code, hospital_name: h.name, accounts: accounts_info(), created: false });
+    }
+    let hospital = accounts::create_hospital(core, NewHospital { code: HOSPITAL_CODE, name: HOSPITAL_NAME, grade: "三级甲等", is_platform: false }).await?;
+    let access = core.act_as_system(hospital);
+    for (role, username, name) in ACCOUNTS {
+        accounts::create_user(&access, NewUserInput { username, display_name: name, role: *role, password: DEMO_PASSWORD }).await?;
+    }
+    let steps = steps(scale);
+    let total: u64 = steps.iter().map(|s| s.weight).sum();
+    let bar = ProgressBar::new(total);
+    bar.set_style(ProgressStyle::with_template("{spinner} 生成演示医院 [{bar:40.cyan/blue}] {percent:>3}% {msg} ({elapsed})")?.progress_chars("=> "));
+    for step in &steps {
+        bar.set_message(step.label);
+        run_step(&access, hospital, step, scale, &bar).await?;
+    }
+    bar.finish_with_message("完成");
+    Ok(DemoInfo { hospital_code: HOSPITAL_CODE.into(), hospital_name: HOSPITAL_NAME.into(), accounts: accounts_info(), created: true })
+}
+
+async fn run_step(access: &Access, _hospital: HospitalId, step: &Step, scale: u32, bar: &ProgressBar) -> anyhow::Result<()> {
+    match step.label {
+        "科室与医生" => {
+            master::departments_and_doctors(access).await?;
+            bar.inc(step.weight);
+        }
+        "患者" => master::patients(access, scale, step.weight, bar).await?,
+        other => anyhow::bail!("unknown demo step {other}"),
+    }
+    Ok(())
+}

@@ -105,26 +105,58 @@ const SURNAMES: &[(&str, u32)] = &[
     ("欧阳", 4), ("司马", 1), ("诸葛", 1), ("上官", 1), ("司徒", 1),
 ];
 
-/// Given-name characters by generation (born before 1960, 1960–1994, 1995 on) and sex.
+/// Given-name characters of one generation and sex: two-character names take one from
+/// `first` and one from `second` (志强, 秀英, 梓涵); one-character names take one from `second`.
+struct NamePool {
+    first: &'static [&'static str],
+    second: &'static [&'static str],
+}
+
+/// Men's given names by generation: born before 1960, 1960–1994, 1995 on.
 #[rustfmt::skip]
-const MALE_CHARS: [&[&str]; 3] = [
-    &["建", "国", "志", "德", "明", "华", "军", "强", "平", "福", "生", "海", "庆", "忠", "文",
-      "林", "荣", "金", "根", "宝", "昌", "兴", "富", "祥", "卫", "永", "树", "春", "良", "发"],
-    &["伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华",
-      "飞", "波", "宇", "浩", "凯", "健", "俊", "峰", "亮", "林", "东", "海", "文", "志", "晓",
-      "建", "永", "国", "锋", "剑", "彬", "立", "新", "振", "毅"],
-    &["子", "浩", "宇", "轩", "博", "睿", "泽", "俊", "辰", "逸", "宸", "然", "皓", "铭", "煜",
-      "晨", "航", "哲", "杰", "一", "梓", "奕", "瑞", "诚", "锦", "嘉", "承", "沐", "景", "阳"],
+const MALE_NAMES: [NamePool; 3] = [
+    NamePool {
+        first: &["建", "国", "志", "德", "振", "永", "长", "福", "金", "春", "树", "光", "文", "明",
+                 "学", "兴", "庆", "宝", "忠", "家"],
+        second: &["国", "华", "明", "强", "平", "生", "林", "荣", "根", "昌", "富", "祥", "海", "忠",
+                  "发", "山", "泉", "才", "成", "良"],
+    },
+    NamePool {
+        first: &["志", "建", "晓", "永", "国", "文", "海", "立", "振", "新", "明", "俊", "伟", "红",
+                 "卫", "小", "东", "春", "宏", "家"],
+        second: &["伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "刚", "平", "辉", "鹏", "华",
+                  "飞", "波", "峰", "亮", "林", "东", "锋", "剑", "彬", "毅", "明", "龙"],
+    },
+    NamePool {
+        first: &["子", "浩", "宇", "梓", "一", "俊", "博", "睿", "泽", "奕", "嘉", "承", "沐", "景",
+                 "铭", "思", "雨", "皓", "逸", "锦"],
+        second: &["轩", "宇", "睿", "泽", "辰", "逸", "宸", "然", "皓", "铭", "煜", "晨", "航", "哲",
+                  "杰", "瑞", "诚", "阳", "涵", "川"],
+    },
 ];
+
+/// Women's given names by generation: born before 1960, 1960–1994, 1995 on.
 #[rustfmt::skip]
-const FEMALE_CHARS: [&[&str]; 3] = [
-    &["秀", "英", "兰", "桂", "玉", "珍", "凤", "芬", "梅", "华", "琴", "淑", "美", "素", "娟",
-      "月", "翠", "红", "霞", "萍", "菊", "莲", "芳", "花", "云", "彩", "爱", "金", "宝", "珠"],
-    &["芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "燕", "玲", "婷", "雪", "慧", "颖", "琳",
-      "洁", "倩", "萍", "红", "梅", "莉", "晶", "丹", "璐", "君", "晓", "佳", "琴", "蕾", "欣",
-      "薇", "春", "美", "文", "秀", "虹", "莹", "露", "娅", "蓉"],
-    &["子", "涵", "欣", "怡", "梓", "萱", "诗", "雨", "思", "可", "馨", "悦", "语", "琪", "佳",
-      "一", "若", "依", "晨", "彤", "妍", "桐", "曦", "沫", "瑶", "婉", "安", "雅", "恩", "诺"],
+const FEMALE_NAMES: [NamePool; 3] = [
+    NamePool {
+        first: &["秀", "桂", "玉", "凤", "淑", "美", "素", "月", "翠", "金", "彩", "爱", "宝", "菊",
+                 "兰", "春", "银", "小", "雪", "惠"],
+        second: &["英", "兰", "珍", "芬", "梅", "华", "琴", "娟", "霞", "萍", "莲", "芳", "花", "云",
+                  "珠", "娥", "凤", "妹", "仙", "香"],
+    },
+    NamePool {
+        first: &["晓", "丽", "海", "雪", "春", "小", "秀", "美", "文", "佳", "静", "红", "燕", "艳",
+                 "慧", "玉", "立", "冬", "思", "婷"],
+        second: &["芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "燕", "玲", "婷", "雪", "慧", "颖",
+                  "琳", "洁", "倩", "萍", "红", "梅", "莉", "晶", "丹", "璐", "君", "琴", "蕾", "欣",
+                  "薇", "虹", "莹", "露"],
+    },
+    NamePool {
+        first: &["子", "梓", "欣", "诗", "雨", "思", "可", "一", "若", "语", "佳", "依", "紫", "馨",
+                 "安", "雅", "心", "书", "沐", "芷"],
+        second: &["涵", "怡", "萱", "琪", "悦", "彤", "妍", "桐", "曦", "沫", "瑶", "婉", "恩", "诺",
+                  "然", "琳", "晴", "宁", "玥", "萌"],
+    },
 ];
 
 /// Characters used in reduplicated women's names (婷婷, 丹丹).
@@ -283,27 +315,27 @@ pub fn full_name<R: Rng + ?Sized>(rng: &mut R, sex: Sex, birth_year: i32) -> Str
         2
     };
     let pool = match sex {
-        Sex::Male => MALE_CHARS[generation],
-        Sex::Female => FEMALE_CHARS[generation],
+        Sex::Male => &MALE_NAMES[generation],
+        Sex::Female => &FEMALE_NAMES[generation],
     };
+    let pick = |rng: &mut R, chars: &[&'static str]| chars[rng.random_range(0..chars.len())];
     let single_char_share = [0.25, 0.35, 0.10][generation];
     let mut name = String::from(*pick_weighted(rng, SURNAMES));
-    let first = pool[rng.random_range(0..pool.len())];
-    name.push_str(first);
-    if !rng.random_bool(single_char_share) {
-        if sex == Sex::Female && generation > 0 && rng.random_bool(0.04) {
-            // 婷婷, 丹丹: a reduplicated name instead.
-            let doubled = DOUBLED[rng.random_range(0..DOUBLED.len())];
-            name.truncate(name.len() - first.len());
-            name.push_str(doubled);
-            name.push_str(doubled);
-        } else {
-            let mut second = first;
-            while second == first {
-                second = pool[rng.random_range(0..pool.len())];
-            }
-            name.push_str(second);
+    if rng.random_bool(single_char_share) {
+        name.push_str(pick(rng, pool.second));
+    } else if sex == Sex::Female && generation > 0 && rng.random_bool(0.04) {
+        // 婷婷, 丹丹
+        let doubled = pick(rng, DOUBLED);
+        name.push_str(doubled);
+        name.push_str(doubled);
+    } else {
+        let first = pick(rng, pool.first);
+        let mut second = pick(rng, pool.second);
+        while second == first {
+            second = pick(rng, pool.second);
         }
+        name.push_str(first);
+        name.push_str(second);
     }
     name
 }
@@ -437,14 +469,11 @@ mod tests {
             let keys: HashSet<_> = table.iter().map(|&(k, _)| k).collect();
             assert_eq!(keys.len(), table.len());
         }
-        for pool in MALE_CHARS
-            .iter()
-            .chain(FEMALE_CHARS.iter())
-            .chain([&DOUBLED])
-        {
-            let unique: HashSet<_> = pool.iter().collect();
-            assert_eq!(unique.len(), pool.len(), "{pool:?}");
-            assert!(pool.len() >= 20);
+        let pools = MALE_NAMES.iter().chain(FEMALE_NAMES.iter());
+        for chars in pools.flat_map(|p| [p.first, p.second]).chain([DOUBLED]) {
+            let unique: HashSet<_> = chars.iter().collect();
+            assert_eq!(unique.len(), chars.len(), "{chars:?}");
+            assert!(chars.len() >= 10);
         }
         let prefixes: HashSet<_> = MOBILE_PREFIXES.iter().map(|&(p, _)| p).collect();
         assert_eq!(prefixes.len(), MOBILE_PREFIXES.len());
@@ -542,33 +571,34 @@ mod tests {
 
     #[test]
     fn names_fit_the_generation() {
+        let given = |n: &str| {
+            let surnames = SURNAMES
+                .iter()
+                .map(|&(s, _)| s)
+                .filter(|s| n.starts_with(s));
+            let surname = surnames.max_by_key(|s| s.len()).unwrap();
+            n[surname.len()..]
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
+        let cases = [
+            (Sex::Female, 1940, &FEMALE_NAMES[0]),
+            (Sex::Male, 2015, &MALE_NAMES[2]),
+        ];
         let mut rng = StdRng::seed_from_u64(3);
-        for _ in 0..1000 {
-            let old = full_name(&mut rng, Sex::Female, 1940);
-            let young = full_name(&mut rng, Sex::Male, 2015);
-            let given = |n: &str| {
-                let s = SURNAMES
-                    .iter()
-                    .filter(|&&(s, _)| n.starts_with(s))
-                    .map(|&(s, _)| s);
-                let surname = s.max_by_key(|s| s.len()).unwrap();
-                n[surname.len()..]
-                    .chars()
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            };
-            assert!(
-                given(&old)
-                    .iter()
-                    .all(|c| FEMALE_CHARS[0].contains(&c.as_str())),
-                "{old}"
-            );
-            assert!(
-                given(&young)
-                    .iter()
-                    .all(|c| MALE_CHARS[2].contains(&c.as_str())),
-                "{young}"
-            );
+        for (sex, year, pool) in cases {
+            for _ in 0..1000 {
+                let name = full_name(&mut rng, sex, year);
+                let chars = given(&name);
+                assert!((1..=2).contains(&chars.len()), "{name}");
+                let ok = match chars.as_slice() {
+                    [only] => pool.second.contains(&only.as_str()),
+                    [a, b] => pool.first.contains(&a.as_str()) && pool.second.contains(&b.as_str()),
+                    _ => false,
+                };
+                assert!(ok, "{name}");
+            }
         }
     }
 

@@ -172,7 +172,9 @@ fn number(digits: &[u8]) -> u32 {
 }
 
 fn is_county_code(region: u32) -> bool {
-    (100_000..=999_999).contains(&region) && !region.is_multiple_of(10_000) && province_of(region).is_some()
+    (100_000..=999_999).contains(&region)
+        && !region.is_multiple_of(10_000)
+        && province_of(region).is_some()
 }
 
 fn earliest_birth() -> LocalDay {

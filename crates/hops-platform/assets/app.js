@@ -2,9 +2,10 @@
  * Every page must work without this file; the server validates authoritatively.
  * No dependencies, no build step. Reference: docs/ui.md
  *
- * Load it in <head> (plain or `defer`): it only adds `html.js` before the first paint and
- * wires everything up once the DOM is ready. All handlers are delegated on `document`,
- * so HTML swapped in later (e.g. by [data-poll]) is covered too.
+ * Load it with <script src="/assets/app.js" defer> in <head>. It adds `html.js` and wires
+ * everything up once the DOM is ready (CSS uses the `scripting` media feature, so nothing
+ * flashes). All handlers are delegated on `document`, so HTML swapped in later (e.g. by
+ * [data-poll]) is covered too.
  */
 (function () {
   "use strict";
@@ -110,35 +111,70 @@
   }, true);
 
   /* -------------------------------------------------------- live validation */
+  // These mirror hops-kernel (src/idcard.rs, src/phone.rs): same rules, same zh-CN messages.
   var ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   var ID_CHECK = "10X98765432";
+  // GB 11643 province codes (first two digits), as in hops-kernel regions::PROVINCES
+  var PROVINCES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44,
+    45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82];
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
 
   // GB 11643-1999 citizen identity number. Returns null when valid, else a zh-CN message.
   function checkIdCard(raw) {
-    var v = raw.replace(/\s+/g, "").toUpperCase();
-    if (v.length !== 18) return "身份证号码应为 18 位（当前 " + v.length + " 位）";
-    if (!/^\d{17}[\dX]$/.test(v)) return "身份证号码格式不正确：前 17 位应为数字，最后一位为数字或 X";
+    var v = raw.trim();
+    var len = Array.from(v).length;
+    if (len !== 18) return "身份证号长度应为18位，实际为" + len + "位";
+    v = v.slice(0, 17) + v.charAt(17).toUpperCase();
+    if (!/^\d{17}[\dX]$/.test(v)) return "身份证号格式无效：前17位应为数字，最后一位应为数字或X";
+    var region = +v.substr(0, 6);
+    if (region % 10000 === 0 || PROVINCES.indexOf(Math.floor(region / 10000)) < 0) {
+      return "身份证号地区码无效：" + v.substr(0, 6);
+    }
     var y = +v.substr(6, 4), m = +v.substr(10, 2), d = +v.substr(12, 2);
+    var text = v.substr(6, 4) + "-" + v.substr(10, 2) + "-" + v.substr(12, 2);
     var birth = new Date(Date.UTC(y, m - 1, d));
-    var today = new Date();
-    if (
-      y < 1900 || birth.getUTCFullYear() !== y || birth.getUTCMonth() !== m - 1 ||
-      birth.getUTCDate() !== d || birth.getTime() > today.getTime()
-    ) {
-      return "身份证号码中的出生日期无效";
+    if (birth.getUTCFullYear() !== y || birth.getUTCMonth() !== m - 1 || birth.getUTCDate() !== d) {
+      return "身份证号出生日期无效：" + text + "不是有效日期";
+    }
+    var now = new Date();
+    var today = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
+    if (y < 1900 || text > today) {
+      return "身份证号出生日期无效：" + text + "不在1900-01-01至今天之间";
     }
     var sum = 0;
     for (var i = 0; i < 17; i++) sum += (v.charCodeAt(i) - 48) * ID_WEIGHTS[i];
-    if (ID_CHECK.charAt(sum % 11) !== v.charAt(17)) return "身份证号码校验位不正确，请核对";
+    if (ID_CHECK.charAt(sum % 11) !== v.charAt(17)) return "身份证号校验位错误，请核对号码";
     return null;
   }
 
-  // Mainland mobile number; tolerates spaces, dashes, dots, +86 / 0086 prefix.
+  // Mainland mobile number: digits, a leading +, spaces (also full-width), hyphens and
+  // parentheses; +86 / 0086 / 86 prefixes are removed.
   function checkPhone(raw) {
-    var v = raw.replace(/[\s\-.()（）]/g, "");
-    var m = /^(?:\+?86|0086)?(\d+)$/.exec(v);
-    var digits = m ? m[1] : "";
-    if (!/^1[3-9]\d{9}$/.test(digits)) return "请输入有效的手机号码（11 位，以 13–19 开头）";
+    var t = raw.trim();
+    var digits = "";
+    var international = false;
+    for (var i = 0; i < t.length; i++) {
+      var c = t.charAt(i);
+      if (c >= "0" && c <= "9") digits += c;
+      else if (c === "+" && i === 0) international = true;
+      else if (" \u3000-()".indexOf(c) < 0) return "手机号只能包含数字";
+    }
+    var national;
+    if (international) {
+      if (digits.indexOf("86") !== 0) return "仅支持中国大陆手机号（+86）";
+      national = digits.slice(2);
+    } else if (digits.indexOf("0086") === 0) {
+      national = digits.slice(4);
+    } else if (digits.indexOf("00") === 0) {
+      return "仅支持中国大陆手机号（+86）";
+    } else if (digits.length === 13 && digits.indexOf("86") === 0) {
+      national = digits.slice(2);
+    } else {
+      national = digits;
+    }
+    if (national.length !== 11) return "手机号应为11位数字，实际为" + national.length + "位";
+    if (!/^1[3-9]/.test(national)) return "手机号格式无效，应以13至19开头";
     return null;
   }
 
@@ -318,8 +354,8 @@
         if (plain && btn._hopsLabel != null) btn.textContent = btn._hopsLabel;
       }, 1600);
     }, function () {
-      announce("复制失败，请手动选择文本复制");
-      window.alert("复制失败，请手动选择文本复制");
+      // last resort: show the text pre-selected so the user can copy it by hand
+      window.prompt("无法自动复制，请手动复制（Ctrl+C / ⌘C）：", btn.getAttribute("data-copy"));
     });
   });
 

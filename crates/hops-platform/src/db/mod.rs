@@ -166,6 +166,10 @@ impl Tenant {
     }
 }
 
+/// Anything that is a connection: a pooled connection or a transaction.
+pub trait Conn: std::ops::DerefMut<Target = AnyConnection> + Send {}
+impl<T: std::ops::DerefMut<Target = AnyConnection> + Send> Conn for T {}
+
 /// A connection or transaction bound to one hospital.
 pub struct Scoped<C> {
     conn: C,

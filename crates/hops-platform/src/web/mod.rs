@@ -19,7 +19,9 @@ use axum::Router;
 
 use crate::core::{Access, Core};
 use crate::error::Result;
-use crate::jobs::{BoxFuture, JobHandler};
+use crate::jobs::JobHandler;
+pub use crate::jobs::BoxFuture;
+pub use error::{ApiError, ApiResult, PageError, PageResult};
 pub use extract::{Api, Form, Json, Page};
 pub use routes::{ApiDoc, Method, RouteSpec, Routes};
 pub use shell::{NavItem, Pager, Paging, Section, Shell, Tile};

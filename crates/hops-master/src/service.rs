@@ -1,0 +1,273 @@
+//! Use cases of master data: permission checks, validation, encryption of personal data,
+//! audit, all in one transaction per change.
+
+use hops_kernel::{DepartmentId, DoctorId, IdCardNumber, Instant, PatientId, Phone};
+use hops_platform::web::Paging;
+use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
+
+use crate::model::{self, DepartmentDraft, DoctorDraft, PatientDraft};
+use crate::store::{self, DepartmentRow, DepartmentWrite, DoctorFilter, DoctorRow, DoctorWrite, PatientFilter, PatientRow, PatientWrite};
+
+pub const ID_CONTEXT: &str = "patients.id_number";
+pub const PHONE_CONTEXT: &str = "patients.phone";
+
+// ---- departments ----
+
+pub async fn list_departments(access: &Access, q: &str, paging: Paging) -> Result<(Vec<DepartmentRow>, i64)> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::list_departments(&mut c, q.trim(), paging.offset(), paging.per_page).await?)
+}
+
+pub async fn department(access: &Access, id: DepartmentId) -> Result<DepartmentRow> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    store::department_by_id(&mut c, id).await?.ok_or_else(|| Error::not_found("科室"))
+}
+
+/// All departments (code, id, name), for pickers and code resolution.
+pub async fn department_choices(access: &Access) -> Result<Vec<(String, DepartmentId, String)>> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    let mut v = store::department_ids(&mut c).await?;
+    v.sort();
+    Ok(v)
+}
+
+pub async fn create_department(access: &Access, draft: &DepartmentDraft) -> Result<DepartmentId> {
+    access.require(Permission::MasterWrite)?;
+    let d = model::department(draft).map_err(Error::invalid)?;
+    let mut tx = access.tenant().write().await?;
+    if store::department_ids(&mut tx).await?.iter().any(|(code, _, _)| *code == d.code) {
+        return Err(Error::invalid_field("code", format!("科室编码 {} 已存在", d.code)));
+    }
+    let new_id = DepartmentId(tx.next_id(access.engine()).await?);
+    let write = DepartmentWrite { code: &d.code, name: &d.name, category: &d.category, online: d.online, now: access.now() };
+    let (id, _) = store::upsert_department(&mut tx, new_id, write).await?;
+    access.audit(&mut tx, "department.create", &format!("department:{id}"), &format!("{} {}", d.code, d.name)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update_department(access: &Access, id: DepartmentId, draft: &DepartmentDraft) -> Result<()> {
+    access.require(Permission::MasterWrite)?;
+    let d = model::department(draft).map_err(Error::invalid)?;
+    let mut tx = access.tenant().write().await?;
+    let before = store::department_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("科室"))?;
+    if before.code != d.code && store::department_ids(&mut tx).await?.iter().any(|(code, _, _)| *code == d.code) {
+        return Err(Error::invalid_field("code", format!("科室编码 {} 已存在", d.code)));
+    }
+    store::update_department(&mut tx, id, DepartmentWrite { code: &d.code, name: &d.name, category: &d.category, online: d.online, now: access.now() }).await?;
+    access.audit(&mut tx, "department.update", &format!("department:{id}"), &format!("{} {}", d.code, d.name)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---- doctors ----
+
+pub async fn list_doctors(access: &Access, f: &DoctorFilter<'_>, paging: Paging) -> Result<(Vec<DoctorRow>, i64)> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::list_doctors(&mut c, f, paging.offset(), paging.per_page).await?)
+}
+
+pub async fn doctor(access: &Access, id: DoctorId) -> Result<DoctorRow> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    store::doctor_by_id(&mut c, id).await?.ok_or_else(|| Error::not_found("医生"))
+}
+
+async fn resolve_department(tx: &mut Tx, code: &str) -> Result<DepartmentId> {
+    store::department_ids(tx)
+        .await?
+        .into_iter()
+        .find(|(c, _, _)| c == code)
+        .map(|(_, id, _)| id)
+        .ok_or_else(|| Error::invalid_field("department_code", format!("科室编码 {code} 不存在")))
+}
+
+pub async fn create_doctor(access: &Access, draft: &DoctorDraft) -> Result<DoctorId> {
+    access.require(Permission::MasterWrite)?;
+    let d = model::doctor(draft).map_err(Error::invalid)?;
+    let mut tx = access.tenant().write().await?;
+    let department_id = resolve_department(&mut tx, &d.department_code).await?;
+    let new_id = DoctorId(tx.next_id(access.engine()).await?);
+    let write = doctor_write(&d, department_id, access.now());
+    let (id, created) = store::upsert_doctor(&mut tx, new_id, write).await?;
+    if !created {
+        return Err(Error::invalid_field("code", format!("医生工号 {} 已存在", d.code)));
+    }
+    access.audit(&mut tx, "doctor.create", &format!("doctor:{id}"), &format!("{} {}", d.code, d.name)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn doctor_write(d: &model::Doctor, department_id: DepartmentId, now: Instant) -> DoctorWrite<'_> {
+    DoctorWrite { code: &d.code, name: &d.name, department_id, title: &d.title, specialty: &d.specialty, online_clinic: d.online_clinic, now }
+}
+
+pub async fn update_doctor(access: &Access, id: DoctorId, draft: &DoctorDraft) -> Result<()> {
+    access.require(Permission::MasterWrite)?;
+    let d = model::doctor(draft).map_err(Error::invalid)?;
+    let mut tx = access.tenant().write().await?;
+    let before = store::doctor_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("医生"))?;
+    let department_id = resolve_department(&mut tx, &d.department_code).await?;
+    if before.code != d.code {
+        let (taken, _) = store::list_doctors(&mut tx, &DoctorFilter { q: &d.code, department: None, title: "" }, 0, 1000).await?;
+        if taken.iter().any(|o| o.code == d.code) {
+            return Err(Error::invalid_field("code", format!("医生工号 {} 已存在", d.code)));
+        }
+    }
+    store::update_doctor(&mut tx, id, doctor_write(&d, department_id, access.now())).await?;
+    access.audit(&mut tx, "doctor.update", &format!("doctor:{id}"), &format!("{} {}", d.code, d.name)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---- patients ----
+
+/// The blind index of a search text that is an exact ID-card or mobile number.
+fn search_index(access: &Access, q: &str) -> String {
+    let h = access.hospital().0;
+    if let Ok(n) = IdCardNumber::parse(q, access.now().local_day()) {
+        return access.keyring().blind_index(ID_CONTEXT, h, n.as_str());
+    }
+    if let Ok(p) = Phone::parse(q) {
+        return access.keyring().blind_index(PHONE_CONTEXT, h, p.as_str());
+    }
+    String::new()
+}
+
+pub struct PatientQuery<'a> {
+    pub q: &'a str,
+    pub sex: &'a str,
+    pub channel: &'a str,
+}
+
+pub async fn list_patients(access: &Access, q: &PatientQuery<'_>, paging: Paging) -> Result<(Vec<PatientRow>, i64)> {
+    access.require(Permission::MasterRead)?;
+    let text = q.q.trim();
+    let bidx = search_index(access, text);
+    let sex = match q.sex {
+        "" => "",
+        s => model::parse_sex(s).map(|s| s.code()).ok_or_else(|| Error::bad_request("invalid_sex", "性别筛选应为 男 或 女"))?,
+    };
+    let mut c = access.tenant().read().await?;
+    let f = PatientFilter { q: text, bidx: &bidx, sex, channel: q.channel.trim() };
+    Ok(store::list_patients(&mut c, &f, paging.offset(), paging.per_page).await?)
+}
+
+pub async fn patient(access: &Access, id: PatientId) -> Result<PatientRow> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    store::patient_by_id(&mut c, id).await?.ok_or_else(|| Error::not_found("患者"))
+}
+
+pub async fn channels(access: &Access) -> Result<Vec<String>> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::channels(&mut c).await?)
+}
+
+/// A patient's numbers in clear. Requires the unmask permission; every call is audited.
+pub struct Revealed {
+    pub id_number: String,
+    pub phone: String,
+}
+
+pub async fn reveal_patient(access: &Access, id: PatientId) -> Result<Revealed> {
+    access.require(Permission::PersonalUnmask)?;
+    let row = patient(access, id).await?;
+    let k = access.keyring();
+    let id_number = row.id_number_enc.as_deref().map(|b| k.decrypt(ID_CONTEXT, b)).transpose()?.unwrap_or_default();
+    let phone = row.phone_enc.as_deref().map(|b| k.decrypt(PHONE_CONTEXT, b)).transpose()?.unwrap_or_default();
+    access.audit_read("patient.reveal", &format!("patient:{id}"), "查看完整身份证号与手机号").await?;
+    Ok(Revealed { id_number, phone })
+}
+
+/// Encrypts, indexes and masks a validated patient for storage.
+pub fn protect<'a>(access: &Access, p: &'a model::Patient, now: Instant) -> PatientWrite<'a> {
+    let k = access.keyring();
+    let h = access.hospital().0;
+    PatientWrite {
+        external_id: p.external_id.as_deref(),
+        name: &p.name,
+        sex: p.sex,
+        birth: p.birth,
+        id_number_enc: p.id_number.as_ref().map(|n| k.encrypt(ID_CONTEXT, n.as_str())),
+        id_number_bidx: p.id_number.as_ref().map(|n| k.blind_index(ID_CONTEXT, h, n.as_str())),
+        id_number_masked: p.id_number.as_ref().map(|n| n.masked()).unwrap_or_default(),
+        phone_enc: p.phone.as_ref().map(|n| k.encrypt(PHONE_CONTEXT, n.as_str())),
+        phone_bidx: p.phone.as_ref().map(|n| k.blind_index(PHONE_CONTEXT, h, n.as_str())),
+        phone_masked: p.phone.as_ref().map(|n| n.masked()).unwrap_or_default(),
+        channel: &p.channel,
+        registered_at: p.registered_at.unwrap_or(now),
+        now,
+    }
+}
+
+fn duplicate_id_number() -> Error {
+    Error::invalid_field("id_number", "该身份证号已登记为其他患者")
+}
+
+pub async fn create_patient(access: &Access, draft: &PatientDraft) -> Result<PatientId> {
+    access.require(Permission::MasterWrite)?;
+    let p = model::patient(draft, access.now().local_day()).map_err(Error::invalid)?;
+    let write = protect(access, &p, access.now());
+    let mut tx = access.tenant().write().await?;
+    if store::patient_match(&mut tx, None, write.id_number_bidx.as_deref()).await?.is_some() {
+        return Err(duplicate_id_number());
+    }
+    if store::patient_match(&mut tx, write.external_id, None).await?.is_some() {
+        return Err(Error::invalid_field("external_id", "外部编号已被其他患者使用"));
+    }
+    let id = PatientId(tx.next_id(access.engine()).await?);
+    store::insert_patient(&mut tx, id, &write).await?;
+    access.audit(&mut tx, "patient.create", &format!("patient:{id}"), &format!("{} {}", p.name, write.id_number_masked)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update_patient(access: &Access, id: PatientId, draft: &PatientDraft) -> Result<()> {
+    access.require(Permission::MasterWrite)?;
+    let mut draft = draft.clone();
+    let mut tx = access.tenant().write().await?;
+    let before = store::patient_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("患者"))?;
+    // Masked fields left as they were keep their stored value.
+    let k = access.keyring();
+    if draft.id_number.trim().is_empty() || draft.id_number.trim() == before.id_number_masked {
+        draft.id_number = before.id_number_enc.as_deref().map(|b| k.decrypt(ID_CONTEXT, b)).transpose()?.unwrap_or_default();
+    }
+    if draft.phone.trim() == before.phone_masked && !before.phone_masked.is_empty() {
+        draft.phone = before.phone_enc.as_deref().map(|b| k.decrypt(PHONE_CONTEXT, b)).transpose()?.unwrap_or_default();
+    }
+    if draft.registered_at.trim().is_empty() {
+        draft.registered_at = before.registered_at.to_string();
+    }
+    let p = model::patient(&draft, access.now().local_day()).map_err(Error::invalid)?;
+    let write = protect(access, &p, access.now());
+    if let Some(other) = store::patient_match(&mut tx, None, write.id_number_bidx.as_deref()).await?
+        && other != id
+    {
+        return Err(duplicate_id_number());
+    }
+    store::update_patient(&mut tx, id, &write).await?;
+    access.audit(&mut tx, "patient.update", &format!("patient:{id}"), &format!("{} {}", p.name, write.id_number_masked)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Counts for the dashboard; `None` when the user may not read master data.
+pub async fn headline(access: &Access) -> Result<Option<[i64; 5]>> {
+    if !access.can(Permission::MasterRead) {
+        return Ok(None);
+    }
+    let today = access.now().local_day();
+    let month_start = hops_kernel::PeriodRange::containing(hops_kernel::Period::Month, today).start.start();
+    let mut c = access.tenant().read().await?;
+    Ok(Some(store::counts(&mut c, month_start).await?))
+}
+
+pub(crate) fn field_errors_to_rows(row: usize, errors: Vec<FieldError>, label: impl Fn(&str) -> String) -> Vec<hops_platform::tabular::RowError> {
+    errors.into_iter().map(|e| hops_platform::tabular::RowError { row, column: label(&e.field), message: e.message }).collect()
+}

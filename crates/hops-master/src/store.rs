@@ -1,0 +1,412 @@
+//! SQL of master data. Every statement runs on a tenant-bound connection (`$1` = hospital).
+
+use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay, PatientId, Sex};
+use hops_platform::db::{Conn, Scoped};
+use hops_platform::Tx;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+// ---- departments ----
+
+#[derive(Clone, Debug)]
+pub struct DepartmentRow {
+    pub id: DepartmentId,
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub online: bool,
+    pub doctors: i64,
+    pub updated_at: Instant,
+}
+
+fn department(r: &AnyRow) -> sqlx::Result<DepartmentRow> {
+    Ok(DepartmentRow {
+        id: DepartmentId(r.try_get("id")?),
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        category: r.try_get("category")?,
+        online: r.try_get::<i16, _>("online")? != 0,
+        doctors: r.try_get("doctors")?,
+        updated_at: Instant(r.try_get("updated_at")?),
+    })
+}
+
+const DEPT_SELECT: &str = "SELECT d.id, d.code, d.name, d.category, d.online, d.updated_at, \
+    (SELECT COUNT(*) FROM doctors x WHERE x.hospital_id = d.hospital_id AND x.department_id = d.id) AS doctors \
+    FROM departments d";
+
+pub async fn list_departments<C: Conn>(c: &mut Scoped<C>, q: &str, offset: i64, limit: i64) -> sqlx::Result<(Vec<DepartmentRow>, i64)> {
+    let like = format!("%{q}%");
+    let total: i64 = c
+        .query("SELECT COUNT(*) FROM departments WHERE hospital_id = $1 AND ($2 = '' OR code LIKE $3 OR name LIKE $3)")
+        .bind(q)
+        .bind(&like)
+        .fetch_one(c.conn())
+        .await?
+        .try_get(0)?;
+    let rows = c
+        .query_built(format!("{DEPT_SELECT} WHERE d.hospital_id = $1 AND ($2 = '' OR d.code LIKE $3 OR d.name LIKE $3) ORDER BY d.code LIMIT $4 OFFSET $5"))
+        .bind(q)
+        .bind(&like)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(c.conn())
+        .await?;
+    Ok((rows.iter().map(department).collect::<sqlx::Result<_>>()?, total))
+}
+
+pub async fn department_by_id<C: Conn>(c: &mut Scoped<C>, id: DepartmentId) -> sqlx::Result<Option<DepartmentRow>> {
+    let r = c.query_built(format!("{DEPT_SELECT} WHERE d.hospital_id = $1 AND d.id = $2")).bind(id.0).fetch_optional(c.conn()).await?;
+    r.as_ref().map(department).transpose()
+}
+
+/// Department ids by code, for resolving doctors' department codes.
+pub async fn department_ids<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<(String, DepartmentId, String)>> {
+    let rows = c.query("SELECT code, id, name FROM departments WHERE hospital_id = $1").fetch_all(c.conn()).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, DepartmentId(r.try_get(1)?), r.try_get(2)?))).collect()
+}
+
+pub struct DepartmentWrite<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub category: &'a str,
+    pub online: bool,
+    pub now: Instant,
+}
+
+/// Inserts, or updates the department with the same code. Returns its id and whether it is new.
+pub async fn upsert_department(tx: &mut Tx, new_id: DepartmentId, d: DepartmentWrite<'_>) -> sqlx::Result<(DepartmentId, bool)> {
+    let r = tx
+        .query(
+            "INSERT INTO departments (hospital_id, id, code, name, category, online, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (hospital_id, code) DO UPDATE SET name = excluded.name, category = excluded.category, online = excluded.online, updated_at = excluded.updated_at \
+             RETURNING id",
+        )
+        .bind(new_id.0)
+        .bind(d.code)
+        .bind(d.name)
+        .bind(d.category)
+        .bind(i16::from(d.online))
+        .bind(d.now.0)
+        .fetch_one(tx.conn())
+        .await?;
+    let id = DepartmentId(r.try_get(0)?);
+    Ok((id, id == new_id))
+}
+
+pub async fn update_department(tx: &mut Tx, id: DepartmentId, d: DepartmentWrite<'_>) -> sqlx::Result<u64> {
+    let r = tx
+        .query("UPDATE departments SET code = $3, name = $4, category = $5, online = $6, updated_at = $7 WHERE hospital_id = $1 AND id = $2")
+        .bind(id.0)
+        .bind(d.code)
+        .bind(d.name)
+        .bind(d.category)
+        .bind(i16::from(d.online))
+        .bind(d.now.0)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected())
+}
+
+// ---- doctors ----
+
+#[derive(Clone, Debug)]
+pub struct DoctorRow {
+    pub id: DoctorId,
+    pub code: String,
+    pub name: String,
+    pub department_id: DepartmentId,
+    pub department_code: String,
+    pub department_name: String,
+    pub title: String,
+    pub specialty: String,
+    pub online_clinic: bool,
+    pub updated_at: Instant,
+}
+
+fn doctor(r: &AnyRow) -> sqlx::Result<DoctorRow> {
+    Ok(DoctorRow {
+        id: DoctorId(r.try_get("id")?),
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        department_id: DepartmentId(r.try_get("department_id")?),
+        department_code: r.try_get("department_code")?,
+        department_name: r.try_get("department_name")?,
+        title: r.try_get("title")?,
+        specialty: r.try_get("specialty")?,
+        online_clinic: r.try_get::<i16, _>("online_clinic")? != 0,
+        updated_at: Instant(r.try_get("updated_at")?),
+    })
+}
+
+const DOC_SELECT: &str = "SELECT o.id, o.code, o.name, o.department_id, d.code AS department_code, d.name AS department_name, \
+    o.title, o.specialty, o.online_clinic, o.updated_at \
+    FROM doctors o JOIN departments d ON d.hospital_id = o.hospital_id AND d.id = o.department_id";
+
+pub struct DoctorFilter<'a> {
+    pub q: &'a str,
+    pub department: Option<DepartmentId>,
+    pub title: &'a str,
+}
+
+pub async fn list_doctors<C: Conn>(c: &mut Scoped<C>, f: &DoctorFilter<'_>, offset: i64, limit: i64) -> sqlx::Result<(Vec<DoctorRow>, i64)> {
+    let like = format!("%{}%", f.q);
+    let dept = f.department.map(|d| d.0).unwrap_or(0);
+    let filter = "o.hospital_id = $1 AND ($2 = '' OR o.code LIKE $3 OR o.name LIKE $3 OR o.specialty LIKE $3) AND ($4 = 0 OR o.department_id = $4) AND ($5 = '' OR o.title = $5)";
+    let total: i64 = c
+        .query_built(format!("SELECT COUNT(*) FROM doctors o WHERE {filter}"))
+        .bind(f.q)
+        .bind(&like)
+        .bind(dept)
+        .bind(f.title)
+        .fetch_one(c.conn())
+        .await?
+        .try_get(0)?;
+    let rows = c
+        .query_built(format!("{DOC_SELECT} WHERE {filter} ORDER BY d.code, o.code LIMIT $6 OFFSET $7"))
+        .bind(f.q)
+        .bind(&like)
+        .bind(dept)
+        .bind(f.title)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(c.conn())
+        .await?;
+    Ok((rows.iter().map(doctor).collect::<sqlx::Result<_>>()?, total))
+}
+
+pub async fn doctor_by_id<C: Conn>(c: &mut Scoped<C>, id: DoctorId) -> sqlx::Result<Option<DoctorRow>> {
+    let r = c.query_built(format!("{DOC_SELECT} WHERE o.hospital_id = $1 AND o.id = $2")).bind(id.0).fetch_optional(c.conn()).await?;
+    r.as_ref().map(doctor).transpose()
+}
+
+pub struct DoctorWrite<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub department_id: DepartmentId,
+    pub title: &'a str,
+    pub specialty: &'a str,
+    pub online_clinic: bool,
+    pub now: Instant,
+}
+
+pub async fn upsert_doctor(tx: &mut Tx, new_id: DoctorId, d: DoctorWrite<'_>) -> sqlx::Result<(DoctorId, bool)> {
+    let r = tx
+        .query(
+            "INSERT INTO doctors (hospital_id, id, code, name, department_id, title, specialty, online_clinic, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (hospital_id, code) DO UPDATE SET name = excluded.name, department_id = excluded.department_id, title = excluded.title, \
+             specialty = excluded.specialty, online_clinic = excluded.online_clinic, updated_at = excluded.updated_at RETURNING id",
+        )
+        .bind(new_id.0)
+        .bind(d.code)
+        .bind(d.name)
+        .bind(d.department_id.0)
+        .bind(d.title)
+        .bind(d.specialty)
+        .bind(i16::from(d.online_clinic))
+        .bind(d.now.0)
+        .fetch_one(tx.conn())
+        .await?;
+    let id = DoctorId(r.try_get(0)?);
+    Ok((id, id == new_id))
+}
+
+pub async fn update_doctor(tx: &mut Tx, id: DoctorId, d: DoctorWrite<'_>) -> sqlx::Result<u64> {
+    let r = tx
+        .query(
+            "UPDATE doctors SET code = $3, name = $4, department_id = $5, title = $6, specialty = $7, online_clinic = $8, updated_at = $9 \
+             WHERE hospital_id = $1 AND id = $2",
+        )
+        .bind(id.0)
+        .bind(d.code)
+        .bind(d.name)
+        .bind(d.department_id.0)
+        .bind(d.title)
+        .bind(d.specialty)
+        .bind(i16::from(d.online_clinic))
+        .bind(d.now.0)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected())
+}
+
+// ---- patients ----
+
+#[derive(Clone, Debug)]
+pub struct PatientRow {
+    pub id: PatientId,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub sex: Sex,
+    pub birth: Option<LocalDay>,
+    pub id_number_masked: String,
+    pub phone_masked: String,
+    pub id_number_enc: Option<Vec<u8>>,
+    pub phone_enc: Option<Vec<u8>>,
+    pub channel: String,
+    pub registered_at: Instant,
+    pub updated_at: Instant,
+}
+
+fn patient(r: &AnyRow) -> sqlx::Result<PatientRow> {
+    let sex: String = r.try_get("sex")?;
+    Ok(PatientRow {
+        id: PatientId(r.try_get("id")?),
+        external_id: r.try_get("external_id")?,
+        name: r.try_get("name")?,
+        sex: Sex::from_code(&sex).unwrap_or(Sex::Female),
+        birth: r.try_get::<Option<i32>, _>("birth_date")?.map(LocalDay),
+        id_number_masked: r.try_get("id_number_masked")?,
+        phone_masked: r.try_get("phone_masked")?,
+        id_number_enc: r.try_get("id_number_enc")?,
+        phone_enc: r.try_get("phone_enc")?,
+        channel: r.try_get("channel")?,
+        registered_at: Instant(r.try_get("registered_at")?),
+        updated_at: Instant(r.try_get("updated_at")?),
+    })
+}
+
+const PAT_COLS: &str = "id, external_id, name, sex, birth_date, id_number_masked, phone_masked, id_number_enc, phone_enc, channel, registered_at, updated_at";
+
+pub struct PatientFilter<'a> {
+    /// Name or external id, partial.
+    pub q: &'a str,
+    /// Blind index of an exact ID-card or phone number, when the search text is one.
+    pub bidx: &'a str,
+    pub sex: &'a str,
+    pub channel: &'a str,
+}
+
+pub async fn list_patients<C: Conn>(c: &mut Scoped<C>, f: &PatientFilter<'_>, offset: i64, limit: i64) -> sqlx::Result<(Vec<PatientRow>, i64)> {
+    let like = format!("%{}%", f.q);
+    let filter = "hospital_id = $1 AND ($2 = '' OR name LIKE $3 OR external_id LIKE $3 OR id_number_bidx = $4 OR phone_bidx = $4) \
+                  AND ($5 = '' OR sex = $5) AND ($6 = '' OR channel = $6)";
+    let total: i64 = c
+        .query_built(format!("SELECT COUNT(*) FROM patients WHERE {filter}"))
+        .bind(f.q)
+        .bind(&like)
+        .bind(f.bidx)
+        .bind(f.sex)
+        .bind(f.channel)
+        .fetch_one(c.conn())
+        .await?
+        .try_get(0)?;
+    let rows = c
+        .query_built(format!("SELECT {PAT_COLS} FROM patients WHERE {filter} ORDER BY registered_at DESC, id DESC LIMIT $7 OFFSET $8"))
+        .bind(f.q)
+        .bind(&like)
+        .bind(f.bidx)
+        .bind(f.sex)
+        .bind(f.channel)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(c.conn())
+        .await?;
+    Ok((rows.iter().map(patient).collect::<sqlx::Result<_>>()?, total))
+}
+
+pub async fn patient_by_id<C: Conn>(c: &mut Scoped<C>, id: PatientId) -> sqlx::Result<Option<PatientRow>> {
+    let r = c.query_built(format!("SELECT {PAT_COLS} FROM patients WHERE hospital_id = $1 AND id = $2")).bind(id.0).fetch_optional(c.conn()).await?;
+    r.as_ref().map(patient).transpose()
+}
+
+/// The existing patient a row refers to: by external id, else by ID-number blind index.
+pub async fn patient_match<C: Conn>(c: &mut Scoped<C>, external_id: Option<&str>, id_bidx: Option<&str>) -> sqlx::Result<Option<PatientId>> {
+    let r = c
+        .query("SELECT id FROM patients WHERE hospital_id = $1 AND ((external_id IS NOT NULL AND external_id = $2) OR (id_number_bidx IS NOT NULL AND id_number_bidx = $3)) ORDER BY id LIMIT 1")
+        .bind(external_id.unwrap_or(""))
+        .bind(id_bidx.unwrap_or(""))
+        .fetch_optional(c.conn())
+        .await?;
+    r.map(|r| r.try_get(0).map(PatientId)).transpose()
+}
+
+/// A patient as stored: personal numbers already encrypted, indexed and masked.
+pub struct PatientWrite<'a> {
+    pub external_id: Option<&'a str>,
+    pub name: &'a str,
+    pub sex: Sex,
+    pub birth: Option<LocalDay>,
+    pub id_number_enc: Option<Vec<u8>>,
+    pub id_number_bidx: Option<String>,
+    pub id_number_masked: String,
+    pub phone_enc: Option<Vec<u8>>,
+    pub phone_bidx: Option<String>,
+    pub phone_masked: String,
+    pub channel: &'a str,
+    pub registered_at: Instant,
+    pub now: Instant,
+}
+
+pub async fn insert_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) -> sqlx::Result<()> {
+    tx.query(
+        "INSERT INTO patients (hospital_id, id, external_id, name, sex, birth_date, id_number_enc, id_number_bidx, id_number_masked, \
+         phone_enc, phone_bidx, phone_masked, channel, registered_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+    )
+    .bind(id.0)
+    .bind(p.external_id)
+    .bind(p.name)
+    .bind(p.sex.code())
+    .bind(p.birth.map(|b| b.0))
+    .bind(p.id_number_enc.as_deref())
+    .bind(p.id_number_bidx.as_deref())
+    .bind(&p.id_number_masked)
+    .bind(p.phone_enc.as_deref())
+    .bind(p.phone_bidx.as_deref())
+    .bind(&p.phone_masked)
+    .bind(p.channel)
+    .bind(p.registered_at.0)
+    .bind(p.now.0)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn update_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) -> sqlx::Result<u64> {
+    let r = tx
+        .query(
+            "UPDATE patients SET external_id = $3, name = $4, sex = $5, birth_date = $6, id_number_enc = $7, id_number_bidx = $8, \
+             id_number_masked = $9, phone_enc = $10, phone_bidx = $11, phone_masked = $12, channel = $13, registered_at = $14, updated_at = $15 \
+             WHERE hospital_id = $1 AND id = $2",
+        )
+        .bind(id.0)
+        .bind(p.external_id)
+        .bind(p.name)
+        .bind(p.sex.code())
+        .bind(p.birth.map(|b| b.0))
+        .bind(p.id_number_enc.as_deref())
+        .bind(p.id_number_bidx.as_deref())
+        .bind(&p.id_number_masked)
+        .bind(p.phone_enc.as_deref())
+        .bind(p.phone_bidx.as_deref())
+        .bind(&p.phone_masked)
+        .bind(p.channel)
+        .bind(p.registered_at.0)
+        .bind(p.now.0)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected())
+}
+
+pub async fn channels<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<String>> {
+    let rows = c.query("SELECT DISTINCT channel FROM patients WHERE hospital_id = $1 AND channel <> '' ORDER BY channel").fetch_all(c.conn()).await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}
+
+/// Headline counts: departments, doctors, online doctors, patients, patients registered since `since`.
+pub async fn counts<C: Conn>(c: &mut Scoped<C>, since: Instant) -> sqlx::Result<[i64; 5]> {
+    let r = c
+        .query(
+            "SELECT (SELECT COUNT(*) FROM departments WHERE hospital_id = $1), \
+                    (SELECT COUNT(*) FROM doctors WHERE hospital_id = $1), \
+                    (SELECT COUNT(*) FROM doctors WHERE hospital_id = $1 AND online_clinic = 1), \
+                    (SELECT COUNT(*) FROM patients WHERE hospital_id = $1), \
+                    (SELECT COUNT(*) FROM patients WHERE hospital_id = $1 AND registered_at >= $2)",
+        )
+        .bind(since.0)
+        .fetch_one(c.conn())
+        .await?;
+    Ok([r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?])
+}

@@ -1,0 +1,126 @@
+//! Import (upload page, template download, result with row errors) and Excel export.
+
+use askama::Template;
+use axum::extract::Multipart;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use hops_platform::tabular::{self, RowError};
+use hops_platform::web::{Method, Page, PageError, PageResult, Routes, Shell};
+use hops_platform::{Error, Permission};
+
+use crate::import::{self, ImportReport, Kind, Mode};
+
+pub fn routes() -> Routes {
+    let mut r = Routes::default();
+    macro_rules! kind_routes {
+        ($kind:expr, $slug:literal) => {
+            r = r
+                .page(Method::Get, concat!("/", $slug, "/import"), "批量导入", |page: Page| upload_page(page, $kind))
+                .page(Method::Post, concat!("/", $slug, "/import"), "上传导入文件", |page: Page, mp: Multipart| upload(page, $kind, mp))
+                .page(Method::Get, concat!("/", $slug, "/template.xlsx"), "下载导入模板", |page: Page| template(page, $kind))
+                .page(Method::Get, concat!("/", $slug, "/export.xlsx"), "导出 Excel", |page: Page| export(page, $kind));
+        };
+    }
+    kind_routes!(Kind::Departments, "departments");
+    kind_routes!(Kind::Doctors, "doctors");
+    kind_routes!(Kind::Patients, "patients");
+    r
+}
+
+pub struct ColumnHelp {
+    pub label: &'static str,
+    pub key: &'static str,
+    pub required: bool,
+    pub note: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    shell: Shell,
+    slug: &'static str,
+    label: &'static str,
+    columns: Vec<ColumnHelp>,
+    report: Option<ImportReport>,
+    errors: Vec<RowError>,
+    file_error: Option<String>,
+}
+
+fn render(t: impl Template) -> PageResult<Html<String>> {
+    Ok(Html(t.render().map_err(|e| PageError(Error::Internal(e.into())))?))
+}
+
+fn page_for(page: &Page, kind: Kind, report: Option<ImportReport>, file_error: Option<String>) -> ImportPage {
+    let errors = report.as_ref().map(|r| r.rejected.iter().take(500).cloned().collect()).unwrap_or_default();
+    ImportPage {
+        shell: page.shell(format!("批量导入{}", kind.label_zh())),
+        slug: kind.slug(),
+        label: kind.label_zh(),
+        columns: kind.columns().iter().map(|c| ColumnHelp { label: c.label, key: c.key, required: c.required, note: c.note }).collect(),
+        report,
+        errors,
+        file_error,
+    }
+}
+
+async fn upload_page(page: Page, kind: Kind) -> PageResult<Html<String>> {
+    page.access().require(Permission::MasterImport)?;
+    render(page_for(&page, kind, None, None))
+}
+
+/// Reads the `file` and `mode` fields of an import upload.
+pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, Mode), Error> {
+    let mut file = None;
+    let mut mode = Mode::AllOrNothing;
+    while let Some(field) = mp.next_field().await.map_err(|e| Error::bad_request("malformed_upload", format!("上传内容无效: {e}")))? {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_string();
+                let bytes = field.bytes().await.map_err(|e| Error::bad_request("malformed_upload", format!("文件读取失败: {e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            Some("mode") => {
+                let v = field.text().await.unwrap_or_default();
+                mode = if v == "skip_bad" { Mode::SkipBad } else { Mode::AllOrNothing };
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = file.ok_or_else(|| Error::invalid_field("file", "请选择要导入的文件"))?;
+    if bytes.is_empty() {
+        return Err(Error::invalid_field("file", "文件为空"));
+    }
+    Ok((name, bytes, mode))
+}
+
+async fn upload(page: Page, kind: Kind, mp: Multipart) -> PageResult<Response> {
+    let access = page.access();
+    access.require(Permission::MasterImport)?;
+    let parsed = read_upload(mp).await.and_then(|(name, bytes, mode)| Ok((tabular::read(&bytes, &name)?, mode)));
+    let (table, mode) = match parsed {
+        Ok(x) => x,
+        Err(Error::Client { message, .. }) => {
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page_for(&page, kind, None, Some(message)))?).into_response());
+        }
+        Err(e) => return Err(PageError(e)),
+    };
+    let report = import::import(access, kind, &table, mode).await?;
+    let status = if report.committed { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(page_for(&page, kind, Some(report), None))?).into_response())
+}
+
+fn xlsx(filename: String, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{}.xlsx\"; filename*=UTF-8''{}", filename.split('_').next().unwrap_or("export"), hops_platform::web::pages::url_encode(&filename));
+    ([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
+}
+
+async fn template(page: Page, kind: Kind) -> PageResult<Response> {
+    page.access().require(Permission::MasterImport)?;
+    Ok(xlsx(format!("{}_{}导入模板.xlsx", kind.slug(), kind.label_zh()), import::template(kind)?))
+}
+
+async fn export(page: Page, kind: Kind) -> PageResult<Response> {
+    let bytes = import::export(page.access(), kind).await?;
+    let day = page.access().now().local_day();
+    Ok(xlsx(format!("{}_{}_{day}.xlsx", kind.slug(), kind.label_zh()), bytes))
+}

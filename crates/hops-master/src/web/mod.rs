@@ -1,0 +1,88 @@
+//! Pages and API of master data.
+
+mod api;
+mod departments;
+mod doctors;
+mod imports;
+mod patients;
+
+use hops_platform::web::{BoxFuture, Module, NavItem, Routes, Section, Tile};
+use hops_platform::{Access, Permission, Result};
+
+use crate::service;
+
+/// The master-data module.
+pub struct MasterModule;
+
+impl Module for MasterModule {
+    fn name(&self) -> &'static str {
+        "master"
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        vec![
+            NavItem { section: Section::MasterData, label: "科室", href: "/departments", permission: Permission::MasterRead },
+            NavItem { section: Section::MasterData, label: "医生", href: "/doctors", permission: Permission::MasterRead },
+            NavItem { section: Section::MasterData, label: "患者", href: "/patients", permission: Permission::MasterRead },
+        ]
+    }
+
+    fn routes(&self) -> Routes {
+        departments::routes().merge(doctors::routes()).merge(patients::routes()).merge(imports::routes()).merge(api::routes())
+    }
+
+    fn tiles<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
+        Box::pin(async move {
+            let Some([departments, doctors, online, patients, new_patients]) = service::headline(access).await? else { return Ok(Vec::new()) };
+            let n = |v: i64| group_digits(v);
+            Ok(vec![
+                Tile { label: "注册患者".into(), value: n(patients), sub: format!("本月新增 {}", n(new_patients)), href: "/patients".into() },
+                Tile { label: "医生".into(), value: n(doctors), sub: format!("开通线上门诊 {}", n(online)), href: "/doctors".into() },
+                Tile { label: "科室".into(), value: n(departments), sub: "含医技与健康管理".into(), href: "/departments".into() },
+            ])
+        })
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group_digits(v: i64) -> String {
+    let s = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
+/// The message of each field, for re-rendering a form next to its inputs.
+#[derive(Default)]
+pub struct FormErrors(Vec<hops_platform::FieldError>);
+
+impl FormErrors {
+    pub fn from_error(e: hops_platform::Error) -> std::result::Result<FormErrors, hops_platform::Error> {
+        match e {
+            hops_platform::Error::Client { status: 422, fields, .. } => Ok(FormErrors(fields)),
+            other => Err(other),
+        }
+    }
+    pub fn get(&self, field: &str) -> String {
+        self.0.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digits() {
+        assert_eq!(super::group_digits(0), "0");
+        assert_eq!(super::group_digits(1234), "1,234");
+        assert_eq!(super::group_digits(50_000), "50,000");
+        assert_eq!(super::group_digits(-1_234_567), "-1,234,567");
+    }
+}

@@ -1,0 +1,122 @@
+//! Running the application: `serve`, `migrate` and `demo`.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use hops::Server;
+use hops_kernel::SystemClock;
+use hops_platform::config::redact_url;
+use hops_platform::Role;
+
+use super::term::table;
+use super::Globals;
+
+/// Completes on Ctrl-C or SIGTERM (what container runtimes send to stop a service).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    eprintln!("\n正在停止：等待进行中的请求和后台任务完成…");
+}
+
+pub async fn serve(globals: &Globals, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
+    let config = globals.load_and_log()?;
+    let listen = listen.unwrap_or(config.listen);
+    let listener = hops::bind(listen).await?;
+    let (db, core) = hops::open(&config, Arc::new(SystemClock)).await?;
+    let server = Server::start_on(core, listener).await?;
+    println!("hops 已启动: {}", server.url);
+    println!("数据库: {}", database_label(&config));
+    println!("按 Ctrl-C 停止。");
+    let outcome = server.run_until(shutdown_signal()).await;
+    db.close().await;
+    outcome?;
+    println!("hops 已停止。");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn migrate(globals: &Globals) -> anyhow::Result<ExitCode> {
+    let config = globals.load_and_log()?;
+    let db = hops::connect(&config).await?;
+    let outcome = db.migrate().await;
+    db.close().await;
+    outcome.map_err(|e| anyhow::anyhow!("数据库迁移失败: {e:#}"))?;
+    println!("数据库迁移完成，结构已是最新版本: {}", database_label(&config));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32) -> anyhow::Result<ExitCode> {
+    let mut config = globals.load_and_log()?;
+    if config.database_url.take().is_some() {
+        eprintln!("提示: 演示模式始终使用数据目录中的内置 SQLite 数据库，已忽略配置的 database_url。");
+    }
+    let listen = listen.unwrap_or(config.listen);
+    // Check the port before generating data, so a busy port is reported at once.
+    let listener = hops::bind(listen).await?;
+    let (db, core) = hops::open(&config, Arc::new(SystemClock)).await?;
+    let info = match hops_demo::ensure_demo(&core, scale).await {
+        Ok(info) => info,
+        Err(e) => {
+            db.close().await;
+            return Err(anyhow::anyhow!("生成演示数据失败: {}", super::term::explain(&e)));
+        }
+    };
+    let server = Server::start_on(core, listener).await?;
+
+    println!();
+    println!("hops 演示环境已启动");
+    println!("  地址:     {}", server.url);
+    println!("  医院编码: {}（{}）", info.hospital_code, info.hospital_name);
+    println!("  数据目录: {}", config.data_dir.display());
+    if !info.created {
+        println!("  演示医院已存在，沿用现有数据（删除数据目录后再运行可重新生成）。");
+    }
+    println!();
+    println!("演示账户（登录时填写医院编码、用户名和密码）:");
+    let admin_labels = [Role::PlatformAdmin.label_zh(), Role::HospitalAdmin.label_zh()];
+    let rows: Vec<Vec<String>> = info
+        .accounts
+        .iter()
+        .map(|a| {
+            let note = if admin_labels.contains(&a.role_label) { "首次登录须绑定动态验证码" } else { "" };
+            vec![a.role_label.to_string(), a.username.clone(), a.password.clone(), note.to_string()]
+        })
+        .collect();
+    print!("{}", table(&["角色", "用户名", "密码", "说明"], &rows));
+    println!();
+    println!(
+        "注意: 管理员账户首次登录时须绑定 TOTP 动态验证码（用 Microsoft Authenticator、Google Authenticator 等应用扫描页面上的二维码）。"
+    );
+    println!("按 Ctrl-C 停止。");
+    let outcome = server.run_until(shutdown_signal()).await;
+    db.close().await;
+    outcome?;
+    println!("hops 已停止。");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where the data lives, for people (the password of a database URL is hidden).
+pub fn database_label(config: &hops_platform::config::Config) -> String {
+    match &config.database_url {
+        Some(url) => format!("PostgreSQL {}", redact_url(url.expose())),
+        None => format!("SQLite {}", config.data_dir.join("hops.db").display()),
+    }
+}

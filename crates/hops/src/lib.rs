@@ -1,0 +1,50 @@
+//! The hops binary's wiring, as a library so tests can start the real application in-process:
+//! which modules make up the product ([`modules`]), how the database, keys and jobs are opened
+//! ([`open`]), and the HTTP server with its job workers ([`Server`]).
+//!
+//! The command line (`src/main.rs`, `src/cli/`) is a thin layer over these functions.
+
+mod server;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use hops_kernel::Clock;
+use hops_platform::config::Config;
+use hops_platform::crypto::Keyring;
+use hops_platform::db::Db;
+use hops_platform::jobs::{JobHandler, Jobs};
+use hops_platform::web::Module;
+use hops_platform::Core;
+
+pub use server::{base_url, bind, Server};
+
+/// Every business module of the product, in navigation order.
+pub fn modules() -> Vec<Arc<dyn Module>> {
+    vec![Arc::new(hops_master::MasterModule)]
+}
+
+/// Connects to the configured database without migrating: PostgreSQL when
+/// `config.database_url` is set, else the embedded SQLite database under `config.data_dir`.
+pub async fn connect(config: &Config) -> anyhow::Result<Db> {
+    match &config.database_url {
+        Some(url) => Db::connect(url.expose()).await.context("无法连接数据库"),
+        None => Db::open_sqlite_dir(&config.data_dir)
+            .await
+            .with_context(|| format!("无法打开数据目录 {} 中的 SQLite 数据库", config.data_dir.display())),
+    }
+}
+
+/// Opens everything the application needs: connects (see [`connect`]), applies pending
+/// migrations, loads (or creates on first start) the key file, registers the modules' job
+/// kinds and builds the [`Core`]. The returned [`Db`] is the same database the core uses, for
+/// platform-wide work such as `audit verify`.
+pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Db, Arc<Core>)> {
+    let db = connect(config).await?;
+    db.migrate().await.context("数据库迁移失败")?;
+    let keyring = Keyring::load_or_create(&config.key_file)?;
+    let handlers: Vec<Arc<dyn JobHandler>> = modules().iter().flat_map(|m| m.jobs()).collect();
+    let jobs = Jobs::new(handlers);
+    let core = Core::new(db.clone(), keyring, clock, config.clone(), jobs);
+    Ok((db, core))
+}
