@@ -55,11 +55,14 @@ pub struct Step {
     pub weight: u64,
 }
 
+/// Patients at scale 1.
+pub const PATIENTS_PER_SCALE: u32 = 50_000;
+
 /// The steps in order. A module adding demo data adds its step here and a `run_step` arm.
-pub fn steps(scale: u32) -> Vec<Step> {
+pub fn steps(patients: u32) -> Vec<Step> {
     vec![
         Step { label: "科室与医生", weight: 10 },
-        Step { label: "患者", weight: 90 * u64::from(scale.max(1)) },
+        Step { label: "患者", weight: 10 + u64::from(patients) / 500 },
     ]
 }
 
@@ -69,6 +72,11 @@ pub async fn ensure_demo(core: &Arc<Core>, scale: u32) -> anyhow::Result<DemoInf
     if !(1..=1000).contains(&scale) {
         anyhow::bail!("--scale 应在 1 到 1000 之间");
     }
+    ensure_demo_with_patients(core, scale * PATIENTS_PER_SCALE).await
+}
+
+/// Same as [`ensure_demo`] with an exact number of patients (tests use a small one).
+pub async fn ensure_demo_with_patients(core: &Arc<Core>, patients: u32) -> anyhow::Result<DemoInfo> {
     if let Some(h) = accounts::hospital_by_code(core, HOSPITAL_CODE).await? {
         return Ok(DemoInfo { hospital_code: h.code, hospital_name: h.name, accounts: accounts_info(), created: false });
     }
@@ -77,25 +85,25 @@ pub async fn ensure_demo(core: &Arc<Core>, scale: u32) -> anyhow::Result<DemoInf
     for (role, username, name) in ACCOUNTS {
         accounts::create_user(&access, NewUserInput { username, display_name: name, role: *role, password: DEMO_PASSWORD }).await?;
     }
-    let steps = steps(scale);
+    let steps = steps(patients);
     let total: u64 = steps.iter().map(|s| s.weight).sum();
     let bar = ProgressBar::new(total);
     bar.set_style(ProgressStyle::with_template("{spinner} 生成演示医院 [{bar:40.cyan/blue}] {percent:>3}% {msg} ({elapsed})")?.progress_chars("=> "));
     for step in &steps {
         bar.set_message(step.label);
-        run_step(&access, hospital, step, scale, &bar).await?;
+        run_step(&access, hospital, step, patients, &bar).await?;
     }
     bar.finish_with_message("完成");
     Ok(DemoInfo { hospital_code: HOSPITAL_CODE.into(), hospital_name: HOSPITAL_NAME.into(), accounts: accounts_info(), created: true })
 }
 
-async fn run_step(access: &Access, _hospital: HospitalId, step: &Step, scale: u32, bar: &ProgressBar) -> anyhow::Result<()> {
+async fn run_step(access: &Access, _hospital: HospitalId, step: &Step, patients: u32, bar: &ProgressBar) -> anyhow::Result<()> {
     match step.label {
         "科室与医生" => {
             master::departments_and_doctors(access).await?;
             bar.inc(step.weight);
         }
-        "患者" => master::patients(access, scale, step.weight, bar).await?,
+        "患者" => master::patients(access, patients, step.weight, bar).await?,
         other => anyhow::bail!("unknown demo step {other}"),
     }
     Ok(())

@@ -10,7 +10,6 @@ use rand::{RngExt, SeedableRng};
 use crate::synth;
 
 const SEED: u64 = 20_261_122;
-const PATIENTS_PER_SCALE: u32 = 50_000;
 const CHUNK: u32 = 5_000;
 
 fn table(kind: Kind, rows: Vec<Vec<String>>) -> Table {
@@ -67,11 +66,10 @@ pub async fn departments_and_doctors(access: &Access) -> anyhow::Result<()> {
 
 /// Patients registered over the past three years, more recently (growth), with acquisition
 /// channels; checksum-valid ID numbers and valid mobile numbers.
-pub async fn patients(access: &Access, scale: u32, weight: u64, bar: &ProgressBar) -> anyhow::Result<()> {
+pub async fn patients(access: &Access, total: u32, weight: u64, bar: &ProgressBar) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(SEED + 1);
     let today = access.now().local_day();
     let now = access.now();
-    let total = PATIENTS_PER_SCALE * scale;
     let mut seen_ids = std::collections::HashSet::new();
     let mut seen_phones = std::collections::HashSet::new();
     let mut made = 0u32;
@@ -103,7 +101,7 @@ pub async fn patients(access: &Access, scale: u32, weight: u64, bar: &ProgressBa
         }
         run(access, hops_master::import::Kind::Patients, rows).await?;
         made += n;
-        bar.inc(weight * u64::from(n) / u64::from(total));
+        bar.inc(weight * u64::from(n) / u64::from(total.max(1)));
     }
     Ok(())
 }

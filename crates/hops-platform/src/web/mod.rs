@@ -97,10 +97,11 @@ pub fn app(core: Arc<Core>, modules: Vec<Arc<dyn Module>>) -> App {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::sessions))
-        .layer(axum::middleware::from_fn(middleware::errors_and_headers))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::panic_response))
+        // Outermost, so every error — ours, axum's, the body limit's — answers in one format.
+        .layer(axum::middleware::from_fn(middleware::errors_and_headers))
         .with_state(state);
     App { router, specs }
 }

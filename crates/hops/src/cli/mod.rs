@@ -14,6 +14,8 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 use hops_platform::config::{Config, Sources};
 use hops_platform::Role;
 
+const GLOBAL: &str = "全局选项（global options）";
+
 /// hops —— 互联网医院运营平台（operations platform for Chinese internet hospitals）
 #[derive(Parser)]
 #[command(
@@ -27,16 +29,16 @@ use hops_platform::Role;
 )]
 pub struct Cli {
     /// 配置文件（TOML）路径（configuration file）；默认读取环境变量 HOPS_CONFIG
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     config: Option<PathBuf>,
     /// 数据目录（data directory）：内置数据库、密钥文件和上传文件所在处；覆盖 HOPS_DATA 和配置文件中的 data_dir
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     data: Option<PathBuf>,
     /// 显示帮助（print help）
-    #[arg(short = 'h', long, global = true, action = ArgAction::Help)]
+    #[arg(short = 'h', long, global = true, action = ArgAction::Help, help_heading = GLOBAL)]
     help: Option<bool>,
     /// 显示版本（print version）
-    #[arg(short = 'V', long, action = ArgAction::Version)]
+    #[arg(short = 'V', long, action = ArgAction::Version, help_heading = GLOBAL)]
     version: Option<bool>,
     #[command(subcommand)]
     command: Command,
@@ -76,7 +78,7 @@ enum Command {
         #[arg(long, value_name = "USERNAME")]
         admin: String,
         /// 管理员姓名（admin display name）
-        #[arg(long, value_name = "姓名", default_value = "医院管理员")]
+        #[arg(long, value_name = "NAME", default_value = "医院管理员")]
         admin_name: String,
     },
     /// 医院管理（hospitals / tenants）
@@ -128,7 +130,7 @@ enum UserCommand {
         #[arg(long, value_name = "U")]
         username: String,
         /// 姓名（display name）
-        #[arg(long, value_name = "姓名")]
+        #[arg(long, value_name = "NAME")]
         name: String,
         /// 角色（role）：platform_admin 平台管理员, hospital_admin 医院管理员, operator 运营专员, agent 客服/医助, content_reviewer 内容审核, doctor 医生, nurse 护士, finance 财务, auditor 审计员
         #[arg(long, value_name = "ROLE", value_parser = parse_role)]
@@ -210,7 +212,8 @@ impl Globals {
 fn init_logging(filter: &str) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| anyhow::anyhow!("日志设置 log = {filter:?} 无效: {e}"))?;
     // A second initialisation (tests) is harmless.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
     Ok(())
 }
 

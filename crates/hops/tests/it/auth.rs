@@ -1,0 +1,149 @@
+//! Sign-in, lockout, idle timeout, TOTP for admins, CSRF, password policy.
+
+use hops_platform::accounts::service as accounts;
+use hops_platform::Role;
+use hops_testkit::{both_backends, call, Backend, TestApp, PASSWORD};
+use reqwest::Method;
+use serde_json::json;
+
+both_backends!(api_login_and_me, lockout_after_five_failures, idle_timeout_ends_session, admin_needs_totp, csrf_is_required_for_cookie_sessions, weak_passwords_are_refused);
+
+async fn api_login_and_me(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.hospital("h1", &[Role::Operator]).await;
+    let token = app.token("h1", "operator").await;
+    let (s, me) = call(&app.client(), Method::GET, &format!("{}/api/v1/me", app.url), &token, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(me["username"], "operator");
+    assert_eq!(me["role"], "operator");
+    let (s, body) = call(&app.client(), Method::GET, &format!("{}/api/v1/me", app.url), "1.bogus", None).await;
+    assert_eq!(s, 401);
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    // Unknown hospital, unknown user and wrong password all look the same.
+    for (h, u, p) in [("nope", "operator", PASSWORD), ("h1", "nobody", PASSWORD), ("h1", "operator", "Wrong-Passw0rd!")] {
+        let r = app.client().post(format!("{}/api/v1/auth/login", app.url)).json(&json!({"hospital": h, "username": u, "password": p})).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["message"], "医院编码、用户名或密码错误");
+    }
+    // Logout ends the token.
+    let (s, _) = call(&app.client(), Method::POST, &format!("{}/api/v1/auth/logout", app.url), &token, None).await;
+    assert_eq!(s, 204);
+    let (s, _) = call(&app.client(), Method::GET, &format!("{}/api/v1/me", app.url), &token, None).await;
+    assert_eq!(s, 401);
+    app.stop().await;
+}
+
+async fn lockout_after_five_failures(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let h = app.hospital("h1", &[Role::Operator]).await;
+    let login = |pw: &'static str| {
+        let c = app.client();
+        let url = format!("{}/api/v1/auth/login", app.url);
+        async move { c.post(url).json(&json!({"hospital": "h1", "username": "operator", "password": pw})).send().await.unwrap().status().as_u16() }
+    };
+    for _ in 0..4 {
+        assert_eq!(login("Wrong-Passw0rd!").await, 401);
+    }
+    assert_eq!(login("Wrong-Passw0rd!").await, 423, "fifth failure locks");
+    assert_eq!(login(PASSWORD).await, 423, "locked even with the right password");
+    app.clock.advance_seconds(14 * 60);
+    assert_eq!(login(PASSWORD).await, 423);
+    app.clock.advance_seconds(61);
+    assert_eq!(login(PASSWORD).await, 200, "unlocked after 15 minutes");
+    let (locks, _) = hops_platform::audit::list(&app.system(h).tenant(), "auth.locked", 0, 10).await.unwrap();
+    assert_eq!(locks.len(), 1, "the lock is audited");
+    let (failures, _) = hops_platform::audit::list(&app.system(h).tenant(), "auth.login_failed", 0, 10).await.unwrap();
+    assert_eq!(failures.len(), 5);
+    app.stop().await;
+}
+
+async fn idle_timeout_ends_session(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.hospital("h1", &[Role::Operator]).await;
+    let token = app.token("h1", "operator").await;
+    let me = format!("{}/api/v1/me", app.url);
+    app.clock.advance_seconds(29 * 60);
+    assert_eq!(call(&app.client(), Method::GET, &me, &token, None).await.0, 200, "activity within 30 minutes keeps it");
+    app.clock.advance_seconds(29 * 60);
+    assert_eq!(call(&app.client(), Method::GET, &me, &token, None).await.0, 200);
+    app.clock.advance_seconds(30 * 60);
+    assert_eq!(call(&app.client(), Method::GET, &me, &token, None).await.0, 401, "30 idle minutes end it");
+    // Pages redirect to the login form instead.
+    let (c, _) = app.web_login("h1", "operator").await;
+    app.clock.advance_seconds(31 * 60);
+    let r = c.get(format!("{}/patients", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?next="));
+    app.stop().await;
+}
+
+async fn admin_needs_totp(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let h = app.hospital("h1", &[Role::HospitalAdmin]).await;
+    let url = format!("{}/api/v1/auth/login", app.url);
+    let body = json!({"hospital": "h1", "username": "hospital_admin", "password": PASSWORD});
+    let r = app.client().post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "totp_enrolment_required");
+    // The web login leads to the enrolment page, which shows a QR code.
+    let c = app.browser_client();
+    let r = c.post(format!("{}/login", app.url)).form(&[("hospital", "h1"), ("username", "hospital_admin"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/account/totp");
+    let r = c.get(format!("{}/users", app.url)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/account/totp", "nothing else until enrolled");
+    let page = c.get(format!("{}/account/totp", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<svg"), "QR code");
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = c.post(format!("{}/account/totp", app.url)).form(&[("_csrf", csrf.as_str()), ("code", "000000")]).send().await.unwrap();
+    assert_eq!(r.status(), 200, "a wrong code re-renders the page");
+    // The wrong attempt re-renders the page with a fresh secret; read it again.
+    let page = r.text().await.unwrap();
+    let secret = page.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert!(page.contains("验证码不正确"));
+    let code = accounts::totp_code(&secret, app.core.now()).unwrap();
+    let r = c.post(format!("{}/account/totp", app.url)).form(&[("_csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/");
+    assert_eq!(c.get(format!("{}/users", app.url)).send().await.unwrap().status(), 200);
+    // Now the API needs the code, and takes it.
+    let r = app.client().post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "totp_required");
+    let mut with_code = body.clone();
+    with_code["totp"] = json!(accounts::totp_code(&secret, app.core.now()).unwrap());
+    assert_eq!(app.client().post(&url).json(&with_code).send().await.unwrap().status(), 200);
+    with_code["totp"] = json!("123456");
+    let r = app.client().post(&url).json(&with_code).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let (enrolled, _) = hops_platform::audit::list(&app.system(h).tenant(), "auth.totp_enrolled", 0, 10).await.unwrap();
+    assert_eq!(enrolled.len(), 1);
+    app.stop().await;
+}
+
+async fn csrf_is_required_for_cookie_sessions(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let h = app.hospital("h1", &[Role::Operator]).await;
+    let (c, csrf) = app.web_login("h1", "operator").await;
+    let form = [("code", "CARD"), ("name", "心血管内科"), ("category", "内科")];
+    let r = c.post(format!("{}/departments", app.url)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 403, "no token, refused");
+    let r = c.post(format!("{}/departments", app.url)).form(&[("_csrf", "forged"), ("code", "CARD"), ("name", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), 403, "wrong token, refused");
+    let (rows, _) = hops_master::service::list_departments(&app.system(h), "", hops_platform::web::Paging::new(None, 10)).await.unwrap();
+    assert!(rows.is_empty());
+    let mut with = vec![("_csrf", csrf.as_str())];
+    with.extend(form);
+    let r = c.post(format!("{}/departments", app.url)).form(&with).send().await.unwrap();
+    assert_eq!(r.status(), 303, "with the token it works");
+    app.stop().await;
+}
+
+async fn weak_passwords_are_refused(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let h = app.hospital("h1", &[Role::Operator]).await;
+    let access = app.system(h);
+    let err = accounts::create_user(&access, accounts::NewUserInput { username: "weak", display_name: "弱", role: Role::Nurse, password: "password" }).await.unwrap_err();
+    assert_eq!(err.status(), 422);
+    assert_eq!(err.fields()[0].field, "password");
+    assert!(accounts::list_users(&access).await.unwrap().iter().all(|u| u.username != "weak"), "nothing created");
+    app.stop().await;
+}

@@ -1,0 +1,11 @@
+//! Integration tests against the real application: HTTP on port 0, real databases (SQLite
+//! always; PostgreSQL too when HOPS_TEST_DATABASE_URL is set), real Chromium for pages.
+
+mod audit;
+mod auth;
+mod browser;
+mod jobs;
+mod malformed;
+mod master;
+mod schema;
+mod tenancy;

@@ -1,0 +1,123 @@
+//! Tenant isolation on every registered route: a user of hospital A calling any route with
+//! hospital B's ids gets 403 or 404 and never sees B's data. New routes are covered
+//! automatically; a route with a parameter or request body this test does not know fails it.
+
+use std::collections::HashMap;
+
+use hops_kernel::HospitalId;
+use hops_master::model::{DepartmentDraft, DoctorDraft, PatientDraft};
+use hops_platform::accounts::service as accounts;
+use hops_platform::web::routes::Access as RouteAccess;
+use hops_platform::web::Method;
+use hops_platform::{jobs, Role};
+use hops_testkit::{both_backends, Backend, TestApp, PASSWORD};
+use serde_json::{json, Value};
+
+both_backends!(no_route_crosses_tenants);
+
+const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user"];
+
+/// B's ids by path parameter name.
+async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> {
+    let access = app.system(b);
+    let dept = hops_master::service::create_department(&access, &DepartmentDraft { code: "BDEPT".into(), name: "乙院科室".into(), ..Default::default() }).await.unwrap();
+    let doctor = hops_master::service::create_doctor(
+        &access,
+        &DoctorDraft { code: "BDOC".into(), name: "乙院医生".into(), department_code: "BDEPT".into(), title: "主任医师".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let patient = hops_master::service::create_patient(
+        &access,
+        &PatientDraft { name: "乙院患者".into(), id_number: "11010519491231002X".into(), phone: "13912345678".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let user = accounts::create_user(&access, accounts::NewUserInput { username: "yi-user", display_name: "乙院用户", role: Role::Nurse, password: PASSWORD }).await.unwrap();
+    let job = jobs::enqueue_probes(&access, 1, 0).await.unwrap()[0];
+    HashMap::from([("department_id", dept.0), ("doctor_id", doctor.0), ("patient_id", patient.0), ("user_id", user.0), ("job_id", job.0)])
+}
+
+/// A well-formed body for each request schema, so a refusal is about the tenant, not the body.
+fn sample_body(schema: &str) -> Value {
+    match schema {
+        "DepartmentIn" => json!({"code": "X1", "name": "某科室"}),
+        "DoctorIn" => json!({"code": "X1", "name": "某医生", "department_code": "BDEPT", "title": "主治医师"}),
+        "PatientIn" => json!({"name": "某患者", "sex": "男"}),
+        "UserIn" => json!({"username": "someone", "display_name": "某人", "role": "nurse", "password": PASSWORD}),
+        "ProbeIn" => json!({"count": 1, "sleep_ms": 0}),
+        "LoginRequest" => json!({"hospital": "a", "username": "x", "password": "y"}),
+        other => panic!("tenancy test has no sample body for request schema {other}: add one"),
+    }
+}
+
+fn method(m: Method) -> reqwest::Method {
+    match m {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+    }
+}
+
+async fn no_route_crosses_tenants(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.hospital("ha", &[Role::HospitalAdmin]).await;
+    let b = app.hospital("hb", &[]).await;
+    let ids = b_fixtures(&app, b).await;
+    let admin = app.admin_session("ha", "hospital_admin").await;
+    let openapi: Value = app.client().get(format!("{}/api/v1/openapi.json", app.url)).send().await.unwrap().json().await.unwrap();
+    let mut checked = 0;
+    for spec in app.specs() {
+        // Public routes hold no tenant data; signing out would end the sessions this test uses.
+        if spec.access == RouteAccess::Public || spec.path.ends_with("/logout") {
+            continue;
+        }
+        let mut path = spec.path.to_string();
+        for p in spec.params() {
+            let id = ids.get(p).unwrap_or_else(|| panic!("route {} has parameter {{{p}}} without a hospital-B fixture in the tenancy test: add one", spec.path));
+            path = path.replace(&format!("{{{p}}}"), &id.to_string());
+        }
+        let url = format!("{}{path}", app.url);
+        let res = if spec.is_api() {
+            let mut req = app.client().request(method(spec.method), &url).bearer_auth(&admin.token);
+            if matches!(spec.method, Method::Post | Method::Put) {
+                let op = &openapi["paths"][spec.path][spec.method.as_str().to_lowercase()];
+                if let Some(r) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() {
+                    req = req.json(&sample_body(r.rsplit('/').next().unwrap()));
+                } else if spec.path.ends_with("/import") {
+                    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"));
+                    req = req.multipart(form);
+                }
+            }
+            req.send().await.unwrap()
+        } else {
+            let req = admin.web.request(method(spec.method), &url);
+            match spec.method {
+                Method::Get => req.send().await.unwrap(),
+                _ => req.form(&[("_csrf", admin.csrf.as_str()), ("name", "x"), ("code", "X1")]).send().await.unwrap(),
+            }
+        };
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap_or_default();
+        if spec.params().is_empty() {
+            // Routes without ids work on A's own data; they must not show B's.
+            assert!(status < 500, "{} {} answered {status}", spec.method.as_str(), spec.path);
+        } else {
+            assert!(status == 403 || status == 404, "{} {} with hospital B's ids answered {status}: {body}", spec.method.as_str(), path);
+        }
+        for m in B_MARKERS {
+            assert!(!body.contains(m), "{} {} leaked hospital B's data ({m})", spec.method.as_str(), path);
+        }
+        checked += 1;
+    }
+    assert!(checked > 40, "only {checked} routes checked");
+    // Without a session, every tenant route refuses.
+    for spec in app.specs().iter().filter(|s| s.access == RouteAccess::Tenant) {
+        let path = spec.params().iter().fold(spec.path.to_string(), |p, name| p.replace(&format!("{{{name}}}"), "1"));
+        let r = app.client().request(method(spec.method), format!("{}{path}", app.url)).send().await.unwrap();
+        let s = r.status().as_u16();
+        assert!(s == 401 || s == 303 || s == 403, "{} {} without a session answered {s}", spec.method.as_str(), spec.path);
+    }
+    app.stop().await;
+}
