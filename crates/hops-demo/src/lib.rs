@@ -45,7 +45,10 @@ const ACCOUNTS: &[(Role, &str, &str)] = &[
 ];
 
 fn accounts_info() -> Vec<DemoAccount> {
-    ACCOUNTS.iter().map(|(r, u, _)| DemoAccount { role_label: r.label_zh(), username: u.to_string(), password: DEMO_PASSWORD.into() }).collect()
+    ACCOUNTS
+        .iter()
+        .map(|(r, u, _)| DemoAccount { role_label: r.label_zh(), username: u.to_string(), password: DEMO_PASSWORD.into() })
+        .collect()
 }
 
 /// One part of the demo data, contributed by one module.
@@ -60,10 +63,7 @@ pub const PATIENTS_PER_SCALE: u32 = 50_000;
 
 /// The steps in order. A module adding demo data adds its step here and a `run_step` arm.
 pub fn steps(patients: u32) -> Vec<Step> {
-    vec![
-        Step { label: "科室与医生", weight: 10 },
-        Step { label: "患者", weight: 10 + u64::from(patients) / 500 },
-    ]
+    vec![Step { label: "科室与医生", weight: 10 }, Step { label: "患者", weight: 10 + u64::from(patients) / 500 }]
 }
 
 /// Creates the demo hospital on first run (with `scale` × the base volume of data), showing a
@@ -80,7 +80,9 @@ pub async fn ensure_demo_with_patients(core: &Arc<Core>, patients: u32) -> anyho
     if let Some(h) = accounts::hospital_by_code(core, HOSPITAL_CODE).await? {
         return Ok(DemoInfo { hospital_code: h.code, hospital_name: h.name, accounts: accounts_info(), created: false });
     }
-    let hospital = accounts::create_hospital(core, NewHospital { code: HOSPITAL_CODE, name: HOSPITAL_NAME, grade: "三级甲等", is_platform: false }).await?;
+    let hospital =
+        accounts::create_hospital(core, NewHospital { code: HOSPITAL_CODE, name: HOSPITAL_NAME, grade: "三级甲等", is_platform: false })
+            .await?;
     let access = core.act_as_system(hospital);
     for (role, username, name) in ACCOUNTS {
         accounts::create_user(&access, NewUserInput { username, display_name: name, role: *role, password: DEMO_PASSWORD }).await?;
@@ -88,7 +90,9 @@ pub async fn ensure_demo_with_patients(core: &Arc<Core>, patients: u32) -> anyho
     let steps = steps(patients);
     let total: u64 = steps.iter().map(|s| s.weight).sum();
     let bar = ProgressBar::new(total);
-    bar.set_style(ProgressStyle::with_template("{spinner} 生成演示医院 [{bar:40.cyan/blue}] {percent:>3}% {msg} ({elapsed})")?.progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} 生成演示医院 [{bar:40.cyan/blue}] {percent:>3}% {msg} ({elapsed})")?.progress_chars("=> "),
+    );
     for step in &steps {
         bar.set_message(step.label);
         run_step(&access, hospital, step, patients, &bar).await?;

@@ -1,8 +1,8 @@
 //! Demo master data through the master module's own import path.
 
 use hops_master::import::{self, Kind, Mode};
-use hops_platform::tabular::Table;
 use hops_platform::Access;
+use hops_platform::tabular::Table;
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -39,9 +39,8 @@ fn category(name: &str) -> &'static str {
     }
 }
 
-const SPECIALTIES: &[&str] = &[
-    "常见病、多发病的诊治", "慢病管理与随访", "疑难危重症诊治", "微创治疗", "术后康复指导", "健康体检结果解读", "用药咨询与调整",
-];
+const SPECIALTIES: &[&str] =
+    &["常见病、多发病的诊治", "慢病管理与随访", "疑难危重症诊治", "微创治疗", "术后康复指导", "健康体检结果解读", "用药咨询与调整"];
 
 pub async fn departments_and_doctors(access: &Access) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(SEED);
@@ -58,7 +57,14 @@ pub async fn departments_and_doctors(access: &Access) -> anyhow::Result<()> {
             let title = *synth::pick_weighted(&mut rng, synth::TITLES);
             let online = rng.random_bool(0.8);
             let specialty = format!("{}{}", d.name, SPECIALTIES[rng.random_range(0..SPECIALTIES.len())]);
-            doctors.push(vec![format!("D{n:04}"), synth::doctor_name(&mut rng), d.code.into(), title.into(), specialty, if online { "是" } else { "否" }.into()]);
+            doctors.push(vec![
+                format!("D{n:04}"),
+                synth::doctor_name(&mut rng),
+                d.code.into(),
+                title.into(),
+                specialty,
+                if online { "是" } else { "否" }.into(),
+            ]);
         }
     }
     run(access, Kind::Doctors, doctors).await

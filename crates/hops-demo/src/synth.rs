@@ -24,11 +24,7 @@ pub struct DeptSpec {
 }
 
 const fn dept(code: &'static str, name: &'static str, doctors: u32) -> DeptSpec {
-    DeptSpec {
-        code,
-        name,
-        doctors,
-    }
+    DeptSpec { code, name, doctors }
 }
 
 /// The departments of the demo hospital (300 doctors in all).
@@ -66,23 +62,11 @@ pub const DEPARTMENTS: &[DeptSpec] = &[
 ];
 
 /// Doctor titles (职称) with relative weights.
-pub const TITLES: &[(&str, u32)] = &[
-    ("主任医师", 12),
-    ("副主任医师", 23),
-    ("主治医师", 35),
-    ("住院医师", 30),
-];
+pub const TITLES: &[(&str, u32)] = &[("主任医师", 12), ("副主任医师", 23), ("主治医师", 35), ("住院医师", 30)];
 
 /// Patient acquisition channels with relative weights.
-pub const CHANNELS: &[(&str, u32)] = &[
-    ("微信公众号", 34),
-    ("支付宝小程序", 16),
-    ("院内扫码", 20),
-    ("线下义诊", 5),
-    ("医生推荐", 10),
-    ("朋友介绍", 10),
-    ("其他", 5),
-];
+pub const CHANNELS: &[(&str, u32)] =
+    &[("微信公众号", 34), ("支付宝小程序", 16), ("院内扫码", 20), ("线下义诊", 5), ("医生推荐", 10), ("朋友介绍", 10), ("其他", 5)];
 
 /// Surnames with weights roughly proportional to their frequency (per 10,000 people), nudged
 /// towards 浙江 (陈, 吴, 徐, 金, 沈, 叶, 钱, 应 are more common there).
@@ -160,9 +144,7 @@ const FEMALE_NAMES: [NamePool; 3] = [
 ];
 
 /// Characters used in reduplicated women's names (婷婷, 丹丹).
-const DOUBLED: &[&str] = &[
-    "婷", "丹", "琳", "莹", "晶", "娜", "欣", "倩", "悦", "玲", "燕", "菲", "萍", "露",
-];
+const DOUBLED: &[&str] = &["婷", "丹", "琳", "莹", "晶", "娜", "欣", "倩", "悦", "玲", "燕", "菲", "萍", "露"];
 
 /// Region codes that only existed for part of the time: (code, first birth year, last birth
 /// year) of people who can plausibly carry them. New districts (临平区, 钱塘区, …) only appear on
@@ -271,35 +253,17 @@ pub fn pick_weighted<'a, T, R: Rng + ?Sized>(rng: &mut R, items: &'a [(T, u32)])
 /// # Panics
 ///
 /// If `ages` is empty or lies entirely before 1900 (identity numbers cannot encode such dates).
-pub fn person<R: Rng + ?Sized>(
-    rng: &mut R,
-    today: LocalDay,
-    ages: RangeInclusive<u32>,
-) -> SynthPerson {
-    let sex = if rng.random_bool(0.52) {
-        Sex::Female
-    } else {
-        Sex::Male
-    };
+pub fn person<R: Rng + ?Sized>(rng: &mut R, today: LocalDay, ages: RangeInclusive<u32>) -> SynthPerson {
+    let sex = if rng.random_bool(0.52) { Sex::Female } else { Sex::Male };
     let age = age(rng, today, ages);
     let birth = birth_date(rng, today, age);
     let name = full_name(rng, sex, i32::from(birth.to_date().year()));
-    SynthPerson {
-        name,
-        sex,
-        birth,
-        id_number: id_number(rng, sex, birth),
-        phone: mobile(rng),
-    }
+    SynthPerson { name, sex, birth, id_number: id_number(rng, sex, birth), phone: mobile(rng) }
 }
 
 /// A doctor's name (born 1960–1998; 55% men).
 pub fn doctor_name<R: Rng + ?Sized>(rng: &mut R) -> String {
-    let sex = if rng.random_bool(0.55) {
-        Sex::Male
-    } else {
-        Sex::Female
-    };
+    let sex = if rng.random_bool(0.55) { Sex::Male } else { Sex::Female };
     let birth_year = rng.random_range(1960..=1998);
     full_name(rng, sex, birth_year)
 }
@@ -351,12 +315,7 @@ pub fn region<R: Rng + ?Sized>(rng: &mut R) -> u32 {
     };
     let count = COUNTIES.iter().filter(|&&(c, _)| filter(c)).count();
     let k = rng.random_range(0..count);
-    COUNTIES
-        .iter()
-        .map(|&(c, _)| c)
-        .filter(|&c| filter(c))
-        .nth(k)
-        .expect("k < count")
+    COUNTIES.iter().map(|&(c, _)| c).filter(|&c| filter(c)).nth(k).expect("k < count")
 }
 
 /// Like [`region`], but only codes that existed when someone born in `birth_year` would have
@@ -364,10 +323,7 @@ pub fn region<R: Rng + ?Sized>(rng: &mut R) -> u32 {
 pub fn region_for_birth_year<R: Rng + ?Sized>(rng: &mut R, birth_year: i32) -> u32 {
     loop {
         let code = region(rng);
-        let fits = REGION_YEARS
-            .iter()
-            .find(|&&(c, _, _)| c == code)
-            .is_none_or(|&(_, from, until)| (from..=until).contains(&birth_year));
+        let fits = REGION_YEARS.iter().find(|&&(c, _, _)| c == code).is_none_or(|&(_, from, until)| (from..=until).contains(&birth_year));
         if fits {
             return code;
         }
@@ -383,7 +339,7 @@ pub fn region_for_birth_year<R: Rng + ?Sized>(rng: &mut R, birth_year: i32) -> u
 pub fn id_number<R: Rng + ?Sized>(rng: &mut R, sex: Sex, birth: LocalDay) -> IdCardNumber {
     let region = region_for_birth_year(rng, i32::from(birth.to_date().year()));
     let seq = match sex {
-        Sex::Male => rng.random_range(0..500u16) * 2 + 1, // 001..=999
+        Sex::Male => rng.random_range(0..500u16) * 2 + 1,   // 001..=999
         Sex::Female => rng.random_range(0..499u16) * 2 + 2, // 002..=998
     };
     IdCardNumber::generate(region, birth, seq)
@@ -400,10 +356,7 @@ pub fn mobile<R: Rng + ?Sized>(rng: &mut R) -> Phone {
 fn age<R: Rng + ?Sized>(rng: &mut R, today: LocalDay, ages: RangeInclusive<u32>) -> u32 {
     let oldest = u32::try_from(i32::from(today.to_date().year()) - 1901).unwrap_or(0);
     let (lo, hi) = (*ages.start(), (*ages.end()).min(oldest));
-    assert!(
-        lo <= hi,
-        "no possible age in {ages:?} (births from 1900 on)"
-    );
+    assert!(lo <= hi, "no possible age in {ages:?} (births from 1900 on)");
     let weights: Vec<(u32, u32)> = (lo..=hi).map(|a| (a, patient_age_weight(a))).collect();
     *pick_weighted(rng, &weights)
 }
@@ -415,12 +368,7 @@ fn birth_date<R: Rng + ?Sized>(rng: &mut R, today: LocalDay, age: u32) -> LocalD
         let date = today.to_date();
         let year = i16::try_from(i64::from(date.year()) - i64::from(years)).expect("year in range");
         // 29 February becomes 28 February in a common year.
-        let shifted = date
-            .with()
-            .year(year)
-            .build()
-            .or_else(|_| date.with().year(year).day(28).build())
-            .expect("valid date");
+        let shifted = date.with().year(year).build().or_else(|_| date.with().year(year).day(28).build()).expect("valid date");
         LocalDay::from_date(shifted)
     };
     let latest = years_before(age);
@@ -451,13 +399,7 @@ mod tests {
             assert!(d.code.bytes().all(|b| b.is_ascii_uppercase()), "{}", d.code);
             assert!(d.doctors >= 5, "{}", d.name);
         }
-        for name in [
-            "心血管内科",
-            "儿科",
-            "急诊科",
-            "健康管理中心",
-            "耳鼻咽喉头颈外科",
-        ] {
+        for name in ["心血管内科", "儿科", "急诊科", "健康管理中心", "耳鼻咽喉头颈外科"] {
             assert!(names.contains(name), "{name}");
         }
     }
@@ -477,20 +419,14 @@ mod tests {
         }
         let prefixes: HashSet<_> = MOBILE_PREFIXES.iter().map(|&(p, _)| p).collect();
         assert_eq!(prefixes.len(), MOBILE_PREFIXES.len());
-        assert!(
-            MOBILE_PREFIXES
-                .iter()
-                .all(|&(p, _)| (130..=199).contains(&p))
-        );
+        assert!(MOBILE_PREFIXES.iter().all(|&(p, _)| (130..=199).contains(&p)));
     }
 
     #[test]
     fn same_seed_same_people() {
         let run = |seed| {
             let mut rng = StdRng::seed_from_u64(seed);
-            (0..200)
-                .map(|_| person(&mut rng, today(), 0..=100))
-                .collect::<Vec<_>>()
+            (0..200).map(|_| person(&mut rng, today(), 0..=100)).collect::<Vec<_>>()
         };
         assert_eq!(run(7), run(7));
         assert_ne!(run(7), run(8));
@@ -507,8 +443,7 @@ mod tests {
         for ages in [0..=100, 18..=65, 0..=0, 3..=3, 60..=130, 100..=125] {
             for _ in 0..500 {
                 let p = person(&mut rng, today(), ages.clone());
-                let id = IdCardNumber::parse(p.id_number.as_str(), today())
-                    .unwrap_or_else(|e| panic!("{}: {e}", p.id_number.masked()));
+                let id = IdCardNumber::parse(p.id_number.as_str(), today()).unwrap_or_else(|e| panic!("{}: {e}", p.id_number.masked()));
                 assert_eq!(id.sex(), p.sex);
                 assert_eq!(id.birth_date(), p.birth);
                 let age = id.age_on(today());
@@ -533,8 +468,7 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(2026);
         let mut ids = HashSet::new();
         let mut phones = HashSet::new();
-        let (mut dup_ids, mut dup_phones, mut zhejiang, mut women, mut elderly, mut children) =
-            (0, 0, 0, 0, 0, 0);
+        let (mut dup_ids, mut dup_phones, mut zhejiang, mut women, mut elderly, mut children) = (0, 0, 0, 0, 0, 0);
         let mut surnames: HashMap<String, u32> = HashMap::new();
         const N: u32 = 50_000;
         for _ in 0..N {
@@ -546,25 +480,15 @@ mod tests {
             let age = p.id_number.age_on(today());
             elderly += u32::from(age >= 60);
             children += u32::from(age < 15);
-            *surnames
-                .entry(p.name.chars().next().unwrap().to_string())
-                .or_default() += 1;
+            *surnames.entry(p.name.chars().next().unwrap().to_string()).or_default() += 1;
         }
         assert!(dup_ids <= 25, "{dup_ids} duplicate identity numbers");
         assert!(dup_phones <= 5, "{dup_phones} duplicate phones");
         let share = |n: u32| f64::from(n) / f64::from(N);
-        assert!(
-            (0.70..0.85).contains(&share(zhejiang)),
-            "{}",
-            share(zhejiang)
-        );
+        assert!((0.70..0.85).contains(&share(zhejiang)), "{}", share(zhejiang));
         assert!((0.49..0.55).contains(&share(women)), "{}", share(women));
         assert!((0.20..0.40).contains(&share(elderly)), "{}", share(elderly));
-        assert!(
-            (0.08..0.20).contains(&share(children)),
-            "{}",
-            share(children)
-        );
+        assert!((0.08..0.20).contains(&share(children)), "{}", share(children));
         let top = surnames.iter().max_by_key(|&(_, n)| *n).unwrap().0.clone();
         assert!(["王", "李", "张", "陈"].contains(&top.as_str()), "{top}");
     }
@@ -572,20 +496,11 @@ mod tests {
     #[test]
     fn names_fit_the_generation() {
         let given = |n: &str| {
-            let surnames = SURNAMES
-                .iter()
-                .map(|&(s, _)| s)
-                .filter(|s| n.starts_with(s));
+            let surnames = SURNAMES.iter().map(|&(s, _)| s).filter(|s| n.starts_with(s));
             let surname = surnames.max_by_key(|s| s.len()).unwrap();
-            n[surname.len()..]
-                .chars()
-                .map(String::from)
-                .collect::<Vec<_>>()
+            n[surname.len()..].chars().map(String::from).collect::<Vec<_>>()
         };
-        let cases = [
-            (Sex::Female, 1940, &FEMALE_NAMES[0]),
-            (Sex::Male, 2015, &MALE_NAMES[2]),
-        ];
+        let cases = [(Sex::Female, 1940, &FEMALE_NAMES[0]), (Sex::Male, 2015, &MALE_NAMES[2])];
         let mut rng = StdRng::seed_from_u64(3);
         for (sex, year, pool) in cases {
             for _ in 0..1000 {
@@ -617,9 +532,7 @@ mod tests {
     #[test]
     fn regions_favour_hangzhou() {
         let mut rng = StdRng::seed_from_u64(5);
-        let hangzhou = (0..10_000)
-            .filter(|_| region(&mut rng) / 100 == 3301)
-            .count();
+        let hangzhou = (0..10_000).filter(|_| region(&mut rng) / 100 == 3301).count();
         assert!((4_300..5_200).contains(&hangzhou), "{hangzhou}");
     }
 
@@ -627,10 +540,7 @@ mod tests {
     fn region_codes_fit_the_birth_year() {
         let mut rng = StdRng::seed_from_u64(17);
         for &(code, _, _) in REGION_YEARS {
-            assert!(
-                COUNTIES.iter().any(|&(c, _)| c == code),
-                "{code} not in COUNTIES"
-            );
+            assert!(COUNTIES.iter().any(|&(c, _)| c == code), "{code} not in COUNTIES");
         }
         for _ in 0..5_000 {
             assert!(![330_113, 330_114].contains(&region_for_birth_year(&mut rng, 1950)));

@@ -61,14 +61,9 @@ impl IdCardNumber {
         if len != 18 {
             return Err(IdCardError::WrongLength(len));
         }
-        let mut bytes: [u8; 18] = t
-            .as_bytes()
-            .try_into()
-            .map_err(|_| IdCardError::InvalidCharacter)?;
+        let mut bytes: [u8; 18] = t.as_bytes().try_into().map_err(|_| IdCardError::InvalidCharacter)?;
         bytes[17] = bytes[17].to_ascii_uppercase();
-        if !bytes[..17].iter().all(u8::is_ascii_digit)
-            || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
-        {
+        if !bytes[..17].iter().all(u8::is_ascii_digit) || !(bytes[17].is_ascii_digit() || bytes[17] == b'X') {
             return Err(IdCardError::InvalidCharacter);
         }
         let region = number(&bytes[0..6]);
@@ -76,8 +71,7 @@ impl IdCardNumber {
             return Err(IdCardError::InvalidRegion(t[0..6].to_owned()));
         }
         let birth_text = format!("{}-{}-{}", &t[6..10], &t[10..12], &t[12..14]);
-        let birth =
-            birth_of(&bytes).ok_or_else(|| IdCardError::InvalidBirthDate(birth_text.clone()))?;
+        let birth = birth_of(&bytes).ok_or_else(|| IdCardError::InvalidBirthDate(birth_text.clone()))?;
         if birth < earliest_birth() || birth > today {
             return Err(IdCardError::BirthDateOutOfRange(birth_text));
         }
@@ -100,17 +94,8 @@ impl IdCardNumber {
         assert!(is_county_code(region), "invalid region code {region}");
         assert!(seq <= 999, "sequence number {seq} out of 0..=999");
         let date = birth.to_date();
-        assert!(
-            (1000..=9999).contains(&date.year()),
-            "birth year {} not four digits",
-            date.year()
-        );
-        let text = format!(
-            "{region:06}{:04}{:02}{:02}{seq:03}",
-            date.year(),
-            date.month(),
-            date.day()
-        );
+        assert!((1000..=9999).contains(&date.year()), "birth year {} not four digits", date.year());
+        let text = format!("{region:06}{:04}{:02}{:02}{seq:03}", date.year(), date.month(), date.day());
         let mut bytes = [0u8; 18];
         bytes[..17].copy_from_slice(text.as_bytes());
         let first17: &[u8; 17] = bytes[..17].try_into().expect("17 bytes");
@@ -125,11 +110,7 @@ impl IdCardNumber {
 
     /// Sex from the sequence number (odd = male).
     pub fn sex(&self) -> Sex {
-        if (self.0[16] - b'0') % 2 == 1 {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        if (self.0[16] - b'0') % 2 == 1 { Sex::Male } else { Sex::Female }
     }
 
     /// The birth date encoded in digits 7–14.
@@ -172,9 +153,7 @@ fn number(digits: &[u8]) -> u32 {
 }
 
 fn is_county_code(region: u32) -> bool {
-    (100_000..=999_999).contains(&region)
-        && !region.is_multiple_of(10_000)
-        && province_of(region).is_some()
+    (100_000..=999_999).contains(&region) && !region.is_multiple_of(10_000) && province_of(region).is_some()
 }
 
 fn earliest_birth() -> LocalDay {
@@ -191,11 +170,7 @@ fn birth_of(bytes: &[u8; 18]) -> Option<LocalDay> {
 
 /// ISO 7064 MOD 11-2 check character of the first 17 digits.
 fn check_char(first17: &[u8; 17]) -> u8 {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(&d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(&d, w)| u32::from(d - b'0') * w).sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -215,24 +190,9 @@ mod tests {
     fn valid_numbers() {
         // (input, normalised, sex, birth)
         let cases: &[(&str, &str, Sex, &str)] = &[
-            (
-                "11010519491231002X",
-                "11010519491231002X",
-                Sex::Female,
-                "1949-12-31",
-            ),
-            (
-                "11010519491231002x",
-                "11010519491231002X",
-                Sex::Female,
-                "1949-12-31",
-            ),
-            (
-                "  11010519491231002X\t",
-                "11010519491231002X",
-                Sex::Female,
-                "1949-12-31",
-            ),
+            ("11010519491231002X", "11010519491231002X", Sex::Female, "1949-12-31"),
+            ("11010519491231002x", "11010519491231002X", Sex::Female, "1949-12-31"),
+            ("  11010519491231002X\t", "11010519491231002X", Sex::Female, "1949-12-31"),
         ];
         for &(input, want, sex, birth) in cases {
             let id = IdCardNumber::parse(input, today()).unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -258,62 +218,23 @@ mod tests {
             ("X10105194912310020", IdCardError::InvalidCharacter),
             ("1101051949-231002X", IdCardError::InvalidCharacter),
             ("11010519491231 02X", IdCardError::InvalidCharacter),
-            (
-                "99010519491231002X",
-                IdCardError::InvalidRegion("990105".into()),
-            ),
-            (
-                "10010519491231002X",
-                IdCardError::InvalidRegion("100105".into()),
-            ),
-            (
-                "72010519491231002X",
-                IdCardError::InvalidRegion("720105".into()),
-            ),
-            (
-                "00010519491231002X",
-                IdCardError::InvalidRegion("000105".into()),
-            ),
-            (
-                "11000019491231002X",
-                IdCardError::InvalidRegion("110000".into()),
-            ),
-            (
-                "11010519491332002X",
-                IdCardError::InvalidBirthDate("1949-13-32".into()),
-            ),
-            (
-                "11010519490229002X",
-                IdCardError::InvalidBirthDate("1949-02-29".into()),
-            ),
-            (
-                "11010519490001002X",
-                IdCardError::InvalidBirthDate("1949-00-01".into()),
-            ),
-            (
-                "11010518991231002X",
-                IdCardError::BirthDateOutOfRange("1899-12-31".into()),
-            ),
+            ("99010519491231002X", IdCardError::InvalidRegion("990105".into())),
+            ("10010519491231002X", IdCardError::InvalidRegion("100105".into())),
+            ("72010519491231002X", IdCardError::InvalidRegion("720105".into())),
+            ("00010519491231002X", IdCardError::InvalidRegion("000105".into())),
+            ("11000019491231002X", IdCardError::InvalidRegion("110000".into())),
+            ("11010519491332002X", IdCardError::InvalidBirthDate("1949-13-32".into())),
+            ("11010519490229002X", IdCardError::InvalidBirthDate("1949-02-29".into())),
+            ("11010519490001002X", IdCardError::InvalidBirthDate("1949-00-01".into())),
+            ("11010518991231002X", IdCardError::BirthDateOutOfRange("1899-12-31".into())),
             // Checksum-valid, but born before 1900.
-            (
-                "440524188001010014",
-                IdCardError::BirthDateOutOfRange("1880-01-01".into()),
-            ),
-            (
-                "11010520261123002X",
-                IdCardError::BirthDateOutOfRange("2026-11-23".into()),
-            ),
-            (
-                "11010530001231002X",
-                IdCardError::BirthDateOutOfRange("3000-12-31".into()),
-            ),
+            ("440524188001010014", IdCardError::BirthDateOutOfRange("1880-01-01".into())),
+            ("11010520261123002X", IdCardError::BirthDateOutOfRange("2026-11-23".into())),
+            ("11010530001231002X", IdCardError::BirthDateOutOfRange("3000-12-31".into())),
             ("110105194912310021", IdCardError::WrongCheckDigit),
             ("110105194912310020", IdCardError::WrongCheckDigit),
             ("11010519491231003X", IdCardError::WrongCheckDigit),
-            (
-                "11010519491321002X",
-                IdCardError::InvalidBirthDate("1949-13-21".into()),
-            ),
+            ("11010519491321002X", IdCardError::InvalidBirthDate("1949-13-21".into())),
             ("11010519941231002X", IdCardError::WrongCheckDigit),
         ];
         for (input, want) in cases {
@@ -341,27 +262,15 @@ mod tests {
     fn error_messages_are_chinese() {
         let cases: &[(&str, &str)] = &[
             ("123", "身份证号长度应为18位，实际为3位"),
-            (
-                "11010519491231002Y",
-                "身份证号格式无效：前17位应为数字，最后一位应为数字或X",
-            ),
+            ("11010519491231002Y", "身份证号格式无效：前17位应为数字，最后一位应为数字或X"),
             ("99010519491231002X", "身份证号地区码无效：990105"),
-            (
-                "11010519490229002X",
-                "身份证号出生日期无效：1949-02-29不是有效日期",
-            ),
-            (
-                "11010520301231002X",
-                "身份证号出生日期无效：2030-12-31不在1900-01-01至今天之间",
-            ),
+            ("11010519490229002X", "身份证号出生日期无效：1949-02-29不是有效日期"),
+            ("11010520301231002X", "身份证号出生日期无效：2030-12-31不在1900-01-01至今天之间"),
             ("110105194912310021", "身份证号校验位错误，请核对号码"),
             ("", "身份证号不能为空"),
         ];
         for &(input, msg) in cases {
-            assert_eq!(
-                IdCardNumber::parse(input, today()).unwrap_err().to_string(),
-                msg
-            );
+            assert_eq!(IdCardNumber::parse(input, today()).unwrap_err().to_string(), msg);
         }
     }
 
@@ -376,14 +285,8 @@ mod tests {
     #[test]
     fn age_on() {
         let id = IdCardNumber::parse("11010519491231002X", today()).unwrap();
-        let cases: &[(&str, u32)] = &[
-            ("1949-12-31", 0),
-            ("1940-01-01", 0),
-            ("1950-12-30", 0),
-            ("1950-12-31", 1),
-            ("2026-11-22", 76),
-            ("2026-12-31", 77),
-        ];
+        let cases: &[(&str, u32)] =
+            &[("1949-12-31", 0), ("1940-01-01", 0), ("1950-12-30", 0), ("1950-12-31", 1), ("2026-11-22", 76), ("2026-12-31", 77)];
         for &(on, age) in cases {
             assert_eq!(id.age_on(day(on)), age, "{on}");
         }
@@ -417,18 +320,9 @@ mod tests {
                 }
             }
         }
-        assert_eq!(
-            IdCardNumber::generate(110_105, day("1949-12-31"), 2).as_str(),
-            "11010519491231002X"
-        );
-        assert_eq!(
-            IdCardNumber::generate(110_105, day("1949-12-31"), 1).sex(),
-            Sex::Male
-        );
-        assert_eq!(
-            IdCardNumber::generate(110_105, day("1949-12-31"), 0).sex(),
-            Sex::Female
-        );
+        assert_eq!(IdCardNumber::generate(110_105, day("1949-12-31"), 2).as_str(), "11010519491231002X");
+        assert_eq!(IdCardNumber::generate(110_105, day("1949-12-31"), 1).sex(), Sex::Male);
+        assert_eq!(IdCardNumber::generate(110_105, day("1949-12-31"), 0).sex(), Sex::Female);
     }
 
     #[test]

@@ -84,12 +84,7 @@ mod tests {
 
     #[test]
     fn display_is_the_bare_number() {
-        let cases: &[(i64, &str)] = &[
-            (0, "0"),
-            (1, "1"),
-            (-7, "-7"),
-            (i64::MAX, "9223372036854775807"),
-        ];
+        let cases: &[(i64, &str)] = &[(0, "0"), (1, "1"), (-7, "-7"), (i64::MAX, "9223372036854775807")];
         for &(n, want) in cases {
             assert_eq!(HospitalId(n).to_string(), want);
             assert_eq!(PatientId(n).to_string(), want);
@@ -98,13 +93,7 @@ mod tests {
 
     #[test]
     fn parse_accepts_integers() {
-        let cases: &[(&str, i64)] = &[
-            ("1", 1),
-            ("42", 42),
-            ("-3", -3),
-            ("+8", 8),
-            ("9223372036854775807", i64::MAX),
-        ];
+        let cases: &[(&str, i64)] = &[("1", 1), ("42", 42), ("-3", -3), ("+8", 8), ("9223372036854775807", i64::MAX)];
         for &(s, want) in cases {
             assert_eq!(s.parse::<UserId>(), Ok(UserId(want)), "{s}");
         }
@@ -112,16 +101,7 @@ mod tests {
 
     #[test]
     fn parse_rejects_bad_input() {
-        for s in [
-            "",
-            " 1",
-            "1 ",
-            "abc",
-            "1.5",
-            "0x10",
-            "9223372036854775808",
-            "一",
-        ] {
+        for s in ["", " 1", "1 ", "abc", "1.5", "0x10", "9223372036854775808", "一"] {
             let err = s.parse::<DoctorId>().unwrap_err();
             assert_eq!(err.input, s);
             assert!(err.to_string().contains("编号格式无效"), "{err}");
@@ -139,9 +119,7 @@ mod tests {
     #[test]
     fn ids_are_ordered_and_hashable() {
         assert!(DepartmentId(1) < DepartmentId(2));
-        let set: HashSet<_> = [HospitalId(1), HospitalId(1), HospitalId(2)]
-            .into_iter()
-            .collect();
+        let set: HashSet<_> = [HospitalId(1), HospitalId(1), HospitalId(2)].into_iter().collect();
         assert_eq!(set.len(), 2);
     }
 

@@ -52,10 +52,7 @@ impl Money {
 
         // An optional sign, before or after an optional currency symbol (but not both).
         let (neg_before, after_sign) = strip_sign(t);
-        let (negative, rest) = match after_sign
-            .strip_prefix('¥')
-            .or_else(|| after_sign.strip_prefix('￥'))
-        {
+        let (negative, rest) = match after_sign.strip_prefix('¥').or_else(|| after_sign.strip_prefix('￥')) {
             Some(r) => {
                 let r = r.trim_start();
                 let (neg_after, after) = strip_sign(r);
@@ -81,8 +78,7 @@ impl Money {
             Some(f) if f.len() > 2 => return Err(MoneyError::TooManyDecimals(t.to_owned())),
             Some(f) => f,
         };
-        fen_from_parts(negative, &digits, frac, false)
-            .ok_or_else(|| MoneyError::Overflow(t.to_owned()))
+        fen_from_parts(negative, &digits, frac, false).ok_or_else(|| MoneyError::Overflow(t.to_owned()))
     }
 
     /// Converts a yuan amount read from a spreadsheet cell, rounding half away from zero to the
@@ -99,8 +95,7 @@ impl Money {
             None => (false, text.as_str()),
         };
         let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-        fen_from_parts(negative, int_part, frac_part, true)
-            .ok_or_else(|| MoneyError::Overflow(text.clone()))
+        fen_from_parts(negative, int_part, frac_part, true).ok_or_else(|| MoneyError::Overflow(text.clone()))
     }
 
     /// Sum, or `None` on overflow.
@@ -161,9 +156,7 @@ impl FromStr for Money {
 /// [`Money::checked_add`] where the inputs are untrusted.
 impl Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        iter.fold(Money::ZERO, |acc, m| {
-            acc.checked_add(m).expect("money sum overflowed")
-        })
+        iter.fold(Money::ZERO, |acc, m| acc.checked_add(m).expect("money sum overflowed"))
     }
 }
 
@@ -187,9 +180,7 @@ fn strip_sign(s: &str) -> (bool, &str) {
 fn integer_digits(s: &str) -> Option<String> {
     let mut groups = s.split(',');
     let first = groups.next()?;
-    let ok = |g: &str, min: usize, max: usize| {
-        (min..=max).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit())
-    };
+    let ok = |g: &str, min: usize, max: usize| (min..=max).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit());
     if s.contains(',') {
         if !ok(first, 1, 3) || !groups.clone().all(|g| ok(g, 3, 3)) {
             return None;
@@ -208,10 +199,7 @@ fn fen_from_parts(negative: bool, int: &str, frac: &str, round: bool) -> Option<
         return None;
     }
     let mut fen: i128 = 0;
-    for b in int
-        .bytes()
-        .chain(frac.bytes().chain(std::iter::repeat(b'0')).take(2))
-    {
+    for b in int.bytes().chain(frac.bytes().chain(std::iter::repeat(b'0')).take(2)) {
         fen = fen * 10 + i128::from(b - b'0');
     }
     if round && frac.as_bytes().get(2).is_some_and(|&b| b >= b'5') {
@@ -290,18 +278,9 @@ mod tests {
             ("12.345", MoneyError::TooManyDecimals("12.345".into())),
             ("0.001", MoneyError::TooManyDecimals("0.001".into())),
             ("12.340", MoneyError::TooManyDecimals("12.340".into())),
-            (
-                "92233720368547758.08",
-                MoneyError::Overflow("92233720368547758.08".into()),
-            ),
-            (
-                "-92233720368547758.09",
-                MoneyError::Overflow("-92233720368547758.09".into()),
-            ),
-            (
-                "999999999999999999999999",
-                MoneyError::Overflow("999999999999999999999999".into()),
-            ),
+            ("92233720368547758.08", MoneyError::Overflow("92233720368547758.08".into())),
+            ("-92233720368547758.09", MoneyError::Overflow("-92233720368547758.09".into())),
+            ("999999999999999999999999", MoneyError::Overflow("999999999999999999999999".into())),
         ];
         for (s, want) in cases {
             assert_eq!(Money::parse(s), Err(want), "{s:?}");
@@ -311,31 +290,11 @@ mod tests {
     #[test]
     fn error_messages_are_chinese() {
         assert_eq!(Money::parse("").unwrap_err().to_string(), "金额不能为空");
-        assert!(
-            Money::parse("abc")
-                .unwrap_err()
-                .to_string()
-                .starts_with("金额格式无效")
-        );
-        assert!(
-            Money::parse("1.234")
-                .unwrap_err()
-                .to_string()
-                .contains("两位小数")
-        );
-        assert!(
-            Money::parse("1e30")
-                .unwrap_err()
-                .to_string()
-                .contains("金额格式无效")
-        );
+        assert!(Money::parse("abc").unwrap_err().to_string().starts_with("金额格式无效"));
+        assert!(Money::parse("1.234").unwrap_err().to_string().contains("两位小数"));
+        assert!(Money::parse("1e30").unwrap_err().to_string().contains("金额格式无效"));
         let big = "1".repeat(30);
-        assert!(
-            Money::parse(&big)
-                .unwrap_err()
-                .to_string()
-                .starts_with("金额超出范围")
-        );
+        assert!(Money::parse(&big).unwrap_err().to_string().starts_with("金额超出范围"));
     }
 
     #[test]
@@ -351,16 +310,8 @@ mod tests {
             (100_000, "¥1,000.00", "1000.00"),
             (123_450, "¥1,234.50", "1234.50"),
             (-123_456_789, "-¥1,234,567.89", "-1234567.89"),
-            (
-                i64::MAX,
-                "¥92,233,720,368,547,758.07",
-                "92233720368547758.07",
-            ),
-            (
-                i64::MIN,
-                "-¥92,233,720,368,547,758.08",
-                "-92233720368547758.08",
-            ),
+            (i64::MAX, "¥92,233,720,368,547,758.07", "92233720368547758.07"),
+            (i64::MIN, "-¥92,233,720,368,547,758.08", "-92233720368547758.08"),
         ];
         for &(fen, shown, plain) in cases {
             assert_eq!(Money(fen).to_string(), shown);
@@ -397,14 +348,8 @@ mod tests {
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             assert_eq!(Money::from_yuan_f64(bad), Err(MoneyError::NotFinite));
         }
-        assert!(matches!(
-            Money::from_yuan_f64(1e17),
-            Err(MoneyError::Overflow(_))
-        ));
-        assert!(matches!(
-            Money::from_yuan_f64(-1e300),
-            Err(MoneyError::Overflow(_))
-        ));
+        assert!(matches!(Money::from_yuan_f64(1e17), Err(MoneyError::Overflow(_))));
+        assert!(matches!(Money::from_yuan_f64(-1e300), Err(MoneyError::Overflow(_))));
     }
 
     #[test]

@@ -62,9 +62,7 @@ impl Phone {
         } else {
             &digits
         };
-        let number: [u8; 11] = national
-            .try_into()
-            .map_err(|_| PhoneError::WrongLength(national.len()))?;
+        let number: [u8; 11] = national.try_into().map_err(|_| PhoneError::WrongLength(national.len()))?;
         if number[0] != b'1' || !(b'3'..=b'9').contains(&number[1]) {
             return Err(PhoneError::NotMobile);
         }
@@ -149,10 +147,7 @@ mod tests {
     #[test]
     fn messages_are_chinese() {
         assert_eq!(PhoneError::Empty.to_string(), "手机号不能为空");
-        assert_eq!(
-            PhoneError::WrongLength(10).to_string(),
-            "手机号应为11位数字，实际为10位"
-        );
+        assert_eq!(PhoneError::WrongLength(10).to_string(), "手机号应为11位数字，实际为10位");
         assert!(PhoneError::NotMobile.to_string().contains("13至19"));
     }
 
@@ -166,9 +161,6 @@ mod tests {
 
     #[test]
     fn normalised_numbers_compare_equal() {
-        assert_eq!(
-            Phone::parse("13812345678"),
-            Phone::parse("+86 138-1234-5678")
-        );
+        assert_eq!(Phone::parse("13812345678"), Phone::parse("+86 138-1234-5678"));
     }
 }

@@ -305,10 +305,7 @@ pub fn province_of(region: u32) -> Option<(u32, &'static str)> {
 
 /// The name of a county-level code in [`COUNTIES`].
 pub fn county_name(region: u32) -> Option<&'static str> {
-    COUNTIES
-        .binary_search_by_key(&region, |&(c, _)| c)
-        .ok()
-        .map(|i| COUNTIES[i].1)
+    COUNTIES.binary_search_by_key(&region, |&(c, _)| c).ok().map(|i| COUNTIES[i].1)
 }
 
 #[cfg(test)]
@@ -318,14 +315,8 @@ mod tests {
 
     #[test]
     fn provinces_match_gb_11643_ranges() {
-        let want: Vec<u32> = (11..=15)
-            .chain(21..=23)
-            .chain(31..=37)
-            .chain(41..=46)
-            .chain(50..=54)
-            .chain(61..=65)
-            .chain([71, 81, 82])
-            .collect();
+        let want: Vec<u32> =
+            (11..=15).chain(21..=23).chain(31..=37).chain(41..=46).chain(50..=54).chain(61..=65).chain([71, 81, 82]).collect();
         let got: Vec<u32> = PROVINCES.iter().map(|&(c, _)| c).collect();
         assert_eq!(got, want);
     }

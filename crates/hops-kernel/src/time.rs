@@ -39,9 +39,7 @@ pub enum TimeError {
     #[error("时间不能为空")]
     EmptyInstant,
     /// The text is not a recognised date-time.
-    #[error(
-        "时间格式无效：“{0}”，应为 2026-11-22 08:00、2026-11-22 08:00:00 或带时区的 ISO 8601 时间"
-    )]
+    #[error("时间格式无效：“{0}”，应为 2026-11-22 08:00、2026-11-22 08:00:00 或带时区的 ISO 8601 时间")]
     InvalidInstant(String),
     /// Nothing was given where a date was required.
     #[error("日期不能为空")]
@@ -56,9 +54,7 @@ pub enum TimeError {
     #[error("时间超出支持范围：“{0}”")]
     OutOfRange(String),
     /// Not one of `week`, `month`, `quarter`, `half`, `year`.
-    #[error(
-        "未知的统计周期：“{0}”，可选 week（周）、month（月）、quarter（季度）、half（半年）、year（年）"
-    )]
+    #[error("未知的统计周期：“{0}”，可选 week（周）、month（月）、quarter（季度）、half（半年）、year（年）")]
     UnknownPeriod(String),
 }
 
@@ -80,19 +76,12 @@ impl Instant {
     /// Converts to a jiff timestamp. Values beyond jiff's range (years -9999..=9999) are clamped
     /// to `Timestamp::MIN` / `Timestamp::MAX`.
     pub fn to_timestamp(self) -> Timestamp {
-        Timestamp::from_microsecond(self.0).unwrap_or(if self.0 < 0 {
-            Timestamp::MIN
-        } else {
-            Timestamp::MAX
-        })
+        Timestamp::from_microsecond(self.0).unwrap_or(if self.0 < 0 { Timestamp::MIN } else { Timestamp::MAX })
     }
 
     /// This instant plus `seconds` (may be negative).
     pub fn plus_seconds(self, seconds: i64) -> Instant {
-        Instant(
-            self.0
-                .saturating_add(seconds.saturating_mul(MICROS_PER_SECOND)),
-        )
+        Instant(self.0.saturating_add(seconds.saturating_mul(MICROS_PER_SECOND)))
     }
 
     /// This instant plus `minutes` (may be negative).
@@ -122,26 +111,13 @@ impl Instant {
     /// `"2026-11-22 14:03"` in Shanghai time (seconds truncated).
     pub fn format_minute(self) -> String {
         let dt = self.shanghai_datetime();
-        format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}",
-            dt.year(),
-            dt.month(),
-            dt.day(),
-            dt.hour(),
-            dt.minute()
-        )
+        format!("{:04}-{:02}-{:02} {:02}:{:02}", dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute())
     }
 
     /// `"2026-11-22 14:03:09"` in Shanghai time (sub-seconds truncated).
     pub fn format_second(self) -> String {
         let dt = self.shanghai_datetime();
-        format!(
-            "{} {:02}:{:02}:{:02}",
-            self.local_day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        )
+        format!("{} {:02}:{:02}:{:02}", self.local_day(), dt.hour(), dt.minute(), dt.second())
     }
 
     /// Reads an instant. Accepted:
@@ -160,13 +136,8 @@ impl Instant {
         if let Ok(ts) = t.parse::<Timestamp>() {
             return Ok(Instant::from_timestamp(ts));
         }
-        let dt = t
-            .parse::<DateTime>()
-            .map_err(|_| TimeError::InvalidInstant(t.to_owned()))?;
-        SHANGHAI_OFFSET
-            .to_timestamp(dt)
-            .map(Instant::from_timestamp)
-            .map_err(|_| TimeError::OutOfRange(t.to_owned()))
+        let dt = t.parse::<DateTime>().map_err(|_| TimeError::InvalidInstant(t.to_owned()))?;
+        SHANGHAI_OFFSET.to_timestamp(dt).map(Instant::from_timestamp).map_err(|_| TimeError::OutOfRange(t.to_owned()))
     }
 
     fn shanghai_datetime(self) -> DateTime {
@@ -179,14 +150,7 @@ impl Instant {
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let dt = self.shanghai_datetime();
-        write!(
-            f,
-            "{}T{:02}:{:02}:{:02}",
-            self.local_day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        )?;
+        write!(f, "{}T{:02}:{:02}:{:02}", self.local_day(), dt.hour(), dt.minute(), dt.second())?;
         let micros = dt.subsec_nanosecond() / 1_000;
         if micros != 0 {
             write!(f, ".{micros:06}")?;
@@ -205,9 +169,7 @@ impl FromStr for Instant {
 
 fn shanghai_tz() -> &'static TimeZone {
     static TZ: OnceLock<TimeZone> = OnceLock::new();
-    TZ.get_or_init(|| {
-        TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| TimeZone::fixed(SHANGHAI_OFFSET))
-    })
+    TZ.get_or_init(|| TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| TimeZone::fixed(SHANGHAI_OFFSET)))
 }
 
 /// A calendar day in China: days since 1970-01-01 (day 0).
@@ -217,11 +179,7 @@ pub struct LocalDay(pub i32);
 impl LocalDay {
     /// Converts from a civil date.
     pub fn from_date(date: Date) -> LocalDay {
-        let days = days_from_civil(
-            i32::from(date.year()),
-            date.month() as u32,
-            date.day() as u32,
-        );
+        let days = days_from_civil(i32::from(date.year()), date.month() as u32, date.day() as u32);
         LocalDay(days)
     }
 
@@ -230,9 +188,7 @@ impl LocalDay {
     pub fn to_date(self) -> Date {
         let (y, m, d) = civil_from_days(self.0);
         match i16::try_from(y) {
-            Ok(y) => {
-                Date::new(y, m as i8, d as i8).unwrap_or(if y < 0 { Date::MIN } else { Date::MAX })
-            }
+            Ok(y) => Date::new(y, m as i8, d as i8).unwrap_or(if y < 0 { Date::MIN } else { Date::MAX }),
             Err(_) if y < 0 => Date::MIN,
             Err(_) => Date::MAX,
         }
@@ -247,25 +203,16 @@ impl LocalDay {
         let invalid = || TimeError::InvalidDate(t.to_owned());
         let sep = if t.contains('/') { '/' } else { '-' };
         let mut parts = t.split(sep);
-        let (Some(y), Some(m), Some(d), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(invalid());
         };
-        let all_digits = |p: &str, min: usize, max: usize| {
-            (min..=max).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
-        };
+        let all_digits = |p: &str, min: usize, max: usize| (min..=max).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
         if !all_digits(y, 4, 4) || !all_digits(m, 1, 2) || !all_digits(d, 1, 2) {
             return Err(invalid());
         }
-        let (y, m, d): (i16, i8, i8) = (
-            y.parse().map_err(|_| invalid())?,
-            m.parse().map_err(|_| invalid())?,
-            d.parse().map_err(|_| invalid())?,
-        );
-        Date::new(y, m, d)
-            .map(LocalDay::from_date)
-            .map_err(|_| TimeError::NonexistentDate(t.to_owned()))
+        let (y, m, d): (i16, i8, i8) =
+            (y.parse().map_err(|_| invalid())?, m.parse().map_err(|_| invalid())?, d.parse().map_err(|_| invalid())?);
+        Date::new(y, m, d).map(LocalDay::from_date).map_err(|_| TimeError::NonexistentDate(t.to_owned()))
     }
 
     /// 00:00 of this day in Shanghai.
@@ -286,15 +233,8 @@ impl LocalDay {
     /// The day of the week.
     pub fn weekday(self) -> Weekday {
         // 1970-01-01 was a Thursday (Monday-zero offset 3).
-        const BY_OFFSET: [Weekday; 7] = [
-            Weekday::Monday,
-            Weekday::Tuesday,
-            Weekday::Wednesday,
-            Weekday::Thursday,
-            Weekday::Friday,
-            Weekday::Saturday,
-            Weekday::Sunday,
-        ];
+        const BY_OFFSET: [Weekday; 7] =
+            [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
         BY_OFFSET[(i64::from(self.0) + 3).rem_euclid(7) as usize]
     }
 }
@@ -303,13 +243,7 @@ impl LocalDay {
 impl fmt::Display for LocalDay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let date = self.to_date();
-        write!(
-            f,
-            "{:04}-{:02}-{:02}",
-            date.year(),
-            date.month(),
-            date.day()
-        )
+        write!(f, "{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hops_platform::tabular::{self, cell, Column, RowError, Table};
+use hops_platform::tabular::{self, Column, RowError, Table, cell};
 use hops_platform::{Access, Error, Permission, Result};
 
 use crate::model::{self, DepartmentDraft, DoctorDraft, PatientDraft};
@@ -37,20 +37,42 @@ pub const DOCTOR_COLUMNS: &[Column] = &[
     Column { key: "code", label: "医生工号", required: true, note: "唯一，字母数字", example: "D0001" },
     Column { key: "name", label: "医生姓名", required: true, note: "", example: "王建国" },
     Column { key: "department_code", label: "科室编码", required: true, note: "须为已存在的科室编码", example: "CARD" },
-    Column { key: "title", label: "职称", required: true, note: "主任医师、副主任医师、主治医师、住院医师等", example: "主任医师" },
+    Column {
+        key: "title", label: "职称", required: true, note: "主任医师、副主任医师、主治医师、住院医师等", example: "主任医师"
+    },
     Column { key: "specialty", label: "擅长", required: false, note: "不超过 200 字", example: "冠心病、高血压" },
     Column { key: "online_clinic", label: "开通线上门诊", required: false, note: "是/否，默认 是", example: "是" },
 ];
 
 pub const PATIENT_COLUMNS: &[Column] = &[
-    Column { key: "external_id", label: "外部编号", required: false, note: "互联网医院平台中的患者编号；重复导入时据此更新", example: "P000001" },
+    Column {
+        key: "external_id",
+        label: "外部编号",
+        required: false,
+        note: "互联网医院平台中的患者编号；重复导入时据此更新",
+        example: "P000001",
+    },
     Column { key: "name", label: "姓名", required: true, note: "", example: "张三" },
     Column { key: "sex", label: "性别", required: false, note: "男/女；填写身份证号时可留空", example: "" },
     Column { key: "birth_date", label: "出生日期", required: false, note: "YYYY-MM-DD；填写身份证号时可留空", example: "" },
-    Column { key: "id_number", label: "身份证号", required: false, note: "18 位居民身份证号，按 GB 11643 校验", example: "11010519491231002X" },
+    Column {
+        key: "id_number",
+        label: "身份证号",
+        required: false,
+        note: "18 位居民身份证号，按 GB 11643 校验",
+        example: "11010519491231002X",
+    },
     Column { key: "phone", label: "手机号", required: false, note: "11 位大陆手机号", example: "13812345678" },
-    Column { key: "channel", label: "来源渠道", required: false, note: "如 微信公众号、院内扫码", example: "微信公众号" },
-    Column { key: "registered_at", label: "注册时间", required: false, note: "YYYY-MM-DD HH:MM，北京时间；默认导入时间", example: "2026-01-05 09:30" },
+    Column {
+        key: "channel", label: "来源渠道", required: false, note: "如 微信公众号、院内扫码", example: "微信公众号"
+    },
+    Column {
+        key: "registered_at",
+        label: "注册时间",
+        required: false,
+        note: "YYYY-MM-DD HH:MM，北京时间；默认导入时间",
+        example: "2026-01-05 09:30",
+    },
 ];
 
 impl Kind {
@@ -122,9 +144,18 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
             let mut seen = HashSet::new();
             for (i, row) in table.rows.iter().enumerate() {
                 let n = i + 2;
-                let draft = DepartmentDraft { code: get(row, "code"), name: get(row, "name"), category: get(row, "category"), online: get(row, "online") };
+                let draft = DepartmentDraft {
+                    code: get(row, "code"),
+                    name: get(row, "name"),
+                    category: get(row, "category"),
+                    online: get(row, "online"),
+                };
                 match model::department(&draft) {
-                    Ok(d) if !seen.insert(d.code.clone()) => report.rejected.push(RowError { row: n, column: "科室编码".into(), message: format!("文件中科室编码 {} 重复", d.code) }),
+                    Ok(d) if !seen.insert(d.code.clone()) => report.rejected.push(RowError {
+                        row: n,
+                        column: "科室编码".into(),
+                        message: format!("文件中科室编码 {} 重复", d.code),
+                    }),
                     Ok(d) => valid.push(d),
                     Err(e) => report.rejected.extend(field_errors_to_rows(n, e, |f| kind.column_label(f))),
                 }
@@ -143,7 +174,8 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
         }
         Kind::Doctors => {
             let mut tx = access.tenant().write().await?;
-            let departments: HashMap<String, DepartmentId> = store::department_ids(&mut tx).await?.into_iter().map(|(c, id, _)| (c, id)).collect();
+            let departments: HashMap<String, DepartmentId> =
+                store::department_ids(&mut tx).await?.into_iter().map(|(c, id, _)| (c, id)).collect();
             let mut valid = Vec::new();
             let mut seen = HashSet::new();
             for (i, row) in table.rows.iter().enumerate() {
@@ -158,8 +190,16 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
                 };
                 match model::doctor(&draft) {
                     Ok(d) => match departments.get(&d.department_code) {
-                        None => report.rejected.push(RowError { row: n, column: "科室编码".into(), message: format!("科室编码 {} 不存在", d.department_code) }),
-                        Some(_) if !seen.insert(d.code.clone()) => report.rejected.push(RowError { row: n, column: "医生工号".into(), message: format!("文件中医生工号 {} 重复", d.code) }),
+                        None => report.rejected.push(RowError {
+                            row: n,
+                            column: "科室编码".into(),
+                            message: format!("科室编码 {} 不存在", d.department_code),
+                        }),
+                        Some(_) if !seen.insert(d.code.clone()) => report.rejected.push(RowError {
+                            row: n,
+                            column: "医生工号".into(),
+                            message: format!("文件中医生工号 {} 重复", d.code),
+                        }),
                         Some(dep) => valid.push((d.clone(), *dep)),
                     },
                     Err(e) => report.rejected.extend(field_errors_to_rows(n, e, |f| kind.column_label(f))),
@@ -170,7 +210,15 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
             }
             let ids = tx.next_ids(access.engine(), valid.len()).await?;
             for ((d, dep), id) in valid.iter().zip(ids) {
-                let w = DoctorWrite { code: &d.code, name: &d.name, department_id: *dep, title: &d.title, specialty: &d.specialty, online_clinic: d.online_clinic, now: access.now() };
+                let w = DoctorWrite {
+                    code: &d.code,
+                    name: &d.name,
+                    department_id: *dep,
+                    title: &d.title,
+                    specialty: &d.specialty,
+                    online_clinic: d.online_clinic,
+                    now: access.now(),
+                };
                 let (_, created) = store::upsert_doctor(&mut tx, DoctorId(id), w).await?;
                 if created { report.inserted += 1 } else { report.updated += 1 }
             }
@@ -198,13 +246,21 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
                         if let Some(e) = &p.external_id
                             && !seen_ext.insert(e.clone())
                         {
-                            report.rejected.push(RowError { row: n, column: "外部编号".into(), message: format!("文件中外部编号 {e} 重复") });
+                            report.rejected.push(RowError {
+                                row: n,
+                                column: "外部编号".into(),
+                                message: format!("文件中外部编号 {e} 重复"),
+                            });
                             continue;
                         }
                         if let Some(id) = &p.id_number
                             && !seen_id.insert(id.as_str().to_string())
                         {
-                            report.rejected.push(RowError { row: n, column: "身份证号".into(), message: format!("文件中身份证号 {} 重复", id.masked()) });
+                            report.rejected.push(RowError {
+                                row: n,
+                                column: "身份证号".into(),
+                                message: format!("文件中身份证号 {} 重复", id.masked()),
+                            });
                             continue;
                         }
                         valid.push(p);

@@ -6,10 +6,24 @@ use hops_platform::FieldError;
 
 /// Professional titles accepted for doctors (卫生专业技术职称).
 pub const TITLES: &[&str] = &[
-    "主任医师", "副主任医师", "主治医师", "住院医师", "医师",
-    "主任药师", "副主任药师", "主管药师", "药师",
-    "主任护师", "副主任护师", "主管护师", "护师", "护士",
-    "主任技师", "副主任技师", "主管技师", "技师",
+    "主任医师",
+    "副主任医师",
+    "主治医师",
+    "住院医师",
+    "医师",
+    "主任药师",
+    "副主任药师",
+    "主管药师",
+    "药师",
+    "主任护师",
+    "副主任护师",
+    "主管护师",
+    "护师",
+    "护士",
+    "主任技师",
+    "副主任技师",
+    "主管技师",
+    "技师",
 ];
 
 fn text(field: &str, label: &str, value: &str, max: usize, required: bool, errors: &mut Vec<FieldError>) -> String {
@@ -286,13 +300,24 @@ mod tests {
 
     #[test]
     fn doctor_and_department_rules() {
-        let d = DoctorDraft { code: "D001".into(), name: "王医生".into(), department_code: "CARD".into(), title: "主任医师".into(), ..Default::default() };
+        let d = DoctorDraft {
+            code: "D001".into(),
+            name: "王医生".into(),
+            department_code: "CARD".into(),
+            title: "主任医师".into(),
+            ..Default::default()
+        };
         assert!(doctor(&d).unwrap().online_clinic);
         let bad = DoctorDraft { code: "有空格 1".into(), title: "教授".into(), online_clinic: "也许".into(), ..Default::default() };
         let mut f: Vec<_> = doctor(&bad).unwrap_err().into_iter().map(|e| e.field).collect();
         f.sort();
         assert_eq!(f, vec!["code", "department_code", "name", "online_clinic", "title"]);
-        assert!(department(&DepartmentDraft { code: "CARD".into(), name: "心血管内科".into(), online: "否".into(), ..Default::default() }).is_ok_and(|d| !d.online));
+        assert!(
+            department(&DepartmentDraft {
+                code: "CARD".into(), name: "心血管内科".into(), online: "否".into(), ..Default::default()
+            })
+            .is_ok_and(|d| !d.online)
+        );
         assert!(department(&DepartmentDraft::default()).is_err());
     }
 }

@@ -57,7 +57,12 @@ pub async fn update_department(access: &Access, id: DepartmentId, draft: &Depart
     if before.code != d.code && store::department_ids(&mut tx).await?.iter().any(|(code, _, _)| *code == d.code) {
         return Err(Error::invalid_field("code", format!("科室编码 {} 已存在", d.code)));
     }
-    store::update_department(&mut tx, id, DepartmentWrite { code: &d.code, name: &d.name, category: &d.category, online: d.online, now: access.now() }).await?;
+    store::update_department(
+        &mut tx,
+        id,
+        DepartmentWrite { code: &d.code, name: &d.name, category: &d.category, online: d.online, now: access.now() },
+    )
+    .await?;
     access.audit(&mut tx, "department.update", &format!("department:{id}"), &format!("{} {}", d.code, d.name)).await?;
     tx.commit().await?;
     Ok(())
@@ -103,7 +108,15 @@ pub async fn create_doctor(access: &Access, draft: &DoctorDraft) -> Result<Docto
 }
 
 fn doctor_write(d: &model::Doctor, department_id: DepartmentId, now: Instant) -> DoctorWrite<'_> {
-    DoctorWrite { code: &d.code, name: &d.name, department_id, title: &d.title, specialty: &d.specialty, online_clinic: d.online_clinic, now }
+    DoctorWrite {
+        code: &d.code,
+        name: &d.name,
+        department_id,
+        title: &d.title,
+        specialty: &d.specialty,
+        online_clinic: d.online_clinic,
+        now,
+    }
 }
 
 pub async fn update_doctor(access: &Access, id: DoctorId, draft: &DoctorDraft) -> Result<()> {
@@ -268,6 +281,10 @@ pub async fn headline(access: &Access) -> Result<Option<[i64; 5]>> {
     Ok(Some(store::counts(&mut c, month_start).await?))
 }
 
-pub(crate) fn field_errors_to_rows(row: usize, errors: Vec<FieldError>, label: impl Fn(&str) -> String) -> Vec<hops_platform::tabular::RowError> {
+pub(crate) fn field_errors_to_rows(
+    row: usize,
+    errors: Vec<FieldError>,
+    label: impl Fn(&str) -> String,
+) -> Vec<hops_platform::tabular::RowError> {
     errors.into_iter().map(|e| hops_platform::tabular::RowError { row, column: label(&e.field), message: e.message }).collect()
 }

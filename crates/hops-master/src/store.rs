@@ -1,10 +1,10 @@
 //! SQL of master data. Every statement runs on a tenant-bound connection (`$1` = hospital).
 
 use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay, PatientId, Sex};
-use hops_platform::db::{Conn, Scoped};
 use hops_platform::Tx;
-use sqlx::any::AnyRow;
+use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 // ---- departments ----
 
@@ -45,7 +45,9 @@ pub async fn list_departments<C: Conn>(c: &mut Scoped<C>, q: &str, offset: i64, 
         .await?
         .try_get(0)?;
     let rows = c
-        .query_built(format!("{DEPT_SELECT} WHERE d.hospital_id = $1 AND ($2 = '' OR d.code LIKE $3 OR d.name LIKE $3) ORDER BY d.code LIMIT $4 OFFSET $5"))
+        .query_built(format!(
+            "{DEPT_SELECT} WHERE d.hospital_id = $1 AND ($2 = '' OR d.code LIKE $3 OR d.name LIKE $3) ORDER BY d.code LIMIT $4 OFFSET $5"
+        ))
         .bind(q)
         .bind(&like)
         .bind(limit)
@@ -96,7 +98,9 @@ pub async fn upsert_department(tx: &mut Tx, new_id: DepartmentId, d: DepartmentW
 
 pub async fn update_department(tx: &mut Tx, id: DepartmentId, d: DepartmentWrite<'_>) -> sqlx::Result<u64> {
     let r = tx
-        .query("UPDATE departments SET code = $3, name = $4, category = $5, online = $6, updated_at = $7 WHERE hospital_id = $1 AND id = $2")
+        .query(
+            "UPDATE departments SET code = $3, name = $4, category = $5, online = $6, updated_at = $7 WHERE hospital_id = $1 AND id = $2",
+        )
         .bind(id.0)
         .bind(d.code)
         .bind(d.name)
@@ -149,7 +153,12 @@ pub struct DoctorFilter<'a> {
     pub title: &'a str,
 }
 
-pub async fn list_doctors<C: Conn>(c: &mut Scoped<C>, f: &DoctorFilter<'_>, offset: i64, limit: i64) -> sqlx::Result<(Vec<DoctorRow>, i64)> {
+pub async fn list_doctors<C: Conn>(
+    c: &mut Scoped<C>,
+    f: &DoctorFilter<'_>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(Vec<DoctorRow>, i64)> {
     let like = format!("%{}%", f.q);
     let dept = f.department.map(|d| d.0).unwrap_or(0);
     let filter = "o.hospital_id = $1 AND ($2 = '' OR o.code LIKE $3 OR o.name LIKE $3 OR o.specialty LIKE $3) AND ($4 = 0 OR o.department_id = $4) AND ($5 = '' OR o.title = $5)";
@@ -267,7 +276,8 @@ fn patient(r: &AnyRow) -> sqlx::Result<PatientRow> {
     })
 }
 
-const PAT_COLS: &str = "id, external_id, name, sex, birth_date, id_number_masked, phone_masked, id_number_enc, phone_enc, channel, registered_at, updated_at";
+const PAT_COLS: &str =
+    "id, external_id, name, sex, birth_date, id_number_masked, phone_masked, id_number_enc, phone_enc, channel, registered_at, updated_at";
 
 pub struct PatientFilter<'a> {
     /// Name or external id, partial.
@@ -278,7 +288,12 @@ pub struct PatientFilter<'a> {
     pub channel: &'a str,
 }
 
-pub async fn list_patients<C: Conn>(c: &mut Scoped<C>, f: &PatientFilter<'_>, offset: i64, limit: i64) -> sqlx::Result<(Vec<PatientRow>, i64)> {
+pub async fn list_patients<C: Conn>(
+    c: &mut Scoped<C>,
+    f: &PatientFilter<'_>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(Vec<PatientRow>, i64)> {
     let like = format!("%{}%", f.q);
     let filter = "hospital_id = $1 AND ($2 = '' OR name LIKE $3 OR external_id LIKE $3 OR id_number_bidx = $4 OR phone_bidx = $4) \
                   AND ($5 = '' OR sex = $5) AND ($6 = '' OR channel = $6)";
@@ -307,12 +322,20 @@ pub async fn list_patients<C: Conn>(c: &mut Scoped<C>, f: &PatientFilter<'_>, of
 }
 
 pub async fn patient_by_id<C: Conn>(c: &mut Scoped<C>, id: PatientId) -> sqlx::Result<Option<PatientRow>> {
-    let r = c.query_built(format!("SELECT {PAT_COLS} FROM patients WHERE hospital_id = $1 AND id = $2")).bind(id.0).fetch_optional(c.conn()).await?;
+    let r = c
+        .query_built(format!("SELECT {PAT_COLS} FROM patients WHERE hospital_id = $1 AND id = $2"))
+        .bind(id.0)
+        .fetch_optional(c.conn())
+        .await?;
     r.as_ref().map(patient).transpose()
 }
 
 /// The existing patient a row refers to: by external id, else by ID-number blind index.
-pub async fn patient_match<C: Conn>(c: &mut Scoped<C>, external_id: Option<&str>, id_bidx: Option<&str>) -> sqlx::Result<Option<PatientId>> {
+pub async fn patient_match<C: Conn>(
+    c: &mut Scoped<C>,
+    external_id: Option<&str>,
+    id_bidx: Option<&str>,
+) -> sqlx::Result<Option<PatientId>> {
     let r = c
         .query("SELECT id FROM patients WHERE hospital_id = $1 AND ((external_id IS NOT NULL AND external_id = $2) OR (id_number_bidx IS NOT NULL AND id_number_bidx = $3)) ORDER BY id LIMIT 1")
         .bind(external_id.unwrap_or(""))
@@ -391,7 +414,10 @@ pub async fn update_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) ->
 }
 
 pub async fn channels<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<String>> {
-    let rows = c.query("SELECT DISTINCT channel FROM patients WHERE hospital_id = $1 AND channel <> '' ORDER BY channel").fetch_all(c.conn()).await?;
+    let rows = c
+        .query("SELECT DISTINCT channel FROM patients WHERE hospital_id = $1 AND channel <> '' ORDER BY channel")
+        .fetch_all(c.conn())
+        .await?;
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 

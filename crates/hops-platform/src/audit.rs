@@ -48,7 +48,15 @@ pub fn entry_hash(e: &Entry) -> String {
     hex::encode(h.finalize())
 }
 
-pub(crate) async fn append(tx: &mut Tx, engine: Engine, actor: &Actor, at: Instant, action: &str, target: &str, detail: &str) -> Result<()> {
+pub(crate) async fn append(
+    tx: &mut Tx,
+    engine: Engine,
+    actor: &Actor,
+    at: Instant,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<()> {
     let head_sql = match engine {
         Engine::Postgres => "SELECT seq, hash FROM audit_head WHERE hospital_id = $1 FOR UPDATE",
         Engine::Sqlite => "SELECT seq, hash FROM audit_head WHERE hospital_id = $1",
@@ -208,7 +216,11 @@ pub async fn verify(system: &System) -> Result<Verification> {
             let seq: i64 = head.try_get(0)?;
             let hash: String = head.try_get(1)?;
             if seq != last || (last > 0 && hash != expected_prev) {
-                out.findings.push(Finding { hospital, seq, problem: format!("链尾不符：应到第 {seq} 条，实际到第 {last} 条（末尾记录被删除或修改）") });
+                out.findings.push(Finding {
+                    hospital,
+                    seq,
+                    problem: format!("链尾不符：应到第 {seq} 条，实际到第 {last} 条（末尾记录被删除或修改）"),
+                });
             }
         } else if last > 0 {
             out.findings.push(Finding { hospital, seq: last, problem: "缺少链尾记录".into() });

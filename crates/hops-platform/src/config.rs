@@ -98,8 +98,7 @@ impl Config {
         let file_path = sources.file.map(Path::to_path_buf).or_else(|| env("HOPS_CONFIG").map(PathBuf::from));
         let file: FileConfig = match &file_path {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| anyhow::anyhow!("无法读取配置文件 {}: {e}", p.display()))?;
+                let text = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("无法读取配置文件 {}: {e}", p.display()))?;
                 toml::from_str(&text).map_err(|e| anyhow::anyhow!("配置文件 {} 有误: {e}", p.display()))?
             }
             None => FileConfig::default(),
@@ -107,9 +106,8 @@ impl Config {
         let data_dir = env("HOPS_DATA").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("./hops-data"));
         let database_url = secret(env, "HOPS_DATABASE_URL")?.or(file.database_url);
         let listen_text = env("HOPS_LISTEN").or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen_text
-            .parse()
-            .map_err(|_| anyhow::anyhow!("监听地址无效: {listen_text}（应为 IP:端口，例如 127.0.0.1:8080）"))?;
+        let listen =
+            listen_text.parse().map_err(|_| anyhow::anyhow!("监听地址无效: {listen_text}（应为 IP:端口，例如 127.0.0.1:8080）"))?;
         let key_file = env("HOPS_KEY_FILE").map(PathBuf::from).or(file.key_file).unwrap_or_else(|| data_dir.join("hops.key"));
         let session_idle_minutes = number(env, "HOPS_SESSION_IDLE_MINUTES")?.or(file.session_idle_minutes).unwrap_or(30);
         let max_body_bytes = number(env, "HOPS_MAX_BODY_BYTES")?.or(file.max_body_bytes).unwrap_or(10 * 1024 * 1024);

@@ -7,8 +7,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use aes_gcm::aead::{Aead, Generate, KeyInit, Payload};
 use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, Generate, KeyInit, Payload};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -81,9 +81,7 @@ impl Keyring {
         let text = Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
         let b64 = text.trim().strip_prefix(KEY_HEADER).ok_or_else(|| CryptoError::BadKeyFile(path.display().to_string()))?;
         let raw = Zeroizing::new(
-            base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .map_err(|_| CryptoError::BadKeyFile(path.display().to_string()))?,
+            base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| CryptoError::BadKeyFile(path.display().to_string()))?,
         );
         let master: [u8; 32] = raw.as_slice().try_into().map_err(|_| CryptoError::BadKeyFile(path.display().to_string()))?;
         Ok(Keyring::from_master(&master))

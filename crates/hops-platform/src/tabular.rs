@@ -117,11 +117,7 @@ fn excel_serial_to_text(serial: f64) -> String {
     let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
     let base = jiff::civil::date(1899, 12, 30);
     let Ok(date) = base.checked_add(jiff::Span::new().days(days)) else { return serial.to_string() };
-    if secs == 0 {
-        date.to_string()
-    } else {
-        format!("{date} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
-    }
+    if secs == 0 { date.to_string() } else { format!("{date} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60) }
 }
 
 fn read_excel(bytes: &[u8]) -> Result<Table> {
@@ -150,7 +146,8 @@ impl Table {
             match columns.iter().position(|c| c.key.eq_ignore_ascii_case(h) || c.label == h) {
                 Some(ci) if found[ci].is_some() => errors.push(RowError { row: 1, column: h.clone(), message: "列重复".into() }),
                 Some(ci) => found[ci] = Some(i),
-                None => errors.push(RowError { row: 1, column: h.clone(), message: "无法识别的列（请使用导入模板的表头）".into() }),
+                None => errors
+                    .push(RowError { row: 1, column: h.clone(), message: "无法识别的列（请使用导入模板的表头）".into() }),
             }
         }
         for (ci, c) in columns.iter().enumerate() {
@@ -163,7 +160,7 @@ impl Table {
 }
 
 /// Gets a cell of a row by located column index.
-pub fn cell<'a>(row: &'a [String], index: Option<usize>) -> &'a str {
+pub fn cell(row: &[String], index: Option<usize>) -> &str {
     index.and_then(|i| row.get(i)).map(String::as_str).unwrap_or("")
 }
 

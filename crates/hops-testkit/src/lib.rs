@@ -12,7 +12,7 @@ use hops_platform::accounts::service::{self as accounts, NewHospital, NewUserInp
 use hops_platform::config::{Config, Secret};
 use hops_platform::db::Db;
 use hops_platform::{Access, Core, Role};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub use browser::Browser;
 
@@ -73,7 +73,8 @@ impl TestDb {
             Backend::Sqlite => TestDb { url: format!("sqlite://{}?mode=rwc", dir.join("hops.db").display()), dir, pg: None },
             Backend::Postgres(admin) => {
                 let name = unique("hops_t");
-                let mut c = hops_platform::db::connect_one(admin).await.unwrap_or_else(|e| panic!("PostgreSQL unreachable at {admin}: {e}"));
+                let mut c =
+                    hops_platform::db::connect_one(admin).await.unwrap_or_else(|e| panic!("PostgreSQL unreachable at {admin}: {e}"));
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut c).await.expect("create test database");
                 let url = replace_db(admin, &name);
                 TestDb { url, dir, pg: Some((admin.clone(), name)) }
@@ -112,7 +113,9 @@ impl Drop for TestDb {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async {
                     if let Ok(mut c) = hops_platform::db::connect_one(&admin).await {
-                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut c).await;
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                            .execute(&mut c)
+                            .await;
                     }
                 });
             })
@@ -165,12 +168,17 @@ impl TestApp {
 
     /// A hospital with one user per given role (usernames are the role codes).
     pub async fn hospital(&self, code: &str, roles: &[Role]) -> HospitalId {
-        let h = accounts::create_hospital(&self.core, NewHospital { code, name: &format!("测试医院{code}"), grade: "三级甲等", is_platform: false })
-            .await
-            .expect("create hospital");
+        let h = accounts::create_hospital(
+            &self.core,
+            NewHospital { code, name: &format!("测试医院{code}"), grade: "三级甲等", is_platform: false },
+        )
+        .await
+        .expect("create hospital");
         let access = self.core.act_as_system(h);
         for r in roles {
-            accounts::create_user(&access, NewUserInput { username: r.code(), display_name: r.label_zh(), role: *r, password: PASSWORD }).await.expect("create user");
+            accounts::create_user(&access, NewUserInput { username: r.code(), display_name: r.label_zh(), role: *r, password: PASSWORD })
+                .await
+                .expect("create user");
         }
         h
     }
@@ -181,7 +189,13 @@ impl TestApp {
 
     /// A bearer token for `username` of `hospital` (not for TOTP admins; see `login_admin`).
     pub async fn token(&self, hospital: &str, username: &str) -> String {
-        let r = self.client().post(format!("{}/api/v1/auth/login", self.url)).json(&json!({"hospital": hospital, "username": username, "password": PASSWORD})).send().await.expect("login");
+        let r = self
+            .client()
+            .post(format!("{}/api/v1/auth/login", self.url))
+            .json(&json!({"hospital": hospital, "username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login");
         let status = r.status();
         let body: Value = r.json().await.expect("login json");
         assert_eq!(status, 200, "login of {username}@{hospital} failed: {body}");
@@ -201,7 +215,12 @@ impl TestApp {
     /// Signs in through the login form; returns the client (with its cookie) and the CSRF token.
     pub async fn web_login(&self, hospital: &str, username: &str) -> (reqwest::Client, String) {
         let c = self.browser_client();
-        let r = c.post(format!("{}/login", self.url)).form(&[("hospital", hospital), ("username", username), ("password", PASSWORD)]).send().await.expect("login");
+        let r = c
+            .post(format!("{}/login", self.url))
+            .form(&[("hospital", hospital), ("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("login");
         assert_eq!(r.status(), 303, "web login of {username}@{hospital}");
         let page = c.get(format!("{}/", self.url)).send().await.expect("home").text().await.expect("text");
         let csrf = page.split("name=\"_csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf token on page").to_string();
@@ -211,13 +230,23 @@ impl TestApp {
     /// Signs a TOTP admin in through the web (enrolling the second factor) and through the API.
     pub async fn admin_session(&self, hospital: &str, username: &str) -> AdminSession {
         let web = self.browser_client();
-        let r = web.post(format!("{}/login", self.url)).form(&[("hospital", hospital), ("username", username), ("password", PASSWORD)]).send().await.expect("login");
+        let r = web
+            .post(format!("{}/login", self.url))
+            .form(&[("hospital", hospital), ("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("login");
         assert_eq!(r.headers()["location"], "/account/totp", "admin is sent to enrolment");
         let page = web.get(format!("{}/account/totp", self.url)).send().await.expect("totp page").text().await.expect("text");
         let secret = between(&page, "id=\"totp-secret\">", "<");
         let csrf = between(&page, "name=\"_csrf\" value=\"", "\"");
         let code = accounts::totp_code(&secret, self.core.now()).expect("code");
-        let r = web.post(format!("{}/account/totp", self.url)).form(&[("_csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("enrol");
+        let r = web
+            .post(format!("{}/account/totp", self.url))
+            .form(&[("_csrf", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .expect("enrol");
         assert_eq!(r.headers()["location"], "/", "enrolled");
         let body = json!({"hospital": hospital, "username": username, "password": PASSWORD, "totp": code});
         let r = self.client().post(format!("{}/api/v1/auth/login", self.url)).json(&body).send().await.expect("api login");

@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use hops_kernel::Clock;
+use hops_platform::Core;
 use hops_platform::config::Config;
 use hops_platform::crypto::Keyring;
 use hops_platform::db::Db;
 use hops_platform::jobs::{JobHandler, Jobs};
 use hops_platform::web::Module;
-use hops_platform::Core;
 
-pub use server::{base_url, bind, Server};
+pub use server::{Server, base_url, bind};
 
 /// Every business module of the product, in navigation order.
 pub fn modules() -> Vec<Arc<dyn Module>> {

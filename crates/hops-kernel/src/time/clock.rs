@@ -39,9 +39,7 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock standing at `start`.
     pub fn new(start: Instant) -> ManualClock {
-        ManualClock {
-            micros: AtomicI64::new(start.0),
-        }
+        ManualClock { micros: AtomicI64::new(start.0) }
     }
 
     /// Moves the clock to `at` (backwards too).
@@ -51,11 +49,7 @@ impl ManualClock {
 
     /// Moves the clock forward by `seconds` (backwards if negative); saturates.
     pub fn advance_seconds(&self, seconds: i64) {
-        let _ = self
-            .micros
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |m| {
-                Some(Instant(m).plus_seconds(seconds).0)
-            });
+        let _ = self.micros.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |m| Some(Instant(m).plus_seconds(seconds).0));
     }
 }
 
@@ -108,9 +102,6 @@ mod tests {
     #[test]
     fn system_clock_is_after_2025() {
         let now = SystemClock.now();
-        assert!(
-            now > Instant::parse("2025-01-01T00:00:00Z").unwrap(),
-            "{now}"
-        );
+        assert!(now > Instant::parse("2025-01-01T00:00:00Z").unwrap(), "{now}");
     }
 }

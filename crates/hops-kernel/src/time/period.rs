@@ -22,21 +22,12 @@ pub enum Period {
 
 impl Period {
     /// Every kind, shortest first.
-    pub const ALL: [Period; 5] = [
-        Period::Week,
-        Period::Month,
-        Period::Quarter,
-        Period::Half,
-        Period::Year,
-    ];
+    pub const ALL: [Period; 5] = [Period::Week, Period::Month, Period::Quarter, Period::Half, Period::Year];
 
     /// Reads a code: `week`, `month`, `quarter`, `half`, `year` (case-insensitive, trimmed).
     pub fn parse(s: &str) -> Result<Period, TimeError> {
         let t = s.trim();
-        Period::ALL
-            .into_iter()
-            .find(|p| p.code().eq_ignore_ascii_case(t))
-            .ok_or_else(|| TimeError::UnknownPeriod(t.to_owned()))
+        Period::ALL.into_iter().find(|p| p.code().eq_ignore_ascii_case(t)).ok_or_else(|| TimeError::UnknownPeriod(t.to_owned()))
     }
 
     /// The stable code used in URLs and storage (`week`, `month`, …).
@@ -90,21 +81,13 @@ impl PeriodRange {
         match kind.months() {
             None => {
                 let start = day.plus_days(-i32::from(day.weekday().to_monday_zero_offset()));
-                PeriodRange {
-                    kind,
-                    start,
-                    end_exclusive: start.plus_days(7),
-                }
+                PeriodRange { kind, start, end_exclusive: start.plus_days(7) }
             }
             Some(len) => {
                 let date = day.to_date();
                 let month_index = i32::from(date.year()) * 12 + i32::from(date.month()) - 1;
                 let first = month_index - month_index.rem_euclid(len);
-                PeriodRange {
-                    kind,
-                    start: first_of_month(first),
-                    end_exclusive: first_of_month(first + len),
-                }
+                PeriodRange { kind, start: first_of_month(first), end_exclusive: first_of_month(first + len) }
             }
         }
     }
@@ -174,9 +157,7 @@ fn first_of_month(month_index: i32) -> LocalDay {
     let year = month_index.div_euclid(12);
     let month = month_index.rem_euclid(12) + 1;
     match (i16::try_from(year), i8::try_from(month)) {
-        (Ok(y), Ok(m)) => Date::new(y, m, 1)
-            .map(LocalDay::from_date)
-            .unwrap_or_else(|_| clamp(year)),
+        (Ok(y), Ok(m)) => Date::new(y, m, 1).map(LocalDay::from_date).unwrap_or_else(|_| clamp(year)),
         _ => clamp(year),
     }
 }
@@ -223,132 +204,24 @@ mod tests {
     fn containing_table() {
         // (kind, day, start, end_exclusive, label)
         let cases = [
-            (
-                Period::Week,
-                "2026-11-22",
-                "2026-11-16",
-                "2026-11-23",
-                "2026年第47周",
-            ),
-            (
-                Period::Week,
-                "2026-11-16",
-                "2026-11-16",
-                "2026-11-23",
-                "2026年第47周",
-            ),
-            (
-                Period::Week,
-                "2026-11-23",
-                "2026-11-23",
-                "2026-11-30",
-                "2026年第48周",
-            ),
-            (
-                Period::Week,
-                "2026-01-01",
-                "2025-12-29",
-                "2026-01-05",
-                "2026年第1周",
-            ),
-            (
-                Period::Week,
-                "2027-01-01",
-                "2026-12-28",
-                "2027-01-04",
-                "2026年第53周",
-            ),
-            (
-                Period::Week,
-                "2021-01-03",
-                "2020-12-28",
-                "2021-01-04",
-                "2020年第53周",
-            ),
-            (
-                Period::Month,
-                "2026-11-22",
-                "2026-11-01",
-                "2026-12-01",
-                "2026年11月",
-            ),
-            (
-                Period::Month,
-                "2026-12-31",
-                "2026-12-01",
-                "2027-01-01",
-                "2026年12月",
-            ),
-            (
-                Period::Month,
-                "2024-02-29",
-                "2024-02-01",
-                "2024-03-01",
-                "2024年2月",
-            ),
-            (
-                Period::Quarter,
-                "2026-11-22",
-                "2026-10-01",
-                "2027-01-01",
-                "2026年第4季度",
-            ),
-            (
-                Period::Quarter,
-                "2026-01-01",
-                "2026-01-01",
-                "2026-04-01",
-                "2026年第1季度",
-            ),
-            (
-                Period::Quarter,
-                "2026-06-30",
-                "2026-04-01",
-                "2026-07-01",
-                "2026年第2季度",
-            ),
-            (
-                Period::Quarter,
-                "2026-07-01",
-                "2026-07-01",
-                "2026-10-01",
-                "2026年第3季度",
-            ),
-            (
-                Period::Half,
-                "2026-03-15",
-                "2026-01-01",
-                "2026-07-01",
-                "2026年上半年",
-            ),
-            (
-                Period::Half,
-                "2026-06-30",
-                "2026-01-01",
-                "2026-07-01",
-                "2026年上半年",
-            ),
-            (
-                Period::Half,
-                "2026-11-22",
-                "2026-07-01",
-                "2027-01-01",
-                "2026年下半年",
-            ),
-            (
-                Period::Year,
-                "2026-11-22",
-                "2026-01-01",
-                "2027-01-01",
-                "2026年",
-            ),
-            (
-                Period::Year,
-                "1969-12-31",
-                "1969-01-01",
-                "1970-01-01",
-                "1969年",
-            ),
+            (Period::Week, "2026-11-22", "2026-11-16", "2026-11-23", "2026年第47周"),
+            (Period::Week, "2026-11-16", "2026-11-16", "2026-11-23", "2026年第47周"),
+            (Period::Week, "2026-11-23", "2026-11-23", "2026-11-30", "2026年第48周"),
+            (Period::Week, "2026-01-01", "2025-12-29", "2026-01-05", "2026年第1周"),
+            (Period::Week, "2027-01-01", "2026-12-28", "2027-01-04", "2026年第53周"),
+            (Period::Week, "2021-01-03", "2020-12-28", "2021-01-04", "2020年第53周"),
+            (Period::Month, "2026-11-22", "2026-11-01", "2026-12-01", "2026年11月"),
+            (Period::Month, "2026-12-31", "2026-12-01", "2027-01-01", "2026年12月"),
+            (Period::Month, "2024-02-29", "2024-02-01", "2024-03-01", "2024年2月"),
+            (Period::Quarter, "2026-11-22", "2026-10-01", "2027-01-01", "2026年第4季度"),
+            (Period::Quarter, "2026-01-01", "2026-01-01", "2026-04-01", "2026年第1季度"),
+            (Period::Quarter, "2026-06-30", "2026-04-01", "2026-07-01", "2026年第2季度"),
+            (Period::Quarter, "2026-07-01", "2026-07-01", "2026-10-01", "2026年第3季度"),
+            (Period::Half, "2026-03-15", "2026-01-01", "2026-07-01", "2026年上半年"),
+            (Period::Half, "2026-06-30", "2026-01-01", "2026-07-01", "2026年上半年"),
+            (Period::Half, "2026-11-22", "2026-07-01", "2027-01-01", "2026年下半年"),
+            (Period::Year, "2026-11-22", "2026-01-01", "2027-01-01", "2026年"),
+            (Period::Year, "1969-12-31", "1969-01-01", "1970-01-01", "1969年"),
         ];
         for (kind, d, start, end, label) in cases {
             let r = PeriodRange::containing(kind, day(d));
@@ -415,35 +288,18 @@ mod tests {
 
     #[test]
     fn month_lengths() {
-        let cases = [
-            ("2026-02-10", 28),
-            ("2024-02-10", 29),
-            ("2026-04-10", 30),
-            ("2026-12-10", 31),
-        ];
+        let cases = [("2026-02-10", 28), ("2024-02-10", 29), ("2026-04-10", 30), ("2026-12-10", 31)];
         for (d, n) in cases {
-            assert_eq!(
-                PeriodRange::containing(Period::Month, day(d)).days(),
-                n,
-                "{d}"
-            );
+            assert_eq!(PeriodRange::containing(Period::Month, day(d)).days(), n, "{d}");
         }
-        assert_eq!(
-            PeriodRange::containing(Period::Year, day("2024-06-01")).days(),
-            366
-        );
+        assert_eq!(PeriodRange::containing(Period::Year, day("2024-06-01")).days(), 366);
         let q = PeriodRange::containing(Period::Quarter, day("2026-11-22"));
         assert_eq!(q.last_day(), day("2026-12-31"));
     }
 
     #[test]
     fn extremes_do_not_panic() {
-        for d in [
-            LocalDay(i32::MIN),
-            LocalDay(i32::MAX),
-            LocalDay(0),
-            LocalDay(-1),
-        ] {
+        for d in [LocalDay(i32::MIN), LocalDay(i32::MAX), LocalDay(0), LocalDay(-1)] {
             for kind in Period::ALL {
                 let r = PeriodRange::containing(kind, d);
                 let _ = (r.previous(), r.next(), r.year_ago(), r.label_zh());

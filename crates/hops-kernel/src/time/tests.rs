@@ -41,31 +41,13 @@ fn parse_rejects_bad_input() {
         ("", TimeError::EmptyInstant),
         ("   ", TimeError::EmptyInstant),
         ("yesterday", TimeError::InvalidInstant("yesterday".into())),
-        (
-            "2026-11-22 25:00",
-            TimeError::InvalidInstant("2026-11-22 25:00".into()),
-        ),
-        (
-            "2026-02-30 08:00",
-            TimeError::InvalidInstant("2026-02-30 08:00".into()),
-        ),
-        (
-            "2026-11-22 08:60",
-            TimeError::InvalidInstant("2026-11-22 08:60".into()),
-        ),
-        (
-            "22/11/2026 08:00",
-            TimeError::InvalidInstant("22/11/2026 08:00".into()),
-        ),
-        (
-            "2026年11月22日",
-            TimeError::InvalidInstant("2026年11月22日".into()),
-        ),
+        ("2026-11-22 25:00", TimeError::InvalidInstant("2026-11-22 25:00".into())),
+        ("2026-02-30 08:00", TimeError::InvalidInstant("2026-02-30 08:00".into())),
+        ("2026-11-22 08:60", TimeError::InvalidInstant("2026-11-22 08:60".into())),
+        ("22/11/2026 08:00", TimeError::InvalidInstant("22/11/2026 08:00".into())),
+        ("2026年11月22日", TimeError::InvalidInstant("2026年11月22日".into())),
         ("1795305600", TimeError::InvalidInstant("1795305600".into())),
-        (
-            "2026-11-22T08:00:00+26:00",
-            TimeError::InvalidInstant("2026-11-22T08:00:00+26:00".into()),
-        ),
+        ("2026-11-22T08:00:00+26:00", TimeError::InvalidInstant("2026-11-22T08:00:00+26:00".into())),
     ];
     for (s, want) in cases {
         assert_eq!(Instant::parse(s).as_ref(), Err(want), "{s:?}");
@@ -103,31 +85,11 @@ fn display_round_trips_over_a_range() {
 #[test]
 fn formats() {
     let cases: &[(&str, &str, &str)] = &[
-        (
-            "2026-11-22T06:03:59.999Z",
-            "2026-11-22 14:03",
-            "2026-11-22 14:03:59",
-        ),
-        (
-            "2026-11-22 00:00",
-            "2026-11-22 00:00",
-            "2026-11-22 00:00:00",
-        ),
-        (
-            "2026-12-31T16:00:00Z",
-            "2027-01-01 00:00",
-            "2027-01-01 00:00:00",
-        ),
-        (
-            "1969-12-31T15:59:59Z",
-            "1969-12-31 23:59",
-            "1969-12-31 23:59:59",
-        ),
-        (
-            "0999-05-06 07:08:09",
-            "0999-05-06 07:08",
-            "0999-05-06 07:08:09",
-        ),
+        ("2026-11-22T06:03:59.999Z", "2026-11-22 14:03", "2026-11-22 14:03:59"),
+        ("2026-11-22 00:00", "2026-11-22 00:00", "2026-11-22 00:00:00"),
+        ("2026-12-31T16:00:00Z", "2027-01-01 00:00", "2027-01-01 00:00:00"),
+        ("1969-12-31T15:59:59Z", "1969-12-31 23:59", "1969-12-31 23:59:59"),
+        ("0999-05-06 07:08:09", "0999-05-06 07:08", "0999-05-06 07:08:09"),
     ];
     for &(s, minute, second) in cases {
         assert_eq!(at(s).format_minute(), minute, "{s}");
@@ -137,23 +99,13 @@ fn formats() {
 
 #[test]
 fn local_day_boundaries() {
-    let cases: &[(i64, i32)] = &[
-        (0, 0),
-        (16 * HOUR - 1, 0),
-        (16 * HOUR, 1),
-        (-8 * HOUR, 0),
-        (-8 * HOUR - 1, -1),
-        (-32 * HOUR, -1),
-        (-32 * HOUR - 1, -2),
-    ];
+    let cases: &[(i64, i32)] =
+        &[(0, 0), (16 * HOUR - 1, 0), (16 * HOUR, 1), (-8 * HOUR, 0), (-8 * HOUR - 1, -1), (-32 * HOUR, -1), (-32 * HOUR - 1, -2)];
     for &(micros, want) in cases {
         assert_eq!(Instant(micros).local_day(), LocalDay(want), "{micros}");
     }
     assert_eq!(at("2026-11-22 00:00").local_day().to_string(), "2026-11-22");
-    assert_eq!(
-        at("2026-11-21 23:59:59.999999").local_day().to_string(),
-        "2026-11-21"
-    );
+    assert_eq!(at("2026-11-21 23:59:59.999999").local_day().to_string(), "2026-11-21");
     // Extremes do not overflow.
     assert!(Instant(i64::MAX).local_day().0 > 100_000_000);
     assert!(Instant(i64::MIN).local_day().0 < -100_000_000);
@@ -164,20 +116,14 @@ fn arithmetic() {
     let t = at("2026-11-22 08:00");
     assert_eq!(t.plus_seconds(60), t.plus_minutes(1));
     assert_eq!(t.plus_minutes(-90).format_minute(), "2026-11-22 06:30");
-    assert_eq!(
-        t.plus_minutes(60 * 24).local_day().to_string(),
-        "2026-11-23"
-    );
+    assert_eq!(t.plus_minutes(60 * 24).local_day().to_string(), "2026-11-23");
     assert_eq!(t.plus_seconds(75).seconds_since(t), 75);
     assert_eq!(t.seconds_since(t.plus_seconds(75)), -75);
     assert_eq!(Instant(t.0 + 1_999_999).seconds_since(t), 1);
     assert_eq!(Instant(t.0 - 1_999_999).seconds_since(t), -1);
     assert_eq!(Instant(i64::MAX).plus_seconds(1), Instant(i64::MAX));
     assert_eq!(Instant(0).plus_seconds(i64::MIN), Instant(i64::MIN));
-    assert_eq!(
-        Instant(i64::MAX).seconds_since(Instant(i64::MIN)),
-        i64::MAX / MICROS_PER_SECOND
-    );
+    assert_eq!(Instant(i64::MAX).seconds_since(Instant(i64::MIN)), i64::MAX / MICROS_PER_SECOND);
 }
 
 #[test]
@@ -245,10 +191,7 @@ fn local_day_parse_rejects_bad_input() {
     for (s, want) in cases {
         assert_eq!(LocalDay::parse(s), Err(want), "{s:?}");
     }
-    assert_eq!(
-        LocalDay::parse("2026-02-30").unwrap_err().to_string(),
-        "日期不存在：“2026-02-30”"
-    );
+    assert_eq!(LocalDay::parse("2026-02-30").unwrap_err().to_string(), "日期不存在：“2026-02-30”");
 }
 
 #[test]

@@ -15,34 +15,68 @@ use crate::service::{self, PatientQuery};
 use crate::store::{DepartmentRow, DoctorFilter, DoctorRow, PatientRow};
 
 pub fn routes() -> Routes {
-    let list = |tag, summary| ApiDoc::new(tag, summary).query("q", "搜索").query("page", "页码（从 1 开始）").query("per_page", "每页条数（1–200，默认 50）");
+    let list = |tag, summary| {
+        ApiDoc::new(tag, summary).query("q", "搜索").query("page", "页码（从 1 开始）").query("per_page", "每页条数（1–200，默认 50）")
+    };
     Routes::default()
         .api(Method::Get, "/api/v1/departments", list("科室", "科室列表").returns::<DepartmentPage>(), list_departments)
-        .api(Method::Post, "/api/v1/departments", ApiDoc::new("科室", "新建科室").body::<DepartmentIn>().returns::<DepartmentOut>().status(201), create_department)
+        .api(
+            Method::Post,
+            "/api/v1/departments",
+            ApiDoc::new("科室", "新建科室").body::<DepartmentIn>().returns::<DepartmentOut>().status(201),
+            create_department,
+        )
         .api(Method::Get, "/api/v1/departments/{department_id}", ApiDoc::new("科室", "科室详情").returns::<DepartmentOut>(), get_department)
-        .api(Method::Put, "/api/v1/departments/{department_id}", ApiDoc::new("科室", "修改科室").body::<DepartmentIn>().returns::<DepartmentOut>(), update_department)
+        .api(
+            Method::Put,
+            "/api/v1/departments/{department_id}",
+            ApiDoc::new("科室", "修改科室").body::<DepartmentIn>().returns::<DepartmentOut>(),
+            update_department,
+        )
         .api(
             Method::Get,
             "/api/v1/doctors",
             list("医生", "医生列表").query("department_id", "科室编号").query("title", "职称").returns::<DoctorPage>(),
             list_doctors,
         )
-        .api(Method::Post, "/api/v1/doctors", ApiDoc::new("医生", "新建医生").body::<DoctorIn>().returns::<DoctorOut>().status(201), create_doctor)
+        .api(
+            Method::Post,
+            "/api/v1/doctors",
+            ApiDoc::new("医生", "新建医生").body::<DoctorIn>().returns::<DoctorOut>().status(201),
+            create_doctor,
+        )
         .api(Method::Get, "/api/v1/doctors/{doctor_id}", ApiDoc::new("医生", "医生详情").returns::<DoctorOut>(), get_doctor)
-        .api(Method::Put, "/api/v1/doctors/{doctor_id}", ApiDoc::new("医生", "修改医生").body::<DoctorIn>().returns::<DoctorOut>(), update_doctor)
+        .api(
+            Method::Put,
+            "/api/v1/doctors/{doctor_id}",
+            ApiDoc::new("医生", "修改医生").body::<DoctorIn>().returns::<DoctorOut>(),
+            update_doctor,
+        )
         .api(
             Method::Get,
             "/api/v1/patients",
             list("患者", "患者列表（脱敏）").query("sex", "男|女").query("channel", "来源渠道").returns::<PatientPage>(),
             list_patients,
         )
-        .api(Method::Post, "/api/v1/patients", ApiDoc::new("患者", "新建患者").body::<PatientIn>().returns::<PatientOut>().status(201), create_patient)
+        .api(
+            Method::Post,
+            "/api/v1/patients",
+            ApiDoc::new("患者", "新建患者").body::<PatientIn>().returns::<PatientOut>().status(201),
+            create_patient,
+        )
         .api(Method::Get, "/api/v1/patients/{patient_id}", ApiDoc::new("患者", "患者详情（脱敏）").returns::<PatientOut>(), get_patient)
-        .api(Method::Put, "/api/v1/patients/{patient_id}", ApiDoc::new("患者", "修改患者").body::<PatientIn>().returns::<PatientOut>(), update_patient)
+        .api(
+            Method::Put,
+            "/api/v1/patients/{patient_id}",
+            ApiDoc::new("患者", "修改患者").body::<PatientIn>().returns::<PatientOut>(),
+            update_patient,
+        )
         .api(
             Method::Post,
             "/api/v1/patients/{patient_id}/reveal",
-            ApiDoc::new("患者", "查看完整身份证号与手机号").describe("需要“查看个人信息”权限；每次调用记入审计日志。").returns::<RevealOut>(),
+            ApiDoc::new("患者", "查看完整身份证号与手机号")
+                .describe("需要“查看个人信息”权限；每次调用记入审计日志。")
+                .returns::<RevealOut>(),
             reveal_patient,
         )
         .api(Method::Post, "/api/v1/departments/import", import_doc("科室"), import_departments)
@@ -114,7 +148,12 @@ pub struct DepartmentIn {
 
 impl DepartmentIn {
     fn draft(&self) -> DepartmentDraft {
-        DepartmentDraft { code: self.code.clone(), name: self.name.clone(), category: self.category.clone(), online: self.online.unwrap_or(true).to_string() }
+        DepartmentDraft {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            online: self.online.unwrap_or(true).to_string(),
+        }
     }
 }
 
@@ -203,7 +242,11 @@ impl DoctorIn {
 
 async fn list_doctors(api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<DoctorPage>> {
     let paging = q.paging()?;
-    let f = DoctorFilter { q: q.q.as_deref().unwrap_or(""), department: q.department_id.map(DepartmentId), title: q.title.as_deref().unwrap_or("") };
+    let f = DoctorFilter {
+        q: q.q.as_deref().unwrap_or(""),
+        department: q.department_id.map(DepartmentId),
+        title: q.title.as_deref().unwrap_or(""),
+    };
     let (rows, total) = service::list_doctors(api.access(), &f, paging).await?;
     Ok(Json(DoctorPage { total, page: paging.page, items: rows.into_iter().map(Into::into).collect() }))
 }
@@ -300,7 +343,8 @@ pub struct RevealOut {
 
 async fn list_patients(api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<PatientPage>> {
     let paging = q.paging()?;
-    let pq = PatientQuery { q: q.q.as_deref().unwrap_or(""), sex: q.sex.as_deref().unwrap_or(""), channel: q.channel.as_deref().unwrap_or("") };
+    let pq =
+        PatientQuery { q: q.q.as_deref().unwrap_or(""), sex: q.sex.as_deref().unwrap_or(""), channel: q.channel.as_deref().unwrap_or("") };
     let (rows, total) = service::list_patients(api.access(), &pq, paging).await?;
     Ok(Json(PatientPage { total, page: paging.page, items: rows.into_iter().map(Into::into).collect() }))
 }

@@ -4,8 +4,8 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::DepartmentId;
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
 use hops_platform::Permission;
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
 use serde::Deserialize;
 
 use super::FormErrors;
@@ -44,7 +44,13 @@ async fn list(page: Page, Query(q): Query<ListQuery>) -> PageResult<Html<String>
     let text = q.q.unwrap_or_default();
     let (rows, total) = service::list_departments(access, &text, paging).await?;
     let base = format!("/departments?q={}", hops_platform::web::pages::url_encode(&text));
-    render(ListPage { shell: page.shell("科室"), rows, q: text, pager: Pager::new(paging, total, &base), can_write: access.can(Permission::MasterWrite) })
+    render(ListPage {
+        shell: page.shell("科室"),
+        rows,
+        q: text,
+        pager: Pager::new(paging, total, &base),
+        can_write: access.can(Permission::MasterWrite),
+    })
 }
 
 #[derive(Template)]
@@ -81,7 +87,12 @@ pub struct DeptForm {
 
 impl DeptForm {
     fn draft(self) -> DepartmentDraft {
-        DepartmentDraft { code: self.code, name: self.name, category: self.category, online: if self.online.is_some() { "是" } else { "否" }.into() }
+        DepartmentDraft {
+            code: self.code,
+            name: self.name,
+            category: self.category,
+            online: if self.online.is_some() { "是" } else { "否" }.into(),
+        }
     }
 }
 
@@ -100,8 +111,20 @@ async fn create(page: Page, Form(f): Form<DeptForm>) -> PageResult<Response> {
 async fn detail(page: Page, Path(id): Path<i64>) -> PageResult<Html<String>> {
     let access = page.access();
     let d = service::department(access, DepartmentId(id)).await?;
-    let draft = DepartmentDraft { code: d.code.clone(), name: d.name.clone(), category: d.category.clone(), online: if d.online { "是" } else { "否" }.into() };
-    render(FormPage { shell: page.shell(format!("科室 · {}", d.name)), id: Some(id), draft, doctors: d.doctors, errors: FormErrors::default(), can_write: access.can(Permission::MasterWrite) })
+    let draft = DepartmentDraft {
+        code: d.code.clone(),
+        name: d.name.clone(),
+        category: d.category.clone(),
+        online: if d.online { "是" } else { "否" }.into(),
+    };
+    render(FormPage {
+        shell: page.shell(format!("科室 · {}", d.name)),
+        id: Some(id),
+        draft,
+        doctors: d.doctors,
+        errors: FormErrors::default(),
+        can_write: access.can(Permission::MasterWrite),
+    })
 }
 
 async fn update(page: Page, Path(id): Path<i64>, Form(f): Form<DeptForm>) -> PageResult<Response> {
@@ -112,7 +135,14 @@ async fn update(page: Page, Path(id): Path<i64>, Form(f): Form<DeptForm>) -> Pag
         Ok(()) => Ok(Redirect::to(&format!("/departments/{id}")).into_response()),
         Err(e) => {
             let errors = FormErrors::from_error(e)?;
-            let t = FormPage { shell: page.shell(format!("科室 · {}", existing.name)), id: Some(id), draft, doctors: existing.doctors, errors, can_write: true };
+            let t = FormPage {
+                shell: page.shell(format!("科室 · {}", existing.name)),
+                id: Some(id),
+                draft,
+                doctors: existing.doctors,
+                errors,
+                can_write: true,
+            };
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response())
         }
     }

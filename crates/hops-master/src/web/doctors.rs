@@ -59,7 +59,12 @@ async fn department_choices(access: &Access, selected: &str) -> hops_platform::R
     Ok(service::department_choices(access)
         .await?
         .into_iter()
-        .map(|(code, id, name)| Choice { selected: selected == id.0.to_string() || selected == code, value: id.0.to_string(), label: format!("{name}（{code}）"), code })
+        .map(|(code, id, name)| Choice {
+            selected: selected == id.0.to_string() || selected == code,
+            value: id.0.to_string(),
+            label: format!("{name}（{code}）"),
+            code,
+        })
         .collect())
 }
 
@@ -83,7 +88,10 @@ async fn list(page: Page, Query(q): Query<ListQuery>) -> PageResult<Html<String>
         filtered: !text.is_empty() || department.is_some() || !title.is_empty(),
         q: text,
         departments: department_choices(access, &dept_text).await?,
-        titles: TITLES.iter().map(|t| Choice { value: t.to_string(), code: String::new(), label: t.to_string(), selected: *t == title }).collect(),
+        titles: TITLES
+            .iter()
+            .map(|t| Choice { value: t.to_string(), code: String::new(), label: t.to_string(), selected: *t == title })
+            .collect(),
         pager: Pager::new(paging, total, &base),
         can_write: access.can(Permission::MasterWrite),
     })
@@ -104,7 +112,10 @@ struct FormPage {
 async fn form_page(page: &Page, title: String, id: Option<i64>, draft: DoctorDraft, errors: FormErrors) -> PageResult<Html<String>> {
     let access = page.access();
     let departments = department_choices(access, &draft.department_code).await?;
-    let titles = TITLES.iter().map(|t| Choice { value: t.to_string(), code: String::new(), label: t.to_string(), selected: *t == draft.title }).collect();
+    let titles = TITLES
+        .iter()
+        .map(|t| Choice { value: t.to_string(), code: String::new(), label: t.to_string(), selected: *t == draft.title })
+        .collect();
     render(FormPage { shell: page.shell(title), id, draft, departments, titles, errors, can_write: access.can(Permission::MasterWrite) })
 }
 
@@ -148,7 +159,8 @@ async fn create(page: Page, Form(f): Form<DoctorForm>) -> PageResult<Response> {
         Ok(id) => Ok(Redirect::to(&format!("/doctors/{id}")).into_response()),
         Err(e) => {
             let errors = FormErrors::from_error(e)?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, form_page(&page, "新建医生".into(), None, draft, errors).await?).into_response())
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, form_page(&page, "新建医生".into(), None, draft, errors).await?)
+                .into_response())
         }
     }
 }

@@ -16,7 +16,9 @@ pub fn routes() -> Routes {
         ($kind:expr, $slug:literal) => {
             r = r
                 .page(Method::Get, concat!("/", $slug, "/import"), "批量导入", |page: Page| upload_page(page, $kind))
-                .page(Method::Post, concat!("/", $slug, "/import"), "上传导入文件", |page: Page, mp: Multipart| upload(page, $kind, mp))
+                .page(Method::Post, concat!("/", $slug, "/import"), "上传导入文件", |page: Page, mp: Multipart| {
+                    upload(page, $kind, mp)
+                })
                 .page(Method::Get, concat!("/", $slug, "/template.xlsx"), "下载导入模板", |page: Page| template(page, $kind))
                 .page(Method::Get, concat!("/", $slug, "/export.xlsx"), "导出 Excel", |page: Page| export(page, $kind));
         };
@@ -110,8 +112,19 @@ async fn upload(page: Page, kind: Kind, mp: Multipart) -> PageResult<Response> {
 }
 
 fn xlsx(filename: String, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{}.xlsx\"; filename*=UTF-8''{}", filename.split('_').next().unwrap_or("export"), hops_platform::web::pages::url_encode(&filename));
-    ([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
+    let disposition = format!(
+        "attachment; filename=\"{}.xlsx\"; filename*=UTF-8''{}",
+        filename.split('_').next().unwrap_or("export"),
+        hops_platform::web::pages::url_encode(&filename)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 async fn template(page: Page, kind: Kind) -> PageResult<Response> {

@@ -33,11 +33,20 @@ impl Module for MasterModule {
 
     fn tiles<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
         Box::pin(async move {
-            let Some([departments, doctors, online, patients, new_patients]) = service::headline(access).await? else { return Ok(Vec::new()) };
+            let Some([departments, doctors, online, patients, new_patients]) = service::headline(access).await? else {
+                return Ok(Vec::new());
+            };
             let n = |v: i64| group_digits(v);
             Ok(vec![
-                Tile { label: "注册患者".into(), value: n(patients), sub: format!("本月新增 {}", n(new_patients)), href: "/patients".into() },
-                Tile { label: "医生".into(), value: n(doctors), sub: format!("开通线上门诊 {}", n(online)), href: "/doctors".into() },
+                Tile {
+                    label: "注册患者".into(),
+                    value: n(patients),
+                    sub: format!("本月新增 {}", n(new_patients)),
+                    href: "/patients".into(),
+                },
+                Tile {
+                    label: "医生".into(), value: n(doctors), sub: format!("开通线上门诊 {}", n(online)), href: "/doctors".into()
+                },
                 Tile { label: "科室".into(), value: n(departments), sub: "含医技与健康管理".into(), href: "/departments".into() },
             ])
         })
@@ -49,7 +58,7 @@ pub fn group_digits(v: i64) -> String {
     let s = v.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

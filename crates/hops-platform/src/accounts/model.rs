@@ -38,7 +38,18 @@ use Permission::*;
 pub const GRANTS: &[(Role, &[Permission])] = &[
     (
         Role::PlatformAdmin,
-        &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, PersonalUnmask, UserManage, AuditRead, JobsManage, HospitalManage],
+        &[
+            DashboardView,
+            MasterRead,
+            MasterWrite,
+            MasterImport,
+            DataExport,
+            PersonalUnmask,
+            UserManage,
+            AuditRead,
+            JobsManage,
+            HospitalManage,
+        ],
     ),
     (
         Role::HospitalAdmin,
@@ -138,8 +149,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), String> {
 
 /// Usernames: 3–32 characters of letters, digits, `.`, `_`, `-`.
 pub fn check_username(username: &str) -> Result<(), String> {
-    let ok = (3..=32).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let ok = (3..=32).contains(&username.len()) && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if ok { Ok(()) } else { Err("用户名须为 3–32 位字母、数字或 . _ -".into()) }
 }
 
@@ -202,12 +212,12 @@ mod tests {
     fn lockout_after_five_failures_for_fifteen_minutes() {
         let now = Instant(1_000_000_000);
         let mut failed = 0;
-        let mut lock = None;
         for _ in 0..4 {
-            (failed, lock) = after_failure(failed, now);
+            let (f, lock) = after_failure(failed, now);
             assert!(lock.is_none());
+            failed = f;
         }
-        (failed, lock) = after_failure(failed, now);
+        let (failed, lock) = after_failure(failed, now);
         assert_eq!(failed, 0);
         assert!(is_locked(lock, now.plus_seconds(14 * 60 + 59)));
         assert!(!is_locked(lock, now.plus_seconds(15 * 60)));

@@ -23,7 +23,8 @@ pub struct UserRow {
     pub created_at: Instant,
 }
 
-const USER_COLS: &str = "id, username, display_name, role, password_hash, totp_secret, totp_enabled, failed_logins, locked_until, disabled, created_at";
+const USER_COLS: &str =
+    "id, username, display_name, role, password_hash, totp_secret, totp_enabled, failed_logins, locked_until, disabled, created_at";
 
 fn user(r: &AnyRow) -> sqlx::Result<UserRow> {
     let role: String = r.try_get("role")?;
@@ -42,7 +43,10 @@ fn user(r: &AnyRow) -> sqlx::Result<UserRow> {
     })
 }
 
-pub async fn user_by_username<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scoped<C>, username: &str) -> sqlx::Result<Option<UserRow>> {
+pub async fn user_by_username<C: std::ops::DerefMut<Target = AnyConnection>>(
+    c: &mut Scoped<C>,
+    username: &str,
+) -> sqlx::Result<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE hospital_id = $1 AND username = $2");
     let row = c.query_built(sql).bind(username).fetch_optional(c.conn()).await?;
     row.as_ref().map(user).transpose()
@@ -188,7 +192,11 @@ pub async fn session<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scop
 }
 
 pub async fn touch_session(tx: &mut Tx, id_hash: &str, now: Instant) -> sqlx::Result<()> {
-    tx.query("UPDATE sessions SET last_seen_at = $3 WHERE hospital_id = $1 AND id = $2").bind(id_hash).bind(now.0).execute(tx.conn()).await?;
+    tx.query("UPDATE sessions SET last_seen_at = $3 WHERE hospital_id = $1 AND id = $2")
+        .bind(id_hash)
+        .bind(now.0)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 

@@ -16,19 +16,14 @@ pub async fn allocate(conn: &mut AnyConnection, engine: Engine, n: usize) -> sql
     let n = i64::try_from(n).expect("id block fits i64");
     match engine {
         Engine::Postgres => {
-            let rows = sqlx::query("SELECT nextval('hops_ids') FROM generate_series(1, $1)")
-                .bind(n)
-                .fetch_all(&mut *conn)
-                .await?;
+            let rows = sqlx::query("SELECT nextval('hops_ids') FROM generate_series(1, $1)").bind(n).fetch_all(&mut *conn).await?;
             rows.iter().map(|r| r.try_get::<i64, _>(0)).collect()
         }
         Engine::Sqlite => {
-            let row = sqlx::query(
-                "UPDATE id_alloc SET next_id = next_id + $1 WHERE name = 'global' RETURNING next_id",
-            )
-            .bind(n)
-            .fetch_one(&mut *conn)
-            .await?;
+            let row = sqlx::query("UPDATE id_alloc SET next_id = next_id + $1 WHERE name = 'global' RETURNING next_id")
+                .bind(n)
+                .fetch_one(&mut *conn)
+                .await?;
             let end: i64 = row.try_get(0)?;
             Ok((end - n..end).collect())
         }

@@ -18,7 +18,6 @@ use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
-
 pub type Q = Query<'static, Any, AnyArguments>;
 
 /// Which engine a [`Db`] talks to. Engine-specific SQL branches on this, in store modules only.
@@ -131,10 +130,7 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
 
 /// Refuses statements that are not bound to the tenant. A programming error, caught by tests.
 fn assert_scoped(sql: &str) {
-    assert!(
-        sql.contains("hospital_id") && sql.contains("$1"),
-        "tenant statement must use hospital_id = $1: {sql}"
-    );
+    assert!(sql.contains("hospital_id") && sql.contains("$1"), "tenant statement must use hospital_id = $1: {sql}");
 }
 
 /// Data of one hospital.
@@ -247,9 +243,7 @@ pub async fn system_ids(tx: &mut AnyConnection, engine: Engine, n: usize) -> sql
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Database(e) => {
-            e.is_unique_violation()
-                || e.message().contains("UNIQUE constraint failed")
-                || e.code().as_deref() == Some("23505")
+            e.is_unique_violation() || e.message().contains("UNIQUE constraint failed") || e.code().as_deref() == Some("23505")
         }
         _ => false,
     }

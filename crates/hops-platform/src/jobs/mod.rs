@@ -13,12 +13,12 @@ pub mod store;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hops_kernel::{Instant, JobId};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 
 use crate::accounts::model::Permission;
 use crate::core::{Access, Core, Tx};
@@ -112,7 +112,15 @@ pub async fn enqueue(access: &Access, tx: &mut Tx, e: Enqueue<'_>) -> Result<(Jo
     let payload = e.payload.to_string();
     let r = store::insert(
         tx,
-        store::NewJob { id, kind: e.kind, payload: &payload, idem_key: e.idem_key, max_attempts: handler.max_attempts(), run_at: e.run_at.unwrap_or(now), now },
+        store::NewJob {
+            id,
+            kind: e.kind,
+            payload: &payload,
+            idem_key: e.idem_key,
+            max_attempts: handler.max_attempts(),
+            run_at: e.run_at.unwrap_or(now),
+            now,
+        },
     )
     .await?;
     jobs.notify.notify_waiters();
@@ -251,7 +259,14 @@ pub async fn run_one(core: &Arc<Core>, worker: &str) -> Result<bool> {
     let handler = core.jobs.handlers[job.kind.as_str()].clone();
     let access = core.act_as_system(job.hospital);
     let payload = serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null);
-    let run = JobRun { access: access.clone(), id: job.id, payload, attempt: job.attempts, worker: worker.to_string(), completed: AtomicBool::new(false) };
+    let run = JobRun {
+        access: access.clone(),
+        id: job.id,
+        payload,
+        attempt: job.attempts,
+        worker: worker.to_string(),
+        completed: AtomicBool::new(false),
+    };
     let outcome = handler.run(&run).await;
     let mut tx = access.tenant().write().await?;
     match outcome {

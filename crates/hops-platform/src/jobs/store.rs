@@ -25,7 +25,8 @@ pub struct JobRow {
     pub finished_at: Option<Instant>,
 }
 
-const COLS: &str = "hospital_id, id, kind, payload, idem_key, status, attempts, max_attempts, run_at, lease_owner, last_error, created_at, finished_at";
+const COLS: &str =
+    "hospital_id, id, kind, payload, idem_key, status, attempts, max_attempts, run_at, lease_owner, last_error, created_at, finished_at";
 
 fn job(r: &AnyRow) -> sqlx::Result<JobRow> {
     let status: String = r.try_get("status")?;
@@ -87,7 +88,14 @@ pub async fn insert(tx: &mut Tx, j: NewJob<'_>) -> sqlx::Result<(JobId, bool)> {
 }
 
 /// Claims the next due job of any hospital (or one whose lease ran out: its worker died).
-pub async fn claim(conn: &mut AnyConnection, engine: Engine, kinds: &[&str], worker: &str, now: Instant, lease_until: Instant) -> sqlx::Result<Option<JobRow>> {
+pub async fn claim(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    kinds: &[&str],
+    worker: &str,
+    now: Instant,
+    lease_until: Instant,
+) -> sqlx::Result<Option<JobRow>> {
     // Kinds are our own constants, never user input; they are inlined as quoted literals.
     let kinds_sql = kinds.iter().map(|k| format!("'{}'", k.replace('\'', ""))).collect::<Vec<_>>().join(", ");
     let lock = match engine {
@@ -158,11 +166,17 @@ pub async fn requeue(tx: &mut Tx, id: JobId, now: Instant) -> sqlx::Result<bool>
 }
 
 pub async fn get<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scoped<C>, id: JobId) -> sqlx::Result<Option<JobRow>> {
-    let row = c.query_built(format!("SELECT {COLS} FROM jobs WHERE hospital_id = $1 AND id = $2")).bind(id.0).fetch_optional(c.conn()).await?;
+    let row =
+        c.query_built(format!("SELECT {COLS} FROM jobs WHERE hospital_id = $1 AND id = $2")).bind(id.0).fetch_optional(c.conn()).await?;
     row.as_ref().map(job).transpose()
 }
 
-pub async fn list<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scoped<C>, status: Option<Status>, offset: i64, limit: i64) -> sqlx::Result<(Vec<JobRow>, i64)> {
+pub async fn list<C: std::ops::DerefMut<Target = AnyConnection>>(
+    c: &mut Scoped<C>,
+    status: Option<Status>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(Vec<JobRow>, i64)> {
     let status = status.map(Status::code).unwrap_or("");
     let total: i64 = c
         .query("SELECT COUNT(*) FROM jobs WHERE hospital_id = $1 AND ($2 = '' OR status = $2)")
@@ -184,9 +198,7 @@ pub async fn list<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scoped<
 
 pub async fn counts<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scoped<C>) -> sqlx::Result<Vec<(Status, i64)>> {
     let rows = c.query("SELECT status, COUNT(*) FROM jobs WHERE hospital_id = $1 GROUP BY status").fetch_all(c.conn()).await?;
-    rows.iter()
-        .map(|r| Ok((Status::from_code(&r.try_get::<String, _>(0)?).unwrap_or(Status::Dead), r.try_get(1)?)))
-        .collect()
+    rows.iter().map(|r| Ok((Status::from_code(&r.try_get::<String, _>(0)?).unwrap_or(Status::Dead), r.try_get(1)?))).collect()
 }
 
 /// Counts per status over all hospitals (for /metrics).

@@ -31,21 +31,38 @@ pub fn routes() -> Routes {
         .page(Method::Post, "/jobs/{job_id}/requeue", "重新执行任务", job_requeue_page)
         .page(Method::Get, "/hospitals", "医院列表", hospitals_page)
         .api(Method::Get, "/api/v1/users", ApiDoc::new("用户", "用户列表").returns::<Vec<UserOut>>(), api_users)
-        .api(Method::Post, "/api/v1/users", ApiDoc::new("用户", "创建用户").body::<UserIn>().returns::<UserOut>().status(201), api_user_create)
+        .api(
+            Method::Post,
+            "/api/v1/users",
+            ApiDoc::new("用户", "创建用户").body::<UserIn>().returns::<UserOut>().status(201),
+            api_user_create,
+        )
         .api(Method::Get, "/api/v1/users/{user_id}", ApiDoc::new("用户", "用户详情").returns::<UserOut>(), api_user_get)
         .api(
             Method::Get,
             "/api/v1/audit",
-            ApiDoc::new("审计", "审计日志（新的在前）").query("action", "按操作前缀筛选，如 patient.").query("page", "页码").returns::<AuditPage>(),
+            ApiDoc::new("审计", "审计日志（新的在前）")
+                .query("action", "按操作前缀筛选，如 patient.")
+                .query("page", "页码")
+                .returns::<AuditPage>(),
             api_audit,
         )
-        .api(Method::Get, "/api/v1/jobs", ApiDoc::new("后台任务", "任务列表").query("status", "queued|running|done|dead").query("page", "页码").returns::<JobPage>(), api_jobs)
+        .api(
+            Method::Get,
+            "/api/v1/jobs",
+            ApiDoc::new("后台任务", "任务列表").query("status", "queued|running|done|dead").query("page", "页码").returns::<JobPage>(),
+            api_jobs,
+        )
         .api(Method::Get, "/api/v1/jobs/{job_id}", ApiDoc::new("后台任务", "任务详情").returns::<JobOut>(), api_job)
         .api(Method::Post, "/api/v1/jobs/{job_id}/requeue", ApiDoc::new("后台任务", "重新执行失败任务").status(204), api_job_requeue)
         .api(
             Method::Post,
             "/api/v1/jobs/probe",
-            ApiDoc::new("后台任务", "投递探测任务").describe("投递若干个探测任务，每个等待 sleep_ms 毫秒后记录完成，用于端到端检查后台任务。").body::<ProbeIn>().returns::<ProbeOut>().status(201),
+            ApiDoc::new("后台任务", "投递探测任务")
+                .describe("投递若干个探测任务，每个等待 sleep_ms 毫秒后记录完成，用于端到端检查后台任务。")
+                .body::<ProbeIn>()
+                .returns::<ProbeOut>()
+                .status(201),
             api_probe,
         )
 }
@@ -159,7 +176,13 @@ fn parse_role(code: &str) -> Result<Role, Error> {
 async fn user_create(page: Page, Form(f): Form<UserFormData>) -> PageResult<Response> {
     let access = page.access();
     let result = match parse_role(&f.role) {
-        Ok(role) => accounts::create_user(access, NewUserInput { username: &f.username, display_name: &f.display_name, role, password: &f.password }).await,
+        Ok(role) => {
+            accounts::create_user(
+                access,
+                NewUserInput { username: &f.username, display_name: &f.display_name, role, password: &f.password },
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -197,7 +220,10 @@ async fn user_update(page: Page, Path(id): Path<i64>, Form(f): Form<UserFormData
     let access = page.access();
     let existing = accounts::get_user(access, UserId(id)).await?;
     let result = match parse_role(&f.role) {
-        Ok(role) => accounts::update_user(access, UserId(id), UserUpdate { display_name: &f.display_name, role, disabled: f.disabled.is_some() }).await,
+        Ok(role) => {
+            accounts::update_user(access, UserId(id), UserUpdate { display_name: &f.display_name, role, disabled: f.disabled.is_some() })
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -276,7 +302,14 @@ async fn audit_page(page: Page, Query(q): Query<ListQuery>) -> PageResult<Html<S
         shell: page.shell("审计日志"),
         entries: entries
             .into_iter()
-            .map(|e| AuditView { seq: e.seq, at: e.at.format_second(), actor: e.actor_name, action: e.action, target: e.target, detail: e.detail })
+            .map(|e| AuditView {
+                seq: e.seq,
+                at: e.at.format_second(),
+                actor: e.actor_name,
+                action: e.action,
+                target: e.target,
+                detail: e.detail,
+            })
             .collect(),
         action,
         pager: Pager::new(paging, total, &base),
@@ -329,7 +362,9 @@ struct JobsPage {
 fn parse_status(s: Option<&str>) -> Result<Option<Status>, Error> {
     match s.unwrap_or("") {
         "" => Ok(None),
-        code => Status::from_code(code).map(Some).ok_or_else(|| Error::bad_request("invalid_status", "状态应为 queued、running、done 或 dead")),
+        code => {
+            Status::from_code(code).map(Some).ok_or_else(|| Error::bad_request("invalid_status", "状态应为 queued、running、done 或 dead"))
+        }
     }
 }
 
@@ -377,7 +412,14 @@ async fn hospitals_page(page: Page) -> PageResult<Html<String>> {
         shell: page.shell("医院（租户）"),
         hospitals: rows
             .into_iter()
-            .map(|h| HospitalView { id: h.id.0, code: h.code, name: h.name, grade: h.grade, platform: h.is_platform, created: h.created_at.format_minute() })
+            .map(|h| HospitalView {
+                id: h.id.0,
+                code: h.code,
+                name: h.name,
+                grade: h.grade,
+                platform: h.is_platform,
+                created: h.created_at.format_minute(),
+            })
             .collect(),
     })
 }
@@ -426,7 +468,11 @@ async fn api_user_get(api: Api, Path(id): Path<i64>) -> ApiResult<Json<UserOut>>
 
 async fn api_user_create(api: Api, Json(u): Json<UserIn>) -> ApiResult<(axum::http::StatusCode, Json<UserOut>)> {
     let role = parse_role(&u.role)?;
-    let id = accounts::create_user(api.access(), NewUserInput { username: &u.username, display_name: &u.display_name, role, password: &u.password }).await?;
+    let id = accounts::create_user(
+        api.access(),
+        NewUserInput { username: &u.username, display_name: &u.display_name, role, password: &u.password },
+    )
+    .await?;
     let created = accounts::get_user(api.access(), id).await?;
     Ok((axum::http::StatusCode::CREATED, Json(user_out(&created))))
 }
@@ -456,7 +502,17 @@ async fn api_audit(api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<Audit
     Ok(Json(AuditPage {
         total,
         page: paging.page,
-        items: entries.into_iter().map(|e| AuditOut { seq: e.seq, at: e.at.to_string(), actor: e.actor_name, action: e.action, target: e.target, detail: e.detail }).collect(),
+        items: entries
+            .into_iter()
+            .map(|e| AuditOut {
+                seq: e.seq,
+                at: e.at.to_string(),
+                actor: e.actor_name,
+                action: e.action,
+                target: e.target,
+                detail: e.detail,
+            })
+            .collect(),
     }))
 }
 

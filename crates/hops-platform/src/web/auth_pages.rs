@@ -2,18 +2,18 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::AppState;
 use super::error::{ApiResult, PageError, PageResult};
 use super::extract::{Api, Form, Json, Page};
 use super::middleware::SESSION_COOKIE;
 use super::pages::safe_next;
 use super::routes::{ApiDoc, Method, Routes};
 use super::shell::{Shell, Tile};
-use super::AppState;
 use crate::accounts::model::Permission;
 use crate::accounts::service::{self as accounts, LoginInput, SessionKind};
 use crate::error::Error;
@@ -90,7 +90,13 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f)
     let totp = f.totp.trim();
     let result = accounts::login(
         state.core(),
-        LoginInput { hospital: &f.hospital, username: &f.username, password: &f.password, totp: (!totp.is_empty()).then_some(totp), kind: SessionKind::Web },
+        LoginInput {
+            hospital: &f.hospital,
+            username: &f.username,
+            password: &f.password,
+            totp: (!totp.is_empty()).then_some(totp),
+            kind: SessionKind::Web,
+        },
     )
     .await;
     match result {
@@ -206,7 +212,13 @@ pub struct LoginResponse {
 async fn api_login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
     let outcome = accounts::login(
         state.core(),
-        LoginInput { hospital: &req.hospital, username: &req.username, password: &req.password, totp: req.totp.as_deref(), kind: SessionKind::Api },
+        LoginInput {
+            hospital: &req.hospital,
+            username: &req.username,
+            password: &req.password,
+            totp: req.totp.as_deref(),
+            kind: SessionKind::Api,
+        },
     )
     .await?;
     Ok(Json(LoginResponse { token: outcome.token, idle_timeout_seconds: state.core().config.session_idle_minutes * 60 }))

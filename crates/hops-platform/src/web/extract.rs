@@ -5,12 +5,12 @@ use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
+use super::AppState;
 use super::error::{ApiError, PageError};
 use super::shell::Shell;
-use super::AppState;
 use crate::accounts::service::{SessionInfo, SessionKind};
 use crate::core::Access;
 use crate::error::Error;
@@ -104,7 +104,9 @@ fn json_rejection(r: &JsonRejection) -> Error {
     match r {
         JsonRejection::JsonDataError(e) => Error::client(422, "invalid_body", format!("请求内容的字段不符合要求: {}", e.body_text())),
         JsonRejection::JsonSyntaxError(e) => Error::bad_request("malformed_json", format!("JSON 格式错误: {}", e.body_text())),
-        JsonRejection::MissingJsonContentType(_) => Error::client(415, "unsupported_media_type", "请求头须为 Content-Type: application/json"),
+        JsonRejection::MissingJsonContentType(_) => {
+            Error::client(415, "unsupported_media_type", "请求头须为 Content-Type: application/json")
+        }
         other => Error::client(other.status().as_u16(), "invalid_body", format!("无法读取请求内容: {}", other.body_text())),
     }
 }

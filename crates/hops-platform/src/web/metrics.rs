@@ -4,9 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// (method, route, status) → (count, total seconds).
+type Counters = BTreeMap<(String, String, u16), (u64, f64)>;
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    requests: Mutex<Counters>,
 }
 
 impl Metrics {
@@ -20,11 +23,15 @@ impl Metrics {
     pub fn render(&self, out: &mut String) {
         use std::fmt::Write;
         let m = self.requests.lock().expect("metrics lock");
-        out.push_str("# HELP hops_http_requests_total HTTP requests by method, route and status.\n# TYPE hops_http_requests_total counter\n");
+        out.push_str(
+            "# HELP hops_http_requests_total HTTP requests by method, route and status.\n# TYPE hops_http_requests_total counter\n",
+        );
         for ((method, route, status), (n, _)) in m.iter() {
             let _ = writeln!(out, "hops_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}");
         }
-        out.push_str("# HELP hops_http_request_seconds_sum Total time spent answering, by route.\n# TYPE hops_http_request_seconds_sum counter\n");
+        out.push_str(
+            "# HELP hops_http_request_seconds_sum Total time spent answering, by route.\n# TYPE hops_http_request_seconds_sum counter\n",
+        );
         for ((method, route, status), (_, s)) in m.iter() {
             let _ = writeln!(out, "hops_http_request_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {s:.6}");
         }

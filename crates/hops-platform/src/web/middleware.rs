@@ -5,13 +5,13 @@ use std::time::Instant as StdInstant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::error::{error_json, error_page};
 use super::AppState;
-use crate::accounts::service::{resolve_session, SessionKind};
+use super::error::{error_json, error_page};
+use crate::accounts::service::{SessionKind, resolve_session};
 
 pub const SESSION_COOKIE: &str = "hops_session";
 
@@ -85,11 +85,7 @@ pub async fn sessions(State(state): State<AppState>, req: Request, next: Next) -
 }
 
 fn error_response(path: &str, status: StatusCode, code: &str, message: &str) -> Response {
-    if is_api(path) {
-        (status, axum::Json(error_json(code, message, &[]))).into_response()
-    } else {
-        error_page(status, message)
-    }
+    if is_api(path) { (status, axum::Json(error_json(code, message, &[]))).into_response() } else { error_page(status, message) }
 }
 
 fn code_for(status: StatusCode) -> &'static str {
@@ -104,7 +100,7 @@ fn code_for(status: StatusCode) -> &'static str {
         415 => "unsupported_media_type",
         422 => "invalid_body",
         429 => "too_many_requests",
-        400..=499 => "bad_request",
+        s if s < 500 => "bad_request",
         _ => "internal",
     }
 }
@@ -119,7 +115,7 @@ fn message_for(status: StatusCode) -> &'static str {
         413 => "请求内容过大",
         415 => "不支持的内容类型",
         422 => "请求内容不符合要求",
-        400..=499 => "请求有误",
+        s if s < 500 => "请求有误",
         _ => "服务器内部错误",
     }
 }
@@ -135,7 +131,8 @@ pub async fn errors_and_headers(req: Request, next: Next) -> Response {
     let mut res = if status.is_client_error() || status.is_server_error() {
         if is_api(&path) && !content_type.starts_with("application/json") {
             let (parts, body) = res.into_parts();
-            let detail = axum::body::to_bytes(body, 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+            let detail =
+                axum::body::to_bytes(body, 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
             let message = if detail.is_empty() { message_for(status).to_string() } else { format!("{}: {detail}", message_for(status)) };
             let mut r = (status, axum::Json(error_json(code_for(status), &message, &[]))).into_response();
             if let Some(allow) = parts.headers.get(header::ALLOW) {
@@ -156,7 +153,9 @@ pub async fn errors_and_headers(req: Request, next: Next) -> Response {
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+        ),
     );
     if !path.starts_with("/assets/") {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

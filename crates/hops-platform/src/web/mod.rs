@@ -1,26 +1,26 @@
 //! The web shell: application state, the module interface, router assembly and the
 //! middleware every request passes (sessions, CSRF, security headers, JSON errors, metrics).
 
+mod admin_pages;
+mod auth_pages;
 pub mod error;
 pub mod extract;
 mod metrics;
-pub mod pages;
-mod auth_pages;
-mod admin_pages;
+mod middleware;
 mod ops;
+pub mod pages;
 pub mod routes;
 pub mod shell;
-mod middleware;
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 
 use crate::core::{Access, Core};
 use crate::error::Result;
-use crate::jobs::JobHandler;
 pub use crate::jobs::BoxFuture;
+use crate::jobs::JobHandler;
 pub use error::{ApiError, ApiResult, PageError, PageResult};
 pub use extract::{Api, Form, Json, Page};
 pub use routes::{ApiDoc, Method, RouteSpec, Routes};

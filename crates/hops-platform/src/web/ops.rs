@@ -2,13 +2,13 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
-use super::error::{error_page, PageResult};
-use super::routes::{Method, Routes};
 use super::AppState;
+use super::error::{PageResult, error_page};
+use super::routes::{Method, Routes};
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -44,7 +44,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
             out.push_str(&format!("hops_jobs{{status=\"{status}\"}} {n}\n"));
         }
     }
-    out.push_str(&format!("# HELP hops_build_info Build information.\n# TYPE hops_build_info gauge\nhops_build_info{{version=\"{}\"}} 1\n", env!("CARGO_PKG_VERSION")));
+    out.push_str(&format!(
+        "# HELP hops_build_info Build information.\n# TYPE hops_build_info gauge\nhops_build_info{{version=\"{}\"}} 1\n",
+        env!("CARGO_PKG_VERSION")
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }
 
@@ -108,13 +111,27 @@ async fn docs(State(state): State<AppState>) -> PageResult<Html<String>> {
                     auth: op.get("security").is_some(),
                     params: op["parameters"]
                         .as_array()
-                        .map(|ps| ps.iter().map(|p| (format!("{} ({})", p["name"].as_str().unwrap_or(""), p["in"].as_str().unwrap_or("")), p["description"].as_str().unwrap_or("").to_string())).collect())
+                        .map(|ps| {
+                            ps.iter()
+                                .map(|p| {
+                                    (
+                                        format!("{} ({})", p["name"].as_str().unwrap_or(""), p["in"].as_str().unwrap_or("")),
+                                        p["description"].as_str().unwrap_or("").to_string(),
+                                    )
+                                })
+                                .collect()
+                        })
                         .unwrap_or_default(),
-                    request: schema_text(doc, op.get("requestBody").map(|b| json_schema(b)).as_ref().filter(|v| !v.is_null())),
+                    request: schema_text(doc, op.get("requestBody").map(json_schema).as_ref().filter(|v| !v.is_null())),
                     response: schema_text(doc, ok.as_ref().filter(|v| !v.is_null())),
                     errors: op["responses"]
                         .as_object()
-                        .map(|r| r.iter().filter(|(k, _)| !k.starts_with('2')).map(|(k, v)| (k.clone(), v["description"].as_str().unwrap_or("").to_string())).collect())
+                        .map(|r| {
+                            r.iter()
+                                .filter(|(k, _)| !k.starts_with('2'))
+                                .map(|(k, v)| (k.clone(), v["description"].as_str().unwrap_or("").to_string()))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 };
                 match tags.iter_mut().find(|t| t.name == tag) {

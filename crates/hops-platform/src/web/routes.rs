@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use axum::handler::Handler;
-use axum::routing::{on, MethodFilter};
 use axum::Router;
-use serde_json::{json, Value};
+use axum::handler::Handler;
+use axum::routing::{MethodFilter, on};
+use serde_json::{Value, json};
 use utoipa::openapi::{RefOr, Schema};
 
 use super::AppState;
@@ -189,7 +189,12 @@ impl Routes {
 
     pub fn merge(mut self, other: Routes) -> Self {
         for s in &other.specs {
-            assert!(!self.specs.iter().any(|t| t.path == s.path && t.method == s.method), "route {} {} registered twice", s.method.as_str(), s.path);
+            assert!(
+                !self.specs.iter().any(|t| t.path == s.path && t.method == s.method),
+                "route {} {} registered twice",
+                s.method.as_str(),
+                s.path
+            );
         }
         self.router = self.router.merge(other.router);
         self.specs.extend(other.specs);
@@ -242,13 +247,24 @@ pub fn openapi(specs: &[RouteSpec], version: &str) -> Value {
         if !doc.description.is_empty() {
             op.insert("description".into(), json!(doc.description));
         }
-        op.insert("operationId".into(), json!(format!("{}_{}", s.method.as_str().to_lowercase(), s.path.trim_start_matches("/api/v1/").replace(['/', '{', '}', '-'], "_"))));
+        op.insert(
+            "operationId".into(),
+            json!(format!(
+                "{}_{}",
+                s.method.as_str().to_lowercase(),
+                s.path.trim_start_matches("/api/v1/").replace(['/', '{', '}', '-'], "_")
+            )),
+        );
         let mut params: Vec<Value> = s
             .params()
             .into_iter()
             .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}))
             .collect();
-        params.extend(doc.query.iter().map(|(n, d)| json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": "string"}})));
+        params.extend(
+            doc.query
+                .iter()
+                .map(|(n, d)| json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": "string"}})),
+        );
         if !params.is_empty() {
             op.insert("parameters".into(), Value::Array(params));
         }

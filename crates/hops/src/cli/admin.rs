@@ -13,8 +13,8 @@ use hops_platform::accounts::store::HospitalRow;
 use hops_platform::db::Db;
 use hops_platform::{Access, Core, Role};
 
-use super::term::{read_password, table};
 use super::Globals;
+use super::term::{read_password, table};
 
 async fn open(globals: &Globals) -> anyhow::Result<(Db, Arc<Core>)> {
     let config = globals.load_and_log()?;
@@ -62,16 +62,15 @@ pub async fn init(
         // Check the password before creating anything, so a weak one leaves nothing behind.
         let password = read_password("HOPS_ADMIN_PASSWORD", "管理员密码")?;
         check_password(&password, admin).map_err(|e| anyhow::anyhow!("管理员密码不符合要求: {e}"))?;
-        let hospital = service::create_hospital(
-            &core,
-            NewHospital { code: code.trim(), name, grade: grade.unwrap_or("").trim(), is_platform: false },
-        )
-        .await?;
+        let hospital =
+            service::create_hospital(&core, NewHospital { code: code.trim(), name, grade: grade.unwrap_or("").trim(), is_platform: false })
+                .await?;
         let access = core.act_as_system(hospital);
         let input = NewUserInput { username: admin, display_name: admin_name, role: Role::HospitalAdmin, password: &password };
         if let Err(e) = service::create_user(&access, input).await {
-            return Err(anyhow::Error::from(e)
-                .context(format!("医院 {code} 已创建，但管理员账户创建失败；请用 hops user add --hospital {code} --role hospital_admin 重试")));
+            return Err(anyhow::Error::from(e).context(format!(
+                "医院 {code} 已创建，但管理员账户创建失败；请用 hops user add --hospital {code} --role hospital_admin 重试"
+            )));
         }
         let data = data_hint(globals);
         let url = hops::base_url(core.config.listen);
@@ -90,13 +89,14 @@ pub async fn init(
 
 pub async fn hospital_create(globals: &Globals, code: &str, name: &str, grade: Option<&str>) -> anyhow::Result<ExitCode> {
     with_core(globals, |core| async move {
-        let id = service::create_hospital(
-            &core,
-            NewHospital { code: code.trim(), name, grade: grade.unwrap_or("").trim(), is_platform: false },
-        )
-        .await?;
+        let id =
+            service::create_hospital(&core, NewHospital { code: code.trim(), name, grade: grade.unwrap_or("").trim(), is_platform: false })
+                .await?;
         println!("已创建医院 {code}（{}），ID {id}。", name.trim());
-        println!("添加管理员: hops{} user add --hospital {code} --username <用户名> --name <姓名> --role hospital_admin", data_hint(globals));
+        println!(
+            "添加管理员: hops{} user add --hospital {code} --username <用户名> --name <姓名> --role hospital_admin",
+            data_hint(globals)
+        );
         Ok(ExitCode::SUCCESS)
     })
     .await
@@ -177,7 +177,14 @@ pub async fn user_list(globals: &Globals, code: &str) -> anyhow::Result<ExitCode
                     (true, false) => "未绑定（首次登录时绑定）",
                     (false, false) => "—",
                 };
-                vec![u.username.clone(), u.display_name.clone(), u.role.label_zh().into(), totp.into(), status, u.created_at.format_minute()]
+                vec![
+                    u.username.clone(),
+                    u.display_name.clone(),
+                    u.role.label_zh().into(),
+                    totp.into(),
+                    status,
+                    u.created_at.format_minute(),
+                ]
             })
             .collect();
         print!("{}", table(&["用户名", "姓名", "角色", "动态验证码", "状态", "创建时间"], &rows));

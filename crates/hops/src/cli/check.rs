@@ -12,8 +12,8 @@ use hops_platform::crypto::Keyring;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::run::database_label;
 use super::Globals;
+use super::run::database_label;
 
 pub async fn audit_verify(globals: &Globals) -> anyhow::Result<ExitCode> {
     let config = globals.load_and_log()?;

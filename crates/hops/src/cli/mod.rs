@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
-use hops_platform::config::{Config, Sources};
 use hops_platform::Role;
+use hops_platform::config::{Config, Sources};
 
 const GLOBAL: &str = "全局选项（global options）";
 
@@ -210,7 +210,10 @@ impl Globals {
 }
 
 fn init_logging(filter: &str) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| anyhow::anyhow!("日志设置 log = {filter:?} 无效: {e}"))?;
+    // PostgreSQL's notices ("relation … already exists, skipping" on every migration check) are
+    // noise at info; they stay visible when the operator's filter names sqlx explicitly.
+    let directives = if filter.contains("sqlx") { filter.to_string() } else { format!("{filter},sqlx::postgres::notice=warn") };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives).map_err(|e| anyhow::anyhow!("日志设置 log = {filter:?} 无效: {e}"))?;
     // A second initialisation (tests) is harmless.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use hops::Server;
 use hops_kernel::SystemClock;
-use hops_platform::config::redact_url;
 use hops_platform::Role;
+use hops_platform::config::redact_url;
 
-use super::term::table;
 use super::Globals;
+use super::term::table;
 
 /// Completes on Ctrl-C or SIGTERM (what container runtimes send to stop a service).
 pub async fn shutdown_signal() {
@@ -34,7 +34,7 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
-    eprintln!("\n正在停止：等待进行中的请求和后台任务完成…");
+    eprintln!("\n正在停止…");
 }
 
 pub async fn serve(globals: &Globals, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
@@ -72,11 +72,22 @@ pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32) -> 
     // Check the port before generating data, so a busy port is reported at once.
     let listener = hops::bind(listen).await?;
     let (db, core) = hops::open(&config, Arc::new(SystemClock)).await?;
-    let info = match hops_demo::ensure_demo(&core, scale).await {
-        Ok(info) => info,
-        Err(e) => {
+    let generated = tokio::select! {
+        r = hops_demo::ensure_demo(&core, scale) => Some(r),
+        () = shutdown_signal() => None,
+    };
+    let info = match generated {
+        Some(Ok(info)) => info,
+        Some(Err(e)) => {
             db.close().await;
             return Err(anyhow::anyhow!("生成演示数据失败: {}", super::term::explain(&e)));
+        }
+        None => {
+            db.close().await;
+            anyhow::bail!(
+                "演示数据生成已中断，数据不完整；请删除数据目录 {} 后重新运行 hops demo",
+                config.data_dir.display()
+            );
         }
     };
     let server = Server::start_on(core, listener).await?;

@@ -82,9 +82,28 @@ pub fn explain(e: &anyhow::Error) -> String {
             }
             out
         }
-        Some(Error::Internal(inner)) => format!("{inner:#}"),
-        None => format!("{e:#}"),
+        Some(Error::Internal(inner)) => causes(inner),
+        None => causes(e),
     }
+}
+
+/// `a: b: c` like `{:#}`, without repeating a cause its predecessor already quoted (sqlx
+/// errors include their source in their own message).
+fn causes(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut last = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !last.is_empty() && last.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+        last = text;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -108,5 +127,31 @@ mod tests {
         ])
         .into();
         assert_eq!(explain(&e), "有 2 处输入需要修改\n  - 用户名太短\n  - 密码至少 10 位");
+    }
+
+    #[test]
+    fn repeated_causes_are_dropped() {
+        #[derive(Debug)]
+        struct Inner;
+        impl std::fmt::Display for Inner {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("db gone")
+            }
+        }
+        impl std::error::Error for Inner {}
+        #[derive(Debug)]
+        struct Outer(Inner);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "error returned from database: {}", self.0)
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = anyhow::Error::new(Outer(Inner)).context("无法连接数据库");
+        assert_eq!(explain(&e), "无法连接数据库: error returned from database: db gone");
     }
 }

@@ -3,9 +3,9 @@
 
 use std::process::Command;
 
-use hops_platform::audit;
 use hops_platform::Role;
-use hops_testkit::{both_backends, Backend, TestApp};
+use hops_platform::audit;
+use hops_testkit::{Backend, TestApp, both_backends};
 
 both_backends!(tampering_is_detected);
 
@@ -41,7 +41,11 @@ async fn tampering_is_detected(b: Backend) {
     assert!(exec(&app, "UPDATE audit_log SET detail = 'x' WHERE seq = 2").await.is_err());
     assert!(exec(&app, "DELETE FROM audit_log WHERE seq = 2").await.is_err());
     // Someone with rights to drop the guard edits an entry: the chain shows it.
-    let drop_guard = if app.is_postgres() { "DROP TRIGGER audit_log_no_change ON audit_log" } else { "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete" };
+    let drop_guard = if app.is_postgres() {
+        "DROP TRIGGER audit_log_no_change ON audit_log"
+    } else {
+        "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete"
+    };
     exec(&app, drop_guard).await.unwrap();
     exec(&app, &format!("UPDATE audit_log SET actor_name = '某人' WHERE hospital_id = {} AND seq = 3", h.0)).await.unwrap();
     let v = audit::verify(&app.db.system()).await.unwrap();
@@ -53,7 +57,15 @@ async fn tampering_is_detected(b: Backend) {
     exec(&app, &format!("DELETE FROM audit_log WHERE hospital_id = {} AND seq = 5", h.0)).await.unwrap();
     let v = audit::verify(&app.db.system()).await.unwrap();
     assert!(v.findings.iter().any(|f| f.seq == 6 && f.problem.contains("被删除")), "{:?}", v.findings);
-    exec(&app, &format!("DELETE FROM audit_log WHERE hospital_id = {} AND seq = (SELECT MAX(seq) FROM audit_log WHERE hospital_id = {})", h.0, h.0)).await.unwrap();
+    exec(
+        &app,
+        &format!(
+            "DELETE FROM audit_log WHERE hospital_id = {} AND seq = (SELECT MAX(seq) FROM audit_log WHERE hospital_id = {})",
+            h.0, h.0
+        ),
+    )
+    .await
+    .unwrap();
     let v = audit::verify(&app.db.system()).await.unwrap();
     assert!(v.findings.iter().any(|f| f.problem.contains("链尾")), "{:?}", v.findings);
     app.stop().await;

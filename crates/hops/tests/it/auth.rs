@@ -1,12 +1,19 @@
 //! Sign-in, lockout, idle timeout, TOTP for admins, CSRF, password policy.
 
-use hops_platform::accounts::service as accounts;
 use hops_platform::Role;
-use hops_testkit::{both_backends, call, Backend, TestApp, PASSWORD};
+use hops_platform::accounts::service as accounts;
+use hops_testkit::{Backend, PASSWORD, TestApp, both_backends, call};
 use reqwest::Method;
 use serde_json::json;
 
-both_backends!(api_login_and_me, lockout_after_five_failures, idle_timeout_ends_session, admin_needs_totp, csrf_is_required_for_cookie_sessions, weak_passwords_are_refused);
+both_backends!(
+    api_login_and_me,
+    lockout_after_five_failures,
+    idle_timeout_ends_session,
+    admin_needs_totp,
+    csrf_is_required_for_cookie_sessions,
+    weak_passwords_are_refused
+);
 
 async fn api_login_and_me(b: Backend) {
     let app = TestApp::spawn(b).await;
@@ -21,7 +28,13 @@ async fn api_login_and_me(b: Backend) {
     assert_eq!(body["error"]["code"], "unauthenticated");
     // Unknown hospital, unknown user and wrong password all look the same.
     for (h, u, p) in [("nope", "operator", PASSWORD), ("h1", "nobody", PASSWORD), ("h1", "operator", "Wrong-Passw0rd!")] {
-        let r = app.client().post(format!("{}/api/v1/auth/login", app.url)).json(&json!({"hospital": h, "username": u, "password": p})).send().await.unwrap();
+        let r = app
+            .client()
+            .post(format!("{}/api/v1/auth/login", app.url))
+            .json(&json!({"hospital": h, "username": u, "password": p}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["error"]["message"], "医院编码、用户名或密码错误");
@@ -40,7 +53,9 @@ async fn lockout_after_five_failures(b: Backend) {
     let login = |pw: &'static str| {
         let c = app.client();
         let url = format!("{}/api/v1/auth/login", app.url);
-        async move { c.post(url).json(&json!({"hospital": "h1", "username": "operator", "password": pw})).send().await.unwrap().status().as_u16() }
+        async move {
+            c.post(url).json(&json!({"hospital": "h1", "username": "operator", "password": pw})).send().await.unwrap().status().as_u16()
+        }
     };
     for _ in 0..4 {
         assert_eq!(login("Wrong-Passw0rd!").await, 401);
@@ -88,7 +103,12 @@ async fn admin_needs_totp(b: Backend) {
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "totp_enrolment_required");
     // The web login leads to the enrolment page, which shows a QR code.
     let c = app.browser_client();
-    let r = c.post(format!("{}/login", app.url)).form(&[("hospital", "h1"), ("username", "hospital_admin"), ("password", PASSWORD)]).send().await.unwrap();
+    let r = c
+        .post(format!("{}/login", app.url))
+        .form(&[("hospital", "h1"), ("username", "hospital_admin"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/account/totp");
     let r = c.get(format!("{}/users", app.url)).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/account/totp", "nothing else until enrolled");
@@ -141,7 +161,12 @@ async fn weak_passwords_are_refused(b: Backend) {
     let app = TestApp::spawn(b).await;
     let h = app.hospital("h1", &[Role::Operator]).await;
     let access = app.system(h);
-    let err = accounts::create_user(&access, accounts::NewUserInput { username: "weak", display_name: "弱", role: Role::Nurse, password: "password" }).await.unwrap_err();
+    let err = accounts::create_user(
+        &access,
+        accounts::NewUserInput { username: "weak", display_name: "弱", role: Role::Nurse, password: "password" },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.status(), 422);
     assert_eq!(err.fields()[0].field, "password");
     assert!(accounts::list_users(&access).await.unwrap().iter().all(|u| u.username != "weak"), "nothing created");

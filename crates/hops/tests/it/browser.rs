@@ -19,7 +19,8 @@ async fn login_dashboard_patient_list() {
     d.find(By::Id("password")).await.unwrap().send_keys(&operator.password).await.unwrap();
     d.find(By::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     // Back to where we wanted to go: the patient list.
-    let table = d.query(By::Id("patients-table")).wait(Duration::from_secs(10), Duration::from_millis(100)).first().await.expect("patient table");
+    let table =
+        d.query(By::Id("patients-table")).wait(Duration::from_secs(10), Duration::from_millis(100)).first().await.expect("patient table");
     let rows = table.find_all(By::Css("tbody tr")).await.unwrap();
     assert_eq!(rows.len(), 30, "first page of 30 patients");
     let text = browser.body_text().await;

@@ -2,17 +2,17 @@
 //! server is killed with SIGKILL mid-work and no job is lost or completed twice.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use hops_kernel::{Clock, ManualClock};
+use hops_platform::Core;
 use hops_platform::accounts::service::{self as accounts, NewHospital};
 use hops_platform::crypto::Keyring;
 use hops_platform::db::Db;
 use hops_platform::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun, Jobs, Status};
-use hops_platform::Core;
-use hops_testkit::{both_backends, Backend, TestDb};
+use hops_testkit::{Backend, TestDb, both_backends};
 use sqlx::Row;
 
 both_backends!(retries_backoff_and_dead_letters, kill_nine_loses_nothing);
@@ -60,11 +60,20 @@ async fn retries_backoff_and_dead_letters(b: Backend) {
     let h = accounts::create_hospital(&core, NewHospital { code: "hx", name: "医院", grade: "", is_platform: false }).await.unwrap();
     let access = core.act_as_system(h);
     let mut tx = access.tenant().write().await.unwrap();
-    let (flaky, new) = jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.flaky", payload: serde_json::json!({}), idem_key: Some("k1"), run_at: None }).await.unwrap();
+    let (flaky, new) =
+        jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.flaky", payload: serde_json::json!({}), idem_key: Some("k1"), run_at: None })
+            .await
+            .unwrap();
     assert!(new);
-    let (again, new) = jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.flaky", payload: serde_json::json!({}), idem_key: Some("k1"), run_at: None }).await.unwrap();
+    let (again, new) =
+        jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.flaky", payload: serde_json::json!({}), idem_key: Some("k1"), run_at: None })
+            .await
+            .unwrap();
     assert_eq!((again, new), (flaky, false), "same idempotency key, same job");
-    let (broken, _) = jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.broken", payload: serde_json::json!({}), idem_key: None, run_at: None }).await.unwrap();
+    let (broken, _) =
+        jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.broken", payload: serde_json::json!({}), idem_key: None, run_at: None })
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
 
     let run = |w: &'static str| {

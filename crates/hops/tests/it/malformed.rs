@@ -1,9 +1,9 @@
 //! Malformed requests on every route get a clear 4xx (JSON under /api), never a 500.
 
-use hops_platform::web::routes::Access as RouteAccess;
-use hops_platform::web::Method;
 use hops_platform::Role;
-use hops_testkit::{both_backends, Backend, TestApp};
+use hops_platform::web::Method;
+use hops_platform::web::routes::Access as RouteAccess;
+use hops_testkit::{Backend, TestApp, both_backends};
 use serde_json::Value;
 
 both_backends!(malformed_requests_never_500);
@@ -42,23 +42,63 @@ async fn malformed_requests_never_500(backend: Backend) {
             let mut requests = Vec::new();
             if spec.is_api() {
                 let c = app.client();
-                requests.push(c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "application/json").body("{\"name\": "));
-                requests.push(c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "application/json").body("[1, 2, 3]"));
-                requests.push(c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "application/json").body("{\"name\": 5, \"code\": null, \"count\": -1}"));
+                requests.push(
+                    c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "application/json").body("{\"name\": "),
+                );
+                requests.push(
+                    c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "application/json").body("[1, 2, 3]"),
+                );
+                requests.push(
+                    c.request(m.clone(), &url)
+                        .bearer_auth(&admin.token)
+                        .header("content-type", "application/json")
+                        .body("{\"name\": 5, \"code\": null, \"count\": -1}"),
+                );
                 requests.push(c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "text/plain").body("hello"));
-                requests.push(c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "multipart/form-data; boundary=x").body("--x\r\nbroken"));
-                requests.push(c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "application/json").body(huge.clone()));
+                requests.push(
+                    c.request(m.clone(), &url)
+                        .bearer_auth(&admin.token)
+                        .header("content-type", "multipart/form-data; boundary=x")
+                        .body("--x\r\nbroken"),
+                );
+                requests.push(
+                    c.request(m.clone(), &url).bearer_auth(&admin.token).header("content-type", "application/json").body(huge.clone()),
+                );
             } else if spec.access == RouteAccess::Tenant {
                 let c = &admin.web;
-                requests.push(c.request(m.clone(), &url).header("x-csrf-token", &admin.csrf).header("content-type", "application/x-www-form-urlencoded").body("name=%E4%&&=&code[]=1&disabled=maybe"));
-                requests.push(c.request(m.clone(), &url).header("x-csrf-token", &admin.csrf).header("content-type", "multipart/form-data; boundary=x").body("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\nnot a zip\r\n--x--\r\n"));
-                requests.push(c.request(m.clone(), &url).header("x-csrf-token", &admin.csrf).header("content-type", "application/x-www-form-urlencoded").body(huge.clone()));
+                requests.push(
+                    c.request(m.clone(), &url)
+                        .header("x-csrf-token", &admin.csrf)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body("name=%E4%&&=&code[]=1&disabled=maybe"),
+                );
+                requests.push(
+                    c.request(m.clone(), &url)
+                        .header("x-csrf-token", &admin.csrf)
+                        .header("content-type", "multipart/form-data; boundary=x")
+                        .body("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\nnot a zip\r\n--x--\r\n"),
+                );
+                requests.push(
+                    c.request(m.clone(), &url)
+                        .header("x-csrf-token", &admin.csrf)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(huge.clone()),
+                );
             } else {
-                requests.push(app.client().request(m.clone(), &url).header("content-type", "application/x-www-form-urlencoded").body("hospital=%ZZ&&password"));
+                requests.push(
+                    app.client()
+                        .request(m.clone(), &url)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body("hospital=%ZZ&&password"),
+                );
                 requests.push(app.client().request(m.clone(), &url).header("content-type", "application/json").body(huge.clone()));
             }
             for req in requests {
-                let oversized = req.try_clone().and_then(|r| r.build().ok()).and_then(|r| r.body().and_then(|b| b.as_bytes()).map(|b| b.len() > max)).unwrap_or(false);
+                let oversized = req
+                    .try_clone()
+                    .and_then(|r| r.build().ok())
+                    .and_then(|r| r.body().and_then(|b| b.as_bytes()).map(|b| b.len() > max))
+                    .unwrap_or(false);
                 let r = match req.send().await {
                     Ok(r) => r,
                     // A route that does not read bodies may answer and close before an oversized

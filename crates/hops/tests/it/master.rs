@@ -1,11 +1,11 @@
 //! Master data through the API: create, validate, search, mask, reveal (audited), import all or
 //! nothing, export masked.
 
-use hops_platform::tabular;
 use hops_platform::Role;
-use hops_testkit::{both_backends, call, Backend, TestApp};
+use hops_platform::tabular;
+use hops_testkit::{Backend, TestApp, both_backends, call};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 both_backends!(crud_validation_and_masking, import_is_all_or_nothing, export_is_masked_and_audited);
 
@@ -15,30 +15,56 @@ async fn crud_validation_and_masking(b: Backend) {
     let op = app.token("h1", "operator").await;
     let c = app.client();
     let u = |p: &str| format!("{}{p}", app.url);
-    let (s, d) = call(&c, Method::POST, &u("/api/v1/departments"), &op, Some(json!({"code": "CARD", "name": "心血管内科", "category": "内科"}))).await;
+    let (s, d) =
+        call(&c, Method::POST, &u("/api/v1/departments"), &op, Some(json!({"code": "CARD", "name": "心血管内科", "category": "内科"})))
+            .await;
     assert_eq!(s, 201, "{d}");
     let (s, e) = call(&c, Method::POST, &u("/api/v1/departments"), &op, Some(json!({"code": "CARD", "name": "重复"}))).await;
     assert_eq!(s, 422);
     assert_eq!(e["error"]["fields"][0]["field"], "code");
-    let (s, e) = call(&c, Method::POST, &u("/api/v1/doctors"), &op, Some(json!({"code": "D1", "name": "王医生", "department_code": "NOPE", "title": "教授"}))).await;
+    let (s, e) = call(
+        &c,
+        Method::POST,
+        &u("/api/v1/doctors"),
+        &op,
+        Some(json!({"code": "D1", "name": "王医生", "department_code": "NOPE", "title": "教授"})),
+    )
+    .await;
     assert_eq!(s, 422, "{e}");
-    let (s, doc) = call(&c, Method::POST, &u("/api/v1/doctors"), &op, Some(json!({"code": "D1", "name": "王医生", "department_code": "CARD", "title": "主任医师"}))).await;
+    let (s, doc) = call(
+        &c,
+        Method::POST,
+        &u("/api/v1/doctors"),
+        &op,
+        Some(json!({"code": "D1", "name": "王医生", "department_code": "CARD", "title": "主任医师"})),
+    )
+    .await;
     assert_eq!(s, 201, "{doc}");
     assert_eq!(doc["department_name"], "心血管内科");
     // Patients: every field problem is reported at once, nothing is stored.
-    let (s, e) = call(&c, Method::POST, &u("/api/v1/patients"), &op, Some(json!({"name": "", "id_number": "110105194912310021", "phone": "12345"}))).await;
+    let (s, e) =
+        call(&c, Method::POST, &u("/api/v1/patients"), &op, Some(json!({"name": "", "id_number": "110105194912310021", "phone": "12345"})))
+            .await;
     assert_eq!(s, 422);
     let fields: Vec<&str> = e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&"name") && fields.contains(&"id_number") && fields.contains(&"phone"), "{e}");
     let (_, list) = call(&c, Method::GET, &u("/api/v1/patients"), &op, None).await;
     assert_eq!(list["total"], 0);
-    let (s, p) = call(&c, Method::POST, &u("/api/v1/patients"), &op, Some(json!({"name": "张三", "id_number": "11010519491231002X", "phone": "138 1234 5678", "channel": "微信公众号"}))).await;
+    let (s, p) = call(
+        &c,
+        Method::POST,
+        &u("/api/v1/patients"),
+        &op,
+        Some(json!({"name": "张三", "id_number": "11010519491231002X", "phone": "138 1234 5678", "channel": "微信公众号"})),
+    )
+    .await;
     assert_eq!(s, 201, "{p}");
     assert_eq!(p["id_number"], "110***********002X");
     assert_eq!(p["phone"], "138****5678");
     assert_eq!(p["sex"], "女");
     assert_eq!(p["birth_date"], "1949-12-31");
-    let (s, _) = call(&c, Method::POST, &u("/api/v1/patients"), &op, Some(json!({"name": "李四", "id_number": "11010519491231002x"}))).await;
+    let (s, _) =
+        call(&c, Method::POST, &u("/api/v1/patients"), &op, Some(json!({"name": "李四", "id_number": "11010519491231002x"}))).await;
     assert_eq!(s, 422, "the same ID number twice");
     // Exact search by phone or ID number goes through the blind index.
     for q in ["13812345678", "11010519491231002X", "张"] {
@@ -68,7 +94,14 @@ async fn crud_validation_and_masking(b: Backend) {
     let (all, _) = hops_platform::audit::list(&app.system(h).tenant(), "", 0, 1000).await.unwrap();
     assert!(all.iter().all(|e| !e.detail.contains("11010519491231002X") && !e.detail.contains("13812345678")));
     // Update keeps masked fields as they were.
-    let (s, p2) = call(&c, Method::PUT, &u(&format!("/api/v1/patients/{id}")), &op, Some(json!({"name": "张三丰", "id_number": "110***********002X", "phone": "138****5678"}))).await;
+    let (s, p2) = call(
+        &c,
+        Method::PUT,
+        &u(&format!("/api/v1/patients/{id}")),
+        &op,
+        Some(json!({"name": "张三丰", "id_number": "110***********002X", "phone": "138****5678"})),
+    )
+    .await;
     assert_eq!(s, 200, "{p2}");
     assert_eq!(p2["name"], "张三丰");
     assert_eq!(p2["phone"], "138****5678");
@@ -80,7 +113,9 @@ fn csv(rows: &[&str]) -> Vec<u8> {
 }
 
 async fn upload(app: &TestApp, token: &str, kind: &str, name: &str, bytes: Vec<u8>, mode: &str) -> (u16, Value) {
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string())).text("mode", mode.to_string());
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()))
+        .text("mode", mode.to_string());
     let r = app.client().post(format!("{}/api/v1/{kind}/import", app.url)).bearer_auth(token).multipart(form).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
 }
@@ -89,7 +124,9 @@ async fn import_is_all_or_nothing(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.hospital("h1", &[Role::Operator]).await;
     let op = app.token("h1", "operator").await;
-    let (s, r) = upload(&app, &op, "departments", "d.csv", csv(&["科室编码,科室名称,科室类别", "CARD,心血管内科,内科", "RESP,呼吸科,内科"]), "all").await;
+    let (s, r) =
+        upload(&app, &op, "departments", "d.csv", csv(&["科室编码,科室名称,科室类别", "CARD,心血管内科,内科", "RESP,呼吸科,内科"]), "all")
+            .await;
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["inserted"], 2);
     // One bad row among good ones: nothing is written, every problem is listed.
@@ -121,7 +158,12 @@ async fn import_is_all_or_nothing(b: Backend) {
     assert_eq!(s, 200, "{r}");
     assert_eq!((r["inserted"].as_i64(), r["updated"].as_i64()), (Some(0), Some(1)));
     // XLSX works the same, including numbers typed as numbers.
-    let xlsx = tabular::write_xlsx("医生", &["医生工号", "医生姓名", "科室编码", "职称"], &[vec!["D1".into(), "李医生".into(), "CARD".into(), "主治医师".into()]]).unwrap();
+    let xlsx = tabular::write_xlsx(
+        "医生",
+        &["医生工号", "医生姓名", "科室编码", "职称"],
+        &[vec!["D1".into(), "李医生".into(), "CARD".into(), "主治医师".into()]],
+    )
+    .unwrap();
     let (s, r) = upload(&app, &op, "doctors", "d.xlsx", xlsx, "all").await;
     assert_eq!(s, 200, "{r}");
     // Unknown columns and wrong files are explained.
@@ -137,7 +179,17 @@ async fn export_is_masked_and_audited(b: Backend) {
     let app = TestApp::spawn(b).await;
     let h = app.hospital("h1", &[Role::Operator, Role::Nurse]).await;
     let access = app.system(h);
-    hops_master::service::create_patient(&access, &hops_master::model::PatientDraft { name: "张三".into(), id_number: "11010519491231002X".into(), phone: "13812345678".into(), ..Default::default() }).await.unwrap();
+    hops_master::service::create_patient(
+        &access,
+        &hops_master::model::PatientDraft {
+            name: "张三".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13812345678".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let (c, _) = app.web_login("h1", "operator").await;
     let r = c.get(format!("{}/patients/export.xlsx", app.url)).send().await.unwrap();
     assert_eq!(r.status(), 200);

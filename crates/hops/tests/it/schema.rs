@@ -25,16 +25,18 @@ fn family(t: &str) -> String {
 
 async fn sqlite_schema(url: &str) -> Schema {
     let mut c = hops_platform::db::connect_one(url).await.unwrap();
-    let tables: Vec<String> = sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'")
-        .fetch_all(&mut c)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let tables: Vec<String> =
+        sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'")
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
     let mut s = Schema::new();
     for t in tables {
-        let cols = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT name, type FROM pragma_table_info('{t}')"))).fetch_all(&mut c).await.unwrap();
+        let cols =
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT name, type FROM pragma_table_info('{t}')"))).fetch_all(&mut c).await.unwrap();
         s.insert(t, cols.iter().map(|r| (r.get::<String, _>(0), family(&r.get::<String, _>(1)))).collect());
     }
     s

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use hops_kernel::HospitalId;
 use hops_master::model::{DepartmentDraft, DoctorDraft, PatientDraft};
 use hops_platform::accounts::service as accounts;
-use hops_platform::web::routes::Access as RouteAccess;
 use hops_platform::web::Method;
-use hops_platform::{jobs, Role};
-use hops_testkit::{both_backends, Backend, TestApp, PASSWORD};
-use serde_json::{json, Value};
+use hops_platform::web::routes::Access as RouteAccess;
+use hops_platform::{Role, jobs};
+use hops_testkit::{Backend, PASSWORD, TestApp, both_backends};
+use serde_json::{Value, json};
 
 both_backends!(no_route_crosses_tenants);
 
@@ -20,20 +20,41 @@ const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi
 /// B's ids by path parameter name.
 async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> {
     let access = app.system(b);
-    let dept = hops_master::service::create_department(&access, &DepartmentDraft { code: "BDEPT".into(), name: "乙院科室".into(), ..Default::default() }).await.unwrap();
+    let dept = hops_master::service::create_department(
+        &access,
+        &DepartmentDraft { code: "BDEPT".into(), name: "乙院科室".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let doctor = hops_master::service::create_doctor(
         &access,
-        &DoctorDraft { code: "BDOC".into(), name: "乙院医生".into(), department_code: "BDEPT".into(), title: "主任医师".into(), ..Default::default() },
+        &DoctorDraft {
+            code: "BDOC".into(),
+            name: "乙院医生".into(),
+            department_code: "BDEPT".into(),
+            title: "主任医师".into(),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();
     let patient = hops_master::service::create_patient(
         &access,
-        &PatientDraft { name: "乙院患者".into(), id_number: "11010519491231002X".into(), phone: "13912345678".into(), ..Default::default() },
+        &PatientDraft {
+            name: "乙院患者".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13912345678".into(),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();
-    let user = accounts::create_user(&access, accounts::NewUserInput { username: "yi-user", display_name: "乙院用户", role: Role::Nurse, password: PASSWORD }).await.unwrap();
+    let user = accounts::create_user(
+        &access,
+        accounts::NewUserInput { username: "yi-user", display_name: "乙院用户", role: Role::Nurse, password: PASSWORD },
+    )
+    .await
+    .unwrap();
     let job = jobs::enqueue_probes(&access, 1, 0).await.unwrap()[0];
     HashMap::from([("department_id", dept.0), ("doctor_id", doctor.0), ("patient_id", patient.0), ("user_id", user.0), ("job_id", job.0)])
 }
@@ -75,7 +96,9 @@ async fn no_route_crosses_tenants(backend: Backend) {
         }
         let mut path = spec.path.to_string();
         for p in spec.params() {
-            let id = ids.get(p).unwrap_or_else(|| panic!("route {} has parameter {{{p}}} without a hospital-B fixture in the tenancy test: add one", spec.path));
+            let id = ids.get(p).unwrap_or_else(|| {
+                panic!("route {} has parameter {{{p}}} without a hospital-B fixture in the tenancy test: add one", spec.path)
+            });
             path = path.replace(&format!("{{{p}}}"), &id.to_string());
         }
         let url = format!("{}{path}", app.url);
@@ -86,7 +109,8 @@ async fn no_route_crosses_tenants(backend: Backend) {
                 if let Some(r) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() {
                     req = req.json(&sample_body(r.rsplit('/').next().unwrap()));
                 } else if spec.path.ends_with("/import") {
-                    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"));
+                    let form =
+                        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"));
                     req = req.multipart(form);
                 }
             }
