@@ -84,10 +84,7 @@ pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32) -> 
         }
         None => {
             db.close().await;
-            anyhow::bail!(
-                "演示数据生成已中断，数据不完整；请删除数据目录 {} 后重新运行 hops demo",
-                config.data_dir.display()
-            );
+            anyhow::bail!("演示数据生成已中断，数据不完整；请删除数据目录 {} 后重新运行 hops demo", config.data_dir.display());
         }
     };
     let server = Server::start_on(core, listener).await?;

@@ -36,6 +36,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
                 out.push_str(&" ".repeat(widths[i] - width(cell) + 2));
             }
         }
+        out.truncate(out.trim_end().len());
         out.push('\n');
         out
     };

@@ -7,7 +7,7 @@ use hops_testkit::{Backend, TestApp, both_backends, call};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-both_backends!(crud_validation_and_masking, import_is_all_or_nothing, export_is_masked_and_audited);
+both_backends!(crud_validation_and_masking, import_is_all_or_nothing, export_is_masked_and_audited, concurrent_writes_never_lock);
 
 async fn crud_validation_and_masking(b: Backend) {
     let app = TestApp::spawn(b).await;
@@ -204,5 +204,31 @@ async fn export_is_masked_and_audited(b: Backend) {
     // A nurse may read but not export.
     let (n, _) = app.web_login("h1", "nurse").await;
     assert_eq!(n.get(format!("{}/patients/export.xlsx", app.url)).send().await.unwrap().status(), 403);
+    app.stop().await;
+}
+
+/// Many clients writing and reading at once: every request succeeds (no "database is locked").
+async fn concurrent_writes_never_lock(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.hospital("h1", &[Role::Operator]).await;
+    let op = app.token("h1", "operator").await;
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let c = app.client();
+        let url = app.url.clone();
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"name": format!("并发{i}"), "sex": if i % 2 == 0 { "男" } else { "女" }, "external_id": format!("C{i}")});
+            let (s, b) = call(&c, Method::POST, &format!("{url}/api/v1/patients"), &op, Some(body)).await;
+            assert_eq!(s, 201, "{b}");
+            let (s, _) = call(&c, Method::GET, &format!("{url}/api/v1/patients?q=并发"), &op, None).await;
+            assert_eq!(s, 200);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let (_, list) = call(&app.client(), Method::GET, &format!("{}/api/v1/patients?q=并发", app.url), &op, None).await;
+    assert_eq!(list["total"], 48);
     app.stop().await;
 }
