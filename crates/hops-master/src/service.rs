@@ -281,6 +281,31 @@ pub async fn headline(access: &Access) -> Result<Option<[i64; 5]>> {
     Ok(Some(store::counts(&mut c, month_start).await?))
 }
 
+/// New patients per month over the last 12 months (labels like "2026-03"), oldest first.
+pub async fn monthly_registrations(access: &Access) -> Result<Vec<(String, i64)>> {
+    access.require(Permission::MasterRead)?;
+    let today = access.now().local_day();
+    let mut month = hops_kernel::PeriodRange::containing(hops_kernel::Period::Month, today);
+    let mut months = vec![month.clone()];
+    for _ in 0..11 {
+        month = month.previous();
+        months.push(month.clone());
+    }
+    months.reverse();
+    let mut bounds: Vec<Instant> = months.iter().map(|m| m.start.start()).collect();
+    bounds.push(months.last().expect("12 months").end_exclusive.start());
+    let mut c = access.tenant().read().await?;
+    let counts = store::registrations(&mut c, &bounds).await?;
+    Ok(months.iter().zip(counts).map(|(m, n)| (format!("{}月", m.start.to_date().month()), n)).collect())
+}
+
+/// Patients per acquisition channel.
+pub async fn patients_by_channel(access: &Access) -> Result<Vec<(String, i64)>> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::by_channel(&mut c).await?.into_iter().map(|(ch, n)| (if ch.is_empty() { "未知".into() } else { ch }, n)).collect())
+}
+
 pub(crate) fn field_errors_to_rows(
     row: usize,
     errors: Vec<FieldError>,

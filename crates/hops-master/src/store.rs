@@ -330,19 +330,26 @@ pub async fn patient_by_id<C: Conn>(c: &mut Scoped<C>, id: PatientId) -> sqlx::R
     r.as_ref().map(patient).transpose()
 }
 
-/// The existing patient a row refers to: by external id, else by ID-number blind index.
+/// The existing patient a row refers to: by external id, else by ID-number blind index. Two
+/// statements, so each uses its unique index (an OR across both makes SQLite scan the table).
 pub async fn patient_match<C: Conn>(
     c: &mut Scoped<C>,
     external_id: Option<&str>,
     id_bidx: Option<&str>,
 ) -> sqlx::Result<Option<PatientId>> {
-    let r = c
-        .query("SELECT id FROM patients WHERE hospital_id = $1 AND ((external_id IS NOT NULL AND external_id = $2) OR (id_number_bidx IS NOT NULL AND id_number_bidx = $3)) ORDER BY id LIMIT 1")
-        .bind(external_id.unwrap_or(""))
-        .bind(id_bidx.unwrap_or(""))
-        .fetch_optional(c.conn())
-        .await?;
-    r.map(|r| r.try_get(0).map(PatientId)).transpose()
+    if let Some(e) = external_id {
+        let r = c.query("SELECT id FROM patients WHERE hospital_id = $1 AND external_id = $2").bind(e).fetch_optional(c.conn()).await?;
+        if let Some(r) = r {
+            return Ok(Some(PatientId(r.try_get(0)?)));
+        }
+    }
+    if let Some(b) = id_bidx {
+        let r = c.query("SELECT id FROM patients WHERE hospital_id = $1 AND id_number_bidx = $2").bind(b).fetch_optional(c.conn()).await?;
+        if let Some(r) = r {
+            return Ok(Some(PatientId(r.try_get(0)?)));
+        }
+    }
+    Ok(None)
 }
 
 /// A patient as stored: personal numbers already encrypted, indexed and masked.
@@ -435,4 +442,29 @@ pub async fn counts<C: Conn>(c: &mut Scoped<C>, since: Instant) -> sqlx::Result<
         .fetch_one(c.conn())
         .await?;
     Ok([r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?])
+}
+
+/// Patients registered in each `[bounds[i], bounds[i + 1])`.
+pub async fn registrations<C: Conn>(c: &mut Scoped<C>, bounds: &[Instant]) -> sqlx::Result<Vec<i64>> {
+    let mut out = Vec::with_capacity(bounds.len().saturating_sub(1));
+    for w in bounds.windows(2) {
+        let n: i64 = c
+            .query("SELECT COUNT(*) FROM patients WHERE hospital_id = $1 AND registered_at >= $2 AND registered_at < $3")
+            .bind(w[0].0)
+            .bind(w[1].0)
+            .fetch_one(c.conn())
+            .await?
+            .try_get(0)?;
+        out.push(n);
+    }
+    Ok(out)
+}
+
+/// Patients per acquisition channel, largest first.
+pub async fn by_channel<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = c
+        .query("SELECT channel, COUNT(*) AS n FROM patients WHERE hospital_id = $1 GROUP BY channel ORDER BY n DESC, channel")
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }

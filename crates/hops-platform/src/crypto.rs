@@ -87,6 +87,12 @@ impl Keyring {
         Ok(Keyring::from_master(&master))
     }
 
+    /// A digest identifying this key without revealing it (stored in the database to detect a
+    /// server started with another installation's key file).
+    pub fn fingerprint(&self) -> String {
+        self.blind_index("hops/key-fingerprint", 0, "v1")
+    }
+
     /// Encrypts `plain`; `context` (e.g. `"patients.id_number"`) is bound as associated data,
     /// so a ciphertext copied into another column does not decrypt.
     pub fn encrypt(&self, context: &str, plain: &str) -> Vec<u8> {

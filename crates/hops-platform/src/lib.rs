@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod charts;
 pub mod config;
 pub mod core;
 pub mod crypto;

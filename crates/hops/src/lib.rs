@@ -43,6 +43,7 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Db,
     let db = connect(config).await?;
     db.migrate().await.context("数据库迁移失败")?;
     let keyring = Keyring::load_or_create(&config.key_file)?;
+    db.check_key_fingerprint(&keyring.fingerprint()).await?;
     let handlers: Vec<Arc<dyn JobHandler>> = modules().iter().flat_map(|m| m.jobs()).collect();
     let jobs = Jobs::new(handlers);
     let core = Core::new(db.clone(), keyring, clock, config.clone(), jobs);

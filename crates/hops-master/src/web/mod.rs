@@ -6,7 +6,8 @@ mod doctors;
 mod imports;
 mod patients;
 
-use hops_platform::web::{BoxFuture, Module, NavItem, Routes, Section, Tile};
+use hops_platform::charts::BarChart;
+use hops_platform::web::{BoxFuture, ChartPanel, Module, NavItem, Routes, Section, Tile};
 use hops_platform::{Access, Permission, Result};
 
 use crate::service;
@@ -48,6 +49,33 @@ impl Module for MasterModule {
                     label: "医生".into(), value: n(doctors), sub: format!("开通线上门诊 {}", n(online)), href: "/doctors".into()
                 },
                 Tile { label: "科室".into(), value: n(departments), sub: "含医技与健康管理".into(), href: "/departments".into() },
+            ])
+        })
+    }
+
+    fn charts<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<ChartPanel>>> {
+        Box::pin(async move {
+            if !access.can(Permission::MasterRead) {
+                return Ok(Vec::new());
+            }
+            let monthly = service::monthly_registrations(access).await?;
+            let (labels, values): (Vec<String>, Vec<i64>) = monthly.into_iter().unzip();
+            let total: i64 = values.iter().sum();
+            let channels = service::patients_by_channel(access).await?;
+            let (clabels, cvalues): (Vec<String>, Vec<i64>) = channels.into_iter().take(8).unzip();
+            Ok(vec![
+                ChartPanel {
+                    title: "新注册患者（近 12 个月）".into(),
+                    subtitle: format!("合计 {}", group_digits(total)),
+                    svg: BarChart { labels: &labels, values: &values, unit: "人" }.svg(),
+                    href: "/patients".into(),
+                },
+                ChartPanel {
+                    title: "患者来源渠道".into(),
+                    subtitle: "按注册渠道统计".into(),
+                    svg: BarChart { labels: &clabels, values: &cvalues, unit: "人" }.svg(),
+                    href: "/patients".into(),
+                },
             ])
         })
     }

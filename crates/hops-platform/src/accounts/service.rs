@@ -91,7 +91,13 @@ pub async fn hospital(core: &Core, id: HospitalId) -> Result<Option<HospitalRow>
 /// All hospitals (platform administrators only).
 pub async fn list_hospitals(access: &Access) -> Result<Vec<HospitalRow>> {
     access.require(Permission::HospitalManage)?;
-    let mut c = access.core().db().system().read().await?;
+    all_hospitals(access.core()).await
+}
+
+/// All hospitals, for platform-level callers that act for the installation itself (the
+/// command line), not for a signed-in user.
+pub async fn all_hospitals(core: &Core) -> Result<Vec<HospitalRow>> {
+    let mut c = core.db().system().read().await?;
     Ok(store::list_hospitals(&mut c).await?)
 }
 
@@ -151,6 +157,93 @@ pub async fn get_user(access: &Access, id: UserId) -> Result<UserRow> {
     access.require(Permission::UserManage)?;
     let mut c = access.tenant().read().await?;
     store::user_by_id(&mut c, id).await?.ok_or_else(|| Error::not_found("用户"))
+}
+
+/// A readable random password that satisfies the policy (for imported staff accounts).
+pub fn generate_password() -> String {
+    let token = random_token(9).replace(['-', '_'], "x");
+    format!("Hp-{token}7")
+}
+
+/// A staff account created by an import, with its one-time initial password.
+pub struct ImportedUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+pub const USER_COLUMNS: &[crate::tabular::Column] = &[
+    crate::tabular::Column {
+        key: "username", label: "用户名", required: true, note: "3–32 位字母、数字或 . _ -", example: "zhangsan"
+    },
+    crate::tabular::Column { key: "display_name", label: "姓名", required: true, note: "", example: "张三" },
+    crate::tabular::Column {
+        key: "role",
+        label: "角色",
+        required: true,
+        note: "运营专员、客服/医助、医生、护士、财务、审计员等（中文名称或英文代码）",
+        example: "运营专员",
+    },
+];
+
+/// Creates staff accounts from a table, all or nothing; each gets a random initial password,
+/// returned once so the administrator can hand it over.
+pub async fn import_users(
+    access: &Access,
+    table: &crate::tabular::Table,
+) -> Result<std::result::Result<Vec<ImportedUser>, Vec<crate::tabular::RowError>>> {
+    use crate::tabular::{RowError, cell};
+    access.require(Permission::UserManage)?;
+    let idx = match table.locate(USER_COLUMNS) {
+        Ok(i) => i,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut tx = access.tenant().write().await?;
+    let existing: std::collections::HashSet<String> = store::list_users(&mut tx).await?.into_iter().map(|u| u.username).collect();
+    let mut seen = std::collections::HashSet::new();
+    for (i, row) in table.rows.iter().enumerate() {
+        let n = i + 2;
+        let username = cell(row, idx[0]).to_string();
+        let name = cell(row, idx[1]).to_string();
+        let role_text = cell(row, idx[2]);
+        let mut err = |column: &str, message: String| errors.push(RowError { row: n, column: column.into(), message });
+        if let Err(e) = model::check_username(&username) {
+            err("用户名", e);
+        } else if existing.contains(&username) {
+            err("用户名", format!("用户名 {username} 已存在"));
+        } else if !seen.insert(username.clone()) {
+            err("用户名", format!("文件中用户名 {username} 重复"));
+        }
+        if name.trim().is_empty() || name.chars().count() > 50 {
+            err("姓名", "姓名不能为空且不超过 50 字".into());
+        }
+        let role = Role::from_code(role_text).or_else(|| Role::ALL.into_iter().find(|r| r.label_zh() == role_text));
+        match role {
+            None => err("角色", format!("角色“{role_text}”无效")),
+            Some(r) if r.requires_totp() || r == Role::PlatformAdmin => err("角色", "管理员账户请逐个创建，不能批量导入".into()),
+            Some(r) => rows.push((username, name, r)),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut created = Vec::new();
+    for (username, name, role) in rows {
+        let password = generate_password();
+        let id = UserId(tx.next_id(access.engine()).await?);
+        let hash = hash_password(&password);
+        store::insert_user(
+            &mut tx,
+            NewUser { id, username: &username, display_name: name.trim(), role, password_hash: &hash, now: access.now() },
+        )
+        .await?;
+        created.push(ImportedUser { username, display_name: name.trim().to_string(), password });
+    }
+    access.audit(&mut tx, "user.import", "users", &format!("批量创建 {} 个账户", created.len())).await?;
+    tx.commit().await?;
+    Ok(Ok(created))
 }
 
 pub struct UserUpdate<'a> {
@@ -241,9 +334,13 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
         return Err(bad_credentials());
     };
     let tenant = core.db().tenant(hospital.id);
-    let mut tx = tenant.write().await?;
-    let Some(user) = store::user_by_username(&mut tx, input.username.trim()).await? else {
-        drop(tx);
+    // Read and verify outside any write transaction: password hashing is deliberately slow and
+    // must not hold the (single) writer.
+    let user = {
+        let mut c = tenant.read().await?;
+        store::user_by_username(&mut c, input.username.trim()).await?
+    };
+    let Some(user) = user else {
         verify_password(input.password, dummy_hash());
         return Err(bad_credentials());
     };
@@ -266,8 +363,11 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
         }
         (true, Some(code)) => check_totp(core, &user, code, now)?,
     };
+    let mut tx = tenant.write().await?;
     if !(password_ok && totp_ok) {
-        let (failed, lock) = model::after_failure(user.failed_logins, now);
+        // Count from the stored value, so concurrent failures all count.
+        let fresh = store::user_by_id(&mut tx, user.id).await?.ok_or_else(bad_credentials)?;
+        let (failed, lock) = model::after_failure(fresh.failed_logins, now);
         store::set_login_state(&mut tx, user.id, failed, lock, now).await?;
         let what = if password_ok { "动态验证码错误" } else { "密码错误" };
         access.audit(&mut tx, "auth.login_failed", &format!("user:{}", user.id), what).await?;

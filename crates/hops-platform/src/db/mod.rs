@@ -94,6 +94,28 @@ impl Db {
         Ok(())
     }
 
+    /// Records the key fingerprint on first start; afterwards refuses a different key, whose
+    /// ciphertexts the rest of the installation could not read.
+    pub async fn check_key_fingerprint(&self, fingerprint: &str) -> anyhow::Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT value FROM installation WHERE name = 'key_fingerprint'").fetch_optional(&mut *tx).await?;
+        match stored {
+            Some(s) if s == fingerprint => {}
+            Some(_) => anyhow::bail!(
+                "密钥文件与此数据库不匹配：数据库中的个人信息是用另一个密钥加密的。请使用该安装原有的密钥文件（key_file / HOPS_KEY_FILE）"
+            ),
+            None => {
+                sqlx::query("INSERT INTO installation (name, value) VALUES ('key_fingerprint', $1)")
+                    .bind(fingerprint)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A handle bound to one hospital: the only way to tenant data.
     pub fn tenant(&self, hospital: HospitalId) -> Tenant {
         Tenant { db: self.clone(), hospital }

@@ -23,6 +23,10 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/users", "用户列表", users_page)
         .page(Method::Get, "/users/new", "新建用户", user_new_page)
         .page(Method::Post, "/users", "创建用户", user_create)
+        .page(Method::Get, "/users/import", "批量导入用户", users_import_page)
+        .page(Method::Post, "/users/import", "上传用户导入文件", users_import)
+        .page(Method::Get, "/users/template.xlsx", "下载用户导入模板", users_template)
+        .page(Method::Get, "/users/export.xlsx", "导出用户", users_export)
         .page(Method::Get, "/users/{user_id}", "编辑用户", user_edit_page)
         .page(Method::Post, "/users/{user_id}", "保存用户", user_update)
         .page(Method::Post, "/users/{user_id}/password", "重置密码", user_password)
@@ -262,6 +266,120 @@ async fn user_password(page: Page, Path(id): Path<i64>, Form(f): Form<UserFormDa
         }
         Err(e) => Err(PageError(e)),
     }
+}
+
+// ---- staff import and export ----
+
+#[derive(Template)]
+#[template(path = "users_import.html")]
+struct UsersImportPage {
+    shell: Shell,
+    created: Vec<accounts::ImportedUser>,
+    errors: Vec<crate::tabular::RowError>,
+    file_error: Option<String>,
+    columns: &'static [crate::tabular::Column],
+}
+
+async fn users_import_page(page: Page) -> PageResult<Html<String>> {
+    page.access().require(Permission::UserManage)?;
+    render(UsersImportPage {
+        shell: page.shell("批量导入用户"),
+        created: Vec::new(),
+        errors: Vec::new(),
+        file_error: None,
+        columns: accounts::USER_COLUMNS,
+    })
+}
+
+async fn users_import(page: Page, mut mp: axum::extract::Multipart) -> PageResult<Response> {
+    let access = page.access();
+    access.require(Permission::UserManage)?;
+    let mut file = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("users.csv").to_string();
+            match field.bytes().await {
+                Ok(b) => file = Some((name, b.to_vec())),
+                Err(e) => return Err(PageError(Error::bad_request("malformed_upload", format!("文件读取失败: {e}")))),
+            }
+        }
+    }
+    let mut t = UsersImportPage {
+        shell: page.shell("批量导入用户"),
+        created: Vec::new(),
+        errors: Vec::new(),
+        file_error: None,
+        columns: accounts::USER_COLUMNS,
+    };
+    let table = match file.map(|(name, bytes)| crate::tabular::read(&bytes, &name)) {
+        Some(Ok(table)) => table,
+        Some(Err(e)) => {
+            t.file_error = Some(e.public_message());
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response());
+        }
+        None => {
+            t.file_error = Some("请选择要导入的文件".into());
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response());
+        }
+    };
+    match accounts::import_users(access, &table).await? {
+        Ok(created) => {
+            t.created = created;
+            Ok(render(t)?.into_response())
+        }
+        Err(errors) => {
+            t.errors = errors;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response())
+        }
+    }
+}
+
+fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"users.xlsx\"; filename*=UTF-8''{}", super::pages::url_encode(filename));
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn users_template(page: Page) -> PageResult<Response> {
+    page.access().require(Permission::UserManage)?;
+    Ok(xlsx_response("用户导入模板.xlsx", crate::tabular::template_xlsx("用户", accounts::USER_COLUMNS)?))
+}
+
+async fn users_export(page: Page) -> PageResult<Response> {
+    let access = page.access();
+    access.require(Permission::DataExport)?;
+    let users = accounts::list_users(access).await?;
+    let now = access.now();
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| {
+            let v = user_view(u, now);
+            let status = if v.disabled {
+                "已停用"
+            } else if v.locked {
+                "已锁定"
+            } else {
+                "正常"
+            };
+            vec![
+                v.username,
+                v.display_name,
+                v.role.to_string(),
+                if v.totp { "已绑定" } else { "未绑定" }.to_string(),
+                status.to_string(),
+                v.created,
+            ]
+        })
+        .collect();
+    let bytes = crate::tabular::write_xlsx("用户", &["用户名", "姓名", "角色", "动态验证码", "状态", "创建时间"], &rows)?;
+    access.audit_read("export", "users", &format!("导出用户 {} 个", rows.len())).await?;
+    Ok(xlsx_response(&format!("用户_{}.xlsx", now.local_day()), bytes))
 }
 
 // ---- audit ----

@@ -13,7 +13,7 @@ use super::extract::{Api, Form, Json, Page};
 use super::middleware::SESSION_COOKIE;
 use super::pages::safe_next;
 use super::routes::{ApiDoc, Method, Routes};
-use super::shell::{Shell, Tile};
+use super::shell::{ChartPanel, Shell, Tile};
 use crate::accounts::model::Permission;
 use crate::accounts::service::{self as accounts, LoginInput, SessionKind};
 use crate::error::Error;
@@ -168,6 +168,7 @@ async fn totp_submit(page: Page, Form(f): Form<TotpForm>) -> PageResult<Response
 struct DashboardPage {
     shell: Shell,
     tiles: Vec<Tile>,
+    charts: Vec<ChartPanel>,
     jobs: Vec<(String, i64)>,
     today: String,
 }
@@ -176,8 +177,10 @@ async fn dashboard(page: Page) -> PageResult<Html<String>> {
     let access = page.access();
     access.require(Permission::DashboardView)?;
     let mut tiles = Vec::new();
+    let mut charts = Vec::new();
     for m in page.state().modules() {
         tiles.extend(m.tiles(access).await?);
+        charts.extend(m.charts(access).await?);
     }
     let jobs = if access.can(Permission::JobsManage) {
         crate::jobs::counts(access).await?.into_iter().map(|(s, n)| (s.label_zh().to_string(), n)).collect()
@@ -185,7 +188,7 @@ async fn dashboard(page: Page) -> PageResult<Html<String>> {
         Vec::new()
     };
     let today = access.now().local_day().to_string();
-    let t = DashboardPage { shell: page.shell("首页"), tiles, jobs, today };
+    let t = DashboardPage { shell: page.shell("首页"), tiles, charts, jobs, today };
     Ok(Html(t.render().map_err(anyhow::Error::from)?))
 }
 

@@ -24,7 +24,7 @@ use crate::jobs::JobHandler;
 pub use error::{ApiError, ApiResult, PageError, PageResult};
 pub use extract::{Api, Form, Json, Page};
 pub use routes::{ApiDoc, Method, RouteSpec, Routes};
-pub use shell::{NavItem, Pager, Paging, Section, Shell, Tile};
+pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile};
 
 /// A business area plugged into the platform.
 pub trait Module: Send + Sync + 'static {
@@ -41,6 +41,10 @@ pub trait Module: Send + Sync + 'static {
     }
     /// Its headline figures on the home dashboard.
     fn tiles<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    /// Its charts on the home dashboard.
+    fn charts<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<ChartPanel>>> {
         Box::pin(async { Ok(Vec::new()) })
     }
 }

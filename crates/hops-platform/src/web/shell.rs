@@ -120,6 +120,16 @@ pub struct Tile {
     pub href: String,
 }
 
+/// A chart panel on the home dashboard.
+#[derive(Clone, Debug)]
+pub struct ChartPanel {
+    pub title: String,
+    pub subtitle: String,
+    /// Inline SVG from `charts`.
+    pub svg: String,
+    pub href: String,
+}
+
 /// Paging of a list: `?page=N` (1-based), fixed page size.
 #[derive(Clone, Copy, Debug)]
 pub struct Paging {

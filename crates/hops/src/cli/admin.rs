@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::bail;
-use hops_kernel::{HospitalId, SystemClock};
+use hops_kernel::SystemClock;
 use hops_platform::accounts::model::{check_password, check_username};
 use hops_platform::accounts::service::{self, NewHospital, NewUserInput};
 use hops_platform::accounts::store::HospitalRow;
 use hops_platform::db::Db;
-use hops_platform::{Access, Core, Role};
+use hops_platform::{Core, Role};
 
 use super::Globals;
 use super::term::{read_password, table};
@@ -102,15 +102,9 @@ pub async fn hospital_create(globals: &Globals, code: &str, name: &str, grade: O
     .await
 }
 
-/// The system acting at platform level. `list_hospitals` does not use the hospital of the
-/// access, only its permission; the system may do everything.
-fn platform_access(core: &Arc<Core>) -> Access {
-    core.act_as_system(HospitalId(0))
-}
-
 pub async fn hospital_list(globals: &Globals) -> anyhow::Result<ExitCode> {
     with_core(globals, |core| async move {
-        let hospitals = service::list_hospitals(&platform_access(&core)).await?;
+        let hospitals = service::all_hospitals(&core).await?;
         if hospitals.is_empty() {
             println!("尚无医院。用 hops init 或 hops hospital create 创建第一家医院。");
             return Ok(ExitCode::SUCCESS);

@@ -25,10 +25,8 @@ pub async fn audit_verify(globals: &Globals) -> anyhow::Result<ExitCode> {
             println!("审计日志完整");
             return Ok(ExitCode::SUCCESS);
         }
-        let codes: HashMap<HospitalId, String> = service::list_hospitals(&core.act_as_system(HospitalId(0)))
-            .await
-            .map(|hs| hs.into_iter().map(|h| (h.id, h.code)).collect())
-            .unwrap_or_default();
+        let codes: HashMap<HospitalId, String> =
+            service::all_hospitals(&core).await.map(|hs| hs.into_iter().map(|h| (h.id, h.code)).collect()).unwrap_or_default();
         println!("发现 {} 处问题，审计日志可能被篡改:", v.findings.len());
         for f in &v.findings {
             let code = codes.get(&f.hospital).map(|c| format!("（{c}）")).unwrap_or_default();

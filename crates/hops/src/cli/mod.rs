@@ -62,6 +62,9 @@ enum Command {
         /// 数据规模倍数（data volume multiplier），1 为基础规模
         #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         scale: u32,
+        /// 只生成演示数据并报告用时，不启动服务（generate only, e.g. for benchmarks）
+        #[arg(long)]
+        no_serve: bool,
     },
     /// 初始化（first-time setup）：创建一家医院及其第一个医院管理员；密码取自环境变量 HOPS_ADMIN_PASSWORD 或标准输入的一行
     Init {
@@ -241,7 +244,7 @@ pub async fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve { listen } => run::serve(&globals, listen).await,
         Command::Migrate => run::migrate(&globals).await,
-        Command::Demo { listen, scale } => run::demo(&globals, listen, scale).await,
+        Command::Demo { listen, scale, no_serve } => run::demo(&globals, listen, scale, no_serve).await,
         Command::Init { hospital_code, hospital_name, grade, admin, admin_name } => {
             admin::init(&globals, &hospital_code, &hospital_name, grade.as_deref(), &admin, &admin_name).await
         }

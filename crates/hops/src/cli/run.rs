@@ -63,15 +63,16 @@ pub async fn migrate(globals: &Globals) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32) -> anyhow::Result<ExitCode> {
+pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32, no_serve: bool) -> anyhow::Result<ExitCode> {
     let mut config = globals.load_and_log()?;
     if config.database_url.take().is_some() {
         eprintln!("提示: 演示模式始终使用数据目录中的内置 SQLite 数据库，已忽略配置的 database_url。");
     }
     let listen = listen.unwrap_or(config.listen);
     // Check the port before generating data, so a busy port is reported at once.
-    let listener = hops::bind(listen).await?;
+    let listener = if no_serve { None } else { Some(hops::bind(listen).await?) };
     let (db, core) = hops::open(&config, Arc::new(SystemClock)).await?;
+    let started = std::time::Instant::now();
     let generated = tokio::select! {
         r = hops_demo::ensure_demo(&core, scale) => Some(r),
         () = shutdown_signal() => None,
@@ -86,6 +87,16 @@ pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32) -> 
             db.close().await;
             anyhow::bail!("演示数据生成已中断，数据不完整；请删除数据目录 {} 后重新运行 hops demo", config.data_dir.display());
         }
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let Some(listener) = listener else {
+        if info.created {
+            println!("演示医院已生成（规模 {scale}），用时 {elapsed:.1} 秒。");
+        } else {
+            println!("演示医院已存在，未重新生成。");
+        }
+        db.close().await;
+        return Ok(ExitCode::SUCCESS);
     };
     let server = Server::start_on(core, listener).await?;
 

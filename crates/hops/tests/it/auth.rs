@@ -172,3 +172,36 @@ async fn weak_passwords_are_refused(b: Backend) {
     assert!(accounts::list_users(&access).await.unwrap().iter().all(|u| u.username != "weak"), "nothing created");
     app.stop().await;
 }
+
+async fn staff_import_and_export(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let h = app.hospital("h1", &[Role::HospitalAdmin]).await;
+    let admin = app.admin_session("h1", "hospital_admin").await;
+    let upload = |csv: &'static str| {
+        let form =
+            reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("staff.csv"));
+        admin.web.post(format!("{}/users/import?_csrf={}", app.url, admin.csrf)).multipart(form).send()
+    };
+    // A bad row (unknown role, an admin role, a duplicate) rejects the whole file.
+    let r = upload("用户名,姓名,角色\nli.si,李四,运营专员\nwang,王五,院长\nli.si,李四,护士\nboss,老板,hospital_admin").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("院长") && page.contains("重复") && page.contains("管理员账户请逐个创建"), "{page}");
+    assert_eq!(accounts::list_users(&app.system(h)).await.unwrap().len(), 1, "nothing created");
+    let r = upload("username,display_name,role\nli.si,李四,运营专员\nzhao,赵六,nurse").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let password = hops_testkit::between(&page, "<td class=\"mono\">li.si</td><td>李四</td><td class=\"mono\">", "<");
+    let login = json!({"hospital": "h1", "username": "li.si", "password": password});
+    assert_eq!(
+        app.client().post(format!("{}/api/v1/auth/login", app.url)).json(&login).send().await.unwrap().status(),
+        200,
+        "the one-time password works"
+    );
+    let r = admin.web.get(format!("{}/users/export.xlsx", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let t = hops_platform::tabular::read(&r.bytes().await.unwrap(), "u.xlsx").unwrap();
+    assert_eq!(t.rows.len(), 3);
+    assert!(t.rows.iter().any(|r| r[0] == "zhao" && r[2] == "护士"));
+    app.stop().await;
+}

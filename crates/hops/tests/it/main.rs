@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod browser;
+mod install;
 mod jobs;
 mod malformed;
 mod master;
