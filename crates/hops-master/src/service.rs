@@ -286,10 +286,10 @@ pub async fn monthly_registrations(access: &Access) -> Result<Vec<(String, i64)>
     access.require(Permission::MasterRead)?;
     let today = access.now().local_day();
     let mut month = hops_kernel::PeriodRange::containing(hops_kernel::Period::Month, today);
-    let mut months = vec![month.clone()];
+    let mut months = vec![month];
     for _ in 0..11 {
         month = month.previous();
-        months.push(month.clone());
+        months.push(month);
     }
     months.reverse();
     let mut bounds: Vec<Instant> = months.iter().map(|m| m.start.start()).collect();
