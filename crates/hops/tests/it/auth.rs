@@ -12,7 +12,8 @@ both_backends!(
     idle_timeout_ends_session,
     admin_needs_totp,
     csrf_is_required_for_cookie_sessions,
-    weak_passwords_are_refused
+    weak_passwords_are_refused,
+    staff_import_and_export
 );
 
 async fn api_login_and_me(b: Backend) {
