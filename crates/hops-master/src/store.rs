@@ -369,55 +369,44 @@ pub struct PatientWrite<'a> {
     pub now: Instant,
 }
 
+/// Binds a patient's columns as `$3…$15` (after `$1` hospital and `$2` id).
+fn bind_patient(q: hops_platform::db::Q, p: &PatientWrite<'_>) -> hops_platform::db::Q {
+    q.bind(p.external_id.map(str::to_string))
+        .bind(p.name.to_string())
+        .bind(p.sex.code())
+        .bind(p.birth.map(|b| b.0))
+        .bind(p.id_number_enc.clone())
+        .bind(p.id_number_bidx.clone())
+        .bind(p.id_number_masked.clone())
+        .bind(p.phone_enc.clone())
+        .bind(p.phone_bidx.clone())
+        .bind(p.phone_masked.clone())
+        .bind(p.channel.to_string())
+        .bind(p.registered_at.0)
+        .bind(p.now.0)
+}
+
 pub async fn insert_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) -> sqlx::Result<()> {
-    tx.query(
-        "INSERT INTO patients (hospital_id, id, external_id, name, sex, birth_date, id_number_enc, id_number_bidx, id_number_masked, \
-         phone_enc, phone_bidx, phone_masked, channel, registered_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
-    )
-    .bind(id.0)
-    .bind(p.external_id)
-    .bind(p.name)
-    .bind(p.sex.code())
-    .bind(p.birth.map(|b| b.0))
-    .bind(p.id_number_enc.as_deref())
-    .bind(p.id_number_bidx.as_deref())
-    .bind(&p.id_number_masked)
-    .bind(p.phone_enc.as_deref())
-    .bind(p.phone_bidx.as_deref())
-    .bind(&p.phone_masked)
-    .bind(p.channel)
-    .bind(p.registered_at.0)
-    .bind(p.now.0)
-    .execute(tx.conn())
-    .await?;
+    let q = tx
+        .query(
+            "INSERT INTO patients (hospital_id, id, external_id, name, sex, birth_date, id_number_enc, id_number_bidx, id_number_masked, \
+             phone_enc, phone_bidx, phone_masked, channel, registered_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+        )
+        .bind(id.0);
+    bind_patient(q, p).execute(tx.conn()).await?;
     Ok(())
 }
 
 pub async fn update_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) -> sqlx::Result<u64> {
-    let r = tx
+    let q = tx
         .query(
             "UPDATE patients SET external_id = $3, name = $4, sex = $5, birth_date = $6, id_number_enc = $7, id_number_bidx = $8, \
              id_number_masked = $9, phone_enc = $10, phone_bidx = $11, phone_masked = $12, channel = $13, registered_at = $14, updated_at = $15 \
              WHERE hospital_id = $1 AND id = $2",
         )
-        .bind(id.0)
-        .bind(p.external_id)
-        .bind(p.name)
-        .bind(p.sex.code())
-        .bind(p.birth.map(|b| b.0))
-        .bind(p.id_number_enc.as_deref())
-        .bind(p.id_number_bidx.as_deref())
-        .bind(&p.id_number_masked)
-        .bind(p.phone_enc.as_deref())
-        .bind(p.phone_bidx.as_deref())
-        .bind(&p.phone_masked)
-        .bind(p.channel)
-        .bind(p.registered_at.0)
-        .bind(p.now.0)
-        .execute(tx.conn())
-        .await?;
-    Ok(r.rows_affected())
+        .bind(id.0);
+    Ok(bind_patient(q, p).execute(tx.conn()).await?.rows_affected())
 }
 
 pub async fn channels<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<String>> {

@@ -276,6 +276,17 @@ pub fn between(s: &str, start: &str, end: &str) -> String {
     s.split(start).nth(1).and_then(|r| r.split(end).next()).unwrap_or_else(|| panic!("{start:?} not found")).to_string()
 }
 
+/// The HTTP method of a registered route, for reqwest.
+pub fn http_method(m: hops_platform::web::Method) -> reqwest::Method {
+    use hops_platform::web::Method;
+    match m {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+    }
+}
+
 /// Shorthand for authorised JSON calls.
 pub async fn call(client: &reqwest::Client, method: reqwest::Method, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
     let mut req = client.request(method, url).bearer_auth(token);

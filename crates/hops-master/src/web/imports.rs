@@ -29,20 +29,13 @@ pub fn routes() -> Routes {
     r
 }
 
-pub struct ColumnHelp {
-    pub label: &'static str,
-    pub key: &'static str,
-    pub required: bool,
-    pub note: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "import.html")]
 struct ImportPage {
     shell: Shell,
     slug: &'static str,
     label: &'static str,
-    columns: Vec<ColumnHelp>,
+    columns: &'static [hops_platform::tabular::Column],
     report: Option<ImportReport>,
     errors: Vec<RowError>,
     file_error: Option<String>,
@@ -58,7 +51,7 @@ fn page_for(page: &Page, kind: Kind, report: Option<ImportReport>, file_error: O
         shell: page.shell(format!("批量导入{}", kind.label_zh())),
         slug: kind.slug(),
         label: kind.label_zh(),
-        columns: kind.columns().iter().map(|c| ColumnHelp { label: c.label, key: c.key, required: c.required, note: c.note }).collect(),
+        columns: kind.columns(),
         report,
         errors,
         file_error,

@@ -45,6 +45,11 @@ pub async fn serve(globals: &Globals, listen: Option<SocketAddr>) -> anyhow::Res
     let server = Server::start_on(core, listener).await?;
     println!("hops 已启动: {}", server.url);
     println!("数据库: {}", database_label(&config));
+    run_until_stopped(server, &db).await
+}
+
+/// Serves until Ctrl-C or SIGTERM, then closes the database.
+async fn run_until_stopped(server: Server, db: &hops_platform::db::Db) -> anyhow::Result<ExitCode> {
     println!("按 Ctrl-C 停止。");
     let outcome = server.run_until(shutdown_signal()).await;
     db.close().await;
@@ -124,12 +129,7 @@ pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32, no_
     println!(
         "注意: 管理员账户首次登录时须绑定 TOTP 动态验证码（用 Microsoft Authenticator、Google Authenticator 等应用扫描页面上的二维码）。"
     );
-    println!("按 Ctrl-C 停止。");
-    let outcome = server.run_until(shutdown_signal()).await;
-    db.close().await;
-    outcome?;
-    println!("hops 已停止。");
-    Ok(ExitCode::SUCCESS)
+    run_until_stopped(server, &db).await
 }
 
 /// Where the data lives, for people (the password of a database URL is hidden).

@@ -1,21 +1,11 @@
 //! Malformed requests on every route get a clear 4xx (JSON under /api), never a 500.
 
 use hops_platform::Role;
-use hops_platform::web::Method;
 use hops_platform::web::routes::Access as RouteAccess;
-use hops_testkit::{Backend, TestApp, both_backends};
+use hops_testkit::{Backend, TestApp, both_backends, http_method};
 use serde_json::Value;
 
 both_backends!(malformed_requests_never_500);
-
-fn method(m: Method) -> reqwest::Method {
-    match m {
-        Method::Get => reqwest::Method::GET,
-        Method::Post => reqwest::Method::POST,
-        Method::Put => reqwest::Method::PUT,
-        Method::Delete => reqwest::Method::DELETE,
-    }
-}
 
 async fn malformed_requests_never_500(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -38,7 +28,7 @@ async fn malformed_requests_never_500(backend: Backend) {
         }
         for path in paths {
             let url = format!("{}{path}?page=abc&per_page=-5&status=nonsense&q=%FF", app.url);
-            let m = method(spec.method);
+            let m = http_method(spec.method);
             let mut requests = Vec::new();
             if spec.is_api() {
                 let c = app.client();

@@ -10,7 +10,7 @@ use hops_platform::accounts::service as accounts;
 use hops_platform::web::Method;
 use hops_platform::web::routes::Access as RouteAccess;
 use hops_platform::{Role, jobs};
-use hops_testkit::{Backend, PASSWORD, TestApp, both_backends};
+use hops_testkit::{Backend, PASSWORD, TestApp, both_backends, http_method};
 use serde_json::{Value, json};
 
 both_backends!(no_route_crosses_tenants);
@@ -72,15 +72,6 @@ fn sample_body(schema: &str) -> Value {
     }
 }
 
-fn method(m: Method) -> reqwest::Method {
-    match m {
-        Method::Get => reqwest::Method::GET,
-        Method::Post => reqwest::Method::POST,
-        Method::Put => reqwest::Method::PUT,
-        Method::Delete => reqwest::Method::DELETE,
-    }
-}
-
 async fn no_route_crosses_tenants(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.hospital("ha", &[Role::HospitalAdmin]).await;
@@ -103,7 +94,7 @@ async fn no_route_crosses_tenants(backend: Backend) {
         }
         let url = format!("{}{path}", app.url);
         let res = if spec.is_api() {
-            let mut req = app.client().request(method(spec.method), &url).bearer_auth(&admin.token);
+            let mut req = app.client().request(http_method(spec.method), &url).bearer_auth(&admin.token);
             if matches!(spec.method, Method::Post | Method::Put) {
                 let op = &openapi["paths"][spec.path][spec.method.as_str().to_lowercase()];
                 if let Some(r) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() {
@@ -116,7 +107,7 @@ async fn no_route_crosses_tenants(backend: Backend) {
             }
             req.send().await.unwrap()
         } else {
-            let req = admin.web.request(method(spec.method), &url);
+            let req = admin.web.request(http_method(spec.method), &url);
             match spec.method {
                 Method::Get => req.send().await.unwrap(),
                 _ => req.form(&[("_csrf", admin.csrf.as_str()), ("name", "x"), ("code", "X1")]).send().await.unwrap(),
@@ -139,7 +130,7 @@ async fn no_route_crosses_tenants(backend: Backend) {
     // Without a session, every tenant route refuses.
     for spec in app.specs().iter().filter(|s| s.access == RouteAccess::Tenant) {
         let path = spec.params().iter().fold(spec.path.to_string(), |p, name| p.replace(&format!("{{{name}}}"), "1"));
-        let r = app.client().request(method(spec.method), format!("{}{path}", app.url)).send().await.unwrap();
+        let r = app.client().request(http_method(spec.method), format!("{}{path}", app.url)).send().await.unwrap();
         let s = r.status().as_u16();
         assert!(s == 401 || s == 303 || s == 403, "{} {} without a session answered {s}", spec.method.as_str(), spec.path);
     }
