@@ -288,6 +288,19 @@ pub async fn reset_password(access: &Access, id: UserId, password: &str) -> Resu
     Ok(())
 }
 
+/// Removes a user's second factor (lost phone): they enrol again at their next sign-in.
+/// Every session of the user ends.
+pub async fn reset_totp(access: &Access, id: UserId) -> Result<()> {
+    access.require(Permission::UserManage)?;
+    let mut tx = access.tenant().write().await?;
+    store::user_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    store::set_totp(&mut tx, id, None, false, access.now()).await?;
+    store::delete_user_sessions(&mut tx, id).await?;
+    access.audit(&mut tx, "user.totp_reset", &format!("user:{id}"), "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 // ---- login and sessions ----
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

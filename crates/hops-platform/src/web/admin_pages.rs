@@ -106,13 +106,48 @@ fn user_view(u: &UserRow, now: hops_kernel::Instant) -> UserView {
 struct UsersPage {
     shell: Shell,
     users: Vec<UserView>,
+    q: String,
+    role: String,
+    roles: Vec<RoleOption>,
+    pager: Pager,
 }
 
-async fn users_page(page: Page) -> PageResult<Html<String>> {
+#[derive(Deserialize)]
+struct UsersQuery {
+    q: Option<String>,
+    role: Option<String>,
+    page: Option<i64>,
+}
+
+async fn users_page(page: Page, Query(query): Query<UsersQuery>) -> PageResult<Html<String>> {
     let access = page.access();
-    let users = accounts::list_users(access).await?;
+    let q = query.q.unwrap_or_default();
+    let role = query.role.unwrap_or_default();
+    let role_filter = match role.as_str() {
+        "" => None,
+        code => Some(parse_role(code)?),
+    };
     let now = access.now();
-    render(UsersPage { shell: page.shell("用户与角色"), users: users.iter().map(|u| user_view(u, now)).collect() })
+    let needle = q.trim().to_lowercase();
+    // Staff lists are short (tens to hundreds): filter in memory, page the result.
+    let matching: Vec<UserRow> = accounts::list_users(access)
+        .await?
+        .into_iter()
+        .filter(|u| role_filter.is_none_or(|r| u.role == r))
+        .filter(|u| needle.is_empty() || u.username.to_lowercase().contains(&needle) || u.display_name.contains(q.trim()))
+        .collect();
+    let paging = Paging::new(query.page, 50);
+    let total = matching.len() as i64;
+    let users = matching.iter().skip(paging.offset() as usize).take(paging.per_page as usize).map(|u| user_view(u, now)).collect();
+    let base = format!("/users?q={}&role={}", super::pages::url_encode(&q), super::pages::url_encode(&role));
+    render(UsersPage {
+        shell: page.shell("用户与角色"),
+        users,
+        roles: role_options(access, role_filter),
+        q,
+        role,
+        pager: Pager::new(paging, total, &base),
+    })
 }
 
 pub struct RoleOption {

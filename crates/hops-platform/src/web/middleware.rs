@@ -176,7 +176,10 @@ pub async fn metrics(State(state): State<AppState>, req: Request, next: Next) ->
     let method = req.method().as_str().to_string();
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let res = next.run(req).await;
-    state.0.metrics.record(&method, &route, res.status().as_u16(), start.elapsed().as_secs_f64());
+    let seconds = start.elapsed().as_secs_f64();
+    state.0.metrics.record(&method, &route, res.status().as_u16(), seconds);
+    // The route template only: never ids, query strings or bodies (they may hold personal data).
+    tracing::info!(target: "hops::access", method, route, status = res.status().as_u16(), ms = (seconds * 1000.0).round() as u64);
     res
 }
 

@@ -203,3 +203,18 @@ pub async fn user_reset_password(globals: &Globals, code: &str, username: &str) 
     })
     .await
 }
+
+pub async fn user_reset_totp(globals: &Globals, code: &str, username: &str) -> anyhow::Result<ExitCode> {
+    with_core(globals, |core| async move {
+        let h = hospital(&core, code).await?;
+        let access = core.act_as_system(h.id);
+        let users = service::list_users(&access).await?;
+        let Some(user) = users.iter().find(|u| u.username == username.trim()) else {
+            bail!("{}（{}）没有用户 {username}（用 hops user list --hospital {} 查看）", h.name, h.code, h.code);
+        };
+        service::reset_totp(&access, user.id).await?;
+        println!("已解除 {} 的动态验证码绑定；其会话全部失效，下次登录时须重新绑定。", user.username);
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}

@@ -154,6 +154,15 @@ enum UserCommand {
         #[arg(long, value_name = "U")]
         username: String,
     },
+    /// 解除动态验证码绑定（reset TOTP, e.g. lost phone）；该用户下次登录时重新绑定，会话全部失效
+    ResetTotp {
+        /// 医院编码（hospital code）
+        #[arg(long, value_name = "CODE")]
+        hospital: String,
+        /// 用户名（username）
+        #[arg(long, value_name = "U")]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -259,6 +268,7 @@ pub async fn run() -> ExitCode {
         Command::User(UserCommand::ResetPassword { hospital, username }) => {
             admin::user_reset_password(&globals, &hospital, &username).await
         }
+        Command::User(UserCommand::ResetTotp { hospital, username }) => admin::user_reset_totp(&globals, &hospital, &username).await,
         Command::Audit(AuditCommand::Verify) => check::audit_verify(&globals).await,
         Command::Config(ConfigCommand::Check) => check::config_check(&globals).await,
         Command::Config(ConfigCommand::Example) => {
