@@ -2,6 +2,7 @@
 //! import paths, exactly as a hospital's data would arrive. Each module contributes a step
 //! (see [`steps`]); later modules add theirs (activity data, checkup catalogue and bookings …).
 
+pub mod activity;
 mod master;
 pub mod synth;
 

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use hops_platform::tabular::{self, Column, RowError, Table, cell};
+pub use hops_platform::tabular::{ImportReport, Mode};
 use hops_platform::{Access, Error, Permission, Result};
 
 use crate::model::{self, DepartmentDraft, DoctorDraft, PatientDraft};
@@ -16,14 +17,6 @@ pub enum Kind {
     Departments,
     Doctors,
     Patients,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Any bad row rejects the whole file.
-    AllOrNothing,
-    /// Good rows are imported; bad rows are returned as rejects.
-    SkipBad,
 }
 
 pub const DEPARTMENT_COLUMNS: &[Column] = &[
@@ -99,23 +92,6 @@ impl Kind {
     }
     fn column_label(self, field: &str) -> String {
         self.columns().iter().find(|c| c.key == field).map(|c| c.label.to_string()).unwrap_or_else(|| field.to_string())
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct ImportReport {
-    pub total: usize,
-    pub inserted: usize,
-    pub updated: usize,
-    pub rejected: Vec<RowError>,
-    /// Whether anything was written.
-    pub committed: bool,
-}
-
-impl ImportReport {
-    /// Rows (not cells) rejected.
-    pub fn rejected_rows(&self) -> usize {
-        self.rejected.iter().map(|e| e.row).collect::<HashSet<_>>().len()
     }
 }
 

@@ -313,3 +313,35 @@ pub(crate) fn field_errors_to_rows(
 ) -> Vec<hops_platform::tabular::RowError> {
     errors.into_iter().map(|e| hops_platform::tabular::RowError { row, column: label(&e.field), message: e.message }).collect()
 }
+
+// ---- lookups for other modules (they resolve references through this API, never our tables) ----
+
+/// Patient ids by external id, for the given external ids (unknown ones are absent).
+pub async fn patient_ids(access: &Access, external_ids: &[&str]) -> Result<std::collections::HashMap<String, PatientId>> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    let mut out = std::collections::HashMap::with_capacity(external_ids.len());
+    for chunk in external_ids.chunks(500) {
+        out.extend(store::patient_ids(&mut c, chunk).await?);
+    }
+    Ok(out)
+}
+
+/// Every doctor's id and department by doctor code.
+pub async fn doctor_ids(access: &Access) -> Result<std::collections::HashMap<String, (DoctorId, DepartmentId)>> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::doctor_ids(&mut c).await?)
+}
+
+/// Patients registered in `[from, to)`.
+pub async fn registrations_between(access: &Access, from: Instant, to: Instant) -> Result<i64> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::registrations(&mut c, &[from, to]).await?[0])
+}
+
+/// Doctors in master data.
+pub async fn doctor_count(access: &Access) -> Result<i64> {
+    Ok(headline(access).await?.map(|h| h[1]).unwrap_or(0))
+}

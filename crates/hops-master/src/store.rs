@@ -457,3 +457,22 @@ pub async fn by_channel<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<(String,
         .await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
+
+pub async fn patient_ids<C: Conn>(c: &mut Scoped<C>, external_ids: &[&str]) -> sqlx::Result<Vec<(String, PatientId)>> {
+    if external_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..external_ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!("SELECT external_id, id FROM patients WHERE hospital_id = $1 AND external_id IN ({})", placeholders.join(", "));
+    let mut q = c.query_built(sql);
+    for e in external_ids {
+        q = q.bind(e.to_string());
+    }
+    let rows = q.fetch_all(c.conn()).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, PatientId(r.try_get(1)?)))).collect()
+}
+
+pub async fn doctor_ids<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<std::collections::HashMap<String, (DoctorId, DepartmentId)>> {
+    let rows = c.query("SELECT code, id, department_id FROM doctors WHERE hospital_id = $1").fetch_all(c.conn()).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, (DoctorId(r.try_get(1)?), DepartmentId(r.try_get(2)?))))).collect()
+}

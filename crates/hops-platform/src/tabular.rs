@@ -41,6 +41,33 @@ pub struct RowError {
 
 pub const MAX_ROWS: usize = 200_000;
 
+/// How an import treats bad rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Any bad row rejects the whole file.
+    AllOrNothing,
+    /// Good rows are imported; bad rows are returned as rejects.
+    SkipBad,
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub total: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub rejected: Vec<RowError>,
+    /// Whether anything was written.
+    pub committed: bool,
+}
+
+impl ImportReport {
+    /// Rows (not cells) rejected.
+    pub fn rejected_rows(&self) -> usize {
+        self.rejected.iter().map(|e| e.row).collect::<std::collections::HashSet<_>>().len()
+    }
+}
+
 /// Reads an uploaded file by its extension (`.csv`, `.xlsx`, `.xls`).
 pub fn read(bytes: &[u8], filename: &str) -> Result<Table> {
     let lower = filename.to_lowercase();

@@ -7,7 +7,7 @@ mod imports;
 mod patients;
 
 use hops_platform::charts::BarChart;
-use hops_platform::web::{BoxFuture, ChartPanel, Module, NavItem, Routes, Section, Tile};
+use hops_platform::web::{BoxFuture, ChartPanel, Module, NavItem, Routes, Section, Tile, group_digits};
 use hops_platform::{Access, Permission, Result};
 
 use crate::service;
@@ -81,19 +81,6 @@ impl Module for MasterModule {
     }
 }
 
-/// `1234567` → `1,234,567`.
-pub fn group_digits(v: i64) -> String {
-    let s = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if v < 0 { format!("-{out}") } else { out }
-}
-
 /// The message of each field, for re-rendering a form next to its inputs.
 #[derive(Default)]
 pub struct FormErrors(Vec<hops_platform::FieldError>);
@@ -110,16 +97,5 @@ impl FormErrors {
     }
     pub fn has(&self, field: &str) -> bool {
         self.0.iter().any(|e| e.field == field)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn digits() {
-        assert_eq!(super::group_digits(0), "0");
-        assert_eq!(super::group_digits(1234), "1,234");
-        assert_eq!(super::group_digits(50_000), "50,000");
-        assert_eq!(super::group_digits(-1_234_567), "-1,234,567");
     }
 }

@@ -30,6 +30,10 @@ pub enum Permission {
     AuditRead,
     JobsManage,
     HospitalManage,
+    /// Load the internet hospital's activity data (consultations, payments …).
+    ActivityIngest,
+    /// See KPIs, dashboards and reports.
+    AnalyticsRead,
 }
 
 use Permission::*;
@@ -49,19 +53,33 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             AuditRead,
             JobsManage,
             HospitalManage,
+            ActivityIngest,
+            AnalyticsRead,
         ],
     ),
     (
         Role::HospitalAdmin,
-        &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, PersonalUnmask, UserManage, AuditRead, JobsManage],
+        &[
+            DashboardView,
+            MasterRead,
+            MasterWrite,
+            MasterImport,
+            DataExport,
+            PersonalUnmask,
+            UserManage,
+            AuditRead,
+            JobsManage,
+            ActivityIngest,
+            AnalyticsRead,
+        ],
     ),
-    (Role::Operator, &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport]),
+    (Role::Operator, &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, ActivityIngest, AnalyticsRead]),
     (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask]),
     (Role::ContentReviewer, &[DashboardView]),
     (Role::Doctor, &[DashboardView, MasterRead]),
     (Role::Nurse, &[DashboardView, MasterRead]),
-    (Role::Finance, &[DashboardView, MasterRead, DataExport]),
-    (Role::Auditor, &[DashboardView, MasterRead, AuditRead]),
+    (Role::Finance, &[DashboardView, MasterRead, DataExport, AnalyticsRead]),
+    (Role::Auditor, &[DashboardView, MasterRead, AuditRead, AnalyticsRead]),
 ];
 
 impl Role {

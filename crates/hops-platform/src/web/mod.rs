@@ -24,7 +24,7 @@ use crate::jobs::JobHandler;
 pub use error::{ApiError, ApiResult, PageError, PageResult};
 pub use extract::{Api, Form, Json, Page};
 pub use routes::{ApiDoc, Method, RouteSpec, Routes};
-pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile};
+pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile, group_digits};
 
 /// A business area plugged into the platform.
 pub trait Module: Send + Sync + 'static {

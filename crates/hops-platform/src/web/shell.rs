@@ -170,3 +170,27 @@ impl Pager {
         }
     }
 }
+
+/// `1234567` → `1,234,567`.
+pub fn group_digits(v: i64) -> String {
+    let s = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digits() {
+        assert_eq!(super::group_digits(0), "0");
+        assert_eq!(super::group_digits(1234), "1,234");
+        assert_eq!(super::group_digits(50_000), "50,000");
+        assert_eq!(super::group_digits(-1_234_567), "-1,234,567");
+    }
+}

@@ -22,7 +22,7 @@ async fn open(globals: &Globals) -> anyhow::Result<(Db, Arc<Core>)> {
 }
 
 /// Runs `f` on the opened core and closes the database whatever the outcome.
-async fn with_core<F, Fut>(globals: &Globals, f: F) -> anyhow::Result<ExitCode>
+pub(super) async fn with_core<F, Fut>(globals: &Globals, f: F) -> anyhow::Result<ExitCode>
 where
     F: FnOnce(Arc<Core>) -> Fut,
     Fut: Future<Output = anyhow::Result<ExitCode>>,
@@ -33,7 +33,7 @@ where
     outcome
 }
 
-async fn hospital(core: &Arc<Core>, code: &str) -> anyhow::Result<HospitalRow> {
+pub(super) async fn hospital(core: &Arc<Core>, code: &str) -> anyhow::Result<HospitalRow> {
     match service::hospital_by_code(core, code.trim()).await? {
         Some(h) => Ok(h),
         None => bail!("医院编码 {code} 不存在（用 hops hospital list 查看所有医院）"),

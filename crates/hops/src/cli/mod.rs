@@ -3,6 +3,7 @@
 
 mod admin;
 mod check;
+mod import;
 mod run;
 mod term;
 
@@ -83,6 +84,21 @@ enum Command {
         /// 管理员姓名（admin display name）
         #[arg(long, value_name = "NAME", default_value = "医院管理员")]
         admin_name: String,
+    },
+    /// 导入数据文件（import a CSV/XLSX file）：departments、doctors、patients、consultations、appointments、payments、prescriptions；整批校验，有误则整批不导入
+    Import {
+        /// 数据类型（kind）
+        #[arg(value_name = "KIND")]
+        kind: String,
+        /// 数据文件（.csv 或 .xlsx）
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// 医院编码（hospital code）；只有一家医院时可省略
+        #[arg(long, value_name = "CODE")]
+        hospital: Option<String>,
+        /// 只导入无误的行，有误的行写入 FILE.rejects.csv（import the good rows only）
+        #[arg(long)]
+        skip_bad: bool,
     },
     /// 医院管理（hospitals / tenants）
     #[command(subcommand)]
@@ -260,6 +276,7 @@ pub async fn run() -> ExitCode {
         Command::Hospital(HospitalCommand::Create { code, name, grade }) => {
             admin::hospital_create(&globals, &code, &name, grade.as_deref()).await
         }
+        Command::Import { kind, file, hospital, skip_bad } => import::run(&globals, &kind, &file, hospital.as_deref(), skip_bad).await,
         Command::Hospital(HospitalCommand::List) => admin::hospital_list(&globals).await,
         Command::User(UserCommand::Add { hospital, username, name, role }) => {
             admin::user_add(&globals, &hospital, &username, &name, role).await

@@ -1,6 +1,7 @@
 //! Integration tests against the real application: HTTP on port 0, real databases (SQLite
 //! always; PostgreSQL too when HOPS_TEST_DATABASE_URL is set), real Chromium for pages.
 
+mod analytics;
 mod audit;
 mod auth;
 mod browser;

@@ -68,6 +68,7 @@ fn sample_body(schema: &str) -> Value {
         "UserIn" => json!({"username": "someone", "display_name": "某人", "role": "nurse", "password": PASSWORD}),
         "ProbeIn" => json!({"count": 1, "sleep_ms": 0}),
         "LoginRequest" => json!({"hospital": "a", "username": "x", "password": "y"}),
+        "IngestRequest" => json!({"rows": []}),
         other => panic!("tenancy test has no sample body for request schema {other}: add one"),
     }
 }

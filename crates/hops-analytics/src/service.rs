@@ -1,0 +1,333 @@
+//! Use cases of activity data: ingest (all or nothing, or good rows only) and KPIs.
+
+use std::collections::{HashMap, HashSet};
+
+use hops_kernel::{DepartmentId, PeriodRange};
+use hops_platform::tabular::{Column, ImportReport, Mode, RowError, Table};
+use hops_platform::{Access, Error, FieldError, Permission, Result};
+
+use crate::kpi::{self, PeriodSums, Value};
+use crate::model::{self, Cells, Kind};
+use crate::store::{self, ConsultationRefs};
+
+/// Every ingest kind, master data first (they go to the master module).
+pub const INGEST_KINDS: &[&str] = &["departments", "doctors", "patients", "consultations", "appointments", "payments", "prescriptions"];
+
+/// The columns of any ingest kind.
+pub fn columns(slug: &str) -> Option<&'static [Column]> {
+    match master_kind(slug) {
+        Some(k) => Some(k.columns()),
+        None => Kind::from_slug(slug).map(Kind::columns),
+    }
+}
+
+/// The Chinese name of any ingest kind.
+pub fn label_zh(slug: &str) -> &'static str {
+    match master_kind(slug) {
+        Some(k) => k.label_zh(),
+        None => Kind::from_slug(slug).map(Kind::label_zh).unwrap_or("数据"),
+    }
+}
+
+fn master_kind(slug: &str) -> Option<hops_master::import::Kind> {
+    use hops_master::import::Kind as M;
+    match slug {
+        "departments" => Some(M::Departments),
+        "doctors" => Some(M::Doctors),
+        "patients" => Some(M::Patients),
+        _ => None,
+    }
+}
+
+/// Ingests a table of any kind (`departments` … `prescriptions`).
+pub async fn ingest(access: &Access, slug: &str, table: &Table, mode: Mode) -> Result<ImportReport> {
+    if let Some(k) = master_kind(slug) {
+        return hops_master::import::import(access, k, table, mode).await;
+    }
+    let kind = Kind::from_slug(slug)
+        .ok_or_else(|| Error::bad_request("unknown_kind", format!("未知的数据类型 {slug}，应为 {}", INGEST_KINDS.join("、"))))?;
+    access.require(Permission::ActivityIngest)?;
+    let mut report = ImportReport { total: table.rows.len(), ..Default::default() };
+    let idx = match table.locate(kind.columns()) {
+        Ok(i) => i,
+        Err(e) => {
+            report.rejected = e;
+            return Ok(report);
+        }
+    };
+    let rows: Vec<RowCells<'_>> = table.rows.iter().map(|r| RowCells { idx: &idx, columns: kind.columns(), row: r }).collect();
+    match kind {
+        Kind::Consultations => ingest_consultations(access, &rows, mode, &mut report).await?,
+        Kind::Appointments => ingest_appointments(access, &rows, mode, &mut report).await?,
+        Kind::Payments => ingest_payments(access, &rows, mode, &mut report).await?,
+        Kind::Prescriptions => ingest_prescriptions(access, &rows, mode, &mut report).await?,
+    }
+    Ok(report)
+}
+
+struct RowCells<'a> {
+    idx: &'a [Option<usize>],
+    columns: &'static [Column],
+    row: &'a [String],
+}
+
+impl Cells for RowCells<'_> {
+    fn get(&self, key: &str) -> &str {
+        self.columns
+            .iter()
+            .position(|c| c.key == key)
+            .and_then(|i| self.idx[i])
+            .and_then(|i| self.row.get(i))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+fn label(kind: Kind, field: &str) -> String {
+    kind.columns().iter().find(|c| c.key == field).map(|c| c.label.to_string()).unwrap_or_else(|| field.to_string())
+}
+
+fn reject(report: &mut ImportReport, kind: Kind, row: usize, errors: Vec<FieldError>) {
+    report.rejected.extend(errors.into_iter().map(|e| RowError { row, column: label(kind, &e.field), message: e.message }));
+}
+
+/// Parses every row and checks its references (`refs`, on the raw cells, so a row with a bad
+/// value still gets its unknown codes reported); rows with an external id seen earlier in the
+/// file are rejected. Every problem of every row is reported at once.
+fn parse_all<'a, T>(
+    kind: Kind,
+    rows: &[RowCells<'a>],
+    report: &mut ImportReport,
+    parse: impl Fn(&RowCells<'a>) -> std::result::Result<T, Vec<FieldError>>,
+    refs: impl Fn(&RowCells<'a>) -> Vec<FieldError>,
+    external_id: impl Fn(&T) -> &str,
+) -> Vec<(usize, T)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let n = i + 2;
+        let mut errors = refs(r);
+        match parse(r) {
+            Ok(v) if !seen.insert(external_id(&v).to_string()) => {
+                errors.push(FieldError::new("external_id", format!("文件中编号 {} 重复", external_id(&v))));
+                reject(report, kind, n, errors);
+            }
+            Ok(v) if errors.is_empty() => out.push((n, v)),
+            Ok(_) => reject(report, kind, n, errors),
+            Err(e) => {
+                errors.splice(0..0, e);
+                reject(report, kind, n, errors);
+            }
+        }
+    }
+    out
+}
+
+/// An unknown non-empty code of `field`, as a row problem.
+fn check_ref<V>(r: &RowCells<'_>, field: &str, what: &str, known: &HashMap<String, V>, errors: &mut Vec<FieldError>) {
+    let code = r.get(field).trim();
+    if !code.is_empty() && !known.contains_key(code) {
+        errors.push(unknown(field, what, code));
+    }
+}
+
+async fn patients_of(access: &Access, ids: impl Iterator<Item = &str>) -> Result<HashMap<String, hops_kernel::PatientId>> {
+    let distinct: Vec<&str> = ids.collect::<HashSet<_>>().into_iter().collect();
+    hops_master::service::patient_ids(access, &distinct).await
+}
+
+async fn departments_of(access: &Access) -> Result<HashMap<String, DepartmentId>> {
+    Ok(hops_master::service::department_choices(access).await?.into_iter().map(|(code, id, _)| (code, id)).collect())
+}
+
+fn unknown(field: &str, what: &str, code: &str) -> FieldError {
+    FieldError::new(field, format!("{what} {code} 不存在（请先导入）"))
+}
+
+/// Whether to go on to writing: not when any row is bad and the file is all or nothing.
+fn proceed(mode: Mode, report: &ImportReport) -> bool {
+    mode == Mode::SkipBad || report.rejected.is_empty()
+}
+
+async fn finish(access: &Access, mut tx: hops_platform::Tx, kind: Kind, report: &mut ImportReport) -> Result<()> {
+    let detail = format!("共 {} 行：新增 {}，更新 {}，拒绝 {} 行", report.total, report.inserted, report.updated, report.rejected_rows());
+    access.audit(&mut tx, &format!("ingest.{}", kind.slug()), kind.slug(), &detail).await?;
+    tx.commit().await?;
+    report.committed = true;
+    Ok(())
+}
+
+async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode, report: &mut ImportReport) -> Result<()> {
+    let kind = Kind::Consultations;
+    let patients = patients_of(access, rows.iter().map(|r| r.get("patient_external_id").trim())).await?;
+    let departments = departments_of(access).await?;
+    let doctors = hops_master::service::doctor_ids(access).await?;
+    let refs = |r: &RowCells<'_>| {
+        let mut e = Vec::new();
+        check_ref(r, "patient_external_id", "患者编号", &patients, &mut e);
+        check_ref(r, "department_code", "科室编码", &departments, &mut e);
+        check_ref(r, "doctor_code", "医生工号", &doctors, &mut e);
+        e
+    };
+    let parsed = parse_all(kind, rows, report, |r| model::consultation(r), refs, |c| &c.external_id);
+    if !proceed(mode, report) {
+        return Ok(());
+    }
+    let valid: Vec<_> = parsed
+        .into_iter()
+        .map(|(_, c)| {
+            let refs =
+                ConsultationRefs { patient: patients[&c.patient], department: departments[&c.department], doctor: doctors[&c.doctor].0 };
+            (c, refs)
+        })
+        .collect();
+    let mut tx = access.tenant().write().await?;
+    let ids = tx.next_ids(access.engine(), valid.len()).await?;
+    let now = access.now();
+    for ((c, refs), id) in valid.iter().zip(ids) {
+        if store::upsert_consultation(&mut tx, id, c, refs, now).await? { report.inserted += 1 } else { report.updated += 1 }
+    }
+    finish(access, tx, kind, report).await
+}
+
+async fn ingest_appointments(access: &Access, rows: &[RowCells<'_>], mode: Mode, report: &mut ImportReport) -> Result<()> {
+    let kind = Kind::Appointments;
+    let patients = patients_of(access, rows.iter().map(|r| r.get("patient_external_id").trim())).await?;
+    let departments = departments_of(access).await?;
+    let doctors = hops_master::service::doctor_ids(access).await?;
+    let refs = |r: &RowCells<'_>| {
+        let mut e = Vec::new();
+        check_ref(r, "patient_external_id", "患者编号", &patients, &mut e);
+        check_ref(r, "department_code", "科室编码", &departments, &mut e);
+        check_ref(r, "doctor_code", "医生工号", &doctors, &mut e);
+        e
+    };
+    let parsed = parse_all(kind, rows, report, |r| model::appointment(r), refs, |a| &a.external_id);
+    if !proceed(mode, report) {
+        return Ok(());
+    }
+    let mut tx = access.tenant().write().await?;
+    let ids = tx.next_ids(access.engine(), parsed.len()).await?;
+    let now = access.now();
+    for ((_, a), id) in parsed.iter().zip(ids) {
+        let doctor = a.doctor.as_ref().map(|d| doctors[d].0);
+        if store::upsert_appointment(&mut tx, id, a, patients[&a.patient], departments[&a.department], doctor, now).await? {
+            report.inserted += 1
+        } else {
+            report.updated += 1
+        }
+    }
+    finish(access, tx, kind, report).await
+}
+
+async fn ingest_payments(access: &Access, rows: &[RowCells<'_>], mode: Mode, report: &mut ImportReport) -> Result<()> {
+    let kind = Kind::Payments;
+    let patients = patients_of(access, rows.iter().map(|r| r.get("patient_external_id").trim())).await?;
+    let refs = |r: &RowCells<'_>| {
+        let mut e = Vec::new();
+        check_ref(r, "patient_external_id", "患者编号", &patients, &mut e);
+        e
+    };
+    let parsed = parse_all(kind, rows, report, |r| model::payment(r), refs, |p| &p.external_id);
+    if !proceed(mode, report) {
+        return Ok(());
+    }
+    let mut tx = access.tenant().write().await?;
+    let ids = tx.next_ids(access.engine(), parsed.len()).await?;
+    let now = access.now();
+    for ((_, p), id) in parsed.iter().zip(ids) {
+        if store::upsert_payment(&mut tx, id, p, patients[&p.patient], now).await? { report.inserted += 1 } else { report.updated += 1 }
+    }
+    finish(access, tx, kind, report).await
+}
+
+async fn ingest_prescriptions(access: &Access, rows: &[RowCells<'_>], mode: Mode, report: &mut ImportReport) -> Result<()> {
+    let kind = Kind::Prescriptions;
+    let wanted: Vec<&str> = rows.iter().map(|r| r.get("consultation_external_id").trim()).collect::<HashSet<_>>().into_iter().collect();
+    let consultations: HashMap<String, i64> = {
+        let mut c = access.tenant().read().await?;
+        store::consultation_ids(&mut c, &wanted).await?.into_iter().collect()
+    };
+    let refs = |r: &RowCells<'_>| {
+        let mut e = Vec::new();
+        check_ref(r, "consultation_external_id", "问诊单号", &consultations, &mut e);
+        e
+    };
+    let parsed = parse_all(kind, rows, report, |r| model::prescription(r), refs, |p| &p.external_id);
+    if !proceed(mode, report) {
+        return Ok(());
+    }
+    let mut tx = access.tenant().write().await?;
+    let ids = tx.next_ids(access.engine(), parsed.len()).await?;
+    let now = access.now();
+    for ((_, p), id) in parsed.iter().zip(ids) {
+        if store::upsert_prescription(&mut tx, id, p, consultations[&p.consultation], now).await? {
+            report.inserted += 1
+        } else {
+            report.updated += 1
+        }
+    }
+    finish(access, tx, kind, report).await
+}
+
+// ---- KPIs ----
+
+/// A department's share of paid consultations.
+pub struct DepartmentShare {
+    pub code: String,
+    pub name: String,
+    pub consultations: i64,
+    pub share: Option<f64>,
+}
+
+/// The KPI set of a period with its previous period (环比) and the same period a year earlier (同比).
+pub struct KpiSet {
+    pub range: PeriodRange,
+    pub current: Vec<(String, Value)>,
+    pub previous: Vec<(String, Value)>,
+    pub year_ago: Vec<(String, Value)>,
+    pub department_share: Vec<DepartmentShare>,
+}
+
+async fn sums(access: &Access, range: PeriodRange, doctors: i64) -> Result<PeriodSums> {
+    let (from, to) = (range.start.start(), range.end_exclusive.start());
+    let registrations = hops_master::service::registrations_between(access, from, to).await?;
+    let mut c = access.tenant().read().await?;
+    Ok(PeriodSums {
+        consultations: store::consultation_sums(&mut c, from, to).await?,
+        by_kind: store::by_kind(&mut c, from, to).await?,
+        returning_patients: store::returning_patients(&mut c, from, to).await?,
+        other: store::other_sums(&mut c, from, to).await?,
+        registrations,
+        doctors,
+    })
+}
+
+pub async fn kpis(access: &Access, range: PeriodRange) -> Result<KpiSet> {
+    access.require(Permission::AnalyticsRead)?;
+    let doctors = hops_master::service::doctor_count(access).await?;
+    let current = kpi::compute(&sums(access, range, doctors).await?);
+    let previous = kpi::compute(&sums(access, range.previous(), doctors).await?);
+    let year_ago = kpi::compute(&sums(access, range.year_ago(), doctors).await?);
+    let names: HashMap<DepartmentId, (String, String)> =
+        hops_master::service::department_choices(access).await?.into_iter().map(|(code, id, name)| (id, (code, name))).collect();
+    let paid = {
+        let mut c = access.tenant().read().await?;
+        store::paid_by_department(&mut c, range.start.start(), range.end_exclusive.start()).await?
+    };
+    let total: i64 = paid.iter().map(|(_, n)| n).sum();
+    let mut department_share: Vec<DepartmentShare> = paid
+        .into_iter()
+        .map(|(id, n)| {
+            let (code, name) = names.get(&id).cloned().unwrap_or_default();
+            DepartmentShare {
+                code,
+                name,
+                consultations: n,
+                share: (total > 0).then(|| (n as f64 / total as f64 * 10_000.0).round() / 10_000.0),
+            }
+        })
+        .collect();
+    department_share.sort_by(|a, b| b.consultations.cmp(&a.consultations).then(a.code.cmp(&b.code)));
+    Ok(KpiSet { range, current, previous, year_ago, department_share })
+}

@@ -1,0 +1,436 @@
+//! Activity ingest and KPIs. Every KPI is computed here independently, by plain iteration over
+//! the rows this test sends, and must match `GET /api/v1/kpis` exactly — including period
+//! boundaries at midnight Shanghai time, timestamps given in UTC, refunds, missing ratings,
+//! leap days and year boundaries — on both backends.
+
+use std::collections::{HashMap, HashSet};
+
+use hops_kernel::{Instant, LocalDay, Money, Period, PeriodRange};
+use hops_platform::Role;
+use hops_testkit::{Backend, TestApp, both_backends, call};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+both_backends!(kpis_match_an_independent_computation, bad_batches_change_nothing);
+
+struct C {
+    id: &'static str,
+    patient: &'static str,
+    dept: &'static str,
+    doctor: &'static str,
+    kind: &'static str,
+    created: &'static str,
+    paid: Option<&'static str>,
+    accepted: Option<&'static str>,
+    reply: Option<&'static str>,
+    completed: Option<&'static str>,
+    cancelled: Option<&'static str>,
+    refunded: Option<&'static str>,
+    amount: &'static str,
+    rating: Option<i64>,
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn c(
+    id: &'static str,
+    patient: &'static str,
+    dept: &'static str,
+    doctor: &'static str,
+    kind: &'static str,
+    created: &'static str,
+    paid: Option<&'static str>,
+    accepted: Option<&'static str>,
+    reply: Option<&'static str>,
+    completed: Option<&'static str>,
+    amount: &'static str,
+    rating: Option<i64>,
+) -> C {
+    C { id, patient, dept, doctor, kind, created, paid, accepted, reply, completed, cancelled: None, refunded: None, amount, rating }
+}
+
+fn consultations() -> Vec<C> {
+    let mut v = vec![
+        // Exactly midnight at the start of October, Shanghai time.
+        c(
+            "C1",
+            "P1",
+            "CARD",
+            "D1",
+            "text",
+            "2026-10-01 00:00:00",
+            Some("2026-10-01 00:01:00"),
+            Some("2026-10-01 00:03:00"),
+            Some("2026-10-01 00:06:00"),
+            Some("2026-10-01 01:00:00"),
+            "30.00",
+            Some(5),
+        ),
+        // One second before: September.
+        c(
+            "C2",
+            "P1",
+            "CARD",
+            "D1",
+            "text",
+            "2026-09-30 23:59:59",
+            Some("2026-10-01 00:00:30"),
+            Some("2026-10-01 00:02:00"),
+            Some("2026-10-01 00:04:00"),
+            Some("2026-10-01 02:00:00"),
+            "25.50",
+            Some(2),
+        ),
+        // The last second of October, given with an explicit offset.
+        c("C3", "P2", "RESP", "D2", "图文", "2026-10-31T23:59:59+08:00", None, None, None, None, "40.00", None),
+        // Midnight November 1st in UTC is 08:00 Shanghai: November.
+        c("C4", "P2", "RESP", "D2", "video", "2026-11-01T00:00:00Z", Some("2026-11-01T00:01:00Z"), None, None, None, "80.00", None),
+        // 2026-10-31T16:00:00Z is November 1st 00:00 Shanghai: November, not October.
+        c(
+            "C5",
+            "P3",
+            "RESP",
+            "D2",
+            "phone",
+            "2026-10-31T16:00:00Z",
+            Some("2026-10-31T16:02:00Z"),
+            Some("2026-10-31T16:03:00Z"),
+            Some("2026-10-31T16:04:00Z"),
+            Some("2026-10-31T16:30:00Z"),
+            "60.00",
+            Some(4),
+        ),
+        // Paid then refunded: counted as paid, not as revenue.
+        c("C6", "P3", "CARD", "D1", "video", "2026-10-15 09:00:00", Some("2026-10-15 09:05:00"), None, None, None, "120.00", None),
+        // Revisit by a returning patient (P1 had C2 in September); no rating; slow reply.
+        c(
+            "C7",
+            "P1",
+            "RESP",
+            "D2",
+            "复诊",
+            "2026-10-20 20:00:00",
+            Some("2026-10-20 20:00:10"),
+            Some("2026-10-20 20:10:00"),
+            Some("2026-10-20 20:40:10"),
+            Some("2026-10-20 21:00:00"),
+            "15.00",
+            None,
+        ),
+        // Free consultation, rated 3, by a patient new to consultations.
+        c(
+            "C8",
+            "P4",
+            "CARD",
+            "D3",
+            "revisit",
+            "2026-10-31 12:00:00",
+            Some("2026-10-31 12:00:00"),
+            Some("2026-10-31 12:01:00"),
+            Some("2026-10-31 12:02:00"),
+            Some("2026-10-31 12:30:00"),
+            "0.00",
+            Some(3),
+        ),
+        // A year earlier (同比), and a leap day.
+        c(
+            "C9",
+            "P2",
+            "CARD",
+            "D1",
+            "text",
+            "2025-10-10 10:00:00",
+            Some("2025-10-10 10:01:00"),
+            Some("2025-10-10 10:02:00"),
+            Some("2025-10-10 10:12:00"),
+            Some("2025-10-10 11:00:00"),
+            "20.00",
+            Some(5),
+        ),
+        c(
+            "C10",
+            "P2",
+            "CARD",
+            "D1",
+            "text",
+            "2024-02-29 23:30:00",
+            Some("2024-02-29 23:31:00"),
+            Some("2024-02-29 23:32:00"),
+            Some("2024-02-29 23:35:00"),
+            Some("2024-03-01 00:10:00"),
+            "33.33",
+            Some(4),
+        ),
+        // New Year's Eve, and the first second of the new year.
+        c("C11", "P4", "RESP", "D2", "text", "2025-12-31 23:59:59", None, None, None, None, "10.00", None),
+        c("C12", "P4", "RESP", "D2", "text", "2026-01-01 00:00:00", Some("2026-01-01 00:00:01"), None, None, None, "10.00", None),
+    ];
+    v[2].cancelled = Some("2026-11-01 00:10:00");
+    v[5].refunded = Some("2026-10-16 10:00:00");
+    v
+}
+
+fn t(s: &str) -> Instant {
+    Instant::parse(s).unwrap()
+}
+
+fn in_range(x: Instant, r: &PeriodRange) -> bool {
+    x >= r.start.start() && x < r.end_exclusive.start()
+}
+
+fn rate(n: i64, d: i64) -> Value {
+    if d == 0 { Value::Null } else { json!(((n as f64 / d as f64) * 10_000.0).round() / 10_000.0) }
+}
+
+fn avg(sum: f64, n: i64, places: i32) -> Value {
+    if n == 0 {
+        Value::Null
+    } else {
+        let f = 10f64.powi(places);
+        json!(((sum / n as f64) * f).round() / f)
+    }
+}
+
+fn yuan(fen: i64) -> Value {
+    json!(Money(fen).to_yuan_string())
+}
+
+/// The KPIs of one period, by definition (docs/kpis.md), from the raw rows.
+fn expected(r: &PeriodRange, registrations: &[(&str, &str)], doctors: i64) -> HashMap<String, Value> {
+    let all = consultations();
+    let cs: Vec<&C> = all.iter().filter(|c| in_range(t(c.created), r)).collect();
+    let n = |f: &dyn Fn(&C) -> bool| cs.iter().filter(|c| f(c)).count() as i64;
+    let created = cs.len() as i64;
+    let paid = n(&|c| c.paid.is_some());
+    let replies: Vec<i64> = cs.iter().filter_map(|c| Some(t(c.reply?).0 - t(c.paid?).0)).collect();
+    let ratings: Vec<i64> = cs.iter().filter_map(|c| c.rating).collect();
+    let revenue: i64 = cs.iter().filter(|c| c.paid.is_some() && c.refunded.is_none()).map(|c| Money::parse(c.amount).unwrap().0).sum();
+    let active: HashSet<&str> = cs.iter().filter(|c| c.completed.is_some()).map(|c| c.doctor).collect();
+    let patients: HashSet<&str> = cs.iter().map(|c| c.patient).collect();
+    let returning = patients.iter().filter(|p| all.iter().any(|c| c.patient == **p && t(c.created) < r.start.start())).count() as i64;
+    let kind_of = |k: &str| {
+        match k {
+            "图文" => "text",
+            "复诊" => "revisit",
+            other => other,
+        }
+        .to_string()
+    };
+    let mut m: HashMap<String, Value> = HashMap::from([
+        ("registrations_new".into(), json!(registrations.iter().filter(|(_, at)| in_range(t(at), r)).count())),
+        ("consultations_created".into(), json!(created)),
+        ("consultations_paid".into(), json!(paid)),
+        ("consultations_completed".into(), json!(n(&|c| c.completed.is_some()))),
+        ("consultations_refunded".into(), json!(n(&|c| c.refunded.is_some()))),
+        ("conversion_rate".into(), rate(paid, created)),
+        ("acceptance_rate".into(), rate(n(&|c| c.accepted.is_some()), paid)),
+        ("avg_first_reply_minutes".into(), avg(replies.iter().sum::<i64>() as f64 / 60e6, replies.len() as i64, 2)),
+        ("active_doctors".into(), json!(active.len())),
+        ("doctor_activity_rate".into(), rate(active.len() as i64, doctors)),
+        ("satisfaction_avg".into(), avg(ratings.iter().sum::<i64>() as f64, ratings.len() as i64, 2)),
+        ("good_review_rate".into(), rate(ratings.iter().filter(|r| **r >= 4).count() as i64, ratings.len() as i64)),
+        ("consultation_revenue".into(), yuan(revenue)),
+        ("revisit_share".into(), rate(n(&|c| kind_of(c.kind) == "revisit"), created)),
+        ("returning_patient_rate".into(), rate(returning, patients.len() as i64)),
+    ]);
+    for kind in ["text", "video", "phone", "revisit"] {
+        let k = |f: &dyn Fn(&C) -> bool| cs.iter().filter(|c| kind_of(c.kind) == kind && f(c)).count() as i64;
+        m.insert(format!("consultations_created_{kind}"), json!(k(&|_| true)));
+        m.insert(format!("consultations_paid_{kind}"), json!(k(&|c| c.paid.is_some())));
+        m.insert(format!("consultations_completed_{kind}"), json!(k(&|c| c.completed.is_some())));
+        m.insert(format!("consultations_refunded_{kind}"), json!(k(&|c| c.refunded.is_some())));
+    }
+    // Appointments, payments and prescriptions (see `ingest_others`).
+    let appt = [("A1", "2026-10-01 00:00:00"), ("A2", "2026-09-30 23:59:59"), ("A3", "2026-10-31 15:59:59Z")];
+    m.insert("appointments".into(), json!(appt.iter().filter(|(_, at)| in_range(t(at), r)).count()));
+    let pays = [
+        ("2026-10-02 10:00:00", 12_850, 6_000),
+        ("2026-10-31 23:59:59", 10_000, 0),
+        ("2026-11-01 00:00:00", 5_000, 2_000),
+        ("2025-10-03 08:00:00", 7_000, 3_500),
+    ];
+    let in_p: Vec<_> = pays.iter().filter(|(at, _, _)| in_range(t(at), r)).collect();
+    m.insert("payments_total".into(), yuan(in_p.iter().map(|p| p.1).sum()));
+    m.insert("insurance_settlements".into(), json!(in_p.iter().filter(|p| p.2 > 0).count()));
+    m.insert("insurance_amount".into(), yuan(in_p.iter().map(|p| p.2).sum()));
+    let rx = [
+        ("2026-10-01 00:10:00", Some("2026-11-02 10:00:00")),
+        ("2026-10-20 20:30:00", Some("2026-10-21 18:00:00")),
+        ("2026-10-31 12:10:00", None),
+    ];
+    m.insert("prescriptions_issued".into(), json!(rx.iter().filter(|(i, _)| in_range(t(i), r)).count()));
+    m.insert("prescriptions_delivered".into(), json!(rx.iter().filter(|(_, d)| d.is_some_and(|d| in_range(t(d), r))).count()));
+    m
+}
+
+fn cons_json(c: &C) -> Value {
+    json!({
+        "external_id": c.id, "patient_external_id": c.patient, "department_code": c.dept, "doctor_code": c.doctor, "kind": c.kind,
+        "created_at": c.created, "paid_at": c.paid, "accepted_at": c.accepted, "first_reply_at": c.reply, "completed_at": c.completed,
+        "cancelled_at": c.cancelled, "refunded_at": c.refunded, "amount": c.amount, "rating": c.rating, "review": "",
+    })
+}
+
+async fn ingest(app: &TestApp, token: &str, kind: &str, rows: Value) -> (u16, Value) {
+    call(&app.client(), Method::POST, &format!("{}/api/v1/ingest/{kind}", app.url), token, Some(json!({ "rows": rows }))).await
+}
+
+const REGISTRATIONS: &[(&str, &str)] =
+    &[("P1", "2024-01-05 09:00:00"), ("P2", "2024-02-01 10:00:00"), ("P3", "2026-10-01 00:00:00"), ("P4", "2025-12-31 23:59:59")];
+
+async fn setup(app: &TestApp, token: &str) {
+    let (s, r) =
+        ingest(app, token, "departments", json!([{"code": "CARD", "name": "心血管内科"}, {"code": "RESP", "name": "呼吸内科"}])).await;
+    assert_eq!(s, 200, "{r}");
+    let doctors = json!([
+        {"code": "D1", "name": "王医生", "department_code": "CARD", "title": "主任医师"},
+        {"code": "D2", "name": "李医生", "department_code": "RESP", "title": "主治医师"},
+        {"code": "D3", "name": "张医生", "department_code": "CARD", "title": "住院医师"},
+        {"code": "D4", "name": "赵医生", "department_code": "RESP", "title": "住院医师"},
+    ]);
+    assert_eq!(ingest(app, token, "doctors", doctors).await.0, 200);
+    let patients: Vec<Value> = REGISTRATIONS
+        .iter()
+        .map(|(id, at)| json!({"external_id": id, "name": format!("患者{id}"), "sex": "女", "registered_at": at}))
+        .collect();
+    let (s, r) = ingest(app, token, "patients", json!(patients)).await;
+    assert_eq!(s, 200, "{r}");
+}
+
+async fn ingest_others(app: &TestApp, token: &str) {
+    let (s, r) = ingest(
+        app,
+        token,
+        "appointments",
+        json!([
+            {"external_id": "A1", "patient_external_id": "P1", "department_code": "CARD", "doctor_code": "D1", "booked_at": "2026-10-01 00:00:00", "visit_date": "2026-10-03", "status": "visited"},
+            {"external_id": "A2", "patient_external_id": "P2", "department_code": "RESP", "booked_at": "2026-09-30 23:59:59", "visit_date": "2026-10-01", "status": "no_show"},
+            {"external_id": "A3", "patient_external_id": "P3", "department_code": "RESP", "booked_at": "2026-10-31 15:59:59Z", "visit_date": "2026-11-02", "status": "booked"},
+        ]),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let (s, r) = ingest(
+        app,
+        token,
+        "payments",
+        json!([
+            {"external_id": "Y1", "patient_external_id": "P1", "kind": "outpatient", "amount": "128.50", "paid_at": "2026-10-02 10:00:00", "insurance_amount": "60"},
+            {"external_id": "Y2", "patient_external_id": "P2", "kind": "recharge", "amount": 100, "paid_at": "2026-10-31 23:59:59"},
+            {"external_id": "Y3", "patient_external_id": "P3", "kind": "prescription", "amount": "50.00", "paid_at": "2026-11-01 00:00:00", "insurance_amount": "20.00"},
+            {"external_id": "Y4", "patient_external_id": "P2", "kind": "门诊缴费", "amount": "70", "paid_at": "2025-10-03 08:00:00", "insurance_amount": "35"},
+        ]),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let (s, r) = ingest(
+        app,
+        token,
+        "prescriptions",
+        json!([
+            {"external_id": "R1", "consultation_external_id": "C1", "issued_at": "2026-10-01 00:10:00", "reviewed_at": "2026-10-01 00:20:00", "dispensed_at": "2026-10-01 02:00:00", "delivery": "courier", "shipped_at": "2026-10-01 06:00:00", "delivered_at": "2026-11-02 10:00:00", "amount": "88.00"},
+            {"external_id": "R2", "consultation_external_id": "C7", "issued_at": "2026-10-20 20:30:00", "delivery": "pickup", "delivered_at": "2026-10-21 18:00:00", "amount": "30"},
+            {"external_id": "R3", "consultation_external_id": "C8", "issued_at": "2026-10-31 12:10:00", "delivery": "courier", "amount": "45.5"},
+        ]),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+}
+
+async fn kpis_match_an_independent_computation(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.hospital("h1", &[Role::Operator]).await;
+    let token = app.token("h1", "operator").await;
+    setup(&app, &token).await;
+    let rows: Vec<Value> = consultations().iter().map(cons_json).collect();
+    let (s, r) = ingest(&app, &token, "consultations", json!(rows)).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["inserted"], 12);
+    // Re-sending updates, never duplicates.
+    let (s, r) = ingest(&app, &token, "consultations", json!(rows)).await;
+    assert_eq!((s, r["inserted"].clone(), r["updated"].clone()), (200, json!(0), json!(12)));
+    ingest_others(&app, &token).await;
+    let cases = [
+        (Period::Month, "2026-10", "2026-10-01"),
+        (Period::Month, "2026-11-01", "2026-11-01"),
+        (Period::Week, "2026-10-01", "2026-10-01"),
+        (Period::Quarter, "2026-10-31", "2026-10-31"),
+        (Period::Half, "2026-07-01", "2026-07-01"),
+        (Period::Year, "2026-06-15", "2026-06-15"),
+        (Period::Month, "2024-02", "2024-02-01"),
+        (Period::Year, "2025-12-31", "2025-12-31"),
+        (Period::Month, "2025-02", "2025-02-01"),
+    ];
+    for (period, at, day) in cases {
+        let (s, got) =
+            call(&app.client(), Method::GET, &format!("{}/api/v1/kpis?period={}&at={at}", app.url, period.code()), &token, None).await;
+        assert_eq!(s, 200, "{got}");
+        let range = PeriodRange::containing(period, LocalDay::parse(day).unwrap());
+        assert_eq!(got["period"]["start"], json!(range.start.to_string()));
+        assert_eq!(got["period"]["end"], json!(range.last_day().to_string()));
+        for (which, r) in [("value", range), ("previous", range.previous()), ("year_ago", range.year_ago())] {
+            let want = expected(&r, REGISTRATIONS, 4);
+            for (key, v) in &want {
+                assert_eq!(&got["kpis"][key][which], v, "{} {at}: {key}.{which}", period.code());
+            }
+            assert_eq!(got["kpis"].as_object().unwrap().len(), want.len(), "every KPI is checked");
+        }
+    }
+    // Department share of paid consultations in October: CARD has C1, C6, C8; RESP has C7.
+    let (_, got) = call(&app.client(), Method::GET, &format!("{}/api/v1/kpis?period=month&at=2026-10", app.url), &token, None).await;
+    assert_eq!(
+        got["department_share"],
+        json!([
+            {"department_code": "CARD", "department_name": "心血管内科", "consultations": 3, "share": 0.75},
+            {"department_code": "RESP", "department_name": "呼吸内科", "consultations": 1, "share": 0.25},
+        ])
+    );
+    // Bad parameters are explained.
+    let (s, e) = call(&app.client(), Method::GET, &format!("{}/api/v1/kpis?period=decade", app.url), &token, None).await;
+    assert_eq!((s, e["error"]["code"].clone()), (422, json!("validation_failed")));
+    let (s, _) = call(&app.client(), Method::GET, &format!("{}/api/v1/kpis?at=2026-13", app.url), &token, None).await;
+    assert_eq!(s, 422);
+    app.stop().await;
+}
+
+async fn bad_batches_change_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.hospital("h1", &[Role::Operator, Role::Nurse]).await;
+    let token = app.token("h1", "operator").await;
+    setup(&app, &token).await;
+    let mut rows: Vec<Value> = consultations().iter().take(3).map(cons_json).collect();
+    rows.push(json!({"external_id": "X1", "patient_external_id": "P404", "department_code": "CARD", "doctor_code": "D9", "kind": "text", "created_at": "2026-10-02 10:00:00", "amount": "10", "rating": 7}));
+    rows.push(json!({"external_id": "X2", "patient_external_id": "P1", "department_code": "CARD", "doctor_code": "D1", "kind": "text", "created_at": "2026-10-02 10:00:00", "paid_at": "2026-10-02 09:00:00", "amount": "10.001"}));
+    rows.push(json!({"external_id": "X3", "patient_external_id": "P1", "department_code": "CARD", "doctor_code": "D1", "kind": "门诊", "created_at": "2026-10-02 10:00:00", "amount": "10", "colour": "red"}));
+    let (s, r) = ingest(&app, &token, "consultations", json!(rows)).await;
+    assert_eq!(s, 422, "{r}");
+    assert_eq!(r["committed"], false);
+    let has = |row: i64, col: &str| r["errors"].as_array().unwrap().iter().any(|e| e["row"] == row && e["column"] == col);
+    assert!(has(6, "colour"), "unknown field: {r}");
+    // Without the malformed field, every bad cell is listed by row and column.
+    rows[5].as_object_mut().unwrap().remove("colour");
+    let (s, r) = ingest(&app, &token, "consultations", json!(rows)).await;
+    assert_eq!(s, 422, "{r}");
+    let has = |row: i64, col: &str| r["errors"].as_array().unwrap().iter().any(|e| e["row"] == row && e["column"] == col);
+    assert!(has(4, "评分") && has(5, "支付时间") && has(5, "金额（元）") && has(6, "问诊类型"), "{r}");
+    assert!(has(4, "患者编号") || has(4, "医生工号"), "unknown references: {r}");
+    let (_, k) = call(&app.client(), Method::GET, &format!("{}/api/v1/kpis?period=year&at=2026-01-01", app.url), &token, None).await;
+    assert_eq!(k["kpis"]["consultations_created"]["value"], 0, "nothing written");
+    // The good rows only, when asked.
+    let (s, r) = call(
+        &app.client(),
+        Method::POST,
+        &format!("{}/api/v1/ingest/consultations", app.url),
+        &token,
+        Some(json!({"rows": rows, "mode": "skip_bad"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!((r["inserted"].clone(), r["rejected_rows"].clone()), (json!(3), json!(3)));
+    // Prescriptions of unknown consultations, and permissions.
+    let (s, r) = ingest(&app, &token, "prescriptions", json!([{"external_id": "R9", "consultation_external_id": "C404", "issued_at": "2026-10-01 10:00:00", "delivery": "pickup", "amount": "1"}])).await;
+    assert_eq!(s, 422, "{r}");
+    let nurse = app.token("h1", "nurse").await;
+    assert_eq!(ingest(&app, &nurse, "payments", json!([])).await.0, 403);
+    assert_eq!(call(&app.client(), Method::GET, &format!("{}/api/v1/kpis", app.url), &nurse, None).await.0, 403);
+    app.stop().await;
+}
