@@ -3,6 +3,8 @@
 
 pub mod kpi;
 pub mod model;
+pub mod performance;
+pub mod reviews;
 pub mod service;
 pub mod store;
 mod web;

@@ -331,3 +331,42 @@ pub async fn kpis(access: &Access, range: PeriodRange) -> Result<KpiSet> {
     department_share.sort_by(|a, b| b.consultations.cmp(&a.consultations).then(a.code.cmp(&b.code)));
     Ok(KpiSet { range, current, previous, year_ago, department_share })
 }
+
+// ---- dashboard ----
+
+/// Consultations per day over the `days` days up to today, oldest first (days without any: 0).
+pub async fn daily_consultations(access: &Access, days: i32) -> Result<Vec<(hops_kernel::LocalDay, i64)>> {
+    access.require(Permission::AnalyticsRead)?;
+    let today = access.now().local_day();
+    let first = today.plus_days(1 - days);
+    let counts: HashMap<i32, i64> = {
+        let mut c = access.tenant().read().await?;
+        store::daily_created(&mut c, first.0, today.plus_days(1).0).await?.into_iter().collect()
+    };
+    Ok((0..days).map(|i| first.plus_days(i)).map(|d| (d, counts.get(&d.0).copied().unwrap_or(0))).collect())
+}
+
+/// The doctors with the most completed consultations in a period: (name, department, count).
+pub async fn top_doctors(access: &Access, range: PeriodRange, limit: i64) -> Result<Vec<(String, String, i64)>> {
+    access.require(Permission::AnalyticsRead)?;
+    let top = {
+        let mut c = access.tenant().read().await?;
+        store::top_doctors(&mut c, range.start.start(), range.end_exclusive.start(), limit).await?
+    };
+    let mut out = Vec::with_capacity(top.len());
+    for (id, n) in top {
+        let d = hops_master::service::doctor(access, id).await?;
+        out.push((d.name, d.department_name, n));
+    }
+    Ok(out)
+}
+
+/// Bad-review reasons in a period, largest first.
+pub async fn bad_review_reasons(access: &Access, range: PeriodRange) -> Result<Vec<(&'static str, i64)>> {
+    access.require(Permission::AnalyticsRead)?;
+    let texts = {
+        let mut c = access.tenant().read().await?;
+        store::bad_reviews(&mut c, range.start.start(), range.end_exclusive.start(), 20_000).await?
+    };
+    Ok(crate::reviews::tally(texts.iter().map(String::as_str)))
+}

@@ -250,3 +250,47 @@ pub async fn other_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) 
         prescriptions_delivered: r.try_get(5)?,
     })
 }
+
+/// Consultations created per Shanghai day in `[from_day, to_day)`.
+pub async fn daily_created<C: Conn>(c: &mut Scoped<C>, from_day: i32, to_day: i32) -> sqlx::Result<Vec<(i32, i64)>> {
+    let rows = c
+        .query(
+            "SELECT created_day, COUNT(*) FROM consultations WHERE hospital_id = $1 AND created_day >= $2 AND created_day < $3 \
+             GROUP BY created_day ORDER BY created_day",
+        )
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+/// Doctors with the most completed consultations created in `[from, to)`.
+pub async fn top_doctors<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<(DoctorId, i64)>> {
+    let rows = c
+        .query(
+            "SELECT doctor_id, COUNT(*) AS n FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 \
+             AND completed_at IS NOT NULL GROUP BY doctor_id ORDER BY n DESC, doctor_id LIMIT $4",
+        )
+        .bind(from.0)
+        .bind(to.0)
+        .bind(limit)
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(|r| Ok((DoctorId(r.try_get(0)?), r.try_get(1)?))).collect()
+}
+
+/// Review texts of consultations rated ≤ 2 created in `[from, to)`.
+pub async fn bad_reviews<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<String>> {
+    let rows = c
+        .query(
+            "SELECT review FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 AND rating <= 2 \
+             ORDER BY created_at DESC LIMIT $4",
+        )
+        .bind(from.0)
+        .bind(to.0)
+        .bind(limit)
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}

@@ -8,6 +8,7 @@ use hops_kernel::{LocalDay, Period, PeriodRange};
 use hops_platform::charts::BarChart;
 use hops_platform::tabular::{self, Column, ImportReport, Mode, RowError, Table};
 use hops_platform::web::{
+    ChartPanel,
     Api, ApiDoc, ApiResult, BoxFuture, Json, Method, Module, NavItem, Page, PageError, PageResult, Routes, Section, Shell, Tile,
     group_digits,
 };
@@ -31,11 +32,13 @@ impl Module for AnalyticsModule {
         vec![
             NavItem { section: Section::Analytics, label: "运营指标", href: "/kpis", permission: Permission::AnalyticsRead },
             NavItem { section: Section::Analytics, label: "数据接入", href: "/ingest", permission: Permission::ActivityIngest },
+            NavItem { section: Section::Analytics, label: "医生绩效", href: "/performance", permission: Permission::AnalyticsRead },
         ]
     }
 
     fn routes(&self) -> Routes {
         let mut r = Routes::default()
+            .merge(crate::performance::web::routes())
             .page(Method::Get, "/kpis", "运营指标", kpis_page)
             .page(Method::Get, "/ingest", "数据接入", ingest_page)
             .page(Method::Post, "/ingest", "上传数据文件", ingest_upload)
@@ -94,6 +97,43 @@ impl Module for AnalyticsModule {
                 tile("consultation_revenue", "本月问诊收入"),
                 tile("good_review_rate", "本月好评率"),
             ])
+        })
+    }
+
+    fn charts<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<ChartPanel>>> {
+        Box::pin(async move {
+            if !access.can(Permission::AnalyticsRead) {
+                return Ok(Vec::new());
+            }
+            let month = PeriodRange::containing(Period::Month, access.now().local_day());
+            let daily = service::daily_consultations(access, 30).await?;
+            let labels: Vec<String> = daily.iter().map(|(d, _)| format!("{}", d.to_date().day())).collect();
+            let values: Vec<i64> = daily.iter().map(|(_, n)| *n).collect();
+            let set = service::kpis(access, month).await?;
+            let (dl, dv): (Vec<String>, Vec<i64>) = set.department_share.iter().take(8).map(|d| (d.name.clone(), d.consultations)).unzip();
+            let top = service::top_doctors(access, month, 10).await?;
+            let (tl, tv): (Vec<String>, Vec<i64>) = top.iter().map(|(name, _, n)| (name.clone(), *n)).unzip();
+            let reasons = service::bad_review_reasons(access, month).await?;
+            let (rl, rv): (Vec<String>, Vec<i64>) = reasons.iter().map(|(r, n)| (r.to_string(), *n)).unzip();
+            let mut panels = vec![
+                ChartPanel {
+                    title: "近 30 天问诊量".into(),
+                    subtitle: format!("合计 {}", group_digits(values.iter().sum())),
+                    svg: BarChart { labels: &labels, values: &values, unit: "单" }.svg(),
+                    href: "/kpis".into(),
+                },
+                ChartPanel { title: "本月科室占比（支付问诊）".into(), subtitle: set.range.label_zh(), svg: BarChart { labels: &dl, values: &dv, unit: "单" }.svg(), href: "/kpis".into() },
+                ChartPanel { title: "本月医生完成问诊 Top 10".into(), subtitle: set.range.label_zh(), svg: BarChart { labels: &tl, values: &tv, unit: "单" }.svg(), href: "/kpis".into() },
+            ];
+            if !rv.is_empty() {
+                panels.push(ChartPanel {
+                    title: "本月差评原因".into(),
+                    subtitle: format!("评分 ≤ 2 的评价 {} 条，按内容归类", group_digits(rv.iter().sum())),
+                    svg: BarChart { labels: &rl, values: &rv, unit: "条" }.svg(),
+                    href: "/kpis".into(),
+                });
+            }
+            Ok(panels)
         })
     }
 }

@@ -19,10 +19,13 @@ mod texts;
 
 use hops_kernel::{Instant, LocalDay, Money};
 use rand::rngs::StdRng;
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use crate::synth::pick_weighted;
-use texts::{CLINIC_HOURS, Cause, DEPARTMENT_WEIGHTS, HOLIDAYS, HOURS, MAKEUP_WORKDAYS, RESPIRATORY_SEASON, SPRING_SHOULDERS};
+use texts::{
+    CLINIC_HOURS, Cause, DEPARTMENT_WEIGHTS, HOURS, KINDS, Kind, RESPIRATORY_SEASON, calendar_factor, cumulative, hash_str, lognormal,
+    mix64, month, pick_cumulative, poisson, unit, ymd,
+};
 
 /// Column names, in this order, of each kind's rows (the ingest's documented columns).
 #[rustfmt::skip]
@@ -74,42 +77,12 @@ pub struct DayRows {
     pub prescriptions: Vec<Vec<String>>,
 }
 
-impl DayRows {
-    /// Rows of all kinds.
-    pub fn len(&self) -> usize {
-        self.consultations.len() + self.appointments.len() + self.payments.len() + self.prescriptions.len()
-    }
-
-    /// No rows at all.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 const CONSULTATIONS_PER_SCALE: f64 = 100_000.0;
 /// Other activity per consultation.
 const APPOINTMENT_RATE: f64 = 0.6;
 const OUTPATIENT_RATE: f64 = 0.45;
 const RECHARGE_RATE: f64 = 0.08;
 const OTHER_PAYMENT_RATE: f64 = 0.03;
-
-/// A consultation kind: code, share, price range in yuan, median minutes from payment to the
-/// first reply and its spread (lognormal sigma), live (video, phone) or not.
-#[derive(Copy, Clone, Debug, PartialEq)]
-struct Kind {
-    code: &'static str,
-    prices: (i64, i64),
-    reply: (f64, f64),
-    live: bool,
-}
-
-#[rustfmt::skip]
-const KINDS: &[(Kind, u32)] = &[
-    (Kind { code: "text", prices: (20, 80), reply: (8.0, 1.0), live: false }, 55),
-    (Kind { code: "video", prices: (50, 150), reply: (3.5, 0.75), live: true }, 10),
-    (Kind { code: "phone", prices: (40, 120), reply: (3.5, 0.75), live: true }, 10),
-    (Kind { code: "revisit", prices: (10, 30), reply: (10.0, 1.0), live: false }, 25),
-];
 
 impl Activity<'_> {
     /// The first day generated: 12 months before `now`'s day (same day-of-month, previous year,
@@ -127,7 +100,7 @@ impl Activity<'_> {
         let mut g = Gen::new(self, day);
         if g.eligible > 0 {
             let mean = self.daily_mean(day);
-            if !g.dept_cum.is_empty() {
+            if g.dept_cum.last().is_some_and(|&t| t > 0.0) {
                 g.consultations(mean);
                 g.appointments(mean * APPOINTMENT_RATE);
             }
@@ -163,76 +136,6 @@ impl Activity<'_> {
     }
 }
 
-fn ymd(day: LocalDay) -> u32 {
-    let d = day.to_date();
-    (d.year().max(0) as u32) * 10_000 + (d.month() as u32) * 100 + d.day() as u32
-}
-
-fn month(day: LocalDay) -> usize {
-    (day.to_date().month() - 1) as usize
-}
-
-/// A day's volume relative to a working day: weekends, holidays, 调休, the 春节 travel days.
-fn calendar_factor(day: LocalDay) -> f64 {
-    let key = ymd(day);
-    let within = |&&(a, b, _): &&(u32, u32, f64)| (a..=b).contains(&key);
-    let base = if let Some(&(_, _, f)) = HOLIDAYS.iter().find(within) {
-        f
-    } else if MAKEUP_WORKDAYS.contains(&key) {
-        0.9
-    } else if day.weekday().to_monday_zero_offset() >= 5 {
-        0.6
-    } else {
-        1.0
-    };
-    base * SPRING_SHOULDERS.iter().find(within).map_or(1.0, |s| s.2)
-}
-
-/// A well-mixed 64-bit hash (splitmix64 finaliser).
-fn mix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-/// A stable hash of a text (FNV-1a, then mixed with the seed).
-fn hash_str(seed: u64, s: &str) -> u64 {
-    let h = s.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3));
-    mix64(h ^ mix64(seed))
-}
-
-fn unit(h: u64) -> f64 {
-    (h >> 11) as f64 / (1u64 << 53) as f64
-}
-
-fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u1: f64 = rng.random::<f64>().max(1e-12);
-    let u2: f64 = rng.random();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
-fn lognormal<R: Rng + ?Sized>(rng: &mut R, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
-}
-
-fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> usize {
-    if mean <= 0.0 {
-        0
-    } else if mean < 30.0 {
-        let (limit, mut p, mut k) = ((-mean).exp(), 1.0, 0);
-        loop {
-            p *= rng.random::<f64>();
-            if p <= limit {
-                return k;
-            }
-            k += 1;
-        }
-    } else {
-        (mean + mean.sqrt() * normal(rng)).round().max(0.0) as usize
-    }
-}
-
 /// Seconds since local midnight.
 fn second_of_day(t: Instant) -> i64 {
     t.seconds_since(t.local_day().start())
@@ -251,7 +154,7 @@ struct Gen<'a, 'b> {
     key: u32,
     now: Instant,
     /// Cumulative department weights (over `act.departments`) and doctors' (per department).
-    dept_cum: Vec<(f64, usize)>,
+    dept_cum: Vec<f64>,
     doc_cum: Vec<Vec<f64>>,
     /// Patients registered on or before the day; from `recent` on, in the last three days.
     eligible: usize,
@@ -265,14 +168,7 @@ struct Gen<'a, 'b> {
 impl<'a, 'b> Gen<'a, 'b> {
     fn new(act: &'b Activity<'a>, day: LocalDay) -> Self {
         let rng = StdRng::seed_from_u64(mix64(act.seed ^ mix64(0xAC71_0000 ^ i64::from(day.0) as u64)));
-        let mut dept_cum = Vec::new();
-        let mut total = 0.0;
-        for (i, w) in act.department_weights(month(day)).enumerate() {
-            if w > 0.0 {
-                total += w;
-                dept_cum.push((total, i));
-            }
-        }
+        let dept_cum = cumulative(act.department_weights(month(day)));
         // Doctors by a stable random rank: weight 1/rank^1.1, a few busy, many quiet.
         let doc_cum = act
             .departments
@@ -281,15 +177,8 @@ impl<'a, 'b> Gen<'a, 'b> {
                 let mut ranked: Vec<(u64, usize)> = d.doctors.iter().enumerate().map(|(i, c)| (hash_str(act.seed, c), i)).collect();
                 ranked.sort_unstable();
                 let mut w = vec![0.0; d.doctors.len()];
-                for (rank, &(_, i)) in ranked.iter().enumerate() {
-                    w[i] = 1.0 / (rank as f64 + 1.0).powf(1.1);
-                }
-                w.iter()
-                    .scan(0.0, |s, x| {
-                        *s += x;
-                        Some(*s)
-                    })
-                    .collect()
+                ranked.iter().enumerate().for_each(|(rank, &(_, i))| w[i] = 1.0 / (rank as f64 + 1.0).powf(1.1));
+                cumulative(w.into_iter())
             })
             .collect();
         let eligible = act.patients.partition_point(|p| p.registered <= day);
@@ -310,15 +199,12 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
     }
 
-    fn time_of_day(&mut self, hours: &[(i64, u32)]) -> Instant {
-        let hour = *pick_weighted(&mut self.rng, hours);
-        self.day.start().plus_seconds(hour * 3600 + self.rng.random_range(0..3600))
-    }
-
     /// Sorted times of the day of a Poisson number of events with this mean.
     fn times(&mut self, mean: f64, hours: &[(i64, u32)]) -> Vec<Instant> {
         let n = poisson(&mut self.rng, mean);
-        let mut t: Vec<Instant> = (0..n).map(|_| self.time_of_day(hours)).collect();
+        let start = self.day.start();
+        let mut t: Vec<Instant> =
+            (0..n).map(|_| start.plus_seconds(pick_weighted(&mut self.rng, hours) * 3600 + self.rng.random_range(0..3600))).collect();
         t.sort_unstable();
         t
     }
@@ -341,12 +227,8 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// (department index, doctor index).
     fn pick_doctor(&mut self) -> (usize, usize) {
-        let total = self.dept_cum.last().map_or(0.0, |c| c.0);
-        let x = self.rng.random::<f64>() * total;
-        let d = self.dept_cum[self.dept_cum.partition_point(|c| c.0 <= x).min(self.dept_cum.len() - 1)].1;
-        let cum = &self.doc_cum[d];
-        let y = self.rng.random::<f64>() * cum.last().copied().unwrap_or(0.0);
-        (d, cum.partition_point(|&c| c <= y).min(cum.len() - 1))
+        let d = pick_cumulative(&mut self.rng, &self.dept_cum);
+        (d, pick_cumulative(&mut self.rng, &self.doc_cum[d]))
     }
 
     /// A patient: 30% newly registered (last three days), else by a stable activity tier (5%
@@ -358,7 +240,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
         loop {
             let i = self.rng.random_range(0..self.eligible);
-            let tier = match mix64(self.act.seed ^ 0x5A7_1E47 ^ i as u64) % 100 {
+            let tier = match hash_str(self.act.seed ^ 0x5A7_1E47, &patients[i].external_id) % 100 {
                 0..5 => 25.0,
                 5..25 => 5.0,
                 _ => 1.0,
@@ -606,312 +488,309 @@ mod tests {
     use super::*;
     use crate::synth::DEPARTMENTS;
 
-    struct Hospital {
-        departments: Vec<Department>,
-        patients: Vec<Patient>,
-        now: Instant,
+    struct Hospital(Vec<Department>, Vec<Patient>);
+
+    /// The demo's departments and `n` patients registered over the past three years.
+    fn hospital(n: u64) -> Hospital {
+        let mut k = 0;
+        let departments = DEPARTMENTS
+            .iter()
+            .map(|d| Department {
+                code: d.code.into(),
+                name: d.name.into(),
+                doctors: (0..d.doctors).map(|_| (k += 1, format!("D{k:04}")).1).collect(),
+            })
+            .collect();
+        let today = now().local_day();
+        let mut patients: Vec<Patient> =
+            (0..n).map(|i| Patient { external_id: format!("P{i:08}"), registered: today.plus_days(-((mix64(i) % 1095) as i32)) }).collect();
+        patients.sort_by_key(|p| p.registered);
+        Hospital(departments, patients)
     }
 
-    impl Hospital {
-        fn new(patients: u64) -> Hospital {
-            let now = Instant::parse("2026-11-22 15:30:00").unwrap();
-            let mut n = 0;
-            let departments = DEPARTMENTS
-                .iter()
-                .map(|d| Department {
-                    code: d.code.into(),
-                    name: d.name.into(),
-                    doctors: (0..d.doctors).map(|_| (n += 1, format!("D{n:04}")).1).collect(),
-                })
-                .collect();
-            // Registered over the past three years, as the demo's patients are.
-            let today = now.local_day();
-            let mut patients: Vec<Patient> = (0..patients)
-                .map(|i| Patient { external_id: format!("P{i:08}"), registered: today.plus_days(-((mix64(i) % 1095) as i32)) })
-                .collect();
-            patients.sort_by_key(|p| p.registered);
-            Hospital { departments, patients, now }
-        }
-
-        fn activity(&self, scale: f64, seed: u64) -> Activity<'_> {
-            Activity { departments: &self.departments, patients: &self.patients, now: self.now, scale, seed }
-        }
+    fn now() -> Instant {
+        Instant::parse("2026-11-22 15:30:00").unwrap()
     }
 
-    fn col(columns: &[&str], name: &str) -> usize {
-        columns.iter().position(|c| *c == name).unwrap()
+    fn activity(h: &Hospital, seed: u64) -> Activity<'_> {
+        Activity { departments: &h.0, patients: &h.1, now: now(), scale: 1.0, seed }
     }
 
     /// The 30 days up to and including `now`'s day.
-    fn month(a: &Activity) -> Vec<(LocalDay, DayRows)> {
-        let today = a.now.local_day();
-        (0..30).map(|i| today.plus_days(i - 29)).map(|d| (d, a.day(d))).collect()
+    fn month_rows(a: &Activity) -> Vec<(LocalDay, DayRows)> {
+        (0..30).map(|i| a.now.local_day().plus_days(i - 29)).map(|d| (d, a.day(d))).collect()
     }
 
-    fn times(row: &[String], columns: &[&str], names: &[&str]) -> Vec<Instant> {
-        names.iter().map(|n| &row[col(columns, n)]).filter(|t| !t.is_empty()).map(|t| Instant::parse(t).unwrap()).collect()
+    fn at(row: &[String], columns: &[&str], name: &str) -> Option<Instant> {
+        let t = &row[columns.iter().position(|c| *c == name).unwrap()];
+        (!t.is_empty()).then(|| Instant::parse(t).unwrap())
+    }
+
+    fn ordered(row: &[String], columns: &[&str], names: &[&str]) -> Vec<Instant> {
+        let t: Vec<Instant> = names.iter().filter_map(|n| at(row, columns, n)).collect();
+        assert!(t.windows(2).all(|w| w[0] < w[1]), "out of order: {row:?}");
+        t
     }
 
     #[test]
     fn activity_first_day_is_twelve_months_back() {
-        let h = Hospital::new(10);
-        assert_eq!(h.activity(1.0, 1).first_day().to_string(), "2025-11-23");
-        let leap = Activity { now: Instant::parse("2028-02-29 12:00").unwrap(), ..h.activity(1.0, 1) };
+        let h = hospital(10);
+        assert_eq!(activity(&h, 1).first_day().to_string(), "2025-11-23");
+        let leap = Activity { now: Instant::parse("2028-02-29 12:00").unwrap(), ..activity(&h, 1) };
         assert_eq!(leap.first_day().to_string(), "2027-03-01");
     }
 
     #[test]
     fn activity_is_deterministic_and_days_are_independent() {
-        let h = Hospital::new(5_000);
-        let a = h.activity(1.0, 7);
+        let h = hospital(5_000);
+        let a = activity(&h, 7);
         let days: Vec<LocalDay> = (0..6).map(|i| a.now.local_day().plus_days(-3 * i)).collect();
         let forward: Vec<DayRows> = days.iter().map(|&d| a.day(d)).collect();
         let parallel: Vec<DayRows> = std::thread::scope(|s| {
-            days.iter().rev().map(|&d| s.spawn(move || a.day(d))).collect::<Vec<_>>().into_iter().map(|j| j.join().unwrap()).collect()
+            let jobs: Vec<_> = days.iter().rev().map(|&d| s.spawn(move || a.day(d))).collect();
+            jobs.into_iter().map(|j| j.join().unwrap()).collect()
         });
         assert!(forward.iter().eq(parallel.iter().rev()));
-        assert!(!forward[1].consultations.is_empty());
-        assert_ne!(forward[1], h.activity(1.0, 8).day(days[1]));
+        assert!(forward[1].consultations.len() > 100);
+        assert_ne!(forward[1], activity(&h, 8).day(days[1]));
     }
 
     #[test]
     fn activity_rows_are_well_formed() {
-        let h = Hospital::new(20_000);
-        let a = h.activity(1.0, 42);
-        let mut ids = HashSet::new();
-        let (mut consultations, mut paid, mut payments) = (HashMap::new(), HashMap::new(), HashSet::new());
-        for (day, rows) in month(&a) {
-            for (rows, columns) in [
+        let h = hospital(20_000);
+        let a = activity(&h, 42);
+        let (mut ids, mut replies, mut paid, mut payments) = (HashSet::new(), HashMap::new(), HashSet::new(), HashSet::new());
+        let month = month_rows(&a);
+        for &(day, ref rows) in &month {
+            let kinds = [
                 (&rows.consultations, CONSULTATION_COLUMNS),
                 (&rows.appointments, APPOINTMENT_COLUMNS),
                 (&rows.payments, PAYMENT_COLUMNS),
                 (&rows.prescriptions, PRESCRIPTION_COLUMNS),
-            ] {
+            ];
+            for (rows, columns) in kinds {
                 for row in rows {
                     assert_eq!(row.len(), columns.len(), "{row:?}");
                     assert!(ids.insert(row[0].clone()), "duplicate id {}", row[0]);
                     assert!(row[0][1..].starts_with(&ymd(day).to_string()), "{} on {day}", row[0]);
-                    let ts: Vec<&&str> = columns.iter().filter(|c| c.ends_with("_at")).collect();
-                    for c in ts {
-                        let t = &row[col(columns, c)];
-                        if !t.is_empty() {
-                            assert!(Instant::parse(t).unwrap() <= a.now, "{c} {t} after now");
-                            assert_eq!(t.len(), 19);
-                        }
+                    for c in columns.iter().filter(|c| c.ends_with("_at")) {
+                        assert!(at(row, columns, c).is_none_or(|t| t <= a.now), "{c} after now: {row:?}");
                     }
-                    for c in ["amount", "insurance_amount"].into_iter().filter(|c| columns.contains(c)) {
-                        assert!(!Money::parse(&row[col(columns, c)]).unwrap().is_negative());
+                    for c in columns.iter().filter(|c| c.ends_with("amount")) {
+                        assert!(!Money::parse(&row[columns.iter().position(|x| x == c).unwrap()]).unwrap().is_negative());
                     }
                 }
             }
-            let cols = CONSULTATION_COLUMNS;
             let steps = ["created_at", "paid_at", "accepted_at", "first_reply_at", "completed_at", "cancelled_at", "refunded_at"];
-            for row in &rows.consultations {
-                let t = times(row, cols, &steps);
-                assert!(t.windows(2).all(|w| w[0] < w[1]), "out of order: {row:?}");
-                assert_eq!(t[0].local_day(), day);
-                assert!(["text", "video", "phone", "revisit"].contains(&row[col(cols, "kind")].as_str()));
-                let (rating, review) = (&row[col(cols, "rating")], &row[col(cols, "review")]);
-                assert!(rating.is_empty() || (1..=5).contains(&rating.parse::<u8>().unwrap()));
-                assert!(rating.is_empty() || !row[col(cols, "completed_at")].is_empty());
-                assert!(review.is_empty() || !rating.is_empty());
-                let paid_at = &row[col(cols, "paid_at")];
-                if !paid_at.is_empty() {
-                    paid.insert((row[1].clone(), row[col(cols, "amount")].clone(), paid_at.clone()), ());
+            for r in &rows.consultations {
+                assert_eq!(ordered(r, CONSULTATION_COLUMNS, &steps)[0].local_day(), day);
+                assert!(["text", "video", "phone", "revisit"].contains(&r[4].as_str()));
+                assert!(r[13].is_empty() || (1..=5).contains(&r[13].parse::<u8>().unwrap()));
+                assert!(r[13].is_empty() || !r[9].is_empty(), "rated before completion");
+                assert!(r[14].is_empty() || !r[13].is_empty(), "review without rating");
+                if !r[6].is_empty() {
+                    paid.insert((r[1].clone(), r[12].clone(), r[6].clone()));
                 }
-                consultations.insert(row[0].clone(), row[col(cols, "first_reply_at")].clone());
+                replies.insert(r[0].clone(), at(r, CONSULTATION_COLUMNS, "first_reply_at"));
             }
-            for row in &rows.payments {
-                let (fen, insured) = (Money::parse(&row[3]).unwrap(), Money::parse(&row[5]).unwrap());
-                assert!(insured <= fen);
-                assert!(insured == Money::ZERO || ["outpatient", "prescription"].contains(&row[2].as_str()));
-                if row[2] == "consultation" {
-                    payments.insert((row[1].clone(), row[3].clone(), row[4].clone()));
+            for r in &rows.payments {
+                let (amount, insured) = (Money::parse(&r[3]).unwrap(), Money::parse(&r[5]).unwrap());
+                assert!(insured <= amount && (insured == Money::ZERO || ["outpatient", "prescription"].contains(&r[2].as_str())));
+                if r[2] == "consultation" {
+                    payments.insert((r[1].clone(), r[3].clone(), r[4].clone()));
                 }
             }
-            let steps = ["issued_at", "reviewed_at", "dispensed_at", "shipped_at", "delivered_at"];
-            for row in &rows.prescriptions {
-                let t = times(row, PRESCRIPTION_COLUMNS, &steps);
-                assert!(t.windows(2).all(|w| w[0] < w[1]), "out of order: {row:?}");
-                let reply = &consultations[&row[1]];
-                assert!(Instant::parse(reply).unwrap() < t[0]);
-                assert!(row[5] == "courier" || row[6].is_empty());
+            for r in &rows.prescriptions {
+                let t = ordered(r, PRESCRIPTION_COLUMNS, &["issued_at", "reviewed_at", "dispensed_at", "shipped_at", "delivered_at"]);
+                assert!(replies[&r[1]].unwrap() < t[0], "issued before the first reply");
+                assert!(r[5] == "courier" || (r[5] == "pickup" && r[6].is_empty()));
             }
-            for row in &rows.appointments {
-                let visit = LocalDay::parse(&row[5]).unwrap();
+            for r in &rows.appointments {
+                let visit = LocalDay::parse(&r[5]).unwrap();
                 assert!((0..=14).contains(&visit.days_since(day)));
-                let booked = visit > a.now.local_day();
-                assert_eq!(row[6] == "booked", booked, "{row:?}");
-                assert!(["booked", "visited", "no_show", "cancelled"].contains(&row[6].as_str()));
+                assert_eq!(r[6] == "booked", visit > a.now.local_day(), "{r:?}");
+                assert!(["booked", "visited", "no_show", "cancelled"].contains(&r[6].as_str()));
             }
         }
-        assert_eq!(paid.into_keys().collect::<HashSet<_>>(), payments, "a payment for every paid consultation");
+        assert_eq!(paid, payments, "a payment for every paid consultation");
+        // The last day stops at `now`, with consultations still open; the next day is empty.
+        let today = &month[29].1.consultations;
+        assert!(today.iter().any(|r| at(r, CONSULTATION_COLUMNS, "created_at").unwrap() > a.now.plus_minutes(-60)));
+        assert!(today.iter().any(|r| r[9].is_empty() && !r[8].is_empty()), "some still open");
+        assert_eq!(a.day(a.now.local_day().plus_days(1)), DayRows::default());
     }
 
     #[test]
-    fn activity_stops_at_now() {
-        let h = Hospital::new(5_000);
-        let a = h.activity(1.0, 3);
-        let today = a.day(a.now.local_day());
-        let created = |r: &Vec<String>| Instant::parse(&r[5]).unwrap();
-        assert!(today.consultations.iter().all(|r| created(r) <= a.now));
-        assert!(today.consultations.iter().any(|r| created(r) > a.now.plus_minutes(-120)));
-        assert!(today.consultations.iter().any(|r| r[col(CONSULTATION_COLUMNS, "completed_at")].is_empty() && !r[6].is_empty()));
-        assert!(a.day(a.now.local_day().plus_days(1)).is_empty());
-    }
-
-    #[test]
-    fn activity_volume_shape_and_shares() {
-        let h = Hospital::new(30_000);
-        let a = h.activity(1.0, 11);
-        let rows = month(&a);
+    fn activity_volume_and_shares() {
+        let h = hospital(30_000);
+        let a = activity(&h, 11);
+        let rows = month_rows(&a);
         let expected: f64 = rows.iter().map(|(d, _)| a.daily_mean(*d)).sum();
-        let made = rows.iter().map(|(_, r)| r.consultations.len()).sum::<usize>() as f64;
-        // The last day is cut at 15:30.
-        assert!((made / expected - 0.98).abs() < 0.25, "made {made}, expected {expected}");
-        let year: f64 = (0..=a.now.local_day().days_since(a.first_day())).map(|i| a.daily_mean(a.first_day().plus_days(i))).sum();
+        let all: Vec<&Vec<String>> = rows.iter().flat_map(|(_, r)| &r.consultations).collect();
+        let made = all.len() as f64;
+        assert!((made / expected - 1.0).abs() < 0.25, "made {made}, expected {expected}");
+        let days = a.now.local_day().days_since(a.first_day());
+        let year: f64 = (0..=days).map(|i| a.daily_mean(a.first_day().plus_days(i))).sum();
         assert!((year - a.expected_consultations() as f64).abs() < 1.0);
         let appointments = rows.iter().map(|(_, r)| r.appointments.len()).sum::<usize>() as f64;
         assert!((appointments / made - 0.6).abs() < 0.08, "{appointments}");
 
-        let all: Vec<&Vec<String>> = rows.iter().flat_map(|(_, r)| &r.consultations).collect();
-        let share = |f: &dyn Fn(&Vec<String>) -> bool| all.iter().filter(|r| f(r)).count() as f64 / all.len() as f64;
+        let share = |f: &dyn Fn(&Vec<String>) -> bool| all.iter().filter(|r| f(r)).count() as f64 / made;
         for (kind, want) in [("text", 0.55), ("video", 0.10), ("phone", 0.10), ("revisit", 0.25)] {
             let got = share(&|r| r[4] == kind);
             assert!((got - want).abs() < 0.03, "{kind}: {got}");
         }
-        let c = |n: &str| col(CONSULTATION_COLUMNS, n);
-        let paid = share(&|r| !r[c("paid_at")].is_empty());
-        assert!((0.8..0.9).contains(&paid), "paid {paid}");
-        let refunded = share(&|r| !r[c("refunded_at")].is_empty()) / paid;
-        assert!((0.015..0.05).contains(&refunded), "refunded {refunded}");
-        let rated = share(&|r| !r[c("rating")].is_empty()) / share(&|r| !r[c("completed_at")].is_empty());
-        assert!((0.38..0.52).contains(&rated), "rated {rated}");
-        let five = share(&|r| r[c("rating")] == "5") / share(&|r| !r[c("rating")].is_empty());
-        assert!((0.65..0.9).contains(&five), "five {five}");
+        let paid = share(&|r| !r[6].is_empty());
+        let refunded = share(&|r| !r[11].is_empty()) / paid;
+        let rated = share(&|r| !r[13].is_empty()) / share(&|r| !r[9].is_empty());
+        let five = share(&|r| r[13] == "5") / share(&|r| !r[13].is_empty());
+        assert!((0.8..0.9).contains(&paid) && (0.015..0.05).contains(&refunded), "paid {paid}, refunded {refunded}");
+        assert!((0.38..0.52).contains(&rated) && (0.65..0.9).contains(&five), "rated {rated}, five {five}");
 
-        // Bad ratings follow slow replies.
+        // Bad ratings follow slow first replies.
         let mean_rating = |slow: bool| {
             let r: Vec<f64> = all
                 .iter()
-                .filter(|r| !r[c("rating")].is_empty())
+                .filter(|r| !r[13].is_empty())
                 .filter(|r| {
-                    let t = times(r, CONSULTATION_COLUMNS, &["paid_at", "first_reply_at"]);
-                    (t[1].seconds_since(t[0]) > 3600) == slow
+                    let reply = at(r, CONSULTATION_COLUMNS, "first_reply_at").unwrap();
+                    (reply.seconds_since(at(r, CONSULTATION_COLUMNS, "paid_at").unwrap()) > 3600) == slow
                 })
-                .map(|r| r[c("rating")].parse::<f64>().unwrap())
+                .map(|r| r[13].parse::<f64>().unwrap())
                 .collect();
             r.iter().sum::<f64>() / r.len() as f64
         };
         assert!(mean_rating(true) + 0.5 < mean_rating(false), "{} vs {}", mean_rating(true), mean_rating(false));
 
-        // Some patients come back again and again; most patients come once.
-        let mut per_patient: HashMap<&str, usize> = HashMap::new();
-        for r in &all {
-            *per_patient.entry(&r[1]).or_default() += 1;
-        }
-        let once = per_patient.values().filter(|&&n| n == 1).count() as f64 / per_patient.len() as f64;
-        assert!(once > 0.5 && per_patient.values().any(|&n| n >= 6), "once {once}");
-
-        // A few doctors carry much of the work.
-        let mut per_doctor: HashMap<&str, usize> = HashMap::new();
-        for r in &all {
-            *per_doctor.entry(&r[3]).or_default() += 1;
-        }
-        let mut counts: Vec<usize> = per_doctor.into_values().collect();
-        counts.sort_unstable_by(|x, y| y.cmp(x));
-        assert!(counts[..30].iter().sum::<usize>() * 3 > all.len(), "top 10% of doctors");
+        // Some patients come back again and again, most come once; a few doctors do much of the work.
+        let count = |col: usize| {
+            let mut n: HashMap<&str, usize> = HashMap::new();
+            all.iter().for_each(|r| *n.entry(&r[col]).or_default() += 1);
+            let mut v: Vec<usize> = n.into_values().collect();
+            v.sort_unstable_by(|x, y| y.cmp(x));
+            v
+        };
+        let patients = count(1);
+        let once = patients.iter().filter(|&&n| n == 1).count() as f64 / patients.len() as f64;
+        assert!(once > 0.5 && patients[0] >= 6, "once {once}, most {}", patients[0]);
+        assert!(count(3)[..30].iter().sum::<usize>() * 3 > all.len(), "the busiest 10% of doctors");
     }
 
     #[test]
     fn activity_calendar_and_seasons() {
-        let h = Hospital::new(100);
-        let a = h.activity(1.0, 1);
-        let first = a.first_day();
-        let days: Vec<LocalDay> = (0..365).map(|i| first.plus_days(i)).filter(|d| calendar_factor(*d) >= 0.6).collect();
+        let h = hospital(2_000);
+        let a = activity(&h, 1);
+        let days: Vec<LocalDay> = (0..365).map(|i| a.first_day().plus_days(i)).filter(|d| calendar_factor(*d) >= 0.6).collect();
         let avg = |weekend: bool| {
             let m: Vec<f64> =
                 days.iter().filter(|d| (d.weekday().to_monday_zero_offset() >= 5) == weekend).map(|d| a.daily_mean(*d)).collect();
             m.iter().sum::<f64>() / m.len() as f64
         };
-        let ratio = avg(true) / avg(false);
-        assert!((0.5..0.7).contains(&ratio), "weekend {ratio}");
-        let day = |s: &str| a.daily_mean(LocalDay::parse(s).unwrap());
-        assert!(day("2026-02-18") < 0.45 * day("2026-03-04"), "春节");
-        assert!(day("2026-10-05") < 0.6 * day("2026-10-14"), "国庆");
-        assert!(day("2026-11-18") > 1.15 * day("2025-11-26"), "growth");
+        assert!((0.5..0.7).contains(&(avg(true) / avg(false))), "weekends");
+        let mean = |s: &str| a.daily_mean(LocalDay::parse(s).unwrap());
+        assert!(mean("2026-02-18") < 0.45 * mean("2026-03-04"), "春节");
+        assert!(mean("2026-10-05") < 0.6 * mean("2026-10-14"), "国庆");
+        assert!(mean("2026-11-18") > 1.15 * mean("2025-11-26"), "growth");
         let respiratory = |m: usize| {
             let w: Vec<f64> = a.department_weights(m).collect();
             (w[1] + w[15]) / w.iter().sum::<f64>()
         };
-        assert!(respiratory(0) > 1.5 * respiratory(6));
-        // Real rows: a holiday is quieter than an ordinary weekday.
+        assert!(respiratory(0) > 1.5 * respiratory(6), "winter");
         let rows = |s: &str| a.day(LocalDay::parse(s).unwrap()).consultations.len();
         assert!(rows("2026-02-18") * 2 < rows("2026-03-04"));
+        let week: Vec<usize> = (0..7).map(|i| a.day(LocalDay::parse("2026-11-09").unwrap().plus_days(i)).consultations.len()).collect();
+        assert!(week[5] + week[6] < week[0] + week[1], "{week:?}");
     }
 
     #[test]
     fn activity_reviews_name_real_causes() {
-        let h = Hospital::new(20_000);
-        let a = h.activity(1.0, 5);
-        let reviews: Vec<(String, String)> = month(&a)
-            .into_iter()
-            .flat_map(|(_, r)| r.consultations)
+        let h = hospital(20_000);
+        let rows = month_rows(&activity(&h, 5));
+        let reviews: Vec<(&str, &str)> = rows
+            .iter()
+            .flat_map(|(_, r)| &r.consultations)
             .filter(|r| !r[14].is_empty())
-            .map(|r| (r[13].clone(), r[14].clone()))
+            .map(|r| (r[13].as_str(), r[14].as_str()))
             .collect();
-        let bad: HashSet<&str> = reviews.iter().filter(|(r, _)| r.as_str() <= "2").map(|(_, t)| t.as_str()).collect();
-        let good: HashSet<&str> = reviews.iter().filter(|(r, _)| r == "5").map(|(_, t)| t.as_str()).collect();
+        let bad: HashSet<&str> = reviews.iter().filter(|(r, _)| *r <= "2").map(|p| p.1).collect();
+        let good: HashSet<&str> = reviews.iter().filter(|(r, _)| *r == "5").map(|p| p.1).collect();
         assert!(bad.len() > 30 && good.len() > 300, "{} bad, {} good", bad.len(), good.len());
-        for word in ["慢", "退款", "态度"] {
+        for word in ["慢", "退款", "态度", "药"] {
             assert!(bad.iter().any(|t| t.contains(word)), "{word}");
         }
     }
 
+
     #[test]
     #[ignore]
-    fn activity_peek() {
-        let h = Hospital::new(50_000);
-        let a = h.activity(1.0, 9);
-        let d = a.day(LocalDay::parse("2026-01-13").unwrap());
-        for r in d.consultations.iter().take(12) {
-            println!("{}", r.join(" | "));
+    fn activity_stats() {
+        use std::collections::BTreeMap;
+        let h = hospital(50_000);
+        let a = activity(&h, 2026);
+        let days = a.now.local_day().days_since(a.first_day());
+        let year: Vec<(LocalDay, DayRows)> = (0..=days).map(|i| a.first_day().plus_days(i)).map(|d| (d, a.day(d))).collect();
+        let all: Vec<&Vec<String>> = year.iter().flat_map(|(_, r)| &r.consultations).collect();
+        let c = CONSULTATION_COLUMNS;
+        let mut months: BTreeMap<String, usize> = BTreeMap::new();
+        let mut resp: BTreeMap<String, usize> = BTreeMap::new();
+        for r in &all { *months.entry(r[5][..7].to_string()).or_default() += 1; if r[2]=="RESP"||r[2]=="PEDI" { *resp.entry(r[5][..7].to_string()).or_default() += 1; } }
+        println!("months {months:?}");
+        println!("resp+pedi {resp:?}");
+        let mut hours = vec![0; 24];
+        for r in &all { hours[r[5][11..13].parse::<usize>().unwrap()] += 1; }
+        println!("hours {hours:?}");
+        for kind in ["text", "video", "phone", "revisit"] {
+            let mut d: Vec<i64> = all.iter().filter(|r| r[4] == kind).filter_map(|r| Some(at(r, c, "first_reply_at")?.seconds_since(at(r, c, "paid_at")?))).collect();
+            d.sort();
+            let over = d.iter().filter(|&&x| x > 3600).count() as f64 / d.len() as f64;
+            let mut dur: Vec<i64> = all.iter().filter(|r| r[4] == kind).filter_map(|r| Some(at(r, c, "completed_at")?.seconds_since(at(r, c, "first_reply_at")?))).collect();
+            dur.sort();
+            println!("{kind}: n {} median reply {:.1} min, >60 {:.3}, median duration {:.1} min", d.len(), d[d.len()/2] as f64/60.0, over, dur[dur.len()/2] as f64 / 60.0);
         }
-        for r in d.consultations.iter().filter(|r| !r[14].is_empty()).take(40) {
-            println!("{} {}", r[13], r[14]);
-        }
-        for r in d.appointments.iter().take(5) {
-            println!("{}", r.join(" | "));
-        }
-        for r in d.payments.iter().take(12) {
-            println!("{}", r.join(" | "));
-        }
-        for r in d.prescriptions.iter().take(8) {
-            println!("{}", r.join(" | "));
-        }
-        println!("{} {} {} {}", d.consultations.len(), d.appointments.len(), d.payments.len(), d.prescriptions.len());
-        let mut kinds = std::collections::BTreeMap::new();
-        for r in &d.payments {
-            *kinds.entry(r[2].clone()).or_insert(0) += 1;
-        }
-        println!("{kinds:?}");
+        let n = |f: &dyn Fn(&Vec<String>) -> bool| all.iter().filter(|r| f(r)).count() as f64;
+        let paid = n(&|r| !r[6].is_empty());
+        println!("total {} paid {:.3} accepted/paid {:.3} completed/accepted {:.3} refunded/paid {:.3} cancelled {:.3}", all.len(), paid / all.len() as f64, n(&|r| !r[7].is_empty())/paid, n(&|r| !r[9].is_empty())/n(&|r| !r[7].is_empty()), n(&|r| !r[11].is_empty())/paid, n(&|r| !r[10].is_empty()) / all.len() as f64);
+        let mut ratings = BTreeMap::new();
+        for r in &all { *ratings.entry(r[13].clone()).or_insert(0) += 1; }
+        println!("ratings {ratings:?}");
+        let pres: usize = year.iter().map(|(_, r)| r.prescriptions.len()).sum();
+        println!("prescriptions {pres} / completed text+revisit {}", n(&|r| !r[9].is_empty() && (r[4]=="text"||r[4]=="revisit")));
+        let pays: Vec<&Vec<String>> = year.iter().flat_map(|(_, r)| &r.payments).collect();
+        let mut kinds: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for p in &pays { let e = kinds.entry(p[2].as_str()).or_default(); e.0 += 1; if p[5] != "0.00" { e.1 += 1; } }
+        println!("payments {kinds:?}");
+        let mut depts: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &all { *depts.entry(r[2].as_str()).or_default() += 1; }
+        let mut dv: Vec<_> = depts.into_iter().collect(); dv.sort_by_key(|x| std::cmp::Reverse(x.1));
+        println!("depts {dv:?}");
+        let mut per: HashMap<&str, usize> = HashMap::new();
+        for r in &all { *per.entry(r[1].as_str()).or_default() += 1; }
+        let mut hist = BTreeMap::new();
+        for v in per.values() { *hist.entry((*v).min(20)).or_insert(0) += 1; }
+        println!("patients {} hist {hist:?}", per.len());
+        let mut docs: HashMap<&str, usize> = HashMap::new();
+        for r in &all { *docs.entry(r[3].as_str()).or_default() += 1; }
+        let mut dv: Vec<usize> = docs.into_values().collect(); dv.sort(); 
+        println!("doctors {} min {} median {} max {}", dv.len(), dv[0], dv[dv.len()/2], dv[dv.len()-1]);
+        let mut causes = BTreeMap::new();
+        for r in all.iter().filter(|r| r[13].as_str() <= "2" && !r[14].is_empty()) { *causes.entry(r[14].clone()).or_insert(0) += 1; }
+        println!("distinct bad reviews {}", causes.len());
+        for (t, k) in causes.iter().take(25) { println!("  {k} {t}"); }
     }
 
     /// `cargo test --release -p hops-demo activity_speed -- --ignored --nocapture`
     #[test]
     #[ignore]
     fn activity_speed() {
-        let h = Hospital::new(50_000);
-        let a = h.activity(1.0, 2026);
+        let h = hospital(50_000);
+        let a = activity(&h, 2026);
         let start = std::time::Instant::now();
-        let first = a.first_day();
-        let (mut rows, mut consultations) = (0, 0);
-        for i in 0..=a.now.local_day().days_since(first) {
-            let d = a.day(first.plus_days(i));
-            consultations += d.consultations.len();
-            rows += d.consultations.len() + d.appointments.len() + d.payments.len() + d.prescriptions.len();
-        }
+        let days = a.now.local_day().days_since(a.first_day());
+        let year: Vec<DayRows> = (0..=days).map(|i| a.day(a.first_day().plus_days(i))).collect();
         let secs = start.elapsed().as_secs_f64();
+        let rows: usize =
+            year.iter().map(|d| d.consultations.len() + d.appointments.len() + d.payments.len() + d.prescriptions.len()).sum();
+        let consultations: usize = year.iter().map(|d| d.consultations.len()).sum();
         println!("{consultations} consultations, {rows} rows in {secs:.2} s: {:.0} rows/s on one thread", rows as f64 / secs);
     }
 }

@@ -1,10 +1,11 @@
-//! Tables and words of the synthetic activity ([`super`]): the calendar (hours, holidays),
-//! department volumes, and how a consultation went for the patient — bad experiences (more often
+//! Tables, distributions and words of the synthetic activity ([`super`]): the calendar (hours,
+//! holidays), department volumes, consultation kinds, and how a consultation went for the patient — bad experiences (more often
 //! after a slow first reply or a troubled delivery), refunds, ratings and review texts in
 //! patients' own words, so the dashboard's grouping of bad-review reasons has something real to
 //! learn. Each bad cause is phrased in several natural ways (and combined with openings and
 //! endings), so the same cause never reads as one fixed sentence.
 
+use hops_kernel::LocalDay;
 use rand::{Rng, RngExt};
 
 use crate::synth::pick_weighted;
@@ -57,6 +58,110 @@ pub const DEPARTMENT_WEIGHTS: &[(&str, f64, bool)] = &[
 ];
 /// The winter respiratory season, January to December.
 pub const RESPIRATORY_SEASON: [f64; 12] = [1.75, 1.5, 1.15, 0.95, 0.85, 0.8, 0.8, 0.8, 0.9, 1.0, 1.25, 1.7];
+
+/// A consultation kind: code, share, price range in yuan, median minutes from payment to the
+/// first reply and its spread (lognormal sigma), live (video, phone) or not.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Kind {
+    pub code: &'static str,
+    pub prices: (i64, i64),
+    pub reply: (f64, f64),
+    pub live: bool,
+}
+
+#[rustfmt::skip]
+pub const KINDS: &[(Kind, u32)] = &[
+    (Kind { code: "text", prices: (20, 80), reply: (8.0, 1.0), live: false }, 55),
+    (Kind { code: "video", prices: (50, 150), reply: (3.5, 0.75), live: true }, 10),
+    (Kind { code: "phone", prices: (40, 120), reply: (3.5, 0.75), live: true }, 10),
+    (Kind { code: "revisit", prices: (10, 30), reply: (10.0, 1.0), live: false }, 25),
+];
+
+pub fn ymd(day: LocalDay) -> u32 {
+    let d = day.to_date();
+    (d.year().max(0) as u32) * 10_000 + (d.month() as u32) * 100 + d.day() as u32
+}
+
+pub fn month(day: LocalDay) -> usize {
+    (day.to_date().month() - 1) as usize
+}
+
+/// A day's volume relative to a working day: weekends, holidays, 调休, the 春节 travel days.
+pub fn calendar_factor(day: LocalDay) -> f64 {
+    let key = ymd(day);
+    let within = |&&(a, b, _): &&(u32, u32, f64)| (a..=b).contains(&key);
+    let base = if let Some(&(_, _, f)) = HOLIDAYS.iter().find(within) {
+        f
+    } else if MAKEUP_WORKDAYS.contains(&key) {
+        0.9
+    } else if day.weekday().to_monday_zero_offset() >= 5 {
+        0.6
+    } else {
+        1.0
+    };
+    base * SPRING_SHOULDERS.iter().find(within).map_or(1.0, |s| s.2)
+}
+
+pub fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(1e-12);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+pub fn lognormal<R: Rng + ?Sized>(rng: &mut R, median: f64, sigma: f64) -> f64 {
+    median * (sigma * normal(rng)).exp()
+}
+
+pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> usize {
+    if mean <= 0.0 {
+        0
+    } else if mean < 30.0 {
+        let (limit, mut p, mut k) = ((-mean).exp(), 1.0, 0);
+        loop {
+            p *= rng.random::<f64>();
+            if p <= limit {
+                return k;
+            }
+            k += 1;
+        }
+    } else {
+        (mean + mean.sqrt() * normal(rng)).round().max(0.0) as usize
+    }
+}
+
+/// A well-mixed 64-bit hash (splitmix64 finaliser).
+pub fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A stable hash of a text (FNV-1a, then mixed with the seed).
+pub fn hash_str(seed: u64, s: &str) -> u64 {
+    let h = s.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3));
+    mix64(h ^ mix64(seed))
+}
+
+pub fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Running sums of `weights`.
+pub fn cumulative(weights: impl Iterator<Item = f64>) -> Vec<f64> {
+    weights
+        .scan(0.0, |s, w| {
+            *s += w;
+            Some(*s)
+        })
+        .collect()
+}
+
+/// An index with probability proportional to its weight, given the running sums (not all zero).
+pub fn pick_cumulative<R: Rng + ?Sized>(rng: &mut R, cumulative: &[f64]) -> usize {
+    let x = rng.random::<f64>() * cumulative.last().copied().unwrap_or(0.0);
+    cumulative.partition_point(|&c| c <= x).min(cumulative.len().saturating_sub(1))
+}
 
 /// What came of a completed consultation.
 pub struct Experience {

@@ -3,6 +3,7 @@
 //! (see [`steps`]); later modules add theirs (activity data, checkup catalogue and bookings …).
 
 pub mod activity;
+mod analytics;
 mod master;
 pub mod synth;
 
@@ -64,7 +65,16 @@ pub const PATIENTS_PER_SCALE: u32 = 50_000;
 
 /// The steps in order. A module adding demo data adds its step here and a `run_step` arm.
 pub fn steps(patients: u32) -> Vec<Step> {
-    vec![Step { label: "科室与医生", weight: 10 }, Step { label: "患者", weight: 10 + u64::from(patients) / 500 }]
+    vec![
+        Step { label: "科室与医生", weight: 10 },
+        Step { label: "患者", weight: 10 + u64::from(patients) / 500 },
+        Step { label: "12 个月运营数据", weight: 10 + u64::from(patients) / 100 },
+    ]
+}
+
+/// Activity volume per 50,000 patients: 1.0 ≈ 100,000 consultations a year.
+fn activity_scale(patients: u32) -> f64 {
+    f64::from(patients) / f64::from(PATIENTS_PER_SCALE)
 }
 
 /// Creates the demo hospital on first run (with `scale` × the base volume of data), showing a
@@ -109,6 +119,7 @@ async fn run_step(access: &Access, _hospital: HospitalId, step: &Step, patients:
             bar.inc(step.weight);
         }
         "患者" => master::patients(access, patients, step.weight, bar).await?,
+        "12 个月运营数据" => analytics::activity(access, activity_scale(patients), step.weight, bar).await?,
         other => anyhow::bail!("unknown demo step {other}"),
     }
     Ok(())

@@ -345,3 +345,10 @@ pub async fn registrations_between(access: &Access, from: Instant, to: Instant) 
 pub async fn doctor_count(access: &Access) -> Result<i64> {
     Ok(headline(access).await?.map(|h| h[1]).unwrap_or(0))
 }
+
+/// Every patient's external id and registration time, oldest first (for generators and syncs).
+pub async fn patient_registrations(access: &Access) -> Result<Vec<(String, Instant)>> {
+    access.require(Permission::MasterRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::registrations_list(&mut c).await?)
+}

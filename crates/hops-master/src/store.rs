@@ -476,3 +476,13 @@ pub async fn doctor_ids<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<std::collect
     let rows = c.query("SELECT code, id, department_id FROM doctors WHERE hospital_id = $1").fetch_all(c.conn()).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, (DoctorId(r.try_get(1)?), DepartmentId(r.try_get(2)?))))).collect()
 }
+
+/// Every patient's external id and registration time, oldest first (patients without an
+/// external id are left out).
+pub async fn registrations_list<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<(String, Instant)>> {
+    let rows = c
+        .query("SELECT external_id, registered_at FROM patients WHERE hospital_id = $1 AND external_id IS NOT NULL ORDER BY registered_at, id")
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, Instant(r.try_get(1)?)))).collect()
+}

@@ -15,16 +15,22 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// A "nice" axis maximum: 1, 2 or 5 × a power of ten, at least `max`.
-pub fn nice_max(max: i64) -> i64 {
-    if max <= 0 {
-        return 1;
+/// Gridlines on the value axis.
+pub const TICKS: i64 = 4;
+
+/// A "nice" gridline step (1, 2 or 5 × a power of ten) so that `TICKS` steps cover `max`.
+pub fn nice_step(max: i64) -> i64 {
+    let needed = (max.max(1) + TICKS - 1) / TICKS;
+    let mut power = 1i64;
+    loop {
+        for m in [1, 2, 5] {
+            let step = power.saturating_mul(m);
+            if step >= needed {
+                return step;
+            }
+        }
+        power = power.saturating_mul(10);
     }
-    let mut step = 1i64;
-    while step.saturating_mul(10) <= max {
-        step = step.saturating_mul(10);
-    }
-    [1, 2, 5, 10].iter().map(|m| step.saturating_mul(*m)).find(|v| *v >= max).unwrap_or(max)
 }
 
 impl BarChart<'_> {
@@ -32,16 +38,17 @@ impl BarChart<'_> {
         let (w, h) = (640.0f64, 220.0f64);
         let (left, right, top, bottom) = (44.0, 8.0, 12.0, 28.0);
         let n = self.values.len().max(1) as f64;
-        let max = nice_max(self.values.iter().copied().max().unwrap_or(0));
+        let step = nice_step(self.values.iter().copied().max().unwrap_or(0));
+        let max = step * TICKS;
         let plot_w = w - left - right;
         let plot_h = h - top - bottom;
         let slot = plot_w / n;
         let bar_w = (slot * 0.62).max(2.0);
         let mut s = String::new();
         let _ = write!(s, r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">"#);
-        for i in 0..=4 {
-            let v = max * i / 4;
-            let y = top + plot_h - plot_h * (i as f64) / 4.0;
+        for i in 0..=TICKS {
+            let v = step * i;
+            let y = top + plot_h - plot_h * (i as f64) / (TICKS as f64);
             let _ = write!(s, r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#, w - right);
             let _ = write!(s, r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{v}</text>"#, left - 6.0, y + 4.0);
         }
@@ -69,23 +76,136 @@ mod tests {
 
     #[test]
     fn nice_axis() {
-        assert_eq!(nice_max(0), 1);
-        assert_eq!(nice_max(7), 10);
-        assert_eq!(nice_max(1234), 2000);
-        assert_eq!(nice_max(4999), 5000);
-        assert_eq!(nice_max(10), 10);
+        // (largest value, step): four steps always cover the largest value.
+        for (max, step) in [(0, 1), (4, 1), (5, 2), (37, 10), (40, 10), (41, 20), (1234, 500), (4999, 2000), (100_000, 50_000)] {
+            assert_eq!(nice_step(max), step, "{max}");
+            assert!(nice_step(max) * TICKS >= max);
+        }
     }
 
     #[test]
     fn bars_scale_and_escape() {
         let labels = vec!["1月".to_string(), "<2月>".to_string()];
         let svg = BarChart { labels: &labels, values: &[50, 100], unit: "人" }.svg();
+        // Step 50 for 100: the axis ends at 200, so 100 fills half the plot height (90 of 180).
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(svg.contains("&lt;2月&gt;：100 人"));
         assert!(!svg.contains("<2月>"));
-        // The larger value fills the plot height (180 = 220 - 12 - 28).
-        assert!(svg.contains(r#"height="180.0""#));
         assert!(svg.contains(r#"height="90.0""#));
+        assert!(svg.contains(r#"height="45.0""#));
+    }
+}
+
+/// One line of a [`LineChart`].
+pub struct LineSeries<'a> {
+    pub name: &'a str,
+    pub values: &'a [i64],
+}
+
+/// Series colours of line charts, in order (primary, teal, amber, violet, red, slate).
+pub const SERIES_COLOURS: &[&str] = &["#0b66c3", "#0f7f78", "#c27803", "#7c3aed", "#b42318", "#4a5668"];
+
+/// A trend chart: several series over the same labelled points (e.g. consultations per kind
+/// per month), with a legend and a `<title>` tooltip on every point. Same frame and classes
+/// as [`BarChart`]; series colours are inline so they survive outside the console's CSS.
+pub struct LineChart<'a> {
+    pub labels: &'a [String],
+    pub series: &'a [LineSeries<'a>],
+    /// Unit shown in tooltips, e.g. "单".
+    pub unit: &'a str,
+}
+
+impl LineChart<'_> {
+    pub fn svg(&self) -> String {
+        let (w, h) = (640.0f64, 240.0f64);
+        let (left, right, top, bottom) = (44.0, 12.0, 34.0, 28.0);
+        let n = self.labels.len().max(1);
+        let step = nice_step(self.series.iter().flat_map(|s| s.values.iter().copied()).max().unwrap_or(0));
+        let max = step * TICKS;
+        let plot_w = w - left - right;
+        let plot_h = h - top - bottom;
+        let slot = plot_w / n as f64;
+        let x_of = |i: usize| left + slot * (i as f64) + slot / 2.0;
+        let y_of = |v: i64| top + plot_h - plot_h * (v.max(0) as f64) / (max as f64);
+        let mut s = String::new();
+        let _ = write!(s, r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">"#);
+        for i in 0..=TICKS {
+            let v = step * i;
+            let y = top + plot_h - plot_h * (i as f64) / (TICKS as f64);
+            let _ = write!(s, r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#, w - right);
+            let _ = write!(s, r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{v}</text>"#, left - 6.0, y + 4.0);
+        }
+        // Legend, right-aligned above the plot: each entry a short stroke and the name.
+        let widths: Vec<f64> = self.series.iter().map(|se| 26.0 + 12.0 * se.name.chars().count() as f64 + 14.0).collect();
+        let mut x = w - right - widths.iter().sum::<f64>();
+        for (k, se) in self.series.iter().enumerate() {
+            let colour = SERIES_COLOURS[k % SERIES_COLOURS.len()];
+            let _ = write!(
+                s,
+                r#"<line class="legend" x1="{x:.1}" x2="{:.1}" y1="12" y2="12" style="stroke:{colour};stroke-width:3"/><text class="axis" x="{:.1}" y="16">{}</text>"#,
+                x + 18.0,
+                x + 24.0,
+                escape(se.name)
+            );
+            x += widths[k];
+        }
+        for (k, se) in self.series.iter().enumerate() {
+            let colour = SERIES_COLOURS[k % SERIES_COLOURS.len()];
+            let points: Vec<String> = se.values.iter().take(n).enumerate().map(|(i, v)| format!("{:.1},{:.1}", x_of(i), y_of(*v))).collect();
+            let _ = write!(
+                s,
+                r#"<polyline class="line s{k}" points="{}" style="fill:none;stroke:{colour};stroke-width:2;stroke-linejoin:round;stroke-linecap:round"/>"#,
+                points.join(" ")
+            );
+            for (i, (v, label)) in se.values.iter().zip(self.labels).enumerate() {
+                let _ = write!(
+                    s,
+                    r#"<circle class="dot s{k}" cx="{:.1}" cy="{:.1}" r="3" style="fill:#ffffff;stroke:{colour};stroke-width:2"><title>{} {}：{v} {}</title></circle>"#,
+                    x_of(i),
+                    y_of(*v),
+                    escape(label),
+                    escape(se.name),
+                    escape(self.unit)
+                );
+            }
+        }
+        for (i, label) in self.labels.iter().enumerate() {
+            let _ = write!(s, r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#, x_of(i), h - 8.0, escape(label));
+        }
+        s.push_str("</svg>");
+        s
+    }
+}
+
+#[cfg(test)]
+mod line_chart_tests {
+    use super::*;
+
+    #[test]
+    fn lines_points_legend_and_tooltips() {
+        let labels = vec!["9月".to_string(), "10月".to_string(), "<11月>".to_string()];
+        let series = [LineSeries { name: "图文", values: &[10, 50, 100] }, LineSeries { name: "视频", values: &[0, 5, 20] }];
+        let svg = LineChart { labels: &labels, series: &series, unit: "单" }.svg();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert_eq!(svg.matches("<circle").count(), 6);
+        assert!(svg.contains("<title>10月 图文：50 单</title>"));
+        assert!(svg.contains("&lt;11月&gt; 视频：20 单"));
+        assert!(!svg.contains("<11月>"));
+        // Legend entries in series colours.
+        assert!(svg.contains(">图文</text>") && svg.contains(">视频</text>"));
+        assert!(svg.contains("stroke:#0b66c3") && svg.contains("stroke:#0f7f78"));
+        // Steps of 50 for a largest value of 100: the axis ends at 200, so 100 sits halfway up the
+        // plot (34 + 178 / 2 = 123), zero at its bottom (240 - 28).
+        assert!(svg.contains(r#"cy="123.0""#));
+        assert!(svg.contains(r#"cy="212.0""#));
+    }
+
+    #[test]
+    fn empty_series_still_draw_a_frame() {
+        let svg = LineChart { labels: &[], series: &[], unit: "单" }.svg();
+        assert!(svg.contains("<line class=\"grid\""));
+        assert!(!svg.contains("<polyline"));
     }
 }

@@ -1,0 +1,9 @@
+//! Monthly leaderboards of doctors and departments (SPEC §1, seed 002 十一): a composite of
+//! volume, small-sample-corrected satisfaction, first-reply time and revisit rate, with
+//! per-hospital weights; monthly publication to a public page without login, whose feedback
+//! form lands in the console; JSON API. The formulas are in [`model`].
+
+pub mod model;
+pub mod service;
+pub mod store;
+pub(crate) mod web;

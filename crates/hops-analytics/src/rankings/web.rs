@@ -1,0 +1,801 @@
+//! Pages and API of the leaderboards: the console ranking with its method and publication,
+//! the method form, the feedback inbox, the public page of a published month (no login) with
+//! its feedback form, and the JSON API.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use hops_kernel::PeriodRange;
+use hops_platform::accounts::service::SessionInfo;
+use hops_platform::charts::BarChart;
+use hops_platform::web::{
+    Api, ApiDoc, ApiResult, AppState, Form, Json, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell, group_digits,
+};
+use hops_platform::{Access, Error, FieldError, Permission, Result};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{self, Board, Entry, FeedbackDraft, RankKind, Settings, SettingsDraft};
+use super::service::{self, FeedbackOutcome, PublicRanking, Ranking};
+use super::store::FeedbackRow;
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .page(Method::Get, "/rankings", "排行榜", ranking_page)
+        .page(Method::Post, "/rankings/publish", "发布月度排行榜", publish)
+        .page(Method::Get, "/rankings/settings", "排行榜规则", settings_page)
+        .page(Method::Post, "/rankings/settings", "保存排行榜规则", settings_save)
+        .page(Method::Get, "/rankings/feedback", "排行榜反馈", feedback_page)
+        .page(Method::Post, "/rankings/feedback/handle", "处理排行榜反馈", feedback_handle)
+        .page(Method::Post, "/rankings/feedback/reveal", "查看反馈人联系方式", feedback_reveal)
+        .api(
+            Method::Get,
+            "/api/v1/rankings",
+            ApiDoc::new("排行榜", "月度医生/科室排行榜")
+                .describe(
+                    "按本院当前规则实时计算。month 为 YYYY-MM（默认上个月），kind 为 doctor 或 department（默认 doctor）。\
+                     问诊按下单时间（北京时间）计入月份。综合得分 = Σ 权重 × 标准化得分（0–100）；满意度为贝叶斯平均 \
+                     (m × μ + 评分总和) ÷ (m + 评分条数)，μ 为本院本月平均评分；首次响应越短越好；完成问诊少于最低样本量者列入 unranked。",
+                )
+                .query("month", "YYYY-MM，默认上个月")
+                .query("kind", "doctor|department，默认 doctor")
+                .returns::<RankingOut>(),
+            api_ranking,
+        )
+        .api(
+            Method::Get,
+            "/api/v1/rankings/settings",
+            ApiDoc::new("排行榜", "排行榜规则（权重、先验权重、最低样本量）").returns::<RankingSettingsOut>(),
+            api_settings,
+        )
+        .api(
+            Method::Put,
+            "/api/v1/rankings/settings",
+            ApiDoc::new("排行榜", "修改排行榜规则")
+                .describe("需要医院管理员权限。四项权重须非负且之和为 1（允许误差 ±0.001）；prior_weight 为 0–1000 的整数；min_sample 为 1–100000 的整数。有误时不做任何修改并返回逐字段错误。")
+                .body::<RankingSettingsIn>()
+                .returns::<RankingSettingsOut>(),
+            api_save_settings,
+        )
+        .public(Method::Get, "/p/{hospital_code}/rankings/{month}", "公开排行榜（无需登录）", public_page)
+        .public(Method::Post, "/p/{hospital_code}/rankings/{month}/feedback", "提交排行榜反馈（无需登录）", public_feedback)
+}
+
+// ---- shared ----
+
+fn render(t: impl Template) -> PageResult<Html<String>> {
+    Ok(Html(t.render().map_err(|e| PageError(Error::Internal(e.into())))?))
+}
+
+/// The message of each field, for re-rendering a form next to its inputs.
+#[derive(Default)]
+pub struct FormErrors(Vec<FieldError>);
+
+impl FormErrors {
+    fn from_error(e: Error) -> std::result::Result<FormErrors, Error> {
+        match e {
+            Error::Client { status: 422, fields, .. } => Ok(FormErrors(fields)),
+            other => Err(other),
+        }
+    }
+    pub fn get(&self, field: &str) -> String {
+        self.0.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+}
+
+fn dash() -> String {
+    "—".into()
+}
+
+fn fixed(v: Option<f64>, places: usize) -> String {
+    v.map(|x| format!("{x:.places$}")).unwrap_or_else(dash)
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(dash)
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (v * f).round() / f
+}
+
+/// The month of `?month=` (default: the last finished month) and the kind of `?kind=`.
+fn month_and_kind(access: &Access, month: Option<&str>, kind: Option<&str>) -> Result<(PeriodRange, RankKind)> {
+    let month = match month.map(str::trim).filter(|s| !s.is_empty()) {
+        None => model::month_of(access.now().local_day()).previous(),
+        Some(s) => model::parse_month(s).ok_or_else(|| Error::invalid_field("month", "月份应为 YYYY-MM，如 2026-10"))?,
+    };
+    let kind = match kind.map(str::trim).filter(|s| !s.is_empty()) {
+        None => RankKind::Doctor,
+        Some(k) => RankKind::parse(k).ok_or_else(|| Error::invalid_field("kind", "kind 应为 doctor（医生）或 department（科室）"))?,
+    };
+    Ok((month, kind))
+}
+
+/// One line of a leaderboard, formatted for people.
+pub struct RowView {
+    pub rank: String,
+    pub code: String,
+    pub name: String,
+    pub department: String,
+    pub title: String,
+    pub consultations: String,
+    pub volume: String,
+    pub ratings: String,
+    pub rating_mean: String,
+    pub satisfaction: String,
+    pub reply: String,
+    pub revisit: String,
+    pub s_volume: String,
+    pub s_satisfaction: String,
+    pub s_reply: String,
+    pub s_revisit: String,
+    pub composite: String,
+}
+
+fn row_view(e: &Entry) -> RowView {
+    let i = &e.indicators;
+    let s = e.scores;
+    let score = |f: fn(&model::Scores) -> f64| s.as_ref().map(|s| format!("{:.1}", f(s))).unwrap_or_else(dash);
+    RowView {
+        rank: e.rank.map(|r| r.to_string()).unwrap_or_default(),
+        code: e.subject.code.clone(),
+        name: e.subject.name.clone(),
+        department: e.subject.department.clone(),
+        title: e.subject.title.clone(),
+        consultations: group_digits(e.subject.sums.consultations),
+        volume: group_digits(i.volume),
+        ratings: group_digits(e.subject.sums.rated),
+        rating_mean: fixed(i.rating_mean, 2),
+        satisfaction: fixed(i.satisfaction, 2),
+        reply: fixed(i.reply_minutes, 1),
+        revisit: percent(i.revisit_rate),
+        s_volume: score(|s| s.volume),
+        s_satisfaction: score(|s| s.satisfaction),
+        s_reply: score(|s| s.reply),
+        s_revisit: score(|s| s.revisit),
+        composite: fixed(e.composite, 2),
+    }
+}
+
+/// The top 10 by composite score as a bar chart (empty when nobody is ranked).
+fn top_chart(board: &Board) -> String {
+    let top: Vec<&Entry> = board.ranked.iter().take(10).collect();
+    if top.is_empty() {
+        return String::new();
+    }
+    let labels: Vec<String> = top.iter().map(|e| e.subject.name.clone()).collect();
+    let values: Vec<i64> = top.iter().map(|e| e.composite.unwrap_or(0.0).round() as i64).collect();
+    BarChart { labels: &labels, values: &values, unit: "分" }.svg()
+}
+
+// ---- console: ranking ----
+
+#[derive(Deserialize)]
+struct RankQuery {
+    month: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "rankings.html")]
+struct RankingPage {
+    shell: Shell,
+    month: String,
+    label: String,
+    kind: &'static str,
+    who: &'static str,
+    rows: Vec<RowView>,
+    unranked: Vec<RowView>,
+    method: Vec<String>,
+    chart: String,
+    /// Nobody had consultations in the month.
+    no_data: bool,
+    published: Option<String>,
+    public_url: String,
+    can_publish: bool,
+    ended: bool,
+    can_configure: bool,
+    error: Option<String>,
+}
+
+async fn ranking_view(page: &Page, q: &RankQuery, flash: Option<String>, error: Option<String>) -> Result<RankingPage> {
+    let access = page.access();
+    let (month, kind) = month_and_kind(access, q.month.as_deref(), q.kind.as_deref())?;
+    let r: Ranking = service::ranking(access, month, kind).await?;
+    let code = model::month_code(month);
+    let hospital = service::hospital_code(access).await?;
+    Ok(RankingPage {
+        shell: page.shell(format!("排行榜 · {}", month.label_zh())).with_flash(flash),
+        label: month.label_zh(),
+        kind: kind.code(),
+        who: kind.label_zh(),
+        rows: r.board.ranked.iter().map(row_view).collect(),
+        unranked: r.board.unranked.iter().map(row_view).collect(),
+        method: model::method_text(&r.board, kind),
+        chart: top_chart(&r.board),
+        no_data: r.board.ranked.is_empty() && r.board.unranked.is_empty(),
+        published: r.published.map(|p| format!("{} 由 {} 发布", p.at.format_minute(), p.by)),
+        public_url: format!("/p/{hospital}/rankings/{code}"),
+        can_publish: access.can(service::PUBLISH),
+        ended: model::has_ended(month, access.now().local_day()),
+        can_configure: access.can(service::CONFIGURE),
+        month: code,
+        error,
+    })
+}
+
+async fn ranking_page(page: Page, Query(q): Query<RankQuery>) -> PageResult<Html<String>> {
+    let view = ranking_view(&page, &q, None, None).await?;
+    render(view)
+}
+
+#[derive(Deserialize)]
+struct PublishForm {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    kind: String,
+}
+
+async fn publish(page: Page, Form(f): Form<PublishForm>) -> PageResult<Response> {
+    let access = page.access();
+    let month = model::parse_month(f.month.trim()).ok_or_else(|| Error::invalid_field("month", "请选择要发布的月份（YYYY-MM）"))?;
+    let kind = RankKind::parse(&f.kind).unwrap_or(RankKind::Doctor);
+    let back = RankQuery { month: Some(model::month_code(month)), kind: Some(kind.code().into()) };
+    match service::publish(access, month).await {
+        Ok(p) => {
+            let flash = format!("已发布{}排行榜，公开页面即刻生效", p.month.label_zh());
+            Ok(render(ranking_view(&page, &back, Some(flash), None).await?)?.into_response())
+        }
+        Err(e) if e.status() == 422 => {
+            let view = ranking_view(&page, &back, None, Some(e.public_message())).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(view)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- console: method ----
+
+#[derive(Template)]
+#[template(path = "rankings_settings.html")]
+struct SettingsPage {
+    shell: Shell,
+    draft: SettingsDraft,
+    errors: FormErrors,
+    can_configure: bool,
+    updated: Option<String>,
+    defaults: SettingsDraft,
+}
+
+async fn settings_view(page: &Page, draft: Option<SettingsDraft>, errors: FormErrors, flash: Option<String>) -> Result<SettingsPage> {
+    let access = page.access();
+    let m = service::method(access).await?;
+    Ok(SettingsPage {
+        shell: page.shell("排行榜规则").with_flash(flash),
+        draft: draft.unwrap_or_else(|| SettingsDraft::from_settings(&m.settings)),
+        errors,
+        can_configure: access.can(service::CONFIGURE),
+        updated: m.updated.map(|(at, by)| format!("{} 由 {} 修改", at.format_minute(), by)),
+        defaults: SettingsDraft::from_settings(&Settings::default()),
+    })
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn settings_page(page: Page, Query(q): Query<SavedQuery>) -> PageResult<Html<String>> {
+    let flash = q.saved.map(|_| "排行榜规则已保存，之后计算与发布的排行榜将使用新规则".to_string());
+    render(settings_view(&page, None, FormErrors::default(), flash).await?)
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    #[serde(default)]
+    weight_volume: String,
+    #[serde(default)]
+    weight_satisfaction: String,
+    #[serde(default)]
+    weight_reply: String,
+    #[serde(default)]
+    weight_revisit: String,
+    #[serde(default)]
+    prior_weight: String,
+    #[serde(default)]
+    min_sample: String,
+}
+
+async fn settings_save(page: Page, Form(f): Form<SettingsForm>) -> PageResult<Response> {
+    let draft = SettingsDraft {
+        weight_volume: f.weight_volume,
+        weight_satisfaction: f.weight_satisfaction,
+        weight_reply: f.weight_reply,
+        weight_revisit: f.weight_revisit,
+        prior_weight: f.prior_weight,
+        min_sample: f.min_sample,
+    };
+    match service::save_method(page.access(), &draft).await {
+        Ok(_) => Ok(Redirect::to("/rankings/settings?saved=1").into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            let view = settings_view(&page, Some(draft), errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(view)?).into_response())
+        }
+    }
+}
+
+// ---- console: feedback ----
+
+pub struct FeedbackView {
+    pub id: i64,
+    pub received: String,
+    pub month: String,
+    pub month_label: String,
+    pub name: String,
+    pub contact: String,
+    pub has_identity: bool,
+    pub message: String,
+    pub open: bool,
+    pub handled: String,
+    pub reply: String,
+}
+
+fn feedback_view(r: &FeedbackRow) -> FeedbackView {
+    let month = model::month_of(r.month);
+    FeedbackView {
+        id: r.id,
+        received: r.created_at.format_minute(),
+        month: model::month_code(month),
+        month_label: month.label_zh(),
+        name: if r.name.is_empty() { "匿名".into() } else { model::mask_name(&r.name) },
+        contact: r.contact_masked.clone(),
+        has_identity: !r.name.is_empty() || r.contact_enc.is_some(),
+        message: r.message.clone(),
+        open: r.status == "open",
+        handled: r.handled_at.map(|t| format!("{} · {}", t.format_minute(), r.handled_by)).unwrap_or_default(),
+        reply: r.reply.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rankings_feedback.html")]
+struct FeedbackPage {
+    shell: Shell,
+    rows: Vec<FeedbackView>,
+    status: String,
+    pager: Pager,
+    hospital: String,
+    can_handle: bool,
+    can_reveal: bool,
+    revealed: Option<(i64, String, String)>,
+    error: Option<(i64, String)>,
+}
+
+#[derive(Deserialize)]
+struct FeedbackQuery {
+    status: Option<String>,
+    page: Option<String>,
+    handled: Option<String>,
+}
+
+async fn feedback_list_view(
+    page: &Page,
+    status: &str,
+    page_no: Option<i64>,
+    flash: Option<String>,
+    revealed: Option<(i64, String, String)>,
+    error: Option<(i64, String)>,
+) -> Result<FeedbackPage> {
+    let access = page.access();
+    let status = match status {
+        "open" | "handled" => status,
+        _ => "",
+    };
+    let paging = Paging::new(page_no, 30);
+    let (rows, total) = service::feedback(access, status, paging).await?;
+    Ok(FeedbackPage {
+        shell: page.shell("排行榜反馈").with_flash(flash),
+        rows: rows.iter().map(feedback_view).collect(),
+        status: status.to_string(),
+        pager: Pager::new(paging, total, &format!("/rankings/feedback?status={status}")),
+        hospital: service::hospital_code(access).await?,
+        can_handle: access.can(service::HANDLE_FEEDBACK),
+        can_reveal: access.can(Permission::PersonalUnmask),
+        revealed,
+        error,
+    })
+}
+
+async fn feedback_page(page: Page, Query(q): Query<FeedbackQuery>) -> PageResult<Html<String>> {
+    let page_no = q.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
+    let flash = q.handled.map(|_| "已记录处理结果".to_string());
+    render(feedback_list_view(&page, q.status.as_deref().unwrap_or(""), page_no, flash, None, None).await?)
+}
+
+#[derive(Deserialize)]
+struct FeedbackActionForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    reply: String,
+    #[serde(default)]
+    status: String,
+}
+
+fn feedback_id(f: &FeedbackActionForm) -> Result<i64> {
+    f.id.trim().parse::<i64>().map_err(|_| Error::invalid_field("id", "请选择一条反馈"))
+}
+
+async fn feedback_handle(page: Page, Form(f): Form<FeedbackActionForm>) -> PageResult<Response> {
+    let id = feedback_id(&f)?;
+    match service::handle_feedback(page.access(), id, &f.reply).await {
+        Ok(()) => {
+            let status = if f.status == "open" { "open" } else { "" };
+            Ok(Redirect::to(&format!("/rankings/feedback?status={status}&handled=1")).into_response())
+        }
+        Err(e) if e.status() == 422 => {
+            let error = Some((id, e.public_message()));
+            let view = feedback_list_view(&page, &f.status, None, None, None, error).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(view)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn feedback_reveal(page: Page, Form(f): Form<FeedbackActionForm>) -> PageResult<Html<String>> {
+    let id = feedback_id(&f)?;
+    let (name, contact) = service::reveal_contact(page.access(), id).await?;
+    render(feedback_list_view(&page, &f.status, None, None, Some((id, name, contact)), None).await?)
+}
+
+// ---- the public page ----
+
+pub struct PublicRow {
+    pub rank: String,
+    pub name: String,
+    pub department: String,
+    pub title: String,
+    pub volume: String,
+    pub satisfaction: String,
+    pub reply: String,
+    pub revisit: String,
+    pub composite: String,
+}
+
+fn public_row(e: &Entry) -> PublicRow {
+    let v = row_view(e);
+    PublicRow {
+        rank: v.rank,
+        name: v.name,
+        department: v.department,
+        title: v.title,
+        volume: v.volume,
+        satisfaction: v.satisfaction,
+        reply: v.reply,
+        revisit: v.revisit,
+        composite: v.composite,
+    }
+}
+
+#[derive(Default)]
+pub struct FeedbackFields {
+    pub name: String,
+    pub contact: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "rankings_public.html")]
+struct PublicPage {
+    asset_version: &'static str,
+    hospital_name: String,
+    action: String,
+    label: String,
+    published_at: String,
+    doctors: Vec<PublicRow>,
+    departments: Vec<PublicRow>,
+    doctors_unranked: usize,
+    departments_unranked: usize,
+    min_sample: i64,
+    method: Vec<String>,
+    chart: String,
+    months: Vec<(String, String, bool)>,
+    form: FeedbackFields,
+    errors: FormErrors,
+    sent: bool,
+    notice: Option<String>,
+    csrf: Option<String>,
+    message_max: usize,
+}
+
+#[derive(Template)]
+#[template(path = "rankings_public_missing.html")]
+struct PublicMissing {
+    asset_version: &'static str,
+}
+
+fn public_missing() -> PageResult<Response> {
+    Ok((StatusCode::NOT_FOUND, render(PublicMissing { asset_version: env!("CARGO_PKG_VERSION") })?).into_response())
+}
+
+fn public_view(p: PublicRanking, csrf: Option<String>) -> PublicPage {
+    let code = model::month_code(p.month);
+    PublicPage {
+        asset_version: env!("CARGO_PKG_VERSION"),
+        action: format!("/p/{}/rankings/{code}/feedback", p.hospital_code),
+        label: p.month.label_zh(),
+        published_at: p.published_at.format_minute(),
+        doctors: p.doctors.ranked.iter().map(public_row).collect(),
+        departments: p.departments.ranked.iter().map(public_row).collect(),
+        doctors_unranked: p.doctors.unranked.len(),
+        departments_unranked: p.departments.unranked.len(),
+        min_sample: p.doctors.settings.min_sample,
+        method: model::method_text(&p.doctors, RankKind::Doctor),
+        chart: top_chart(&p.doctors),
+        months: p
+            .months
+            .iter()
+            .map(|m| (format!("/p/{}/rankings/{}", p.hospital_code, model::month_code(*m)), m.label_zh(), *m == p.month))
+            .collect(),
+        hospital_name: p.hospital_name,
+        form: FeedbackFields::default(),
+        errors: FormErrors::default(),
+        sent: false,
+        notice: None,
+        csrf,
+        message_max: model::FEEDBACK_MESSAGE_MAX,
+    }
+}
+
+#[derive(Deserialize)]
+struct PublicQuery {
+    sent: Option<String>,
+}
+
+async fn public_page(
+    State(state): State<AppState>,
+    Path((hospital, month)): Path<(String, String)>,
+    Query(q): Query<PublicQuery>,
+    session: Option<Extension<SessionInfo>>,
+) -> PageResult<Response> {
+    let Some(p) = service::public_ranking(state.core(), &hospital, &month).await? else { return public_missing() };
+    let mut view = public_view(p, session.map(|s| s.0.csrf));
+    view.sent = q.sent.is_some();
+    Ok(render(view)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct PublicFeedbackForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    message: String,
+    /// Hidden from people; bots fill it in.
+    #[serde(default)]
+    website: String,
+}
+
+async fn public_feedback(
+    State(state): State<AppState>,
+    Path((hospital, month)): Path<(String, String)>,
+    session: Option<Extension<SessionInfo>>,
+    Form(f): Form<PublicFeedbackForm>,
+) -> PageResult<Response> {
+    let draft = FeedbackDraft { name: f.name, contact: f.contact, message: f.message };
+    let outcome = service::submit_feedback(state.core(), &hospital, &month, &draft, !f.website.trim().is_empty()).await;
+    let (status, errors, notice) = match outcome {
+        Ok(FeedbackOutcome::NotFound) => return public_missing(),
+        Ok(_) => return Ok(Redirect::to(&format!("/p/{hospital}/rankings/{month}?sent=1#feedback")).into_response()),
+        Err(e) if e.status() == 429 => (StatusCode::TOO_MANY_REQUESTS, FormErrors::default(), Some(e.public_message())),
+        Err(e) => match FormErrors::from_error(e) {
+            Ok(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let Some(p) = service::public_ranking(state.core(), &hospital, &month).await? else { return public_missing() };
+    let mut view = public_view(p, session.map(|s| s.0.csrf));
+    view.form = FeedbackFields { name: draft.name, contact: draft.contact, message: draft.message };
+    view.errors = errors;
+    view.notice = notice;
+    Ok((status, render(view)?).into_response())
+}
+
+// ---- API ----
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct WeightsIo {
+    volume: f64,
+    satisfaction: f64,
+    reply: f64,
+    revisit: f64,
+}
+
+fn weights_io(s: &Settings) -> WeightsIo {
+    let w = &s.weights;
+    WeightsIo { volume: w.volume, satisfaction: w.satisfaction, reply: w.reply, revisit: w.revisit }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RankingMethodOut {
+    weights: WeightsIo,
+    /// m of the Bayesian average.
+    prior_weight: i64,
+    /// Completed consultations needed to be ranked.
+    min_sample: i64,
+    /// μ: the hospital's mean rating in the month (null when nobody was rated).
+    prior_mean: Option<f64>,
+    /// Ratings behind μ.
+    ratings: i64,
+    /// The method in words (Chinese), as shown beside the ranking.
+    text: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RankingScoresOut {
+    volume: f64,
+    satisfaction: f64,
+    reply: f64,
+    revisit: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RankingEntryOut {
+    /// 1-based, equal composites share a rank; null when unranked.
+    rank: Option<usize>,
+    code: String,
+    name: String,
+    /// The doctor's department (doctors only).
+    department: Option<String>,
+    /// The doctor's title (doctors only).
+    title: Option<String>,
+    /// Consultations created in the month.
+    consultations: i64,
+    /// Completed consultations (the volume indicator).
+    completed: i64,
+    ratings: i64,
+    /// Plain mean rating.
+    rating_mean: Option<f64>,
+    /// Bayesian average rating (the satisfaction indicator).
+    satisfaction: Option<f64>,
+    /// Mean minutes from payment to first reply.
+    first_reply_minutes: Option<f64>,
+    /// Share of revisits, as a fraction.
+    revisit_rate: Option<f64>,
+    /// Normalised scores 0–100 (ranked only).
+    scores: Option<RankingScoresOut>,
+    /// Weighted sum of the scores, 0–100 (ranked only).
+    composite: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RankingOut {
+    /// YYYY-MM.
+    month: String,
+    label: String,
+    /// doctor or department.
+    kind: String,
+    method: RankingMethodOut,
+    ranked: Vec<RankingEntryOut>,
+    /// Below the minimum sample.
+    unranked: Vec<RankingEntryOut>,
+    /// When the month was published ("YYYY-MM-DD HH:MM", Beijing time); null if not published.
+    published_at: Option<String>,
+}
+
+fn entry_out(e: &Entry, kind: RankKind) -> RankingEntryOut {
+    let i = &e.indicators;
+    let doctor = kind == RankKind::Doctor;
+    RankingEntryOut {
+        rank: e.rank,
+        code: e.subject.code.clone(),
+        name: e.subject.name.clone(),
+        department: doctor.then(|| e.subject.department.clone()),
+        title: doctor.then(|| e.subject.title.clone()),
+        consultations: e.subject.sums.consultations,
+        completed: i.volume,
+        ratings: e.subject.sums.rated,
+        rating_mean: i.rating_mean.map(|x| round(x, 4)),
+        satisfaction: i.satisfaction.map(|x| round(x, 4)),
+        first_reply_minutes: i.reply_minutes.map(|x| round(x, 2)),
+        revisit_rate: i.revisit_rate.map(|x| round(x, 4)),
+        scores: e.scores.map(|s| RankingScoresOut {
+            volume: round(s.volume, 2),
+            satisfaction: round(s.satisfaction, 2),
+            reply: round(s.reply, 2),
+            revisit: round(s.revisit, 2),
+        }),
+        composite: e.composite,
+    }
+}
+
+#[derive(Deserialize)]
+struct ApiRankQuery {
+    month: Option<String>,
+    kind: Option<String>,
+}
+
+async fn api_ranking(api: Api, Query(q): Query<ApiRankQuery>) -> ApiResult<Json<RankingOut>> {
+    let access = api.access();
+    let (month, kind) = month_and_kind(access, q.month.as_deref(), q.kind.as_deref())?;
+    let r = service::ranking(access, month, kind).await?;
+    let b = &r.board;
+    Ok(Json(RankingOut {
+        month: model::month_code(month),
+        label: month.label_zh(),
+        kind: kind.code().into(),
+        method: RankingMethodOut {
+            weights: weights_io(&b.settings),
+            prior_weight: b.settings.prior_weight,
+            min_sample: b.settings.min_sample,
+            prior_mean: b.prior_mean.map(|x| round(x, 4)),
+            ratings: b.ratings,
+            text: model::method_text(b, kind),
+        },
+        ranked: b.ranked.iter().map(|e| entry_out(e, kind)).collect(),
+        unranked: b.unranked.iter().map(|e| entry_out(e, kind)).collect(),
+        published_at: r.published.map(|p| p.at.format_minute()),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RankingSettingsOut {
+    weights: WeightsIo,
+    prior_weight: i64,
+    min_sample: i64,
+    /// Null while the defaults apply.
+    updated_at: Option<String>,
+    updated_by: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RankingSettingsIn {
+    /// Non-negative, summing to 1 (± 0.001).
+    weights: WeightsIo,
+    /// m of the Bayesian average, 0–1000.
+    prior_weight: i64,
+    /// Completed consultations needed to be ranked, 1–100000.
+    min_sample: i64,
+}
+
+async fn settings_out(access: &Access) -> Result<RankingSettingsOut> {
+    let m = service::method(access).await?;
+    let (updated_at, updated_by) = match m.updated {
+        Some((at, by)) => (Some(at.format_minute()), Some(by)),
+        None => (None, None),
+    };
+    Ok(RankingSettingsOut {
+        weights: weights_io(&m.settings),
+        prior_weight: m.settings.prior_weight,
+        min_sample: m.settings.min_sample,
+        updated_at,
+        updated_by,
+    })
+}
+
+async fn api_settings(api: Api) -> ApiResult<Json<RankingSettingsOut>> {
+    Ok(Json(settings_out(api.access()).await?))
+}
+
+async fn api_save_settings(api: Api, Json(body): Json<RankingSettingsIn>) -> ApiResult<Json<RankingSettingsOut>> {
+    let draft = SettingsDraft {
+        weight_volume: body.weights.volume.to_string(),
+        weight_satisfaction: body.weights.satisfaction.to_string(),
+        weight_reply: body.weights.reply.to_string(),
+        weight_revisit: body.weights.revisit.to_string(),
+        prior_weight: body.prior_weight.to_string(),
+        min_sample: body.min_sample.to_string(),
+    };
+    service::save_method(api.access(), &draft).await?;
+    Ok(Json(settings_out(api.access()).await?))
+}

@@ -1,0 +1,944 @@
+//! What a report says: its content assembled from a period's KPI set, trend, rankings and
+//! reviews — comparisons with arrows, the generated summary, bad-review reasons and suggested
+//! measures. Pure: no I/O, no clock (the generation time is passed in). The PDF, the XLSX,
+//! the console preview and the stored numbers all render this one [`Report`].
+
+use hops_analytics::kpi::{self, Value};
+use hops_analytics::service::KpiSet;
+use hops_kernel::{Instant, Money, Period, PeriodRange};
+use serde_json::{Value as Json, json};
+
+/// The document title of a period kind: 《互联网医院运营月报》 etc.
+pub fn title(kind: Period) -> &'static str {
+    match kind {
+        Period::Week => "互联网医院运营周报",
+        Period::Month => "互联网医院运营月报",
+        Period::Quarter => "互联网医院运营季报",
+        Period::Half => "互联网医院运营半年报",
+        Period::Year => "互联网医院运营年报",
+    }
+}
+
+/// "本月", "本周" …, for sentences.
+pub fn this_period(kind: Period) -> &'static str {
+    match kind {
+        Period::Week => "本周",
+        Period::Month => "本月",
+        Period::Quarter => "本季度",
+        Period::Half => "本半年",
+        Period::Year => "本年度",
+    }
+}
+
+/// How many periods the trend chart shows, ending with the report's own.
+pub fn trend_length(kind: Period) -> usize {
+    match kind {
+        Period::Week | Period::Month => 12,
+        Period::Quarter => 8,
+        Period::Half | Period::Year => 6,
+    }
+}
+
+/// A short label for a chart axis: `10月`, `第47周`, `2026Q4`, `2026上半年`, `2026年`.
+pub fn short_label(r: PeriodRange) -> String {
+    let date = r.start.to_date();
+    match r.kind {
+        Period::Week => {
+            let iso = date.iso_week_date();
+            format!("第{}周", iso.week())
+        }
+        Period::Month if date.month() == 1 => format!("{}年1月", date.year() % 100),
+        Period::Month => format!("{}月", date.month()),
+        Period::Quarter => format!("{}Q{}", date.year(), (date.month() - 1) / 3 + 1),
+        Period::Half if date.month() <= 6 => format!("{}上半年", date.year()),
+        Period::Half => format!("{}下半年", date.year()),
+        Period::Year => format!("{}年", date.year()),
+    }
+}
+
+// ---- comparisons ----
+
+/// Which way a KPI should move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+    /// Neither direction is good or bad in itself (e.g. the share of revisits).
+    Neutral,
+}
+
+/// The good direction of a KPI (per-kind splits follow their totals).
+pub fn better(key: &str) -> Better {
+    match key {
+        "avg_first_reply_minutes" => Better::Lower,
+        k if k.starts_with("consultations_refunded") => Better::Lower,
+        "revisit_share" => Better::Neutral,
+        _ => Better::Higher,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+    Flat,
+}
+
+/// A value against a comparison value (环比 or 同比).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    /// `+12.3%`, `-4.0%`, `+1.2 个百分点` (rates), `持平`, or `—` when not comparable.
+    pub text: String,
+    pub direction: Option<Direction>,
+    /// Whether the move is good news; `None` when flat, not comparable or neutral.
+    pub good: Option<bool>,
+    /// Relative change (0.123 = +12.3%); for rates the change in points as a fraction
+    /// (0.012 = +1.2 个百分点). `None` when not comparable.
+    pub amount: Option<f64>,
+}
+
+impl Change {
+    /// ▲ up, ▼ down, ＝ flat, nothing when not comparable.
+    pub fn arrow(&self) -> &'static str {
+        match self.direction {
+            Some(Direction::Up) => "▲",
+            Some(Direction::Down) => "▼",
+            Some(Direction::Flat) => "＝",
+            None => "",
+        }
+    }
+    /// `good`, `bad` or `neutral`, for colouring.
+    pub fn tone(&self) -> &'static str {
+        match self.good {
+            Some(true) => "good",
+            Some(false) => "bad",
+            None => "neutral",
+        }
+    }
+}
+
+/// A value as a number (money in fen), if it has one.
+pub fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Count(n) => Some(*n as f64),
+        Value::Rate(r) | Value::Average(r) => *r,
+        Value::Money(m) => Some(m.0 as f64),
+    }
+}
+
+/// Compares `now` with `then` for KPI `key`.
+pub fn change(key: &str, now: &Value, then: &Value) -> Change {
+    let none = Change { text: "—".into(), direction: None, good: None, amount: None };
+    let (Some(a), Some(b)) = (number(now), number(then)) else { return none };
+    let is_rate = matches!(now, Value::Rate(_));
+    let direction = if (a - b).abs() < 1e-9 {
+        Direction::Flat
+    } else if a > b {
+        Direction::Up
+    } else {
+        Direction::Down
+    };
+    let good = match (better(key), direction) {
+        (_, Direction::Flat) | (Better::Neutral, _) => None,
+        (Better::Higher, d) => Some(d == Direction::Up),
+        (Better::Lower, d) => Some(d == Direction::Down),
+    };
+    if is_rate {
+        let pp = a - b;
+        let text = if direction == Direction::Flat { "持平".into() } else { format!("{:+.1} 个百分点", pp * 100.0) };
+        return Change { text, direction: Some(direction), good, amount: Some(pp) };
+    }
+    if b == 0.0 {
+        // From nothing: a rise without a meaningful percentage.
+        return match direction {
+            Direction::Flat => Change { text: "持平".into(), direction: Some(direction), good, amount: Some(0.0) },
+            _ => Change { text: "新增".into(), direction: Some(direction), good, amount: None },
+        };
+    }
+    let rel = (a - b) / b.abs();
+    let text = if direction == Direction::Flat { "持平".into() } else { format!("{:+.1}%", rel * 100.0) };
+    Change { text, direction: Some(direction), good, amount: Some(rel) }
+}
+
+/// A value for people: counts with separators, rates as percentages, money as ¥, `—` for none.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::Count(n) => group_digits(*n),
+        Value::Rate(Some(r)) => format!("{:.1}%", r * 100.0),
+        Value::Average(Some(a)) => format!("{a:.2}"),
+        Value::Rate(None) | Value::Average(None) => "—".into(),
+        Value::Money(m) => m.to_string(),
+    }
+}
+
+/// `12,345`.
+pub fn group_digits(v: i64) -> String {
+    let s = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
+/// The value as the KPI API writes it: numbers, fractions, money as a yuan string, null.
+pub fn api_value(v: &Value) -> Json {
+    match v {
+        Value::Count(n) => Json::from(*n),
+        Value::Rate(r) | Value::Average(r) => r.map(Json::from).unwrap_or(Json::Null),
+        Value::Money(m) => Json::from(m.to_yuan_string()),
+    }
+}
+
+fn find<'a>(set: &'a [(String, Value)], key: &str) -> &'a Value {
+    set.iter().find(|(k, _)| k == key).map(|(_, v)| v).unwrap_or(&Value::Rate(None))
+}
+
+// ---- bad-review reasons ----
+
+/// Keyword families of bad reviews (ratings ≤ 2): the reason and the words patients write.
+pub const REASON_FAMILIES: &[(&str, &[&str])] = &[
+    (
+        "回复慢",
+        &["回复慢", "回复太慢", "回得慢", "半天不回", "不回复", "没人回", "很久才回", "迟迟不回", "回复不及时", "没有回复", "响应慢", "不回消息"],
+    ),
+    ("态度", &["态度", "不耐烦", "不耐心", "敷衍", "冷漠", "爱答不理", "语气", "不礼貌", "凶"]),
+    ("退款", &["退款", "退钱", "退费"]),
+    ("配送", &["配送", "快递", "物流", "送药", "发货", "药还没到", "送错", "漏发"]),
+    ("解释不清", &["解释不清", "没说清", "说不清", "讲不清", "听不懂", "没解释", "不明白", "答非所问"]),
+    ("等待", &["等待", "排队", "等了", "等太久", "等很久", "好久"]),
+    ("价格", &["价格", "太贵", "贵了", "收费高", "费用高", "不值"]),
+    ("系统", &["系统", "卡顿", "闪退", "打不开", "登录不了", "掉线", "视频断", "页面", "bug", "BUG"]),
+];
+
+/// The reason families one review text mentions (possibly none).
+pub fn review_reasons(text: &str) -> Vec<&'static str> {
+    REASON_FAMILIES.iter().filter(|(_, words)| words.iter().any(|w| text.contains(w))).map(|(r, _)| *r).collect()
+}
+
+/// Counts per reason family over bad-review texts, largest first (ties in family order);
+/// texts naming no family count as 其他, empty texts as 未填写评价.
+pub fn tally_reasons<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(&'static str, i64)> {
+    let mut counts: Vec<(&'static str, i64)> = REASON_FAMILIES.iter().map(|(r, _)| (*r, 0)).collect();
+    let (mut other, mut blank) = (0, 0);
+    for t in texts {
+        let t = t.trim();
+        if t.is_empty() {
+            blank += 1;
+            continue;
+        }
+        let found = review_reasons(t);
+        if found.is_empty() {
+            other += 1;
+        }
+        for r in found {
+            if let Some(c) = counts.iter_mut().find(|(name, _)| *name == r) {
+                c.1 += 1;
+            }
+        }
+    }
+    counts.push(("其他", other));
+    counts.push(("未填写评价", blank));
+    counts.retain(|(_, n)| *n > 0);
+    // Stable: equal counts keep the family order.
+    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts
+}
+
+// ---- content ----
+
+/// One row of the KPI table.
+#[derive(Clone, Debug)]
+pub struct KpiLine {
+    pub key: String,
+    pub label: String,
+    pub unit: &'static str,
+    pub value: Value,
+    pub previous: Value,
+    pub year_ago: Value,
+    pub mom: Change,
+    pub yoy: Change,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DepartmentLine {
+    pub code: String,
+    pub name: String,
+    pub consultations: i64,
+    pub share: Option<f64>,
+}
+
+/// A doctor's completed consultations in the period and how patients rated them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoctorLine {
+    pub name: String,
+    pub department: String,
+    pub title: String,
+    pub completed: i64,
+    pub rated: i64,
+    pub rating_avg: Option<f64>,
+    pub good_rate: Option<f64>,
+    pub reply_minutes: Option<f64>,
+}
+
+/// One period of the trend.
+#[derive(Clone, Debug)]
+pub struct TrendPoint {
+    pub range: PeriodRange,
+    pub label: String,
+    /// Consultations created per kind, in [`kpi::KINDS`] order.
+    pub by_kind: [i64; 4],
+    pub created: i64,
+    pub paid: i64,
+    pub revenue: Money,
+    pub satisfaction: Option<f64>,
+    pub good_rate: Option<f64>,
+}
+
+impl TrendPoint {
+    pub fn from_kpis(range: PeriodRange, set: &[(String, Value)]) -> TrendPoint {
+        let count = |k: &str| match find(set, k) {
+            Value::Count(n) => *n,
+            _ => 0,
+        };
+        let mut by_kind = [0; 4];
+        for (i, (code, _)) in kpi::KINDS.iter().enumerate() {
+            by_kind[i] = count(&format!("consultations_created_{code}"));
+        }
+        let opt = |k: &str| match find(set, k) {
+            Value::Rate(r) | Value::Average(r) => *r,
+            _ => None,
+        };
+        TrendPoint {
+            range,
+            label: short_label(range),
+            by_kind,
+            created: count("consultations_created"),
+            paid: count("consultations_paid"),
+            revenue: match find(set, "consultation_revenue") {
+                Value::Money(m) => *m,
+                _ => Money::ZERO,
+            },
+            satisfaction: opt("satisfaction_avg"),
+            good_rate: opt("good_review_rate"),
+        }
+    }
+}
+
+/// Ratings and bad reviews of the period.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reviews {
+    /// Ratings 1 … 5.
+    pub distribution: [i64; 5],
+    /// Reason families of the texts of ratings ≤ 2, largest first.
+    pub reasons: Vec<(&'static str, i64)>,
+}
+
+impl Reviews {
+    pub fn bad(&self) -> i64 {
+        self.distribution[0] + self.distribution[1]
+    }
+    pub fn rated(&self) -> i64 {
+        self.distribution.iter().sum()
+    }
+}
+
+/// The generated summary: an overview sentence, what went well, what needs attention.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub overview: String,
+    pub highlights: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+/// Everything one report shows.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub hospital: String,
+    pub range: PeriodRange,
+    pub title: &'static str,
+    pub label: String,
+    pub generated_at: Instant,
+    pub kpis: Vec<KpiLine>,
+    /// Per consultation kind: created, paid, completed, refunded (KPI lines of the splits).
+    pub kinds: Vec<KpiLine>,
+    pub departments: Vec<DepartmentLine>,
+    pub doctors: Vec<DoctorLine>,
+    pub trend: Vec<TrendPoint>,
+    pub reviews: Reviews,
+    pub summary: Summary,
+    /// 结论与措施: the operator's text, or the suggestion when none was written.
+    pub conclusions: String,
+    pub conclusions_suggested: bool,
+}
+
+/// What a report is made of.
+pub struct Input<'a> {
+    pub hospital: &'a str,
+    pub kpis: &'a KpiSet,
+    pub trend: Vec<TrendPoint>,
+    pub doctors: Vec<DoctorLine>,
+    pub reviews: Reviews,
+    /// The operator's 结论与措施, if written.
+    pub conclusions: Option<&'a str>,
+    pub generated_at: Instant,
+}
+
+fn line(set: &KpiSet, key: &str) -> KpiLine {
+    let (v, p, y) = (find(&set.current, key), find(&set.previous, key), find(&set.year_ago, key));
+    KpiLine {
+        key: key.to_string(),
+        label: kpi::label_zh(key),
+        unit: kpi::KPIS.iter().find(|k| k.key == key).map(|k| k.unit).unwrap_or("单"),
+        value: v.clone(),
+        previous: p.clone(),
+        year_ago: y.clone(),
+        mom: change(key, v, p),
+        yoy: change(key, v, y),
+    }
+}
+
+/// Assembles the report.
+pub fn assemble(input: Input<'_>) -> Report {
+    let set = input.kpis;
+    let kpis: Vec<KpiLine> = kpi::KPIS.iter().map(|k| line(set, k.key)).collect();
+    let kinds = kpi::KINDS
+        .iter()
+        .flat_map(|(code, _)| ["created", "paid", "completed", "refunded"].map(|w| format!("consultations_{w}_{code}")))
+        .map(|k| line(set, &k))
+        .collect();
+    let departments = set
+        .department_share
+        .iter()
+        .map(|d| DepartmentLine { code: d.code.clone(), name: d.name.clone(), consultations: d.consultations, share: d.share })
+        .collect();
+    let summary = summarise(set.range, &kpis, &input.reviews);
+    let (conclusions, conclusions_suggested) = match input.conclusions.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => (t.to_string(), false),
+        None => (suggested_measures(&kpis, &input.reviews), true),
+    };
+    Report {
+        hospital: input.hospital.to_string(),
+        range: set.range,
+        title: title(set.range.kind),
+        label: set.range.label_zh(),
+        generated_at: input.generated_at,
+        kpis,
+        kinds,
+        departments,
+        doctors: input.doctors,
+        trend: input.trend,
+        reviews: input.reviews,
+        summary,
+        conclusions,
+        conclusions_suggested,
+    }
+}
+
+impl Report {
+    pub fn kpi(&self, key: &str) -> Option<&KpiLine> {
+        self.kpis.iter().find(|k| k.key == key)
+    }
+}
+
+/// KPIs considered for highlights and problems (the others are parts of these).
+const NOTABLE: &[&str] = &[
+    "registrations_new",
+    "consultations_created",
+    "consultations_paid",
+    "consultations_completed",
+    "consultations_refunded",
+    "conversion_rate",
+    "acceptance_rate",
+    "avg_first_reply_minutes",
+    "active_doctors",
+    "satisfaction_avg",
+    "good_review_rate",
+    "consultation_revenue",
+    "appointments",
+    "payments_total",
+    "insurance_amount",
+    "prescriptions_issued",
+    "prescriptions_delivered",
+    "returning_patient_rate",
+];
+
+/// A move worth a sentence: at least 5% for counts, money and averages, at least
+/// 1 percentage point for rates. Its weight ranks moves of different kinds (1 point ≈ 5%).
+fn weight(l: &KpiLine, c: &Change) -> Option<f64> {
+    let a = c.amount?.abs();
+    match l.value {
+        Value::Rate(_) if a >= 0.01 => Some(a * 5.0),
+        Value::Rate(_) => None,
+        _ if a >= 0.05 => Some(a),
+        _ => None,
+    }
+}
+
+fn sentence(l: &KpiLine, c: &Change, basis: &str, then: &Value) -> String {
+    let verb = match (&l.value, c.direction, l.key.as_str()) {
+        (_, Some(Direction::Up), "avg_first_reply_minutes") => "延长",
+        (_, Some(Direction::Down), "avg_first_reply_minutes") => "缩短",
+        (Value::Rate(_) | Value::Average(_), Some(Direction::Up), _) => "提升",
+        (Value::Rate(_) | Value::Average(_), _, _) => "下降",
+        (_, Some(Direction::Up), _) => "增长",
+        _ => "下降",
+    };
+    let amount = match (&l.value, c.amount) {
+        (Value::Rate(_), Some(a)) => format!("{:.1} 个百分点", a.abs() * 100.0),
+        (_, Some(a)) => format!("{:.1}%", a.abs() * 100.0),
+        _ => String::new(),
+    };
+    let unit = if matches!(l.value, Value::Average(_)) && !l.unit.is_empty() { format!(" {}", l.unit) } else { String::new() };
+    format!("{}{basis}{verb} {amount}（{} → {}{unit}）", l.label, show(then), show(&l.value))
+}
+
+/// Picks up to `n` moves of one tone, one per KPI, the largest first.
+fn moves(kpis: &[KpiLine], good: bool, n: usize) -> Vec<String> {
+    let mut found: Vec<(f64, String)> = Vec::new();
+    for l in kpis.iter().filter(|l| NOTABLE.contains(&l.key.as_str())) {
+        let best = [(&l.mom, "环比", &l.previous), (&l.yoy, "同比", &l.year_ago)]
+            .into_iter()
+            .filter(|(c, _, _)| c.good == Some(good))
+            .filter_map(|(c, basis, then)| weight(l, c).map(|w| (w, sentence(l, c, basis, then))))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some(b) = best {
+            found.push(b);
+        }
+    }
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    found.into_iter().take(n).map(|(_, s)| s).collect()
+}
+
+/// The summary: an overview from the headline numbers, then the biggest good and bad moves
+/// (环比 or 同比) and the main reason of bad reviews.
+pub fn summarise(range: PeriodRange, kpis: &[KpiLine], reviews: &Reviews) -> Summary {
+    let get = |k: &str| kpis.iter().find(|l| l.key == k);
+    let val = |k: &str| get(k).map(|l| show(&l.value)).unwrap_or_else(|| "—".into());
+    let cmp = |k: &str| {
+        get(k).map(|l| format!("环比 {}，同比 {}", l.mom.text, l.yoy.text)).unwrap_or_else(|| "环比 —，同比 —".into())
+    };
+    let overview = format!(
+        "{}（{} 至 {}），互联网医院共收到问诊订单 {} 单（{}），其中支付 {} 单、完成 {} 单，订单转化率 {}；\
+         实现问诊收入 {}（{}）。新注册患者 {} 人，活跃医生 {} 人，平均首次响应时长 {} 分钟，患者平均评分 {} 分，好评率 {}。",
+        range.label_zh(),
+        range.start,
+        range.last_day(),
+        val("consultations_created"),
+        cmp("consultations_created"),
+        val("consultations_paid"),
+        val("consultations_completed"),
+        val("conversion_rate"),
+        val("consultation_revenue"),
+        cmp("consultation_revenue"),
+        val("registrations_new"),
+        val("active_doctors"),
+        val("avg_first_reply_minutes"),
+        val("satisfaction_avg"),
+        val("good_review_rate"),
+    );
+    let highlights = moves(kpis, true, 4);
+    let mut problems = moves(kpis, false, 4);
+    if let Some((reason, n)) = reviews.reasons.iter().find(|(r, _)| *r != "其他" && *r != "未填写评价") {
+        problems.push(format!("差评（1–2 分）共 {} 条，主要原因为「{reason}」（{n} 条）", reviews.bad()));
+    } else if reviews.bad() > 0 {
+        problems.push(format!("差评（1–2 分）共 {} 条", reviews.bad()));
+    }
+    Summary { overview, highlights, problems }
+}
+
+/// A starting text for 结论与措施 when the operator has not written one: a measure for each
+/// problem area the numbers show.
+pub fn suggested_measures(kpis: &[KpiLine], reviews: &Reviews) -> String {
+    let worse = |k: &str| kpis.iter().find(|l| l.key == k).is_some_and(|l| l.mom.good == Some(false) || l.yoy.good == Some(false));
+    let reason = |r: &str| reviews.reasons.iter().any(|(x, _)| *x == r);
+    let mut out: Vec<&str> = Vec::new();
+    if worse("avg_first_reply_minutes") || reason("回复慢") || reason("等待") {
+        out.push("优化医生排班与新消息提醒，高峰时段增加在线医生，缩短患者首次等待时间。");
+    }
+    if worse("good_review_rate") || worse("satisfaction_avg") || reason("态度") || reason("解释不清") {
+        out.push("对差评逐条回访并分析原因，开展医患沟通培训，将满意度纳入医生绩效考核。");
+    }
+    if worse("conversion_rate") || worse("consultations_paid") {
+        out.push("排查下单至支付环节的流失原因（价格、支付流程、医生可约时段），优化转化。");
+    }
+    if worse("consultations_refunded") || reason("退款") {
+        out.push("复核退款原因，规范退款流程与时限，减少因未接诊导致的退款。");
+    }
+    if reason("配送") || worse("prescriptions_delivered") {
+        out.push("与药房及物流方核对处方配送时效，对超时订单主动告知患者。");
+    }
+    if worse("consultations_created") || worse("registrations_new") {
+        out.push("加强线上服务推广（公众号、院内二维码、出院随访引导），提升问诊量。");
+    }
+    if reason("系统") {
+        out.push("联系平台厂商排查系统卡顿、闪退等问题，并跟踪修复进度。");
+    }
+    if out.is_empty() {
+        out.push("各项指标运行平稳，保持现有服务水平，持续监测核心指标变化。");
+    }
+    out.iter().enumerate().map(|(i, s)| format!("{}. {s}", i + 1)).collect::<Vec<_>>().join("\n")
+}
+
+// ---- numbers ----
+
+fn change_json(c: &Change) -> Json {
+    json!({ "text": c.text, "direction": c.direction.map(|d| match d { Direction::Up => "up", Direction::Down => "down", Direction::Flat => "flat" }), "good": c.good })
+}
+
+fn kpi_json(l: &KpiLine) -> Json {
+    json!({
+        "label": l.label,
+        "value": api_value(&l.value),
+        "previous": api_value(&l.previous),
+        "year_ago": api_value(&l.year_ago),
+        "mom": change_json(&l.mom),
+        "yoy": change_json(&l.yoy),
+    })
+}
+
+/// The report's numbers as stored with a published report and returned by the preview API;
+/// KPI values are written exactly as `GET /api/v1/kpis` writes them.
+pub fn numbers(r: &Report) -> Json {
+    let mut kpis = serde_json::Map::new();
+    for l in r.kpis.iter().chain(&r.kinds) {
+        kpis.insert(l.key.clone(), kpi_json(l));
+    }
+    json!({
+        "title": r.title,
+        "hospital": r.hospital,
+        "period": {
+            "kind": r.range.kind.code(),
+            "start": r.range.start.to_string(),
+            "end": r.range.last_day().to_string(),
+            "label": r.label,
+        },
+        "generated_at": r.generated_at.format_minute(),
+        "kpis": kpis,
+        "department_share": r.departments.iter().map(|d| json!({
+            "department_code": d.code, "department_name": d.name, "consultations": d.consultations, "share": d.share,
+        })).collect::<Vec<_>>(),
+        "doctors": r.doctors.iter().map(|d| json!({
+            "name": d.name, "department": d.department, "title": d.title, "completed": d.completed, "rated": d.rated,
+            "rating_avg": d.rating_avg, "good_rate": d.good_rate, "reply_minutes": d.reply_minutes,
+        })).collect::<Vec<_>>(),
+        "trend": r.trend.iter().map(|t| json!({
+            "start": t.range.start.to_string(), "label": t.label, "created": t.created, "paid": t.paid,
+            "by_kind": kpi::KINDS.iter().zip(t.by_kind).map(|((code, _), n)| (code.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+            "revenue": t.revenue.to_yuan_string(), "satisfaction_avg": t.satisfaction, "good_review_rate": t.good_rate,
+        })).collect::<Vec<_>>(),
+        "reviews": {
+            "distribution": r.reviews.distribution,
+            "bad": r.reviews.bad(),
+            "reasons": r.reviews.reasons.iter().map(|(k, n)| json!({"reason": k, "count": n})).collect::<Vec<_>>(),
+        },
+        "summary": { "overview": r.summary.overview, "highlights": r.summary.highlights, "problems": r.summary.problems },
+        "conclusions": r.conclusions,
+        "conclusions_suggested": r.conclusions_suggested,
+    })
+}
+
+// ---- subscribers ----
+
+/// A subscriber as entered, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct SubscriberDraft {
+    pub name: String,
+    pub email: String,
+    /// Period codes (`week`, `month`, …).
+    pub kinds: Vec<String>,
+}
+
+/// A valid subscriber.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscriber {
+    pub name: String,
+    pub email: String,
+    pub kinds: Vec<Period>,
+}
+
+/// A plausible e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces
+/// or angle brackets, at most 254 characters.
+pub fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && s.len() <= 254
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && s.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\'))
+}
+
+/// Validates a subscriber; every problem at once.
+pub fn subscriber(d: &SubscriberDraft) -> Result<Subscriber, Vec<hops_platform::FieldError>> {
+    use hops_platform::FieldError;
+    let mut errors = Vec::new();
+    let name = d.name.trim();
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "请填写姓名"));
+    } else if name.chars().count() > 50 {
+        errors.push(FieldError::new("name", "姓名最多 50 个字"));
+    }
+    let email = d.email.trim().to_lowercase();
+    if email.is_empty() {
+        errors.push(FieldError::new("email", "请填写电子邮箱"));
+    } else if !valid_email(&email) {
+        errors.push(FieldError::new("email", format!("“{}”不是有效的电子邮箱地址", d.email.trim())));
+    }
+    let mut kinds = Vec::new();
+    for k in &d.kinds {
+        match Period::parse(k) {
+            Ok(p) if !kinds.contains(&p) => kinds.push(p),
+            Ok(_) => {}
+            Err(_) => errors.push(FieldError::new("kinds", format!("未知的报告类型 {k}"))),
+        }
+    }
+    if d.kinds.is_empty() {
+        errors.push(FieldError::new("kinds", "请至少选择一种报告（周报、月报……）"));
+    }
+    kinds.sort();
+    if errors.is_empty() { Ok(Subscriber { name: name.to_string(), email, kinds }) } else { Err(errors) }
+}
+
+/// Stored form of the kinds: `month,quarter`.
+pub fn kinds_code(kinds: &[Period]) -> String {
+    kinds.iter().map(|k| k.code()).collect::<Vec<_>>().join(",")
+}
+
+pub fn parse_kinds(code: &str) -> Vec<Period> {
+    code.split(',').filter_map(|k| Period::parse(k).ok()).collect()
+}
+
+/// The report name of a period kind: 周报, 月报 …
+pub fn kind_name(kind: Period) -> &'static str {
+    match kind {
+        Period::Week => "周报",
+        Period::Month => "月报",
+        Period::Quarter => "季报",
+        Period::Half => "半年报",
+        Period::Year => "年报",
+    }
+}
+
+/// When a published report is e-mailed: the next 08:00 Shanghai time after publication, so
+/// it is waiting at the start of the working day.
+pub fn delivery_time(published: Instant) -> Instant {
+    let day = published.local_day();
+    let eight = day.start().plus_seconds(8 * 3600);
+    if eight > published { eight } else { day.plus_days(1).start().plus_seconds(8 * 3600) }
+}
+
+#[cfg(test)]
+mod tests {
+    use hops_analytics::service::DepartmentShare;
+    use hops_kernel::LocalDay;
+
+    use super::*;
+
+    fn month(s: &str) -> PeriodRange {
+        PeriodRange::containing(Period::Month, LocalDay::parse(s).unwrap())
+    }
+
+    #[test]
+    fn changes_and_arrows() {
+        let c = change("consultations_created", &Value::Count(120), &Value::Count(100));
+        assert_eq!((c.text.as_str(), c.arrow(), c.tone()), ("+20.0%", "▲", "good"));
+        let c = change("consultations_created", &Value::Count(80), &Value::Count(100));
+        assert_eq!((c.text.as_str(), c.arrow(), c.tone()), ("-20.0%", "▼", "bad"));
+        // Reply time: lower is better.
+        let c = change("avg_first_reply_minutes", &Value::Average(Some(6.0)), &Value::Average(Some(8.0)));
+        assert_eq!((c.text.as_str(), c.arrow(), c.tone()), ("-25.0%", "▼", "good"));
+        let c = change("consultations_refunded_video", &Value::Count(3), &Value::Count(1));
+        assert_eq!(c.tone(), "bad");
+        // Rates move in percentage points.
+        let c = change("good_review_rate", &Value::Rate(Some(0.85)), &Value::Rate(Some(0.9)));
+        assert_eq!((c.text.as_str(), c.tone()), ("-5.0 个百分点", "bad"));
+        assert!((c.amount.unwrap() + 0.05).abs() < 1e-9);
+        // Neutral KPIs have arrows but no colour.
+        let c = change("revisit_share", &Value::Rate(Some(0.3)), &Value::Rate(Some(0.2)));
+        assert_eq!((c.arrow(), c.tone()), ("▲", "neutral"));
+        // Not comparable, flat, from zero.
+        assert_eq!(change("satisfaction_avg", &Value::Average(None), &Value::Average(Some(4.0))).text, "—");
+        assert_eq!(change("appointments", &Value::Count(5), &Value::Count(5)).text, "持平");
+        let c = change("appointments", &Value::Count(5), &Value::Count(0));
+        assert_eq!((c.text.as_str(), c.arrow(), c.amount), ("新增", "▲", None));
+        let c = change("consultation_revenue", &Value::Money(Money(15_000)), &Value::Money(Money(10_000)));
+        assert_eq!(c.text, "+50.0%");
+    }
+
+    #[test]
+    fn values_for_people_and_api() {
+        assert_eq!(show(&Value::Count(1234567)), "1,234,567");
+        assert_eq!(show(&Value::Rate(Some(0.8312))), "83.1%");
+        assert_eq!(show(&Value::Money(Money(123_450))), "¥1,234.50");
+        assert_eq!(show(&Value::Average(None)), "—");
+        assert_eq!(api_value(&Value::Money(Money(5))), json!("0.05"));
+        assert_eq!(api_value(&Value::Rate(None)), Json::Null);
+    }
+
+    #[test]
+    fn review_reason_families() {
+        let cases: &[(&str, &[&str])] = &[
+            ("等了一个小时医生才回复，回复太慢了", &["回复慢", "等待"]),
+            ("医生态度很差，很不耐烦", &["态度"]),
+            ("申请退款一周了还没退钱", &["退款"]),
+            ("药三天了还没到，快递太慢", &["配送"]),
+            ("说了半天也没解释，听不懂", &["解释不清"]),
+            ("问诊费太贵了，不值", &["价格"]),
+            ("视频总是卡顿，还闪退", &["系统"]),
+            ("一般", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(review_reasons(text), want.to_vec(), "{text}");
+        }
+        let t = tally_reasons(["回复太慢", "半天不回", "态度差", "还行吧", "", "退款难，态度也不好"]);
+        assert_eq!(t, vec![("回复慢", 2), ("态度", 2), ("退款", 1), ("其他", 1), ("未填写评价", 1)]);
+        assert!(tally_reasons(std::iter::empty()).is_empty());
+    }
+
+    fn set(range: PeriodRange, now: &[(&str, Value)], before: &[(&str, Value)], year: &[(&str, Value)]) -> KpiSet {
+        let v = |xs: &[(&str, Value)]| xs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        KpiSet {
+            range,
+            current: v(now),
+            previous: v(before),
+            year_ago: v(year),
+            department_share: vec![DepartmentShare { code: "CARD".into(), name: "心血管内科".into(), consultations: 3, share: Some(0.75) }],
+        }
+    }
+
+    fn sample() -> Report {
+        let range = month("2026-10-01");
+        let kpis = set(
+            range,
+            &[
+                ("consultations_created", Value::Count(130)),
+                ("consultation_revenue", Value::Money(Money(150_000))),
+                ("good_review_rate", Value::Rate(Some(0.80))),
+                ("avg_first_reply_minutes", Value::Average(Some(12.5))),
+                ("consultations_refunded", Value::Count(2)),
+                ("appointments", Value::Count(101)),
+            ],
+            &[
+                ("consultations_created", Value::Count(100)),
+                ("consultation_revenue", Value::Money(Money(140_000))),
+                ("good_review_rate", Value::Rate(Some(0.90))),
+                ("avg_first_reply_minutes", Value::Average(Some(10.0))),
+                ("consultations_refunded", Value::Count(2)),
+                ("appointments", Value::Count(100)),
+            ],
+            &[("consultations_created", Value::Count(50))],
+        );
+        let reviews = Reviews { distribution: [2, 1, 0, 3, 10], reasons: tally_reasons(["回复太慢", "没人回", "态度差"]) };
+        assemble(Input {
+            hospital: "示例医院",
+            kpis: &kpis,
+            trend: vec![],
+            doctors: vec![],
+            reviews,
+            conclusions: None,
+            generated_at: Instant::parse("2026-11-02 08:00:00").unwrap(),
+        })
+    }
+
+    #[test]
+    fn summary_names_the_biggest_moves() {
+        let r = sample();
+        assert_eq!(r.title, "互联网医院运营月报");
+        assert!(r.summary.overview.starts_with("2026年10月（2026-10-01 至 2026-10-31），互联网医院共收到问诊订单 130 单（环比 +30.0%，同比 +160.0%）"));
+        // The year-on-year rise of consultations is the largest good move (one sentence per KPI).
+        assert_eq!(r.summary.highlights[0], "问诊下单量同比增长 160.0%（50 → 130）");
+        assert_eq!(r.summary.highlights.len(), 2, "{:?}", r.summary.highlights);
+        assert!(r.summary.highlights[1].starts_with("问诊收入环比增长 7.1%"));
+        // Bad moves: 10 points of good reviews (weight 0.5) before 25% slower replies; appointments +1% is noise.
+        assert_eq!(r.summary.problems[0], "好评率环比下降 10.0 个百分点（90.0% → 80.0%）");
+        assert_eq!(r.summary.problems[1], "平均首次响应时长环比延长 25.0%（10.00 → 12.50 分钟）");
+        assert_eq!(r.summary.problems[2], "差评（1–2 分）共 3 条，主要原因为「回复慢」（2 条）");
+        assert!(!r.summary.highlights.iter().chain(&r.summary.problems).any(|s| s.contains("预约")));
+    }
+
+    #[test]
+    fn conclusions_are_suggested_until_written() {
+        let r = sample();
+        assert!(r.conclusions_suggested);
+        assert!(r.conclusions.starts_with("1. 优化医生排班"), "{}", r.conclusions);
+        assert!(r.conclusions.contains("\n2. 对差评逐条回访"));
+        let kpis = set(month("2026-10-01"), &[], &[], &[]);
+        let written = assemble(Input {
+            hospital: "示例医院",
+            kpis: &kpis,
+            trend: vec![],
+            doctors: vec![],
+            reviews: Reviews::default(),
+            conclusions: Some("  下月重点：缩短响应时间。 "),
+            generated_at: Instant::EPOCH,
+        });
+        assert_eq!((written.conclusions.as_str(), written.conclusions_suggested), ("下月重点：缩短响应时间。", false));
+        assert!(written.summary.highlights.is_empty() && written.summary.problems.is_empty());
+    }
+
+    #[test]
+    fn numbers_match_the_kpi_api_format() {
+        let r = sample();
+        let n = numbers(&r);
+        assert_eq!(n["kpis"]["consultation_revenue"]["value"], json!("1500.00"));
+        assert_eq!(n["kpis"]["good_review_rate"]["previous"], json!(0.9));
+        assert_eq!(n["kpis"]["good_review_rate"]["mom"]["good"], json!(false));
+        assert_eq!(n["kpis"]["satisfaction_avg"]["value"], Json::Null);
+        assert_eq!(n["kpis"]["consultations_paid_video"]["value"], Json::Null, "absent from this sample set");
+        assert_eq!(n["period"]["end"], json!("2026-10-31"));
+        assert_eq!(n["department_share"][0]["share"], json!(0.75));
+        assert_eq!(n["reviews"]["bad"], json!(3));
+    }
+
+    #[test]
+    fn labels_and_trend_points() {
+        assert_eq!(short_label(month("2026-10-15")), "10月");
+        assert_eq!(short_label(month("2026-01-15")), "26年1月");
+        assert_eq!(short_label(PeriodRange::containing(Period::Quarter, LocalDay::parse("2026-11-02").unwrap())), "2026Q4");
+        assert_eq!(short_label(PeriodRange::containing(Period::Week, LocalDay::parse("2026-11-19").unwrap())), "第47周");
+        assert_eq!(short_label(PeriodRange::containing(Period::Half, LocalDay::parse("2026-03-01").unwrap())), "2026上半年");
+        let p = TrendPoint::from_kpis(
+            month("2026-10-01"),
+            &[
+                ("consultations_created_video".into(), Value::Count(4)),
+                ("consultations_created".into(), Value::Count(9)),
+                ("consultation_revenue".into(), Value::Money(Money(990))),
+            ],
+        );
+        assert_eq!((p.by_kind, p.created, p.revenue), ([0, 4, 0, 0], 9, Money(990)));
+    }
+
+    #[test]
+    fn subscribers_are_validated() {
+        let ok = subscriber(&SubscriberDraft {
+            name: " 王院长 ".into(),
+            email: "Wang.YZ@Hospital.cn".into(),
+            kinds: vec!["quarter".into(), "month".into(), "month".into()],
+        })
+        .unwrap();
+        assert_eq!(ok, Subscriber { name: "王院长".into(), email: "wang.yz@hospital.cn".into(), kinds: vec![Period::Month, Period::Quarter] });
+        assert_eq!(kinds_code(&ok.kinds), "month,quarter");
+        assert_eq!(parse_kinds("month,quarter,bogus"), vec![Period::Month, Period::Quarter]);
+        let e = subscriber(&SubscriberDraft { name: "".into(), email: "not-an-email".into(), kinds: vec!["decade".into()] }).unwrap_err();
+        let fields: Vec<&str> = e.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["name", "email", "kinds"]);
+        for bad in ["a@b", "@b.cn", "a@@b.cn", "a b@c.cn", "a@b..cn", "a@.b.cn", "<a@b.cn>", "a@b.cn."] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+        assert!(valid_email("ops-team+reports@example.com.cn"));
+    }
+
+    #[test]
+    fn deliveries_wait_for_eight_in_the_morning() {
+        let t = |s: &str| Instant::parse(s).unwrap();
+        assert_eq!(delivery_time(t("2026-11-02 07:30:00")), t("2026-11-02 08:00:00"));
+        assert_eq!(delivery_time(t("2026-11-02 08:00:00")), t("2026-11-03 08:00:00"));
+        assert_eq!(delivery_time(t("2026-11-02 23:59:00")), t("2026-11-03 08:00:00"));
+    }
+}
