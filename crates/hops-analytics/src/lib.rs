@@ -4,6 +4,7 @@
 pub mod kpi;
 pub mod model;
 pub mod performance;
+pub mod rankings;
 pub mod reviews;
 pub mod service;
 pub mod store;

@@ -33,12 +33,14 @@ impl Module for AnalyticsModule {
             NavItem { section: Section::Analytics, label: "运营指标", href: "/kpis", permission: Permission::AnalyticsRead },
             NavItem { section: Section::Analytics, label: "数据接入", href: "/ingest", permission: Permission::ActivityIngest },
             NavItem { section: Section::Analytics, label: "医生绩效", href: "/performance", permission: Permission::AnalyticsRead },
+            NavItem { section: Section::Analytics, label: "排行榜", href: "/rankings", permission: Permission::AnalyticsRead },
         ]
     }
 
     fn routes(&self) -> Routes {
         let mut r = Routes::default()
             .merge(crate::performance::web::routes())
+            .merge(crate::rankings::web::routes())
             .page(Method::Get, "/kpis", "运营指标", kpis_page)
             .page(Method::Get, "/ingest", "数据接入", ingest_page)
             .page(Method::Post, "/ingest", "上传数据文件", ingest_upload)

@@ -299,7 +299,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 if r < 0.8 {
                     let c = p.plus_seconds(self.secs(600..86_400));
                     cancelled = Some(c);
-                    if r < 0.55 {
+                    if r < 0.45 {
                         refunded = Some(c.plus_seconds(self.secs(60..3 * 86_400)));
                     }
                 }
@@ -718,64 +718,6 @@ mod tests {
         for word in ["慢", "退款", "态度", "药"] {
             assert!(bad.iter().any(|t| t.contains(word)), "{word}");
         }
-    }
-
-
-    #[test]
-    #[ignore]
-    fn activity_stats() {
-        use std::collections::BTreeMap;
-        let h = hospital(50_000);
-        let a = activity(&h, 2026);
-        let days = a.now.local_day().days_since(a.first_day());
-        let year: Vec<(LocalDay, DayRows)> = (0..=days).map(|i| a.first_day().plus_days(i)).map(|d| (d, a.day(d))).collect();
-        let all: Vec<&Vec<String>> = year.iter().flat_map(|(_, r)| &r.consultations).collect();
-        let c = CONSULTATION_COLUMNS;
-        let mut months: BTreeMap<String, usize> = BTreeMap::new();
-        let mut resp: BTreeMap<String, usize> = BTreeMap::new();
-        for r in &all { *months.entry(r[5][..7].to_string()).or_default() += 1; if r[2]=="RESP"||r[2]=="PEDI" { *resp.entry(r[5][..7].to_string()).or_default() += 1; } }
-        println!("months {months:?}");
-        println!("resp+pedi {resp:?}");
-        let mut hours = vec![0; 24];
-        for r in &all { hours[r[5][11..13].parse::<usize>().unwrap()] += 1; }
-        println!("hours {hours:?}");
-        for kind in ["text", "video", "phone", "revisit"] {
-            let mut d: Vec<i64> = all.iter().filter(|r| r[4] == kind).filter_map(|r| Some(at(r, c, "first_reply_at")?.seconds_since(at(r, c, "paid_at")?))).collect();
-            d.sort();
-            let over = d.iter().filter(|&&x| x > 3600).count() as f64 / d.len() as f64;
-            let mut dur: Vec<i64> = all.iter().filter(|r| r[4] == kind).filter_map(|r| Some(at(r, c, "completed_at")?.seconds_since(at(r, c, "first_reply_at")?))).collect();
-            dur.sort();
-            println!("{kind}: n {} median reply {:.1} min, >60 {:.3}, median duration {:.1} min", d.len(), d[d.len()/2] as f64/60.0, over, dur[dur.len()/2] as f64 / 60.0);
-        }
-        let n = |f: &dyn Fn(&Vec<String>) -> bool| all.iter().filter(|r| f(r)).count() as f64;
-        let paid = n(&|r| !r[6].is_empty());
-        println!("total {} paid {:.3} accepted/paid {:.3} completed/accepted {:.3} refunded/paid {:.3} cancelled {:.3}", all.len(), paid / all.len() as f64, n(&|r| !r[7].is_empty())/paid, n(&|r| !r[9].is_empty())/n(&|r| !r[7].is_empty()), n(&|r| !r[11].is_empty())/paid, n(&|r| !r[10].is_empty()) / all.len() as f64);
-        let mut ratings = BTreeMap::new();
-        for r in &all { *ratings.entry(r[13].clone()).or_insert(0) += 1; }
-        println!("ratings {ratings:?}");
-        let pres: usize = year.iter().map(|(_, r)| r.prescriptions.len()).sum();
-        println!("prescriptions {pres} / completed text+revisit {}", n(&|r| !r[9].is_empty() && (r[4]=="text"||r[4]=="revisit")));
-        let pays: Vec<&Vec<String>> = year.iter().flat_map(|(_, r)| &r.payments).collect();
-        let mut kinds: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for p in &pays { let e = kinds.entry(p[2].as_str()).or_default(); e.0 += 1; if p[5] != "0.00" { e.1 += 1; } }
-        println!("payments {kinds:?}");
-        let mut depts: BTreeMap<&str, usize> = BTreeMap::new();
-        for r in &all { *depts.entry(r[2].as_str()).or_default() += 1; }
-        let mut dv: Vec<_> = depts.into_iter().collect(); dv.sort_by_key(|x| std::cmp::Reverse(x.1));
-        println!("depts {dv:?}");
-        let mut per: HashMap<&str, usize> = HashMap::new();
-        for r in &all { *per.entry(r[1].as_str()).or_default() += 1; }
-        let mut hist = BTreeMap::new();
-        for v in per.values() { *hist.entry((*v).min(20)).or_insert(0) += 1; }
-        println!("patients {} hist {hist:?}", per.len());
-        let mut docs: HashMap<&str, usize> = HashMap::new();
-        for r in &all { *docs.entry(r[3].as_str()).or_default() += 1; }
-        let mut dv: Vec<usize> = docs.into_values().collect(); dv.sort(); 
-        println!("doctors {} min {} median {} max {}", dv.len(), dv[0], dv[dv.len()/2], dv[dv.len()-1]);
-        let mut causes = BTreeMap::new();
-        for r in all.iter().filter(|r| r[13].as_str() <= "2" && !r[14].is_empty()) { *causes.entry(r[14].clone()).or_insert(0) += 1; }
-        println!("distinct bad reviews {}", causes.len());
-        for (t, k) in causes.iter().take(25) { println!("  {k} {t}"); }
     }
 
     /// `cargo test --release -p hops-demo activity_speed -- --ignored --nocapture`

@@ -176,12 +176,12 @@ pub struct Experience {
 pub fn experience<R: Rng + ?Sized>(rng: &mut R, live: bool, delay: i64, delivery: Option<Cause>) -> Experience {
     let slow = if live { Cause::LongWait } else { Cause::SlowReply };
     let trigger = match (delay, delivery) {
-        (_, Some(c)) => Some((c, if c == Cause::WrongDelivery { 0.6 } else { 0.35 })),
-        (3601.., _) => Some((slow, 0.4)),
-        (1801.., _) => Some((slow, 0.18)),
+        (_, Some(c)) => Some((c, if c == Cause::WrongDelivery { 0.6 } else { 0.3 })),
+        (3601.., _) => Some((slow, 0.35)),
+        (1801.., _) => Some((slow, 0.15)),
         _ => None,
     };
-    let bad = rng.random_bool(trigger.map_or(0.05, |t| t.1));
+    let bad = rng.random_bool(trigger.map_or(0.03, |t| t.1));
     let refunded = rng.random_bool(if bad { 0.08 } else { 0.003 });
     if !rng.random_bool(if bad || refunded { 0.6 } else { 0.43 }) {
         return Experience { refunded, rating: None, review: String::new() };

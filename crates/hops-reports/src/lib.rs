@@ -1,1 +1,19 @@
-//! Periodic operations reports.
+//! Periodic operations reports (SPEC §1.5): weekly, monthly, quarterly, half-year and annual
+//! reports for hospital leadership — a PDF typeset with typst (cover, summary, KPI table with
+//! 环比/同比 arrows, charts, satisfaction, leaderboard, conclusions), the underlying tables as
+//! XLSX, publishing (immutable, audited), history, subscribers and e-mail delivery through the
+//! job queue.
+//!
+//! `model` assembles what a report says from the analytics module's KPI set (pure); `store`
+//! holds its SQL; `service` the use cases and the delivery job; `pdf` and `xlsx` render;
+//! `mail` is the SMTP adapter; `web` the console pages and API.
+
+pub mod mail;
+pub mod model;
+pub mod pdf;
+pub mod service;
+pub mod store;
+pub mod xlsx;
+mod web;
+
+pub use web::ReportsModule;

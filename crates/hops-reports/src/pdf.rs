@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use hops_analytics::kpi;
+use hops_analytics::kpi::{self, Value};
 use hops_platform::charts::{BarChart, LineChart, LineSeries};
 use serde_json::{Value as Json, json};
 use typst::diag::{FileError, FileResult};
@@ -157,7 +157,7 @@ impl Typesetter {
 }
 
 fn covers_chinese(f: &Font) -> bool {
-    ['中', '医', '院', '报'].iter().all(|c| f.ttf().glyph_index(*c).is_some())
+    ['中', '医', '院', '报'].iter().all(|c| f.info().coverage.contains(*c as u32))
 }
 
 fn datetime(at: hops_kernel::Instant) -> Option<Datetime> {
@@ -248,17 +248,36 @@ fn num(x: Option<f64>) -> String {
 pub fn document_data(r: &Report, family: &str) -> Json {
     let rated = r.reviews.rated();
     let chart_names: Vec<&str> = charts(r, family).into_iter().map(|(n, _)| n).collect();
+    let headline: Vec<Json> = ["consultations_created", "consultation_revenue", "good_review_rate", "avg_first_reply_minutes"]
+        .iter()
+        .filter_map(|k| r.kpi(k))
+        .map(|l| {
+            let label = match l.value {
+                Value::Count(_) | Value::Average(_) if !l.unit.is_empty() => format!("{}（{}）", l.label, l.unit),
+                _ => l.label.clone(),
+            };
+            json!({ "label": label, "value": model::show(&l.value), "mom": change_json(&l.mom) })
+        })
+        .collect();
     json!({
         "font": family,
         "hospital": r.hospital,
         "title": r.title,
         "kind_name": model::kind_name(r.range.kind),
+        "cadence": match r.range.kind {
+            hops_kernel::Period::Week => "每周一期",
+            hops_kernel::Period::Month => "每月一期",
+            hops_kernel::Period::Quarter => "每季度一期",
+            hops_kernel::Period::Half => "每半年一期",
+            hops_kernel::Period::Year => "每年一期",
+        },
         "label": r.label,
         "start": r.range.start.to_string(),
         "end": r.range.last_day().to_string(),
         "generated": r.generated_at.format_minute(),
         "trend_periods": r.trend.len(),
         "overview": r.summary.overview,
+        "headline": headline,
         "highlights": r.summary.highlights,
         "problems": r.summary.problems,
         "kpis": r.kpis.iter().map(|l| json!({
@@ -302,10 +321,10 @@ pub fn document_data(r: &Report, family: &str) -> Json {
                 json!({ "stars": format!("{stars} 分"), "count": model::group_digits(n),
                         "share": pct((rated > 0).then(|| n as f64 / rated as f64)), "fraction": if rated > 0 { n as f64 / rated as f64 } else { 0.0 } })
             }).collect::<Vec<_>>(),
-            "reasons": r.reviews.reasons.iter().map(|(k, n)| json!({
-                "reason": k, "count": model::group_digits(*n),
-                "share": pct((r.reviews.bad() > 0).then(|| *n as f64 / r.reviews.bad() as f64)),
-            })).collect::<Vec<_>>(),
+            "reasons": r.reviews.reasons.iter().map(|(k, n)| {
+                let share = (r.reviews.bad() > 0).then(|| (*n as f64 / r.reviews.bad() as f64).min(1.0));
+                json!({ "reason": k, "count": model::group_digits(*n), "share": pct(share), "fraction": share.unwrap_or(0.0) })
+            }).collect::<Vec<_>>(),
         },
         "conclusions": r.conclusions.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>(),
         "conclusions_suggested": r.conclusions_suggested,
@@ -351,12 +370,6 @@ pub fn charts(r: &Report, family: &str) -> Vec<(&'static str, String)> {
         let labels: Vec<String> = r.doctors.iter().map(|d| short(&d.name, 4)).collect();
         let values: Vec<i64> = r.doctors.iter().map(|d| d.completed).collect();
         out.push(("doctors", for_print(BarChart { labels: &labels, values: &values, unit: "单" }.svg(), family)));
-    }
-    let reasons: Vec<_> = r.reviews.reasons.iter().take(8).collect();
-    if !reasons.is_empty() {
-        let labels: Vec<String> = reasons.iter().map(|(k, _)| short(k, 5)).collect();
-        let values: Vec<i64> = reasons.iter().map(|(_, n)| *n).collect();
-        out.push(("reasons", for_print(BarChart { labels: &labels, values: &values, unit: "条" }.svg(), family)));
     }
     out
 }

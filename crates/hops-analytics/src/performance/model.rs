@@ -419,7 +419,13 @@ pub fn compute(f: &Formula, a: &Activity, adjustments: &[Adjustment]) -> Result<
         amount: fen(-i128::from(f.complaint_deduction.0) * i128::from(complaints))?,
     });
     for m in adjustments.iter().filter(|x| x.kind == AdjustmentKind::Manual) {
-        lines.push(Line { kind: LineKind::Manual, item: format!("人工调整：{}", m.reason), count: 1, unit: m.amount.to_string(), amount: m.amount });
+        lines.push(Line {
+            kind: LineKind::Manual,
+            item: format!("人工调整：{}", m.reason),
+            count: 1,
+            unit: m.amount.to_string(),
+            amount: m.amount,
+        });
     }
     let total = fen(lines.iter().map(|l| i128::from(l.amount.0)).sum())?;
     Ok(Computed { lines, total })
@@ -691,7 +697,8 @@ mod tests {
 
     #[test]
     fn share_rounding_table() {
-        let cases = [(0, 3_000, 0), (1, 5_000, 1), (1, 4_999, 0), (3, 5_000, 2), (12_345, 3_000, 3_704), (-12_345, 3_000, -3_704), (100, 1, 0)];
+        let cases =
+            [(0, 3_000, 0), (1, 5_000, 1), (1, 4_999, 0), (3, 5_000, 2), (12_345, 3_000, 3_704), (-12_345, 3_000, -3_704), (100, 1, 0)];
         for (revenue, bp, want) in cases {
             assert_eq!(share_of(Money(revenue), bp), Ok(Money(want)), "{revenue} × {bp}bp");
         }
@@ -812,17 +819,20 @@ mod tests {
 
     #[test]
     fn adjustment_draft_table() {
-        let d = |kind: &str, amount: &str, reason: &str| AdjustmentDraft { kind: kind.into(), amount: amount.into(), reason: reason.into() };
+        let d =
+            |kind: &str, amount: &str, reason: &str| AdjustmentDraft { kind: kind.into(), amount: amount.into(), reason: reason.into() };
         assert_eq!(
             d("complaint", "whatever", " 患者投诉回复慢，经核实成立 ").parse(),
-            Ok(Adjustment { kind: AdjustmentKind::Complaint, amount: Money::ZERO, reason: "患者投诉回复慢，经核实成立".into() })
+            Ok(Adjustment {
+                kind: AdjustmentKind::Complaint, amount: Money::ZERO, reason: "患者投诉回复慢，经核实成立".into()
+            })
         );
         assert_eq!(d("manual", "-20.50", "补扣").parse().unwrap().amount, Money(-2_050));
         let fields = |r: Result<Adjustment, Vec<FieldError>>| r.unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>();
-        assert_eq!(fields(d("", "", "")), vec!["kind", "reason"]);
-        assert_eq!(fields(d("manual", "0", "x")), vec!["amount"]);
-        assert_eq!(fields(d("manual", "abc", "x")), vec!["amount"]);
-        assert_eq!(fields(d("manual", "1000000.01", "x")), vec!["amount"]);
-        assert_eq!(fields(d("manual", "5", &"长".repeat(501))), vec!["reason"]);
+        assert_eq!(fields(d("", "", "").parse()), vec!["kind", "reason"]);
+        assert_eq!(fields(d("manual", "0", "x").parse()), vec!["amount"]);
+        assert_eq!(fields(d("manual", "abc", "x").parse()), vec!["amount"]);
+        assert_eq!(fields(d("manual", "1000000.01", "x").parse()), vec!["amount"]);
+        assert_eq!(fields(d("manual", "5", &"长".repeat(501)).parse()), vec!["reason"]);
     }
 }

@@ -88,9 +88,7 @@ pub async fn save_settings(access: &Access, draft: &FormulaDraft) -> Result<Form
     let mut tx = access.tenant().write().await?;
     let before = store::settings(&mut tx).await?.map(|(f, _, _)| f.describe()).unwrap_or_else(|| "（未设置）".into());
     store::save_settings(&mut tx, &formula, access.now(), &access.actor().display_name).await?;
-    access
-        .audit(&mut tx, "performance.settings", "performance_settings", &format!("{before} → {}", formula.describe()))
-        .await?;
+    access.audit(&mut tx, "performance.settings", "performance_settings", &format!("{before} → {}", formula.describe())).await?;
     tx.commit().await?;
     Ok(formula)
 }

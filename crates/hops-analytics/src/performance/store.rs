@@ -70,8 +70,14 @@ fn sum(expr: &str) -> String {
 
 /// Per doctor, the activity of the consultations created in `[from, to)`; a timeout is a paid
 /// consultation whose first reply came more than `timeout_micros` after payment.
-pub async fn activity<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, timeout_micros: i64) -> sqlx::Result<Vec<(DoctorId, Activity)>> {
-    let done = |kind: &str| sum(&format!("CASE WHEN kind = '{kind}' AND completed_at IS NOT NULL AND refunded_at IS NULL THEN 1 ELSE 0 END"));
+pub async fn activity<C: Conn>(
+    c: &mut Scoped<C>,
+    from: Instant,
+    to: Instant,
+    timeout_micros: i64,
+) -> sqlx::Result<Vec<(DoctorId, Activity)>> {
+    let done =
+        |kind: &str| sum(&format!("CASE WHEN kind = '{kind}' AND completed_at IS NOT NULL AND refunded_at IS NULL THEN 1 ELSE 0 END"));
     let sql = format!(
         "SELECT doctor_id, {}, {}, {}, {}, {}, {}, {} FROM consultations \
          WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY doctor_id ORDER BY doctor_id",
@@ -87,10 +93,7 @@ pub async fn activity<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, ti
     rows.iter()
         .map(|r| {
             let g = |i: usize| r.try_get::<i64, _>(i);
-            Ok((
-                DoctorId(g(0)?),
-                Activity { completed: [g(1)?, g(2)?, g(3)?, g(4)?], paid: g(5)?, revenue: Money(g(6)?), timeouts: g(7)? },
-            ))
+            Ok((DoctorId(g(0)?), Activity { completed: [g(1)?, g(2)?, g(3)?, g(4)?], paid: g(5)?, revenue: Money(g(6)?), timeouts: g(7)? }))
         })
         .collect()
 }
@@ -340,7 +343,8 @@ pub struct AdjustmentRow {
     pub created_by: String,
 }
 
-const ADJUSTMENT_SELECT: &str = "SELECT a.id, a.sheet_id, a.kind, a.amount_fen, a.reason, a.created_at, a.created_by FROM performance_adjustments a";
+const ADJUSTMENT_SELECT: &str =
+    "SELECT a.id, a.sheet_id, a.kind, a.amount_fen, a.reason, a.created_at, a.created_by FROM performance_adjustments a";
 
 fn adjustment(r: &AnyRow) -> sqlx::Result<AdjustmentRow> {
     let kind: String = r.try_get("kind")?;
@@ -410,9 +414,7 @@ pub struct EventRow {
 /// A sheet's history, oldest first.
 pub async fn events<C: Conn>(c: &mut Scoped<C>, sheet_id: i64) -> sqlx::Result<Vec<EventRow>> {
     let rows = c
-        .query(
-            "SELECT at, actor_name, action, comment FROM performance_events WHERE hospital_id = $1 AND sheet_id = $2 ORDER BY at, id",
-        )
+        .query("SELECT at, actor_name, action, comment FROM performance_events WHERE hospital_id = $1 AND sheet_id = $2 ORDER BY at, id")
         .bind(sheet_id)
         .fetch_all(c.conn())
         .await?;

@@ -297,20 +297,17 @@ async fn list_view(page: &Page, month: Month, status: &str, alert: Option<String
     let access = page.access();
     let viewer = service::viewer(access).await?;
     let shell = page.shell("医生绩效").with_flash(flash(done));
-    let mine = match service::my_sheets(access).await? {
-        None => None,
-        Some(rows) => Some(
-            rows.into_iter()
-                .map(|s| MyItem {
-                    id: s.id,
-                    month: Month::parse(&s.month).map(|m| m.label_zh()).unwrap_or(s.month),
-                    total: s.total.to_string(),
-                    status_label: s.status.label_zh(),
-                    badge: s.status.badge(),
-                })
-                .collect(),
-        ),
-    };
+    let mine = service::my_sheets(access).await?.map(|rows| {
+        rows.into_iter()
+            .map(|s| MyItem {
+                id: s.id,
+                month: Month::parse(&s.month).map(|m| m.label_zh()).unwrap_or(s.month),
+                total: s.total.to_string(),
+                status_label: s.status.label_zh(),
+                badge: s.status.badge(),
+            })
+            .collect()
+    });
     let view = if mine.is_some() { None } else { Some(service::month(access, month).await?) };
     let settings = if mine.is_some() { None } else { service::settings(access).await? };
     let filter = Status::parse(status);
@@ -455,7 +452,6 @@ struct SettingsPage {
     errors: FormErrors,
     can_manage: bool,
     updated: String,
-    saved: bool,
 }
 
 fn settings_view(page: &Page, draft: FormulaDraft, errors: FormErrors, updated: String, done: Option<&str>) -> SettingsPage {
@@ -481,7 +477,6 @@ fn settings_view(page: &Page, draft: FormulaDraft, errors: FormErrors, updated: 
         errors,
         can_manage: access.can(Permission::AnalyticsRead) && access.can(Permission::ActivityIngest),
         updated,
-        saved: done == Some("saved"),
     }
 }
 
@@ -608,8 +603,6 @@ struct SheetPage {
     total: String,
     adjustments: Vec<AdjustmentView>,
     events: Vec<EventView>,
-    is_own: bool,
-    can_manage: bool,
     can_confirm: bool,
     can_dispute: bool,
     can_resolve: bool,
@@ -620,7 +613,14 @@ struct SheetPage {
     alert: Option<String>,
 }
 
-fn sheet_view(page: &Page, d: SheetDetail, errors: FormErrors, submitted: Submitted, alert: Option<String>, done: Option<&str>) -> SheetPage {
+fn sheet_view(
+    page: &Page,
+    d: SheetDetail,
+    errors: FormErrors,
+    submitted: Submitted,
+    alert: Option<String>,
+    done: Option<&str>,
+) -> SheetPage {
     let locked = d.locked();
     let may_answer = (d.is_own || d.can_manage) && !locked;
     let s = &d.sheet;
@@ -643,12 +643,7 @@ fn sheet_view(page: &Page, d: SheetDetail, errors: FormErrors, submitted: Submit
             .computed
             .lines
             .iter()
-            .map(|l| LineView {
-                item: l.item.clone(),
-                count: l.count,
-                unit: l.unit.clone(),
-                amount: l.amount.to_string(),
-            })
+            .map(|l| LineView { item: l.item.clone(), count: l.count, unit: l.unit.clone(), amount: l.amount.to_string() })
             .collect(),
         total: d.computed.total.to_string(),
         adjustments: d
@@ -668,10 +663,13 @@ fn sheet_view(page: &Page, d: SheetDetail, errors: FormErrors, submitted: Submit
         events: d
             .events
             .iter()
-            .map(|e| EventView { at: e.at.format_minute(), actor: e.actor_name.clone(), label: event_label(&e.action), comment: e.comment.clone() })
+            .map(|e| EventView {
+                at: e.at.format_minute(),
+                actor: e.actor_name.clone(),
+                label: event_label(&e.action),
+                comment: e.comment.clone(),
+            })
             .collect(),
-        is_own: d.is_own,
-        can_manage: d.can_manage,
         can_confirm: may_answer && model::answer(s.status, Answer::Confirm).is_ok(),
         can_dispute: may_answer && model::answer(s.status, Answer::Dispute).is_ok(),
         can_resolve: d.can_manage && !locked && model::resolve(s.status).is_ok(),

@@ -108,11 +108,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            weights: Weights { volume: 0.4, satisfaction: 0.3, reply: 0.2, revisit: 0.1 },
-            prior_weight: 10,
-            min_sample: 5,
-        }
+        Settings { weights: Weights { volume: 0.4, satisfaction: 0.3, reply: 0.2, revisit: 0.1 }, prior_weight: 10, min_sample: 5 }
     }
 }
 
@@ -382,7 +378,8 @@ pub fn board(settings: Settings, subjects: Vec<Subject>) -> Board {
         Entry { subject: s, indicators, scores: None, composite: None, rank: None }
     };
     let mut ranked: Vec<Entry> = ranked.into_iter().map(entry).collect();
-    let column = |f: fn(&Indicators) -> Option<f64>, better| normalise(&ranked.iter().map(|e| f(&e.indicators)).collect::<Vec<_>>(), better);
+    let column =
+        |f: fn(&Indicators) -> Option<f64>, better| normalise(&ranked.iter().map(|e| f(&e.indicators)).collect::<Vec<_>>(), better);
     let volume = column(|i| Some(i.volume as f64), Better::Higher);
     let satisfaction = column(|i| i.satisfaction, Better::Higher);
     let reply = column(|i| i.reply_minutes, Better::Lower);
@@ -576,7 +573,8 @@ mod tests {
     #[test]
     fn bayesian_average() {
         // (prior mean, m, sum, n, expected)
-        let cases: &[(Option<f64>, i64, i64, i64, Option<f64>)] = &[
+        type Case = (Option<f64>, i64, i64, i64, Option<f64>);
+        let cases: &[Case] = &[
             (Some(4.0), 10, 5, 1, Some(45.0 / 11.0)),
             (Some(4.0), 10, 240, 50, Some(280.0 / 60.0)),
             (Some(4.0), 0, 5, 1, Some(5.0)),
@@ -622,7 +620,8 @@ mod tests {
     fn indicator_values() {
         let mu = Some(4.5);
         // (sums, m, volume, mean, satisfaction, reply minutes, revisit rate)
-        let cases: Vec<(Sums, i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>)> = vec![
+        type Case = (Sums, i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+        let cases: Vec<Case> = vec![
             (sums(10, 8, &[5, 4], &[3, 5], 2), 10, 8, Some(4.5), Some(4.5), Some(4.0), Some(0.2)),
             (sums(4, 4, &[5], &[], 0), 2, 4, Some(5.0), Some(14.0 / 3.0), None, Some(0.0)),
             (sums(0, 0, &[], &[], 0), 10, 0, None, Some(4.5), None, None),
@@ -646,11 +645,8 @@ mod tests {
         let one = subject("ONE", sums(5, 5, &[5], &[10; 5], 0));
         let fifty = subject("FIFTY", sums(50, 50, &[[5, 5, 5, 5, 4]; 10].concat(), &[10; 50], 0));
         let low = subject("LOW", sums(20, 20, &[4; 20], &[10; 20], 0));
-        let satisfaction_only = Settings {
-            weights: Weights { volume: 0.0, satisfaction: 1.0, reply: 0.0, revisit: 0.0 },
-            prior_weight: 10,
-            min_sample: 5,
-        };
+        let satisfaction_only =
+            Settings { weights: Weights { volume: 0.0, satisfaction: 1.0, reply: 0.0, revisit: 0.0 }, prior_weight: 10, min_sample: 5 };
         let b = board(satisfaction_only, vec![one.clone(), fifty.clone(), low.clone()]);
         // μ = (5 + 240 + 80) / 71; ONE: (10μ + 5) / 11; FIFTY: (10μ + 240) / 60.
         let mu = 325.0 / 71.0;
@@ -810,7 +806,8 @@ mod tests {
         let subjects = vec![subject("A", sums(5, 5, &[4, 5], &[], 0))];
         let b = board(Settings::default(), subjects);
         let text = method_text(&b, RankKind::Doctor).join("\n");
-        for needle in ["问诊量 × 40%", "满意度 × 30%", "首次响应 × 20%", "复诊率 × 10%", "m = 10", "μ = 4.50", "不少于 5 例"] {
+        for needle in ["问诊量 × 40%", "满意度 × 30%", "首次响应 × 20%", "复诊率 × 10%", "m = 10", "μ = 4.50", "不少于 5 例"]
+        {
             assert!(text.contains(needle), "{needle} missing from {text}");
         }
     }

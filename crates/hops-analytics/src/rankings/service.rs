@@ -122,11 +122,8 @@ async fn live_subjects(access: &Access, month: PeriodRange, kind: RankKind) -> R
                 .collect()
         }
         RankKind::Department => {
-            let names: HashMap<i64, (String, String)> = hops_master::service::department_choices(access)
-                .await?
-                .into_iter()
-                .map(|(code, id, name)| (id.0, (code, name)))
-                .collect();
+            let names: HashMap<i64, (String, String)> =
+                hops_master::service::department_choices(access).await?.into_iter().map(|(code, id, name)| (id.0, (code, name))).collect();
             sums.into_iter()
                 .map(|(id, sums)| {
                     let (code, name) = names.get(&id).cloned().unwrap_or_else(unknown);
@@ -272,7 +269,13 @@ pub enum FeedbackOutcome {
 
 /// Stores feedback from the public page. Invalid input is a 422 with field errors; too many
 /// messages for the hospital in a short window is a 429.
-pub async fn submit_feedback(core: &Arc<Core>, hospital_code: &str, month: &str, draft: &FeedbackDraft, trap: bool) -> Result<FeedbackOutcome> {
+pub async fn submit_feedback(
+    core: &Arc<Core>,
+    hospital_code: &str,
+    month: &str,
+    draft: &FeedbackDraft,
+    trap: bool,
+) -> Result<FeedbackOutcome> {
     let Some(month) = model::parse_month(month) else { return Ok(FeedbackOutcome::NotFound) };
     let Some((access, _)) = public_access(core, hospital_code).await? else { return Ok(FeedbackOutcome::NotFound) };
     let now = access.now();
@@ -297,15 +300,7 @@ pub async fn submit_feedback(core: &Arc<Core>, hospital_code: &str, month: &str,
     let contact_masked = f.contact.as_deref().map(model::mask_contact).unwrap_or_default();
     let mut tx = access.tenant().write().await?;
     let id = tx.next_id(access.engine()).await?;
-    let row = NewFeedback {
-        id,
-        month: month.start,
-        name: &f.name,
-        contact_enc,
-        contact_masked: &contact_masked,
-        message: &f.message,
-        now,
-    };
+    let row = NewFeedback { id, month: month.start, name: &f.name, contact_enc, contact_masked: &contact_masked, message: &f.message, now };
     store::insert_feedback(&mut tx, &row).await?;
     let detail = format!("公众对{}排行榜的反馈（{} 字）", month.label_zh(), f.message.chars().count());
     access.audit(&mut tx, "rankings.feedback", &format!("ranking_feedback:{id}"), &detail).await?;

@@ -81,8 +81,10 @@ pub async fn settings<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Option<Setting
         )
         .fetch_optional(c.conn())
         .await?;
-    r.map(|r| Ok(SettingsRow { settings: settings_of(&r)?, updated_at: Instant(r.try_get("updated_at")?), updated_by: r.try_get("updated_by")? }))
-        .transpose()
+    r.map(|r| {
+        Ok(SettingsRow { settings: settings_of(&r)?, updated_at: Instant(r.try_get("updated_at")?), updated_by: r.try_get("updated_by")? })
+    })
+    .transpose()
 }
 
 pub async fn save_settings(tx: &mut Tx, s: &Settings, now: Instant, by: &str) -> sqlx::Result<()> {
@@ -295,8 +297,7 @@ pub struct FeedbackRow {
     pub reply: String,
 }
 
-const FEEDBACK_COLUMNS: &str =
-    "id, month, name, contact_enc, contact_masked, message, created_at, status, handled_at, handled_by, reply";
+const FEEDBACK_COLUMNS: &str = "id, month, name, contact_enc, contact_masked, message, created_at, status, handled_at, handled_by, reply";
 
 fn feedback_of(r: &AnyRow) -> sqlx::Result<FeedbackRow> {
     let month: i64 = r.try_get("month")?;

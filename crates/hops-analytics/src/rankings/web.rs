@@ -347,6 +347,15 @@ pub struct FeedbackView {
     pub open: bool,
     pub handled: String,
     pub reply: String,
+    /// The problem with the last attempt to handle it.
+    pub error: String,
+}
+
+/// A feedback giver's identity in clear, after an audited reveal.
+pub struct Revealed {
+    pub id: i64,
+    pub name: String,
+    pub contact: String,
 }
 
 fn feedback_view(r: &FeedbackRow) -> FeedbackView {
@@ -363,6 +372,7 @@ fn feedback_view(r: &FeedbackRow) -> FeedbackView {
         open: r.status == "open",
         handled: r.handled_at.map(|t| format!("{} · {}", t.format_minute(), r.handled_by)).unwrap_or_default(),
         reply: r.reply.clone(),
+        error: String::new(),
     }
 }
 
@@ -376,8 +386,7 @@ struct FeedbackPage {
     hospital: String,
     can_handle: bool,
     can_reveal: bool,
-    revealed: Option<(i64, String, String)>,
-    error: Option<(i64, String)>,
+    revealed: Option<Revealed>,
 }
 
 #[derive(Deserialize)]
@@ -392,7 +401,7 @@ async fn feedback_list_view(
     status: &str,
     page_no: Option<i64>,
     flash: Option<String>,
-    revealed: Option<(i64, String, String)>,
+    revealed: Option<Revealed>,
     error: Option<(i64, String)>,
 ) -> Result<FeedbackPage> {
     let access = page.access();
@@ -404,14 +413,24 @@ async fn feedback_list_view(
     let (rows, total) = service::feedback(access, status, paging).await?;
     Ok(FeedbackPage {
         shell: page.shell("排行榜反馈").with_flash(flash),
-        rows: rows.iter().map(feedback_view).collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let mut v = feedback_view(r);
+                if let Some((id, message)) = &error
+                    && *id == r.id
+                {
+                    v.error = message.clone();
+                }
+                v
+            })
+            .collect(),
         status: status.to_string(),
         pager: Pager::new(paging, total, &format!("/rankings/feedback?status={status}")),
         hospital: service::hospital_code(access).await?,
         can_handle: access.can(service::HANDLE_FEEDBACK),
         can_reveal: access.can(Permission::PersonalUnmask),
         revealed,
-        error,
     })
 }
 
@@ -454,7 +473,7 @@ async fn feedback_handle(page: Page, Form(f): Form<FeedbackActionForm>) -> PageR
 async fn feedback_reveal(page: Page, Form(f): Form<FeedbackActionForm>) -> PageResult<Html<String>> {
     let id = feedback_id(&f)?;
     let (name, contact) = service::reveal_contact(page.access(), id).await?;
-    render(feedback_list_view(&page, &f.status, None, None, Some((id, name, contact)), None).await?)
+    render(feedback_list_view(&page, &f.status, None, None, Some(Revealed { id, name, contact }), None).await?)
 }
 
 // ---- the public page ----

@@ -9,5 +9,7 @@ mod install;
 mod jobs;
 mod malformed;
 mod master;
+mod performance;
+mod rankings;
 mod schema;
 mod tenancy;

@@ -56,7 +56,56 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> 
     .await
     .unwrap();
     let job = jobs::enqueue_probes(&access, 1, 0).await.unwrap()[0];
-    HashMap::from([("department_id", dept.0), ("doctor_id", doctor.0), ("patient_id", patient.0), ("user_id", user.0), ("job_id", job.0)])
+    let sheet = performance_sheet(&access).await;
+    HashMap::from([
+        ("department_id", dept.0),
+        ("doctor_id", doctor.0),
+        ("patient_id", patient.0),
+        ("user_id", user.0),
+        ("job_id", job.0),
+        ("sheet_id", sheet),
+    ])
+}
+
+/// A performance sheet of B's doctor for October 2026.
+async fn performance_sheet(access: &hops_platform::Access) -> i64 {
+    use hops_analytics::performance::{model, service};
+    use hops_platform::tabular::{Mode, Table};
+    let table = |headers: &[&str], row: &[&str]| Table {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: vec![row.iter().map(|c| c.to_string()).collect()],
+    };
+    let patients = table(&["external_id", "name", "sex"], &["BP1", "乙院病人", "女"]);
+    assert!(hops_analytics::service::ingest(access, "patients", &patients, Mode::AllOrNothing).await.unwrap().committed);
+    let consultations = table(
+        &[
+            "external_id",
+            "patient_external_id",
+            "department_code",
+            "doctor_code",
+            "kind",
+            "created_at",
+            "paid_at",
+            "completed_at",
+            "amount",
+        ],
+        &["BC1", "BP1", "BDEPT", "BDOC", "text", "2026-10-08 09:00:00", "2026-10-08 09:00:00", "2026-10-08 09:30:00", "30.00"],
+    );
+    assert!(hops_analytics::service::ingest(access, "consultations", &consultations, Mode::AllOrNothing).await.unwrap().committed);
+    let formula = model::FormulaDraft {
+        price_text: "5".into(),
+        price_video: "5".into(),
+        price_phone: "5".into(),
+        price_revisit: "5".into(),
+        share_percent: "10".into(),
+        timeout_minutes: "30".into(),
+        timeout_deduction: "1".into(),
+        complaint_deduction: "1".into(),
+    };
+    service::save_settings(access, &formula).await.unwrap();
+    let month = model::Month::parse("2026-10").unwrap();
+    service::generate(access, month).await.unwrap();
+    service::month(access, month).await.unwrap().sheets[0].sheet.id
 }
 
 /// A well-formed body for each request schema, so a refusal is about the tenant, not the body.
@@ -69,6 +118,9 @@ fn sample_body(schema: &str) -> Value {
         "ProbeIn" => json!({"count": 1, "sleep_ms": 0}),
         "LoginRequest" => json!({"hospital": "a", "username": "x", "password": "y"}),
         "IngestRequest" => json!({"rows": []}),
+        "RankingSettingsIn" => {
+            json!({"weights": {"volume": 0.4, "satisfaction": 0.3, "reply": 0.2, "revisit": 0.1}, "prior_weight": 10, "min_sample": 5})
+        }
         other => panic!("tenancy test has no sample body for request schema {other}: add one"),
     }
 }
