@@ -30,6 +30,7 @@ CREATE TABLE consultations (
 );
 CREATE INDEX consultations_created ON consultations (hospital_id, created_at);
 CREATE INDEX consultations_patient ON consultations (hospital_id, patient_id, created_at);
+CREATE INDEX consultations_day ON consultations (hospital_id, created_day);
 
 CREATE TABLE appointments (
     hospital_id BIGINT NOT NULL REFERENCES hospitals (id),
@@ -84,3 +85,25 @@ CREATE TABLE prescriptions (
 );
 CREATE INDEX prescriptions_issued ON prescriptions (hospital_id, issued_at);
 CREATE INDEX prescriptions_delivered ON prescriptions (hospital_id, delivered_at);
+
+-- Daily aggregates of consultations, maintained on ingest (the days a batch touches are
+-- recomputed in the same transaction), so KPIs and dashboards read days, not raw rows.
+CREATE TABLE consultation_daily (
+    hospital_id BIGINT NOT NULL REFERENCES hospitals (id),
+    day INTEGER NOT NULL,
+    department_id BIGINT NOT NULL,
+    doctor_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    created BIGINT NOT NULL,
+    paid BIGINT NOT NULL,
+    completed BIGINT NOT NULL,
+    refunded BIGINT NOT NULL,
+    accepted BIGINT NOT NULL,
+    reply_count BIGINT NOT NULL,
+    reply_micros BIGINT NOT NULL,
+    rated BIGINT NOT NULL,
+    rating_sum BIGINT NOT NULL,
+    good BIGINT NOT NULL,
+    revenue_fen BIGINT NOT NULL,
+    PRIMARY KEY (hospital_id, day, department_id, doctor_id, kind)
+);

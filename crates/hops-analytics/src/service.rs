@@ -182,11 +182,18 @@ async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode
         })
         .collect();
     let mut tx = access.tenant().write().await?;
+    // Days whose aggregates change: the new days, and the old days of rows being updated.
+    let external: Vec<&str> = valid.iter().map(|(c, _)| c.external_id.as_str()).collect();
+    let mut days: HashSet<i32> = store::stored_days(&mut tx, &external).await?.into_iter().collect();
+    days.extend(valid.iter().map(|(c, _)| c.created_at.local_day().0));
     let ids = tx.next_ids(access.engine(), valid.len()).await?;
     let now = access.now();
     for ((c, refs), id) in valid.iter().zip(ids) {
         if store::upsert_consultation(&mut tx, id, c, refs, now).await? { report.inserted += 1 } else { report.updated += 1 }
     }
+    let mut days: Vec<i32> = days.into_iter().collect();
+    days.sort_unstable();
+    store::refresh_daily(&mut tx, &days).await?;
     finish(access, tx, kind, report).await
 }
 

@@ -149,27 +149,82 @@ fn sum(expr: &str) -> String {
     format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
 }
 
-pub async fn consultation_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<ConsultationSums> {
+/// The created days (Shanghai) of the stored consultations with these external ids.
+pub async fn stored_days(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec<i32>> {
+    let mut out = Vec::new();
+    for chunk in external_ids.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("SELECT DISTINCT created_day FROM consultations WHERE hospital_id = $1 AND external_id IN ({})", placeholders.join(", "));
+        let mut q = tx.query_built(sql);
+        for e in chunk {
+            q = q.bind(e.to_string());
+        }
+        for r in q.fetch_all(tx.conn()).await? {
+            out.push(r.try_get(0)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Recomputes the daily aggregates of the given days from the raw rows.
+pub async fn refresh_daily(tx: &mut Tx, days: &[i32]) -> sqlx::Result<()> {
     let flag = |col: &str| sum(&format!("CASE WHEN {col} IS NOT NULL THEN 1 ELSE 0 END"));
+    for chunk in days.chunks(200) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let list = placeholders.join(", ");
+        let mut q = tx.query_built(format!("DELETE FROM consultation_daily WHERE hospital_id = $1 AND day IN ({list})"));
+        for d in chunk {
+            q = q.bind(*d);
+        }
+        q.execute(tx.conn()).await?;
+        let sql = format!(
+            "INSERT INTO consultation_daily (hospital_id, day, department_id, doctor_id, kind, created, paid, completed, refunded, accepted, \
+             reply_count, reply_micros, rated, rating_sum, good, revenue_fen) \
+             SELECT hospital_id, created_day, department_id, doctor_id, kind, COUNT(*), {paid}, {completed}, {refunded}, {accepted}, \
+             {reply_n}, {reply_sum}, {rated}, {rating_sum}, {good}, {revenue} \
+             FROM consultations WHERE hospital_id = $1 AND created_day IN ({list}) \
+             GROUP BY hospital_id, created_day, department_id, doctor_id, kind",
+            paid = flag("paid_at"),
+            completed = flag("completed_at"),
+            refunded = flag("refunded_at"),
+            accepted = flag("accepted_at"),
+            reply_n = sum("CASE WHEN paid_at IS NOT NULL AND first_reply_at IS NOT NULL THEN 1 ELSE 0 END"),
+            reply_sum = sum("CASE WHEN paid_at IS NOT NULL AND first_reply_at IS NOT NULL THEN first_reply_at - paid_at ELSE 0 END"),
+            rated = flag("rating"),
+            rating_sum = sum("COALESCE(rating, 0)"),
+            good = sum("CASE WHEN rating >= 4 THEN 1 ELSE 0 END"),
+            revenue = sum("CASE WHEN paid_at IS NOT NULL AND refunded_at IS NULL THEN amount_fen ELSE 0 END"),
+        );
+        let mut q = tx.query_built(sql);
+        for d in chunk {
+            q = q.bind(*d);
+        }
+        q.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+/// One period's consultation sums: additive ones from the daily aggregates, distinct patients
+/// from the raw rows.
+pub async fn consultation_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<ConsultationSums> {
+    let (from_day, to_day) = (from.local_day().0, to.local_day().0);
+    let cols = ["created", "paid", "completed", "refunded", "accepted", "reply_count", "reply_micros", "rated", "rating_sum", "good", "revenue_fen"];
+    let sums: Vec<String> = cols.iter().map(|c| sum(c)).collect();
     let sql = format!(
-        "SELECT COUNT(*), {paid}, {completed}, {refunded}, {accepted}, \
-         {reply_n}, {reply_sum}, {rated}, {rating_sum}, {good}, {revenue}, {revisit}, \
-         COUNT(DISTINCT CASE WHEN completed_at IS NOT NULL THEN doctor_id END), COUNT(DISTINCT patient_id) \
-         FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3",
-        paid = flag("paid_at"),
-        completed = flag("completed_at"),
-        refunded = flag("refunded_at"),
-        accepted = flag("accepted_at"),
-        reply_n = sum("CASE WHEN paid_at IS NOT NULL AND first_reply_at IS NOT NULL THEN 1 ELSE 0 END"),
-        reply_sum = sum("CASE WHEN paid_at IS NOT NULL AND first_reply_at IS NOT NULL THEN first_reply_at - paid_at ELSE 0 END"),
-        rated = flag("rating"),
-        rating_sum = sum("COALESCE(rating, 0)"),
-        good = sum("CASE WHEN rating >= 4 THEN 1 ELSE 0 END"),
-        revenue = sum("CASE WHEN paid_at IS NOT NULL AND refunded_at IS NULL THEN amount_fen ELSE 0 END"),
-        revisit = sum("CASE WHEN kind = 'revisit' THEN 1 ELSE 0 END"),
+        "SELECT {}, {}, COUNT(DISTINCT CASE WHEN completed > 0 THEN doctor_id END) FROM consultation_daily \
+         WHERE hospital_id = $1 AND day >= $2 AND day < $3",
+        sums.join(", "),
+        sum("CASE WHEN kind = 'revisit' THEN created ELSE 0 END"),
     );
-    let r = c.query_built(sql).bind(from.0).bind(to.0).fetch_one(c.conn()).await?;
+    let r = c.query_built(sql).bind(from_day).bind(to_day).fetch_one(c.conn()).await?;
     let g = |i: usize| r.try_get::<i64, _>(i);
+    let patients: i64 = c
+        .query("SELECT COUNT(DISTINCT patient_id) FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3")
+        .bind(from.0)
+        .bind(to.0)
+        .fetch_one(c.conn())
+        .await?
+        .try_get(0)?;
     Ok(ConsultationSums {
         created: g(0)?,
         paid: g(1)?,
@@ -184,20 +239,20 @@ pub async fn consultation_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: In
         revenue_fen: g(10)?,
         revisit: g(11)?,
         active_doctors: g(12)?,
-        patients: g(13)?,
+        patients,
     })
 }
 
 /// Per consultation kind: created, paid, completed, refunded.
 pub async fn by_kind<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<Vec<(String, [i64; 4])>> {
-    let flag = |col: &str| sum(&format!("CASE WHEN {col} IS NOT NULL THEN 1 ELSE 0 END"));
     let sql = format!(
-        "SELECT kind, COUNT(*), {}, {}, {} FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY kind",
-        flag("paid_at"),
-        flag("completed_at"),
-        flag("refunded_at")
+        "SELECT kind, {}, {}, {}, {} FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 GROUP BY kind",
+        sum("created"),
+        sum("paid"),
+        sum("completed"),
+        sum("refunded")
     );
-    let rows = c.query_built(sql).bind(from.0).bind(to.0).fetch_all(c.conn()).await?;
+    let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).fetch_all(c.conn()).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?]))).collect()
 }
 
@@ -217,16 +272,12 @@ pub async fn returning_patients<C: Conn>(c: &mut Scoped<C>, from: Instant, to: I
 
 /// Paid consultations per department in `[from, to)`.
 pub async fn paid_by_department<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<Vec<(DepartmentId, i64)>> {
-    let rows = c
-        .query(
-            "SELECT department_id, COUNT(*) FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 \
-             AND paid_at IS NOT NULL GROUP BY department_id",
-        )
-        .bind(from.0)
-        .bind(to.0)
-        .fetch_all(c.conn())
-        .await?;
-    rows.iter().map(|r| Ok((DepartmentId(r.try_get(0)?), r.try_get(1)?))).collect()
+    let sql = format!(
+        "SELECT department_id, {} AS n FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 GROUP BY department_id",
+        sum("paid")
+    );
+    let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).fetch_all(c.conn()).await?;
+    Ok(rows.iter().map(|r| Ok((DepartmentId(r.try_get(0)?), r.try_get(1)?))).collect::<sqlx::Result<Vec<_>>>()?.into_iter().filter(|(_, n)| *n > 0).collect())
 }
 
 pub async fn other_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<OtherSums> {
@@ -253,30 +304,23 @@ pub async fn other_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) 
 
 /// Consultations created per Shanghai day in `[from_day, to_day)`.
 pub async fn daily_created<C: Conn>(c: &mut Scoped<C>, from_day: i32, to_day: i32) -> sqlx::Result<Vec<(i32, i64)>> {
-    let rows = c
-        .query(
-            "SELECT created_day, COUNT(*) FROM consultations WHERE hospital_id = $1 AND created_day >= $2 AND created_day < $3 \
-             GROUP BY created_day ORDER BY created_day",
-        )
-        .bind(from_day)
-        .bind(to_day)
-        .fetch_all(c.conn())
-        .await?;
+    let sql = format!(
+        "SELECT day, {} FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 GROUP BY day ORDER BY day",
+        sum("created")
+    );
+    let rows = c.query_built(sql).bind(from_day).bind(to_day).fetch_all(c.conn()).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
 /// Doctors with the most completed consultations created in `[from, to)`.
 pub async fn top_doctors<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<(DoctorId, i64)>> {
-    let rows = c
-        .query(
-            "SELECT doctor_id, COUNT(*) AS n FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 \
-             AND completed_at IS NOT NULL GROUP BY doctor_id ORDER BY n DESC, doctor_id LIMIT $4",
-        )
-        .bind(from.0)
-        .bind(to.0)
-        .bind(limit)
-        .fetch_all(c.conn())
-        .await?;
+    let sql = format!(
+        "SELECT doctor_id, {} AS n FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 \
+         GROUP BY doctor_id HAVING {} > 0 ORDER BY n DESC, doctor_id LIMIT $4",
+        sum("completed"),
+        sum("completed")
+    );
+    let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).bind(limit).fetch_all(c.conn()).await?;
     rows.iter().map(|r| Ok((DoctorId(r.try_get(0)?), r.try_get(1)?))).collect()
 }
 

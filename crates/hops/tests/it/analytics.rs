@@ -11,7 +11,7 @@ use hops_testkit::{Backend, TestApp, both_backends, call};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-both_backends!(kpis_match_an_independent_computation, bad_batches_change_nothing);
+both_backends!(kpis_match_an_independent_computation, bad_batches_change_nothing, corrections_move_aggregates);
 
 struct C {
     id: &'static str,
@@ -432,5 +432,34 @@ async fn bad_batches_change_nothing(b: Backend) {
     let nurse = app.token("h1", "nurse").await;
     assert_eq!(ingest(&app, &nurse, "payments", json!([])).await.0, 403);
     assert_eq!(call(&app.client(), Method::GET, &format!("{}/api/v1/kpis", app.url), &nurse, None).await.0, 403);
+    app.stop().await;
+}
+
+/// A corrected row (its created time moved to another month) leaves the old month's figures.
+async fn corrections_move_aggregates(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.hospital("h1", &[Role::Operator]).await;
+    let token = app.token("h1", "operator").await;
+    setup(&app, &token).await;
+    let all = consultations();
+    let mut row = cons_json(&all[5]); // C6, created 2026-10-15, paid, refunded
+    assert_eq!(ingest(&app, &token, "consultations", json!([row.clone()])).await.0, 200);
+    let month = |at: &'static str| {
+        let c = app.client();
+        let url = format!("{}/api/v1/kpis?period=month&at={at}", app.url);
+        let token = token.clone();
+        async move { call(&c, Method::GET, &url, &token, None).await.1 }
+    };
+    assert_eq!(month("2026-10").await["kpis"]["consultations_paid"]["value"], 1);
+    row["created_at"] = json!("2026-09-15 09:00:00");
+    row["paid_at"] = json!("2026-09-15 09:05:00");
+    row["refunded_at"] = Value::Null;
+    let (s, r) = ingest(&app, &token, "consultations", json!([row])).await;
+    assert_eq!((s, r["updated"].clone()), (200, json!(1)));
+    let oct = month("2026-10").await;
+    assert_eq!(oct["kpis"]["consultations_created"]["value"], 0, "{oct}");
+    assert_eq!(oct["kpis"]["consultations_created"]["previous"], 1);
+    assert_eq!(oct["kpis"]["consultation_revenue"]["previous"], "120.00", "no longer refunded");
+    assert_eq!(oct["department_share"], json!([]));
     app.stop().await;
 }
