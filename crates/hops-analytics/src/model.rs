@@ -485,7 +485,8 @@ mod tests {
         let c = consultation(&Row(good())).unwrap();
         assert_eq!(c.kind, ConsultationKind::Text);
         assert_eq!(c.amount, Money(3550));
-        let cases: &[(&[(&str, &str)], &[&str])] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: &[Case] = &[
             (&[("paid_at", "2026-10-08 09:00:00")], &["paid_at"]),
             (&[("accepted_at", "2026-10-08 09:31:30"), ("paid_at", "2026-10-08 09:32:00")], &["accepted_at"]),
             (&[("rating", "7")], &["rating"]),

@@ -35,7 +35,7 @@ pub fn tally<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(&'static str,
     }
     counts.push(("其他", other));
     counts.retain(|(_, n)| *n > 0);
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     counts
 }
 

@@ -169,7 +169,7 @@ async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode
         check_ref(r, "doctor_code", "医生工号", &doctors, &mut e);
         e
     };
-    let parsed = parse_all(kind, rows, report, |r| model::consultation(r), refs, |c| &c.external_id);
+    let parsed = parse_all(kind, rows, report, model::consultation, refs, |c| &c.external_id);
     if !proceed(mode, report) {
         return Ok(());
     }
@@ -209,7 +209,7 @@ async fn ingest_appointments(access: &Access, rows: &[RowCells<'_>], mode: Mode,
         check_ref(r, "doctor_code", "医生工号", &doctors, &mut e);
         e
     };
-    let parsed = parse_all(kind, rows, report, |r| model::appointment(r), refs, |a| &a.external_id);
+    let parsed = parse_all(kind, rows, report, model::appointment, refs, |a| &a.external_id);
     if !proceed(mode, report) {
         return Ok(());
     }
@@ -235,7 +235,7 @@ async fn ingest_payments(access: &Access, rows: &[RowCells<'_>], mode: Mode, rep
         check_ref(r, "patient_external_id", "患者编号", &patients, &mut e);
         e
     };
-    let parsed = parse_all(kind, rows, report, |r| model::payment(r), refs, |p| &p.external_id);
+    let parsed = parse_all(kind, rows, report, model::payment, refs, |p| &p.external_id);
     if !proceed(mode, report) {
         return Ok(());
     }
@@ -260,7 +260,7 @@ async fn ingest_prescriptions(access: &Access, rows: &[RowCells<'_>], mode: Mode
         check_ref(r, "consultation_external_id", "问诊单号", &consultations, &mut e);
         e
     };
-    let parsed = parse_all(kind, rows, report, |r| model::prescription(r), refs, |p| &p.external_id);
+    let parsed = parse_all(kind, rows, report, model::prescription, refs, |p| &p.external_id);
     if !proceed(mode, report) {
         return Ok(());
     }

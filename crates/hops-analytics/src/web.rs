@@ -174,9 +174,7 @@ pub fn delta(now: &Value, then: &Value) -> String {
 
 /// `at`: a date or a month inside the period; default today.
 fn parse_range(period: Option<&str>, at: Option<&str>, today: LocalDay) -> std::result::Result<PeriodRange, Error> {
-    let kind = match period.unwrap_or("month") {
-        p => Period::parse(p).map_err(|_| Error::invalid_field("period", "period 应为 week、month、quarter、half 或 year"))?,
-    };
+    let kind = Period::parse(period.unwrap_or("month")).map_err(|_| Error::invalid_field("period", "period 应为 week、month、quarter、half 或 year"))?;
     let day = match at.map(str::trim).filter(|s| !s.is_empty()) {
         None => today,
         Some(s) if s.len() == 7 => {

@@ -1,9 +1,10 @@
 //! Tables, distributions and words of the synthetic activity ([`super`]): the calendar (hours,
-//! holidays), department volumes, consultation kinds, and how a consultation went for the patient — bad experiences (more often
-//! after a slow first reply or a troubled delivery), refunds, ratings and review texts in
-//! patients' own words, so the dashboard's grouping of bad-review reasons has something real to
-//! learn. Each bad cause is phrased in several natural ways (and combined with openings and
-//! endings), so the same cause never reads as one fixed sentence.
+//! holidays), department volumes, consultation kinds, and how a consultation went for the
+//! patient — bad experiences (more often after a slow first reply or a troubled delivery),
+//! refunds, ratings and review texts in patients' own words, so the dashboard's grouping of
+//! bad-review reasons has something real to learn. Each bad cause is phrased in several natural
+//! ways (and combined with openings and endings), so the same cause never reads as one fixed
+//! sentence.
 
 use hops_kernel::LocalDay;
 use rand::{Rng, RngExt};
@@ -22,9 +23,11 @@ pub const CLINIC_HOURS: &[(i64, u32)] = &[
     (7, 6), (8, 20), (9, 24), (10, 22), (11, 16), (12, 6), (13, 10), (14, 18), (15, 17), (16, 14), (17, 6), (18, 3), (19, 3), (20, 3), (21, 2),
 ];
 
-/// Public holidays (first and last day as yyyymmdd) and their volume relative to a weekday.
-/// The 2027 dates are estimated from the lunar calendar (not yet announced when written).
+/// Public holidays (first and last day as yyyymmdd) and their volume relative to a weekday, per
+/// the State Council's notices for 2025 and 2026. The 2027 dates are estimated from the lunar
+/// calendar (not yet announced when written).
 #[rustfmt::skip]
+#[allow(clippy::inconsistent_digit_grouping)] // yyyy_mm_dd
 pub const HOLIDAYS: &[(u32, u32, f64)] = &[
     (2024_10_01, 2024_10_07, 0.5),
     (2025_01_01, 2025_01_01, 0.6), (2025_01_28, 2025_02_04, 0.35), (2025_04_04, 2025_04_06, 0.6), (2025_05_01, 2025_05_05, 0.55),
@@ -35,10 +38,12 @@ pub const HOLIDAYS: &[(u32, u32, f64)] = &[
     (2027_06_09, 2027_06_11, 0.6), (2027_09_15, 2027_09_17, 0.6), (2027_10_01, 2027_10_07, 0.5),
 ];
 /// Weekend days that are working days (调休).
+#[allow(clippy::inconsistent_digit_grouping)] // yyyy_mm_dd
 pub const MAKEUP_WORKDAYS: &[u32] =
     &[2025_01_26, 2025_02_08, 2025_04_27, 2025_09_28, 2025_10_11, 2026_01_04, 2026_02_14, 2026_02_28, 2026_05_09, 2026_09_20, 2026_10_10];
 /// Days around 春节 when many are travelling (a factor on top of the day's own).
 #[rustfmt::skip]
+#[allow(clippy::inconsistent_digit_grouping)] // yyyy_mm_dd
 pub const SPRING_SHOULDERS: &[(u32, u32, f64)] = &[
     (2025_01_23, 2025_01_27, 0.75), (2025_02_05, 2025_02_09, 0.85), (2026_02_10, 2026_02_14, 0.75),
     (2026_02_24, 2026_02_28, 0.85), (2027_01_31, 2027_02_04, 0.75), (2027_02_14, 2027_02_18, 0.85),
@@ -77,11 +82,13 @@ pub const KINDS: &[(Kind, u32)] = &[
     (Kind { code: "revisit", prices: (10, 30), reply: (10.0, 1.0), live: false }, 25),
 ];
 
+/// `20260312`.
 pub fn ymd(day: LocalDay) -> u32 {
     let d = day.to_date();
     (d.year().max(0) as u32) * 10_000 + (d.month() as u32) * 100 + d.day() as u32
 }
 
+/// 0 for January … 11 for December.
 pub fn month(day: LocalDay) -> usize {
     (day.to_date().month() - 1) as usize
 }
@@ -102,16 +109,19 @@ pub fn calendar_factor(day: LocalDay) -> f64 {
     base * SPRING_SHOULDERS.iter().find(within).map_or(1.0, |s| s.2)
 }
 
+/// A standard normal draw (Box–Muller).
 pub fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let u1: f64 = rng.random::<f64>().max(1e-12);
     let u2: f64 = rng.random();
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// A lognormal draw with this median and sigma.
 pub fn lognormal<R: Rng + ?Sized>(rng: &mut R, median: f64, sigma: f64) -> f64 {
     median * (sigma * normal(rng)).exp()
 }
 
+/// A Poisson draw (normal approximation above a mean of 30).
 pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> usize {
     if mean <= 0.0 {
         0
@@ -143,6 +153,7 @@ pub fn hash_str(seed: u64, s: &str) -> u64 {
     mix64(h ^ mix64(seed))
 }
 
+/// A hash as a number in `0..1`.
 pub fn unit(h: u64) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
