@@ -42,7 +42,18 @@ fn values(scale: f64) -> Vec<(String, Value)> {
 fn main() {
     let out = std::env::args().nth(1).unwrap_or_else(|| "/tmp/sample.pdf".into());
     let range = PeriodRange::containing(Period::Month, LocalDay::parse("2026-10-01").unwrap());
-    let depts = [("心血管内科", 2310), ("呼吸与危重症医学科", 1980), ("儿科", 1720), ("消化内科", 1250), ("内分泌科", 980), ("皮肤科", 870), ("妇产科", 760), ("神经内科", 510), ("中医科", 390), ("眼科", 250)];
+    let depts = [
+        ("心血管内科", 2310),
+        ("呼吸与危重症医学科", 1980),
+        ("儿科", 1720),
+        ("消化内科", 1250),
+        ("内分泌科", 980),
+        ("皮肤科", 870),
+        ("妇产科", 760),
+        ("神经内科", 510),
+        ("中医科", 390),
+        ("眼科", 250),
+    ];
     let total: i64 = depts.iter().map(|d| d.1).sum();
     let set = KpiSet {
         range,
@@ -52,7 +63,12 @@ fn main() {
         department_share: depts
             .iter()
             .enumerate()
-            .map(|(i, (name, n))| DepartmentShare { code: format!("D{i:02}"), name: name.to_string(), consultations: *n, share: Some(*n as f64 / total as f64) })
+            .map(|(i, (name, n))| DepartmentShare {
+                code: format!("D{i:02}"),
+                name: name.to_string(),
+                consultations: *n,
+                share: Some(*n as f64 / total as f64),
+            })
             .collect(),
     };
     let mut trend = Vec::new();
@@ -78,13 +94,26 @@ fn main() {
             reply_minutes: Some(3.5 + i as f64 * 0.7),
         })
         .collect();
-    let texts = ["医生回复太慢了", "等了半天没人回", "态度不耐烦", "退款一直没到账", "快递送药太慢", "说不清楚病情", "价格太贵", "视频卡顿掉线", "回复慢，态度也一般", "还行吧"];
-    let reviews = Reviews { distribution: [41, 58, 310, 1420, 4100], reasons: model::tally_reasons(texts.iter().copied().cycle().take(99)) };
+    let texts = [
+        "医生回复太慢了",
+        "等了半天没人回",
+        "态度不耐烦",
+        "退款一直没到账",
+        "快递送药太慢",
+        "说不清楚病情",
+        "价格太贵",
+        "视频卡顿掉线",
+        "回复慢，态度也一般",
+        "还行吧",
+    ];
+    let reviews =
+        Reviews { distribution: [41, 58, 310, 1420, 4100], reasons: model::tally_reasons(texts.iter().copied().cycle().take(99)) };
     let report = model::assemble(Input {
         hospital: "示例市第一人民医院",
         kpis: &set,
         trend,
         doctors,
+        leaderboard: None,
         reviews,
         conclusions: None,
         generated_at: Instant::parse("2026-11-02 09:30:00").unwrap(),

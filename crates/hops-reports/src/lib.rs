@@ -13,7 +13,7 @@ pub mod model;
 pub mod pdf;
 pub mod service;
 pub mod store;
-pub mod xlsx;
 mod web;
+pub mod xlsx;
 
 pub use web::ReportsModule;

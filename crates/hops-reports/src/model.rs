@@ -203,15 +203,97 @@ fn find<'a>(set: &'a [(String, Value)], key: &str) -> &'a Value {
 pub const REASON_FAMILIES: &[(&str, &[&str])] = &[
     (
         "回复慢",
-        &["回复慢", "回复太慢", "回得慢", "半天不回", "不回复", "没人回", "很久才回", "迟迟不回", "回复不及时", "没有回复", "响应慢", "不回消息"],
+        &[
+            "回复慢",
+            "回复太慢",
+            "回复很慢",
+            "回得慢",
+            "才回",
+            "没人理",
+            "没人回",
+            "不回复",
+            "没有回复",
+            "回复不及时",
+            "响应慢",
+            "迟迟不回",
+            "半天不回",
+            "等到第二天",
+            "回一句话",
+        ],
     ),
-    ("态度", &["态度", "不耐烦", "不耐心", "敷衍", "冷漠", "爱答不理", "语气", "不礼貌", "凶"]),
-    ("退款", &["退款", "退钱", "退费"]),
-    ("配送", &["配送", "快递", "物流", "送药", "发货", "药还没到", "送错", "漏发"]),
-    ("解释不清", &["解释不清", "没说清", "说不清", "讲不清", "听不懂", "没解释", "不明白", "答非所问"]),
-    ("等待", &["等待", "排队", "等了", "等太久", "等很久", "好久"]),
-    ("价格", &["价格", "太贵", "贵了", "收费高", "费用高", "不值"]),
-    ("系统", &["系统", "卡顿", "闪退", "打不开", "登录不了", "掉线", "视频断", "页面", "bug", "BUG"]),
+    ("态度", &["态度", "不耐烦", "不耐心", "敷衍", "冷淡", "冷漠", "爱答不理", "语气", "不礼貌", "应付", "嫌弃", "凶"]),
+    ("退款", &["退款", "退钱", "退费", "不退"]),
+    (
+        "配送",
+        &[
+            "配送",
+            "快递",
+            "物流",
+            "送药",
+            "发货",
+            "药才到",
+            "药迟迟没到",
+            "发错",
+            "少发",
+            "漏发",
+            "送错",
+            "送得太慢",
+            "药盒",
+            "规格不对",
+            "和开的不一样",
+        ],
+    ),
+    (
+        "解释不清",
+        &[
+            "解释",
+            "说不清",
+            "讲不清",
+            "讲得不清楚",
+            "说明白",
+            "没说清",
+            "看不懂",
+            "听不懂",
+            "专业术语",
+            "笼统",
+            "没有针对性",
+            "等于没说",
+            "没给解读",
+            "没看明白",
+            "答非所问",
+            "建议都没有",
+        ],
+    ),
+    (
+        "等待",
+        &["排队", "排了", "候诊", "等待时间", "等了很久", "等了好久", "等太久", "等到晚上", "没接通", "打不进来", "还没上线", "分钟还没"],
+    ),
+    ("价格", &["价格", "贵", "收费", "不值", "性价比", "收这么多"]),
+    (
+        "系统",
+        &[
+            "系统",
+            "卡顿",
+            "老是卡",
+            "闪退",
+            "打不开",
+            "加载不出",
+            "登录不了",
+            "掉线",
+            "断了",
+            "报错",
+            "找不到",
+            "入口",
+            "操作太复杂",
+            "不会用",
+            "传不上",
+            "APP",
+            "App",
+            "app",
+            "bug",
+            "BUG",
+        ],
+    ),
 ];
 
 /// The reason families one review text mentions (possibly none).
@@ -220,7 +302,7 @@ pub fn review_reasons(text: &str) -> Vec<&'static str> {
 }
 
 /// Counts per reason family over bad-review texts, largest first (ties in family order);
-/// texts naming no family count as 其他, empty texts as 未填写评价.
+/// then texts naming no family as 其他 and empty texts as 未填写评价.
 pub fn tally_reasons<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(&'static str, i64)> {
     let mut counts: Vec<(&'static str, i64)> = REASON_FAMILIES.iter().map(|(r, _)| (*r, 0)).collect();
     let (mut other, mut blank) = (0, 0);
@@ -240,11 +322,11 @@ pub fn tally_reasons<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(&'sta
             }
         }
     }
+    // Stable: equal counts keep the family order; 其他 and 未填写评价 come last.
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     counts.push(("其他", other));
     counts.push(("未填写评价", blank));
     counts.retain(|(_, n)| *n > 0);
-    // Stable: equal counts keep the family order.
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
     counts
 }
 
@@ -282,6 +364,34 @@ pub struct DoctorLine {
     pub rating_avg: Option<f64>,
     pub good_rate: Option<f64>,
     pub reply_minutes: Option<f64>,
+}
+
+/// One line of the month's official leaderboard (the analytics module's composite ranking).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeaderEntry {
+    pub rank: usize,
+    pub name: String,
+    pub department: String,
+    pub title: String,
+    /// Completed consultations.
+    pub volume: i64,
+    pub rating_mean: Option<f64>,
+    /// Bayesian (small-sample corrected) rating.
+    pub satisfaction: Option<f64>,
+    pub reply_minutes: Option<f64>,
+    pub revisit_rate: Option<f64>,
+    pub score: f64,
+}
+
+/// The month's doctor leaderboard with its method in words.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Leaderboard {
+    pub method: Vec<String>,
+    /// The best ranked, at most ten.
+    pub entries: Vec<LeaderEntry>,
+    /// Doctors below the minimum sample (listed on the rankings page, not ranked).
+    pub unranked: usize,
+    pub min_sample: i64,
 }
 
 /// One period of the trend.
@@ -367,6 +477,8 @@ pub struct Report {
     pub kinds: Vec<KpiLine>,
     pub departments: Vec<DepartmentLine>,
     pub doctors: Vec<DoctorLine>,
+    /// Monthly reports: the official leaderboard of the month.
+    pub leaderboard: Option<Leaderboard>,
     pub trend: Vec<TrendPoint>,
     pub reviews: Reviews,
     pub summary: Summary,
@@ -381,6 +493,7 @@ pub struct Input<'a> {
     pub kpis: &'a KpiSet,
     pub trend: Vec<TrendPoint>,
     pub doctors: Vec<DoctorLine>,
+    pub leaderboard: Option<Leaderboard>,
     pub reviews: Reviews,
     /// The operator's 结论与措施, if written.
     pub conclusions: Option<&'a str>,
@@ -430,6 +543,7 @@ pub fn assemble(input: Input<'_>) -> Report {
         kinds,
         departments,
         doctors: input.doctors,
+        leaderboard: input.leaderboard,
         trend: input.trend,
         reviews: input.reviews,
         summary,
@@ -466,14 +580,14 @@ const NOTABLE: &[&str] = &[
     "returning_patient_rate",
 ];
 
-/// A move worth a sentence: at least 5% for counts, money and averages, at least
+/// A move worth a sentence: at least 3% for counts, money and averages, at least
 /// 1 percentage point for rates. Its weight ranks moves of different kinds (1 point ≈ 5%).
 fn weight(l: &KpiLine, c: &Change) -> Option<f64> {
     let a = c.amount?.abs();
     match l.value {
         Value::Rate(_) if a >= 0.01 => Some(a * 5.0),
         Value::Rate(_) => None,
-        _ if a >= 0.05 => Some(a),
+        _ if a >= 0.03 => Some(a),
         _ => None,
     }
 }
@@ -518,9 +632,7 @@ fn moves(kpis: &[KpiLine], good: bool, n: usize) -> Vec<String> {
 pub fn summarise(range: PeriodRange, kpis: &[KpiLine], reviews: &Reviews) -> Summary {
     let get = |k: &str| kpis.iter().find(|l| l.key == k);
     let val = |k: &str| get(k).map(|l| show(&l.value)).unwrap_or_else(|| "—".into());
-    let cmp = |k: &str| {
-        get(k).map(|l| format!("环比 {}，同比 {}", l.mom.text, l.yoy.text)).unwrap_or_else(|| "环比 —，同比 —".into())
-    };
+    let cmp = |k: &str| get(k).map(|l| format!("环比 {}，同比 {}", l.mom.text, l.yoy.text)).unwrap_or_else(|| "环比 —，同比 —".into());
     let overview = format!(
         "{}（{} 至 {}），互联网医院共收到问诊订单 {} 单（{}），其中支付 {} 单、完成 {} 单，订单转化率 {}；\
          实现问诊收入 {}（{}）。新注册患者 {} 人，活跃医生 {} 人，平均首次响应时长 {} 分钟，患者平均评分 {} 分，好评率 {}。",
@@ -625,6 +737,14 @@ pub fn numbers(r: &Report) -> Json {
             "name": d.name, "department": d.department, "title": d.title, "completed": d.completed, "rated": d.rated,
             "rating_avg": d.rating_avg, "good_rate": d.good_rate, "reply_minutes": d.reply_minutes,
         })).collect::<Vec<_>>(),
+        "leaderboard": r.leaderboard.as_ref().map(|l| json!({
+            "method": l.method, "unranked": l.unranked, "min_sample": l.min_sample,
+            "entries": l.entries.iter().map(|e| json!({
+                "rank": e.rank, "name": e.name, "department": e.department, "title": e.title, "volume": e.volume,
+                "rating_mean": e.rating_mean, "satisfaction": e.satisfaction, "reply_minutes": e.reply_minutes,
+                "revisit_rate": e.revisit_rate, "score": e.score,
+            })).collect::<Vec<_>>(),
+        })),
         "trend": r.trend.iter().map(|t| json!({
             "start": t.range.start.to_string(), "label": t.label, "created": t.created, "paid": t.paid,
             "by_kind": kpi::KINDS.iter().zip(t.by_kind).map(|((code, _), n)| (code.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
@@ -784,20 +904,31 @@ mod tests {
     #[test]
     fn review_reason_families() {
         let cases: &[(&str, &[&str])] = &[
-            ("等了一个小时医生才回复，回复太慢了", &["回复慢", "等待"]),
+            ("等了一个多小时医生才回复，回复太慢了", &["回复慢"]),
+            ("说是很快回复，结果等到第二天早上", &["回复慢"]),
             ("医生态度很差，很不耐烦", &["态度"]),
+            ("感觉医生在应付差事", &["态度"]),
             ("申请退款一周了还没退钱", &["退款"]),
-            ("药三天了还没到，快递太慢", &["配送"]),
-            ("说了半天也没解释，听不懂", &["解释不清"]),
-            ("问诊费太贵了，不值", &["价格"]),
-            ("视频总是卡顿，还闪退", &["系统"]),
+            ("医生没接诊，钱却迟迟不退", &["退款"]),
+            ("快递一直不动，药迟迟没到", &["配送"]),
+            ("送来的药和开的不一样", &["配送"]),
+            ("全是专业术语，根本看不懂", &["解释不清"]),
+            ("回答很笼统，没有针对性", &["解释不清"]),
+            ("前面排了几十个人，等到晚上", &["等待"]),
+            ("电话一直打不进来，等了好久", &["等待"]),
+            ("几句话收这么多钱，不值", &["价格"]),
+            ("付完钱半天没人理", &["回复慢"]),
+            ("APP闪退，聊天记录都没了", &["系统"]),
+            ("操作太复杂了，老人根本不会用", &["系统"]),
+            ("退款申请被拒，理由也说不清楚", &["退款", "解释不清"]),
+            ("药送得太慢了，等了好几天", &["配送"]),
             ("一般", &[]),
         ];
         for (text, want) in cases {
             assert_eq!(review_reasons(text), want.to_vec(), "{text}");
         }
-        let t = tally_reasons(["回复太慢", "半天不回", "态度差", "还行吧", "", "退款难，态度也不好"]);
-        assert_eq!(t, vec![("回复慢", 2), ("态度", 2), ("退款", 1), ("其他", 1), ("未填写评价", 1)]);
+        let t = tally_reasons(["回复太慢", "半天不回", "还行吧", "态度差", "", "退款难，态度也不好", "不知道说啥", "嗯"]);
+        assert_eq!(t, vec![("回复慢", 2), ("态度", 2), ("退款", 1), ("其他", 3), ("未填写评价", 1)]);
         assert!(tally_reasons(std::iter::empty()).is_empty());
     }
 
@@ -808,7 +939,9 @@ mod tests {
             current: v(now),
             previous: v(before),
             year_ago: v(year),
-            department_share: vec![DepartmentShare { code: "CARD".into(), name: "心血管内科".into(), consultations: 3, share: Some(0.75) }],
+            department_share: vec![DepartmentShare {
+                code: "CARD".into(), name: "心血管内科".into(), consultations: 3, share: Some(0.75)
+            }],
         }
     }
 
@@ -840,6 +973,7 @@ mod tests {
             kpis: &kpis,
             trend: vec![],
             doctors: vec![],
+            leaderboard: None,
             reviews,
             conclusions: None,
             generated_at: Instant::parse("2026-11-02 08:00:00").unwrap(),
@@ -850,7 +984,11 @@ mod tests {
     fn summary_names_the_biggest_moves() {
         let r = sample();
         assert_eq!(r.title, "互联网医院运营月报");
-        assert!(r.summary.overview.starts_with("2026年10月（2026-10-01 至 2026-10-31），互联网医院共收到问诊订单 130 单（环比 +30.0%，同比 +160.0%）"));
+        assert!(
+            r.summary
+                .overview
+                .starts_with("2026年10月（2026-10-01 至 2026-10-31），互联网医院共收到问诊订单 130 单（环比 +30.0%，同比 +160.0%）")
+        );
         // The year-on-year rise of consultations is the largest good move (one sentence per KPI).
         assert_eq!(r.summary.highlights[0], "问诊下单量同比增长 160.0%（50 → 130）");
         assert_eq!(r.summary.highlights.len(), 2, "{:?}", r.summary.highlights);
@@ -874,6 +1012,7 @@ mod tests {
             kpis: &kpis,
             trend: vec![],
             doctors: vec![],
+            leaderboard: None,
             reviews: Reviews::default(),
             conclusions: Some("  下月重点：缩短响应时间。 "),
             generated_at: Instant::EPOCH,
@@ -922,7 +1061,10 @@ mod tests {
             kinds: vec!["quarter".into(), "month".into(), "month".into()],
         })
         .unwrap();
-        assert_eq!(ok, Subscriber { name: "王院长".into(), email: "wang.yz@hospital.cn".into(), kinds: vec![Period::Month, Period::Quarter] });
+        assert_eq!(
+            ok,
+            Subscriber { name: "王院长".into(), email: "wang.yz@hospital.cn".into(), kinds: vec![Period::Month, Period::Quarter] }
+        );
         assert_eq!(kinds_code(&ok.kinds), "month,quarter");
         assert_eq!(parse_kinds("month,quarter,bogus"), vec![Period::Month, Period::Quarter]);
         let e = subscriber(&SubscriberDraft { name: "".into(), email: "not-an-email".into(), kinds: vec!["decade".into()] }).unwrap_err();

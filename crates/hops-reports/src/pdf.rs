@@ -97,7 +97,7 @@ impl Typesetter {
         let mut faces: Vec<Font> = Vec::new();
         for path in files {
             let Ok(data) = std::fs::read(&path) else { continue };
-            faces.extend(Font::iter(Bytes::new(data)).filter(|f| covers_chinese(f)));
+            faces.extend(Font::iter(Bytes::new(data)).filter(covers_chinese));
         }
         let family = PREFERRED_FAMILIES
             .iter()
@@ -252,8 +252,9 @@ pub fn document_data(r: &Report, family: &str) -> Json {
         .iter()
         .filter_map(|k| r.kpi(k))
         .map(|l| {
-            let label = match l.value {
-                Value::Count(_) | Value::Average(_) if !l.unit.is_empty() => format!("{}（{}）", l.label, l.unit),
+            let label = match (l.key.as_str(), &l.value) {
+                ("avg_first_reply_minutes", _) => "首次响应（分钟）".to_string(),
+                (_, Value::Count(_)) => format!("{}（{}）", l.label, l.unit),
                 _ => l.label.clone(),
             };
             json!({ "label": label, "value": model::show(&l.value), "mom": change_json(&l.mom) })
@@ -309,6 +310,17 @@ pub fn document_data(r: &Report, family: &str) -> Json {
             "completed": model::group_digits(d.completed), "rating": num(d.rating_avg), "good_rate": pct(d.good_rate),
             "reply": d.reply_minutes.map(|m| format!("{m:.1}")).unwrap_or_else(|| "—".into()),
         })).collect::<Vec<_>>(),
+        "leaderboard": r.leaderboard.as_ref().map(|l| json!({
+            "method": l.method,
+            "unranked": l.unranked,
+            "min_sample": l.min_sample,
+            "entries": l.entries.iter().map(|e| json!({
+                "rank": e.rank, "name": e.name, "department": e.department, "title": e.title,
+                "volume": model::group_digits(e.volume), "rating": num(e.rating_mean), "satisfaction": num(e.satisfaction),
+                "reply": e.reply_minutes.map(|m| format!("{m:.1}")).unwrap_or_else(|| "—".into()),
+                "revisit": pct(e.revisit_rate), "score": format!("{:.2}", e.score),
+            })).collect::<Vec<_>>(),
+        })),
         "satisfaction": {
             "avg": r.kpi("satisfaction_avg").map(|l| model::show(&l.value)).unwrap_or_default(),
             "avg_mom": r.kpi("satisfaction_avg").map(|l| change_json(&l.mom)).unwrap_or(Json::Null),

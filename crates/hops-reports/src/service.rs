@@ -10,7 +10,7 @@ use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
 use crate::mail::{Mail, Mailer, SmtpSettings};
-use crate::model::{self, DoctorLine, Report, Reviews, TrendPoint};
+use crate::model::{self, DoctorLine, LeaderEntry, Leaderboard, Report, Reviews, TrendPoint};
 use crate::pdf::Typesetter;
 use crate::store::{self, File, ReportId, ReportRow, SubscriberId, SubscriberRow};
 use crate::xlsx;
@@ -94,6 +94,40 @@ async fn doctors(access: &Access, range: PeriodRange) -> Result<Vec<DoctorLine>>
     Ok(out)
 }
 
+/// Monthly reports show the month's official leaderboard (composite score, the hospital's
+/// method); other periods have none (the rankings are monthly).
+async fn leaderboard(access: &Access, range: PeriodRange) -> Result<Option<Leaderboard>> {
+    use hops_analytics::rankings::{model as rm, service as rs};
+    if range.kind != Period::Month {
+        return Ok(None);
+    }
+    let ranking = rs::ranking(access, range, rm::RankKind::Doctor).await?;
+    let board = &ranking.board;
+    let entries = board
+        .ranked
+        .iter()
+        .take(10)
+        .map(|e| LeaderEntry {
+            rank: e.rank.unwrap_or(0),
+            name: e.subject.name.clone(),
+            department: e.subject.department.clone(),
+            title: e.subject.title.clone(),
+            volume: e.indicators.volume,
+            rating_mean: e.indicators.rating_mean,
+            satisfaction: e.indicators.satisfaction,
+            reply_minutes: e.indicators.reply_minutes,
+            revisit_rate: e.indicators.revisit_rate,
+            score: e.composite.unwrap_or(0.0),
+        })
+        .collect();
+    Ok(Some(Leaderboard {
+        method: rm::method_text(board, rm::RankKind::Doctor),
+        entries,
+        unranked: board.unranked.len(),
+        min_sample: board.settings.min_sample,
+    }))
+}
+
 async fn reviews(access: &Access, range: PeriodRange) -> Result<Reviews> {
     let mut c = access.tenant().read().await?;
     let (from, to) = (range.start.start(), range.end_exclusive.start());
@@ -109,6 +143,7 @@ pub async fn build(access: &Access, range: PeriodRange) -> Result<Report> {
     let set = hops_analytics::service::kpis(access, range).await?;
     let trend = trend(access, &set).await?;
     let doctors = doctors(access, range).await?;
+    let leaderboard = leaderboard(access, range).await?;
     let reviews = reviews(access, range).await?;
     let conclusions = {
         let mut c = access.tenant().read().await?;
@@ -123,6 +158,7 @@ pub async fn build(access: &Access, range: PeriodRange) -> Result<Report> {
         kpis: &set,
         trend,
         doctors,
+        leaderboard,
         reviews,
         conclusions: conclusions.as_deref(),
         generated_at: access.now(),
@@ -167,7 +203,12 @@ pub async fn save_conclusions(access: &Access, range: PeriodRange, text: &str) -
     let id = tx.next_id(access.engine()).await?;
     store::save_draft(&mut tx, id, range.kind, range.start, &text, access.now(), &access.actor().username).await?;
     access
-        .audit(&mut tx, "report.conclusions", &format!("report:{}:{}", range.kind.code(), range.start), &format!("{} 字", text.chars().count()))
+        .audit(
+            &mut tx,
+            "report.conclusions",
+            &format!("report:{}:{}", range.kind.code(), range.start),
+            &format!("{} 字", text.chars().count()),
+        )
         .await?;
     tx.commit().await?;
     Ok(())
@@ -308,7 +349,9 @@ pub async fn add_subscriber(access: &Access, draft: &model::SubscriberDraft) -> 
     store::insert_subscriber(&mut tx, id, &s.name, &s.email, &model::kinds_code(&s.kinds), access.now())
         .await
         .map_err(|e| if hops_platform::db::is_unique_violation(&e) { duplicate_email(&s.email) } else { e.into() })?;
-    access.audit(&mut tx, "report.subscriber.add", &format!("report_subscriber:{id}"), &format!("{} {}", s.name, model::kinds_code(&s.kinds))).await?;
+    access
+        .audit(&mut tx, "report.subscriber.add", &format!("report_subscriber:{id}"), &format!("{} {}", s.name, model::kinds_code(&s.kinds)))
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -325,7 +368,12 @@ pub async fn update_subscriber(access: &Access, id: SubscriberId, draft: &model:
     }
     store::update_subscriber(&mut tx, id, &s.name, &s.email, &model::kinds_code(&s.kinds), access.now()).await?;
     access
-        .audit(&mut tx, "report.subscriber.update", &format!("report_subscriber:{id}"), &format!("{} {}", s.name, model::kinds_code(&s.kinds)))
+        .audit(
+            &mut tx,
+            "report.subscriber.update",
+            &format!("report_subscriber:{id}"),
+            &format!("{} {}", s.name, model::kinds_code(&s.kinds)),
+        )
         .await?;
     tx.commit().await?;
     Ok(())

@@ -263,7 +263,8 @@ pub async fn delete_subscriber(tx: &mut Tx, id: SubscriberId) -> sqlx::Result<bo
 
 /// Addresses a report was already e-mailed to.
 pub async fn delivered_to<C: Conn>(c: &mut Scoped<C>, report: ReportId) -> sqlx::Result<Vec<String>> {
-    let rows = c.query("SELECT email FROM report_deliveries WHERE hospital_id = $1 AND report_id = $2").bind(report.0).fetch_all(c.conn()).await?;
+    let rows =
+        c.query("SELECT email FROM report_deliveries WHERE hospital_id = $1 AND report_id = $2").bind(report.0).fetch_all(c.conn()).await?;
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 

@@ -158,8 +158,10 @@ fn render(t: impl Template) -> PageResult<Html<String>> {
 }
 
 fn download(bytes: Vec<u8>, content_type: &str, filename: &str, ascii: &str) -> Response {
-    let disposition =
-        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(filename).replace('+', "%20"));
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        hops_platform::web::pages::url_encode(filename).replace('+', "%20")
+    );
     ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
 }
 
@@ -225,6 +227,7 @@ pub struct PreviewView {
     pub departments: Vec<(String, String, String)>,
     pub doctor_chart: String,
     pub doctors: Vec<model::DoctorLine>,
+    pub leaderboard: Option<model::Leaderboard>,
     pub satisfaction: Vec<(String, String)>,
     pub reasons: Vec<(&'static str, i64)>,
     pub conclusions: String,
@@ -235,8 +238,11 @@ fn preview_view(r: &Report) -> PreviewView {
     let labels: Vec<String> = r.trend.iter().map(|t| t.label.clone()).collect();
     let values: Vec<Vec<i64>> = (0..kpi::KINDS.len()).map(|k| r.trend.iter().map(|t| t.by_kind[k]).collect()).collect();
     let series: Vec<LineSeries<'_>> = kpi::KINDS.iter().zip(&values).map(|((_, name), v)| LineSeries { name, values: v }).collect();
-    let trend_chart =
-        if r.trend.iter().any(|t| t.created > 0) { LineChart { labels: &labels, series: &series, unit: "单" }.svg() } else { String::new() };
+    let trend_chart = if r.trend.iter().any(|t| t.created > 0) {
+        LineChart { labels: &labels, series: &series, unit: "单" }.svg()
+    } else {
+        String::new()
+    };
     let depts: Vec<_> = r.departments.iter().take(10).collect();
     let dl: Vec<String> = depts.iter().map(|d| d.name.clone()).collect();
     let dv: Vec<i64> = depts.iter().map(|d| d.consultations).collect();
@@ -270,10 +276,13 @@ fn preview_view(r: &Report) -> PreviewView {
         departments: r
             .departments
             .iter()
-            .map(|d| (d.name.clone(), model::group_digits(d.consultations), d.share.map(|s| format!("{:.1}%", s * 100.0)).unwrap_or_default()))
+            .map(|d| {
+                (d.name.clone(), model::group_digits(d.consultations), d.share.map(|s| format!("{:.1}%", s * 100.0)).unwrap_or_default())
+            })
             .collect(),
         doctor_chart,
         doctors: r.doctors.clone(),
+        leaderboard: r.leaderboard.clone(),
         satisfaction: vec![
             ("平均评分".into(), kpi_value("satisfaction_avg")),
             ("好评率".into(), kpi_value("good_review_rate")),
@@ -413,7 +422,9 @@ async fn preview_file(page: &Page, q: &PeriodQuery, which: File) -> PageResult<R
         File::Pdf => (service::render_pdf(report).await?, PDF, "pdf"),
         File::Xlsx => (service::render_xlsx(&report)?, XLSX, "xlsx"),
     };
-    access.audit_read("report.preview_download", &format!("report:{}:{}", range.kind.code(), range.start), &format!("{label} {ext}")).await?;
+    access
+        .audit_read("report.preview_download", &format!("report:{}:{}", range.kind.code(), range.start), &format!("{label} {ext}"))
+        .await?;
     Ok(download(bytes, ct, &file_name(title, &format!("{label}（预览）"), ext), &ascii_name(range.kind, range.start, ext)))
 }
 

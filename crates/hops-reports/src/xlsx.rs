@@ -5,7 +5,7 @@
 use hops_analytics::kpi::{self, Value};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use crate::model::{self, Change, KpiLine, Report};
+use crate::model::{Change, KpiLine, Report};
 
 fn err(e: XlsxError) -> String {
     format!("Excel 生成失败：{e}")
@@ -66,7 +66,13 @@ fn header(ws: &mut Worksheet, row: u32, names: &[&str], widths: &[f64], f: &Form
 }
 
 fn kpi_rows(ws: &mut Worksheet, lines: &[KpiLine], f: &Formats) -> Result<(), XlsxError> {
-    header(ws, 0, &["指标", "指标键", "本期", "上期", "环比", "去年同期", "同比", "单位"], &[22.0, 30.0, 14.0, 14.0, 16.0, 14.0, 16.0, 8.0], f)?;
+    header(
+        ws,
+        0,
+        &["指标", "指标键", "本期", "上期", "环比", "去年同期", "同比", "单位"],
+        &[22.0, 30.0, 14.0, 14.0, 16.0, 14.0, 16.0, 8.0],
+        f,
+    )?;
     for (i, l) in lines.iter().enumerate() {
         let r = (i + 1) as u32;
         ws.write_string(r, 0, &l.label)?;
@@ -141,6 +147,39 @@ fn build(r: &Report) -> Result<Vec<u8>, XlsxError> {
     }
     ws.set_freeze_panes(1, 0)?;
 
+    if let Some(l) = &r.leaderboard {
+        let ws = book.add_worksheet();
+        ws.set_name("综合排行")?;
+        header(
+            ws,
+            0,
+            &["名次", "医生", "科室", "职称", "完成问诊量", "平均评分", "修正满意度", "平均首次响应（分钟）", "复诊率", "综合得分"],
+            &[8.0, 12.0, 18.0, 12.0, 12.0, 10.0, 12.0, 20.0, 10.0, 10.0],
+            &f,
+        )?;
+        for (i, e) in l.entries.iter().enumerate() {
+            let row = (i + 1) as u32;
+            ws.write_number(row, 0, e.rank as f64)?;
+            ws.write_string(row, 1, &e.name)?;
+            ws.write_string(row, 2, &e.department)?;
+            ws.write_string(row, 3, &e.title)?;
+            ws.write_number_with_format(row, 4, e.volume as f64, &f.int)?;
+            for (col, v, fmt) in
+                [(5, e.rating_mean, &f.avg), (6, e.satisfaction, &f.avg), (7, e.reply_minutes, &f.avg), (8, e.revisit_rate, &f.rate)]
+            {
+                if let Some(v) = v {
+                    ws.write_number_with_format(row, col, v, fmt)?;
+                }
+            }
+            ws.write_number_with_format(row, 9, e.score, &f.avg)?;
+        }
+        let notes = (l.entries.len() + 2) as u32;
+        for (i, m) in l.method.iter().enumerate() {
+            ws.write_string_with_format(notes + i as u32, 0, m, &f.note)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+    }
+
     let ws = book.add_worksheet();
     ws.set_name("趋势")?;
     let mut heads: Vec<String> = vec!["周期".into(), "开始日期".into(), "问诊下单量".into()];
@@ -188,7 +227,11 @@ fn build(r: &Report) -> Result<Vec<u8>, XlsxError> {
     ws.set_name("说明")?;
     ws.set_column_width(0, 100)?;
     ws.write_string_with_format(0, 0, format!("{} {}（{}）", r.hospital, r.title, r.label), &f.title)?;
-    ws.write_string(1, 0, format!("报告周期：{} 至 {}（北京时间）；生成时间：{}", r.range.start, r.range.last_day(), r.generated_at.format_minute()))?;
+    ws.write_string(
+        1,
+        0,
+        format!("报告周期：{} 至 {}（北京时间）；生成时间：{}", r.range.start, r.range.last_day(), r.generated_at.format_minute()),
+    )?;
     ws.write_string_with_format(2, 0, "问诊按下单时间计入周期；比率为小数并以百分比格式显示；金额单位为元；空白表示无可比数据。", &f.note)?;
     ws.write_string_with_format(4, 0, "运营概况", &f.title)?;
     ws.write_string(5, 0, &r.summary.overview)?;
@@ -207,6 +250,5 @@ fn build(r: &Report) -> Result<Vec<u8>, XlsxError> {
         row += 1;
         ws.write_string(row, 0, l.trim())?;
     }
-    let _ = model::kind_name(r.range.kind);
     book.save_to_buffer()
 }

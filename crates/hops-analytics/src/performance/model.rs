@@ -60,6 +60,16 @@ impl Month {
 /// The kinds in the order prices and counts are kept.
 pub const KINDS: [ConsultationKind; 4] = ConsultationKind::ALL;
 
+/// How a kind is named on sheets: 图文问诊, 视频问诊, 电话问诊, 复诊.
+pub fn kind_name(k: ConsultationKind) -> &'static str {
+    match k {
+        ConsultationKind::Text => "图文问诊",
+        ConsultationKind::Video => "视频问诊",
+        ConsultationKind::Phone => "电话问诊",
+        ConsultationKind::Revisit => "复诊",
+    }
+}
+
 fn kind_index(k: ConsultationKind) -> usize {
     KINDS.iter().position(|x| *x == k).unwrap_or(0)
 }
@@ -390,7 +400,7 @@ pub fn compute(f: &Formula, a: &Activity, adjustments: &[Adjustment]) -> Result<
         let price = f.price(k);
         lines.push(Line {
             kind: LineKind::Consultations(k),
-            item: format!("{}问诊（已完成、未退款）", k.label_zh()),
+            item: format!("{}（已完成、未退款）", kind_name(k)),
             count: n,
             unit: format!("{price}/单"),
             amount: fen(i128::from(price.0) * i128::from(n))?,

@@ -7,7 +7,8 @@ use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Money;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Routes, Shell};
+use hops_platform::web::pages::url_encode;
+use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
 use hops_platform::{Access, Error, FieldError, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -212,6 +213,9 @@ fn month_json(view: &MonthView) -> PerformanceMonthOut {
 struct MonthQuery {
     month: Option<String>,
     status: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    page: Option<i64>,
     done: Option<String>,
 }
 
@@ -273,6 +277,9 @@ struct ListPage {
     disputed: usize,
     chips: Vec<StatusChip>,
     status: String,
+    q: String,
+    by_total: bool,
+    pager: Pager,
     can_manage: bool,
     can_export: bool,
     /// For a doctor: their sheets of every month (the list above is empty).
@@ -293,7 +300,29 @@ fn flash(done: Option<&str>) -> Option<String> {
     }
 }
 
-async fn list_view(page: &Page, month: Month, status: &str, alert: Option<String>, done: Option<&str>) -> PageResult<ListPage> {
+/// The list's filters: status, doctor code or name, order and page.
+#[derive(Default)]
+struct ListFilter {
+    status: String,
+    q: String,
+    sort: String,
+    page: Option<i64>,
+}
+
+impl ListFilter {
+    fn from_query(q: &MonthQuery) -> ListFilter {
+        ListFilter {
+            status: q.status.clone().unwrap_or_default(),
+            q: q.q.clone().unwrap_or_default().trim().to_string(),
+            sort: q.sort.clone().unwrap_or_default(),
+            page: q.page,
+        }
+    }
+}
+
+const PER_PAGE: i64 = 50;
+
+async fn list_view(page: &Page, month: Month, f: &ListFilter, alert: Option<String>, done: Option<&str>) -> PageResult<ListPage> {
     let access = page.access();
     let viewer = service::viewer(access).await?;
     let shell = page.shell("医生绩效").with_flash(flash(done));
@@ -310,9 +339,19 @@ async fn list_view(page: &Page, month: Month, status: &str, alert: Option<String
     });
     let view = if mine.is_some() { None } else { Some(service::month(access, month).await?) };
     let settings = if mine.is_some() { None } else { service::settings(access).await? };
-    let filter = Status::parse(status);
+    let filter = Status::parse(&f.status);
+    let by_total = f.sort == "total";
+    let paging = Paging::new(f.page, PER_PAGE);
+    let base = format!(
+        "/performance?month={}&status={}&q={}&sort={}",
+        month.code(),
+        filter.map(|s| s.code()).unwrap_or(""),
+        url_encode(&f.q),
+        if by_total { "total" } else { "" }
+    );
     let (mut items, mut chips, mut sheet_count, mut total, mut drafts, mut disputed) = (Vec::new(), Vec::new(), 0, Money::ZERO, 0, 0);
     let (mut state, mut generated, mut locked, mut formula) = ("not_generated", String::new(), String::new(), String::new());
+    let mut pager = Pager::new(paging, 0, &base);
     if let Some(view) = &view {
         state = state_code(view);
         if let Some(r) = &view.row {
@@ -330,10 +369,20 @@ async fn list_view(page: &Page, month: Month, status: &str, alert: Option<String
             .iter()
             .map(|s| StatusChip { code: s.code(), label: s.label_zh(), count: view.count(*s), badge: s.badge() })
             .collect();
-        items = view
+        let mut shown: Vec<&service::SheetView> = view
             .sheets
             .iter()
-            .filter(|s| filter.is_none_or(|f| s.sheet.status == f))
+            .filter(|s| filter.is_none_or(|st| s.sheet.status == st))
+            .filter(|s| f.q.is_empty() || s.sheet.doctor_code.contains(&f.q) || s.sheet.doctor_name.contains(&f.q))
+            .collect();
+        if by_total {
+            shown.sort_by_key(|s| std::cmp::Reverse(s.computed.total));
+        }
+        pager = Pager::new(paging, shown.len() as i64, &base);
+        items = shown
+            .into_iter()
+            .skip(usize::try_from(paging.offset()).unwrap_or(usize::MAX))
+            .take(PER_PAGE as usize)
             .map(|s| {
                 let c = &s.computed;
                 SheetItem {
@@ -371,6 +420,9 @@ async fn list_view(page: &Page, month: Month, status: &str, alert: Option<String
         disputed,
         chips,
         status: filter.map(|s| s.code().to_string()).unwrap_or_default(),
+        q: f.q.clone(),
+        by_total,
+        pager,
         can_manage: viewer == (Viewer::Staff { manage: true }),
         can_export: access.can(Permission::AnalyticsRead) && access.can(Permission::DataExport),
         mine,
@@ -380,7 +432,7 @@ async fn list_view(page: &Page, month: Month, status: &str, alert: Option<String
 
 async fn list_page(page: Page, Query(q): Query<MonthQuery>) -> PageResult<Html<String>> {
     let month = parse_month(page.access(), q.month.as_deref())?;
-    render(list_view(&page, month, q.status.as_deref().unwrap_or(""), None, q.done.as_deref()).await?)
+    render(list_view(&page, month, &ListFilter::from_query(&q), None, q.done.as_deref()).await?)
 }
 
 #[derive(Deserialize)]
@@ -400,7 +452,7 @@ where
         Ok(()) => Ok(Redirect::to(&format!("/performance?month={}&done={done}", month.code())).into_response()),
         Err(e @ Error::Client { status: 409 | 422, .. }) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT);
-            let t = list_view(&page, month, "", Some(e.public_message()), None).await?;
+            let t = list_view(&page, month, &ListFilter::default(), Some(e.public_message()), None).await?;
             Ok((status, render(t)?).into_response())
         }
         Err(e) => Err(PageError(e)),
@@ -459,7 +511,7 @@ fn settings_view(page: &Page, draft: FormulaDraft, errors: FormErrors, updated: 
         .iter()
         .map(|k| PriceField {
             field: model::price_field(*k),
-            label: format!("{}问诊单价（元/单）", k.label_zh()),
+            label: format!("{}单价（元/单）", model::kind_name(*k)),
             value: draft.price(*k).to_string(),
             placeholder: match k {
                 ConsultationKind::Text => "5.00",
@@ -608,6 +660,7 @@ struct SheetPage {
     can_resolve: bool,
     can_adjust: bool,
     on_behalf: bool,
+    disputed: bool,
     errors: FormErrors,
     submitted: Submitted,
     alert: Option<String>,
@@ -675,6 +728,7 @@ fn sheet_view(
         can_resolve: d.can_manage && !locked && model::resolve(s.status).is_ok(),
         can_adjust: d.can_manage && !locked,
         on_behalf: !d.is_own && d.can_manage,
+        disputed: s.status == Status::Disputed,
         errors,
         submitted,
         alert,

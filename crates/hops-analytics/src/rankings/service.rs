@@ -95,7 +95,7 @@ async fn doctors(access: &Access) -> Result<HashMap<i64, hops_master::store::Doc
 async fn live_subjects(access: &Access, month: PeriodRange, kind: RankKind) -> Result<Vec<Subject>> {
     let sums = {
         let mut c = access.tenant().read().await?;
-        store::sums_by(&mut c, kind, month.start.start(), month.end_exclusive.start()).await?
+        store::sums_by(&mut c, kind, month.start, month.end_exclusive).await?
     };
     if sums.is_empty() {
         return Ok(Vec::new());

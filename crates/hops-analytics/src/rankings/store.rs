@@ -13,22 +13,24 @@ fn sum(expr: &str) -> String {
     format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
 }
 
-/// Per doctor (or department) id: the sums of consultations created in `[from, to)`.
-pub async fn sums_by<C: Conn>(c: &mut Scoped<C>, kind: RankKind, from: Instant, to: Instant) -> sqlx::Result<Vec<(i64, Sums)>> {
+/// Per doctor (or department) id: the sums of consultations created on the days
+/// `[from, to)`, read from the module's daily aggregates (`consultation_daily`, maintained on
+/// ingest with the same definitions as the KPIs: replies count when paid and replied to).
+pub async fn sums_by<C: Conn>(c: &mut Scoped<C>, kind: RankKind, from: LocalDay, to: LocalDay) -> sqlx::Result<Vec<(i64, Sums)>> {
     let group = match kind {
         RankKind::Doctor => "doctor_id",
         RankKind::Department => "department_id",
     };
-    let replied = "paid_at IS NOT NULL AND first_reply_at IS NOT NULL";
     let sql = format!(
-        "SELECT {group}, COUNT(*), {completed}, {rated}, {rating_sum}, {replies}, {reply_micros}, {revisits} \
-         FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY {group}",
-        completed = sum("CASE WHEN completed_at IS NOT NULL THEN 1 ELSE 0 END"),
-        rated = sum("CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END"),
-        rating_sum = sum("COALESCE(rating, 0)"),
-        replies = sum(&format!("CASE WHEN {replied} THEN 1 ELSE 0 END")),
-        reply_micros = sum(&format!("CASE WHEN {replied} THEN first_reply_at - paid_at ELSE 0 END")),
-        revisits = sum("CASE WHEN kind = 'revisit' THEN 1 ELSE 0 END"),
+        "SELECT {group}, {}, {}, {}, {}, {}, {}, {} FROM consultation_daily \
+         WHERE hospital_id = $1 AND day >= $2 AND day < $3 GROUP BY {group}",
+        sum("created"),
+        sum("completed"),
+        sum("rated"),
+        sum("rating_sum"),
+        sum("reply_count"),
+        sum("reply_micros"),
+        sum("CASE WHEN kind = 'revisit' THEN created ELSE 0 END"),
     );
     let rows = c.query_built(sql).bind(from.0).bind(to.0).fetch_all(c.conn()).await?;
     rows.iter()

@@ -550,7 +550,7 @@ fn public_view(p: PublicRanking, csrf: Option<String>) -> PublicPage {
     let code = model::month_code(p.month);
     PublicPage {
         asset_version: env!("CARGO_PKG_VERSION"),
-        action: format!("/p/{}/rankings/{code}/feedback", p.hospital_code),
+        action: format!("/p/{}/rankings/{code}/feedback#feedback", p.hospital_code),
         label: p.month.label_zh(),
         published_at: p.published_at.format_minute(),
         doctors: p.doctors.ranked.iter().map(public_row).collect(),

@@ -4,6 +4,7 @@
 mod admin;
 mod check;
 mod import;
+mod report;
 mod run;
 mod term;
 
@@ -99,6 +100,24 @@ enum Command {
         /// 只导入无误的行，有误的行写入 FILE.rejects.csv（import the good rows only）
         #[arg(long)]
         skip_bad: bool,
+    },
+    /// 生成运营报告（generate a report）：周报、月报、季报、半年报、年报，输出 PDF 或 Excel；不发布、不发送
+    Report {
+        /// 报告周期（period）：week 周报、month 月报、quarter 季报、half 半年报、year 年报
+        #[arg(long, value_name = "PERIOD", default_value = "month")]
+        period: String,
+        /// 周期内任一日期 YYYY-MM-DD 或月份 YYYY-MM（a day or month inside the period）；默认今天
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// 输出格式（format）：pdf 或 xlsx；默认按 --out 的扩展名，否则为 pdf
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// 输出文件（output file）
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 医院编码（hospital code）；只有一家医院时可省略
+        #[arg(long, value_name = "CODE")]
+        hospital: Option<String>,
     },
     /// 医院管理（hospitals / tenants）
     #[command(subcommand)]
@@ -277,6 +296,9 @@ pub async fn run() -> ExitCode {
             admin::hospital_create(&globals, &code, &name, grade.as_deref()).await
         }
         Command::Import { kind, file, hospital, skip_bad } => import::run(&globals, &kind, &file, hospital.as_deref(), skip_bad).await,
+        Command::Report { period, at, format, out, hospital } => {
+            report::run(&globals, &period, at.as_deref(), format.as_deref(), &out, hospital.as_deref()).await
+        }
         Command::Hospital(HospitalCommand::List) => admin::hospital_list(&globals).await,
         Command::User(UserCommand::Add { hospital, username, name, role }) => {
             admin::user_add(&globals, &hospital, &username, &name, role).await

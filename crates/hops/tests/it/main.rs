@@ -11,5 +11,6 @@ mod malformed;
 mod master;
 mod performance;
 mod rankings;
+mod reports;
 mod schema;
 mod tenancy;

@@ -17,6 +17,15 @@ both_backends!(no_route_crosses_tenants);
 
 const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user"];
 
+/// A published report (January 2025) and a report subscriber of B.
+async fn report_fixtures(access: &hops_platform::Access) -> (i64, i64) {
+    let january = hops_kernel::PeriodRange::containing(hops_kernel::Period::Month, hops_kernel::LocalDay::parse("2025-01-15").unwrap());
+    let report = hops_reports::service::publish(access, january).await.unwrap();
+    let draft = hops_reports::model::SubscriberDraft { name: "乙院订阅人".into(), email: "yi@example.cn".into(), kinds: vec!["month".into()] };
+    let subscriber = hops_reports::service::add_subscriber(access, &draft).await.unwrap();
+    (report.0, subscriber.0)
+}
+
 /// B's ids by path parameter name.
 async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> {
     let access = app.system(b);
@@ -56,6 +65,7 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> 
     .await
     .unwrap();
     let job = jobs::enqueue_probes(&access, 1, 0).await.unwrap()[0];
+    let (report, subscriber) = report_fixtures(&access).await;
     let sheet = performance_sheet(&access).await;
     HashMap::from([
         ("department_id", dept.0),
@@ -63,6 +73,8 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> 
         ("patient_id", patient.0),
         ("user_id", user.0),
         ("job_id", job.0),
+        ("report_id", report),
+        ("subscriber_id", subscriber),
         ("sheet_id", sheet),
     ])
 }
@@ -118,6 +130,9 @@ fn sample_body(schema: &str) -> Value {
         "ProbeIn" => json!({"count": 1, "sleep_ms": 0}),
         "LoginRequest" => json!({"hospital": "a", "username": "x", "password": "y"}),
         "IngestRequest" => json!({"rows": []}),
+        "ConclusionsIn" => json!({"period": "month", "at": "2025-01", "conclusions": "某结论"}),
+        "PublishIn" => json!({"period": "month", "at": "2025-01"}),
+        "SubscriberIn" => json!({"name": "某人", "email": "someone@example.cn", "kinds": ["month"]}),
         "RankingSettingsIn" => {
             json!({"weights": {"volume": 0.4, "satisfaction": 0.3, "reply": 0.2, "revisit": 0.1}, "prior_weight": 10, "min_sample": 5})
         }
