@@ -33,6 +33,7 @@ impl Module for AnalyticsModule {
             NavItem { section: Section::Analytics, label: "运营指标", href: "/kpis", permission: Permission::AnalyticsRead },
             NavItem { section: Section::Analytics, label: "数据接入", href: "/ingest", permission: Permission::ActivityIngest },
             NavItem { section: Section::Analytics, label: "医生绩效", href: "/performance", permission: Permission::AnalyticsRead },
+            NavItem { section: Section::Analytics, label: "我的绩效", href: "/performance", permission: Permission::OwnPerformance },
             NavItem { section: Section::Analytics, label: "排行榜", href: "/rankings", permission: Permission::AnalyticsRead },
         ]
     }

@@ -40,7 +40,8 @@ const ACCOUNTS: &[(Role, &str, &str)] = &[
     (Role::Operator, "operator", "陈运营"),
     (Role::Agent, "agent", "林客服"),
     (Role::ContentReviewer, "reviewer", "宋宣传"),
-    (Role::Doctor, "doctor", "王医生"),
+    // A doctor signs in with their 工号 as username, which links the account to the doctor.
+    (Role::Doctor, "D0001", "D0001 医生"),
     (Role::Nurse, "nurse", "刘护士"),
     (Role::Finance, "finance", "赵财务"),
     (Role::Auditor, "auditor", "钱审计"),

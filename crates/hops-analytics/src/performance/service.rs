@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use hops_kernel::{DoctorId, Money};
 use hops_platform::tabular;
 use hops_platform::web::Paging;
-use hops_platform::{Access, Error, FieldError, Permission, Result, Role, Tx};
+use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
 
 use super::model::{self, Activity, AdjustmentDraft, Answer, Computed, Formula, FormulaDraft, Month, Status};
 use super::store::{self, AdjustmentRow, EventRow, MonthRow, SheetRow, SheetWrite};
@@ -30,7 +30,7 @@ pub enum Viewer {
 
 /// The doctor a user is, by the documented rule: role `doctor` and username = doctor code.
 async fn linked_doctor(access: &Access) -> Result<Option<DoctorId>> {
-    if access.actor().role != Some(Role::Doctor) {
+    if !access.can(Permission::OwnPerformance) || access.actor().role.is_none() {
         return Ok(None);
     }
     let doctors = hops_master::service::doctor_ids(access).await?;
@@ -41,7 +41,7 @@ pub async fn viewer(access: &Access) -> Result<Viewer> {
     if access.can(Permission::AnalyticsRead) {
         return Ok(Viewer::Staff { manage: access.can(Permission::ActivityIngest) });
     }
-    if access.actor().role == Some(Role::Doctor) {
+    if access.can(Permission::OwnPerformance) && access.actor().role.is_some() {
         return match linked_doctor(access).await? {
             Some(id) => Ok(Viewer::Doctor(id)),
             None => Err(Error::client(

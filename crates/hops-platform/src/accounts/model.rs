@@ -34,6 +34,8 @@ pub enum Permission {
     ActivityIngest,
     /// See KPIs, dashboards and reports.
     AnalyticsRead,
+    /// See and answer one's own performance sheets (a doctor whose username is their 工号).
+    OwnPerformance,
 }
 
 use Permission::*;
@@ -76,7 +78,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
     (Role::Operator, &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, ActivityIngest, AnalyticsRead]),
     (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask]),
     (Role::ContentReviewer, &[DashboardView]),
-    (Role::Doctor, &[DashboardView, MasterRead]),
+    (Role::Doctor, &[DashboardView, MasterRead, OwnPerformance]),
     (Role::Nurse, &[DashboardView, MasterRead]),
     (Role::Finance, &[DashboardView, MasterRead, DataExport, AnalyticsRead]),
     (Role::Auditor, &[DashboardView, MasterRead, AuditRead, AnalyticsRead]),
