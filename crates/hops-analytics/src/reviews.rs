@@ -1,28 +1,120 @@
 //! Reasons for bad reviews (差评原因归纳): each review text is matched against keyword
-//! families. Pure and deterministic, so the dashboard, reports and complaints agree.
+//! families. Pure and deterministic, and the one list used by the dashboard, reports and
+//! complaints.
 
-/// Reason families with the words patients actually write.
+/// Keyword families of bad reviews (ratings ≤ 2): the reason and the words patients write.
 pub const REASONS: &[(&str, &[&str])] = &[
-    ("回复慢", &["回复慢", "回复太慢", "回得慢", "半天不回", "不回复", "没人回", "等了很久才回", "响应慢", "迟迟不回", "回复不及时", "没有回复", "很久才回"]),
-    ("态度差", &["态度", "不耐烦", "不耐心", "敷衍", "冷漠", "爱答不理", "语气", "不礼貌", "凶"]),
-    ("退款难", &["退款", "退钱", "退费"]),
-    ("药品配送", &["配送", "快递", "物流", "送药", "药品到", "药还没到", "发货", "送错", "漏发", "药不对"]),
-    ("解释不清", &["解释不清", "没说清", "听不懂", "没解释", "不清楚", "说得不明白", "答非所问", "讲不清"]),
-    ("等待时间长", &["等待", "排队", "等了", "等太久", "时间太长", "好久"]),
-    ("价格贵", &["贵", "价格", "收费高", "费用高", "不值"]),
-    ("系统问题", &["卡顿", "卡", "闪退", "系统", "操作复杂", "打不开", "登录不了", "页面", "bug", "视频断", "掉线"]),
+    (
+        "回复慢",
+        &[
+            "回复慢",
+            "回复太慢",
+            "回复很慢",
+            "回得慢",
+            "才回",
+            "没人理",
+            "没人回",
+            "不回复",
+            "没有回复",
+            "回复不及时",
+            "响应慢",
+            "迟迟不回",
+            "半天不回",
+            "等到第二天",
+            "回一句话",
+        ],
+    ),
+    ("态度", &["态度", "不耐烦", "不耐心", "敷衍", "冷淡", "冷漠", "爱答不理", "语气", "不礼貌", "应付", "嫌弃", "凶"]),
+    ("退款", &["退款", "退钱", "退费", "不退"]),
+    (
+        "配送",
+        &[
+            "配送",
+            "快递",
+            "物流",
+            "送药",
+            "发货",
+            "药才到",
+            "药迟迟没到",
+            "发错",
+            "少发",
+            "漏发",
+            "送错",
+            "送得太慢",
+            "药盒",
+            "规格不对",
+            "和开的不一样",
+        ],
+    ),
+    (
+        "解释不清",
+        &[
+            "解释",
+            "说不清",
+            "讲不清",
+            "讲得不清楚",
+            "说明白",
+            "没说清",
+            "看不懂",
+            "听不懂",
+            "专业术语",
+            "笼统",
+            "没有针对性",
+            "等于没说",
+            "没给解读",
+            "没看明白",
+            "答非所问",
+            "建议都没有",
+        ],
+    ),
+    (
+        "等待",
+        &["排队", "排了", "候诊", "等待时间", "等了很久", "等了好久", "等太久", "等到晚上", "没接通", "打不进来", "还没上线", "分钟还没"],
+    ),
+    ("价格", &["价格", "贵", "收费", "不值", "性价比", "收这么多"]),
+    (
+        "系统",
+        &[
+            "系统",
+            "卡顿",
+            "老是卡",
+            "闪退",
+            "打不开",
+            "加载不出",
+            "登录不了",
+            "掉线",
+            "断了",
+            "报错",
+            "找不到",
+            "入口",
+            "操作太复杂",
+            "不会用",
+            "传不上",
+            "APP",
+            "App",
+            "app",
+            "bug",
+            "BUG",
+        ],
+    ),
 ];
 
-/// The reason families a review text mentions (possibly none).
+/// The reason families one review text mentions (possibly none).
 pub fn reasons(text: &str) -> Vec<&'static str> {
     REASONS.iter().filter(|(_, words)| words.iter().any(|w| text.contains(w))).map(|(r, _)| *r).collect()
 }
 
-/// Counts per reason over many reviews, largest first; reviews matching nothing count as 其他.
+/// Counts per reason family over bad-review texts, largest first (ties in family order);
+/// then texts naming no family as 其他 and empty texts as 未填写评价.
 pub fn tally<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(&'static str, i64)> {
     let mut counts: Vec<(&'static str, i64)> = REASONS.iter().map(|(r, _)| (*r, 0)).collect();
-    let mut other = 0;
+    let (mut other, mut blank) = (0, 0);
     for t in texts {
+        let t = t.trim();
+        if t.is_empty() {
+            blank += 1;
+            continue;
+        }
         let found = reasons(t);
         if found.is_empty() {
             other += 1;
@@ -33,9 +125,11 @@ pub fn tally<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(&'static str,
             }
         }
     }
-    counts.push(("其他", other));
-    counts.retain(|(_, n)| *n > 0);
+    // Stable: equal counts keep the family order; 其他 and 未填写评价 come last.
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts.push(("其他", other));
+    counts.push(("未填写评价", blank));
+    counts.retain(|(_, n)| *n > 0);
     counts
 }
 
@@ -46,12 +140,13 @@ mod tests {
     #[test]
     fn families() {
         let cases: &[(&str, &[&str])] = &[
-            ("等了一个小时医生才回复，回复太慢了", &["回复慢", "等待时间长"]),
-            ("医生态度很差，很不耐烦", &["态度差"]),
-            ("申请退款一周了还没退钱", &["退款难"]),
-            ("药三天了还没到，快递太慢", &["药品配送"]),
+            ("等了一个小时医生才回复，回复太慢了", &["回复慢"]),
+            ("医生态度很差，很不耐烦", &["态度"]),
+            ("申请退款一周了还没退钱", &["退款"]),
+            ("药三天了还没到，快递太慢", &["配送"]),
             ("说了半天也没解释清楚，听不懂", &["解释不清"]),
-            ("视频总是卡顿", &["系统问题"]),
+            ("视频总是卡顿", &["系统"]),
+            ("排了两个小时的队，太贵了", &["等待", "价格"]),
             ("一般", &[]),
         ];
         for (text, want) in cases {
@@ -61,8 +156,8 @@ mod tests {
 
     #[test]
     fn tally_counts_and_orders() {
-        let t = tally(["回复太慢", "半天不回", "态度差", "还行吧"]);
-        assert_eq!(t, vec![("回复慢", 2), ("态度差", 1), ("其他", 1)]);
+        let t = tally(["回复太慢", "半天不回", "态度差", "还行吧", " "]);
+        assert_eq!(t, vec![("回复慢", 2), ("态度", 1), ("其他", 1), ("未填写评价", 1)]);
         assert!(tally(std::iter::empty()).is_empty());
     }
 }

@@ -377,3 +377,40 @@ pub async fn bad_review_reasons(access: &Access, range: PeriodRange) -> Result<V
     };
     Ok(crate::reviews::tally(texts.iter().map(String::as_str)))
 }
+
+/// One doctor's figures in a period.
+pub struct DoctorStats {
+    pub doctor: hops_kernel::DoctorId,
+    pub completed: i64,
+    pub rated: i64,
+    pub rating_sum: i64,
+    pub good: i64,
+    pub replies: i64,
+    pub reply_micros: i64,
+}
+
+/// The `limit` doctors with the most completed consultations in a period, most first.
+pub async fn doctor_stats(access: &Access, range: PeriodRange, limit: i64) -> Result<Vec<DoctorStats>> {
+    access.require(Permission::AnalyticsRead)?;
+    let mut c = access.tenant().read().await?;
+    let rows = store::doctor_stats(&mut c, range.start.start(), range.end_exclusive.start(), limit).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(doctor, [completed, rated, rating_sum, good, replies, reply_micros])| DoctorStats {
+            doctor,
+            completed,
+            rated,
+            rating_sum,
+            good,
+            replies,
+            reply_micros,
+        })
+        .collect())
+}
+
+/// How many consultations of a period got 1, 2, 3, 4 and 5 stars.
+pub async fn rating_distribution(access: &Access, range: PeriodRange) -> Result<[i64; 5]> {
+    access.require(Permission::AnalyticsRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::rating_distribution(&mut c, range.start.start(), range.end_exclusive.start()).await?)
+}

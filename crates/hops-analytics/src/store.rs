@@ -154,7 +154,10 @@ pub async fn stored_days(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec
     let mut out = Vec::new();
     for chunk in external_ids.chunks(500) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!("SELECT DISTINCT created_day FROM consultations WHERE hospital_id = $1 AND external_id IN ({})", placeholders.join(", "));
+        let sql = format!(
+            "SELECT DISTINCT created_day FROM consultations WHERE hospital_id = $1 AND external_id IN ({})",
+            placeholders.join(", ")
+        );
         let mut q = tx.query_built(sql);
         for e in chunk {
             q = q.bind(e.to_string());
@@ -208,7 +211,19 @@ pub async fn refresh_daily(tx: &mut Tx, days: &[i32]) -> sqlx::Result<()> {
 /// from the raw rows.
 pub async fn consultation_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<ConsultationSums> {
     let (from_day, to_day) = (from.local_day().0, to.local_day().0);
-    let cols = ["created", "paid", "completed", "refunded", "accepted", "reply_count", "reply_micros", "rated", "rating_sum", "good", "revenue_fen"];
+    let cols = [
+        "created",
+        "paid",
+        "completed",
+        "refunded",
+        "accepted",
+        "reply_count",
+        "reply_micros",
+        "rated",
+        "rating_sum",
+        "good",
+        "revenue_fen",
+    ];
     let sums: Vec<String> = cols.iter().map(|c| sum(c)).collect();
     let sql = format!(
         "SELECT {}, {}, COUNT(DISTINCT CASE WHEN completed > 0 THEN doctor_id END) FROM consultation_daily \
@@ -277,7 +292,13 @@ pub async fn paid_by_department<C: Conn>(c: &mut Scoped<C>, from: Instant, to: I
         sum("paid")
     );
     let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).fetch_all(c.conn()).await?;
-    Ok(rows.iter().map(|r| Ok((DepartmentId(r.try_get(0)?), r.try_get(1)?))).collect::<sqlx::Result<Vec<_>>>()?.into_iter().filter(|(_, n)| *n > 0).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Ok((DepartmentId(r.try_get(0)?), r.try_get(1)?)))
+        .collect::<sqlx::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect())
 }
 
 pub async fn other_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<OtherSums> {
@@ -337,4 +358,45 @@ pub async fn bad_reviews<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant,
         .fetch_all(c.conn())
         .await?;
     rows.iter().map(|r| r.try_get(0)).collect()
+}
+
+/// Per doctor, over consultations created in `[from, to)`: completed, rated, rating sum, good
+/// ratings (≥ 4), replies and the sum of (first reply − paid) in µs — the `limit` doctors with
+/// the most completed consultations, most first.
+pub async fn doctor_stats<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<(DoctorId, [i64; 6])>> {
+    let sql = format!(
+        "SELECT doctor_id, {completed} AS n, {}, {}, {}, {}, {} FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 \
+         GROUP BY doctor_id HAVING {completed} > 0 ORDER BY n DESC, doctor_id LIMIT $4",
+        sum("rated"),
+        sum("rating_sum"),
+        sum("good"),
+        sum("reply_count"),
+        sum("reply_micros"),
+        completed = sum("completed"),
+    );
+    let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).bind(limit).fetch_all(c.conn()).await?;
+    rows.iter()
+        .map(|r| Ok((DoctorId(r.try_get(0)?), [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?])))
+        .collect()
+}
+
+/// Ratings 1 … 5 of consultations created in `[from, to)`.
+pub async fn rating_distribution<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<[i64; 5]> {
+    let rows = c
+        .query(
+            "SELECT CAST(rating AS BIGINT), COUNT(*) FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 \
+             AND rating IS NOT NULL GROUP BY rating",
+        )
+        .bind(from.0)
+        .bind(to.0)
+        .fetch_all(c.conn())
+        .await?;
+    let mut out = [0; 5];
+    for r in rows {
+        let rating: i64 = r.try_get(0)?;
+        if (1..=5).contains(&rating) {
+            out[(rating - 1) as usize] = r.try_get(1)?;
+        }
+    }
+    Ok(out)
 }

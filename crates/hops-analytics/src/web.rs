@@ -8,9 +8,8 @@ use hops_kernel::{LocalDay, Period, PeriodRange};
 use hops_platform::charts::BarChart;
 use hops_platform::tabular::{self, Column, ImportReport, Mode, RowError, Table};
 use hops_platform::web::{
-    ChartPanel,
-    Api, ApiDoc, ApiResult, BoxFuture, Json, Method, Module, NavItem, Page, PageError, PageResult, Routes, Section, Shell, Tile,
-    group_digits,
+    Api, ApiDoc, ApiResult, BoxFuture, ChartPanel, Json, Method, Module, NavItem, Page, PageError, PageResult, Routes, Section, Shell,
+    Tile, group_digits,
 };
 use hops_platform::{Access, Error, Permission, Result};
 use serde::{Deserialize, Serialize};
@@ -125,8 +124,18 @@ impl Module for AnalyticsModule {
                     svg: BarChart { labels: &labels, values: &values, unit: "单" }.svg(),
                     href: "/kpis".into(),
                 },
-                ChartPanel { title: "本月科室占比（支付问诊）".into(), subtitle: set.range.label_zh(), svg: BarChart { labels: &dl, values: &dv, unit: "单" }.svg(), href: "/kpis".into() },
-                ChartPanel { title: "本月医生完成问诊 Top 10".into(), subtitle: set.range.label_zh(), svg: BarChart { labels: &tl, values: &tv, unit: "单" }.svg(), href: "/kpis".into() },
+                ChartPanel {
+                    title: "本月科室占比（支付问诊）".into(),
+                    subtitle: set.range.label_zh(),
+                    svg: BarChart { labels: &dl, values: &dv, unit: "单" }.svg(),
+                    href: "/kpis".into(),
+                },
+                ChartPanel {
+                    title: "本月医生完成问诊 Top 10".into(),
+                    subtitle: set.range.label_zh(),
+                    svg: BarChart { labels: &tl, values: &tv, unit: "单" }.svg(),
+                    href: "/kpis".into(),
+                },
             ];
             if !rv.is_empty() {
                 panels.push(ChartPanel {
@@ -175,7 +184,8 @@ pub fn delta(now: &Value, then: &Value) -> String {
 
 /// `at`: a date or a month inside the period; default today.
 fn parse_range(period: Option<&str>, at: Option<&str>, today: LocalDay) -> std::result::Result<PeriodRange, Error> {
-    let kind = Period::parse(period.unwrap_or("month")).map_err(|_| Error::invalid_field("period", "period 应为 week、month、quarter、half 或 year"))?;
+    let kind = Period::parse(period.unwrap_or("month"))
+        .map_err(|_| Error::invalid_field("period", "period 应为 week、month、quarter、half 或 year"))?;
     let day = match at.map(str::trim).filter(|s| !s.is_empty()) {
         None => today,
         Some(s) if s.len() == 7 => {

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use hops_platform::tabular::{Mode, Table};
 use hops_platform::Access;
+use hops_platform::tabular::{Mode, Table};
 use indicatif::ProgressBar;
 
 use crate::activity::{self, Activity, DayRows};

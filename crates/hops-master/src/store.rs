@@ -481,7 +481,9 @@ pub async fn doctor_ids<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<std::collect
 /// external id are left out).
 pub async fn registrations_list<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<(String, Instant)>> {
     let rows = c
-        .query("SELECT external_id, registered_at FROM patients WHERE hospital_id = $1 AND external_id IS NOT NULL ORDER BY registered_at, id")
+        .query(
+            "SELECT external_id, registered_at FROM patients WHERE hospital_id = $1 AND external_id IS NOT NULL ORDER BY registered_at, id",
+        )
         .fetch_all(c.conn())
         .await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, Instant(r.try_get(1)?)))).collect()

@@ -152,7 +152,8 @@ impl LineChart<'_> {
         }
         for (k, se) in self.series.iter().enumerate() {
             let colour = SERIES_COLOURS[k % SERIES_COLOURS.len()];
-            let points: Vec<String> = se.values.iter().take(n).enumerate().map(|(i, v)| format!("{:.1},{:.1}", x_of(i), y_of(*v))).collect();
+            let points: Vec<String> =
+                se.values.iter().take(n).enumerate().map(|(i, v)| format!("{:.1},{:.1}", x_of(i), y_of(*v))).collect();
             let _ = write!(
                 s,
                 r#"<polyline class="line s{k}" points="{}" style="fill:none;stroke:{colour};stroke-width:2;stroke-linejoin:round;stroke-linecap:round"/>"#,

@@ -257,7 +257,12 @@ pub fn document_data(r: &Report, family: &str) -> Json {
                 (_, Value::Count(_)) => format!("{}（{}）", l.label, l.unit),
                 _ => l.label.clone(),
             };
-            json!({ "label": label, "value": model::show(&l.value), "mom": change_json(&l.mom) })
+            let value = match &l.value {
+                // Large amounts in 万元 so they fit the cover's boxes.
+                Value::Money(m) if m.0 >= 1_000_000 => format!("¥{:.2}万", m.0 as f64 / 1_000_000.0),
+                v => model::show(v),
+            };
+            json!({ "label": label, "value": value, "mom": change_json(&l.mom) })
         })
         .collect();
     json!({
@@ -276,6 +281,8 @@ pub fn document_data(r: &Report, family: &str) -> Json {
         "start": r.range.start.to_string(),
         "end": r.range.last_day().to_string(),
         "generated": r.generated_at.format_minute(),
+        // Generated before the period ended: the figures are partial.
+        "partial": r.generated_at < r.range.end_exclusive.start(),
         "trend_periods": r.trend.len(),
         "overview": r.summary.overview,
         "headline": headline,

@@ -73,10 +73,7 @@ async fn trend(access: &Access, set: &hops_analytics::service::KpiSet) -> Result
 }
 
 async fn doctors(access: &Access, range: PeriodRange) -> Result<Vec<DoctorLine>> {
-    let sums = {
-        let mut c = access.tenant().read().await?;
-        store::doctor_ranking(&mut c, range.start.start(), range.end_exclusive.start(), 10).await?
-    };
+    let sums = hops_analytics::service::doctor_stats(access, range, 10).await?;
     let mut out = Vec::with_capacity(sums.len());
     for s in sums {
         let d = hops_master::service::doctor(access, DoctorId(s.doctor.0)).await?;
@@ -129,11 +126,9 @@ async fn leaderboard(access: &Access, range: PeriodRange) -> Result<Option<Leade
 }
 
 async fn reviews(access: &Access, range: PeriodRange) -> Result<Reviews> {
-    let mut c = access.tenant().read().await?;
-    let (from, to) = (range.start.start(), range.end_exclusive.start());
-    let distribution = store::rating_distribution(&mut c, from, to).await?;
-    let texts = store::bad_review_texts(&mut c, from, to, 50_000).await?;
-    Ok(Reviews { distribution, reasons: model::tally_reasons(texts.iter().map(String::as_str)) })
+    let distribution = hops_analytics::service::rating_distribution(access, range).await?;
+    let reasons = hops_analytics::service::bad_review_reasons(access, range).await?;
+    Ok(Reviews { distribution, reasons })
 }
 
 /// The report of a period, with the published conclusions if the period was published,

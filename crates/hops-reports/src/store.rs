@@ -2,7 +2,7 @@
 //! published report is never updated), subscribers, deliveries, and the period figures the
 //! KPI set does not carry (doctor ranking, rating distribution, bad-review texts).
 
-use hops_kernel::{DoctorId, Instant, LocalDay, Period};
+use hops_kernel::{Instant, LocalDay, Period};
 use hops_platform::Tx;
 use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
@@ -280,90 +280,4 @@ pub async fn record_delivery(tx: &mut Tx, report: ReportId, email: &str, name: &
     .execute(tx.conn())
     .await?;
     Ok(())
-}
-
-// ---- period figures beyond the KPI set ----
-//
-// These read the analytics module's `consultations` table directly: the report needs a doctor
-// ranking and the review texts, which the analytics service does not offer yet. When it does
-// (rankings, bad-review reasons), these three queries should give way to its service.
-
-fn sum(expr: &str) -> String {
-    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
-}
-
-/// Per doctor with completed consultations created in `[from, to)`: completed count, rated
-/// count, rating sum, good ratings (≥ 4), replies and the sum of (first reply − paid) in µs.
-pub struct DoctorSums {
-    pub doctor: DoctorId,
-    pub completed: i64,
-    pub rated: i64,
-    pub rating_sum: i64,
-    pub good: i64,
-    pub replies: i64,
-    pub reply_micros: i64,
-}
-
-/// The `limit` doctors with the most completed consultations, most first (ties by id).
-pub async fn doctor_ranking<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<DoctorSums>> {
-    let sql = format!(
-        "SELECT doctor_id, COUNT(*), {rated}, {rating_sum}, {good}, {replies}, {reply_sum} FROM consultations \
-         WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 AND completed_at IS NOT NULL \
-         GROUP BY doctor_id ORDER BY COUNT(*) DESC, doctor_id LIMIT $4",
-        rated = sum("CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END"),
-        rating_sum = sum("COALESCE(rating, 0)"),
-        good = sum("CASE WHEN rating >= 4 THEN 1 ELSE 0 END"),
-        replies = sum("CASE WHEN paid_at IS NOT NULL AND first_reply_at IS NOT NULL THEN 1 ELSE 0 END"),
-        reply_sum = sum("CASE WHEN paid_at IS NOT NULL AND first_reply_at IS NOT NULL THEN first_reply_at - paid_at ELSE 0 END"),
-    );
-    let rows = c.query_built(sql).bind(from.0).bind(to.0).bind(limit).fetch_all(c.conn()).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DoctorSums {
-                doctor: DoctorId(r.try_get(0)?),
-                completed: r.try_get(1)?,
-                rated: r.try_get(2)?,
-                rating_sum: r.try_get(3)?,
-                good: r.try_get(4)?,
-                replies: r.try_get(5)?,
-                reply_micros: r.try_get(6)?,
-            })
-        })
-        .collect()
-}
-
-/// Ratings 1 … 5 of consultations created in `[from, to)`.
-pub async fn rating_distribution<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<[i64; 5]> {
-    let rows = c
-        .query(
-            "SELECT CAST(rating AS BIGINT), COUNT(*) FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 \
-             AND rating IS NOT NULL GROUP BY rating",
-        )
-        .bind(from.0)
-        .bind(to.0)
-        .fetch_all(c.conn())
-        .await?;
-    let mut out = [0; 5];
-    for r in rows {
-        let rating: i64 = r.try_get(0)?;
-        if (1..=5).contains(&rating) {
-            out[(rating - 1) as usize] = r.try_get(1)?;
-        }
-    }
-    Ok(out)
-}
-
-/// Review texts of ratings ≤ 2 of consultations created in `[from, to)` (at most `limit`).
-pub async fn bad_review_texts<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<String>> {
-    let rows = c
-        .query(
-            "SELECT review FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 AND rating <= 2 \
-             ORDER BY created_at LIMIT $4",
-        )
-        .bind(from.0)
-        .bind(to.0)
-        .bind(limit)
-        .fetch_all(c.conn())
-        .await?;
-    rows.iter().map(|r| r.try_get(0)).collect()
 }

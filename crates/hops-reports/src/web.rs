@@ -189,17 +189,19 @@ fn subscriber_id(raw: &str) -> Result<SubscriberId> {
 pub struct ChangeView {
     pub text: String,
     pub arrow: &'static str,
-    pub class: &'static str,
+    /// Colour by tone (good / bad / neutral), separate from the arrow's direction: the design
+    /// system's `delta-up`/`delta-down` classes tie colour to direction.
+    pub style: &'static str,
 }
 
 fn change_view(c: &Change) -> ChangeView {
     ChangeView {
         text: c.text.clone(),
         arrow: c.arrow(),
-        class: match c.good {
-            Some(true) => "delta-up",
-            Some(false) => "delta-down",
-            None => "delta-flat",
+        style: match c.good {
+            Some(true) => "color: var(--c-ok); font-weight: 600",
+            Some(false) => "color: var(--c-bad); font-weight: 600",
+            None => "color: var(--c-muted)",
         },
     }
 }
@@ -225,6 +227,8 @@ pub struct PreviewView {
     pub trend_chart: String,
     pub department_chart: String,
     pub departments: Vec<(String, String, String)>,
+    /// Departments not listed (the preview lists the first 12).
+    pub departments_more: usize,
     pub doctor_chart: String,
     pub doctors: Vec<model::DoctorLine>,
     pub leaderboard: Option<model::Leaderboard>,
@@ -273,9 +277,11 @@ fn preview_view(r: &Report) -> PreviewView {
             .collect(),
         trend_chart,
         department_chart,
+        departments_more: r.departments.len().saturating_sub(12),
         departments: r
             .departments
             .iter()
+            .take(12)
             .map(|d| {
                 (d.name.clone(), model::group_digits(d.consultations), d.share.map(|s| format!("{:.1}%", s * 100.0)).unwrap_or_default())
             })

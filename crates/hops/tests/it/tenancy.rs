@@ -21,7 +21,8 @@ const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi
 async fn report_fixtures(access: &hops_platform::Access) -> (i64, i64) {
     let january = hops_kernel::PeriodRange::containing(hops_kernel::Period::Month, hops_kernel::LocalDay::parse("2025-01-15").unwrap());
     let report = hops_reports::service::publish(access, january).await.unwrap();
-    let draft = hops_reports::model::SubscriberDraft { name: "乙院订阅人".into(), email: "yi@example.cn".into(), kinds: vec!["month".into()] };
+    let draft =
+        hops_reports::model::SubscriberDraft { name: "乙院订阅人".into(), email: "yi@example.cn".into(), kinds: vec!["month".into()] };
     let subscriber = hops_reports::service::add_subscriber(access, &draft).await.unwrap();
     (report.0, subscriber.0)
 }
