@@ -3,6 +3,7 @@
 //! per-hospital weights; monthly publication to a public page without login, whose feedback
 //! form lands in the console; JSON API. The formulas are in [`model`].
 
+mod api;
 pub mod model;
 pub mod service;
 pub mod store;
