@@ -137,7 +137,7 @@ def main():
             ("GET /api/v1/kpis (month)", f"{base}/api/v1/kpis?period=month&at={month}", f"Authorization: Bearer {token}"),
             ("GET / (dashboard)", f"{base}/", f"Cookie: {cookie}"),
         ]:
-            r = subprocess.run(["wrk", "-t2", "-c8", f"-d{a.wrk_seconds}s", "--latency", "-H", header, url], capture_output=True, text=True, check=True).stdout
+            r = subprocess.run(["wrk", "-t2", "-c8", f"-d{a.wrk_seconds}s", "--timeout", "60s", "--latency", "-H", header, url], capture_output=True, text=True, check=True).stdout
             lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", r, re.M))
             rps = re.search(r"Requests/sec:\s+(\S+)", r).group(1)
             non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", r)
