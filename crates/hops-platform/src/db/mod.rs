@@ -245,6 +245,13 @@ pub struct System {
 }
 
 impl System {
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> bool {
+        match self.db.reader.acquire().await {
+            Ok(mut c) => sqlx::query("SELECT 1").execute(&mut *c).await.is_ok(),
+            Err(_) => false,
+        }
+    }
     pub fn engine(&self) -> Engine {
         self.db.engine
     }

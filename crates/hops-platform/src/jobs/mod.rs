@@ -245,12 +245,7 @@ pub async fn run_one(core: &Arc<Core>, worker: &str) -> Result<bool> {
         let job = store::claim(&mut tx, core.engine(), &kinds, worker, now, now.plus_seconds(3600)).await?;
         if let Some(j) = &job {
             let lease = core.jobs.handlers[j.kind.as_str()].lease_seconds();
-            sqlx::query("UPDATE jobs SET lease_until = $1 WHERE hospital_id = $2 AND id = $3")
-                .bind(now.plus_seconds(lease).0)
-                .bind(j.hospital.0)
-                .bind(j.id.0)
-                .execute(&mut *tx)
-                .await?;
+            store::set_lease(&mut tx, j, now.plus_seconds(lease)).await?;
         }
         tx.commit().await?;
         job

@@ -113,6 +113,17 @@ pub async fn claim(
     row.as_ref().map(job).transpose()
 }
 
+/// Sets the lease of a just-claimed job to its kind's own length.
+pub async fn set_lease(conn: &mut AnyConnection, job: &JobRow, until: Instant) -> sqlx::Result<()> {
+    sqlx::query("UPDATE jobs SET lease_until = $1 WHERE hospital_id = $2 AND id = $3")
+        .bind(until.0)
+        .bind(job.hospital.0)
+        .bind(job.id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Marks a job done, only if this worker still holds its lease. False: the lease was lost.
 pub async fn complete(tx: &mut Tx, id: JobId, worker: &str, now: Instant) -> sqlx::Result<bool> {
     let r = tx

@@ -20,10 +20,7 @@ pub fn routes() -> Routes {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    let db_ok = match state.core().db().system().read().await {
-        Ok(mut c) => sqlx::query("SELECT 1").execute(&mut *c).await.is_ok(),
-        Err(_) => false,
-    };
+    let db_ok = state.core().db().system().ping().await;
     let body = serde_json::json!({
         "status": if db_ok { "ok" } else { "unavailable" },
         "database": if db_ok { "ok" } else { "unreachable" },
