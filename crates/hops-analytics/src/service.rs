@@ -157,18 +157,41 @@ async fn finish(access: &Access, mut tx: hops_platform::Tx, kind: Kind, report: 
     Ok(())
 }
 
+/// The master data a batch refers to: patients by external id, departments and doctors by code.
+struct Refs {
+    patients: HashMap<String, hops_kernel::PatientId>,
+    departments: HashMap<String, DepartmentId>,
+    doctors: HashMap<String, (hops_kernel::DoctorId, DepartmentId)>,
+}
+
+impl Refs {
+    async fn load(access: &Access, rows: &[RowCells<'_>]) -> Result<Refs> {
+        Ok(Refs {
+            patients: patients_of(access, rows.iter().map(|r| r.get("patient_external_id").trim())).await?,
+            departments: departments_of(access).await?,
+            doctors: hops_master::service::doctor_ids(access).await?,
+        })
+    }
+
+    /// Unknown patient, department and doctor codes of a row (empty optional codes pass).
+    fn check(
+        r: &RowCells<'_>,
+        patients: &HashMap<String, hops_kernel::PatientId>,
+        departments: &HashMap<String, DepartmentId>,
+        doctors: &HashMap<String, (hops_kernel::DoctorId, DepartmentId)>,
+    ) -> Vec<FieldError> {
+        let mut e = Vec::new();
+        check_ref(r, "patient_external_id", "患者编号", patients, &mut e);
+        check_ref(r, "department_code", "科室编码", departments, &mut e);
+        check_ref(r, "doctor_code", "医生工号", doctors, &mut e);
+        e
+    }
+}
+
 async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode, report: &mut ImportReport) -> Result<()> {
     let kind = Kind::Consultations;
-    let patients = patients_of(access, rows.iter().map(|r| r.get("patient_external_id").trim())).await?;
-    let departments = departments_of(access).await?;
-    let doctors = hops_master::service::doctor_ids(access).await?;
-    let refs = |r: &RowCells<'_>| {
-        let mut e = Vec::new();
-        check_ref(r, "patient_external_id", "患者编号", &patients, &mut e);
-        check_ref(r, "department_code", "科室编码", &departments, &mut e);
-        check_ref(r, "doctor_code", "医生工号", &doctors, &mut e);
-        e
-    };
+    let Refs { patients, departments, doctors } = Refs::load(access, rows).await?;
+    let refs = |r: &RowCells<'_>| Refs::check(r, &patients, &departments, &doctors);
     let parsed = parse_all(kind, rows, report, model::consultation, refs, |c| &c.external_id);
     if !proceed(mode, report) {
         return Ok(());
@@ -189,7 +212,7 @@ async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode
     let ids = tx.next_ids(access.engine(), valid.len()).await?;
     let now = access.now();
     for ((c, refs), id) in valid.iter().zip(ids) {
-        if store::upsert_consultation(&mut tx, id, c, refs, now).await? { report.inserted += 1 } else { report.updated += 1 }
+        report.count(store::upsert_consultation(&mut tx, id, c, refs, now).await?)
     }
     let mut days: Vec<i32> = days.into_iter().collect();
     days.sort_unstable();
@@ -199,16 +222,8 @@ async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode
 
 async fn ingest_appointments(access: &Access, rows: &[RowCells<'_>], mode: Mode, report: &mut ImportReport) -> Result<()> {
     let kind = Kind::Appointments;
-    let patients = patients_of(access, rows.iter().map(|r| r.get("patient_external_id").trim())).await?;
-    let departments = departments_of(access).await?;
-    let doctors = hops_master::service::doctor_ids(access).await?;
-    let refs = |r: &RowCells<'_>| {
-        let mut e = Vec::new();
-        check_ref(r, "patient_external_id", "患者编号", &patients, &mut e);
-        check_ref(r, "department_code", "科室编码", &departments, &mut e);
-        check_ref(r, "doctor_code", "医生工号", &doctors, &mut e);
-        e
-    };
+    let Refs { patients, departments, doctors } = Refs::load(access, rows).await?;
+    let refs = |r: &RowCells<'_>| Refs::check(r, &patients, &departments, &doctors);
     let parsed = parse_all(kind, rows, report, model::appointment, refs, |a| &a.external_id);
     if !proceed(mode, report) {
         return Ok(());
@@ -218,11 +233,7 @@ async fn ingest_appointments(access: &Access, rows: &[RowCells<'_>], mode: Mode,
     let now = access.now();
     for ((_, a), id) in parsed.iter().zip(ids) {
         let doctor = a.doctor.as_ref().map(|d| doctors[d].0);
-        if store::upsert_appointment(&mut tx, id, a, patients[&a.patient], departments[&a.department], doctor, now).await? {
-            report.inserted += 1
-        } else {
-            report.updated += 1
-        }
+        report.count(store::upsert_appointment(&mut tx, id, a, patients[&a.patient], departments[&a.department], doctor, now).await?)
     }
     finish(access, tx, kind, report).await
 }
@@ -243,7 +254,7 @@ async fn ingest_payments(access: &Access, rows: &[RowCells<'_>], mode: Mode, rep
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
     for ((_, p), id) in parsed.iter().zip(ids) {
-        if store::upsert_payment(&mut tx, id, p, patients[&p.patient], now).await? { report.inserted += 1 } else { report.updated += 1 }
+        report.count(store::upsert_payment(&mut tx, id, p, patients[&p.patient], now).await?)
     }
     finish(access, tx, kind, report).await
 }
@@ -268,11 +279,7 @@ async fn ingest_prescriptions(access: &Access, rows: &[RowCells<'_>], mode: Mode
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
     for ((_, p), id) in parsed.iter().zip(ids) {
-        if store::upsert_prescription(&mut tx, id, p, consultations[&p.consultation], now).await? {
-            report.inserted += 1
-        } else {
-            report.updated += 1
-        }
+        report.count(store::upsert_prescription(&mut tx, id, p, consultations[&p.consultation], now).await?)
     }
     finish(access, tx, kind, report).await
 }

@@ -144,7 +144,7 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
             for (d, id) in valid.iter().zip(ids) {
                 let w = DepartmentWrite { code: &d.code, name: &d.name, category: &d.category, online: d.online, now: access.now() };
                 let (_, created) = store::upsert_department(&mut tx, DepartmentId(id), w).await?;
-                if created { report.inserted += 1 } else { report.updated += 1 }
+                report.count(created)
             }
             finish(access, tx, kind, &mut report).await?;
         }
@@ -196,7 +196,7 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
                     now: access.now(),
                 };
                 let (_, created) = store::upsert_doctor(&mut tx, DoctorId(id), w).await?;
-                if created { report.inserted += 1 } else { report.updated += 1 }
+                report.count(created)
             }
             finish(access, tx, kind, &mut report).await?;
         }

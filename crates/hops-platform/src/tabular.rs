@@ -62,6 +62,11 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// Counts one written row: new, or an update of an existing one.
+    pub fn count(&mut self, inserted: bool) {
+        if inserted { self.inserted += 1 } else { self.updated += 1 }
+    }
+
     /// Rows (not cells) rejected.
     pub fn rejected_rows(&self) -> usize {
         self.rejected.iter().map(|e| e.row).collect::<std::collections::HashSet<_>>().len()
