@@ -253,58 +253,46 @@ pub struct SheetWrite<'a> {
     pub now: Instant,
 }
 
-pub async fn insert_sheet(tx: &mut Tx, id: i64, month: &str, doctor: DoctorId, s: &SheetWrite<'_>) -> sqlx::Result<()> {
+/// Binds a sheet's names, inputs, total, status and time as `$3…$15`.
+fn bind_sheet(q: hops_platform::db::Q, s: &SheetWrite<'_>) -> hops_platform::db::Q {
     let a = s.activity;
-    tx.query(
-        "INSERT INTO performance_sheets (hospital_id, id, month, doctor_id, doctor_code, doctor_name, department_name, text_count, \
-         video_count, phone_count, revisit_count, paid_count, revenue_fen, timeout_count, total_fen, status, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-    )
-    .bind(id)
-    .bind(month.to_string())
-    .bind(doctor.0)
-    .bind(s.doctor_code.to_string())
-    .bind(s.doctor_name.to_string())
-    .bind(s.department_name.to_string())
-    .bind(a.completed[0])
-    .bind(a.completed[1])
-    .bind(a.completed[2])
-    .bind(a.completed[3])
-    .bind(a.paid)
-    .bind(a.revenue.0)
-    .bind(a.timeouts)
-    .bind(s.total.0)
-    .bind(s.status.code())
-    .bind(s.now.0)
-    .execute(tx.conn())
-    .await?;
+    q.bind(s.doctor_code.to_string())
+        .bind(s.doctor_name.to_string())
+        .bind(s.department_name.to_string())
+        .bind(a.completed[0])
+        .bind(a.completed[1])
+        .bind(a.completed[2])
+        .bind(a.completed[3])
+        .bind(a.paid)
+        .bind(a.revenue.0)
+        .bind(a.timeouts)
+        .bind(s.total.0)
+        .bind(s.status.code())
+        .bind(s.now.0)
+}
+
+pub async fn insert_sheet(tx: &mut Tx, id: i64, month: &str, doctor: DoctorId, s: &SheetWrite<'_>) -> sqlx::Result<()> {
+    let q = tx
+        .query(
+            "INSERT INTO performance_sheets (hospital_id, id, doctor_code, doctor_name, department_name, text_count, video_count, phone_count, \
+             revisit_count, paid_count, revenue_fen, timeout_count, total_fen, status, updated_at, month, doctor_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        )
+        .bind(id);
+    bind_sheet(q, s).bind(month.to_string()).bind(doctor.0).execute(tx.conn()).await?;
     Ok(())
 }
 
 /// Replaces a sheet's names, inputs, total and status (regeneration).
 pub async fn update_sheet(tx: &mut Tx, id: i64, s: &SheetWrite<'_>) -> sqlx::Result<()> {
-    let a = s.activity;
-    tx.query(
-        "UPDATE performance_sheets SET doctor_code = $3, doctor_name = $4, department_name = $5, text_count = $6, video_count = $7, \
-         phone_count = $8, revisit_count = $9, paid_count = $10, revenue_fen = $11, timeout_count = $12, total_fen = $13, status = $14, \
-         updated_at = $15 WHERE hospital_id = $1 AND id = $2",
-    )
-    .bind(id)
-    .bind(s.doctor_code.to_string())
-    .bind(s.doctor_name.to_string())
-    .bind(s.department_name.to_string())
-    .bind(a.completed[0])
-    .bind(a.completed[1])
-    .bind(a.completed[2])
-    .bind(a.completed[3])
-    .bind(a.paid)
-    .bind(a.revenue.0)
-    .bind(a.timeouts)
-    .bind(s.total.0)
-    .bind(s.status.code())
-    .bind(s.now.0)
-    .execute(tx.conn())
-    .await?;
+    let q = tx
+        .query(
+            "UPDATE performance_sheets SET doctor_code = $3, doctor_name = $4, department_name = $5, text_count = $6, video_count = $7, \
+             phone_count = $8, revisit_count = $9, paid_count = $10, revenue_fen = $11, timeout_count = $12, total_fen = $13, status = $14, \
+             updated_at = $15 WHERE hospital_id = $1 AND id = $2",
+        )
+        .bind(id);
+    bind_sheet(q, s).execute(tx.conn()).await?;
     Ok(())
 }
 
