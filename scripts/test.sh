@@ -40,7 +40,12 @@ export HOPS_TEST_DATABASE_URL="$pg_url"
 # --- Chromium for page tests ---------------------------------------------------------------
 if ! command -v chromium >/dev/null || ! { command -v chromedriver >/dev/null || [ -x /usr/lib/chromium/chromedriver ]; }; then
   say "installing chromium and chromium-driver"
-  apt_install chromium chromium-driver fonts-noto-cjk
+  apt_install chromium chromium-driver
+fi
+# --- A Chinese font for PDF reports and page screenshots ------------------------------------
+if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK* /usr/share/fonts/truetype/wqy/* >/dev/null 2>&1; then
+  say "installing fonts-noto-cjk"
+  apt_install fonts-noto-cjk
 fi
 
 say "cargo test (SQLite + PostgreSQL at ${pg_url%%@*}@…)"

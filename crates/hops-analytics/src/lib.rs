@@ -6,8 +6,10 @@ pub mod model;
 pub mod performance;
 pub mod rankings;
 pub mod reviews;
+pub mod rollup;
 pub mod service;
 pub mod store;
+pub mod upkeep;
 mod web;
 
 pub use web::AnalyticsModule;

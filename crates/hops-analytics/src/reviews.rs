@@ -125,12 +125,26 @@ pub fn tally<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(&'static str,
             }
         }
     }
-    // Stable: equal counts keep the family order; 其他 and 未填写评价 come last.
-    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-    counts.push(("其他", other));
-    counts.push(("未填写评价", blank));
-    counts.retain(|(_, n)| *n > 0);
-    counts
+    counts.push((OTHER, other));
+    counts.push((BLANK, blank));
+    order(counts.into_iter().map(|(r, n)| (r.to_string(), n)).collect())
+}
+
+/// Texts naming no family.
+pub const OTHER: &str = "其他";
+/// Empty texts.
+pub const BLANK: &str = "未填写评价";
+
+/// Counts per reason (as stored) in display order: families largest first (ties in family
+/// order), then 其他 and 未填写评价; zero counts and unknown names left out.
+pub fn order(counts: std::collections::HashMap<String, i64>) -> Vec<(&'static str, i64)> {
+    let n = |r: &str| counts.get(r).copied().unwrap_or(0);
+    let mut out: Vec<(&'static str, i64)> = REASONS.iter().map(|(r, _)| (*r, n(r))).collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.1));
+    out.push((OTHER, n(OTHER)));
+    out.push((BLANK, n(BLANK)));
+    out.retain(|(_, n)| *n > 0);
+    out
 }
 
 #[cfg(test)]

@@ -6,9 +6,11 @@ use hops_kernel::{DepartmentId, PeriodRange};
 use hops_platform::tabular::{Column, ImportReport, Mode, RowError, Table};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
-use crate::kpi::{self, PeriodSums, Value};
+use crate::kpi::{self, ConsultationSums, OtherSums, PeriodSums, Value};
+use crate::rollup::{self, Sums};
 use crate::model::{self, Cells, Kind};
-use crate::store::{self, ConsultationRefs};
+use crate::store::{self, ConsultationRefs, rollups};
+use crate::upkeep;
 
 /// Every ingest kind, master data first (they go to the master module).
 pub const INGEST_KINDS: &[&str] = &["departments", "doctors", "patients", "consultations", "appointments", "payments", "prescriptions"];
@@ -205,18 +207,16 @@ async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode
         })
         .collect();
     let mut tx = access.tenant().write().await?;
-    // Days whose aggregates change: the new days, and the old days of rows being updated.
-    let external: Vec<&str> = valid.iter().map(|(c, _)| c.external_id.as_str()).collect();
-    let mut days: HashSet<i32> = store::stored_days(&mut tx, &external).await?.into_iter().collect();
-    days.extend(valid.iter().map(|(c, _)| c.created_at.local_day().0));
+    upkeep::lock(access, &mut tx).await?;
+    let footprint: Vec<(&str, hops_kernel::LocalDay, i64)> =
+        valid.iter().map(|(c, r)| (c.external_id.as_str(), c.created_at.local_day(), r.patient.0)).collect();
+    let change = upkeep::before_consultations(&mut tx, &footprint).await?;
     let ids = tx.next_ids(access.engine(), valid.len()).await?;
     let now = access.now();
     for ((c, refs), id) in valid.iter().zip(ids) {
         report.count(store::upsert_consultation(&mut tx, id, c, refs, now).await?)
     }
-    let mut days: Vec<i32> = days.into_iter().collect();
-    days.sort_unstable();
-    store::refresh_daily(&mut tx, &days).await?;
+    upkeep::after_consultations(&mut tx, change).await?;
     finish(access, tx, kind, report).await
 }
 
@@ -229,12 +229,16 @@ async fn ingest_appointments(access: &Access, rows: &[RowCells<'_>], mode: Mode,
         return Ok(());
     }
     let mut tx = access.tenant().write().await?;
+    upkeep::lock(access, &mut tx).await?;
+    let external: Vec<&str> = parsed.iter().map(|(_, a)| a.external_id.as_str()).collect();
+    let days = upkeep::activity_days(&mut tx, &rollups::APPOINTMENTS, &external, parsed.iter().map(|(_, a)| a.booked_at)).await?;
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
     for ((_, a), id) in parsed.iter().zip(ids) {
         let doctor = a.doctor.as_ref().map(|d| doctors[d].0);
         report.count(store::upsert_appointment(&mut tx, id, a, patients[&a.patient], departments[&a.department], doctor, now).await?)
     }
+    upkeep::after_activity(&mut tx, &rollups::APPOINTMENTS, &days).await?;
     finish(access, tx, kind, report).await
 }
 
@@ -251,11 +255,15 @@ async fn ingest_payments(access: &Access, rows: &[RowCells<'_>], mode: Mode, rep
         return Ok(());
     }
     let mut tx = access.tenant().write().await?;
+    upkeep::lock(access, &mut tx).await?;
+    let external: Vec<&str> = parsed.iter().map(|(_, p)| p.external_id.as_str()).collect();
+    let days = upkeep::activity_days(&mut tx, &rollups::PAYMENTS, &external, parsed.iter().map(|(_, p)| p.paid_at)).await?;
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
     for ((_, p), id) in parsed.iter().zip(ids) {
         report.count(store::upsert_payment(&mut tx, id, p, patients[&p.patient], now).await?)
     }
+    upkeep::after_activity(&mut tx, &rollups::PAYMENTS, &days).await?;
     finish(access, tx, kind, report).await
 }
 
@@ -276,11 +284,18 @@ async fn ingest_prescriptions(access: &Access, rows: &[RowCells<'_>], mode: Mode
         return Ok(());
     }
     let mut tx = access.tenant().write().await?;
+    upkeep::lock(access, &mut tx).await?;
+    let external: Vec<&str> = parsed.iter().map(|(_, p)| p.external_id.as_str()).collect();
+    let issued = upkeep::activity_days(&mut tx, &rollups::PRESCRIPTIONS_ISSUED, &external, parsed.iter().map(|(_, p)| p.issued_at)).await?;
+    let delivered =
+        upkeep::activity_days(&mut tx, &rollups::PRESCRIPTIONS_DELIVERED, &external, parsed.iter().filter_map(|(_, p)| p.delivered_at)).await?;
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
     for ((_, p), id) in parsed.iter().zip(ids) {
         report.count(store::upsert_prescription(&mut tx, id, p, consultations[&p.consultation], now).await?)
     }
+    upkeep::after_activity(&mut tx, &rollups::PRESCRIPTIONS_ISSUED, &issued).await?;
+    upkeep::after_activity(&mut tx, &rollups::PRESCRIPTIONS_DELIVERED, &delivered).await?;
     finish(access, tx, kind, report).await
 }
 
@@ -307,11 +322,48 @@ async fn sums(access: &Access, range: PeriodRange, doctors: i64) -> Result<Perio
     let (from, to) = (range.start.start(), range.end_exclusive.start());
     let registrations = hops_master::service::registrations_between(access, from, to).await?;
     let mut c = access.tenant().read().await?;
+    let kinds: Vec<(String, Sums)> = rollups::period_sums_by(&mut c, range, "kind").await?;
+    let mut total: Sums = [0; 11];
+    for (_, s) in &kinds {
+        for (t, v) in total.iter_mut().zip(s) {
+            *t += v;
+        }
+    }
+    let (patients, returning_patients) = rollups::period_patients(&mut c, range).await?;
+    let active_doctors = rollups::active_doctors(&mut c, range).await?;
+    let other = rollups::activity_sums(&mut c, range.start, range.end_exclusive).await?;
+    let metric = |k: &str| other.get(k).copied().unwrap_or(0);
+    let g = |name: &str| total[rollup::col(name)];
     Ok(PeriodSums {
-        consultations: store::consultation_sums(&mut c, from, to).await?,
-        by_kind: store::by_kind(&mut c, from, to).await?,
-        returning_patients: store::returning_patients(&mut c, from, to).await?,
-        other: store::other_sums(&mut c, from, to).await?,
+        consultations: ConsultationSums {
+            created: g("created"),
+            paid: g("paid"),
+            completed: g("completed"),
+            refunded: g("refunded"),
+            accepted: g("accepted"),
+            reply_count: g("reply_count"),
+            reply_micros: g("reply_micros"),
+            rated: g("rated"),
+            rating_sum: g("rating_sum"),
+            good: g("good"),
+            revenue_fen: g("revenue_fen"),
+            revisit: kinds.iter().filter(|(k, _)| k == "revisit").map(|(_, s)| s[rollup::col("created")]).sum(),
+            active_doctors,
+            patients,
+        },
+        by_kind: kinds
+            .iter()
+            .map(|(k, s)| (k.clone(), ["created", "paid", "completed", "refunded"].map(|c| s[rollup::col(c)])))
+            .collect(),
+        returning_patients,
+        other: OtherSums {
+            appointments: metric("appointments"),
+            payments_fen: metric("payments_fen"),
+            insurance_settlements: metric("insurance_settlements"),
+            insurance_fen: metric("insurance_fen"),
+            prescriptions_issued: metric("prescriptions_issued"),
+            prescriptions_delivered: metric("prescriptions_delivered"),
+        },
         registrations,
         doctors,
     })
@@ -325,10 +377,14 @@ pub async fn kpis(access: &Access, range: PeriodRange) -> Result<KpiSet> {
     let year_ago = kpi::compute(&sums(access, range.year_ago(), doctors).await?);
     let names: HashMap<DepartmentId, (String, String)> =
         hops_master::service::department_choices(access).await?.into_iter().map(|(code, id, name)| (id, (code, name))).collect();
-    let paid = {
+    let paid: Vec<(DepartmentId, i64)> = {
         let mut c = access.tenant().read().await?;
-        store::paid_by_department(&mut c, range.start.start(), range.end_exclusive.start()).await?
-    };
+        rollups::period_sums_by::<_, i64>(&mut c, range, "department_id").await?
+    }
+    .into_iter()
+    .map(|(id, s)| (DepartmentId(id), s[rollup::col("paid")]))
+    .filter(|(_, n)| *n > 0)
+    .collect();
     let total: i64 = paid.iter().map(|(_, n)| n).sum();
     let mut department_share: Vec<DepartmentShare> = paid
         .into_iter()
@@ -363,10 +419,8 @@ pub async fn daily_consultations(access: &Access, days: i32) -> Result<Vec<(hops
 /// The doctors with the most completed consultations in a period: (name, department, count).
 pub async fn top_doctors(access: &Access, range: PeriodRange, limit: i64) -> Result<Vec<(String, String, i64)>> {
     access.require(Permission::AnalyticsRead)?;
-    let top = {
-        let mut c = access.tenant().read().await?;
-        store::top_doctors(&mut c, range.start.start(), range.end_exclusive.start(), limit).await?
-    };
+    let top: Vec<(hops_kernel::DoctorId, i64)> =
+        doctor_stats(access, range, limit).await?.into_iter().map(|d| (d.doctor, d.completed)).collect();
     let mut out = Vec::with_capacity(top.len());
     for (id, n) in top {
         let d = hops_master::service::doctor(access, id).await?;
@@ -378,11 +432,11 @@ pub async fn top_doctors(access: &Access, range: PeriodRange, limit: i64) -> Res
 /// Bad-review reasons in a period, largest first.
 pub async fn bad_review_reasons(access: &Access, range: PeriodRange) -> Result<Vec<(&'static str, i64)>> {
     access.require(Permission::AnalyticsRead)?;
-    let texts = {
+    let counts = {
         let mut c = access.tenant().read().await?;
-        store::bad_reviews(&mut c, range.start.start(), range.end_exclusive.start(), 20_000).await?
+        rollups::review_reasons(&mut c, range.start, range.end_exclusive).await?
     };
-    Ok(crate::reviews::tally(texts.iter().map(String::as_str)))
+    Ok(crate::reviews::order(counts))
 }
 
 /// One doctor's figures in a period.
@@ -399,18 +453,25 @@ pub struct DoctorStats {
 /// The `limit` doctors with the most completed consultations in a period, most first.
 pub async fn doctor_stats(access: &Access, range: PeriodRange, limit: i64) -> Result<Vec<DoctorStats>> {
     access.require(Permission::AnalyticsRead)?;
-    let mut c = access.tenant().read().await?;
-    let rows = store::doctor_stats(&mut c, range.start.start(), range.end_exclusive.start(), limit).await?;
+    let mut rows: Vec<(i64, Sums)> = {
+        let mut c = access.tenant().read().await?;
+        rollups::period_sums_by(&mut c, range, "doctor_id").await?
+    };
+    let completed = rollup::col("completed");
+    rows.retain(|(_, s)| s[completed] > 0);
+    rows.sort_by(|a, b| b.1[completed].cmp(&a.1[completed]).then(a.0.cmp(&b.0)));
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let g = |s: &Sums, name: &str| s[rollup::col(name)];
     Ok(rows
         .into_iter()
-        .map(|(doctor, [completed, rated, rating_sum, good, replies, reply_micros])| DoctorStats {
-            doctor,
-            completed,
-            rated,
-            rating_sum,
-            good,
-            replies,
-            reply_micros,
+        .map(|(doctor, s)| DoctorStats {
+            doctor: hops_kernel::DoctorId(doctor),
+            completed: g(&s, "completed"),
+            rated: g(&s, "rated"),
+            rating_sum: g(&s, "rating_sum"),
+            good: g(&s, "good"),
+            replies: g(&s, "reply_count"),
+            reply_micros: g(&s, "reply_micros"),
         })
         .collect())
 }

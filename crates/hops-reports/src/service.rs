@@ -19,7 +19,7 @@ use crate::xlsx;
 pub const READ: Permission = Permission::AnalyticsRead;
 /// Editing the conclusions, publishing, subscribers and sending: the operations staff who
 /// load the activity data (there is no report-specific permission in the grant table yet).
-pub const PUBLISH: Permission = Permission::ActivityIngest;
+pub const PUBLISH: Permission = Permission::AnalyticsPublish;
 
 /// The job kind that e-mails a published report to its subscribers.
 pub const DELIVERY_JOB: &str = "reports.deliver";

@@ -47,5 +47,6 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Db,
     let handlers: Vec<Arc<dyn JobHandler>> = modules().iter().flat_map(|m| m.jobs()).collect();
     let jobs = Jobs::new(handlers);
     let core = Core::new(db.clone(), keyring, clock, config.clone(), jobs);
+    hops_analytics::upkeep::rebuild_pending(&core).await.context("重建运营数据汇总失败")?;
     Ok((db, core))
 }

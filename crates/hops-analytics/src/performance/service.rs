@@ -39,7 +39,7 @@ async fn linked_doctor(access: &Access) -> Result<Option<DoctorId>> {
 
 pub async fn viewer(access: &Access) -> Result<Viewer> {
     if access.can(Permission::AnalyticsRead) {
-        return Ok(Viewer::Staff { manage: access.can(Permission::ActivityIngest) });
+        return Ok(Viewer::Staff { manage: access.can(Permission::AnalyticsPublish) });
     }
     if access.can(Permission::OwnPerformance) && access.actor().role.is_some() {
         return match linked_doctor(access).await? {
@@ -56,7 +56,7 @@ pub async fn viewer(access: &Access) -> Result<Viewer> {
 
 fn require_manage(access: &Access) -> Result<()> {
     access.require(Permission::AnalyticsRead)?;
-    access.require(Permission::ActivityIngest)
+    access.require(Permission::AnalyticsPublish)
 }
 
 fn overflow(_: model::Overflow) -> Error {

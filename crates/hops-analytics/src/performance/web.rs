@@ -527,7 +527,7 @@ fn settings_view(page: &Page, draft: FormulaDraft, errors: FormErrors, updated: 
         draft,
         prices,
         errors,
-        can_manage: access.can(Permission::AnalyticsRead) && access.can(Permission::ActivityIngest),
+        can_manage: access.can(Permission::AnalyticsRead) && access.can(Permission::AnalyticsPublish),
         updated,
     }
 }

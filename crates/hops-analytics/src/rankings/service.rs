@@ -24,9 +24,9 @@ use super::model::{self, Board, FeedbackDraft, RankKind, Settings, SettingsDraft
 use super::store::{self, FeedbackRow, NewFeedback};
 
 pub const READ: Permission = Permission::AnalyticsRead;
-pub const CONFIGURE: Permission = Permission::UserManage;
-pub const PUBLISH: Permission = Permission::ActivityIngest;
-pub const HANDLE_FEEDBACK: Permission = Permission::ActivityIngest;
+pub const CONFIGURE: Permission = Permission::AnalyticsConfigure;
+pub const PUBLISH: Permission = Permission::AnalyticsPublish;
+pub const HANDLE_FEEDBACK: Permission = Permission::AnalyticsPublish;
 pub const CONTACT_CONTEXT: &str = "ranking_feedback.contact";
 
 // ---- method ----

@@ -34,6 +34,12 @@ pub enum Permission {
     ActivityIngest,
     /// See KPIs, dashboards and reports.
     AnalyticsRead,
+    /// Publish reports and leaderboards, answer leaderboard feedback, run the monthly
+    /// performance sheets (formula, generation, verification, lock).
+    AnalyticsPublish,
+    /// Change how hospital-wide figures are computed: leaderboard weights, the contract year
+    /// and what counts as revenue R.
+    AnalyticsConfigure,
     /// See and answer one's own performance sheets (a doctor whose username is their 工号).
     OwnPerformance,
 }
@@ -57,6 +63,8 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             HospitalManage,
             ActivityIngest,
             AnalyticsRead,
+            AnalyticsPublish,
+            AnalyticsConfigure,
         ],
     ),
     (
@@ -73,9 +81,11 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             JobsManage,
             ActivityIngest,
             AnalyticsRead,
+            AnalyticsPublish,
+            AnalyticsConfigure,
         ],
     ),
-    (Role::Operator, &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, ActivityIngest, AnalyticsRead]),
+    (Role::Operator, &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, ActivityIngest, AnalyticsRead, AnalyticsPublish]),
     (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask]),
     (Role::ContentReviewer, &[DashboardView]),
     (Role::Doctor, &[DashboardView, MasterRead, OwnPerformance]),

@@ -230,6 +230,19 @@ impl Scoped<Transaction<'static, Any>> {
     pub async fn next_ids(&mut self, engine: Engine, n: usize) -> sqlx::Result<Vec<i64>> {
         ids::allocate(&mut self.conn, engine, n).await
     }
+
+    /// Waits until no other transaction of this hospital holds `topic`, then holds it until
+    /// this transaction ends — for work that reads, then rewrites derived rows (roll-ups). On
+    /// PostgreSQL a transaction-scoped advisory lock; SQLite has a single writer anyway.
+    pub async fn serialize(&mut self, engine: Engine, topic: &str) -> sqlx::Result<()> {
+        if let Engine::Postgres = engine {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(format!("{}:{topic}", self.hospital.0))
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 impl Scoped<Transaction<'static, Any>> {

@@ -1,11 +1,13 @@
-//! SQL of activity data: idempotent upserts by external id, and the aggregates KPIs are made of.
+//! SQL of activity data: idempotent upserts by external id, the daily aggregates, and (in
+//! [`rollups`]) the period roll-ups KPIs are read from.
+
+pub mod rollups;
 
 use hops_kernel::{DepartmentId, DoctorId, Instant, PatientId};
 use hops_platform::Tx;
 use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
 
-use crate::kpi::{ConsultationSums, OtherSums};
 use crate::model::{Appointment, Consultation, Payment, Prescription};
 
 /// Returns whether the row was new.
@@ -149,13 +151,13 @@ fn sum(expr: &str) -> String {
     format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
 }
 
-/// The created days (Shanghai) of the stored consultations with these external ids.
-pub async fn stored_days(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec<i32>> {
+/// The created day (Shanghai) and patient of the stored consultations with these external ids.
+pub async fn stored_keys(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec<(i32, i64)>> {
     let mut out = Vec::new();
     for chunk in external_ids.chunks(500) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT DISTINCT created_day FROM consultations WHERE hospital_id = $1 AND external_id IN ({})",
+            "SELECT created_day, patient_id FROM consultations WHERE hospital_id = $1 AND external_id IN ({})",
             placeholders.join(", ")
         );
         let mut q = tx.query_built(sql);
@@ -163,7 +165,7 @@ pub async fn stored_days(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec
             q = q.bind(e.to_string());
         }
         for r in q.fetch_all(tx.conn()).await? {
-            out.push(r.try_get(0)?);
+            out.push((r.try_get(0)?, r.try_get(1)?));
         }
     }
     Ok(out)
@@ -207,122 +209,6 @@ pub async fn refresh_daily(tx: &mut Tx, days: &[i32]) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// One period's consultation sums: additive ones from the daily aggregates, distinct patients
-/// from the raw rows.
-pub async fn consultation_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<ConsultationSums> {
-    let (from_day, to_day) = (from.local_day().0, to.local_day().0);
-    let cols = [
-        "created",
-        "paid",
-        "completed",
-        "refunded",
-        "accepted",
-        "reply_count",
-        "reply_micros",
-        "rated",
-        "rating_sum",
-        "good",
-        "revenue_fen",
-    ];
-    let sums: Vec<String> = cols.iter().map(|c| sum(c)).collect();
-    let sql = format!(
-        "SELECT {}, {}, COUNT(DISTINCT CASE WHEN completed > 0 THEN doctor_id END) FROM consultation_daily \
-         WHERE hospital_id = $1 AND day >= $2 AND day < $3",
-        sums.join(", "),
-        sum("CASE WHEN kind = 'revisit' THEN created ELSE 0 END"),
-    );
-    let r = c.query_built(sql).bind(from_day).bind(to_day).fetch_one(c.conn()).await?;
-    let g = |i: usize| r.try_get::<i64, _>(i);
-    let patients: i64 = c
-        .query("SELECT COUNT(DISTINCT patient_id) FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3")
-        .bind(from.0)
-        .bind(to.0)
-        .fetch_one(c.conn())
-        .await?
-        .try_get(0)?;
-    Ok(ConsultationSums {
-        created: g(0)?,
-        paid: g(1)?,
-        completed: g(2)?,
-        refunded: g(3)?,
-        accepted: g(4)?,
-        reply_count: g(5)?,
-        reply_micros: g(6)?,
-        rated: g(7)?,
-        rating_sum: g(8)?,
-        good: g(9)?,
-        revenue_fen: g(10)?,
-        revisit: g(11)?,
-        active_doctors: g(12)?,
-        patients,
-    })
-}
-
-/// Per consultation kind: created, paid, completed, refunded.
-pub async fn by_kind<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<Vec<(String, [i64; 4])>> {
-    let sql = format!(
-        "SELECT kind, {}, {}, {}, {} FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 GROUP BY kind",
-        sum("created"),
-        sum("paid"),
-        sum("completed"),
-        sum("refunded")
-    );
-    let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).fetch_all(c.conn()).await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?]))).collect()
-}
-
-/// Patients with a consultation in `[from, to)` who also had one before `from`.
-pub async fn returning_patients<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<i64> {
-    let r = c
-        .query(
-            "SELECT COUNT(DISTINCT p.patient_id) FROM consultations p WHERE p.hospital_id = $1 AND p.created_at >= $2 AND p.created_at < $3 \
-             AND EXISTS (SELECT 1 FROM consultations e WHERE e.hospital_id = p.hospital_id AND e.patient_id = p.patient_id AND e.created_at < $2)",
-        )
-        .bind(from.0)
-        .bind(to.0)
-        .fetch_one(c.conn())
-        .await?;
-    r.try_get(0)
-}
-
-/// Paid consultations per department in `[from, to)`.
-pub async fn paid_by_department<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<Vec<(DepartmentId, i64)>> {
-    let sql = format!(
-        "SELECT department_id, {} AS n FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 GROUP BY department_id",
-        sum("paid")
-    );
-    let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).fetch_all(c.conn()).await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((DepartmentId(r.try_get(0)?), r.try_get(1)?)))
-        .collect::<sqlx::Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .collect())
-}
-
-pub async fn other_sums<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<OtherSums> {
-    let sql = format!(
-        "SELECT (SELECT COUNT(*) FROM appointments WHERE hospital_id = $1 AND booked_at >= $2 AND booked_at < $3), \
-         (SELECT {} FROM payments WHERE hospital_id = $1 AND paid_at >= $2 AND paid_at < $3), \
-         (SELECT COUNT(*) FROM payments WHERE hospital_id = $1 AND paid_at >= $2 AND paid_at < $3 AND insurance_fen > 0), \
-         (SELECT {} FROM payments WHERE hospital_id = $1 AND paid_at >= $2 AND paid_at < $3), \
-         (SELECT COUNT(*) FROM prescriptions WHERE hospital_id = $1 AND issued_at >= $2 AND issued_at < $3), \
-         (SELECT COUNT(*) FROM prescriptions WHERE hospital_id = $1 AND delivered_at >= $2 AND delivered_at < $3)",
-        sum("amount_fen"),
-        sum("insurance_fen")
-    );
-    let r = c.query_built(sql).bind(from.0).bind(to.0).fetch_one(c.conn()).await?;
-    Ok(OtherSums {
-        appointments: r.try_get(0)?,
-        payments_fen: r.try_get(1)?,
-        insurance_settlements: r.try_get(2)?,
-        insurance_fen: r.try_get(3)?,
-        prescriptions_issued: r.try_get(4)?,
-        prescriptions_delivered: r.try_get(5)?,
-    })
-}
-
 /// Consultations created per Shanghai day in `[from_day, to_day)`.
 pub async fn daily_created<C: Conn>(c: &mut Scoped<C>, from_day: i32, to_day: i32) -> sqlx::Result<Vec<(i32, i64)>> {
     let sql = format!(
@@ -331,53 +217,6 @@ pub async fn daily_created<C: Conn>(c: &mut Scoped<C>, from_day: i32, to_day: i3
     );
     let rows = c.query_built(sql).bind(from_day).bind(to_day).fetch_all(c.conn()).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
-}
-
-/// Doctors with the most completed consultations created in `[from, to)`.
-pub async fn top_doctors<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<(DoctorId, i64)>> {
-    let sql = format!(
-        "SELECT doctor_id, {} AS n FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 \
-         GROUP BY doctor_id HAVING {} > 0 ORDER BY n DESC, doctor_id LIMIT $4",
-        sum("completed"),
-        sum("completed")
-    );
-    let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).bind(limit).fetch_all(c.conn()).await?;
-    rows.iter().map(|r| Ok((DoctorId(r.try_get(0)?), r.try_get(1)?))).collect()
-}
-
-/// Review texts of consultations rated ≤ 2 created in `[from, to)`.
-pub async fn bad_reviews<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<String>> {
-    let rows = c
-        .query(
-            "SELECT review FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 AND rating <= 2 \
-             ORDER BY created_at DESC LIMIT $4",
-        )
-        .bind(from.0)
-        .bind(to.0)
-        .bind(limit)
-        .fetch_all(c.conn())
-        .await?;
-    rows.iter().map(|r| r.try_get(0)).collect()
-}
-
-/// Per doctor, over consultations created in `[from, to)`: completed, rated, rating sum, good
-/// ratings (≥ 4), replies and the sum of (first reply − paid) in µs — the `limit` doctors with
-/// the most completed consultations, most first.
-pub async fn doctor_stats<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, limit: i64) -> sqlx::Result<Vec<(DoctorId, [i64; 6])>> {
-    let sql = format!(
-        "SELECT doctor_id, {completed} AS n, {}, {}, {}, {}, {} FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 \
-         GROUP BY doctor_id HAVING {completed} > 0 ORDER BY n DESC, doctor_id LIMIT $4",
-        sum("rated"),
-        sum("rating_sum"),
-        sum("good"),
-        sum("reply_count"),
-        sum("reply_micros"),
-        completed = sum("completed"),
-    );
-    let rows = c.query_built(sql).bind(from.local_day().0).bind(to.local_day().0).bind(limit).fetch_all(c.conn()).await?;
-    rows.iter()
-        .map(|r| Ok((DoctorId(r.try_get(0)?), [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?])))
-        .collect()
 }
 
 /// Ratings 1 … 5 of consultations created in `[from, to)`.
