@@ -54,7 +54,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--wrk-seconds", type=int, default=10)
     a = ap.parse_args()
-    sh("cargo", "build", "--release", "-q", "-p", "hops", cwd=ROOT)
+    # Build into the same target directory the binary is run from.
+    sh("cargo", "build", "--release", "-q", "-p", "hops", cwd=ROOT, env={**os.environ, "CARGO_TARGET_DIR": TARGET})
     hops = os.path.join(TARGET, "release", "hops")
     data = os.path.join(CACHE, "hops-bench", f"scale-{a.scale}")
     if not os.path.exists(os.path.join(data, "done")):

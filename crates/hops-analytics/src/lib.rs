@@ -5,6 +5,7 @@ pub mod kpi;
 pub mod model;
 pub mod performance;
 pub mod rankings;
+pub mod revenue;
 pub mod reviews;
 pub mod rollup;
 pub mod service;

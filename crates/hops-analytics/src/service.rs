@@ -409,11 +409,11 @@ pub async fn daily_consultations(access: &Access, days: i32) -> Result<Vec<(hops
     access.require(Permission::AnalyticsRead)?;
     let today = access.now().local_day();
     let first = today.plus_days(1 - days);
-    let counts: HashMap<i32, i64> = {
+    let counts: HashMap<hops_kernel::LocalDay, i64> = {
         let mut c = access.tenant().read().await?;
-        store::daily_created(&mut c, first.0, today.plus_days(1).0).await?.into_iter().collect()
+        rollups::metric_by_day(&mut c, "consultations_created", first, today.plus_days(1)).await?.into_iter().collect()
     };
-    Ok((0..days).map(|i| first.plus_days(i)).map(|d| (d, counts.get(&d.0).copied().unwrap_or(0))).collect())
+    Ok((0..days).map(|i| first.plus_days(i)).map(|d| (d, counts.get(&d).copied().unwrap_or(0))).collect())
 }
 
 /// The doctors with the most completed consultations in a period: (name, department, count).

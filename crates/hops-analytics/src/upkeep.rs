@@ -52,7 +52,7 @@ pub async fn after_consultations(tx: &mut Tx, change: ConsultationChange) -> Res
     store::refresh_daily(tx, &change.days).await?;
     rs::refresh_review_reasons(tx, &change.days).await?;
     let days: Vec<LocalDay> = change.days.iter().map(|d| LocalDay(*d)).collect();
-    rs::refresh_activity(tx, &rs::CONSULTATION_REVENUE, &days).await?;
+    rs::refresh_activity(tx, &rs::CONSULTATIONS, &days).await?;
     let cells_after = rs::daily_cells(tx, &change.days).await?;
     rs::add_period_cells(tx, &rollup::cell_delta(&change.cells_before, &cells_after)).await?;
     let patients_after = rs::patient_days(tx, &change.patients).await?;

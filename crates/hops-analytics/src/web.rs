@@ -41,6 +41,7 @@ impl Module for AnalyticsModule {
         let mut r = Routes::default()
             .merge(crate::performance::web::routes())
             .merge(crate::rankings::web::routes())
+            .merge(crate::revenue::web::routes())
             .page(Method::Get, "/kpis", "运营指标", kpis_page)
             .page(Method::Get, "/ingest", "数据接入", ingest_page)
             .page(Method::Post, "/ingest", "上传数据文件", ingest_upload)
@@ -94,10 +95,29 @@ impl Module for AnalyticsModule {
                     href: "/kpis".into(),
                 }
             };
+            // Today and this week from the daily counts; this week against the same days of last week.
+            let today = access.now().local_day();
+            let days = service::daily_consultations(access, 14).await?;
+            let count = |from: LocalDay, to: LocalDay| days.iter().filter(|(d, _)| from <= *d && *d <= to).map(|(_, n)| n).sum::<i64>();
+            let monday = PeriodRange::containing(Period::Week, today).start;
+            let (this_week, last_week) = (count(monday, today), count(monday.plus_days(-7), today.plus_days(-7)));
             Ok(vec![
+                Tile {
+                    label: "今日问诊量".into(),
+                    value: group_digits(count(today, today)),
+                    sub: format!("昨日 {}", group_digits(count(today.plus_days(-1), today.plus_days(-1)))),
+                    href: "/kpis?period=week".into(),
+                },
+                Tile {
+                    label: "本周问诊量".into(),
+                    value: group_digits(this_week),
+                    sub: format!("较上周同期 {}", delta(&Value::Count(this_week), &Value::Count(last_week))),
+                    href: "/kpis?period=week".into(),
+                },
                 tile("consultations_created", "本月问诊量"),
                 tile("consultation_revenue", "本月问诊收入"),
                 tile("good_review_rate", "本月好评率"),
+                crate::revenue::web::tile(access).await?,
             ])
         })
     }

@@ -83,6 +83,15 @@ session_idle_minutes = 30
 max_body_bytes = 10485760
 job_workers = 2
 log = "info"
+
+# E-mail delivery of reports to subscribers is set in the environment only:
+#   HOPS_SMTP_URL   smtps://user:pass@smtp.example.com:465 (TLS),
+#                   smtp://user:pass@smtp.example.com:587?tls=required (STARTTLS),
+#                   or smtp://host:25 for a relay on this machine; or HOPS_SMTP_URL_FILE naming
+#                   a file that holds the URL (it carries the password).
+#   HOPS_SMTP_FROM  the sender, e.g. "运营平台 <reports@hospital.cn>".
+# Without HOPS_SMTP_URL reports are still published; their delivery jobs fail saying so and are
+# retried with back-off (see the jobs page).
 "#;
 
 /// Where configuration values come from, for error messages.

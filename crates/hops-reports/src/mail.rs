@@ -1,7 +1,7 @@
 //! Sending reports by e-mail: a small adapter over lettre's SMTP transport (rustls, no
 //! OpenSSL). Settings come from the environment:
 //!
-//! - `HOPS_SMTP_URL`: `smtps://user:pass@smtp.example.com:465` (TLS),
+//! - `HOPS_SMTP_URL` (or `HOPS_SMTP_URL_FILE`, a file holding it): `smtps://user:pass@smtp.example.com:465` (TLS),
 //!   `smtp://user:pass@smtp.example.com:587?tls=required` (STARTTLS), or `smtp://host:port`
 //!   (unencrypted — only for a relay on the same machine or network);
 //! - `HOPS_SMTP_FROM`: the sender, e.g. `运营平台 <reports@hospital.cn>`.
@@ -29,9 +29,13 @@ impl std::fmt::Debug for SmtpSettings {
 }
 
 impl SmtpSettings {
-    /// From `HOPS_SMTP_URL` and `HOPS_SMTP_FROM`; `None` when no URL is set.
+    /// From `HOPS_SMTP_URL` (or, since it may carry a password, the file named by
+    /// `HOPS_SMTP_URL_FILE`) and `HOPS_SMTP_FROM`; `None` when no URL is set.
     pub fn from_env() -> Option<SmtpSettings> {
-        let url = std::env::var(SMTP_URL_ENV).ok().filter(|v| !v.trim().is_empty())?;
+        let url = std::env::var(SMTP_URL_ENV)
+            .ok()
+            .or_else(|| std::env::var(format!("{SMTP_URL_ENV}_FILE")).ok().and_then(|path| std::fs::read_to_string(path).ok()))
+            .filter(|v| !v.trim().is_empty())?;
         let from = std::env::var(SMTP_FROM_ENV).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "hops <reports@localhost>".into());
         Some(SmtpSettings { url: url.trim().to_string(), from: from.trim().to_string() })
     }

@@ -209,16 +209,6 @@ pub async fn refresh_daily(tx: &mut Tx, days: &[i32]) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Consultations created per Shanghai day in `[from_day, to_day)`.
-pub async fn daily_created<C: Conn>(c: &mut Scoped<C>, from_day: i32, to_day: i32) -> sqlx::Result<Vec<(i32, i64)>> {
-    let sql = format!(
-        "SELECT day, {} FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 GROUP BY day ORDER BY day",
-        sum("created")
-    );
-    let rows = c.query_built(sql).bind(from_day).bind(to_day).fetch_all(c.conn()).await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
-}
-
 /// Ratings 1 … 5 of consultations created in `[from, to)`.
 pub async fn rating_distribution<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<[i64; 5]> {
     let rows = c

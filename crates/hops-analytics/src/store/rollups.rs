@@ -181,18 +181,22 @@ pub const PAYMENTS: Source = Source {
         ("payments_fen_other", "COALESCE(SUM(CASE WHEN kind = 'other' THEN amount_fen ELSE 0 END), 0)"),
     ],
 };
-/// Consultation revenue per created day (the KPI `consultation_revenue`, summed by day for
-/// contract-year revenue R, whose year need not start on a period boundary).
-pub const CONSULTATION_REVENUE: Source = Source {
+/// Consultations per created day: the count (the dashboard's daily trend) and the revenue
+/// (the KPI `consultation_revenue`, by day for contract-year revenue R, whose year need not
+/// start on a period boundary).
+pub const CONSULTATIONS: Source = Source {
     table: "consultations",
     column: "created_at",
-    metrics: &[("consultation_revenue_fen", "COALESCE(SUM(CASE WHEN paid_at IS NOT NULL AND refunded_at IS NULL THEN amount_fen ELSE 0 END), 0)")],
+    metrics: &[
+        ("consultations_created", "COUNT(*)"),
+        ("consultation_revenue_fen", "COALESCE(SUM(CASE WHEN paid_at IS NOT NULL AND refunded_at IS NULL THEN amount_fen ELSE 0 END), 0)"),
+    ],
 };
 pub const PRESCRIPTIONS_ISSUED: Source =
     Source { table: "prescriptions", column: "issued_at", metrics: &[("prescriptions_issued", "COUNT(*)")] };
 pub const PRESCRIPTIONS_DELIVERED: Source =
     Source { table: "prescriptions", column: "delivered_at", metrics: &[("prescriptions_delivered", "COUNT(*)")] };
-pub const SOURCES: [&Source; 5] = [&APPOINTMENTS, &PAYMENTS, &PRESCRIPTIONS_ISSUED, &PRESCRIPTIONS_DELIVERED, &CONSULTATION_REVENUE];
+pub const SOURCES: [&Source; 5] = [&APPOINTMENTS, &PAYMENTS, &PRESCRIPTIONS_ISSUED, &PRESCRIPTIONS_DELIVERED, &CONSULTATIONS];
 
 /// The stored instants of `source.column` of the rows with these external ids (the days an
 /// update takes rows away from).
@@ -345,6 +349,18 @@ pub async fn activity_sums<C: Conn>(c: &mut Scoped<C>, from: LocalDay, to: Local
         .fetch_all(c.conn())
         .await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+/// One daily metric per day over `[from, to)` (days without a row are left out).
+pub async fn metric_by_day<C: Conn>(c: &mut Scoped<C>, metric: &str, from: LocalDay, to: LocalDay) -> sqlx::Result<Vec<(LocalDay, i64)>> {
+    let rows = c
+        .query("SELECT day, value FROM activity_daily WHERE hospital_id = $1 AND metric = $2 AND day >= $3 AND day < $4 ORDER BY day")
+        .bind(metric.to_string())
+        .bind(from.0)
+        .bind(to.0)
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(|r| Ok((LocalDay(r.try_get(0)?), r.try_get(1)?))).collect()
 }
 
 /// Bad reviews per reason over the days `[from, to)`.

@@ -12,5 +12,6 @@ mod master;
 mod performance;
 mod rankings;
 mod reports;
+mod revenue;
 mod schema;
 mod tenancy;
