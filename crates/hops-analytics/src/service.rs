@@ -319,8 +319,7 @@ pub struct KpiSet {
 }
 
 async fn sums(access: &Access, range: PeriodRange, doctors: i64) -> Result<PeriodSums> {
-    let (from, to) = (range.start.start(), range.end_exclusive.start());
-    let registrations = hops_master::service::registrations_between(access, from, to).await?;
+    let registrations = hops_master::service::registrations_between(access, range.start, range.end_exclusive).await?;
     let mut c = access.tenant().read().await?;
     let kinds: Vec<(String, Sums)> = rollups::period_sums_by(&mut c, range, "kind").await?;
     let mut total: Sums = [0; 11];

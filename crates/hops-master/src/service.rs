@@ -276,7 +276,7 @@ pub async fn headline(access: &Access) -> Result<Option<[i64; 5]>> {
         return Ok(None);
     }
     let today = access.now().local_day();
-    let month_start = hops_kernel::PeriodRange::containing(hops_kernel::Period::Month, today).start.start();
+    let month_start = hops_kernel::PeriodRange::containing(hops_kernel::Period::Month, today).start;
     let mut c = access.tenant().read().await?;
     Ok(Some(store::counts(&mut c, month_start).await?))
 }
@@ -292,8 +292,8 @@ pub async fn monthly_registrations(access: &Access) -> Result<Vec<(String, i64)>
         months.push(month);
     }
     months.reverse();
-    let mut bounds: Vec<Instant> = months.iter().map(|m| m.start.start()).collect();
-    bounds.push(months.last().expect("12 months").end_exclusive.start());
+    let mut bounds: Vec<hops_kernel::LocalDay> = months.iter().map(|m| m.start).collect();
+    bounds.push(months.last().expect("12 months").end_exclusive);
     let mut c = access.tenant().read().await?;
     let counts = store::registrations(&mut c, &bounds).await?;
     Ok(months.iter().zip(counts).map(|(m, n)| (format!("{}月", m.start.to_date().month()), n)).collect())
@@ -334,8 +334,8 @@ pub async fn doctor_ids(access: &Access) -> Result<std::collections::HashMap<Str
     Ok(store::doctor_ids(&mut c).await?)
 }
 
-/// Patients registered in `[from, to)`.
-pub async fn registrations_between(access: &Access, from: Instant, to: Instant) -> Result<i64> {
+/// Patients registered on the (Shanghai) days `[from, to)`.
+pub async fn registrations_between(access: &Access, from: hops_kernel::LocalDay, to: hops_kernel::LocalDay) -> Result<i64> {
     access.require(Permission::MasterRead)?;
     let mut c = access.tenant().read().await?;
     Ok(store::registrations(&mut c, &[from, to]).await?[0])

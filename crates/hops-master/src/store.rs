@@ -395,10 +395,36 @@ pub async fn insert_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) ->
         )
         .bind(id.0);
     bind_patient(q, p).execute(tx.conn()).await?;
+    count_registration(tx, p.registered_at, p.channel, 1).await
+}
+
+/// Adds `n` to the registrations of a day and channel (`patient_daily`, migration 0009): every
+/// patient write goes through [`insert_patient`] or [`update_patient`], which keep it exact.
+async fn count_registration(tx: &mut Tx, at: Instant, channel: &str, n: i64) -> sqlx::Result<()> {
+    tx.query(
+        "INSERT INTO patient_daily (hospital_id, day, channel, registrations) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (hospital_id, day, channel) DO UPDATE SET registrations = patient_daily.registrations + excluded.registrations",
+    )
+    .bind(at.local_day().0)
+    .bind(channel.to_string())
+    .bind(n)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
 pub async fn update_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) -> sqlx::Result<u64> {
+    let old = tx
+        .query("SELECT registered_at, channel FROM patients WHERE hospital_id = $1 AND id = $2")
+        .bind(id.0)
+        .fetch_optional(tx.conn())
+        .await?
+        .map(|r| Ok::<_, sqlx::Error>((Instant(r.try_get(0)?), r.try_get::<String, _>(1)?)))
+        .transpose()?;
+    if let Some((at, channel)) = old {
+        count_registration(tx, at, &channel, -1).await?;
+        count_registration(tx, p.registered_at, p.channel, 1).await?;
+    }
     let q = tx
         .query(
             "UPDATE patients SET external_id = $3, name = $4, sex = $5, birth_date = $6, id_number_enc = $7, id_number_bidx = $8, \
@@ -418,14 +444,14 @@ pub async fn channels<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<String>> {
 }
 
 /// Headline counts: departments, doctors, online doctors, patients, patients registered since `since`.
-pub async fn counts<C: Conn>(c: &mut Scoped<C>, since: Instant) -> sqlx::Result<[i64; 5]> {
+pub async fn counts<C: Conn>(c: &mut Scoped<C>, since: LocalDay) -> sqlx::Result<[i64; 5]> {
     let r = c
         .query(
             "SELECT (SELECT COUNT(*) FROM departments WHERE hospital_id = $1), \
                     (SELECT COUNT(*) FROM doctors WHERE hospital_id = $1), \
                     (SELECT COUNT(*) FROM doctors WHERE hospital_id = $1 AND online_clinic = 1), \
-                    (SELECT COUNT(*) FROM patients WHERE hospital_id = $1), \
-                    (SELECT COUNT(*) FROM patients WHERE hospital_id = $1 AND registered_at >= $2)",
+                    (SELECT CAST(COALESCE(SUM(registrations), 0) AS BIGINT) FROM patient_daily WHERE hospital_id = $1), \
+                    (SELECT CAST(COALESCE(SUM(registrations), 0) AS BIGINT) FROM patient_daily WHERE hospital_id = $1 AND day >= $2)",
         )
         .bind(since.0)
         .fetch_one(c.conn())
@@ -433,12 +459,14 @@ pub async fn counts<C: Conn>(c: &mut Scoped<C>, since: Instant) -> sqlx::Result<
     Ok([r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?])
 }
 
-/// Patients registered in each `[bounds[i], bounds[i + 1])`.
-pub async fn registrations<C: Conn>(c: &mut Scoped<C>, bounds: &[Instant]) -> sqlx::Result<Vec<i64>> {
+/// Patients registered on the days `[bounds[i], bounds[i + 1])` (Shanghai), for each i.
+pub async fn registrations<C: Conn>(c: &mut Scoped<C>, bounds: &[LocalDay]) -> sqlx::Result<Vec<i64>> {
     let mut out = Vec::with_capacity(bounds.len().saturating_sub(1));
     for w in bounds.windows(2) {
         let n: i64 = c
-            .query("SELECT COUNT(*) FROM patients WHERE hospital_id = $1 AND registered_at >= $2 AND registered_at < $3")
+            .query(
+                "SELECT CAST(COALESCE(SUM(registrations), 0) AS BIGINT) FROM patient_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3",
+            )
             .bind(w[0].0)
             .bind(w[1].0)
             .fetch_one(c.conn())
@@ -452,7 +480,10 @@ pub async fn registrations<C: Conn>(c: &mut Scoped<C>, bounds: &[Instant]) -> sq
 /// Patients per acquisition channel, largest first.
 pub async fn by_channel<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<(String, i64)>> {
     let rows = c
-        .query("SELECT channel, COUNT(*) AS n FROM patients WHERE hospital_id = $1 GROUP BY channel ORDER BY n DESC, channel")
+        .query(
+            "SELECT channel, CAST(SUM(registrations) AS BIGINT) AS n FROM patient_daily WHERE hospital_id = $1 \
+             GROUP BY channel HAVING SUM(registrations) > 0 ORDER BY n DESC, channel",
+        )
         .fetch_all(c.conn())
         .await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()

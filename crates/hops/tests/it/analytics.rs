@@ -461,6 +461,12 @@ async fn corrections_move_aggregates(b: Backend) {
     assert_eq!(oct["kpis"]["consultations_created"]["previous"], 1);
     assert_eq!(oct["kpis"]["consultation_revenue"]["previous"], "120.00", "no longer refunded");
     assert_eq!(oct["department_share"], json!([]));
+    // A corrected registration leaves its old month: P3 registered 2026-10-01 00:00, moved back one second.
+    assert_eq!(oct["kpis"]["registrations_new"]["value"], 1, "{oct}");
+    let (s, r) = ingest(&app, &token, "patients", json!([{"external_id": "P3", "name": "患者P3", "sex": "女", "registered_at": "2026-09-30 23:59:59", "channel": "公众号"}])).await;
+    assert_eq!((s, r["updated"].clone()), (200, json!(1)), "{r}");
+    let oct = month("2026-10").await;
+    assert_eq!((oct["kpis"]["registrations_new"]["value"].clone(), oct["kpis"]["registrations_new"]["previous"].clone()), (json!(0), json!(1)));
     app.stop().await;
 }
 
