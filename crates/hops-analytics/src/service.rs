@@ -7,8 +7,8 @@ use hops_platform::tabular::{Column, ImportReport, Mode, RowError, Table};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
 use crate::kpi::{self, ConsultationSums, OtherSums, PeriodSums, Value};
-use crate::rollup::{self, Sums};
 use crate::model::{self, Cells, Kind};
+use crate::rollup::{self, Sums};
 use crate::store::{self, ConsultationRefs, rollups};
 use crate::upkeep;
 
@@ -288,7 +288,8 @@ async fn ingest_prescriptions(access: &Access, rows: &[RowCells<'_>], mode: Mode
     let external: Vec<&str> = parsed.iter().map(|(_, p)| p.external_id.as_str()).collect();
     let issued = upkeep::activity_days(&mut tx, &rollups::PRESCRIPTIONS_ISSUED, &external, parsed.iter().map(|(_, p)| p.issued_at)).await?;
     let delivered =
-        upkeep::activity_days(&mut tx, &rollups::PRESCRIPTIONS_DELIVERED, &external, parsed.iter().filter_map(|(_, p)| p.delivered_at)).await?;
+        upkeep::activity_days(&mut tx, &rollups::PRESCRIPTIONS_DELIVERED, &external, parsed.iter().filter_map(|(_, p)| p.delivered_at))
+            .await?;
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
     for ((_, p), id) in parsed.iter().zip(ids) {
@@ -350,10 +351,7 @@ async fn sums(access: &Access, range: PeriodRange, doctors: i64) -> Result<Perio
             active_doctors,
             patients,
         },
-        by_kind: kinds
-            .iter()
-            .map(|(k, s)| (k.clone(), ["created", "paid", "completed", "refunded"].map(|c| s[rollup::col(c)])))
-            .collect(),
+        by_kind: kinds.iter().map(|(k, s)| (k.clone(), ["created", "paid", "completed", "refunded"].map(|c| s[rollup::col(c)]))).collect(),
         returning_patients,
         other: OtherSums {
             appointments: metric("appointments"),

@@ -62,7 +62,12 @@ pub async fn after_consultations(tx: &mut Tx, change: ConsultationChange) -> Res
 
 /// The days of a source whose metrics a batch changes: the days of the stored rows it
 /// replaces and of its own instants.
-pub async fn activity_days(tx: &mut Tx, source: &Source, external_ids: &[&str], new: impl Iterator<Item = Instant>) -> Result<Vec<LocalDay>> {
+pub async fn activity_days(
+    tx: &mut Tx,
+    source: &Source,
+    external_ids: &[&str],
+    new: impl Iterator<Item = Instant>,
+) -> Result<Vec<LocalDay>> {
     let mut days: HashSet<LocalDay> = rs::stored_instants(tx, source, external_ids).await?.into_iter().map(Instant::local_day).collect();
     days.extend(new.map(Instant::local_day));
     let mut days: Vec<LocalDay> = days.into_iter().collect();

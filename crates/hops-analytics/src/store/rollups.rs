@@ -46,7 +46,8 @@ pub async fn daily_cells<C: Conn>(c: &mut Scoped<C>, days: &[i32]) -> sqlx::Resu
 
 /// Every day with consultations.
 pub async fn consultation_days<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<i32>> {
-    let rows = c.query("SELECT DISTINCT created_day FROM consultations WHERE hospital_id = $1 ORDER BY created_day").fetch_all(c.conn()).await?;
+    let rows =
+        c.query("SELECT DISTINCT created_day FROM consultations WHERE hospital_id = $1 ORDER BY created_day").fetch_all(c.conn()).await?;
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 

@@ -463,10 +463,19 @@ async fn corrections_move_aggregates(b: Backend) {
     assert_eq!(oct["department_share"], json!([]));
     // A corrected registration leaves its old month: P3 registered 2026-10-01 00:00, moved back one second.
     assert_eq!(oct["kpis"]["registrations_new"]["value"], 1, "{oct}");
-    let (s, r) = ingest(&app, &token, "patients", json!([{"external_id": "P3", "name": "患者P3", "sex": "女", "registered_at": "2026-09-30 23:59:59", "channel": "公众号"}])).await;
+    let (s, r) = ingest(
+        &app,
+        &token,
+        "patients",
+        json!([{"external_id": "P3", "name": "患者P3", "sex": "女", "registered_at": "2026-09-30 23:59:59", "channel": "公众号"}]),
+    )
+    .await;
     assert_eq!((s, r["updated"].clone()), (200, json!(1)), "{r}");
     let oct = month("2026-10").await;
-    assert_eq!((oct["kpis"]["registrations_new"]["value"].clone(), oct["kpis"]["registrations_new"]["previous"].clone()), (json!(0), json!(1)));
+    assert_eq!(
+        (oct["kpis"]["registrations_new"]["value"].clone(), oct["kpis"]["registrations_new"]["previous"].clone()),
+        (json!(0), json!(1))
+    );
     app.stop().await;
 }
 
@@ -476,16 +485,27 @@ async fn rollup_rows(app: &TestApp) -> Vec<String> {
     use sqlx::Row;
     let mut c = hops_platform::db::connect_one(app.database_url()).await.unwrap();
     let tables = [
-        ("consultation_daily", "day, department_id, doctor_id, kind", "created, paid, completed, refunded, accepted, reply_count, reply_micros, rated, rating_sum, good, revenue_fen"),
-        ("consultation_period", "period_kind, period_start, department_id, doctor_id, kind", "created, paid, completed, refunded, accepted, reply_count, reply_micros, rated, rating_sum, good, revenue_fen"),
+        (
+            "consultation_daily",
+            "day, department_id, doctor_id, kind",
+            "created, paid, completed, refunded, accepted, reply_count, reply_micros, rated, rating_sum, good, revenue_fen",
+        ),
+        (
+            "consultation_period",
+            "period_kind, period_start, department_id, doctor_id, kind",
+            "created, paid, completed, refunded, accepted, reply_count, reply_micros, rated, rating_sum, good, revenue_fen",
+        ),
         ("period_patients", "period_kind, period_start", "patients, returning_patients"),
         ("activity_daily", "metric, day", "value"),
         ("review_reason_daily", "day, reason", "n"),
     ];
     let mut out = Vec::new();
     for (table, key, values) in tables {
-        let sql = format!("SELECT CAST({} AS TEXT), CAST({} AS TEXT) FROM {table} ORDER BY {key}",
-            key.split(", ").collect::<Vec<_>>().join(" || '|' || "), values.split(", ").collect::<Vec<_>>().join(" || '|' || "));
+        let sql = format!(
+            "SELECT CAST({} AS TEXT), CAST({} AS TEXT) FROM {table} ORDER BY {key}",
+            key.split(", ").collect::<Vec<_>>().join(" || '|' || "),
+            values.split(", ").collect::<Vec<_>>().join(" || '|' || ")
+        );
         for r in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut c).await.unwrap() {
             let (k, v): (String, String) = (r.get(0), r.get(1));
             if v.split('|').any(|x| x != "0") {
@@ -525,13 +545,26 @@ async fn rollups_equal_a_rebuild(b: Backend) {
     c4["review"] = json!("医生回复太慢，态度也不好");
     let (s, r) = ingest(&app, &token, "consultations", json!([c6, c4])).await;
     assert_eq!((s, r["updated"].clone()), (200, json!(2)), "{r}");
-    let (s, _) = ingest(&app, &token, "payments", json!([{"external_id": "Y2", "patient_external_id": "P2", "kind": "recharge", "amount": 300, "paid_at": "2026-12-01 08:00:00"}])).await;
+    let (s, _) = ingest(
+        &app,
+        &token,
+        "payments",
+        json!([{"external_id": "Y2", "patient_external_id": "P2", "kind": "recharge", "amount": 300, "paid_at": "2026-12-01 08:00:00"}]),
+    )
+    .await;
     assert_eq!(s, 200);
     let (s, _) = ingest(&app, &token, "prescriptions", json!([{"external_id": "R1", "consultation_external_id": "C1", "issued_at": "2026-10-01 00:10:00", "delivery": "courier", "delivered_at": "2026-10-05 10:00:00", "amount": "88.00"}])).await;
     assert_eq!(s, 200);
     let kpis = || async {
         let mut out = Vec::new();
-        for q in ["period=month&at=2026-10", "period=month&at=2026-09", "period=week&at=2026-11-01", "period=quarter&at=2026-10", "period=year&at=2026-01", "period=month&at=2026-12"] {
+        for q in [
+            "period=month&at=2026-10",
+            "period=month&at=2026-09",
+            "period=week&at=2026-11-01",
+            "period=quarter&at=2026-10",
+            "period=year&at=2026-01",
+            "period=month&at=2026-12",
+        ] {
             out.push(call(&app.client(), Method::GET, &format!("{}/api/v1/kpis?{q}", app.url), &token, None).await.1);
         }
         out
