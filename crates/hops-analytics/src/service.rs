@@ -303,6 +303,7 @@ async fn ingest_prescriptions(access: &Access, rows: &[RowCells<'_>], mode: Mode
 // ---- KPIs ----
 
 /// A department's share of paid consultations.
+#[derive(Clone)]
 pub struct DepartmentShare {
     pub code: String,
     pub name: String,
@@ -311,6 +312,7 @@ pub struct DepartmentShare {
 }
 
 /// The KPI set of a period with its previous period (环比) and the same period a year earlier (同比).
+#[derive(Clone)]
 pub struct KpiSet {
     pub range: PeriodRange,
     pub current: Vec<(String, Value)>,
@@ -366,7 +368,22 @@ async fn sums(access: &Access, range: PeriodRange, doctors: i64) -> Result<Perio
     })
 }
 
+/// The KPI set of a period, as remembered for a few seconds ([`hops_platform::memo`]: cleared by
+/// every change of the hospital); [`compute_kpis`] always computes.
 pub async fn kpis(access: &Access, range: PeriodRange) -> Result<KpiSet> {
+    access.require(Permission::AnalyticsRead)?;
+    let key = format!("kpis:{}:{}", range.kind.code(), range.start);
+    let memo = &access.core().memo;
+    if let Some(set) = memo.get::<KpiSet>(access.hospital(), &key) {
+        return Ok((*set).clone());
+    }
+    let set = compute_kpis(access, range).await?;
+    memo.put(access.hospital(), &key, std::sync::Arc::new(set.clone()));
+    Ok(set)
+}
+
+/// Computes the KPI set of a period from the roll-ups.
+pub async fn compute_kpis(access: &Access, range: PeriodRange) -> Result<KpiSet> {
     access.require(Permission::AnalyticsRead)?;
     let doctors = hops_master::service::doctor_count(access).await?;
     let current = kpi::compute(&sums(access, range, doctors).await?);

@@ -50,7 +50,7 @@ impl Module for AnalyticsModule {
                 Method::Get,
                 "/api/v1/kpis",
                 ApiDoc::new("运营指标", "一个周期的全部指标（含环比、同比）")
-                    .describe("period 为 week|month|quarter|half|year；at 为周期内任意日期（YYYY-MM-DD）或月份（YYYY-MM），默认今天。比率为小数（0.8312），金额为以元为单位的字符串。")
+                    .describe("period 为 week|month|quarter|half|year；at 为周期内任意日期（YYYY-MM-DD）或月份（YYYY-MM），默认今天。比率为小数（0.8312），金额为以元为单位的字符串。同一周期的结果会缓存数秒（有数据变更即失效）；请求头 Cache-Control: no-cache 可要求重新计算。")
                     .query("period", "week|month|quarter|half|year")
                     .query("at", "YYYY-MM-DD 或 YYYY-MM")
                     .returns::<KpiResponse>(),
@@ -301,9 +301,13 @@ struct KpiQuery {
     at: Option<String>,
 }
 
-async fn api_kpis(api: Api, Query(q): Query<KpiQuery>) -> ApiResult<Json<KpiResponse>> {
+/// `Cache-Control: no-cache` asks for a fresh computation instead of the set remembered for a
+/// few seconds (the benchmark times the computation this way).
+async fn api_kpis(api: Api, headers: axum::http::HeaderMap, Query(q): Query<KpiQuery>) -> ApiResult<Json<KpiResponse>> {
     let range = parse_range(q.period.as_deref(), q.at.as_deref(), api.access().now().local_day())?;
-    Ok(Json(kpi_json(&service::kpis(api.access(), range).await?)))
+    let fresh = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("no-cache"));
+    let set = if fresh { service::compute_kpis(api.access(), range).await? } else { service::kpis(api.access(), range).await? };
+    Ok(Json(kpi_json(&set)))
 }
 
 #[derive(Deserialize, ToSchema)]

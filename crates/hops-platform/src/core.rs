@@ -13,6 +13,7 @@ use crate::crypto::Keyring;
 use crate::db::{Db, Engine, Scoped, Tenant};
 use crate::error::{Error, Result};
 use crate::jobs::Jobs;
+use crate::memo::Memo;
 
 pub type Tx = Scoped<Transaction<'static, Any>>;
 
@@ -22,11 +23,13 @@ pub struct Core {
     pub clock: Arc<dyn Clock>,
     pub config: Config,
     pub jobs: Jobs,
+    /// Computed read models, remembered briefly (see [`crate::memo`]).
+    pub memo: Memo,
 }
 
 impl Core {
     pub fn new(db: Db, keyring: Keyring, clock: Arc<dyn Clock>, config: Config, jobs: Jobs) -> Arc<Core> {
-        Arc::new(Core { db, keyring, clock, config, jobs })
+        Arc::new(Core { db, keyring, clock, config, jobs, memo: Memo::default() })
     }
 
     pub(crate) fn db(&self) -> &Db {
@@ -109,7 +112,9 @@ impl Access {
     }
 
     /// Appends an audit entry inside `tx`, so the entry and the change commit together.
+    /// Every audited change also clears the hospital's remembered read models ([`Memo`]).
     pub async fn audit(&self, tx: &mut Tx, action: &str, target: &str, detail: &str) -> Result<()> {
+        self.core.memo.clear(self.hospital);
         audit::append(tx, self.engine(), &self.actor, self.now(), action, target, detail).await
     }
 

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod jobs;
+pub mod memo;
 pub mod tabular;
 pub mod web;
 

@@ -176,12 +176,22 @@ struct DashboardPage {
 async fn dashboard(page: Page) -> PageResult<Html<String>> {
     let access = page.access();
     access.require(Permission::DashboardView)?;
-    let mut tiles = Vec::new();
-    let mut charts = Vec::new();
-    for m in page.state().modules() {
-        tiles.extend(m.tiles(access).await?);
-        charts.extend(m.charts(access).await?);
-    }
+    // The modules' figures, remembered per user for a few seconds (cleared by any change of
+    // the hospital, see crate::memo): a dashboard left open or opened by many stays cheap.
+    let key = format!("dashboard:{}", access.actor().user_id.map_or(0, |u| u.0));
+    let (tiles, charts) = match access.core().memo.get::<(Vec<Tile>, Vec<ChartPanel>)>(access.hospital(), &key) {
+        Some(cached) => (*cached).clone(),
+        None => {
+            let mut tiles = Vec::new();
+            let mut charts = Vec::new();
+            for m in page.state().modules() {
+                tiles.extend(m.tiles(access).await?);
+                charts.extend(m.charts(access).await?);
+            }
+            access.core().memo.put(access.hospital(), &key, std::sync::Arc::new((tiles.clone(), charts.clone())));
+            (tiles, charts)
+        }
+    };
     let jobs = if access.can(Permission::JobsManage) {
         crate::jobs::counts(access).await?.into_iter().map(|(s, n)| (s.label_zh().to_string(), n)).collect()
     } else {

@@ -1,0 +1,73 @@
+//! A short-lived memory of computed read models (KPI sets …) per hospital, so dashboards and
+//! APIs that many people poll do not recompute the same figures for each of them.
+//!
+//! Freshness: every audited change of a hospital clears its entries ([`crate::Access::audit`]
+//! — every write use case audits), and entries expire after [`Memo::TTL`] whatever happens, so
+//! a figure computed while a change was committing is at most that old. Entries are keyed by
+//! hospital, so one hospital never sees another's.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hops_kernel::HospitalId;
+
+type Entry = (Instant, Arc<dyn Any + Send + Sync>);
+
+#[derive(Default)]
+pub struct Memo {
+    entries: Mutex<HashMap<(HospitalId, String), Entry>>,
+}
+
+impl Memo {
+    /// How long an entry is used at most.
+    pub const TTL: Duration = Duration::from_secs(5);
+    /// Above this many entries, expired ones are dropped (and all, if that is not enough).
+    const MAX_ENTRIES: usize = 10_000;
+
+    /// The value remembered under `key` for `hospital`, if fresh and of type `T`.
+    pub fn get<T: Any + Send + Sync>(&self, hospital: HospitalId, key: &str) -> Option<Arc<T>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, value) = entries.get(&(hospital, key.to_string()))?;
+        if at.elapsed() > Self::TTL {
+            return None;
+        }
+        value.clone().downcast::<T>().ok()
+    }
+
+    pub fn put<T: Any + Send + Sync>(&self, hospital: HospitalId, key: &str, value: Arc<T>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.retain(|_, (at, _)| at.elapsed() <= Self::TTL);
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert((hospital, key.to_string()), (Instant::now(), value));
+    }
+
+    /// Forgets everything remembered for `hospital` (after a change).
+    pub fn clear(&self, hospital: HospitalId) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|(h, _), _| *h != hospital);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembers_per_hospital_and_forgets_on_clear() {
+        let m = Memo::default();
+        let (a, b) = (HospitalId(1), HospitalId(2));
+        m.put(a, "kpis:month:2026-10-01", Arc::new(42_i64));
+        assert_eq!(m.get::<i64>(a, "kpis:month:2026-10-01").as_deref(), Some(&42));
+        assert!(m.get::<i64>(b, "kpis:month:2026-10-01").is_none(), "another hospital sees nothing");
+        assert!(m.get::<String>(a, "kpis:month:2026-10-01").is_none(), "another type is not returned");
+        m.put(b, "k", Arc::new(1_i64));
+        m.clear(a);
+        assert!(m.get::<i64>(a, "kpis:month:2026-10-01").is_none());
+        assert_eq!(m.get::<i64>(b, "k").as_deref(), Some(&1), "clearing one hospital keeps the others");
+    }
+}
