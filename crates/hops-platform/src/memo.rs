@@ -3,7 +3,8 @@
 //!
 //! Freshness: every audited change of a hospital clears its entries ([`crate::Access::audit`]
 //! — every write use case audits), and entries expire after [`Memo::TTL`] whatever happens, so
-//! a figure computed while a change was committing is at most that old. Entries are keyed by
+//! a figure computed while a change was committing is at most that old (plus the time of one
+//! recomputation: see [`Memo::get`]). Entries are keyed by
 //! hospital, so one hospital never sees another's.
 
 use std::any::Any;
@@ -27,10 +28,15 @@ impl Memo {
     const MAX_ENTRIES: usize = 10_000;
 
     /// The value remembered under `key` for `hospital`, if fresh and of type `T`.
+    ///
+    /// The first caller to find an entry expired gets `None` and recomputes; meanwhile the
+    /// entry counts as fresh again, so concurrent callers keep getting the previous value
+    /// instead of all recomputing at once. A value is thus at most `TTL` plus one computation old.
     pub fn get<T: Any + Send + Sync>(&self, hospital: HospitalId, key: &str) -> Option<Arc<T>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let (at, value) = entries.get(&(hospital, key.to_string()))?;
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, value) = entries.get_mut(&(hospital, key.to_string()))?;
         if at.elapsed() > Self::TTL {
+            *at = Instant::now();
             return None;
         }
         value.clone().downcast::<T>().ok()
@@ -69,5 +75,17 @@ mod tests {
         m.clear(a);
         assert!(m.get::<i64>(a, "kpis:month:2026-10-01").is_none());
         assert_eq!(m.get::<i64>(b, "k").as_deref(), Some(&1), "clearing one hospital keeps the others");
+    }
+
+    #[test]
+    fn one_caller_recomputes_an_expired_entry_the_others_keep_the_old_value() {
+        let m = Memo::default();
+        let h = HospitalId(1);
+        m.put(h, "k", Arc::new(1_i64));
+        m.entries.lock().unwrap().get_mut(&(h, "k".to_string())).unwrap().0 -= Memo::TTL + Duration::from_secs(1);
+        assert!(m.get::<i64>(h, "k").is_none(), "the first caller after expiry recomputes");
+        assert_eq!(m.get::<i64>(h, "k").as_deref(), Some(&1), "the next one gets the previous value meanwhile");
+        m.put(h, "k", Arc::new(2_i64));
+        assert_eq!(m.get::<i64>(h, "k").as_deref(), Some(&2));
     }
 }
