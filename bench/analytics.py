@@ -141,11 +141,17 @@ def main():
             ("GET /api/v1/kpis (month)", f"{base}/api/v1/kpis?period=month&at={month}", f"Authorization: Bearer {token}"),
             ("GET / (dashboard)", f"{base}/", f"Cookie: {cookie}"),
         ]:
+            # The first request computes what the memo then serves for a few seconds; time it
+            # on its own (it is the cost after every change), then load the warm server.
+            hname, hvalue = header.split(": ", 1)
+            t = time.perf_counter()
+            http("GET", url, headers={hname: hvalue})
+            first_ms = (time.perf_counter() - t) * 1000
             r = subprocess.run(["wrk", "-t2", "-c8", f"-d{a.wrk_seconds}s", "--timeout", "60s", "--latency", "-H", header, url], capture_output=True, text=True, check=True).stdout
             lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", r, re.M))
             rps = re.search(r"Requests/sec:\s+(\S+)", r).group(1)
             non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", r)
-            print(f"{name:<28} p50 {lat.get('50')}, p99 {lat.get('99')}, {rps} req/s{'' if not non2xx else ', ' + non2xx.group(1) + ' errors'} (wrk -t2 -c8, target p99 < 50 ms)")
+            print(f"{name:<28} first request {first_ms:.1f}ms; then p50 {lat.get('50')}, p99 {lat.get('99')}, {rps} req/s{'' if not non2xx else ', ' + non2xx.group(1) + ' errors'} (wrk -t2 -c8, target p99 < 50 ms)")
     finally:
         server.terminate()
         server.wait()
