@@ -90,7 +90,10 @@ impl Module for AnalyticsModule {
                 let v = find(&set.current, key);
                 Tile {
                     label: label.into(),
-                    value: show(v),
+                    value: match v {
+                        Value::Money(m) => compact_money(*m),
+                        other => show(other),
+                    },
                     sub: format!("环比 {}", delta(v, find(&set.previous, key))),
                     href: "/kpis".into(),
                 }
@@ -172,6 +175,17 @@ impl Module for AnalyticsModule {
 
 fn find<'a>(set: &'a [(String, Value)], key: &str) -> &'a Value {
     set.iter().find(|(k, _)| k == key).map(|(_, v)| v).unwrap_or(&Value::Rate(None))
+}
+
+/// Money short enough for a dashboard tile: from 10万 on, in 万元 with one decimal
+/// (¥2,977.5万); below, to the fen.
+pub(crate) fn compact_money(m: hops_kernel::Money) -> String {
+    if m.0.abs() < 10_000_000 {
+        return m.to_string();
+    }
+    let tenths = (m.0 as f64 / 100_000.0).round() as i64; // 0.1 万元 = 1,000 yuan = 100,000 fen
+    let sign = if tenths < 0 { "-" } else { "" };
+    format!("{sign}¥{}.{}万", group_digits(tenths.abs() / 10), tenths.abs() % 10)
 }
 
 /// A value for people: counts with separators, rates as percentages, money as ¥.
@@ -584,4 +598,18 @@ async fn ingest_template(page: Page, Query(q): Query<KindQuery>) -> PageResult<R
         bytes,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use hops_kernel::Money;
+
+    #[test]
+    fn compact_money_for_tiles() {
+        assert_eq!(super::compact_money(Money(9_999_999)), Money(9_999_999).to_string(), "below 10万: exact");
+        assert_eq!(super::compact_money(Money(10_000_000)), "¥10.0万");
+        assert_eq!(super::compact_money(Money(297_749_312)), "¥297.7万");
+        assert_eq!(super::compact_money(Money(16_225_604_279)), "¥16,225.6万");
+        assert_eq!(super::compact_money(Money(-16_225_604_279)), "-¥16,225.6万");
+    }
 }
