@@ -213,8 +213,9 @@ async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode
     let change = upkeep::before_consultations(&mut tx, &footprint).await?;
     let ids = tx.next_ids(access.engine(), valid.len()).await?;
     let now = access.now();
-    for ((c, refs), id) in valid.iter().zip(ids) {
-        report.count(store::upsert_consultation(&mut tx, id, c, refs, now).await?)
+    let rows: Vec<_> = valid.iter().zip(ids).map(|((c, refs), id)| (id, c, refs)).collect();
+    for inserted in store::upsert_consultations(&mut tx, &rows, now).await? {
+        report.count(inserted)
     }
     upkeep::after_consultations(&mut tx, change).await?;
     finish(access, tx, kind, report).await

@@ -21,39 +21,55 @@ pub struct ConsultationRefs {
     pub doctor: DoctorId,
 }
 
-pub async fn upsert_consultation(tx: &mut Tx, new_id: i64, c: &Consultation, r: &ConsultationRefs, now: Instant) -> sqlx::Result<bool> {
+/// Inserts or updates (by external id) a batch of consultations, 50 rows per statement; returns
+/// per row whether it was new (in no particular order). External ids must be distinct.
+pub async fn upsert_consultations(tx: &mut Tx, rows: &[(i64, &Consultation, &ConsultationRefs)], now: Instant) -> sqlx::Result<Vec<bool>> {
+    const COLS: usize = 18;
     let t = |x: Option<Instant>| x.map(|i| i.0);
-    let q = tx
-        .query(
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(50) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, {})", (0..COLS).map(|j| format!("${}", 2 + i * COLS + j)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let sql = format!(
             "INSERT INTO consultations (hospital_id, id, external_id, patient_id, department_id, doctor_id, kind, created_at, created_day, paid_at, \
-             accepted_at, first_reply_at, completed_at, cancelled_at, refunded_at, amount_fen, rating, review, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+             accepted_at, first_reply_at, completed_at, cancelled_at, refunded_at, amount_fen, rating, review, updated_at) VALUES {} \
              ON CONFLICT (hospital_id, external_id) DO UPDATE SET patient_id = excluded.patient_id, department_id = excluded.department_id, \
              doctor_id = excluded.doctor_id, kind = excluded.kind, created_at = excluded.created_at, created_day = excluded.created_day, \
              paid_at = excluded.paid_at, accepted_at = excluded.accepted_at, first_reply_at = excluded.first_reply_at, \
              completed_at = excluded.completed_at, cancelled_at = excluded.cancelled_at, refunded_at = excluded.refunded_at, \
              amount_fen = excluded.amount_fen, rating = excluded.rating, review = excluded.review, updated_at = excluded.updated_at \
              RETURNING id",
-        )
-        .bind(new_id)
-        .bind(c.external_id.clone())
-        .bind(r.patient.0)
-        .bind(r.department.0)
-        .bind(r.doctor.0)
-        .bind(c.kind.code())
-        .bind(c.created_at.0)
-        .bind(c.created_at.local_day().0)
-        .bind(t(c.paid_at))
-        .bind(t(c.accepted_at))
-        .bind(t(c.first_reply_at))
-        .bind(t(c.completed_at))
-        .bind(t(c.cancelled_at))
-        .bind(t(c.refunded_at))
-        .bind(c.amount.0)
-        .bind(c.rating)
-        .bind(c.review.clone())
-        .bind(now.0);
-    upserted(q.fetch_one(tx.conn()).await, new_id).await
+            values.join(", ")
+        );
+        let mut q = tx.query_built(sql);
+        for (new_id, c, r) in chunk {
+            q = q
+                .bind(*new_id)
+                .bind(c.external_id.clone())
+                .bind(r.patient.0)
+                .bind(r.department.0)
+                .bind(r.doctor.0)
+                .bind(c.kind.code())
+                .bind(c.created_at.0)
+                .bind(c.created_at.local_day().0)
+                .bind(t(c.paid_at))
+                .bind(t(c.accepted_at))
+                .bind(t(c.first_reply_at))
+                .bind(t(c.completed_at))
+                .bind(t(c.cancelled_at))
+                .bind(t(c.refunded_at))
+                .bind(c.amount.0)
+                .bind(c.rating)
+                .bind(c.review.clone())
+                .bind(now.0);
+        }
+        let new_ids: std::collections::HashSet<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
+        for r in q.fetch_all(tx.conn()).await? {
+            out.push(new_ids.contains(&r.try_get::<i64, _>(0)?));
+        }
+    }
+    Ok(out)
 }
 
 pub async fn upsert_appointment(
