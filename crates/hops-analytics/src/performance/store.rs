@@ -8,6 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::{Activity, Adjustment, AdjustmentKind, Formula, Status};
+use crate::store::sum;
 
 fn decode(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?} in performance tables").into())
@@ -63,10 +64,6 @@ pub async fn save_settings(tx: &mut Tx, f: &Formula, now: Instant, by: &str) -> 
 }
 
 // ---- activity ----
-
-fn sum(expr: &str) -> String {
-    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
-}
 
 /// Per doctor, the activity of the consultations created in `[from, to)`; a timeout is a paid
 /// consultation whose first reply came more than `timeout_micros` after payment.

@@ -8,10 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::{RankKind, Settings, Subject, Sums, Weights};
-
-fn sum(expr: &str) -> String {
-    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
-}
+use crate::store::sum;
 
 /// Per doctor (or department) id: the sums of consultations created on the days
 /// `[from, to)`, read from the module's daily aggregates (`consultation_daily`, maintained on

@@ -10,6 +10,16 @@ use sqlx::Row;
 
 use crate::model::{Appointment, Consultation, Payment, Prescription};
 
+/// `SUM(expr)` as a BIGINT, 0 over no rows (the one spelling of a sum in this crate's SQL).
+pub(crate) fn sum(expr: &str) -> String {
+    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
+}
+
+/// `$from, $from+1, …` — `n` bind placeholders for an `IN (…)` list or a VALUES row.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (0..n).map(|i| format!("${}", i + from)).collect::<Vec<_>>().join(", ")
+}
+
 /// Returns whether the row was new.
 async fn upserted(r: sqlx::Result<sqlx::any::AnyRow>, new_id: i64) -> sqlx::Result<bool> {
     Ok(r?.try_get::<i64, _>(0)? == new_id)
@@ -28,9 +38,7 @@ pub async fn upsert_consultations(tx: &mut Tx, rows: &[(i64, &Consultation, &Con
     let t = |x: Option<Instant>| x.map(|i| i.0);
     let mut out = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(50) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, {})", (0..COLS).map(|j| format!("${}", 2 + i * COLS + j)).collect::<Vec<_>>().join(", ")))
-            .collect();
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, {})", placeholders(2 + i * COLS, COLS))).collect();
         let sql = format!(
             "INSERT INTO consultations (hospital_id, id, external_id, patient_id, department_id, doctor_id, kind, created_at, created_day, paid_at, \
              accepted_at, first_reply_at, completed_at, cancelled_at, refunded_at, amount_fen, rating, review, updated_at) VALUES {} \
@@ -149,9 +157,10 @@ pub async fn upsert_prescription(tx: &mut Tx, new_id: i64, p: &Prescription, con
 pub async fn consultation_ids<C: Conn>(c: &mut Scoped<C>, external_ids: &[&str]) -> sqlx::Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for chunk in external_ids.chunks(500) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql =
-            format!("SELECT external_id, id FROM consultations WHERE hospital_id = $1 AND external_id IN ({})", placeholders.join(", "));
+        let sql = format!(
+            "SELECT external_id, id FROM consultations WHERE hospital_id = $1 AND external_id IN ({})",
+            placeholders(2, chunk.len())
+        );
         let mut q = c.query_built(sql);
         for e in chunk {
             q = q.bind(e.to_string());
@@ -163,18 +172,13 @@ pub async fn consultation_ids<C: Conn>(c: &mut Scoped<C>, external_ids: &[&str])
     Ok(out)
 }
 
-fn sum(expr: &str) -> String {
-    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
-}
-
 /// The created day (Shanghai) and patient of the stored consultations with these external ids.
 pub async fn stored_keys(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec<(i32, i64)>> {
     let mut out = Vec::new();
     for chunk in external_ids.chunks(500) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT created_day, patient_id FROM consultations WHERE hospital_id = $1 AND external_id IN ({})",
-            placeholders.join(", ")
+            placeholders(2, chunk.len())
         );
         let mut q = tx.query_built(sql);
         for e in chunk {
@@ -191,8 +195,7 @@ pub async fn stored_keys(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec
 pub async fn refresh_daily(tx: &mut Tx, days: &[i32]) -> sqlx::Result<()> {
     let flag = |col: &str| sum(&format!("CASE WHEN {col} IS NOT NULL THEN 1 ELSE 0 END"));
     for chunk in days.chunks(200) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let list = placeholders.join(", ");
+        let list = placeholders(2, chunk.len());
         let mut q = tx.query_built(format!("DELETE FROM consultation_daily WHERE hospital_id = $1 AND day IN ({list})"));
         for d in chunk {
             q = q.bind(*d);

@@ -8,11 +8,8 @@ use hops_platform::Tx;
 use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
 
+use super::{placeholders, sum};
 use crate::rollup::{CellDelta, DailyCell, PatientDelta, SUM_COLUMNS, Sums};
-
-fn placeholders(from: usize, n: usize) -> String {
-    (0..n).map(|i| format!("${}", i + from)).collect::<Vec<_>>().join(", ")
-}
 
 /// The rows of `consultation_daily` on the given days.
 pub async fn daily_cells<C: Conn>(c: &mut Scoped<C>, days: &[i32]) -> sqlx::Result<Vec<DailyCell>> {
@@ -283,10 +280,6 @@ pub async fn refresh_review_reasons(tx: &mut Tx, days: &[i32]) -> sqlx::Result<(
 }
 
 // ---- reads ----
-
-fn sum(expr: &str) -> String {
-    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
-}
 
 /// The period's consultation cells summed per `group` column (`kind`, `department_id` or
 /// `doctor_id`), read as `K`.
