@@ -9,7 +9,7 @@ use hops_platform::{Access, Error, FieldError, Permission, Result};
 use crate::kpi::{self, ConsultationSums, OtherSums, PeriodSums, Value};
 use crate::model::{self, Cells, Kind};
 use crate::rollup::{self, Sums};
-use crate::store::{self, ConsultationRefs, rollups};
+use crate::store::{self, AppointmentRefs, ConsultationRefs, rollups};
 use crate::upkeep;
 
 /// Every ingest kind, master data first (they go to the master module).
@@ -213,9 +213,9 @@ async fn ingest_consultations(access: &Access, rows: &[RowCells<'_>], mode: Mode
     let change = upkeep::before_consultations(&mut tx, &footprint).await?;
     let ids = tx.next_ids(access.engine(), valid.len()).await?;
     let now = access.now();
-    let rows: Vec<_> = valid.iter().zip(ids).map(|((c, refs), id)| (id, c, refs)).collect();
-    for inserted in store::upsert_consultations(&mut tx, &rows, now).await? {
-        report.count(inserted)
+    let rows: Vec<_> = ids.into_iter().zip(valid.iter().map(|(c, refs)| (c, refs))).collect();
+    for new in store::upsert_consultations(&mut tx, &rows, now).await? {
+        report.count(new)
     }
     upkeep::after_consultations(&mut tx, change).await?;
     finish(access, tx, kind, report).await
@@ -235,9 +235,15 @@ async fn ingest_appointments(access: &Access, rows: &[RowCells<'_>], mode: Mode,
     let days = upkeep::activity_days(&mut tx, &rollups::APPOINTMENTS, &external, parsed.iter().map(|(_, a)| a.booked_at)).await?;
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
-    for ((_, a), id) in parsed.iter().zip(ids) {
-        let doctor = a.doctor.as_ref().map(|d| doctors[d].0);
-        report.count(store::upsert_appointment(&mut tx, id, a, patients[&a.patient], departments[&a.department], doctor, now).await?)
+    let rows: Vec<_> = ids
+        .into_iter()
+        .zip(parsed.iter().map(|(_, a)| {
+            let doctor = a.doctor.as_ref().map(|d| doctors[d].0);
+            (a, AppointmentRefs { patient: patients[&a.patient], department: departments[&a.department], doctor })
+        }))
+        .collect();
+    for new in store::upsert_appointments(&mut tx, &rows, now).await? {
+        report.count(new)
     }
     upkeep::after_activity(&mut tx, &rollups::APPOINTMENTS, &days).await?;
     finish(access, tx, kind, report).await
@@ -261,8 +267,9 @@ async fn ingest_payments(access: &Access, rows: &[RowCells<'_>], mode: Mode, rep
     let days = upkeep::activity_days(&mut tx, &rollups::PAYMENTS, &external, parsed.iter().map(|(_, p)| p.paid_at)).await?;
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
-    for ((_, p), id) in parsed.iter().zip(ids) {
-        report.count(store::upsert_payment(&mut tx, id, p, patients[&p.patient], now).await?)
+    let rows: Vec<_> = ids.into_iter().zip(parsed.iter().map(|(_, p)| (p, patients[&p.patient]))).collect();
+    for new in store::upsert_payments(&mut tx, &rows, now).await? {
+        report.count(new)
     }
     upkeep::after_activity(&mut tx, &rollups::PAYMENTS, &days).await?;
     finish(access, tx, kind, report).await
@@ -293,8 +300,9 @@ async fn ingest_prescriptions(access: &Access, rows: &[RowCells<'_>], mode: Mode
             .await?;
     let ids = tx.next_ids(access.engine(), parsed.len()).await?;
     let now = access.now();
-    for ((_, p), id) in parsed.iter().zip(ids) {
-        report.count(store::upsert_prescription(&mut tx, id, p, consultations[&p.consultation], now).await?)
+    let rows: Vec<_> = ids.into_iter().zip(parsed.iter().map(|(_, p)| (p, consultations[&p.consultation]))).collect();
+    for new in store::upsert_prescriptions(&mut tx, &rows, now).await? {
+        report.count(new)
     }
     upkeep::after_activity(&mut tx, &rollups::PRESCRIPTIONS_ISSUED, &issued).await?;
     upkeep::after_activity(&mut tx, &rollups::PRESCRIPTIONS_DELIVERED, &delivered).await?;

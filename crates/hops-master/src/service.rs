@@ -321,7 +321,7 @@ pub async fn patient_ids(access: &Access, external_ids: &[&str]) -> Result<std::
     access.require(Permission::MasterRead)?;
     let mut c = access.tenant().read().await?;
     let mut out = std::collections::HashMap::with_capacity(external_ids.len());
-    for chunk in external_ids.chunks(500) {
+    for chunk in external_ids.chunks(hops_platform::db::BINDS_PER_STATEMENT) {
         out.extend(store::patient_ids(&mut c, chunk).await?);
     }
     Ok(out)

@@ -4,8 +4,10 @@
 pub mod rollups;
 
 use hops_kernel::{DepartmentId, DoctorId, Instant, PatientId};
+use std::collections::HashSet;
+
 use hops_platform::Tx;
-use hops_platform::db::{Conn, Scoped};
+use hops_platform::db::{BINDS_PER_STATEMENT, Conn, Q, Scoped, rows_per_statement};
 use sqlx::Row;
 
 use crate::model::{Appointment, Consultation, Payment, Prescription};
@@ -20,59 +22,40 @@ pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (0..n).map(|i| format!("${}", i + from)).collect::<Vec<_>>().join(", ")
 }
 
-/// Returns whether the row was new.
-async fn upserted(r: sqlx::Result<sqlx::any::AnyRow>, new_id: i64) -> sqlx::Result<bool> {
-    Ok(r?.try_get::<i64, _>(0)? == new_id)
-}
-
 pub struct ConsultationRefs {
     pub patient: PatientId,
     pub department: DepartmentId,
     pub doctor: DoctorId,
 }
 
-/// Inserts or updates (by external id) a batch of consultations, 50 rows per statement; returns
-/// per row whether it was new (in no particular order). External ids must be distinct.
-pub async fn upsert_consultations(tx: &mut Tx, rows: &[(i64, &Consultation, &ConsultationRefs)], now: Instant) -> sqlx::Result<Vec<bool>> {
-    const COLS: usize = 18;
-    let t = |x: Option<Instant>| x.map(|i| i.0);
+/// Inserts or updates by external id a batch of `(new id, row)` into `table`, several rows per
+/// statement: `columns` start with `id, external_id` and are bound by `bind` in that order (the
+/// hospital comes first, bound by the tenant handle); every column but `id` and `external_id`
+/// is updated on conflict. Returns per row whether it was new (in no particular order).
+/// External ids must be distinct within the batch.
+async fn upsert_by_external_id<T>(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[(i64, T)],
+    bind: impl Fn(Q, &T) -> Q,
+) -> sqlx::Result<Vec<bool>> {
+    let n = columns.len();
+    let updates: Vec<String> = columns[2..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
     let mut out = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(50) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, {})", placeholders(2 + i * COLS, COLS))).collect();
+    for chunk in rows.chunks(rows_per_statement(n)) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, {})", placeholders(2 + i * n, n))).collect();
         let sql = format!(
-            "INSERT INTO consultations (hospital_id, id, external_id, patient_id, department_id, doctor_id, kind, created_at, created_day, paid_at, \
-             accepted_at, first_reply_at, completed_at, cancelled_at, refunded_at, amount_fen, rating, review, updated_at) VALUES {} \
-             ON CONFLICT (hospital_id, external_id) DO UPDATE SET patient_id = excluded.patient_id, department_id = excluded.department_id, \
-             doctor_id = excluded.doctor_id, kind = excluded.kind, created_at = excluded.created_at, created_day = excluded.created_day, \
-             paid_at = excluded.paid_at, accepted_at = excluded.accepted_at, first_reply_at = excluded.first_reply_at, \
-             completed_at = excluded.completed_at, cancelled_at = excluded.cancelled_at, refunded_at = excluded.refunded_at, \
-             amount_fen = excluded.amount_fen, rating = excluded.rating, review = excluded.review, updated_at = excluded.updated_at \
-             RETURNING id",
-            values.join(", ")
+            "INSERT INTO {table} (hospital_id, {}) VALUES {} ON CONFLICT (hospital_id, external_id) DO UPDATE SET {} RETURNING id",
+            columns.join(", "),
+            values.join(", "),
+            updates.join(", ")
         );
         let mut q = tx.query_built(sql);
-        for (new_id, c, r) in chunk {
-            q = q
-                .bind(*new_id)
-                .bind(c.external_id.clone())
-                .bind(r.patient.0)
-                .bind(r.department.0)
-                .bind(r.doctor.0)
-                .bind(c.kind.code())
-                .bind(c.created_at.0)
-                .bind(c.created_at.local_day().0)
-                .bind(t(c.paid_at))
-                .bind(t(c.accepted_at))
-                .bind(t(c.first_reply_at))
-                .bind(t(c.completed_at))
-                .bind(t(c.cancelled_at))
-                .bind(t(c.refunded_at))
-                .bind(c.amount.0)
-                .bind(c.rating)
-                .bind(c.review.clone())
-                .bind(now.0);
+        for (id, row) in chunk {
+            q = bind(q.bind(*id), row);
         }
-        let new_ids: std::collections::HashSet<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
+        let new_ids: HashSet<i64> = chunk.iter().map(|(id, _)| *id).collect();
         for r in q.fetch_all(tx.conn()).await? {
             out.push(new_ids.contains(&r.try_get::<i64, _>(0)?));
         }
@@ -80,83 +63,120 @@ pub async fn upsert_consultations(tx: &mut Tx, rows: &[(i64, &Consultation, &Con
     Ok(out)
 }
 
-pub async fn upsert_appointment(
+fn micros(x: Option<Instant>) -> Option<i64> {
+    x.map(|i| i.0)
+}
+
+pub async fn upsert_consultations(
     tx: &mut Tx,
-    new_id: i64,
-    a: &Appointment,
-    patient: PatientId,
-    department: DepartmentId,
-    doctor: Option<DoctorId>,
+    rows: &[(i64, (&Consultation, &ConsultationRefs))],
     now: Instant,
-) -> sqlx::Result<bool> {
-    let q = tx
-        .query(
-            "INSERT INTO appointments (hospital_id, id, external_id, patient_id, department_id, doctor_id, booked_at, visit_date, status, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             ON CONFLICT (hospital_id, external_id) DO UPDATE SET patient_id = excluded.patient_id, department_id = excluded.department_id, \
-             doctor_id = excluded.doctor_id, booked_at = excluded.booked_at, visit_date = excluded.visit_date, status = excluded.status, \
-             updated_at = excluded.updated_at RETURNING id",
-        )
-        .bind(new_id)
-        .bind(a.external_id.clone())
-        .bind(patient.0)
-        .bind(department.0)
-        .bind(doctor.map(|d| d.0))
-        .bind(a.booked_at.0)
-        .bind(a.visit_date.0)
-        .bind(a.status)
-        .bind(now.0);
-    upserted(q.fetch_one(tx.conn()).await, new_id).await
+) -> sqlx::Result<Vec<bool>> {
+    let columns = [
+        "id",
+        "external_id",
+        "patient_id",
+        "department_id",
+        "doctor_id",
+        "kind",
+        "created_at",
+        "created_day",
+        "paid_at",
+        "accepted_at",
+        "first_reply_at",
+        "completed_at",
+        "cancelled_at",
+        "refunded_at",
+        "amount_fen",
+        "rating",
+        "review",
+        "updated_at",
+    ];
+    upsert_by_external_id(tx, "consultations", &columns, rows, |q, (c, r)| {
+        q.bind(c.external_id.clone())
+            .bind(r.patient.0)
+            .bind(r.department.0)
+            .bind(r.doctor.0)
+            .bind(c.kind.code())
+            .bind(c.created_at.0)
+            .bind(c.created_at.local_day().0)
+            .bind(micros(c.paid_at))
+            .bind(micros(c.accepted_at))
+            .bind(micros(c.first_reply_at))
+            .bind(micros(c.completed_at))
+            .bind(micros(c.cancelled_at))
+            .bind(micros(c.refunded_at))
+            .bind(c.amount.0)
+            .bind(c.rating)
+            .bind(c.review.clone())
+            .bind(now.0)
+    })
+    .await
 }
 
-pub async fn upsert_payment(tx: &mut Tx, new_id: i64, p: &Payment, patient: PatientId, now: Instant) -> sqlx::Result<bool> {
-    let q = tx
-        .query(
-            "INSERT INTO payments (hospital_id, id, external_id, patient_id, kind, amount_fen, paid_at, insurance_fen, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (hospital_id, external_id) DO UPDATE SET patient_id = excluded.patient_id, kind = excluded.kind, \
-             amount_fen = excluded.amount_fen, paid_at = excluded.paid_at, insurance_fen = excluded.insurance_fen, updated_at = excluded.updated_at \
-             RETURNING id",
-        )
-        .bind(new_id)
-        .bind(p.external_id.clone())
-        .bind(patient.0)
-        .bind(p.kind)
-        .bind(p.amount.0)
-        .bind(p.paid_at.0)
-        .bind(p.insurance.0)
-        .bind(now.0);
-    upserted(q.fetch_one(tx.conn()).await, new_id).await
+pub struct AppointmentRefs {
+    pub patient: PatientId,
+    pub department: DepartmentId,
+    pub doctor: Option<DoctorId>,
 }
 
-pub async fn upsert_prescription(tx: &mut Tx, new_id: i64, p: &Prescription, consultation: i64, now: Instant) -> sqlx::Result<bool> {
-    let t = |x: Option<Instant>| x.map(|i| i.0);
-    let q = tx
-        .query(
-            "INSERT INTO prescriptions (hospital_id, id, external_id, consultation_id, issued_at, reviewed_at, dispensed_at, delivery, shipped_at, \
-             delivered_at, amount_fen, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (hospital_id, external_id) DO UPDATE SET consultation_id = excluded.consultation_id, issued_at = excluded.issued_at, \
-             reviewed_at = excluded.reviewed_at, dispensed_at = excluded.dispensed_at, delivery = excluded.delivery, shipped_at = excluded.shipped_at, \
-             delivered_at = excluded.delivered_at, amount_fen = excluded.amount_fen, updated_at = excluded.updated_at RETURNING id",
-        )
-        .bind(new_id)
-        .bind(p.external_id.clone())
-        .bind(consultation)
-        .bind(p.issued_at.0)
-        .bind(t(p.reviewed_at))
-        .bind(t(p.dispensed_at))
-        .bind(p.delivery)
-        .bind(t(p.shipped_at))
-        .bind(t(p.delivered_at))
-        .bind(p.amount.0)
-        .bind(now.0);
-    upserted(q.fetch_one(tx.conn()).await, new_id).await
+pub async fn upsert_appointments(tx: &mut Tx, rows: &[(i64, (&Appointment, AppointmentRefs))], now: Instant) -> sqlx::Result<Vec<bool>> {
+    let columns = ["id", "external_id", "patient_id", "department_id", "doctor_id", "booked_at", "visit_date", "status", "updated_at"];
+    upsert_by_external_id(tx, "appointments", &columns, rows, |q, (a, r)| {
+        q.bind(a.external_id.clone())
+            .bind(r.patient.0)
+            .bind(r.department.0)
+            .bind(r.doctor.map(|d| d.0))
+            .bind(a.booked_at.0)
+            .bind(a.visit_date.0)
+            .bind(a.status)
+            .bind(now.0)
+    })
+    .await
+}
+
+pub async fn upsert_payments(tx: &mut Tx, rows: &[(i64, (&Payment, PatientId))], now: Instant) -> sqlx::Result<Vec<bool>> {
+    let columns = ["id", "external_id", "patient_id", "kind", "amount_fen", "paid_at", "insurance_fen", "updated_at"];
+    upsert_by_external_id(tx, "payments", &columns, rows, |q, (p, patient)| {
+        q.bind(p.external_id.clone()).bind(patient.0).bind(p.kind).bind(p.amount.0).bind(p.paid_at.0).bind(p.insurance.0).bind(now.0)
+    })
+    .await
+}
+
+/// Rows are `(new id, (prescription, consultation id))`.
+pub async fn upsert_prescriptions(tx: &mut Tx, rows: &[(i64, (&Prescription, i64))], now: Instant) -> sqlx::Result<Vec<bool>> {
+    let columns = [
+        "id",
+        "external_id",
+        "consultation_id",
+        "issued_at",
+        "reviewed_at",
+        "dispensed_at",
+        "delivery",
+        "shipped_at",
+        "delivered_at",
+        "amount_fen",
+        "updated_at",
+    ];
+    upsert_by_external_id(tx, "prescriptions", &columns, rows, |q, (p, consultation)| {
+        q.bind(p.external_id.clone())
+            .bind(*consultation)
+            .bind(p.issued_at.0)
+            .bind(micros(p.reviewed_at))
+            .bind(micros(p.dispensed_at))
+            .bind(p.delivery)
+            .bind(micros(p.shipped_at))
+            .bind(micros(p.delivered_at))
+            .bind(p.amount.0)
+            .bind(now.0)
+    })
+    .await
 }
 
 /// Consultation ids by external id.
 pub async fn consultation_ids<C: Conn>(c: &mut Scoped<C>, external_ids: &[&str]) -> sqlx::Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
-    for chunk in external_ids.chunks(500) {
+    for chunk in external_ids.chunks(BINDS_PER_STATEMENT) {
         let sql = format!(
             "SELECT external_id, id FROM consultations WHERE hospital_id = $1 AND external_id IN ({})",
             placeholders(2, chunk.len())
@@ -175,7 +195,7 @@ pub async fn consultation_ids<C: Conn>(c: &mut Scoped<C>, external_ids: &[&str])
 /// The created day (Shanghai) and patient of the stored consultations with these external ids.
 pub async fn stored_keys(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec<(i32, i64)>> {
     let mut out = Vec::new();
-    for chunk in external_ids.chunks(500) {
+    for chunk in external_ids.chunks(BINDS_PER_STATEMENT) {
         let sql = format!(
             "SELECT created_day, patient_id FROM consultations WHERE hospital_id = $1 AND external_id IN ({})",
             placeholders(2, chunk.len())
@@ -194,7 +214,7 @@ pub async fn stored_keys(tx: &mut Tx, external_ids: &[&str]) -> sqlx::Result<Vec
 /// Recomputes the daily aggregates of the given days from the raw rows.
 pub async fn refresh_daily(tx: &mut Tx, days: &[i32]) -> sqlx::Result<()> {
     let flag = |col: &str| sum(&format!("CASE WHEN {col} IS NOT NULL THEN 1 ELSE 0 END"));
-    for chunk in days.chunks(200) {
+    for chunk in days.chunks(BINDS_PER_STATEMENT) {
         let list = placeholders(2, chunk.len());
         let mut q = tx.query_built(format!("DELETE FROM consultation_daily WHERE hospital_id = $1 AND day IN ({list})"));
         for d in chunk {

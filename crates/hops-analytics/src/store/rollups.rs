@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use hops_kernel::{Instant, LocalDay, PeriodRange};
 use hops_platform::Tx;
-use hops_platform::db::{Conn, Scoped};
+use hops_platform::db::{BINDS_PER_STATEMENT, Conn, Scoped, rows_per_statement};
 use sqlx::Row;
 
 use super::{placeholders, sum};
@@ -14,7 +14,7 @@ use crate::rollup::{CellDelta, DailyCell, PatientDelta, SUM_COLUMNS, Sums};
 /// The rows of `consultation_daily` on the given days.
 pub async fn daily_cells<C: Conn>(c: &mut Scoped<C>, days: &[i32]) -> sqlx::Result<Vec<DailyCell>> {
     let mut out = Vec::new();
-    for chunk in days.chunks(100) {
+    for chunk in days.chunks(BINDS_PER_STATEMENT) {
         let sql = format!(
             "SELECT day, department_id, doctor_id, kind, {} FROM consultation_daily WHERE hospital_id = $1 AND day IN ({})",
             SUM_COLUMNS.join(", "),
@@ -53,7 +53,7 @@ pub async fn add_period_cells(tx: &mut Tx, delta: &CellDelta) -> sqlx::Result<()
     let mut keys: Vec<_> = delta.keys().collect();
     keys.sort();
     const PER_ROW: usize = 5 + 11;
-    for chunk in keys.chunks(100) {
+    for chunk in keys.chunks(rows_per_statement(PER_ROW)) {
         let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, {})", placeholders(2 + i * PER_ROW, PER_ROW))).collect();
         let updates: Vec<String> = SUM_COLUMNS.iter().map(|c| format!("{c} = consultation_period.{c} + excluded.{c}")).collect();
         let sql = format!(
@@ -78,7 +78,7 @@ pub async fn add_period_cells(tx: &mut Tx, delta: &CellDelta) -> sqlx::Result<()
 /// The consultation days of each of these patients (patients without any are left out).
 pub async fn patient_days<C: Conn>(c: &mut Scoped<C>, patients: &[i64]) -> sqlx::Result<HashMap<i64, Vec<LocalDay>>> {
     let mut out: HashMap<i64, Vec<LocalDay>> = HashMap::new();
-    for chunk in patients.chunks(500) {
+    for chunk in patients.chunks(BINDS_PER_STATEMENT) {
         let sql = format!(
             "SELECT patient_id, created_day FROM consultations WHERE hospital_id = $1 AND patient_id IN ({})",
             placeholders(2, chunk.len())
@@ -112,7 +112,7 @@ pub async fn patient_days_page<C: Conn>(c: &mut Scoped<C>, after: i64, limit: i6
 pub async fn add_period_patients(tx: &mut Tx, delta: &PatientDelta) -> sqlx::Result<()> {
     let mut keys: Vec<_> = delta.keys().collect();
     keys.sort();
-    for chunk in keys.chunks(200) {
+    for chunk in keys.chunks(rows_per_statement(4)) {
         let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, {})", placeholders(2 + i * 4, 4))).collect();
         let sql = format!(
             "INSERT INTO period_patients (hospital_id, period_kind, period_start, patients, returning_patients) VALUES {} \
@@ -200,7 +200,7 @@ pub const SOURCES: [&Source; 5] = [&APPOINTMENTS, &PAYMENTS, &PRESCRIPTIONS_ISSU
 /// update takes rows away from).
 pub async fn stored_instants(tx: &mut Tx, source: &Source, external_ids: &[&str]) -> sqlx::Result<Vec<Instant>> {
     let mut out = Vec::new();
-    for chunk in external_ids.chunks(500) {
+    for chunk in external_ids.chunks(BINDS_PER_STATEMENT) {
         let sql = format!(
             "SELECT {col} FROM {table} WHERE hospital_id = $1 AND {col} IS NOT NULL AND external_id IN ({})",
             placeholders(2, chunk.len()),

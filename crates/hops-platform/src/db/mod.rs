@@ -20,6 +20,18 @@ use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Tr
 
 pub type Q = Query<'static, Any, AnyArguments>;
 
+/// Bind parameters per statement for `IN (…)` lists and multi-row statements. sqlx's SQLite
+/// driver looks every parameter up by name, a linear scan in SQLite, so binding grows with the
+/// square of a statement's parameters (a 1,600-parameter upsert spent more time there than in
+/// SQLite itself); a few hundred balance that against the round trip each statement costs.
+pub const BINDS_PER_STATEMENT: usize = 240;
+
+/// Rows per multi-row statement whose rows bind `binds_per_row` parameters each.
+pub const fn rows_per_statement(binds_per_row: usize) -> usize {
+    let n = BINDS_PER_STATEMENT / binds_per_row;
+    if n == 0 { 1 } else { n }
+}
+
 /// Which engine a [`Db`] talks to. Engine-specific SQL branches on this, in store modules only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
