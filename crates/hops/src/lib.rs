@@ -21,7 +21,12 @@ pub use server::{Server, base_url, bind};
 
 /// Every business module of the product, in navigation order.
 pub fn modules() -> Vec<Arc<dyn Module>> {
-    vec![Arc::new(hops_analytics::AnalyticsModule), Arc::new(hops_reports::ReportsModule), Arc::new(hops_master::MasterModule)]
+    vec![
+        Arc::new(hops_analytics::AnalyticsModule),
+        Arc::new(hops_reports::ReportsModule),
+        Arc::new(hops_checkup::CheckupModule),
+        Arc::new(hops_master::MasterModule),
+    ]
 }
 
 /// Connects to the configured database without migrating: PostgreSQL when

@@ -42,6 +42,12 @@ pub enum Permission {
     AnalyticsConfigure,
     /// See and answer one's own performance sheets (a doctor whose username is their 工号).
     OwnPerformance,
+    /// See the checkup catalogue, capacity and bookings.
+    CheckupRead,
+    /// Change the checkup catalogue, rules, employers and capacity.
+    CheckupManage,
+    /// Book, reschedule, cancel and refund checkups for customers, record payments, check in.
+    CheckupBook,
 }
 
 use Permission::*;
@@ -65,6 +71,9 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             AnalyticsRead,
             AnalyticsPublish,
             AnalyticsConfigure,
+            CheckupRead,
+            CheckupManage,
+            CheckupBook,
         ],
     ),
     (
@@ -83,14 +92,32 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             AnalyticsRead,
             AnalyticsPublish,
             AnalyticsConfigure,
+            CheckupRead,
+            CheckupManage,
+            CheckupBook,
         ],
     ),
-    (Role::Operator, &[DashboardView, MasterRead, MasterWrite, MasterImport, DataExport, ActivityIngest, AnalyticsRead, AnalyticsPublish]),
-    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask]),
+    (
+        Role::Operator,
+        &[
+            DashboardView,
+            MasterRead,
+            MasterWrite,
+            MasterImport,
+            DataExport,
+            ActivityIngest,
+            AnalyticsRead,
+            AnalyticsPublish,
+            CheckupRead,
+            CheckupManage,
+            CheckupBook,
+        ],
+    ),
+    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBook]),
     (Role::ContentReviewer, &[DashboardView]),
     (Role::Doctor, &[DashboardView, MasterRead, OwnPerformance]),
     (Role::Nurse, &[DashboardView, MasterRead]),
-    (Role::Finance, &[DashboardView, MasterRead, DataExport, AnalyticsRead]),
+    (Role::Finance, &[DashboardView, MasterRead, DataExport, AnalyticsRead, CheckupRead]),
     (Role::Auditor, &[DashboardView, MasterRead, AuditRead, AnalyticsRead]),
 ];
 

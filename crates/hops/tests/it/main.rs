@@ -5,6 +5,7 @@ mod analytics;
 mod audit;
 mod auth;
 mod browser;
+mod checkup;
 mod install;
 mod jobs;
 mod malformed;

@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 
 both_backends!(no_route_crosses_tenants);
 
-const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user"];
+const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user", "乙院项目", "乙院套餐"];
+
+/// Path parameters that are not record ids.
+const NOT_IDS: &[&str] = &["date"];
 
 /// A published report (January 2025) and a report subscriber of B.
 async fn report_fixtures(access: &hops_platform::Access) -> (i64, i64) {
@@ -68,6 +71,7 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> 
     let job = jobs::enqueue_probes(&access, 1, 0).await.unwrap()[0];
     let (report, subscriber) = report_fixtures(&access).await;
     let sheet = performance_sheet(&access).await;
+    let (rule, booking) = checkup_fixtures(&access).await;
     HashMap::from([
         ("department_id", dept.0),
         ("doctor_id", doctor.0),
@@ -77,6 +81,8 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> 
         ("report_id", report),
         ("subscriber_id", subscriber),
         ("sheet_id", sheet),
+        ("rule_id", rule),
+        ("booking_id", booking),
     ])
 }
 
@@ -122,6 +128,54 @@ async fn performance_sheet(access: &hops_platform::Access) -> i64 {
 }
 
 /// A well-formed body for each request schema, so a refusal is about the tenant, not the body.
+/// A checkup rule and a booking of B (the booking's person is marked as B's).
+async fn checkup_fixtures(access: &hops_platform::Access) -> (i64, i64) {
+    use hops_checkup::catalogue::model::{Applicability, Item, Package, Rule};
+    use hops_kernel::Money;
+    let item = |code: &str| Item {
+        code: code.into(),
+        name: format!("乙院项目{code}"),
+        category: "检验".into(),
+        body_part: "血液".into(),
+        meaning: String::new(),
+        target_group: String::new(),
+        price: Money(100),
+        applicability: Applicability::anyone(),
+        preparation: String::new(),
+        resource: None,
+        active: true,
+    };
+    for code in ["BA", "BB"] {
+        hops_checkup::catalogue::service::save_item(access, &item(code)).await.unwrap();
+    }
+    let package = Package {
+        code: "BPKG".into(),
+        name: "乙院套餐".into(),
+        target_group: String::new(),
+        description: String::new(),
+        price: Money(100),
+        applicability: Applicability::anyone(),
+        items: vec!["BA".into()],
+        special_pool: false,
+        active: true,
+    };
+    hops_checkup::catalogue::service::save_package(access, &package).await.unwrap();
+    let rule = hops_checkup::catalogue::service::add_rule(access, &Rule::Exclusive("BA".into(), "BB".into()), "").await.unwrap();
+    let day = access.now().local_day().plus_days(2);
+    let setting = hops_checkup::capacity::model::DaySetting { individual: 5, ..Default::default() };
+    hops_checkup::capacity::service::set_day(access, day, &setting).await.unwrap();
+    let request = hops_checkup::booking::service::BookingRequest {
+        package: "BPKG".into(),
+        date: day.to_string(),
+        name: "乙院患者".into(),
+        id_number: "11010519491231002X".into(),
+        phone: "13912345678".into(),
+        ..Default::default()
+    };
+    let booked = hops_checkup::booking::service::book(access, &request).await.unwrap().unwrap_or_else(|_| panic!("rules"));
+    (rule, booked.booking.id)
+}
+
 fn sample_body(schema: &str) -> Value {
     match schema {
         "DepartmentIn" => json!({"code": "X1", "name": "某科室"}),
@@ -137,6 +191,16 @@ fn sample_body(schema: &str) -> Value {
         "RankingSettingsIn" => {
             json!({"weights": {"volume": 0.4, "satisfaction": 0.3, "reply": 0.2, "revisit": 0.1}, "prior_weight": 10, "min_sample": 5})
         }
+        "ItemIn" => json!({"code": "X1", "name": "某项目", "category": "检验", "body_part": "血液", "price": "1.00"}),
+        "PackageIn" => json!({"code": "X1", "name": "某套餐", "price": "1.00", "items": ["BA"]}),
+        "RuleIn" => json!({"kind": "required", "item_a": "BA"}),
+        "CheckIn" => json!({"package": "BPKG"}),
+        "ResourceIn" => json!({"code": "X1", "name": "某资源"}),
+        "EmployerIn" => json!({"code": "X1", "name": "某单位"}),
+        "CapacityIn" => json!({"individual": 1}),
+        "BookingIn" => json!({"package": "BPKG", "date": "2020-01-01", "person": {"name": "某人", "id_number": "x", "phone": "x"}}),
+        "RescheduleIn" => json!({"date": "2020-01-01"}),
+        "SettingsIo" => json!({"hold_minutes": 15, "vip_cutoff_hours": 24}),
         other => panic!("tenancy test has no sample body for request schema {other}: add one"),
     }
 }
@@ -155,12 +219,15 @@ async fn no_route_crosses_tenants(backend: Backend) {
             continue;
         }
         let mut path = spec.path.to_string();
-        for p in spec.params() {
+        // Dates are not ids: a route by date works on the caller's own hospital.
+        let own_data = spec.params().iter().all(|p| NOT_IDS.contains(p));
+        for p in spec.params().into_iter().filter(|p| !NOT_IDS.contains(p)) {
             let id = ids.get(p).unwrap_or_else(|| {
                 panic!("route {} has parameter {{{p}}} without a hospital-B fixture in the tenancy test: add one", spec.path)
             });
             path = path.replace(&format!("{{{p}}}"), &id.to_string());
         }
+        path = path.replace("{date}", "2030-01-01");
         let url = format!("{}{path}", app.url);
         let res = if spec.is_api() {
             let mut req = app.client().request(http_method(spec.method), &url).bearer_auth(&admin.token);
@@ -184,7 +251,7 @@ async fn no_route_crosses_tenants(backend: Backend) {
         };
         let status = res.status().as_u16();
         let body = res.text().await.unwrap_or_default();
-        if spec.params().is_empty() {
+        if own_data {
             // Routes without ids work on A's own data; they must not show B's.
             assert!(status < 500, "{} {} answered {status}", spec.method.as_str(), spec.path);
         } else {

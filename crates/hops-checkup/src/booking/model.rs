@@ -1,0 +1,173 @@
+//! Bookings as pure data: statuses and what may happen in each, the person a booking is bound
+//! to, and the hold on unpaid bookings.
+
+use hops_kernel::{IdCardNumber, Instant, LocalDay, Phone};
+
+use crate::catalogue::model::Profile;
+
+/// How long an unpaid booking holds its places unless the hospital says otherwise.
+pub const DEFAULT_HOLD_MINUTES: i64 = 15;
+
+/// How far ahead a date may be booked.
+pub const MAX_DAYS_AHEAD: i32 = 180;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Places held until `hold_until`; not yet paid.
+    PendingPayment,
+    Paid,
+    CheckedIn,
+    Completed,
+    Cancelled,
+    /// The hold ran out before payment.
+    Expired,
+    Refunded,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] =
+        [Status::PendingPayment, Status::Paid, Status::CheckedIn, Status::Completed, Status::Cancelled, Status::Expired, Status::Refunded];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::PendingPayment => "pending_payment",
+            Status::Paid => "paid",
+            Status::CheckedIn => "checked_in",
+            Status::Completed => "completed",
+            Status::Cancelled => "cancelled",
+            Status::Expired => "expired",
+            Status::Refunded => "refunded",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.code() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Status::PendingPayment => "待支付",
+            Status::Paid => "已支付",
+            Status::CheckedIn => "已签到",
+            Status::Completed => "已完成",
+            Status::Cancelled => "已取消",
+            Status::Expired => "已超时",
+            Status::Refunded => "已退款",
+        }
+    }
+
+    /// Whether the booking occupies places (and blocks another booking of the person that day).
+    pub fn holds_places(self) -> bool {
+        matches!(self, Status::PendingPayment | Status::Paid | Status::CheckedIn | Status::Completed)
+    }
+
+    /// Cancel without refund: only before payment.
+    pub fn can_cancel(self) -> bool {
+        self == Status::PendingPayment
+    }
+
+    /// Move to another date: before check-in.
+    pub fn can_reschedule(self) -> bool {
+        matches!(self, Status::PendingPayment | Status::Paid)
+    }
+
+    /// Refund (and give the places back): paid, not yet checked in.
+    pub fn can_refund(self) -> bool {
+        self == Status::Paid
+    }
+
+    pub fn can_check_in(self) -> bool {
+        self == Status::Paid
+    }
+}
+
+/// The person a booking is for, verified: the identity number gives sex and birth date.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub name: String,
+    pub id_number: IdCardNumber,
+    pub phone: Phone,
+    pub married: Option<bool>,
+}
+
+impl Person {
+    /// Sex and age on the checkup day, marital status as stated.
+    pub fn profile(&self, day: LocalDay) -> Profile {
+        Profile { sex: self.id_number.sex(), age: self.id_number.age_on(day), married: self.married }
+    }
+}
+
+/// Checks a person's name: 2–30 characters, no digits or angle brackets.
+pub fn check_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    let n = name.chars().count();
+    if !(2..=30).contains(&n) {
+        return Err("姓名须为 2–30 个字".into());
+    }
+    if name.chars().any(|c| c.is_ascii_digit() || matches!(c, '<' | '>' | '&' | '"')) {
+        return Err("姓名不能包含数字或特殊符号".into());
+    }
+    Ok(name.to_string())
+}
+
+/// Checks that `day` can be booked on `today`: not in the past, within [`MAX_DAYS_AHEAD`].
+pub fn check_day(day: LocalDay, today: LocalDay) -> Result<(), String> {
+    if day < today {
+        return Err(format!("{day} 已过，请选择今天或以后的日期"));
+    }
+    if day.days_since(today) > MAX_DAYS_AHEAD {
+        return Err(format!("最多可预约 {MAX_DAYS_AHEAD} 天内的日期"));
+    }
+    Ok(())
+}
+
+/// When an unpaid booking made at `now` lets its places go.
+pub fn hold_until(now: Instant, hold_minutes: i64) -> Instant {
+    now.plus_minutes(hold_minutes)
+}
+
+/// The order number shown to people: `TJ` and the booking id.
+pub fn number(id: i64) -> String {
+    format!("TJ{id:010}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_table() {
+        // (status, holds places, cancel, reschedule, refund, check in)
+        let cases = [
+            (Status::PendingPayment, true, true, true, false, false),
+            (Status::Paid, true, false, true, true, true),
+            (Status::CheckedIn, true, false, false, false, false),
+            (Status::Completed, true, false, false, false, false),
+            (Status::Cancelled, false, false, false, false, false),
+            (Status::Expired, false, false, false, false, false),
+            (Status::Refunded, false, false, false, false, false),
+        ];
+        for (s, holds, cancel, resched, refund, check_in) in cases {
+            assert_eq!(
+                (s.holds_places(), s.can_cancel(), s.can_reschedule(), s.can_refund(), s.can_check_in()),
+                (holds, cancel, resched, refund, check_in),
+                "{s:?}"
+            );
+            assert_eq!(Status::from_code(s.code()), Some(s));
+        }
+    }
+
+    #[test]
+    fn names_and_days() {
+        assert_eq!(check_name(" 张三 "), Ok("张三".to_string()));
+        assert!(check_name("张").is_err());
+        assert!(check_name("张3").is_err());
+        assert!(check_name("<b>").is_err());
+        let today = LocalDay::parse("2026-11-22").unwrap();
+        assert!(check_day(today, today).is_ok());
+        assert!(check_day(today.plus_days(-1), today).is_err());
+        assert!(check_day(today.plus_days(MAX_DAYS_AHEAD), today).is_ok());
+        assert!(check_day(today.plus_days(MAX_DAYS_AHEAD + 1), today).is_err());
+        assert_eq!(number(42), "TJ0000000042");
+    }
+}

@@ -1,0 +1,353 @@
+//! Use cases of bookings: book (validate the selection for the verified person, take every
+//! pool it needs in one transaction, hold the places until payment), cancel, reschedule, and
+//! let unpaid holds expire through the job queue.
+
+use hops_kernel::{IdCardNumber, LocalDay, Phone};
+use hops_platform::jobs::{self, Enqueue};
+use hops_platform::{Access, Error, FieldError, Permission, Result, db};
+use serde_json::json;
+
+use super::model::{self, Person, Status};
+use super::store::{self, BookingRow, PersonRow};
+use crate::capacity::model::{Channel, PoolKey, pools_for};
+use crate::capacity::service as capacity;
+use crate::catalogue::model::{Selection, Violation, validate};
+
+pub const ID_CONTEXT: &str = "checkup_persons.id_number";
+pub const PHONE_CONTEXT: &str = "checkup_persons.phone";
+
+/// The job that lets an unpaid booking's places go when its hold runs out.
+pub const EXPIRE_HOLD_JOB: &str = "checkup.expire_hold";
+
+/// A booking request as it arrives (text fields are checked here).
+#[derive(Clone, Debug, Default)]
+pub struct BookingRequest {
+    pub package: String,
+    pub add_items: Vec<String>,
+    pub remove_items: Vec<String>,
+    pub date: String,
+    /// `individual`, `vip` or `group`.
+    pub pool: String,
+    /// The employer of a group booking.
+    pub employer: Option<String>,
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub married: Option<bool>,
+    /// The client's `Idempotency-Key`.
+    pub idempotency_key: Option<String>,
+}
+
+impl BookingRequest {
+    /// A fingerprint of what is asked (an idempotency key re-used for another request is refused).
+    fn fingerprint(&self) -> String {
+        let text = format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}",
+            self.package,
+            self.add_items.join(","),
+            self.remove_items.join(","),
+            self.date,
+            self.pool,
+            self.employer.as_deref().unwrap_or(""),
+            self.name,
+            self.id_number,
+            self.phone,
+            self.married
+        );
+        hops_platform::crypto::sha256_hex(&text)
+    }
+}
+
+/// Why a booking was not made, beyond the platform's errors.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The selection breaks the catalogue's rules (every violation).
+    Rules(Vec<Violation>),
+}
+
+/// The result of a booking request: the booking, and whether it was made by this request
+/// (false: an earlier request with the same idempotency key made it).
+pub struct Booked {
+    pub booking: BookingRow,
+    pub created: bool,
+}
+
+fn parse_request(r: &BookingRequest, today: LocalDay) -> std::result::Result<(Person, LocalDay, Channel), Vec<FieldError>> {
+    let mut fields = Vec::new();
+    let name = model::check_name(&r.name).map_err(|e| fields.push(FieldError::new("person.name", e))).ok();
+    let id_number =
+        IdCardNumber::parse(r.id_number.trim(), today).map_err(|e| fields.push(FieldError::new("person.id_number", e.to_string()))).ok();
+    let phone = Phone::parse(&r.phone).map_err(|e| fields.push(FieldError::new("person.phone", e.to_string()))).ok();
+    let day = match LocalDay::parse(r.date.trim()) {
+        Ok(d) => model::check_day(d, today).map(|_| d).map_err(|e| fields.push(FieldError::new("date", e))).ok(),
+        Err(_) => {
+            fields.push(FieldError::new("date", "日期格式应为 YYYY-MM-DD"));
+            None
+        }
+    };
+    let channel = match (r.pool.trim(), r.employer.as_deref().map(str::trim).filter(|e| !e.is_empty())) {
+        ("individual" | "", _) => Some(Channel::Individual),
+        ("vip", _) => Some(Channel::Vip),
+        ("group", Some(e)) => Some(Channel::Group(e.to_string())),
+        ("group", None) => {
+            fields.push(FieldError::new("employer", "团检预约须指定单位"));
+            None
+        }
+        _ => {
+            fields.push(FieldError::new("pool", "号源类型应为 individual、vip 或 group"));
+            None
+        }
+    };
+    if r.package.trim().is_empty() {
+        fields.push(FieldError::new("package", "请选择套餐"));
+    }
+    if r.idempotency_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 100) {
+        fields.push(FieldError::new("idempotency_key", "Idempotency-Key 须为 1–100 个字符"));
+    }
+    match (name, id_number, phone, day, channel) {
+        (Some(name), Some(id_number), Some(phone), Some(day), Some(channel)) if fields.is_empty() => {
+            Ok((Person { name, id_number, phone, married: r.married }, day, channel))
+        }
+        _ => Err(fields),
+    }
+}
+
+/// Books a checkup. Errors: 422 `invalid` (fields), 409 `capacity_full`, 409
+/// `duplicate_booking`, 422 `idempotency_key_reused`; rule violations come back as [`Refusal`].
+pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Result<Booked, Refusal>> {
+    access.require(Permission::CheckupBook)?;
+    let today = access.now().local_day();
+    let (person, day, channel) = parse_request(r, today).map_err(Error::invalid)?;
+    let fingerprint = r.fingerprint();
+    if let Some(key) = &r.idempotency_key
+        && let Some(done) = replay(access, key, &fingerprint).await?
+    {
+        return Ok(Ok(done));
+    }
+    let cat = crate::catalogue::service::load(access).await?;
+    let selection = Selection { package: r.package.trim().to_string(), add: r.add_items.clone(), remove: r.remove_items.clone() };
+    let priced = match validate(&cat, &selection, Some(&person.profile(day))) {
+        Ok(p) => p,
+        Err(v) => return Ok(Err(Refusal::Rules(v))),
+    };
+    let package = &cat.packages[&selection.package];
+    if let Channel::Group(code) = &channel {
+        let employers = crate::group::service::list(access).await?;
+        let Some(e) = employers.iter().find(|e| e.code == *code) else {
+            return Err(Error::invalid_field("employer", format!("团检单位 {code} 不存在")));
+        };
+        if let Some((from, to)) = e.window
+            && (day < from || day > to)
+        {
+            return Err(Error::invalid_field("date", format!("{} 的团检预约日期为 {from} 至 {to}", e.name)));
+        }
+    }
+    let pools = pools_for(&channel, &package.code, package.special_pool, &priced.resources);
+    let settings = capacity::settings(access).await?;
+    let k = access.keyring();
+    let h = access.hospital().0;
+    let id_bidx = k.blind_index(ID_CONTEXT, h, person.id_number.as_str());
+
+    capacity::release_vip_if_due(access, day, settings.vip_cutoff_hours).await?;
+    let mut tx = access.tenant().write().await?;
+    if crate::capacity::store::is_closed(&mut tx, day).await? {
+        return Err(Error::conflict("closed", format!("{day} 不开放体检")));
+    }
+    let now = access.now();
+    let mut row = PersonRow {
+        id: 0,
+        name: person.name.clone(),
+        sex: person.id_number.sex().code().to_string(),
+        birth_date: person.id_number.birth_date(),
+        id_number_enc: k.encrypt(ID_CONTEXT, person.id_number.as_str()),
+        id_number_bidx: id_bidx.clone(),
+        id_number_masked: person.id_number.masked(),
+        phone_enc: k.encrypt(PHONE_CONTEXT, person.phone.as_str()),
+        phone_bidx: k.blind_index(PHONE_CONTEXT, h, person.phone.as_str()),
+        phone_masked: person.phone.masked(),
+        married: person.married,
+    };
+    match store::person_by_id_number(&mut tx, &id_bidx).await? {
+        // Anti-impersonation: an identity number stays bound to the name it was first booked with.
+        Some((_, name, _)) if name != person.name => {
+            return Err(Error::invalid_field("person.name", "姓名与该身份证号已登记的姓名不一致，请核对"));
+        }
+        Some((id, _, phone_bidx)) => {
+            row.id = id;
+            if phone_bidx != row.phone_bidx || person.married.is_some() {
+                store::update_person_contact(&mut tx, &row, now).await?;
+            }
+        }
+        None => {
+            row.id = tx.next_id(access.engine()).await?;
+            store::insert_person(&mut tx, &row, now).await?;
+        }
+    }
+    if store::holds_day(&mut tx, row.id, day, None).await? {
+        return Err(duplicate(day));
+    }
+    if let Some(full) = capacity::take_all(access, &mut tx, day, &pools).await? {
+        return Err(capacity_full(&full, day));
+    }
+    let id = tx.next_id(access.engine()).await?;
+    let booking = BookingRow {
+        id,
+        number: model::number(id),
+        person_id: row.id,
+        package_code: package.code.clone(),
+        day,
+        channel: match &channel {
+            Channel::Individual => "individual",
+            Channel::Vip => "vip",
+            Channel::Group(_) => "group",
+        }
+        .to_string(),
+        employer_code: match &channel {
+            Channel::Group(e) => Some(e.clone()),
+            _ => None,
+        },
+        status: Status::PendingPayment,
+        total: priced.total,
+        hold_until: Some(model::hold_until(now, settings.hold_minutes)),
+        idem_key: r.idempotency_key.clone(),
+        request_hash: fingerprint.clone(),
+        created_by: access.actor().user_id.map(|u| u.0),
+        created_at: now,
+    };
+    if let Err(e) = store::insert_booking(&mut tx, &booking, &priced.items, &pools, now).await {
+        if db::is_unique_violation(&e) {
+            drop(tx);
+            // Another request of the same person and day, or with the same key, got there first.
+            if let Some(key) = &r.idempotency_key
+                && let Some(done) = replay(access, key, &fingerprint).await?
+            {
+                return Ok(Ok(done));
+            }
+            return Err(duplicate(day));
+        }
+        return Err(e.into());
+    }
+    jobs::enqueue(
+        access,
+        &mut tx,
+        Enqueue { kind: EXPIRE_HOLD_JOB, payload: json!({ "booking": id }), idem_key: None, run_at: booking.hold_until },
+    )
+    .await?;
+    let detail = format!("{} {} {}，{}", booking.number, package.name, day, booking.total);
+    access.audit(&mut tx, "checkup.booking.create", &format!("checkup_booking:{id}"), &detail).await?;
+    tx.commit().await?;
+    Ok(Ok(Booked { booking, created: true }))
+}
+
+fn duplicate(day: LocalDay) -> Error {
+    Error::conflict("duplicate_booking", format!("该受检人在 {day} 已有预约，请勿重复预约"))
+}
+
+fn capacity_full(pool: &PoolKey, day: LocalDay) -> Error {
+    let what = if pool.key.is_empty() { pool.kind.label_zh().to_string() } else { format!("{}（{}）", pool.kind.label_zh(), pool.key) };
+    Error::conflict("capacity_full", format!("{day} 的{what}号源已约满，请选择其他日期"))
+}
+
+/// The booking an earlier request with this idempotency key made, if any.
+async fn replay(access: &Access, key: &str, fingerprint: &str) -> Result<Option<Booked>> {
+    let mut c = access.tenant().read().await?;
+    match store::booking_by_idem_key(&mut c, key).await? {
+        Some(b) if b.request_hash == fingerprint => Ok(Some(Booked { booking: b, created: false })),
+        Some(_) => Err(Error::client(422, "idempotency_key_reused", "该 Idempotency-Key 已用于另一个预约请求")),
+        None => Ok(None),
+    }
+}
+
+pub async fn get(access: &Access, id: i64) -> Result<BookingRow> {
+    access.require(Permission::CheckupRead)?;
+    let mut c = access.tenant().read().await?;
+    store::booking(&mut c, id).await?.ok_or_else(|| Error::not_found("预约"))
+}
+
+/// Cancels an unpaid booking and gives its places back.
+pub async fn cancel(access: &Access, id: i64) -> Result<BookingRow> {
+    access.require(Permission::CheckupBook)?;
+    end(access, id, Status::Cancelled, "checkup.booking.cancel").await
+}
+
+/// Ends a booking that holds places (cancel, expiry): status, places back, audit.
+async fn end(access: &Access, id: i64, to: Status, action: &str) -> Result<BookingRow> {
+    let mut tx = access.tenant().write().await?;
+    let b = store::booking(&mut tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
+    let allowed = match to {
+        Status::Cancelled => b.status.can_cancel(),
+        Status::Expired => b.status == Status::PendingPayment,
+        _ => false,
+    };
+    if !allowed {
+        let hint = if b.status == Status::Paid { "，已支付的预约请申请退款" } else { "" };
+        return Err(Error::conflict(
+            "invalid_status",
+            format!("预约当前为“{}”，不能{}{hint}", b.status.label_zh(), to.label_zh().trim_start_matches('已')),
+        ));
+    }
+    let now = access.now();
+    if !store::transition(&mut tx, id, b.status, to, now).await? {
+        return Err(Error::conflict("invalid_status", "预约状态已变化，请刷新后重试"));
+    }
+    let pools = store::pools_of(&mut tx, id).await?;
+    capacity::give_back_all(access, &mut tx, b.day, &pools).await?;
+    access.audit(&mut tx, action, &format!("checkup_booking:{id}"), &format!("{} {}", b.number, b.day)).await?;
+    tx.commit().await?;
+    Ok(BookingRow { status: to, ..b })
+}
+
+/// Lets an unpaid booking's places go once its hold has run out (run by the job queue; does
+/// nothing to a booking paid, cancelled or rescheduled meanwhile).
+pub async fn expire(access: &Access, id: i64) -> Result<bool> {
+    let b = {
+        let mut c = access.tenant().read().await?;
+        store::booking(&mut c, id).await?
+    };
+    match b {
+        Some(b) if b.status == Status::PendingPayment && b.hold_until.is_some_and(|t| t <= access.now()) => {
+            end(access, id, Status::Expired, "checkup.booking.expire").await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Moves a booking to another date: the places of the new date are taken and the old ones
+/// given back in one transaction, or nothing changes.
+pub async fn reschedule(access: &Access, id: i64, date: &str) -> Result<BookingRow> {
+    access.require(Permission::CheckupBook)?;
+    get(access, id).await?;
+    let today = access.now().local_day();
+    let day = LocalDay::parse(date.trim()).map_err(|_| Error::invalid_field("date", "日期格式应为 YYYY-MM-DD"))?;
+    model::check_day(day, today).map_err(|e| Error::invalid_field("date", e))?;
+    let settings = capacity::settings(access).await?;
+    capacity::release_vip_if_due(access, day, settings.vip_cutoff_hours).await?;
+    let mut tx = access.tenant().write().await?;
+    let b = store::booking(&mut tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
+    if !b.status.can_reschedule() {
+        return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，不能改约", b.status.label_zh())));
+    }
+    if b.day == day {
+        return Err(Error::invalid_field("date", "新日期与原预约日期相同"));
+    }
+    if crate::capacity::store::is_closed(&mut tx, day).await? {
+        return Err(Error::conflict("closed", format!("{day} 不开放体检")));
+    }
+    if store::holds_day(&mut tx, b.person_id, day, Some(id)).await? {
+        return Err(duplicate(day));
+    }
+    let pools = store::pools_of(&mut tx, id).await?;
+    if let Some(full) = capacity::take_all(access, &mut tx, day, &pools).await? {
+        return Err(capacity_full(&full, day));
+    }
+    capacity::give_back_all(access, &mut tx, b.day, &pools).await?;
+    let now = access.now();
+    store::move_day(&mut tx, &b, day, now).await?;
+    store::set_pools(&mut tx, id, day, &pools).await?;
+    access
+        .audit(&mut tx, "checkup.booking.reschedule", &format!("checkup_booking:{id}"), &format!("{} {} → {day}", b.number, b.day))
+        .await?;
+    tx.commit().await?;
+    Ok(BookingRow { day, ..b })
+}

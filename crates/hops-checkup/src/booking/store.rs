@@ -1,0 +1,274 @@
+//! SQL of persons and bookings (migration 0010).
+
+use hops_kernel::{Instant, LocalDay, Money};
+use hops_platform::Tx;
+use hops_platform::db::{Conn, Scoped};
+use sqlx::Row;
+
+use super::model::Status;
+use crate::capacity::model::{PoolKey, PoolKind};
+use crate::catalogue::model::Source;
+
+/// A person as stored: numbers already encrypted, indexed and masked.
+pub struct PersonRow {
+    pub id: i64,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: LocalDay,
+    pub id_number_enc: Vec<u8>,
+    pub id_number_bidx: String,
+    pub id_number_masked: String,
+    pub phone_enc: Vec<u8>,
+    pub phone_bidx: String,
+    pub phone_masked: String,
+    pub married: Option<bool>,
+}
+
+/// The stored person with this identity number (by blind index): id, name, phone index.
+pub async fn person_by_id_number<C: Conn>(c: &mut Scoped<C>, bidx: &str) -> sqlx::Result<Option<(i64, String, String)>> {
+    let r = c
+        .query("SELECT id, name, phone_bidx FROM checkup_persons WHERE hospital_id = $1 AND id_number_bidx = $2")
+        .bind(bidx.to_string())
+        .fetch_optional(c.conn())
+        .await?;
+    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
+}
+
+pub async fn insert_person(tx: &mut Tx, p: &PersonRow, now: Instant) -> sqlx::Result<()> {
+    tx.query(
+        "INSERT INTO checkup_persons (hospital_id, id, name, sex, birth_date, id_number_enc, id_number_bidx, id_number_masked, phone_enc, \
+         phone_bidx, phone_masked, married, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+    )
+    .bind(p.id)
+    .bind(p.name.clone())
+    .bind(p.sex.clone())
+    .bind(p.birth_date.0)
+    .bind(p.id_number_enc.clone())
+    .bind(p.id_number_bidx.clone())
+    .bind(p.id_number_masked.clone())
+    .bind(p.phone_enc.clone())
+    .bind(p.phone_bidx.clone())
+    .bind(p.phone_masked.clone())
+    .bind(p.married.map(i16::from))
+    .bind(now.0)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Updates the phone and marital status of a stored person.
+pub async fn update_person_contact(tx: &mut Tx, p: &PersonRow, now: Instant) -> sqlx::Result<()> {
+    tx.query(
+        "UPDATE checkup_persons SET phone_enc = $3, phone_bidx = $4, phone_masked = $5, married = COALESCE($6, married), updated_at = $7 \
+         WHERE hospital_id = $1 AND id = $2",
+    )
+    .bind(p.id)
+    .bind(p.phone_enc.clone())
+    .bind(p.phone_bidx.clone())
+    .bind(p.phone_masked.clone())
+    .bind(p.married.map(i16::from))
+    .bind(now.0)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A booking as stored.
+#[derive(Clone, Debug)]
+pub struct BookingRow {
+    pub id: i64,
+    pub number: String,
+    pub person_id: i64,
+    pub package_code: String,
+    pub day: LocalDay,
+    pub channel: String,
+    pub employer_code: Option<String>,
+    pub status: Status,
+    pub total: Money,
+    pub hold_until: Option<Instant>,
+    pub idem_key: Option<String>,
+    pub request_hash: String,
+    pub created_by: Option<i64>,
+    pub created_at: Instant,
+}
+
+/// `person:day` while a booking holds places.
+pub fn active_key(person: i64, day: LocalDay) -> String {
+    format!("{person}:{}", day.0)
+}
+
+const BOOKING_COLUMNS: &str = "id, number, person_id, package_code, day, channel, employer_code, status, total_fen, hold_until, idem_key, \
+                               request_hash, created_by, created_at";
+
+fn booking_row(r: &sqlx::any::AnyRow) -> sqlx::Result<BookingRow> {
+    let status: String = r.try_get("status")?;
+    Ok(BookingRow {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        person_id: r.try_get("person_id")?,
+        package_code: r.try_get("package_code")?,
+        day: LocalDay(r.try_get("day")?),
+        channel: r.try_get("channel")?,
+        employer_code: r.try_get("employer_code")?,
+        status: Status::from_code(&status).ok_or_else(|| sqlx::Error::Decode(format!("unknown booking status {status}").into()))?,
+        total: Money(r.try_get("total_fen")?),
+        hold_until: r.try_get::<Option<i64>, _>("hold_until")?.map(Instant),
+        idem_key: r.try_get("idem_key")?,
+        request_hash: r.try_get("request_hash")?,
+        created_by: r.try_get("created_by")?,
+        created_at: Instant(r.try_get("created_at")?),
+    })
+}
+
+/// Inserts a booking with its items and the places it took. Fails with a unique violation when
+/// the person already holds a booking that day or the idempotency key was used.
+pub async fn insert_booking(
+    tx: &mut Tx,
+    b: &BookingRow,
+    items: &[(String, Money, Source)],
+    pools: &[PoolKey],
+    now: Instant,
+) -> sqlx::Result<()> {
+    tx.query(
+        "INSERT INTO checkup_bookings (hospital_id, id, number, person_id, package_code, day, channel, employer_code, status, total_fen, \
+         hold_until, active_key, idem_key, request_hash, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+    )
+    .bind(b.id)
+    .bind(b.number.clone())
+    .bind(b.person_id)
+    .bind(b.package_code.clone())
+    .bind(b.day.0)
+    .bind(b.channel.clone())
+    .bind(b.employer_code.clone())
+    .bind(b.status.code())
+    .bind(b.total.fen())
+    .bind(b.hold_until.map(|t| t.0))
+    .bind(b.status.holds_places().then(|| active_key(b.person_id, b.day)))
+    .bind(b.idem_key.clone())
+    .bind(b.request_hash.clone())
+    .bind(b.created_by)
+    .bind(now.0)
+    .execute(tx.conn())
+    .await?;
+    for (code, price, source) in items {
+        tx.query("INSERT INTO checkup_booking_items (hospital_id, booking_id, item_code, price_fen, source) VALUES ($1, $2, $3, $4, $5)")
+            .bind(b.id)
+            .bind(code.clone())
+            .bind(price.fen())
+            .bind(match source {
+                Source::Package => "package",
+                Source::Added => "added",
+            })
+            .execute(tx.conn())
+            .await?;
+    }
+    set_pools(tx, b.id, b.day, pools).await
+}
+
+/// Replaces the places a booking holds.
+pub async fn set_pools(tx: &mut Tx, booking: i64, day: LocalDay, pools: &[PoolKey]) -> sqlx::Result<()> {
+    tx.query("DELETE FROM checkup_booking_pools WHERE hospital_id = $1 AND booking_id = $2").bind(booking).execute(tx.conn()).await?;
+    for key in pools {
+        tx.query("INSERT INTO checkup_booking_pools (hospital_id, booking_id, day, kind, pool_key) VALUES ($1, $2, $3, $4, $5)")
+            .bind(booking)
+            .bind(day.0)
+            .bind(key.kind.code())
+            .bind(key.key.clone())
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The places a booking holds.
+pub async fn pools_of<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Vec<PoolKey>> {
+    let rows = c
+        .query("SELECT kind, pool_key FROM checkup_booking_pools WHERE hospital_id = $1 AND booking_id = $2 ORDER BY kind, pool_key")
+        .bind(booking)
+        .fetch_all(c.conn())
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let kind: String = r.try_get(0)?;
+        if let Some(kind) = PoolKind::from_code(&kind) {
+            out.push(PoolKey { kind, key: r.try_get(1)? });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn booking<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<BookingRow>> {
+    let sql = format!("SELECT {BOOKING_COLUMNS} FROM checkup_bookings WHERE hospital_id = $1 AND id = $2");
+    c.query_built(sql).bind(id).fetch_optional(c.conn()).await?.as_ref().map(booking_row).transpose()
+}
+
+pub async fn booking_by_idem_key<C: Conn>(c: &mut Scoped<C>, key: &str) -> sqlx::Result<Option<BookingRow>> {
+    let sql = format!("SELECT {BOOKING_COLUMNS} FROM checkup_bookings WHERE hospital_id = $1 AND idem_key = $2");
+    c.query_built(sql).bind(key.to_string()).fetch_optional(c.conn()).await?.as_ref().map(booking_row).transpose()
+}
+
+/// Whether the person holds a booking on `day` (other than `except`).
+pub async fn holds_day<C: Conn>(c: &mut Scoped<C>, person: i64, day: LocalDay, except: Option<i64>) -> sqlx::Result<bool> {
+    let r = c
+        .query("SELECT id FROM checkup_bookings WHERE hospital_id = $1 AND active_key = $2")
+        .bind(active_key(person, day))
+        .fetch_optional(c.conn())
+        .await?;
+    Ok(match r {
+        Some(r) => Some(r.try_get::<i64, _>(0)?) != except,
+        None => false,
+    })
+}
+
+/// Moves a booking from status `from` to `to` (clearing its hold on places when `to` holds
+/// none); returns false when it was not in `from` any more.
+pub async fn transition(tx: &mut Tx, id: i64, from: Status, to: Status, now: Instant) -> sqlx::Result<bool> {
+    let r = tx
+        .query(
+            "UPDATE checkup_bookings SET status = $3, active_key = CASE WHEN $4 = 1 THEN active_key ELSE NULL END, updated_at = $5 \
+             WHERE hospital_id = $1 AND id = $2 AND status = $6",
+        )
+        .bind(id)
+        .bind(to.code())
+        .bind(i32::from(to.holds_places()))
+        .bind(now.0)
+        .bind(from.code())
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Moves a booking to another date.
+pub async fn move_day(tx: &mut Tx, b: &BookingRow, day: LocalDay, now: Instant) -> sqlx::Result<()> {
+    tx.query("UPDATE checkup_bookings SET day = $3, active_key = $4, updated_at = $5 WHERE hospital_id = $1 AND id = $2")
+        .bind(b.id)
+        .bind(day.0)
+        .bind(active_key(b.person_id, day))
+        .bind(now.0)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The items of a booking: code, price, source code.
+pub async fn items_of<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Vec<(String, Money, String)>> {
+    let rows = c
+        .query(
+            "SELECT item_code, price_fen, source FROM checkup_booking_items WHERE hospital_id = $1 AND booking_id = $2 ORDER BY item_code",
+        )
+        .bind(booking)
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, Money(r.try_get(1)?), r.try_get(2)?))).collect()
+}
+
+/// Masked name and ID number of a person (for views).
+pub async fn person_masked<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<(String, String, String)>> {
+    let r = c
+        .query("SELECT name, id_number_masked, phone_masked FROM checkup_persons WHERE hospital_id = $1 AND id = $2")
+        .bind(id)
+        .fetch_optional(c.conn())
+        .await?;
+    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
+}

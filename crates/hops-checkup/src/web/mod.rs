@@ -1,0 +1,73 @@
+//! The checkup module's API and jobs.
+
+mod api;
+mod api_booking;
+
+use std::sync::Arc;
+
+use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
+use hops_platform::web::{Module, Routes};
+
+use crate::booking::service::{self as booking, EXPIRE_HOLD_JOB};
+use crate::capacity::service::{self as capacity, RELEASE_VIP_JOB};
+
+/// The health-checkup module.
+pub struct CheckupModule;
+
+impl Module for CheckupModule {
+    fn name(&self) -> &'static str {
+        "checkup"
+    }
+
+    fn routes(&self) -> Routes {
+        api::routes().merge(api_booking::routes())
+    }
+
+    fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
+        vec![Arc::new(ExpireHold), Arc::new(ReleaseVip)]
+    }
+}
+
+fn payload_i64(job: &JobRun, key: &str) -> anyhow::Result<i64> {
+    job.payload.get(key).and_then(|v| v.as_i64()).ok_or_else(|| anyhow::anyhow!("payload lacks {key}"))
+}
+
+/// Lets an unpaid booking's places go when its hold runs out.
+struct ExpireHold;
+
+impl JobHandler for ExpireHold {
+    fn kind(&self) -> &'static str {
+        EXPIRE_HOLD_JOB
+    }
+    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            // Idempotent: a booking paid, cancelled or already expired is left alone.
+            booking::expire(&job.access, payload_i64(job, "booking")?).await?;
+            let mut tx = job.access.tenant().write().await?;
+            job.complete_in(&mut tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
+
+/// Moves a date's unused VIP places to the individual pool at the cut-off.
+struct ReleaseVip;
+
+impl JobHandler for ReleaseVip {
+    fn kind(&self) -> &'static str {
+        RELEASE_VIP_JOB
+    }
+    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let day = hops_kernel::LocalDay(i32::try_from(payload_i64(job, "day")?)?);
+            let cutoff = capacity::get_settings(&job.access).await?.vip_cutoff_hours;
+            // Idempotent: a date released already (by a booking after the cut-off) stays as is.
+            capacity::release_vip_if_due(&job.access, day, cutoff).await?;
+            let mut tx = job.access.tenant().write().await?;
+            job.complete_in(&mut tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
