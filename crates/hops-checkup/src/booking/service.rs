@@ -351,3 +351,16 @@ pub async fn reschedule(access: &Access, id: i64, date: &str) -> Result<BookingR
     tx.commit().await?;
     Ok(BookingRow { day, ..b })
 }
+
+/// Bookings by date and status, or by order number; people masked.
+pub async fn list(
+    access: &Access,
+    day: Option<LocalDay>,
+    status: Option<Status>,
+    number: &str,
+    paging: hops_platform::web::Paging,
+) -> Result<(Vec<store::ListedBooking>, i64)> {
+    access.require(Permission::CheckupRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::list(&mut c, day, status, number, paging.offset(), paging.per_page).await?)
+}

@@ -272,3 +272,47 @@ pub async fn person_masked<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<
         .await?;
     r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
 }
+
+/// A booking in a list, with its person as shown (name, masked ID and phone numbers).
+pub struct ListedBooking {
+    pub booking: BookingRow,
+    pub name: String,
+    pub id_number_masked: String,
+    pub phone_masked: String,
+}
+
+/// Bookings filtered by date and status, or found by order number (`number`), newest first.
+pub async fn list<C: Conn>(
+    c: &mut Scoped<C>,
+    day: Option<LocalDay>,
+    status: Option<Status>,
+    number: &str,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(Vec<ListedBooking>, i64)> {
+    let filter = "b.hospital_id = $1 AND ($2 = 0 OR b.day = $3) AND ($4 = '' OR b.status = $4) AND ($5 = '' OR b.number = $5)";
+    let bind = |q: hops_platform::db::Q| {
+        q.bind(i32::from(day.is_some()))
+            .bind(day.map_or(0, |d| d.0))
+            .bind(status.map_or("", Status::code).to_string())
+            .bind(number.trim().to_string())
+    };
+    let total: i64 =
+        bind(c.query_built(format!("SELECT COUNT(*) FROM checkup_bookings b WHERE {filter}"))).fetch_one(c.conn()).await?.try_get(0)?;
+    let cols = BOOKING_COLUMNS.split(", ").map(|col| format!("b.{}", col.trim())).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {cols}, p.name AS person_name, p.id_number_masked, p.phone_masked FROM checkup_bookings b \
+         JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id WHERE {filter} ORDER BY b.id DESC LIMIT $6 OFFSET $7"
+    );
+    let rows = bind(c.query_built(sql)).bind(limit).bind(offset).fetch_all(c.conn()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(ListedBooking {
+            booking: booking_row(&r)?,
+            name: r.try_get("person_name")?,
+            id_number_masked: r.try_get("id_number_masked")?,
+            phone_masked: r.try_get("phone_masked")?,
+        });
+    }
+    Ok((out, total))
+}

@@ -2,11 +2,13 @@
 
 mod api;
 mod api_booking;
+mod pages;
 
 use std::sync::Arc;
 
+use hops_platform::Permission;
 use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
-use hops_platform::web::{Module, Routes};
+use hops_platform::web::{Module, NavItem, Routes, Section};
 
 use crate::booking::service::{self as booking, EXPIRE_HOLD_JOB};
 use crate::capacity::service::{self as capacity, RELEASE_VIP_JOB};
@@ -19,8 +21,13 @@ impl Module for CheckupModule {
         "checkup"
     }
 
+    fn nav(&self) -> Vec<NavItem> {
+        let item = |label, href| NavItem { section: Section::Checkup, label, href, permission: Permission::CheckupRead };
+        vec![item("体检预约", "/checkup/bookings"), item("号源监控", "/checkup/capacity"), item("体检目录", "/checkup/items")]
+    }
+
     fn routes(&self) -> Routes {
-        api::routes().merge(api_booking::routes())
+        api::routes().merge(api_booking::routes()).merge(pages::routes())
     }
 
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {

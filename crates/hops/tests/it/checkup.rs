@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 both_backends!(catalogue_rules_and_audit);
 both_backends!(never_overbooked_under_concurrency);
 both_backends!(booking_lifecycle);
+both_backends!(console_pages);
 
 /// A person born in 1985 or later (`n` distinguishes people; even `n` are men).
 fn id_number(n: u32) -> String {
@@ -321,5 +322,63 @@ async fn booking_lifecycle(backend: Backend) {
     // An expired booking cannot be cancelled.
     let (s, b) = api.call(Method::POST, &format!("/api/v1/checkup/bookings/{booking}/cancel"), None).await;
     assert_eq!((s, b["error"]["code"].as_str()), (409, Some("invalid_status")));
+    api.app.stop().await;
+}
+
+async fn console_pages(backend: Backend) {
+    let api = setup(backend).await;
+    let date = day_after(&api, 2);
+    api.call(Method::PUT, &format!("/api/v1/checkup/capacity/{date}"), Some(json!({"individual": 4, "vip": 1}))).await;
+    let (s, b) = book(&api, &date, 2, json!({})).await;
+    assert_eq!(s, 201, "{b}");
+    let (web, csrf) = api.app.web_login("tj", "operator").await;
+    let get = |path: &str| {
+        let (web, url) = (web.clone(), format!("{}{path}", api.app.url));
+        async move {
+            let r = web.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, html) = get("/checkup/items").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("血液") && html.contains("血常规") && html.contains("女性、已婚者"),
+        "items grouped by body part, restrictions shown"
+    );
+    let (_, html) = get("/checkup/packages").await;
+    assert!(html.contains("基础套餐") && html.contains("170.00"), "list price shown");
+    let (_, html) = get("/checkup/audit").await;
+    assert!(html.contains("未发现配置矛盾"));
+    let (_, html) = get("/checkup/capacity").await;
+    assert!(html.contains("个检 <strong>1</strong> / 4"), "quota monitor");
+    let (_, html) = get(&format!("/checkup/bookings?date={date}")).await;
+    assert!(html.contains("TJ") && html.contains("****"), "bookings listed, people masked");
+    assert!(!html.contains(&id_number(2)), "no ID number in clear");
+
+    // Forms: a rule added; a bad capacity refused with its reasons and nothing changed.
+    let post = |path: &str, form: Vec<(&'static str, String)>| {
+        let (web, url) = (web.clone(), format!("{}{path}", api.app.url));
+        let mut form = form;
+        form.push(("_csrf", csrf.clone()));
+        async move {
+            let r = web.post(url).form(&form).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.headers().get("location").map(|l| l.to_str().unwrap().to_string()), r.text().await.unwrap())
+        }
+    };
+    let (s, loc, _) =
+        post("/checkup/rules", vec![("kind", "exclusive".into()), ("item_a", "LIVER".into()), ("item_b", "MRI".into())]).await;
+    assert_eq!((s, loc.as_deref()), (303, Some("/checkup/rules?ok=rule_added")));
+    let (s, _, html) =
+        post("/checkup/rules", vec![("kind", "exclusive".into()), ("item_a", "LIVER".into()), ("item_b", "LIVER".into())]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("两个项目不能相同"), "the reason is shown");
+    let (s, _, html) = post("/checkup/capacity", vec![("date", date.clone()), ("individual", "0".into())]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("已预约 1 人"), "{}", &html[..200.min(html.len())]);
+    assert_eq!(used(&api, &date, "individual").await, (4, 1));
+    let (s, loc, _) = post("/checkup/capacity", vec![("date", date.clone()), ("individual", "6".into()), ("vip", "1".into())]).await;
+    assert_eq!(s, 303, "{loc:?}");
+    assert_eq!(used(&api, &date, "individual").await, (6, 1));
     api.app.stop().await;
 }
