@@ -6,6 +6,7 @@ pub mod booking;
 pub mod capacity;
 pub mod catalogue;
 pub mod group;
+pub mod payment;
 mod web;
 
 pub use web::CheckupModule;
