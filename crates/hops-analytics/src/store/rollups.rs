@@ -202,7 +202,9 @@ pub async fn stored_instants(tx: &mut Tx, source: &Source, external_ids: &[&str]
     let mut out = Vec::new();
     for chunk in external_ids.chunks(BINDS_PER_STATEMENT) {
         let sql = format!(
-            "SELECT {col} FROM {table} WHERE hospital_id = $1 AND {col} IS NOT NULL AND external_id IN ({})",
+            // No `{col} IS NOT NULL` here: with it SQLite may walk the index on that column
+            // (all delivered prescriptions) instead of looking up the external ids.
+            "SELECT {col} FROM {table} WHERE hospital_id = $1 AND external_id IN ({})",
             placeholders(2, chunk.len()),
             col = source.column,
             table = source.table
@@ -212,7 +214,7 @@ pub async fn stored_instants(tx: &mut Tx, source: &Source, external_ids: &[&str]
             q = q.bind(e.to_string());
         }
         for r in q.fetch_all(tx.conn()).await? {
-            out.push(Instant(r.try_get(0)?));
+            out.extend(r.try_get::<Option<i64>, _>(0)?.map(Instant));
         }
     }
     Ok(out)
