@@ -30,6 +30,14 @@ pub struct Column {
     pub example: &'static str,
 }
 
+impl Column {
+    /// The header of an export meant to be imported again: `身份证号（id_number）`, which
+    /// [`Table::locate`] accepts as well as either part alone.
+    pub fn header(&self) -> String {
+        format!("{}（{}）", self.label, self.key)
+    }
+}
+
 /// One problem in one cell (or row) of an import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
@@ -152,17 +160,41 @@ fn excel_serial_to_text(serial: f64) -> String {
     if secs == 0 { date.to_string() } else { format!("{date} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60) }
 }
 
-fn read_excel(bytes: &[u8]) -> Result<Table> {
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| Error::bad_request("malformed_xlsx", format!("无法读取 Excel 文件: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| Error::bad_request("empty_file", "Excel 文件中没有工作表"))?
-        .map_err(|e| Error::bad_request("malformed_xlsx", format!("无法读取工作表: {e}")))?;
+fn open_excel(bytes: &[u8]) -> Result<calamine::Sheets<Cursor<Vec<u8>>>> {
+    calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e| Error::bad_request("malformed_xlsx", format!("无法读取 Excel 文件: {e}")))
+}
+
+fn range_table(range: std::result::Result<calamine::Range<Data>, calamine::Error>) -> Result<Table> {
+    let range = range.map_err(|e| Error::bad_request("malformed_xlsx", format!("无法读取工作表: {e}")))?;
     let mut rows = range.rows();
     let headers = rows.next().map(|r| r.iter().map(cell_text).collect()).unwrap_or_default();
     let rows: Vec<Vec<String>> = rows.take(MAX_ROWS + 1).map(|r| r.iter().map(cell_text).collect()).collect();
     Ok(Table { headers, rows: drop_blank(rows) })
+}
+
+fn read_excel(bytes: &[u8]) -> Result<Table> {
+    let mut book = open_excel(bytes)?;
+    range_table(book.worksheet_range_at(0).ok_or_else(|| Error::bad_request("empty_file", "Excel 文件中没有工作表"))?)
+}
+
+/// Every sheet of an Excel workbook by name, in workbook order (for imports of several kinds
+/// at once). Sheets without a header row come back with empty headers.
+pub fn read_workbook(bytes: &[u8], filename: &str) -> Result<Vec<(String, Table)>> {
+    let lower = filename.to_lowercase();
+    if !(lower.ends_with(".xlsx") || lower.ends_with(".xls") || lower.ends_with(".xlsm")) {
+        return Err(Error::bad_request("unsupported_file", "仅支持 .xlsx 文件"));
+    }
+    let mut book = open_excel(bytes)?;
+    let mut out = Vec::new();
+    for name in book.sheet_names() {
+        let table = range_table(book.worksheet_range(&name))?;
+        if table.rows.len() > MAX_ROWS {
+            return Err(Error::bad_request("too_many_rows", format!("工作表「{name}」超过 {MAX_ROWS} 行，请拆分文件")));
+        }
+        out.push((name, table));
+    }
+    Ok(out)
 }
 
 impl Table {
@@ -175,7 +207,7 @@ impl Table {
             if h.is_empty() {
                 continue;
             }
-            match columns.iter().position(|c| c.key.eq_ignore_ascii_case(h) || c.label == h) {
+            match columns.iter().position(|c| c.key.eq_ignore_ascii_case(h) || c.label == h || c.header() == *h) {
                 Some(ci) if found[ci].is_some() => errors.push(RowError { row: 1, column: h.clone(), message: "列重复".into() }),
                 Some(ci) => found[ci] = Some(i),
                 None => errors
@@ -200,14 +232,13 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::Internal(anyhow::anyhow!("xlsx: {e}"))
 }
 
-/// Writes one sheet with a bold, frozen header row.
-pub fn write_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>> {
-    let mut book = Workbook::new();
+/// Adds a sheet with a bold, frozen header row and text cells.
+fn add_sheet<H: AsRef<str>>(book: &mut Workbook, sheet: &str, headers: &[H], rows: &[Vec<String>]) -> Result<()> {
     let bold = Format::new().set_bold().set_background_color("#E8F1F8");
     let ws = book.add_worksheet();
     ws.set_name(sheet).map_err(xlsx_err)?;
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx_err)?;
+        ws.write_string_with_format(0, c as u16, h.as_ref(), &bold).map_err(xlsx_err)?;
         ws.set_column_width(c as u16, 16).map_err(xlsx_err)?;
     }
     for (r, row) in rows.iter().enumerate() {
@@ -216,6 +247,22 @@ pub fn write_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result
         }
     }
     ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+    Ok(())
+}
+
+/// Writes one sheet with a bold, frozen header row.
+pub fn write_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut book = Workbook::new();
+    add_sheet(&mut book, sheet, headers, rows)?;
+    book.save_to_buffer().map_err(xlsx_err)
+}
+
+/// Writes several named sheets, each like [`write_xlsx`]'s (read back by [`read_workbook`]).
+pub fn write_workbook(sheets: &[(&str, Table)]) -> Result<Vec<u8>> {
+    let mut book = Workbook::new();
+    for (name, table) in sheets {
+        add_sheet(&mut book, name, &table.headers, &table.rows)?;
+    }
     book.save_to_buffer().map_err(xlsx_err)
 }
 
@@ -278,6 +325,19 @@ mod tests {
         let t = read(&tpl, "t.xlsx").unwrap();
         assert_eq!(t.headers, vec!["编码", "名称", "电话"]);
         assert!(t.locate(COLS).is_ok());
+    }
+
+    #[test]
+    fn workbooks_of_several_sheets() {
+        let cols = |c: &Column| c.header();
+        let a = Table { headers: COLS.iter().map(cols).collect(), rows: vec![vec!["CARD".into(), "心内科".into(), "".into()]] };
+        let b = Table { headers: vec!["x".into()], rows: vec![] };
+        let bytes = write_workbook(&[("科室", a.clone()), ("空", b.clone())]).unwrap();
+        let read = read_workbook(&bytes, "w.xlsx").unwrap();
+        assert_eq!(read, vec![("科室".to_string(), a.clone()), ("空".to_string(), b)]);
+        assert_eq!(a.headers[0], "编码（code）");
+        assert!(a.locate(COLS).is_ok(), "label（key） headers are understood");
+        assert!(read_workbook(b"a,b", "w.csv").is_err());
     }
 
     #[test]

@@ -331,6 +331,7 @@ pub async fn reschedule(access: &Access, id: i64, date: &str) -> Result<BookingR
     if b.day == day {
         return Err(Error::invalid_field("date", "新日期与原预约日期相同"));
     }
+    check_still_valid(&mut tx, &b, day).await?;
     if crate::capacity::store::is_closed(&mut tx, day).await? {
         return Err(Error::conflict("closed", format!("{day} 不开放体检")));
     }
@@ -363,4 +364,35 @@ pub async fn list(
     access.require(Permission::CheckupRead)?;
     let mut c = access.tenant().read().await?;
     Ok(store::list(&mut c, day, status, number, paging.offset(), paging.per_page).await?)
+}
+
+/// Whether a booking may move to `day`: within its employer's window, and its package and
+/// items still fit the person on that day (age changes with the date).
+async fn check_still_valid(tx: &mut hops_platform::Tx, b: &BookingRow, day: LocalDay) -> Result<()> {
+    if let Some(code) = &b.employer_code
+        && let Some(e) = crate::group::store::employers(tx).await?.into_iter().find(|e| e.code == *code)
+        && let Some((from, to)) = e.window
+        && (day < from || day > to)
+    {
+        return Err(Error::invalid_field("date", format!("{} 的团检预约日期为 {from} 至 {to}", e.name)));
+    }
+    let cat = crate::catalogue::store::catalogue(tx).await?;
+    let items = store::items_of(tx, b.id).await?;
+    let (sex, birth, married) = store::person_profile(tx, b.person_id).await?.ok_or_else(|| Error::not_found("受检人"))?;
+    let package_items = cat.packages.get(&b.package_code).map(|p| p.items.clone()).unwrap_or_default();
+    let selection = Selection {
+        package: b.package_code.clone(),
+        add: items.iter().filter(|(_, _, src)| src == "added").map(|(c, _, _)| c.clone()).collect(),
+        remove: package_items.iter().filter(|c| !items.iter().any(|(i, _, _)| i == *c)).cloned().collect(),
+    };
+    let profile = crate::catalogue::model::Profile {
+        sex: hops_kernel::Sex::from_code(&sex).unwrap_or(hops_kernel::Sex::Female),
+        age: model::age_on(birth, day),
+        married,
+    };
+    if let Err(v) = validate(&cat, &selection, Some(&profile)) {
+        let all: Vec<String> = v.into_iter().map(|v| v.message).collect();
+        return Err(Error::client(422, "rule_violation", format!("改约到 {day} 后不符合体检规则：{}", all.join("；"))));
+    }
+    Ok(())
 }

@@ -316,3 +316,22 @@ pub async fn list<C: Conn>(
     }
     Ok((out, total))
 }
+
+/// Sex code, birth date and marital status of a stored person.
+pub async fn person_profile<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<(String, LocalDay, Option<bool>)>> {
+    let r = c
+        .query("SELECT sex, birth_date, married FROM checkup_persons WHERE hospital_id = $1 AND id = $2")
+        .bind(id)
+        .fetch_optional(c.conn())
+        .await?;
+    r.map(|r| Ok((r.try_get(0)?, LocalDay(r.try_get(1)?), r.try_get::<Option<i16>, _>(2)?.map(|m| m != 0)))).transpose()
+}
+
+/// Bookings holding places on `day`.
+pub async fn active_on<C: Conn>(c: &mut Scoped<C>, day: LocalDay) -> sqlx::Result<i64> {
+    c.query("SELECT COUNT(*) FROM checkup_bookings WHERE hospital_id = $1 AND day = $2 AND active_key IS NOT NULL")
+        .bind(day.0)
+        .fetch_one(c.conn())
+        .await?
+        .try_get(0)
+}

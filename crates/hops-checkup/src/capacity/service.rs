@@ -148,6 +148,27 @@ pub async fn set_day(access: &Access, day: LocalDay, setting: &DaySetting) -> Re
     })
 }
 
+/// Closes a date (holiday, maintenance) or opens it again. A date with bookings holding places
+/// is not closed: they are moved first.
+pub async fn set_closed(access: &Access, day: LocalDay, closed: bool, reason: &str) -> Result<()> {
+    access.require(Permission::CheckupManage)?;
+    if closed && (reason.trim().is_empty() || reason.chars().count() > 100) {
+        return Err(Error::invalid_field("reason", "请填写不开放的原因（不超过 100 个字）"));
+    }
+    let mut tx = access.tenant().write().await?;
+    if closed {
+        let n = crate::booking::store::active_on(&mut tx, day).await?;
+        if n > 0 {
+            return Err(Error::conflict("has_bookings", format!("{day} 已有 {n} 个有效预约，请先为受检人改约再关闭")));
+        }
+    }
+    store::set_closed(&mut tx, day, closed, reason.trim()).await?;
+    let detail = if closed { format!("{day} 不开放：{}", reason.trim()) } else { format!("{day} 恢复开放") };
+    access.audit(&mut tx, "checkup.capacity.closed", &format!("checkup_day:{day}"), &detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The job that releases a date's unused VIP places at its cut-off.
 pub const RELEASE_VIP_JOB: &str = "checkup.release_vip";
 

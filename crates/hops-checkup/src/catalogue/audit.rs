@@ -29,6 +29,7 @@ impl Finding {
             "package_missing_dependency" => "套餐缺少依赖项目",
             "package_missing_required" => "套餐缺少必检项目",
             "package_not_applicable" => "套餐含不适用项目",
+            "package_narrow_item" => "套餐含限定更窄的项目",
             "package_inactive_item" => "套餐含停用或不存在的项目",
             _ => "其他",
         }
@@ -113,6 +114,24 @@ pub fn audit(cat: &Catalogue) -> Vec<Finding> {
                 None => out.push(find("package_inactive_item", Some(pcode), vec![code], format!("{pl}包含不存在的项目 {code}"))),
                 Some(i) if !i.active => {
                     out.push(find("package_inactive_item", Some(pcode), vec![code], format!("{pl}包含已停用的项目{}", cat.label(code))))
+                }
+                Some(i)
+                    if p.applicability.compatible(&i.applicability)
+                        && p.applicability.meet(&i.applicability) != Some(p.applicability.clone()) =>
+                {
+                    // Some of the package's own target group cannot take this item: they are
+                    // refused when they book the package.
+                    out.push(find(
+                        "package_narrow_item",
+                        Some(pcode),
+                        vec![code],
+                        format!(
+                            "{pl}面向{}，但其中的{}仅限{}：其余客户预约该套餐会被拒绝",
+                            nonempty(p.applicability.describe()),
+                            cat.label(code),
+                            i.applicability.describe()
+                        ),
+                    ))
                 }
                 Some(i) if !p.applicability.compatible(&i.applicability) => out.push(find(
                     "package_not_applicable",

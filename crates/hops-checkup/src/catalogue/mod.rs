@@ -8,6 +8,7 @@ pub mod drafts;
 pub mod model;
 pub mod service;
 pub mod store;
+pub mod transfer;
 
 #[cfg(test)]
 mod model_tests;

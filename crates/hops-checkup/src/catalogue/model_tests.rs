@@ -1,9 +1,6 @@
 //! Table-driven tests of selection validation, pricing and the configuration audit: every rule
 //! kind alone and in combination, with and without a known person.
 
-// Prices are written yuan_fen (100_00 is ¥100.00).
-#![allow(clippy::inconsistent_digit_grouping)]
-
 use hops_kernel::{Money, Sex};
 
 use super::audit::audit;
@@ -221,11 +218,30 @@ fn audit_table() {
             vec![must("E")],
             |c| {
                 c.packages.get_mut("P").unwrap().applicability.sex = Some(Sex::Male);
-                c.packages.get_mut("Q").unwrap().items.push(s("E"));
+                let q = c.packages.get_mut("Q").unwrap();
+                q.applicability = Applicability { sex: Some(Sex::Female), marital: Marital::Married, ..Applicability::anyone() };
+                q.items.push(s("E"));
             },
             vec![],
         ),
         ("package with an inactive item", vec![], |c| c.packages.get_mut("Q").unwrap().items.push(s("OLD")), vec!["package_inactive_item"]),
+        (
+            "package for everyone with a 50–75 item",
+            vec![],
+            |c| c.packages.get_mut("Q").unwrap().items.push(s("F")),
+            vec!["package_narrow_item"],
+        ),
+        (
+            "package for 50–75 with a 50–75 item",
+            vec![],
+            |c| {
+                let q = c.packages.get_mut("Q").unwrap();
+                q.applicability.min_age = Some(50);
+                q.applicability.max_age = Some(75);
+                q.items.push(s("F"));
+            },
+            vec![],
+        ),
         ("item with an empty age range", vec![], |c| c.items.get_mut("F").unwrap().applicability.max_age = Some(40), vec!["nobody"]),
         ("item requiring the other sex", vec![rq("E", "G")], none, vec!["nobody"]),
         (

@@ -72,6 +72,13 @@ pub fn routes() -> Routes {
             put_capacity,
         )
         .api(
+            Method::Put,
+            "/api/v1/checkup/closed/{date}",
+            ApiDoc::new("号源", "设置某日不开放（已有有效预约时拒绝）").body::<ClosedIn>(),
+            close_day,
+        )
+        .api(Method::Delete, "/api/v1/checkup/closed/{date}", ApiDoc::new("号源", "恢复某日开放"), open_day)
+        .api(
             Method::Get,
             "/api/v1/checkup/availability",
             ApiDoc::new("号源", "某套餐各日期的剩余号源")
@@ -566,6 +573,21 @@ async fn put_capacity(api: Api, Path(date): Path<String>, Json(c): Json<Capacity
     let day = day_param(&date, "date")?;
     let setting = DaySetting { individual: c.individual, vip: c.vip, groups: c.groups, specials: c.specials, resources: c.resources };
     Ok(Json(capacity::set_day(api.access(), day, &setting).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ClosedIn {
+    reason: String,
+}
+
+async fn close_day(api: Api, Path(date): Path<String>, Json(c): Json<ClosedIn>) -> ApiResult<StatusCode> {
+    capacity::set_closed(api.access(), day_param(&date, "date")?, true, &c.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn open_day(api: Api, Path(date): Path<String>) -> ApiResult<StatusCode> {
+    capacity::set_closed(api.access(), day_param(&date, "date")?, false, "").await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -91,7 +91,7 @@ pub struct BookingOut {
     hold_until: Option<String>,
 }
 
-fn out(b: &BookingRow) -> BookingOut {
+pub(super) fn out(b: &BookingRow) -> BookingOut {
     BookingOut {
         id: b.id,
         number: b.number.clone(),

@@ -2,9 +2,12 @@
 
 mod api;
 mod api_booking;
+mod api_pay;
 mod pages;
+mod sandbox;
+mod transfer;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use hops_platform::Permission;
 use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
@@ -12,6 +15,18 @@ use hops_platform::web::{Module, NavItem, Routes, Section};
 
 use crate::booking::service::{self as booking, EXPIRE_HOLD_JOB};
 use crate::capacity::service::{self as capacity, RELEASE_VIP_JOB};
+use crate::payment::gateway::{Gateway, WechatPayConfig};
+use crate::payment::service::{self as pay, REFUND_JOB};
+
+/// The WeChat Pay adapter, configured once from `HOPS_WECHATPAY_*` (the sandbox without them).
+/// A live configuration that cannot be read stops the server at start-up with its reason.
+pub(crate) fn gateway() -> &'static Gateway {
+    static G: OnceLock<Gateway> = OnceLock::new();
+    G.get_or_init(|| match WechatPayConfig::from_env() {
+        Ok(c) => Gateway::new(Arc::new(c)),
+        Err(e) => panic!("微信支付配置有误：{e:#}"),
+    })
+}
 
 /// The health-checkup module.
 pub struct CheckupModule;
@@ -27,11 +42,17 @@ impl Module for CheckupModule {
     }
 
     fn routes(&self) -> Routes {
-        api::routes().merge(api_booking::routes()).merge(pages::routes())
+        tracing::info!(config = ?gateway().config(), "checkup payments");
+        api::routes()
+            .merge(api_booking::routes())
+            .merge(api_pay::routes())
+            .merge(transfer::routes())
+            .merge(pages::routes())
+            .merge(sandbox::routes())
     }
 
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
-        vec![Arc::new(ExpireHold), Arc::new(ReleaseVip)]
+        vec![Arc::new(ExpireHold), Arc::new(ReleaseVip), Arc::new(SendRefund)]
     }
 }
 
@@ -71,6 +92,25 @@ impl JobHandler for ReleaseVip {
             let cutoff = capacity::get_settings(&job.access).await?.vip_cutoff_hours;
             // Idempotent: a date released already (by a booking after the cut-off) stays as is.
             capacity::release_vip_if_due(&job.access, day, cutoff).await?;
+            let mut tx = job.access.tenant().write().await?;
+            job.complete_in(&mut tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
+
+/// Sends a refund to WeChat Pay; retried by the queue until WeChat Pay answers.
+struct SendRefund;
+
+impl JobHandler for SendRefund {
+    fn kind(&self) -> &'static str {
+        REFUND_JOB
+    }
+    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let origin = job.payload.get("origin").and_then(|v| v.as_str()).unwrap_or("");
+            pay::send_refund(&job.access, gateway(), payload_i64(job, "refund")?, origin).await?;
             let mut tx = job.access.tenant().write().await?;
             job.complete_in(&mut tx).await?;
             tx.commit().await?;

@@ -73,6 +73,7 @@ fn who(a: &crate::catalogue::model::Applicability) -> String {
 struct ItemView {
     item: Item,
     who: String,
+    resource: String,
 }
 
 #[derive(Template)]
@@ -86,6 +87,7 @@ struct ItemsPage {
 
 async fn items(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
     let cat = catalogue::catalogue(page.access()).await?;
+    let resources: BTreeMap<String, String> = catalogue::resources(page.access()).await?.into_iter().collect();
     let text = q.q.unwrap_or_default().trim().to_string();
     let mut groups: BTreeMap<usize, (String, Vec<ItemView>)> = BTreeMap::new();
     for item in cat.items.values() {
@@ -93,11 +95,11 @@ async fn items(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
             continue;
         }
         let rank = BODY_PARTS.iter().position(|b| *b == item.body_part).unwrap_or(BODY_PARTS.len());
-        groups
-            .entry(rank)
-            .or_insert_with(|| (item.body_part.clone(), Vec::new()))
-            .1
-            .push(ItemView { who: who(&item.applicability), item: item.clone() });
+        groups.entry(rank).or_insert_with(|| (item.body_part.clone(), Vec::new())).1.push(ItemView {
+            who: who(&item.applicability),
+            resource: item.resource.as_ref().map(|r| resources.get(r).cloned().unwrap_or_else(|| r.clone())).unwrap_or_default(),
+            item: item.clone(),
+        });
     }
     render(ItemsPage { shell: page.shell("体检项目"), total: cat.items.len(), groups: groups.into_values().collect(), q: text })
 }
@@ -266,27 +268,37 @@ async fn capacity_view(page: &Page, q: Q, error: String) -> PageResult<Html<Stri
     let access = page.access();
     let today = access.now().local_day();
     let from = q.from.as_deref().and_then(|s| LocalDay::parse(s).ok()).unwrap_or(today);
+    let cat = catalogue::catalogue(access).await?;
+    let employers: Vec<(String, String)> = crate::group::service::employers(access).await?.into_iter().map(|e| (e.code, e.name)).collect();
+    let resources = catalogue::resources(access).await?;
+    let specials: Vec<(String, String)> =
+        cat.packages.values().filter(|p| p.special_pool).map(|p| (p.code.clone(), p.name.clone())).collect();
+    let name = |kind: PoolKind, key: &str| -> String {
+        let list = match kind {
+            PoolKind::Group => &employers,
+            PoolKind::Special => &specials,
+            PoolKind::Resource => &resources,
+            PoolKind::Individual | PoolKind::Vip => return kind.label_zh().to_string(),
+        };
+        let n = list.iter().find(|(c, _)| c == key).map_or(key, |(_, n)| n.as_str());
+        format!("{} · {n}", kind.label_zh())
+    };
     let mut days = Vec::new();
     for n in 0..14 {
         let day = from.plus_days(n);
-        let view = capacity::day(access, day).await?;
+        let mut view = capacity::day(access, day).await?;
+        view.pools.sort_by(|a, b| a.key.cmp(&b.key));
         let pools = view
             .pools
             .iter()
             .filter(|p| p.capacity > 0 || p.used > 0)
             .map(|p| {
-                let label = if p.key.key.is_empty() {
-                    p.key.kind.label_zh().to_string()
-                } else {
-                    format!("{} {}", p.key.kind.label_zh(), p.key.key)
-                };
                 let pct = if p.capacity > 0 { (p.used * 100 / p.capacity).min(100) } else { 100 };
-                (label, p.used, p.capacity, pct)
+                (name(p.key.kind, &p.key.key), p.used, p.capacity, pct)
             })
             .collect();
         days.push(DayRow { day, weekday: WEEKDAYS[day.weekday().to_monday_zero_offset() as usize], closed: view.closed, pools });
     }
-    let cat = catalogue::catalogue(access).await?;
     let shell = page.shell("号源监控").with_flash(flash(q.ok.as_deref()));
     render(CapacityPage {
         shell,
@@ -296,9 +308,9 @@ async fn capacity_view(page: &Page, q: Q, error: String) -> PageResult<Html<Stri
         next: from.plus_days(14),
         can_manage: access.can(Permission::CheckupManage),
         form_date: q.date.unwrap_or_else(|| today.plus_days(1).to_string()),
-        employers: crate::group::service::employers(access).await?.into_iter().map(|e| (e.code, e.name)).collect(),
-        specials: cat.packages.values().filter(|p| p.special_pool).map(|p| (p.code.clone(), p.name.clone())).collect(),
-        resources: catalogue::resources(access).await?,
+        employers,
+        specials,
+        resources,
         error,
     })
 }
@@ -346,6 +358,7 @@ struct BookingsPage {
     statuses: Vec<(&'static str, &'static str)>,
     can_book: bool,
     package_names: BTreeMap<String, String>,
+    employer_names: BTreeMap<String, String>,
     error: String,
 }
 
@@ -356,7 +369,7 @@ impl BookingsPage {
     fn pool_label(&self, b: &ListedBooking) -> String {
         let kind = PoolKind::from_code(&b.booking.channel).map_or("", PoolKind::label_zh);
         match &b.booking.employer_code {
-            Some(e) => format!("{kind}（{e}）"),
+            Some(e) => format!("{kind}（{}）", self.employer_names.get(e).map_or(e.as_str(), String::as_str)),
             None => kind.to_string(),
         }
     }
@@ -387,6 +400,7 @@ async fn bookings_view(page: &Page, q: Q, error: String) -> PageResult<Html<Stri
         statuses: Status::ALL.iter().map(|s| (s.code(), s.label_zh())).collect(),
         can_book: access.can(Permission::CheckupBook),
         package_names: cat.packages.into_values().map(|p| (p.code, p.name)).collect(),
+        employer_names: crate::group::service::employers(access).await?.into_iter().map(|e| (e.code, e.name)).collect(),
         error,
     })
 }
@@ -408,6 +422,7 @@ async fn cancel(page: Page, Path(id): Path<i64>) -> PageResult<Response> {
 
 #[derive(Deserialize)]
 pub struct RescheduleForm {
+    #[serde(default)]
     date: String,
 }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod check;
+mod checkup;
 mod import;
 mod report;
 mod run;
@@ -119,6 +120,9 @@ enum Command {
         #[arg(long, value_name = "CODE")]
         hospital: Option<String>,
     },
+    /// 体检目录（checkup catalogue）：配置审核、导出与导入 Excel
+    #[command(subcommand)]
+    Checkup(CheckupCommand),
     /// 医院管理（hospitals / tenants）
     #[command(subcommand)]
     Hospital(HospitalCommand),
@@ -197,6 +201,34 @@ enum UserCommand {
         /// 用户名（username）
         #[arg(long, value_name = "U")]
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CheckupCommand {
+    /// 配置审核（configuration audit）：逐行列出体检目录中的矛盾及其类别；未发现矛盾时退出码为 0，否则为 1
+    Audit {
+        /// 医院编码（hospital code）；默认为唯一的医院，有多家时为演示医院 demo
+        #[arg(long, value_name = "CODE")]
+        hospital: Option<String>,
+    },
+    /// 导出体检目录（export the catalogue）：项目、套餐、规则、资源四个工作表的 Excel 文件
+    Export {
+        /// 输出文件（.xlsx）
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// 医院编码（hospital code）；默认为唯一的医院，有多家时为演示医院 demo
+        #[arg(long, value_name = "CODE")]
+        hospital: Option<String>,
+    },
+    /// 导入体检目录（import the catalogue）：按编码新增或更新，整批校验，有误则列出每个问题、不导入任何内容并以 1 退出
+    Import {
+        /// 导出格式的 Excel 文件（.xlsx）
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// 医院编码（hospital code）；默认为唯一的医院，有多家时为演示医院 demo
+        #[arg(long, value_name = "CODE")]
+        hospital: Option<String>,
     },
 }
 
@@ -299,6 +331,9 @@ pub async fn run() -> ExitCode {
         Command::Report { period, at, format, out, hospital } => {
             report::run(&globals, &period, at.as_deref(), format.as_deref(), &out, hospital.as_deref()).await
         }
+        Command::Checkup(CheckupCommand::Audit { hospital }) => checkup::audit(&globals, hospital.as_deref()).await,
+        Command::Checkup(CheckupCommand::Export { file, hospital }) => checkup::export(&globals, &file, hospital.as_deref()).await,
+        Command::Checkup(CheckupCommand::Import { file, hospital }) => checkup::import(&globals, &file, hospital.as_deref()).await,
         Command::Hospital(HospitalCommand::List) => admin::hospital_list(&globals).await,
         Command::User(UserCommand::Add { hospital, username, name, role }) => {
             admin::user_add(&globals, &hospital, &username, &name, role).await

@@ -16,28 +16,28 @@ both_backends!(booking_lifecycle);
 both_backends!(console_pages);
 
 /// A person born in 1985 or later (`n` distinguishes people; even `n` are men).
-fn id_number(n: u32) -> String {
+pub(crate) fn id_number(n: u32) -> String {
     let birth = LocalDay::parse("1985-03-01").unwrap().plus_days((n % 3000) as i32);
     IdCardNumber::generate(110105, birth, (n % 999) as u16 + 1).as_str().to_string()
 }
 
-fn person(n: u32) -> Value {
+pub(crate) fn person(n: u32) -> Value {
     json!({"name": format!("受检{}", char::from_u32(0x4e00 + n % 5000).unwrap()), "id_number": id_number(n), "phone": format!("139{:08}", n)})
 }
 
-struct Api {
-    app: TestApp,
-    token: String,
+pub(crate) struct Api {
+    pub(crate) app: TestApp,
+    pub(crate) token: String,
 }
 
 impl Api {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
         call(&self.app.client(), method, &format!("{}{path}", self.app.url), &self.token, body).await
     }
 }
 
 /// A hospital with items A–F, packages, and an operator's token.
-async fn setup(backend: Backend) -> Api {
+pub(crate) async fn setup(backend: Backend) -> Api {
     let app = TestApp::spawn(backend).await;
     app.hospital("tj", &[Role::Operator, Role::Nurse]).await;
     let token = app.token("tj", "operator").await;
@@ -75,7 +75,7 @@ async fn setup(backend: Backend) -> Api {
     api
 }
 
-fn day_after(api: &Api, n: i32) -> String {
+pub(crate) fn day_after(api: &Api, n: i32) -> String {
     api.app.clock.now().local_day().plus_days(n).to_string()
 }
 
@@ -133,7 +133,7 @@ async fn catalogue_rules_and_audit(backend: Backend) {
     api.app.stop().await;
 }
 
-async fn book(api: &Api, date: &str, n: u32, extra: Value) -> (u16, Value) {
+pub(crate) async fn book(api: &Api, date: &str, n: u32, extra: Value) -> (u16, Value) {
     let mut body = json!({"package": "BASIC", "date": date, "pool": "individual", "person": person(n)});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
@@ -141,7 +141,7 @@ async fn book(api: &Api, date: &str, n: u32, extra: Value) -> (u16, Value) {
     api.call(Method::POST, "/api/v1/checkup/bookings", Some(body)).await
 }
 
-async fn used(api: &Api, date: &str, kind: &str) -> (i64, i64) {
+pub(crate) async fn used(api: &Api, date: &str, kind: &str) -> (i64, i64) {
     let (s, b) = api.call(Method::GET, &format!("/api/v1/checkup/capacity/{date}"), None).await;
     assert_eq!(s, 200, "{b}");
     let pool = b["pools"].as_array().unwrap().iter().find(|p| p["kind"] == kind).cloned().unwrap_or(json!({"capacity": 0, "used": 0}));
@@ -319,6 +319,23 @@ async fn booking_lifecycle(backend: Backend) {
     }
     assert_eq!(status, "expired");
     assert_eq!(used(&api, &d1, "individual").await, (held, before));
+    // A closed date takes no bookings; a date with bookings cannot be closed.
+    let d4 = day_after(&api, 6);
+    api.call(Method::PUT, &format!("/api/v1/checkup/capacity/{d4}"), Some(json!({"individual": 3}))).await;
+    let (s, _) = api.call(Method::PUT, &format!("/api/v1/checkup/closed/{d4}"), Some(json!({"reason": ""}))).await;
+    assert_eq!(s, 422, "a reason is required");
+    let (s, _) = api.call(Method::PUT, &format!("/api/v1/checkup/closed/{d4}"), Some(json!({"reason": "设备检修"}))).await;
+    assert_eq!(s, 204);
+    let (s, b) = book(&api, &d4, 20, json!({})).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("closed")));
+    let (_, av) = api.call(Method::GET, &format!("/api/v1/checkup/availability?from={d4}&to={d4}&package=BASIC"), None).await;
+    assert_eq!(av[0]["closed"], true, "{av}");
+    api.call(Method::DELETE, &format!("/api/v1/checkup/closed/{d4}"), None).await;
+    let (s, _) = book(&api, &d4, 20, json!({})).await;
+    assert_eq!(s, 201);
+    let (s, b) = api.call(Method::PUT, &format!("/api/v1/checkup/closed/{d4}"), Some(json!({"reason": "设备检修"}))).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("has_bookings")));
+
     // An expired booking cannot be cancelled.
     let (s, b) = api.call(Method::POST, &format!("/api/v1/checkup/bookings/{booking}/cancel"), None).await;
     assert_eq!((s, b["error"]["code"].as_str()), (409, Some("invalid_status")));

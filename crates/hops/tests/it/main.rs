@@ -6,6 +6,8 @@ mod audit;
 mod auth;
 mod browser;
 mod checkup;
+mod checkup_pay;
+mod checkup_transfer;
 mod install;
 mod jobs;
 mod malformed;

@@ -201,6 +201,10 @@ fn sample_body(schema: &str) -> Value {
         "BookingIn" => json!({"package": "BPKG", "date": "2020-01-01", "person": {"name": "某人", "id_number": "x", "phone": "x"}}),
         "RescheduleIn" => json!({"date": "2020-01-01"}),
         "SettingsIo" => json!({"hold_minutes": 15, "vip_cutoff_hours": 24}),
+        "ClosedIn" => json!({"reason": "设备检修"}),
+        "PayIn" => json!({}),
+        "RecordIn" => json!({"method": "onsite"}),
+        "RefundIn" => json!({"reason": "行程变更"}),
         other => panic!("tenancy test has no sample body for request schema {other}: add one"),
     }
 }

@@ -1,0 +1,121 @@
+//! API of the catalogue workbook: download it, upload one (all or nothing, every problem with
+//! its sheet, row and column).
+
+use axum::extract::Multipart;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hops_platform::Error;
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::catalogue::transfer::{self, Counts, ImportSummary};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .api(
+            Method::Get,
+            "/api/v1/checkup/catalogue.xlsx",
+            ApiDoc::new("体检目录", "导出体检目录 Excel（项目、套餐、规则、资源四个工作表）").describe(XLSX),
+            download,
+        )
+        .api(
+            Method::Post,
+            "/api/v1/checkup/catalogue/import",
+            ApiDoc::new("体检目录", "导入体检目录 Excel（multipart 上传 .xlsx）")
+                .describe(
+                    "multipart/form-data，字段 file 为导出格式的 .xlsx 文件。整批校验：有任何问题则全部不导入（422），\
+                     返回每个问题的工作表、行号与列；否则在一个事务中按编码新增或更新项目、套餐、资源，新增尚无的规则。",
+                )
+                .returns::<ImportOut>()
+                .error(422, "文件有误，未导入任何内容"),
+            import,
+        )
+}
+
+async fn download(api: Api) -> ApiResult<Response> {
+    let bytes = transfer::export(api.access()).await?;
+    let disposition = format!(
+        "attachment; filename=\"checkup-catalogue.xlsx\"; filename*=UTF-8''{}",
+        hops_platform::web::pages::url_encode("体检目录.xlsx")
+    );
+    Ok(([(header::CONTENT_TYPE, XLSX.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CountsOut {
+    added: usize,
+    updated: usize,
+    /// Already present exactly so.
+    unchanged: usize,
+}
+
+impl From<Counts> for CountsOut {
+    fn from(c: Counts) -> Self {
+        CountsOut { added: c.added, updated: c.updated, unchanged: c.unchanged }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemOut {
+    /// 项目 | 套餐 | 规则 | 资源
+    sheet: String,
+    /// Spreadsheet row (headers are row 1).
+    row: usize,
+    column: String,
+    message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportOut {
+    committed: bool,
+    items: CountsOut,
+    packages: CountsOut,
+    rules: CountsOut,
+    resources: CountsOut,
+    errors: Vec<ProblemOut>,
+}
+
+impl From<ImportSummary> for ImportOut {
+    fn from(s: ImportSummary) -> Self {
+        ImportOut {
+            committed: s.committed,
+            items: s.items.into(),
+            packages: s.packages.into(),
+            rules: s.rules.into(),
+            resources: s.resources.into(),
+            errors: s
+                .problems
+                .into_iter()
+                .map(|p| ProblemOut { sheet: p.sheet, row: p.row, column: p.column, message: p.message })
+                .collect(),
+        }
+    }
+}
+
+/// The `file` field of the upload.
+async fn read_file(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
+    let malformed = |e: axum::extract::multipart::MultipartError| Error::bad_request("malformed_upload", format!("上传内容无效: {e}"));
+    while let Some(field) = mp.next_field().await.map_err(malformed)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("catalogue.xlsx").to_string();
+            let bytes = field.bytes().await.map_err(malformed)?;
+            if bytes.is_empty() {
+                return Err(Error::invalid_field("file", "文件为空"));
+            }
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err(Error::invalid_field("file", "请选择要导入的文件"))
+}
+
+async fn import(api: Api, mp: Multipart) -> ApiResult<(StatusCode, Json<ImportOut>)> {
+    // Permission before reading the upload, so a refusal does not depend on the file.
+    api.access().require(hops_platform::Permission::CheckupManage)?;
+    let (name, bytes) = read_file(mp).await?;
+    let summary = transfer::import(api.access(), &bytes, &name).await?;
+    let status = if summary.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, Json(summary.into())))
+}
