@@ -15,7 +15,7 @@
 //! o'clock; big departments and very active doctors (Zipf-like); busy returning patients.
 
 #[path = "activity_texts.rs"]
-mod texts;
+pub(crate) mod texts;
 
 use hops_kernel::{Instant, LocalDay, Money};
 use rand::rngs::StdRng;

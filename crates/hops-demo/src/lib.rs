@@ -1,9 +1,10 @@
 //! The demo hospital: a realistic synthetic tenant built through the modules' own services and
 //! import paths, exactly as a hospital's data would arrive. Each module contributes a step
-//! (see [`steps`]); later modules add theirs (activity data, checkup catalogue and bookings …).
+//! (see [`steps`]); later modules add theirs.
 
 pub mod activity;
 mod analytics;
+mod checkup;
 mod master;
 pub mod synth;
 
@@ -70,6 +71,7 @@ pub fn steps(patients: u32) -> Vec<Step> {
         Step { label: "科室与医生", weight: 10 },
         Step { label: "患者", weight: 10 + u64::from(patients) / 500 },
         Step { label: "12 个月运营数据", weight: 10 + u64::from(patients) / 100 },
+        Step { label: "体检套餐与预约", weight: 10 },
     ]
 }
 
@@ -121,6 +123,7 @@ async fn run_step(access: &Access, _hospital: HospitalId, step: &Step, patients:
         }
         "患者" => master::patients(access, patients, step.weight, bar).await?,
         "12 个月运营数据" => analytics::activity(access, activity_scale(patients), step.weight, bar).await?,
+        "体检套餐与预约" => checkup::checkup(access, step.weight, bar).await?,
         other => anyhow::bail!("unknown demo step {other}"),
     }
     Ok(())
