@@ -92,6 +92,19 @@ log = "info"
 #   HOPS_SMTP_FROM  the sender, e.g. "运营平台 <reports@hospital.cn>".
 # Without HOPS_SMTP_URL reports are still published; their delivery jobs fail saying so and are
 # retried with back-off (see the jobs page).
+
+# Checkup payments through WeChat Pay API v3 are also set in the environment only. Without
+# HOPS_WECHATPAY_MCHID the server pays through its own local sandbox (/sandbox/wechatpay; no real
+# money, published keys). With it, all of these are required:
+#   HOPS_WECHATPAY_MCHID               merchant id (商户号)
+#   HOPS_WECHATPAY_APPID               the app id the merchant is bound to
+#   HOPS_WECHATPAY_SERIAL              serial number of the merchant API certificate
+#   HOPS_WECHATPAY_KEY_FILE            file with the merchant private key (apiclient_key.pem)
+#   HOPS_WECHATPAY_PLATFORM_KEY_FILE   file with the WeChat Pay public key (微信支付公钥)
+#   HOPS_WECHATPAY_PLATFORM_SERIAL     its id (PUB_KEY_ID_…)
+#   HOPS_WECHATPAY_API_V3_KEY_FILE     file with the 32-character APIv3 key
+#   HOPS_PUBLIC_URL                    this server's public https address (callbacks, return pages)
+#   HOPS_WECHATPAY_API_BASE            optional, defaults to https://api.mch.weixin.qq.com
 "#;
 
 /// Where configuration values come from, for error messages.
