@@ -105,6 +105,15 @@ log = "info"
 #   HOPS_WECHATPAY_API_V3_KEY_FILE     file with the 32-character APIv3 key
 #   HOPS_PUBLIC_URL                    this server's public https address (callbacks, return pages)
 #   HOPS_WECHATPAY_API_BASE            optional, defaults to https://api.mch.weixin.qq.com
+
+# Text messages (verification codes, reminders) through Alibaba Cloud SMS, environment only.
+# Without HOPS_SMS_ACCESS_KEY_ID messages go to the local sandbox (/sandbox/sms/outbox?phone=…
+# shows them; nothing is sent). With it, all of these are required:
+#   HOPS_SMS_ACCESS_KEY_ID            AccessKey ID of a RAM user allowed to send SMS
+#   HOPS_SMS_ACCESS_KEY_SECRET_FILE   file with its AccessKey secret
+#   HOPS_SMS_SIGN_NAME                the approved signature (短信签名)
+#   HOPS_SMS_TEMPLATE_VERIFY          template code of the verification code (variable ${code})
+#   HOPS_SMS_ENDPOINT                 optional, defaults to https://dysmsapi.aliyuncs.com/
 "#;
 
 /// Where configuration values come from, for error messages.

@@ -25,11 +25,14 @@ pub struct Core {
     pub jobs: Jobs,
     /// Computed read models, remembered briefly (see [`crate::memo`]).
     pub memo: Memo,
+    /// Where this server answers (`http://127.0.0.1:8080`), once it listens: the local
+    /// sandboxes of the payment and SMS services are reached there.
+    local_url: std::sync::OnceLock<String>,
 }
 
 impl Core {
     pub fn new(db: Db, keyring: Keyring, clock: Arc<dyn Clock>, config: Config, jobs: Jobs) -> Arc<Core> {
-        Arc::new(Core { db, keyring, clock, config, jobs, memo: Memo::default() })
+        Arc::new(Core { db, keyring, clock, config, jobs, memo: Memo::default(), local_url: std::sync::OnceLock::new() })
     }
 
     pub(crate) fn db(&self) -> &Db {
@@ -38,6 +41,16 @@ impl Core {
 
     pub fn engine(&self) -> Engine {
         self.db.engine()
+    }
+
+    /// Records where the server listens (set once, at start).
+    pub fn set_local_url(&self, url: &str) {
+        let _ = self.local_url.set(url.to_string());
+    }
+
+    /// Where this server answers, if it listens.
+    pub fn local_url(&self) -> Option<&str> {
+        self.local_url.get().map(String::as_str)
     }
 
     pub fn now(&self) -> Instant {

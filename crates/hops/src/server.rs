@@ -57,6 +57,7 @@ impl Server {
     /// preparation, as `hops demo` does).
     pub async fn start_on(core: Arc<Core>, listener: TcpListener) -> anyhow::Result<Server> {
         let addr = listener.local_addr()?;
+        core.set_local_url(&base_url(addr));
         let app = web::app(core.clone(), crate::modules());
         let (stop, stop_rx) = watch::channel(false);
         let mut http_stop = stop_rx.clone();

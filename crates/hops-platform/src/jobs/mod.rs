@@ -79,6 +79,9 @@ impl Jobs {
     pub fn new(handlers: Vec<Arc<dyn JobHandler>>) -> Jobs {
         let mut map: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
         map.insert(ProbeJob.kind(), Arc::new(ProbeJob));
+        for h in crate::sms::job_handlers() {
+            map.insert(h.kind(), h);
+        }
         for h in handlers {
             let kind = h.kind();
             assert!(map.insert(kind, h).is_none(), "job kind {kind} registered twice");

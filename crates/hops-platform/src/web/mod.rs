@@ -11,6 +11,7 @@ mod ops;
 pub mod pages;
 pub mod routes;
 pub mod shell;
+mod sms_sandbox;
 
 use std::sync::Arc;
 
@@ -86,7 +87,7 @@ pub struct App {
 }
 
 pub fn app(core: Arc<Core>, modules: Vec<Arc<dyn Module>>) -> App {
-    let mut routes = pages::routes();
+    let mut routes = pages::routes().merge(sms_sandbox::routes());
     let mut nav = pages::nav();
     for m in &modules {
         routes = routes.merge(m.routes());

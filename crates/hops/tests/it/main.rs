@@ -17,4 +17,5 @@ mod rankings;
 mod reports;
 mod revenue;
 mod schema;
+mod sms;
 mod tenancy;
