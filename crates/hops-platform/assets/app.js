@@ -466,11 +466,38 @@
     doc.addEventListener("visibilitychange", function () { if (!doc.hidden) check(); });
   }
 
+  /* ------------------------------------------------------------ live forms */
+  // <form data-live="URL" data-live-target="ID">: on every change the form's fields are posted
+  // (urlencoded) to URL and the element ID is replaced by the answer (an HTML fragment). The
+  // form still works without script.
+  function initLive() {
+    doc.querySelectorAll("form[data-live]").forEach(function (form) {
+      var seq = 0;
+      form.addEventListener("change", function () {
+        var mine = ++seq;
+        var body = new URLSearchParams(new FormData(form)).toString();
+        fetch(form.getAttribute("data-live"), {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: body,
+        })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            var target = doc.getElementById(form.getAttribute("data-live-target"));
+            if (html !== null && target && mine === seq) target.outerHTML = html;
+          })
+          .catch(function () {});
+      });
+    });
+  }
+
   /* -------------------------------------------------------------------- init */
   function init() {
     initNav();
     initPolls();
     initIdle();
+    initLive();
   }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
   else init();

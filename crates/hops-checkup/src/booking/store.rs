@@ -299,12 +299,28 @@ pub async fn list<C: Conn>(
     };
     let total: i64 =
         bind(c.query_built(format!("SELECT COUNT(*) FROM checkup_bookings b WHERE {filter}"))).fetch_one(c.conn()).await?.try_get(0)?;
+    let rows = list_where(c, filter.trim_start_matches("b.hospital_id = $1 AND "), bind, limit, offset).await?;
+    Ok((rows, total))
+}
+
+/// Bookings with their person matching `filter` (SQL over `b` and `p`, parameters from `$2`,
+/// bound by `bind`), newest first, `limit` from `offset`.
+pub async fn list_where<C: Conn>(
+    c: &mut Scoped<C>,
+    filter: &str,
+    bind: impl FnOnce(hops_platform::db::Q) -> hops_platform::db::Q,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ListedBooking>> {
     let cols = BOOKING_COLUMNS.split(", ").map(|col| format!("b.{}", col.trim())).collect::<Vec<_>>().join(", ");
+    // Integers, not input: the page size and offset are ours.
+    let paging = format!("LIMIT {} OFFSET {}", limit.max(1), offset.max(0));
     let sql = format!(
         "SELECT {cols}, p.name AS person_name, p.id_number_masked, p.phone_masked FROM checkup_bookings b \
-         JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id WHERE {filter} ORDER BY b.id DESC LIMIT $6 OFFSET $7"
+         JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id WHERE b.hospital_id = $1 AND {filter} \
+         ORDER BY b.id DESC {paging}"
     );
-    let rows = bind(c.query_built(sql)).bind(limit).bind(offset).fetch_all(c.conn()).await?;
+    let rows = bind(c.query_built(sql)).fetch_all(c.conn()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(ListedBooking {
@@ -314,7 +330,7 @@ pub async fn list<C: Conn>(
             phone_masked: r.try_get("phone_masked")?,
         });
     }
-    Ok((out, total))
+    Ok(out)
 }
 
 /// Sex code, birth date and marital status of a stored person.

@@ -3,6 +3,7 @@
 mod api;
 mod api_booking;
 mod api_pay;
+mod h5;
 mod pages;
 mod sandbox;
 mod transfer;
@@ -49,6 +50,7 @@ impl Module for CheckupModule {
             .merge(transfer::routes())
             .merge(pages::routes())
             .merge(sandbox::routes())
+            .merge(h5::routes())
     }
 
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod browser;
 mod checkup;
+mod checkup_h5;
 mod checkup_pay;
 mod checkup_transfer;
 mod install;

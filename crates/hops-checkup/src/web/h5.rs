@@ -1,0 +1,493 @@
+//! Patient H5 pages (`/p/{hospital_code}/checkup…`): packages with items by body part, live
+//! validation and price, a date from live availability, identification by SMS code, payment
+//! through WeChat Pay (the sandbox locally), my orders with cancel, refund and reschedule.
+//! Mobile-first, server-rendered, a few lines of script for the live price (works without).
+
+// Handlers answer with a page either way; `Err` is the page of a refusal, not a rare error.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use hops_kernel::{LocalDay, Money};
+use hops_platform::Error;
+use hops_platform::web::{AppState, Method, Routes};
+use serde::Deserialize;
+
+use crate::booking::service::{BookingRequest, Refusal};
+use crate::booking::store::ListedBooking;
+use crate::catalogue::model::{BODY_PARTS, Catalogue, Package, Selection, Violation, validate};
+use crate::h5::{Patient, Site, site};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .public(Method::Get, "/p/{hospital_code}/checkup", "体检预约（患者端）：套餐", home)
+        .public(Method::Get, "/p/{hospital_code}/checkup/packages/{package}", "体检预约（患者端）：选择项目与日期", package_page)
+        .public(Method::Post, "/p/{hospital_code}/checkup/packages/{package}/check", "体检预约（患者端）：校验与计价", check)
+        .public(Method::Get, "/p/{hospital_code}/checkup/book", "体检预约（患者端）：身份验证", book_page)
+        .public(Method::Post, "/p/{hospital_code}/checkup/book", "体检预约（患者端）：提交预约", book)
+        .public(Method::Get, "/p/{hospital_code}/checkup/orders", "体检预约（患者端）：我的预约", orders)
+        .public(Method::Get, "/p/{hospital_code}/checkup/orders/{booking}", "体检预约（患者端）：预约详情", order)
+        .public(Method::Post, "/p/{hospital_code}/checkup/orders/{booking}/{action}", "体检预约（患者端）：支付、取消、退款、改约", act)
+}
+
+const COOKIE: &str = "hops_h5";
+
+type R = Result<Response, Response>;
+
+fn fail(e: Error) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status.is_server_error() {
+        tracing::error!(error = %e, "h5");
+    }
+    let page = MessagePage { title: "出错了", message: &e.public_message(), back: "javascript:history.back()" };
+    (status, Html(page.render().unwrap_or_default())).into_response()
+}
+
+fn render(t: impl Template) -> R {
+    t.render().map(|h| Html(h).into_response()).map_err(|e| fail(Error::Internal(e.into())))
+}
+
+fn origin(headers: &HeaderMap) -> String {
+    format!("http://{}", headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1"))
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == COOKIE).then(|| v.to_string())
+    })
+}
+
+async fn patient(s: &Site, headers: &HeaderMap) -> Result<Option<Patient>, Response> {
+    match cookie_token(headers) {
+        Some(t) => s.patient(&t).await.map_err(fail),
+        None => Ok(None),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "h5_message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+    back: &'a str,
+}
+
+// ---- packages ----
+
+struct PackageCard {
+    package: Package,
+    list_price: Money,
+    items: usize,
+    who: String,
+}
+
+#[derive(Template)]
+#[template(path = "h5_home.html")]
+struct HomePage {
+    hospital: String,
+    base: String,
+    packages: Vec<PackageCard>,
+}
+
+async fn home(State(state): State<AppState>, Path(code): Path<String>) -> R {
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    let packages = cat
+        .packages
+        .values()
+        .filter(|p| p.active)
+        .map(|p| PackageCard {
+            list_price: p.items.iter().filter_map(|c| cat.items.get(c)).map(|i| i.price).sum(),
+            items: p.items.len(),
+            who: if p.applicability.is_restricted() { p.applicability.describe() } else { "不限".into() },
+            package: p.clone(),
+        })
+        .collect();
+    render(HomePage { hospital: s.name, base: format!("/p/{}/checkup", s.code), packages })
+}
+
+/// An item on the selection page.
+struct Choice {
+    code: String,
+    name: String,
+    price: Money,
+    meaning: String,
+    in_package: bool,
+    chosen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "h5_package.html")]
+struct PackagePage {
+    hospital: String,
+    base: String,
+    package: Package,
+    groups: Vec<(String, Vec<Choice>)>,
+    days: Vec<(String, String, i64)>,
+    date: String,
+    summary: Summary,
+}
+
+/// Price and problems of a selection, shown live.
+#[derive(Template)]
+#[template(path = "h5_summary.html")]
+struct Summary {
+    total: Option<Money>,
+    violations: Vec<Violation>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Chosen {
+    #[serde(default)]
+    keep: Vec<String>,
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    date: String,
+}
+
+/// Reads repeated `keep=…&add=…` form fields (serde_urlencoded does not collect repeats).
+fn chosen(query: &str) -> Chosen {
+    let mut c = Chosen::default();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        match &*k {
+            "keep" => c.keep.push(v.into_owned()),
+            "add" => c.add.push(v.into_owned()),
+            "date" => c.date = v.into_owned(),
+            _ => {}
+        }
+    }
+    c
+}
+
+fn selection(cat: &Catalogue, package: &str, c: &Chosen, first_visit: bool) -> Selection {
+    let items = cat.packages.get(package).map(|p| p.items.clone()).unwrap_or_default();
+    let remove = if first_visit { Vec::new() } else { items.iter().filter(|i| !c.keep.contains(i)).cloned().collect() };
+    Selection { package: package.to_string(), add: c.add.iter().filter(|a| !items.contains(a)).cloned().collect(), remove }
+}
+
+fn summary(cat: &Catalogue, sel: &Selection) -> Summary {
+    match validate(cat, sel, None) {
+        Ok(p) => Summary { total: Some(p.total), violations: Vec::new() },
+        Err(v) => Summary { total: None, violations: v },
+    }
+}
+
+async fn package_page(State(state): State<AppState>, Path((code, package)): Path<(String, String)>, raw: axum::extract::RawQuery) -> R {
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    let Some(p) = cat.packages.get(&package).filter(|p| p.active).cloned() else { return Err(fail(Error::not_found("套餐"))) };
+    let query = raw.0.unwrap_or_default();
+    let c = chosen(&query);
+    let sel = selection(&cat, &package, &c, query.is_empty());
+    let mut groups: BTreeMap<usize, (String, Vec<Choice>)> = BTreeMap::new();
+    for item in cat.items.values().filter(|i| i.active) {
+        let in_package = p.items.contains(&item.code);
+        let chosen = if in_package { !sel.remove.contains(&item.code) } else { sel.add.contains(&item.code) };
+        let rank = BODY_PARTS.iter().position(|b| *b == item.body_part).unwrap_or(BODY_PARTS.len());
+        groups.entry(rank).or_insert_with(|| (item.body_part.clone(), Vec::new())).1.push(Choice {
+            code: item.code.clone(),
+            name: item.name.clone(),
+            price: item.price,
+            meaning: item.meaning.clone(),
+            in_package,
+            chosen,
+        });
+    }
+    for (_, list) in groups.values_mut() {
+        list.sort_by_key(|c| (!c.in_package, c.code.clone()));
+    }
+    let today = s.access.now().local_day();
+    let avail = crate::capacity::service::availability(&s.access, today.plus_days(1), today.plus_days(30), &package).await.map_err(fail)?;
+    let days = avail
+        .into_iter()
+        .filter(|a| !a.closed)
+        .map(|a| (a.day.to_string(), format!("{} 周{}", a.day, WEEKDAYS[a.day.weekday().to_monday_zero_offset() as usize]), a.remaining))
+        .collect();
+    render(PackagePage {
+        hospital: s.name.clone(),
+        base: format!("/p/{}/checkup", s.code),
+        summary: summary(&cat, &sel),
+        package: p,
+        groups: groups.into_values().collect(),
+        days,
+        date: c.date,
+    })
+}
+
+const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+
+async fn check(State(state): State<AppState>, Path((code, package)): Path<(String, String)>, body: String) -> R {
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    render(summary(&cat, &selection(&cat, &package, &chosen(&body), false)))
+}
+
+// ---- identification and booking ----
+
+#[derive(Template)]
+#[template(path = "h5_book.html")]
+struct BookPage {
+    hospital: String,
+    base: String,
+    package: Package,
+    date: String,
+    query: String,
+    total: Money,
+    items: Vec<(String, Money, bool)>,
+    f_name: String,
+    f_id_number: String,
+    f_phone: String,
+    f_married: String,
+    /// Identifies this submission: a second click books nothing twice (Idempotency-Key).
+    f_request: String,
+    notice: String,
+    errors: Vec<String>,
+}
+
+async fn book_view(s: &Site, query: &str, form: BTreeMap<String, String>, notice: String, errors: Vec<String>) -> R {
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    let c = chosen(query);
+    let package = form
+        .get("package")
+        .cloned()
+        .or_else(|| url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "package").map(|(_, v)| v.into_owned()))
+        .unwrap_or_default();
+    let Some(p) = cat.packages.get(&package).cloned() else { return Err(fail(Error::not_found("套餐"))) };
+    let sel = selection(&cat, &package, &c, false);
+    let priced = match validate(&cat, &sel, None) {
+        Ok(priced) => priced,
+        Err(v) => {
+            let back = format!("/p/{}/checkup/packages/{package}?{query}", s.code);
+            let text = v.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("；");
+            return Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(MessagePage { title: "请调整所选项目", message: &text, back: &back }.render().unwrap_or_default()),
+            )
+                .into_response());
+        }
+    };
+    if LocalDay::parse(&c.date).is_err() {
+        let back = format!("/p/{}/checkup/packages/{package}?{query}", s.code);
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(MessagePage { title: "请选择体检日期", message: "请先选择一个可预约的日期", back: &back }.render().unwrap_or_default()),
+        )
+            .into_response());
+    }
+    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let items = priced
+        .items
+        .iter()
+        .map(|(code, price, src)| {
+            (cat.items.get(code).map_or(code.clone(), |i| i.name.clone()), *price, *src == crate::catalogue::model::Source::Added)
+        })
+        .collect();
+    render(BookPage {
+        hospital: s.name.clone(),
+        base: format!("/p/{}/checkup", s.code),
+        package: p,
+        date: c.date,
+        query: query.to_string(),
+        total: priced.total,
+        items,
+        f_name: f("name"),
+        f_id_number: f("id_number"),
+        f_phone: f("phone"),
+        f_married: f("married"),
+        f_request: form.get("request").cloned().unwrap_or_else(|| hops_platform::crypto::random_token(12)),
+        notice,
+        errors,
+    })
+}
+
+async fn book_page(State(state): State<AppState>, Path(code): Path<String>, raw: axum::extract::RawQuery) -> R {
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    book_view(&s, &raw.0.unwrap_or_default(), BTreeMap::new(), String::new(), Vec::new()).await
+}
+
+async fn book(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> R {
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    let query = form.get("query").cloned().unwrap_or_default();
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let messages =
+        |e: &Error| if e.fields().is_empty() { vec![e.public_message()] } else { e.fields().iter().map(|f| f.message.clone()).collect() };
+    if form.contains_key("send_code") {
+        return match s.send_code(&field("phone")).await {
+            Ok(()) => book_view(&s, &query, form.clone(), "验证码已发送，请查看短信".into(), Vec::new()).await,
+            Err(e) => book_view(&s, &query, form.clone(), String::new(), messages(&e)).await,
+        };
+    }
+    let c = chosen(&query);
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    let sel = selection(&cat, &field("package"), &c, false);
+    let request = BookingRequest {
+        package: sel.package,
+        add_items: sel.add,
+        remove_items: sel.remove,
+        date: c.date,
+        pool: "individual".into(),
+        employer: None,
+        name: field("name"),
+        id_number: field("id_number"),
+        phone: field("phone"),
+        married: match field("married").as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+        idempotency_key: form.get("request").map(|r| format!("h5-{r}")),
+    };
+    match s.identify_and_book(&request, &field("code")).await {
+        Ok((token, outcome)) => {
+            let cookie = format!(
+                "{COOKIE}={token}; Path=/p/{}/checkup; HttpOnly; SameSite=Lax; Max-Age={}",
+                s.code,
+                crate::h5::SESSION_HOURS * 3600
+            );
+            let _ = origin(&headers);
+            match outcome {
+                Ok(b) => Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/p/{}/checkup/orders/{}", s.code, b.booking.id)))
+                    .into_response()),
+                Err(Refusal::Rules(v)) => {
+                    let errors = v.into_iter().map(|v| v.message).collect();
+                    let page = book_view(&s, &query, form.clone(), String::new(), errors).await?;
+                    Ok(([(header::SET_COOKIE, cookie)], page).into_response())
+                }
+            }
+        }
+        Err(e) if e.status() < 500 => {
+            let mut page = book_view(&s, &query, form.clone(), String::new(), messages(&e)).await?;
+            *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            Ok(page)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+// ---- my orders ----
+
+#[derive(Template)]
+#[template(path = "h5_orders.html")]
+struct OrdersPage {
+    hospital: String,
+    base: String,
+    orders: Vec<ListedBooking>,
+    names: BTreeMap<String, String>,
+}
+
+impl OrdersPage {
+    fn package_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.names.get(code).map_or(code, String::as_str)
+    }
+}
+
+async fn signed_in(state: &AppState, headers: &HeaderMap, code: &str) -> Result<(Site, Patient), Response> {
+    let s = site(state.core(), code).await.map_err(fail)?;
+    match patient(&s, headers).await? {
+        Some(p) => Ok((s, p)),
+        None => {
+            let page = MessagePage {
+                title: "请先验证身份",
+                message: "查看预约前请先选择套餐并通过短信验证码验证身份。",
+                back: &format!("/p/{code}/checkup"),
+            };
+            Err((StatusCode::UNAUTHORIZED, Html(page.render().unwrap_or_default())).into_response())
+        }
+    }
+}
+
+async fn orders(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> R {
+    let (s, p) = signed_in(&state, &headers, &code).await?;
+    let list = s.my_bookings(&p).await.map_err(fail)?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    render(OrdersPage {
+        hospital: s.name.clone(),
+        base: format!("/p/{}/checkup", s.code),
+        orders: list,
+        names: cat.packages.into_values().map(|p| (p.code, p.name)).collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "h5_order.html")]
+struct OrderPage {
+    hospital: String,
+    base: String,
+    order: ListedBooking,
+    package: String,
+    items: Vec<(String, Money, bool)>,
+    hold_minutes: i64,
+    notice: String,
+}
+
+#[derive(Deserialize)]
+pub struct OrderQuery {
+    ok: Option<String>,
+}
+
+async fn order(State(state): State<AppState>, headers: HeaderMap, Path((code, id)): Path<(String, i64)>, Query(q): Query<OrderQuery>) -> R {
+    let (s, p) = signed_in(&state, &headers, &code).await?;
+    let order = s.my_booking(&p, id).await.map_err(fail)?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    let items = {
+        let mut c = s.access.tenant().read().await.map_err(|e| fail(e.into()))?;
+        crate::booking::store::items_of(&mut c, id).await.map_err(|e| fail(e.into()))?
+    };
+    let now = s.access.now();
+    let hold_minutes = order.booking.hold_until.map_or(0, |t| (t.seconds_since(now) / 60).max(0));
+    let notice = match q.ok.as_deref() {
+        Some("cancelled") => "预约已取消",
+        Some("refunded") => "已申请退款，款项将原路退回",
+        Some("rescheduled") => "已改约",
+        _ => "",
+    };
+    render(OrderPage {
+        hospital: s.name.clone(),
+        base: format!("/p/{}/checkup", s.code),
+        package: cat.packages.get(&order.booking.package_code).map_or(order.booking.package_code.clone(), |p| p.name.clone()),
+        items: items.into_iter().map(|(c, price, src)| (cat.items.get(&c).map_or(c, |i| i.name.clone()), price, src == "added")).collect(),
+        order,
+        hold_minutes,
+        notice: notice.into(),
+    })
+}
+
+async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((code, id, action)): Path<(String, i64, String)>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> R {
+    let (s, p) = signed_in(&state, &headers, &code).await?;
+    let here = format!("/p/{}/checkup/orders/{id}", s.code);
+    let o = origin(&headers);
+    let result = match action.as_str() {
+        "pay" => match s.pay(&p, id, super::gateway(), &o, "127.0.0.1").await {
+            Ok(url) => return Ok(Redirect::to(&url).into_response()),
+            Err(e) => Err(e),
+        },
+        "cancel" => s.cancel(&p, id).await.map(|_| "cancelled"),
+        "refund" => s.refund(&p, id, &o).await.map(|_| "refunded"),
+        "reschedule" => s.reschedule(&p, id, form.get("date").map_or("", String::as_str)).await.map(|_| "rescheduled"),
+        _ => Err(Error::not_found("操作")),
+    };
+    match result {
+        Ok(done) => Ok(Redirect::to(&format!("{here}?ok={done}")).into_response()),
+        Err(e) if e.status() < 500 => {
+            let page = MessagePage { title: "未能完成", message: &e.public_message(), back: &here };
+            Ok((StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT), Html(page.render().unwrap_or_default())).into_response())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}

@@ -1,0 +1,156 @@
+//! The patient H5 booking flow in real headless Chromium at a phone's viewport (390×844):
+//! choose a package → swap items with live validation and price → pick a date → identify with
+//! an SMS code (read from the SMS sandbox) → pay in the WeChat Pay sandbox → my orders → refund.
+//! Screenshots of every step go to target/screenshots/h5-*.png.
+
+use std::time::Duration;
+
+use hops_kernel::{Clock, IdCardNumber, LocalDay};
+use hops_testkit::{Backend, Browser};
+use reqwest::Method;
+use serde_json::{Value, json};
+use thirtyfour::prelude::*;
+
+use super::checkup::{day_after, setup};
+
+async fn shot(d: &WebDriver, name: &str) {
+    std::fs::create_dir_all("target/screenshots").ok();
+    d.screenshot(std::path::Path::new(&format!("target/screenshots/h5-{name}.png"))).await.unwrap();
+}
+
+/// Clicks an element after bringing it to the middle of the screen (the price bar stays at
+/// the bottom, as on a phone).
+async fn click(d: &WebDriver, e: WebElement) {
+    d.execute("arguments[0].scrollIntoView({block: 'center'});", vec![e.to_json().unwrap()]).await.unwrap();
+    e.click().await.unwrap();
+}
+
+/// The page's text, or nothing while a page is loading.
+async fn text(b: &Browser) -> String {
+    match b.driver.find(By::Tag("body")).await {
+        Ok(body) => body.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Waits until the page body contains `needle`.
+async fn wait_for(b: &Browser, needle: &str) -> String {
+    let mut t = String::new();
+    for _ in 0..100 {
+        t = text(b).await;
+        if t.contains(needle) {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {needle:?}: {t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patient_books_pays_and_refunds_on_a_phone() {
+    let api = setup(Backend::Sqlite).await;
+    for n in 1..=5 {
+        let d = day_after(&api, n);
+        let (s, b) = api.call(Method::PUT, &format!("/api/v1/checkup/capacity/{d}"), Some(json!({"individual": 20}))).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    let app = &api.app;
+    let today = app.clock.now().local_day();
+    let id_number = IdCardNumber::generate(330106, LocalDay::parse("1986-05-17").unwrap(), 11).as_str().to_string();
+    let browser = Browser::start().await;
+    let d = &browser.driver;
+    d.set_window_rect(0, 0, 390, 844).await.unwrap();
+
+    // 1. Packages.
+    d.goto(format!("{}/p/tj/checkup", app.url)).await.unwrap();
+    let t = text(&browser).await;
+    assert!(t.contains("选择体检套餐") && t.contains("基础套餐") && t.contains("¥100.00"), "{t}");
+    shot(d, "1-packages").await;
+    d.find(By::Id("pkg-BASIC")).await.unwrap().click().await.unwrap();
+
+    // 2. Items by body part, live price; a swap that breaks a rule is named at once.
+    let t = wait_for(&browser, "合计").await;
+    assert!(t.contains("¥100.00") && t.contains("胸部") && t.contains("血液"), "{t}");
+    shot(d, "2-package").await;
+    // The groups with package items are open; add CT in 胸部: it excludes DR, in the package.
+    for s in d.find_all(By::Css("details.h5-part")).await.unwrap() {
+        if s.text().await.unwrap().starts_with("胸部") && s.attr("open").await.unwrap().is_none() {
+            click(d, s.find(By::Tag("summary")).await.unwrap()).await;
+        }
+    }
+    click(d, d.find(By::Css("input[name=add][value=CT]")).await.unwrap()).await;
+    let t = wait_for(&browser, "不能同时选择").await;
+    assert!(t.contains("「胸部CT」与「胸部DR」不能同时选择"), "{t}");
+    shot(d, "3-live-violation").await;
+    // Swap: drop DR; the price follows (100 − DR's share 47.06 + CT 300).
+    click(d, d.find(By::Css("input[name=keep][value=DR]")).await.unwrap()).await;
+    wait_for(&browser, "¥352.94").await;
+    let date = today.plus_days(2).to_string();
+    click(d, d.find(By::Css(format!("input[name=date][value='{date}']"))).await.unwrap().find(By::XPath("..")).await.unwrap()).await;
+    shot(d, "4-swap-and-date").await;
+    d.find(By::Id("next")).await.unwrap().click().await.unwrap();
+
+    // 3. Identify: an SMS code to the phone (read from the SMS sandbox), then book.
+    let t = wait_for(&browser, "确认预约").await;
+    assert!(t.contains("¥352.94") && t.contains(&date), "{t}");
+    d.find(By::Id("name")).await.unwrap().send_keys("周建国").await.unwrap();
+    d.find(By::Id("id_number")).await.unwrap().send_keys(&id_number).await.unwrap();
+    d.find(By::Id("phone")).await.unwrap().send_keys("13912340001").await.unwrap();
+    d.find(By::Id("send-code")).await.unwrap().click().await.unwrap();
+    wait_for(&browser, "验证码已发送").await;
+    let mut code = String::new();
+    for _ in 0..100 {
+        let v: Value = reqwest::get(format!("{}/sandbox/sms/outbox?phone=13912340001", app.url)).await.unwrap().json().await.unwrap();
+        if let Some(m) = v["messages"][0]["text"].as_str() {
+            code = m.chars().filter(char::is_ascii_digit).take(6).collect();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(code.len(), 6, "the code arrived");
+    shot(d, "5-identify").await;
+    // A wrong code is refused and nothing is booked.
+    d.find(By::Id("code")).await.unwrap().send_keys("999999").await.unwrap();
+    d.find(By::Id("submit-booking")).await.unwrap().click().await.unwrap();
+    let t = wait_for(&browser, "验证码").await;
+    if code != "999999" {
+        assert!(t.contains("验证码不正确"), "{t}");
+    }
+    let code_input = d.find(By::Id("code")).await.unwrap();
+    code_input.clear().await.unwrap();
+    code_input.send_keys(&code).await.unwrap();
+    d.find(By::Id("submit-booking")).await.unwrap().click().await.unwrap();
+
+    // 4. The order, held for payment; pay in the WeChat Pay sandbox.
+    let t = wait_for(&browser, "预约详情").await;
+    assert!(t.contains("待支付") && t.contains("¥352.94") && t.contains("****"), "{t}");
+    assert!(!t.contains(&id_number), "the ID number is masked");
+    shot(d, "6-order").await;
+    d.find(By::Id("pay")).await.unwrap().click().await.unwrap();
+    let t = wait_for(&browser, "确认支付").await;
+    assert!(t.contains("¥352.94") && t.contains("沙箱"), "{t}");
+    shot(d, "7-cashier").await;
+    d.find(By::Id("confirm-pay")).await.unwrap().click().await.unwrap();
+    let t = wait_for(&browser, "已支付").await;
+    assert!(t.contains("申请退款"), "{t}");
+    shot(d, "8-paid").await;
+
+    // 5. My orders, then a refund: the places go back and the money is returned.
+    d.goto(format!("{}/p/tj/checkup/orders", app.url)).await.unwrap();
+    let t = wait_for(&browser, "我的预约").await;
+    assert!(t.contains("基础套餐") && t.contains("已支付") && t.contains(&date), "{t}");
+    shot(d, "9-my-orders").await;
+    d.find(By::Css("a.h5-order")).await.unwrap().click().await.unwrap();
+    wait_for(&browser, "申请退款").await;
+    d.find(By::Id("refund")).await.unwrap().click().await.unwrap();
+    let t = wait_for(&browser, "已退款").await;
+    assert!(t.contains("款项将原路退回"), "{t}");
+    shot(d, "10-refunded").await;
+    let (_, pools) = api.call(Method::GET, &format!("/api/v1/checkup/capacity/{date}"), None).await;
+    assert_eq!(pools["pools"].as_array().unwrap().iter().find(|p| p["kind"] == "individual").unwrap()["used"], 0, "{pools}");
+
+    // Another browser (no session) sees no orders.
+    let anon = reqwest::Client::new().get(format!("{}/p/tj/checkup/orders", app.url)).send().await.unwrap();
+    assert_eq!(anon.status(), 401);
+    browser.quit().await;
+}
