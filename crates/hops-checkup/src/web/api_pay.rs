@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::gateway;
+use super::{gateway, origin};
 use crate::payment::model::Method as PayMethod;
 use crate::payment::service::{self as pay, NotifyError};
 use crate::payment::wechat::SignedHeaders;
@@ -53,10 +53,6 @@ pub fn routes() -> Routes {
         .public(Method::Post, "/pay/wechat/notify/{hospital_id}", "微信支付回调通知", notify)
 }
 
-fn origin(headers: &HeaderMap) -> String {
-    format!("http://{}", headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1"))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct PayIn {
     /// Where the payer returns after paying (a path on this server).
@@ -71,13 +67,7 @@ pub struct PayOut {
 async fn start(api: Api, headers: HeaderMap, Path(id): Path<i64>, Json(p): Json<PayIn>) -> ApiResult<Json<PayOut>> {
     let back = p.return_url.filter(|u| u.starts_with('/') && !u.starts_with("//")).unwrap_or_else(|| "/".into());
     let o = origin(&headers);
-    let ip = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .unwrap_or("127.0.0.1")
-        .trim()
-        .to_string();
+    let ip = super::h5::client_ip(&headers);
     let url = pay::start_wechat(api.access(), gateway(), &o, id, &ip, &format!("{o}{back}")).await?;
     Ok(Json(PayOut { pay_url: url }))
 }

@@ -17,6 +17,8 @@ use hops_platform::Error;
 use hops_platform::web::{AppState, Method, Routes};
 use serde::Deserialize;
 
+use super::origin;
+
 use crate::booking::service::{BookingRequest, Refusal};
 use crate::booking::store::ListedBooking;
 use crate::catalogue::model::{BODY_PARTS, Catalogue, Package, Selection, Violation, validate};
@@ -51,8 +53,9 @@ fn render(t: impl Template) -> R {
     t.render().map(|h| Html(h).into_response()).map_err(|e| fail(Error::Internal(e.into())))
 }
 
-fn origin(headers: &HeaderMap) -> String {
-    format!("http://{}", headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1"))
+/// The payer's address as WeChat Pay wants it (behind a proxy, the first X-Forwarded-For).
+pub(super) fn client_ip(headers: &HeaderMap) -> String {
+    headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).unwrap_or("127.0.0.1").trim().to_string()
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
@@ -473,7 +476,7 @@ async fn act(
     let here = format!("/p/{}/checkup/orders/{id}", s.code);
     let o = origin(&headers);
     let result = match action.as_str() {
-        "pay" => match s.pay(&p, id, super::gateway(), &o, "127.0.0.1").await {
+        "pay" => match s.pay(&p, id, super::gateway(), &o, &client_ip(&headers)).await {
             Ok(url) => return Ok(Redirect::to(&url).into_response()),
             Err(e) => Err(e),
         },

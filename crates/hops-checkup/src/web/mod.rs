@@ -58,6 +58,12 @@ impl Module for CheckupModule {
     }
 }
 
+/// `http://host:port` of the address a request came in on (the sandboxes and return pages use
+/// it when no public address is configured).
+pub(crate) fn origin(headers: &axum::http::HeaderMap) -> String {
+    format!("http://{}", headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1"))
+}
+
 fn payload_i64(job: &JobRun, key: &str) -> anyhow::Result<i64> {
     job.payload.get(key).and_then(|v| v.as_i64()).ok_or_else(|| anyhow::anyhow!("payload lacks {key}"))
 }

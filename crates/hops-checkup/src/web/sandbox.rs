@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_platform::web::{Method, Routes};
 use serde::Deserialize;
+
+use super::origin;
 use serde_json::json;
 
 use crate::payment::gateway::{self, SANDBOX_PATH};
@@ -102,10 +104,6 @@ fn authorized(s: &Sandbox, now: i64, headers: &HeaderMap, method: &str, path_and
 
 fn error(s: &Sandbox, now: i64, status: StatusCode, code: &str, message: &str) -> Response {
     signed(s, now, status, json!({ "code": code, "message": message }))
-}
-
-fn origin(headers: &HeaderMap) -> String {
-    format!("http://{}", headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1"))
 }
 
 async fn h5_order(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
