@@ -111,7 +111,15 @@ COMMIT;
 """
 
 
+def max_connections():
+    out = subprocess.run(["psql", f"{PG}/postgres", "-qAtc", "SHOW max_connections"], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
 def pgbench(clients, seconds):
+    """The bare transaction's rate with `clients` connections (at most the server's
+    max_connections less 10: beyond that PostgreSQL refuses connections)."""
+    clients = min(clients, max_connections() - 10)
     url = fresh_pg_db("hops_bench_pgbench")
     psql("hops_bench_pgbench", "CREATE TABLE pools (id int PRIMARY KEY, capacity bigint, used bigint); INSERT INTO pools VALUES (1, 1000000000, 0); "
          "CREATE TABLE bookings (id bigint PRIMARY KEY, pool_id int, created_at timestamptz)")
@@ -121,7 +129,7 @@ def pgbench(clients, seconds):
     out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "-f", script.name, url],
                          capture_output=True, text=True, check=True)
     m = re.search(r"tps = ([0-9.]+)", out.stdout)
-    return float(m.group(1))
+    return float(m.group(1)), clients
 
 
 def main():
@@ -137,7 +145,11 @@ def main():
         hops = os.path.join(TARGET, "release", "hops")
     if not shutil.which("wrk") or not shutil.which("pgbench"):
         sys.exit("needs wrk and pgbench (apt-get install wrk postgresql-client)")
-    base_rates = {n: pgbench(n, a.seconds) for n in clients}
+    base = {n: pgbench(n, a.seconds) for n in clients}
+    base_rates = {n: r for n, (r, _) in base.items()}
+    for n, (_, used_clients) in base.items():
+        if used_clients != n:
+            print(f"note: pgbench ran {used_clients} clients for N = {n} (PostgreSQL max_connections)")
     print(f"{'engine':9} {'N':>4} {'bookings/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'201':>7} {'used':>7} {'other':>6} {'pgbench tps':>12} {'ratio':>6}   last 100 places")
     offset = 0
     for engine in ["sqlite", "postgres"]:

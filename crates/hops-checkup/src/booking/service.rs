@@ -186,9 +186,6 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
     if store::holds_day(&mut tx, row.id, day, None).await? {
         return Err(duplicate(day));
     }
-    if let Some(full) = capacity::take_all(access, &mut tx, day, &pools).await? {
-        return Err(capacity_full(&full, day));
-    }
     let id = tx.next_id(access.engine()).await?;
     let booking = BookingRow {
         id,
@@ -233,6 +230,12 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         Enqueue { kind: EXPIRE_HOLD_JOB, payload: json!({ "booking": id }), idem_key: None, run_at: booking.hold_until },
     )
     .await?;
+    // Places last, just before the audit entry and the commit: the pool rows stay locked (on
+    // PostgreSQL) only for that tail, so concurrent bookings of a date queue as briefly as
+    // possible. Running out rolls back everything above.
+    if let Some(full) = capacity::take_all(access, &mut tx, day, &pools).await? {
+        return Err(capacity_full(&full, day));
+    }
     let detail = format!("{} {} {}，{}", booking.number, package.name, day, booking.total);
     access.audit(&mut tx, "checkup.booking.create", &format!("checkup_booking:{id}"), &detail).await?;
     tx.commit().await?;
