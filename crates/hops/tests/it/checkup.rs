@@ -291,8 +291,12 @@ async fn booking_lifecycle(backend: Backend) {
     assert_eq!((used(&api, &d1, "individual").await, used(&api, &d3, "individual").await), ((5, 0), (1, 1)));
 
     // VIP places: bookable before the cut-off, released to the individual pool after it.
-    let (s, _) = book(&api, &d1, 6, json!({"pool": "vip"})).await;
+    let (s, vip) = book(&api, &d1, 6, json!({"pool": "vip"})).await;
     assert_eq!(s, 201);
+    // Paid, so that its hold does not run out when the clock moves on.
+    let (s, _) =
+        api.call(Method::POST, &format!("/api/v1/checkup/bookings/{}/payments", vip["id"]), Some(json!({"method": "onsite"}))).await;
+    assert_eq!(s, 204);
     api.app.clock.set(LocalDay::parse(&d1).unwrap().start().plus_seconds(-23 * 3600));
     api.token = api.app.token("tj", "operator").await;
     let (s, b) = book(&api, &d1, 7, json!({"pool": "vip"})).await;
