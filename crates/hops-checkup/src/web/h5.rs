@@ -144,13 +144,11 @@ struct Summary {
     violations: Vec<Violation>,
 }
 
-#[derive(Deserialize, Default)]
+/// What the selection form carries: package items kept, items added, the date.
+#[derive(Default)]
 pub struct Chosen {
-    #[serde(default)]
     keep: Vec<String>,
-    #[serde(default)]
     add: Vec<String>,
-    #[serde(default)]
     date: String,
 }
 
