@@ -121,13 +121,7 @@ impl IdCardNumber {
     /// Age in full years on `day` (0 if `day` is before the birth date). Someone born on
     /// 29 February has their birthday on 1 March in common years.
     pub fn age_on(&self, day: LocalDay) -> u32 {
-        let birth = self.birth_date().to_date();
-        let on = day.to_date();
-        let mut years = i32::from(on.year()) - i32::from(birth.year());
-        if (on.month(), on.day()) < (birth.month(), birth.day()) {
-            years -= 1;
-        }
-        u32::try_from(years).unwrap_or(0)
+        self.birth_date().age_on(day)
     }
 
     /// For display: the first 3 and last 4 characters, the rest `*` (`110***********002X`).

@@ -230,6 +230,17 @@ impl LocalDay {
         self.0.saturating_sub(earlier.0)
     }
 
+    /// Age in full years on `day` of someone born on this day (0 before it). Someone born on
+    /// 29 February has their birthday on 1 March in common years.
+    pub fn age_on(self, day: LocalDay) -> u32 {
+        let (birth, on) = (self.to_date(), day.to_date());
+        let mut years = i32::from(on.year()) - i32::from(birth.year());
+        if (on.month(), on.day()) < (birth.month(), birth.day()) {
+            years -= 1;
+        }
+        u32::try_from(years).unwrap_or(0)
+    }
+
     /// The day of the week.
     pub fn weekday(self) -> Weekday {
         // 1970-01-01 was a Thursday (Monday-zero offset 3).

@@ -97,17 +97,6 @@ impl Person {
     }
 }
 
-/// Age in full years on `day` of someone born on `birth` (a 29 February birthday falls on
-/// 1 March in common years), 0 before birth.
-pub fn age_on(birth: LocalDay, day: LocalDay) -> u32 {
-    let (b, d) = (birth.to_date(), day.to_date());
-    let mut years = i32::from(d.year()) - i32::from(b.year());
-    if (d.month(), d.day()) < (b.month(), b.day()) {
-        years -= 1;
-    }
-    u32::try_from(years).unwrap_or(0)
-}
-
 /// Checks a person's name: 2–30 characters, no digits or angle brackets.
 pub fn check_name(name: &str) -> Result<String, String> {
     let name = name.trim();
@@ -180,10 +169,5 @@ mod tests {
         assert!(check_day(today.plus_days(MAX_DAYS_AHEAD), today).is_ok());
         assert!(check_day(today.plus_days(MAX_DAYS_AHEAD + 1), today).is_err());
         assert_eq!(number(42), "TJ0000000042");
-        let birth = LocalDay::parse("1988-02-29").unwrap();
-        let cases = [("2026-02-28", 37), ("2026-03-01", 38), ("2028-02-29", 40), ("1988-02-29", 0), ("1980-01-01", 0)];
-        for (day, age) in cases {
-            assert_eq!(age_on(birth, LocalDay::parse(day).unwrap()), age, "{day}");
-        }
     }
 }

@@ -390,7 +390,7 @@ async fn check_still_valid(tx: &mut hops_platform::Tx, b: &BookingRow, day: Loca
     };
     let profile = crate::catalogue::model::Profile {
         sex: hops_kernel::Sex::from_code(&sex).unwrap_or(hops_kernel::Sex::Female),
-        age: model::age_on(birth, day),
+        age: birth.age_on(day),
         married,
     };
     if let Err(v) = validate(&cat, &selection, Some(&profile)) {

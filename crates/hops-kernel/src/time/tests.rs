@@ -224,3 +224,12 @@ fn local_day_start_and_clamping() {
     assert_eq!(LocalDay(0).weekday(), Weekday::Thursday);
     assert_eq!(d.weekday(), Weekday::Sunday);
 }
+
+#[test]
+fn age_on_a_day() {
+    let birth = LocalDay::parse("1988-02-29").unwrap();
+    let cases = [("2026-02-28", 37), ("2026-03-01", 38), ("2028-02-29", 40), ("1988-02-29", 0), ("1980-01-01", 0)];
+    for (day, age) in cases {
+        assert_eq!(birth.age_on(LocalDay::parse(day).unwrap()), age, "{day}");
+    }
+}
