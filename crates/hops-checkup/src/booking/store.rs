@@ -263,16 +263,6 @@ pub async fn items_of<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<
     rows.iter().map(|r| Ok((r.try_get(0)?, Money(r.try_get(1)?), r.try_get(2)?))).collect()
 }
 
-/// Masked name and ID number of a person (for views).
-pub async fn person_masked<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<(String, String, String)>> {
-    let r = c
-        .query("SELECT name, id_number_masked, phone_masked FROM checkup_persons WHERE hospital_id = $1 AND id = $2")
-        .bind(id)
-        .fetch_optional(c.conn())
-        .await?;
-    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
-}
-
 /// A booking in a list, with its person as shown (name, masked ID and phone numbers).
 pub struct ListedBooking {
     pub booking: BookingRow,

@@ -182,26 +182,3 @@ pub fn pools_for(channel: &Channel, package: &str, special_pool: bool, resources
 pub fn vip_release_at(day: LocalDay, cutoff_hours: i64) -> Instant {
     day.start().plus_seconds(-cutoff_hours * 3600)
 }
-
-/// The capacity of each weekday (0 = Monday) and the dates closed (holidays), applied to a
-/// range of dates at once.
-#[derive(Clone, Debug, Default)]
-pub struct Template {
-    pub weekdays: [Option<DaySetting>; 7],
-}
-
-/// What a bulk setting does to each date of `from ..= to`: the weekday's setting, or nothing
-/// for closed dates and weekdays without one.
-pub fn plan_range(from: LocalDay, to: LocalDay, template: &Template, closed: &[LocalDay]) -> Vec<(LocalDay, Option<DaySetting>)> {
-    let mut out = Vec::new();
-    let mut day = from;
-    while day <= to {
-        let setting = if closed.contains(&day) { None } else { template.weekdays[day.weekday().to_monday_zero_offset() as usize].clone() };
-        out.push((day, setting));
-        day = day.plus_days(1);
-    }
-    out
-}
-
-/// The longest range a bulk setting may cover.
-pub const MAX_RANGE_DAYS: i32 = 366;

@@ -98,6 +98,13 @@ impl Site {
         self.my_bookings(p).await?.into_iter().find(|b| b.booking.id == id).ok_or_else(|| Error::not_found("预约"))
     }
 
+    /// One of the patient's bookings with its items (code, price, source code).
+    pub async fn my_booking_items(&self, p: &Patient, id: i64) -> Result<(ListedBooking, Vec<(String, hops_kernel::Money, String)>)> {
+        let b = self.my_booking(p, id).await?;
+        let mut c = self.access.tenant().read().await?;
+        Ok((b, crate::booking::store::items_of(&mut c, id).await?))
+    }
+
     pub async fn cancel(&self, p: &Patient, id: i64) -> Result<BookingRow> {
         self.my_booking(p, id).await?;
         booking::cancel(&self.access, id).await

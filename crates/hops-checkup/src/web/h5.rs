@@ -40,13 +40,17 @@ const COOKIE: &str = "hops_h5";
 
 type R = Result<Response, Response>;
 
+/// A page that says one thing, with a way back.
+fn message(status: StatusCode, title: &str, message: &str, back: &str) -> Response {
+    (status, Html(MessagePage { title, message, back }.render().unwrap_or_default())).into_response()
+}
+
 fn fail(e: Error) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
         tracing::error!(error = %e, "h5");
     }
-    let page = MessagePage { title: "出错了", message: &e.public_message(), back: "javascript:history.back()" };
-    (status, Html(page.render().unwrap_or_default())).into_response()
+    message(status, "出错了", &e.public_message(), "javascript:history.back()")
 }
 
 fn render(t: impl Template) -> R {
@@ -266,20 +270,12 @@ async fn book_view(s: &Site, query: &str, form: BTreeMap<String, String>, notice
         Err(v) => {
             let back = format!("/p/{}/checkup/packages/{package}?{query}", s.code);
             let text = v.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("；");
-            return Err((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(MessagePage { title: "请调整所选项目", message: &text, back: &back }.render().unwrap_or_default()),
-            )
-                .into_response());
+            return Err(message(StatusCode::UNPROCESSABLE_ENTITY, "请调整所选项目", &text, &back));
         }
     };
     if LocalDay::parse(&c.date).is_err() {
         let back = format!("/p/{}/checkup/packages/{package}?{query}", s.code);
-        return Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Html(MessagePage { title: "请选择体检日期", message: "请先选择一个可预约的日期", back: &back }.render().unwrap_or_default()),
-        )
-            .into_response());
+        return Err(message(StatusCode::UNPROCESSABLE_ENTITY, "请选择体检日期", "请先选择一个可预约的日期", &back));
     }
     let f = |k: &str| form.get(k).cloned().unwrap_or_default();
     let items = priced
@@ -312,12 +308,7 @@ async fn book_page(State(state): State<AppState>, Path(code): Path<String>, raw:
     book_view(&s, &raw.0.unwrap_or_default(), BTreeMap::new(), String::new(), Vec::new()).await
 }
 
-async fn book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(code): Path<String>,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
-) -> R {
+async fn book(State(state): State<AppState>, Path(code): Path<String>, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
     let s = site(state.core(), &code).await.map_err(fail)?;
     let query = form.get("query").cloned().unwrap_or_default();
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
@@ -356,7 +347,6 @@ async fn book(
                 s.code,
                 crate::h5::SESSION_HOURS * 3600
             );
-            let _ = origin(&headers);
             match outcome {
                 Ok(b) => Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/p/{}/checkup/orders/{}", s.code, b.booking.id)))
                     .into_response()),
@@ -397,14 +387,12 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, code: &str) -> Result<
     let s = site(state.core(), code).await.map_err(fail)?;
     match patient(&s, headers).await? {
         Some(p) => Ok((s, p)),
-        None => {
-            let page = MessagePage {
-                title: "请先验证身份",
-                message: "查看预约前请先选择套餐并通过短信验证码验证身份。",
-                back: &format!("/p/{code}/checkup"),
-            };
-            Err((StatusCode::UNAUTHORIZED, Html(page.render().unwrap_or_default())).into_response())
-        }
+        None => Err(message(
+            StatusCode::UNAUTHORIZED,
+            "请先验证身份",
+            "查看预约前请先选择套餐并通过短信验证码验证身份。",
+            &format!("/p/{code}/checkup"),
+        )),
     }
 }
 
@@ -439,12 +427,8 @@ pub struct OrderQuery {
 
 async fn order(State(state): State<AppState>, headers: HeaderMap, Path((code, id)): Path<(String, i64)>, Query(q): Query<OrderQuery>) -> R {
     let (s, p) = signed_in(&state, &headers, &code).await?;
-    let order = s.my_booking(&p, id).await.map_err(fail)?;
+    let (order, items) = s.my_booking_items(&p, id).await.map_err(fail)?;
     let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
-    let items = {
-        let mut c = s.access.tenant().read().await.map_err(|e| fail(e.into()))?;
-        crate::booking::store::items_of(&mut c, id).await.map_err(|e| fail(e.into()))?
-    };
     let now = s.access.now();
     let hold_minutes = order.booking.hold_until.map_or(0, |t| (t.seconds_since(now) / 60).max(0));
     let notice = match q.ok.as_deref() {
@@ -486,8 +470,7 @@ async fn act(
     match result {
         Ok(done) => Ok(Redirect::to(&format!("{here}?ok={done}")).into_response()),
         Err(e) if e.status() < 500 => {
-            let page = MessagePage { title: "未能完成", message: &e.public_message(), back: &here };
-            Ok((StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT), Html(page.render().unwrap_or_default())).into_response())
+            Ok(message(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT), "未能完成", &e.public_message(), &here))
         }
         Err(e) => Err(fail(e)),
     }
