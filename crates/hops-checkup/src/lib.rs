@@ -2,11 +2,13 @@
 //! pools, individual and group booking. Each business area keeps the four rooms (`model`,
 //! `store`, `service`, and the module's `web`).
 
+pub mod advice;
 pub mod booking;
 pub mod capacity;
 pub mod catalogue;
 pub mod group;
 pub mod h5;
+pub mod invoice;
 pub mod payment;
 mod web;
 

@@ -1,25 +1,31 @@
 //! The demo hospital's health checkups (体检), built through the checkup module's own services:
 //! a 三甲 health-management centre's catalogue (items, packages, rules, scarce resources), which
 //! must pass the configuration audit; employers with booking windows; capacity for the next
-//! 60 days (Sundays and public holidays closed, Saturdays smaller); and about 150 bookings of
-//! people whose sex, age and marital status fit their packages, a few with items added, removed
-//! or swapped, a few cancelled or moved to another date afterwards.
+//! 60 days (Sundays and public holidays closed, Saturdays smaller; a weekday template applied in
+//! bulk, see `templates`); and about 150 bookings of people whose sex, age and marital status
+//! fit their packages, a few with items added, removed or swapped, a few cancelled or moved to
+//! another date afterwards.
 //!
 //! The bookings are planned first ([`plan_bookings`], pure and deterministic) against the same
 //! capacity the step sets, then made one by one; a refusal by the rules is a bug in the data here
 //! and fails the step.
 
+#[path = "checkup_advice.rs"]
+mod advice;
 #[path = "checkup_data.rs"]
 mod data;
+#[path = "checkup_groups.rs"]
+mod groups;
 #[path = "checkup_items.rs"]
 mod items;
+#[path = "checkup_templates.rs"]
+mod templates;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use anyhow::Context;
 use hops_checkup::booking::service::{self as booking, BookingRequest, Refusal};
 use hops_checkup::capacity::model::{Channel, DaySetting, PoolKey, pools_for};
-use hops_checkup::capacity::service as capacity;
 use hops_checkup::catalogue::audit::Finding;
 use hops_checkup::catalogue::model::{Catalogue, Item, Marital, Package, Profile, Rule, Selection, Violation, validate};
 use hops_checkup::catalogue::service as catalogue;
@@ -159,7 +165,9 @@ fn employer(e: &EmployerSpec, today: LocalDay) -> Employer {
         code: e.code.into(),
         name: e.name.into(),
         contact_name: e.contact.into(),
+        contact_phone_masked: String::new(),
         window: Some((today.plus_days(e.window.0), today.plus_days(e.window.1))),
+        addon_pct: 80,
     }
 }
 
@@ -297,6 +305,7 @@ impl Planner<'_> {
                 phone: person.phone.clone(),
                 married: person.married,
                 idempotency_key: None,
+                ..Default::default()
             };
             return Ok(Planned { request, day, pools, then: Then::Keep });
         }
@@ -413,20 +422,22 @@ pub async fn checkup(access: &Access, weight: u64, bar: &ProgressBar) -> anyhow:
     if !findings.is_empty() {
         return Err(audit_failure(&findings));
     }
+    advice::seed_questionnaire(access).await?;
     bar.inc(weight * 3 / 10);
 
     let today = access.now().local_day();
-    for e in EMPLOYERS {
-        group::service::save(access, &employer(e, today)).await.with_context(|| format!("团检单位 {}", e.name))?;
+    for (n, e) in EMPLOYERS.iter().enumerate() {
+        group::service::save(access, &employer(e, today), Some(&groups::contact_phone(n)))
+            .await
+            .with_context(|| format!("团检单位 {}", e.name))?;
     }
     let days = capacity_plan(today);
-    for (day, setting) in &days {
-        capacity::set_day(access, *day, setting).await.with_context(|| format!("{day} 的号源"))?;
-    }
+    templates::seed(access, today, &days).await?;
     bar.inc(weight * 3 / 10);
 
     let cat = catalogue::catalogue(access).await?;
     let planned = plan_bookings(&cat, today, &days)?;
+    groups::groups(access, today, &planned).await?;
     for (n, p) in planned.iter().enumerate() {
         let booked = match booking::book(access, &p.request).await.with_context(|| format!("{} 的体检预约", p.request.name))? {
             Ok(b) => b,
@@ -442,15 +453,16 @@ pub async fn checkup(access: &Access, weight: u64, bar: &ProgressBar) -> anyhow:
                 booking::reschedule(access, booked.booking.id, &to.to_string()).await?;
             }
         }
-        // Most are paid (group bookings settled by the employer, the rest recorded as paid
-        // offline: the demo has no payer to go through the WeChat Pay sandbox); every eighth
-        // stays unpaid and lets its places go when its hold runs out.
-        if n % 8 != 7 {
+        // Group bookings their card covers whole are booked paid. Of the rest most are paid
+        // (recorded offline: the demo has no payer to go through the WeChat Pay sandbox);
+        // every eighth stays unpaid and lets its places go when its hold runs out.
+        if n % 8 != 7 && booked.booking.status == hops_checkup::booking::model::Status::PendingPayment {
             let (method, note) =
-                if p.request.pool == "group" { (Method::Offline, "单位统一结算") } else { (Method::Onsite, "演示数据") };
+                if p.request.pool == "group" { (Method::Offline, "员工自费加项") } else { (Method::Onsite, "演示数据") };
             payment::record_offline(access, booked.booking.id, method, note).await?;
         }
     }
+    advice::seed_invoices(access).await?;
     bar.inc(weight.saturating_sub(weight * 3 / 10 * 2));
     Ok(())
 }

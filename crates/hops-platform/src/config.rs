@@ -113,6 +113,7 @@ log = "info"
 #   HOPS_SMS_ACCESS_KEY_SECRET_FILE   file with its AccessKey secret
 #   HOPS_SMS_SIGN_NAME                the approved signature (短信签名)
 #   HOPS_SMS_TEMPLATE_VERIFY          template code of the verification code (variable ${code})
+#   HOPS_SMS_TEMPLATE_GROUP_REMINDER  optional: template code of group-checkup reminders (${name} ${employer} ${window} ${card})
 #   HOPS_SMS_ENDPOINT                 optional, defaults to https://dysmsapi.aliyuncs.com/
 "#;
 

@@ -1,6 +1,7 @@
 //! Bookings (预约): one verified person, one package selection, one date; places held until
 //! payment (expiring through the job queue), cancellation, rescheduling, idempotent requests.
 
+pub mod desk;
 pub mod model;
 pub mod service;
 pub mod store;

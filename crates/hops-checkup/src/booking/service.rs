@@ -2,7 +2,7 @@
 //! pool it needs in one transaction, hold the places until payment), cancel, reschedule, and
 //! let unpaid holds expire through the job queue.
 
-use hops_kernel::{IdCardNumber, LocalDay, Phone};
+use hops_kernel::{IdCardNumber, LocalDay, Money, Phone};
 use hops_platform::jobs::{self, Enqueue};
 use hops_platform::{Access, Error, FieldError, Permission, Result, db};
 use serde_json::json;
@@ -12,6 +12,8 @@ use super::store::{self, BookingRow, PersonRow};
 use crate::capacity::model::{Channel, PoolKey, pools_for};
 use crate::capacity::service as capacity;
 use crate::catalogue::model::{Selection, Violation, validate};
+use crate::group::model as group_model;
+use crate::group::service as group;
 
 pub const ID_CONTEXT: &str = "checkup_persons.id_number";
 pub const PHONE_CONTEXT: &str = "checkup_persons.phone";
@@ -30,6 +32,10 @@ pub struct BookingRequest {
     pub pool: String,
     /// The employer of a group booking.
     pub employer: Option<String>,
+    /// The group card of a group booking (names the employer too).
+    pub group_card: Option<String>,
+    /// Who books on the person's behalf (an employer contact), empty when they book themselves.
+    pub booked_by: String,
     pub name: String,
     pub id_number: String,
     pub phone: String,
@@ -42,7 +48,7 @@ impl BookingRequest {
     /// A fingerprint of what is asked (an idempotency key re-used for another request is refused).
     fn fingerprint(&self) -> String {
         let text = format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}",
             self.package,
             self.add_items.join(","),
             self.remove_items.join(","),
@@ -52,7 +58,8 @@ impl BookingRequest {
             self.name,
             self.id_number,
             self.phone,
-            self.married
+            self.married,
+            self.group_card.as_deref().unwrap_or("")
         );
         hops_platform::crypto::sha256_hex(&text)
     }
@@ -85,12 +92,19 @@ fn parse_request(r: &BookingRequest, today: LocalDay) -> std::result::Result<(Pe
             None
         }
     };
-    let channel = match (r.pool.trim(), r.employer.as_deref().map(str::trim).filter(|e| !e.is_empty())) {
-        ("individual" | "", _) => Some(Channel::Individual),
-        ("vip", _) => Some(Channel::Vip),
+    let employer = r.employer.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    let card = r.group_card.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let channel = match (r.pool.trim(), employer.or(card.map(|_| ""))) {
+        ("individual" | "", _) if card.is_none() => Some(Channel::Individual),
+        ("vip", _) if card.is_none() => Some(Channel::Vip),
+        ("individual" | "" | "vip", _) => {
+            fields.push(FieldError::new("group_card", "团检卡只用于团检预约（pool 为 group）"));
+            None
+        }
+        // The employer code; empty when only the card names it.
         ("group", Some(e)) => Some(Channel::Group(e.to_string())),
         ("group", None) => {
-            fields.push(FieldError::new("employer", "团检预约须指定单位"));
+            fields.push(FieldError::new("employer", "团检预约须指定单位或团检卡"));
             None
         }
         _ => {
@@ -98,7 +112,7 @@ fn parse_request(r: &BookingRequest, today: LocalDay) -> std::result::Result<(Pe
             None
         }
     };
-    if r.package.trim().is_empty() {
+    if r.package.trim().is_empty() && !matches!(channel, Some(Channel::Group(_))) {
         fields.push(FieldError::new("package", "请选择套餐"));
     }
     if r.idempotency_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 100) {
@@ -124,29 +138,53 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
     {
         return Ok(Ok(done));
     }
+    let k = access.keyring();
+    let h = access.hospital().0;
+    let id_bidx = k.blind_index(ID_CONTEXT, h, person.id_number.as_str());
     let cat = crate::catalogue::service::load(access).await?;
-    let selection = Selection { package: r.package.trim().to_string(), add: r.add_items.clone(), remove: r.remove_items.clone() };
+    // A group booking: only for a listed person, under their card, within the window.
+    let (channel, terms) = match channel {
+        Channel::Group(code) => {
+            let mut c = access.tenant().read().await?;
+            let t = group::terms(&mut c, &code, r.group_card.as_deref().map(str::trim).filter(|c| !c.is_empty()), &id_bidx, &person.name)
+                .await?;
+            if let Some((from, to)) = t.employer.window
+                && (day < from || day > to)
+            {
+                return Err(Error::invalid_field("date", format!("{} 的团检预约日期为 {from} 至 {to}", t.employer.name)));
+            }
+            if !r.package.trim().is_empty() && r.package.trim() != t.plan.package {
+                let name = cat.packages.get(&t.plan.package).map_or(t.plan.package.as_str(), |p| p.name.as_str());
+                return Err(Error::invalid_field("package", format!("该团检卡的套餐为「{name}」")));
+            }
+            if crate::booking::store::statuses_by_employee(&mut c, &t.employer.code)
+                .await?
+                .iter()
+                .any(|(id, s)| *id == t.listed.id && s.holds_places())
+            {
+                return Err(Error::conflict("duplicate_booking", "该受检人已有本单位的团检预约，请勿重复预约"));
+            }
+            (Channel::Group(t.employer.code.clone()), Some(t))
+        }
+        other => (other, None),
+    };
+    let package_code = terms.as_ref().map_or_else(|| r.package.trim().to_string(), |t| t.plan.package.clone());
+    let selection = Selection { package: package_code, add: r.add_items.clone(), remove: r.remove_items.clone() };
     let priced = match validate(&cat, &selection, Some(&person.profile(day))) {
         Ok(p) => p,
         Err(v) => return Ok(Err(Refusal::Rules(v))),
     };
     let package = &cat.packages[&selection.package];
-    if let Channel::Group(code) = &channel {
-        let employers = crate::group::service::list(access).await?;
-        let Some(e) = employers.iter().find(|e| e.code == *code) else {
-            return Err(Error::invalid_field("employer", format!("团检单位 {code} 不存在")));
-        };
-        if let Some((from, to)) = e.window
-            && (day < from || day > to)
-        {
-            return Err(Error::invalid_field("date", format!("{} 的团检预约日期为 {from} 至 {to}", e.name)));
+    // Who pays what: the person pays it all, or a group card splits it with the employer.
+    let (person_pays, employer_pays) = match &terms {
+        Some(t) => {
+            let split = group_model::split(&priced, &t.plan, &t.discounts);
+            (split.person, split.employer)
         }
-    }
+        None => (priced.total, Money(0)),
+    };
     let pools = pools_for(&channel, &package.code, package.special_pool, &priced.resources);
     let settings = capacity::settings(access).await?;
-    let k = access.keyring();
-    let h = access.hospital().0;
-    let id_bidx = k.blind_index(ID_CONTEXT, h, person.id_number.as_str());
 
     capacity::release_vip_if_due(access, day, settings.vip_cutoff_hours).await?;
     let mut tx = access.tenant().write().await?;
@@ -203,13 +241,19 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
             Channel::Group(e) => Some(e.clone()),
             _ => None,
         },
-        status: Status::PendingPayment,
-        total: priced.total,
-        hold_until: Some(model::hold_until(now, settings.hold_minutes)),
+        // Nothing to pay (a group card covers it all): booked at once, no hold.
+        status: if person_pays.fen() == 0 { Status::Paid } else { Status::PendingPayment },
+        total: person_pays,
+        hold_until: (person_pays.fen() > 0).then(|| model::hold_until(now, settings.hold_minutes)),
         idem_key: r.idempotency_key.clone(),
         request_hash: fingerprint.clone(),
         created_by: access.actor().user_id.map(|u| u.0),
         created_at: now,
+        employee_id: terms.as_ref().map(|t| t.listed.id),
+        employer_pays,
+        booked_by: r.booked_by.clone(),
+        checked_in_at: None,
+        checked_in_by: None,
     };
     if let Err(e) = store::insert_booking(&mut tx, &booking, &priced.items, &pools, now).await {
         if db::is_unique_violation(&e) {
@@ -224,12 +268,14 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         }
         return Err(e.into());
     }
-    jobs::enqueue(
-        access,
-        &mut tx,
-        Enqueue { kind: EXPIRE_HOLD_JOB, payload: json!({ "booking": id }), idem_key: None, run_at: booking.hold_until },
-    )
-    .await?;
+    if booking.hold_until.is_some() {
+        jobs::enqueue(
+            access,
+            &mut tx,
+            Enqueue { kind: EXPIRE_HOLD_JOB, payload: json!({ "booking": id }), idem_key: None, run_at: booking.hold_until },
+        )
+        .await?;
+    }
     // Places last, just before the audit entry and the commit: the pool rows stay locked (on
     // PostgreSQL) only for that tail, so concurrent bookings of a date queue as briefly as
     // possible. Running out rolls back everything above.
@@ -278,7 +324,9 @@ async fn end(access: &Access, id: i64, to: Status, action: &str) -> Result<Booki
     let mut tx = access.tenant().write().await?;
     let b = store::booking(&mut tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
     let allowed = match to {
-        Status::Cancelled => b.status.can_cancel(),
+        // A group booking the employer covers whole was never paid for by the person: it is
+        // cancelled, not refunded.
+        Status::Cancelled => b.status.can_cancel() || (b.status == Status::Paid && b.total.fen() == 0),
         Status::Expired => b.status == Status::PendingPayment,
         _ => false,
     };

@@ -90,6 +90,14 @@ pub struct BookingRow {
     pub request_hash: String,
     pub created_by: Option<i64>,
     pub created_at: Instant,
+    /// The listed employee or family member of a group booking.
+    pub employee_id: Option<i64>,
+    /// What the employer pays (`total` is what the person pays).
+    pub employer_pays: Money,
+    /// Who booked on the person's behalf (an employer contact), empty when they booked themselves.
+    pub booked_by: String,
+    pub checked_in_at: Option<Instant>,
+    pub checked_in_by: Option<i64>,
 }
 
 /// `person:day` while a booking holds places.
@@ -98,7 +106,7 @@ pub fn active_key(person: i64, day: LocalDay) -> String {
 }
 
 const BOOKING_COLUMNS: &str = "id, number, person_id, package_code, day, channel, employer_code, status, total_fen, hold_until, idem_key, \
-                               request_hash, created_by, created_at";
+                               request_hash, created_by, created_at, employee_id, employer_fen, booked_by, checked_in_at, checked_in_by";
 
 fn booking_row(r: &sqlx::any::AnyRow) -> sqlx::Result<BookingRow> {
     let status: String = r.try_get("status")?;
@@ -117,6 +125,11 @@ fn booking_row(r: &sqlx::any::AnyRow) -> sqlx::Result<BookingRow> {
         request_hash: r.try_get("request_hash")?,
         created_by: r.try_get("created_by")?,
         created_at: Instant(r.try_get("created_at")?),
+        employee_id: r.try_get("employee_id")?,
+        employer_pays: Money(r.try_get("employer_fen")?),
+        booked_by: r.try_get("booked_by")?,
+        checked_in_at: r.try_get::<Option<i64>, _>("checked_in_at")?.map(Instant),
+        checked_in_by: r.try_get("checked_in_by")?,
     })
 }
 
@@ -131,8 +144,8 @@ pub async fn insert_booking(
 ) -> sqlx::Result<()> {
     tx.query(
         "INSERT INTO checkup_bookings (hospital_id, id, number, person_id, package_code, day, channel, employer_code, status, total_fen, \
-         hold_until, active_key, idem_key, request_hash, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+         hold_until, active_key, idem_key, request_hash, created_by, created_at, updated_at, employee_id, employer_fen, booked_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19)",
     )
     .bind(b.id)
     .bind(b.number.clone())
@@ -149,35 +162,49 @@ pub async fn insert_booking(
     .bind(b.request_hash.clone())
     .bind(b.created_by)
     .bind(now.0)
+    .bind(b.employee_id)
+    .bind(b.employer_pays.fen())
+    .bind(b.booked_by.clone())
     .execute(tx.conn())
     .await?;
-    for (code, price, source) in items {
-        tx.query("INSERT INTO checkup_booking_items (hospital_id, booking_id, item_code, price_fen, source) VALUES ($1, $2, $3, $4, $5)")
-            .bind(b.id)
-            .bind(code.clone())
-            .bind(price.fen())
-            .bind(match source {
+    // Many rows per statement: a package has a dozen items or more, and each statement is a
+    // round trip while the booking's transaction is open.
+    for chunk in items.chunks(hops_platform::db::rows_per_statement(4)) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, $2, ${}, ${}, ${})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i)).collect();
+        let sql = format!(
+            "INSERT INTO checkup_booking_items (hospital_id, booking_id, item_code, price_fen, source) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = tx.query_built(sql).bind(b.id);
+        for (code, price, source) in chunk {
+            q = q.bind(code.clone()).bind(price.fen()).bind(match source {
                 Source::Package => "package",
                 Source::Added => "added",
-            })
-            .execute(tx.conn())
-            .await?;
+            });
+        }
+        q.execute(tx.conn()).await?;
     }
-    set_pools(tx, b.id, b.day, pools).await
+    insert_pools(tx, b.id, b.day, pools).await
 }
 
 /// Replaces the places a booking holds.
 pub async fn set_pools(tx: &mut Tx, booking: i64, day: LocalDay, pools: &[PoolKey]) -> sqlx::Result<()> {
     tx.query("DELETE FROM checkup_booking_pools WHERE hospital_id = $1 AND booking_id = $2").bind(booking).execute(tx.conn()).await?;
-    for key in pools {
-        tx.query("INSERT INTO checkup_booking_pools (hospital_id, booking_id, day, kind, pool_key) VALUES ($1, $2, $3, $4, $5)")
-            .bind(booking)
-            .bind(day.0)
-            .bind(key.kind.code())
-            .bind(key.key.clone())
-            .execute(tx.conn())
-            .await?;
+    insert_pools(tx, booking, day, pools).await
+}
+
+/// Records the places a booking holds, in one statement (a booking takes a handful).
+async fn insert_pools(tx: &mut Tx, booking: i64, day: LocalDay, pools: &[PoolKey]) -> sqlx::Result<()> {
+    if pools.is_empty() {
+        return Ok(());
     }
+    let values: Vec<String> = (0..pools.len()).map(|i| format!("($1, $2, $3, ${}, ${})", 4 + 2 * i, 5 + 2 * i)).collect();
+    let sql = format!("INSERT INTO checkup_booking_pools (hospital_id, booking_id, day, kind, pool_key) VALUES {}", values.join(", "));
+    let mut q = tx.query_built(sql).bind(booking).bind(day.0);
+    for key in pools {
+        q = q.bind(key.kind.code()).bind(key.key.clone());
+    }
+    q.execute(tx.conn()).await?;
     Ok(())
 }
 
@@ -340,4 +367,48 @@ pub async fn active_on<C: Conn>(c: &mut Scoped<C>, day: LocalDay) -> sqlx::Resul
         .fetch_one(c.conn())
         .await?
         .try_get(0)
+}
+
+/// Marks a paid booking checked in by `by`; false when it was not paid any more.
+pub async fn check_in(tx: &mut Tx, id: i64, by: Option<i64>, now: Instant) -> sqlx::Result<bool> {
+    let r = tx
+        .query(
+            "UPDATE checkup_bookings SET status = $3, checked_in_at = $4, checked_in_by = $5, updated_at = $4 \
+             WHERE hospital_id = $1 AND id = $2 AND status = $6",
+        )
+        .bind(id)
+        .bind(Status::CheckedIn.code())
+        .bind(now.0)
+        .bind(by)
+        .bind(Status::Paid.code())
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The blind index of a stored person's identity number, and their name.
+pub async fn person_identity<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<(String, String)>> {
+    let r = c
+        .query("SELECT id_number_bidx, name FROM checkup_persons WHERE hospital_id = $1 AND id = $2")
+        .bind(id)
+        .fetch_optional(c.conn())
+        .await?;
+    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// The statuses of the bookings of listed people, by listed person (for progress).
+pub async fn statuses_by_employee<C: Conn>(c: &mut Scoped<C>, employer: &str) -> sqlx::Result<Vec<(i64, Status)>> {
+    let rows = c
+        .query("SELECT employee_id, status FROM checkup_bookings WHERE hospital_id = $1 AND employer_code = $2 AND employee_id IS NOT NULL")
+        .bind(employer.to_string())
+        .fetch_all(c.conn())
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let status: String = r.try_get(1)?;
+        if let Some(s) = Status::from_code(&status) {
+            out.push((r.try_get(0)?, s));
+        }
+    }
+    Ok(out)
 }

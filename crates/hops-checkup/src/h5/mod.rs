@@ -4,6 +4,8 @@
 //! use cases here check the binding, then act for the hospital through the booking and payment
 //! services.
 
+pub mod group;
+pub mod group_store;
 pub mod store;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 
 pub mod gateway;
 pub mod model;
+pub mod reconcile;
 pub mod service;
 pub mod store;
 pub mod wechat;

@@ -122,7 +122,7 @@ pub fn reconcile(ledgers: &[Ledger]) -> Vec<Mismatch> {
         let net = l.paid.fen() - l.refunded.fen();
         let m = |kind, message: String| Mismatch { booking_number: l.booking_number.clone(), kind, message };
         let paid_status = matches!(l.status, BookingStatus::Paid | BookingStatus::CheckedIn | BookingStatus::Completed);
-        if paid_status && l.paid.fen() == 0 {
+        if paid_status && l.paid.fen() == 0 && l.total.fen() > 0 {
             out.push(m("paid_without_payment", format!("预约为“{}”，但没有收款记录", l.status.label_zh())));
         } else if paid_status && net != l.total.fen() {
             out.push(m("amount_differs", format!("应收 {}，实收 {}", l.total, Money(net))));
@@ -157,6 +157,8 @@ mod tests {
         let cases = [
             (ledger(Paid, 100, 100, 0, false), vec![]),
             (ledger(Completed, 100, 100, 0, false), vec![]),
+            // A group booking the employer covers whole: nothing to collect.
+            (ledger(Paid, 0, 0, 0, false), vec![]),
             (ledger(Paid, 100, 0, 0, false), vec!["paid_without_payment"]),
             (ledger(CheckedIn, 100, 90, 0, false), vec!["amount_differs"]),
             (ledger(Refunded, 100, 100, 100, false), vec![]),

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use hops_kernel::{HospitalId, LocalDay, Money};
+use hops_kernel::{HospitalId, LocalDay};
 use hops_platform::jobs::{self, Enqueue};
 use hops_platform::{Access, Core, Error, Permission, Result, Tx};
 use serde_json::json;
 
 use super::gateway::{Gateway, GatewayError};
-use super::model::{self, Ledger, Method, Mismatch, PayStatus, RefundStatus};
+use super::model::{self, Method, Mismatch, PayStatus, RefundStatus};
 use super::store;
 use super::wechat::{self, Amount, Notification, OrderRequest, RefundAmount, RefundRequest, SignedHeaders, Transaction};
 use crate::booking::model::Status;
@@ -324,23 +324,9 @@ pub async fn money_of(access: &Access, booking_id: i64) -> Result<(Vec<store::Pa
     Ok((store::payments_of(&mut c, booking_id).await?, store::refunds_of(&mut c, booking_id).await?))
 }
 
-/// The day's reconciliation: every mismatch between money and bookings.
+/// The day's reconciliation: every mismatch between money and bookings (how many bookings
+/// were checked, and the mismatches); [`super::reconcile::day`] adds the summary.
 pub async fn reconcile(access: &Access, day: LocalDay) -> Result<(usize, Vec<Mismatch>)> {
-    access.require(Permission::CheckupRead)?;
-    let mut c = access.tenant().read().await?;
-    let ledgers: Vec<Ledger> = store::ledgers(&mut c, day)
-        .await?
-        .into_iter()
-        .filter_map(|(number, status, total, paid, refunded, processing)| {
-            Some(Ledger {
-                booking_number: number,
-                status: Status::from_code(&status)?,
-                total: Money(total),
-                paid: Money(paid),
-                refunded: Money(refunded),
-                refund_processing: processing > 0,
-            })
-        })
-        .collect();
-    Ok((ledgers.len(), model::reconcile(&ledgers)))
+    let r = super::reconcile::day(access, day).await?;
+    Ok((r.bookings, r.mismatches))
 }

@@ -15,7 +15,6 @@ use crate::capacity::service::{self as capacity, DayView};
 use crate::catalogue::audit::Finding;
 use crate::catalogue::model::{Applicability, Item, Marital, Package, Rule, Selection, Violation};
 use crate::catalogue::service as catalogue;
-use crate::group::{Employer, service as group};
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -57,8 +56,6 @@ pub fn routes() -> Routes {
             check,
         )
         .api(Method::Post, "/api/v1/checkup/resources", ApiDoc::new("体检目录", "新建或修改稀缺资源").body::<ResourceIn>(), save_resource)
-        .api(Method::Get, "/api/v1/checkup/employers", ApiDoc::new("团检", "团检单位列表").returns::<Vec<EmployerOut>>(), list_employers)
-        .api(Method::Post, "/api/v1/checkup/employers", ApiDoc::new("团检", "新建或修改团检单位").body::<EmployerIn>(), save_employer)
         .api(
             Method::Get,
             "/api/v1/checkup/capacity/{date}",
@@ -90,7 +87,7 @@ pub fn routes() -> Routes {
         )
 }
 
-fn day_param(s: &str, field: &str) -> Result<LocalDay, Error> {
+pub(super) fn day_param(s: &str, field: &str) -> Result<LocalDay, Error> {
     LocalDay::parse(s.trim()).map_err(|_| Error::invalid_field(field, "日期格式应为 YYYY-MM-DD"))
 }
 
@@ -452,54 +449,6 @@ pub struct ResourceIn {
 
 async fn save_resource(api: Api, Json(r): Json<ResourceIn>) -> ApiResult<StatusCode> {
     catalogue::save_resource(api.access(), r.code.trim(), &r.name).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-// ---- employers ----
-
-#[derive(Deserialize, ToSchema)]
-pub struct EmployerIn {
-    code: String,
-    name: String,
-    #[serde(default)]
-    contact_name: String,
-    window_from: Option<String>,
-    window_to: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EmployerOut {
-    code: String,
-    name: String,
-    contact_name: String,
-    window_from: Option<String>,
-    window_to: Option<String>,
-}
-
-async fn list_employers(api: Api) -> ApiResult<Json<Vec<EmployerOut>>> {
-    Ok(Json(
-        group::employers(api.access())
-            .await?
-            .into_iter()
-            .map(|e| EmployerOut {
-                code: e.code,
-                name: e.name,
-                contact_name: e.contact_name,
-                window_from: e.window.map(|w| w.0.to_string()),
-                window_to: e.window.map(|w| w.1.to_string()),
-            })
-            .collect(),
-    ))
-}
-
-async fn save_employer(api: Api, Json(e): Json<EmployerIn>) -> ApiResult<StatusCode> {
-    let window = match (e.window_from.as_deref(), e.window_to.as_deref()) {
-        (Some(a), Some(b)) => Some((day_param(a, "window_from")?, day_param(b, "window_to")?)),
-        (None, None) => None,
-        _ => return Err(Error::invalid_field("window_to", "预约开始与截止日期须同时填写").into()),
-    };
-    let employer = Employer { code: e.code.trim().into(), name: e.name.trim().into(), contact_name: e.contact_name.trim().into(), window };
-    group::save(api.access(), &employer).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

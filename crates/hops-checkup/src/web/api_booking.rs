@@ -61,6 +61,8 @@ pub struct PersonIn {
 
 #[derive(Deserialize, ToSchema)]
 pub struct BookingIn {
+    /// Package code; a group booking may leave it out (its card names the package).
+    #[serde(default)]
     package: String,
     #[serde(default)]
     add_items: Vec<String>,
@@ -72,6 +74,8 @@ pub struct BookingIn {
     pool: String,
     /// Employer code of a group booking.
     employer: Option<String>,
+    /// Group card number of a group booking (names the employer; the person must be its holder).
+    group_card: Option<String>,
     person: PersonIn,
 }
 
@@ -85,8 +89,10 @@ pub struct BookingOut {
     date: String,
     pool: String,
     employer: Option<String>,
-    /// Yuan.
+    /// What the person pays, yuan.
     total: String,
+    /// What the employer pays (group bookings), yuan.
+    employer_pays: String,
     /// Unpaid bookings hold their places until then.
     hold_until: Option<String>,
 }
@@ -102,6 +108,7 @@ pub(super) fn out(b: &BookingRow) -> BookingOut {
         pool: b.channel.clone(),
         employer: b.employer_code.clone(),
         total: b.total.to_yuan_string(),
+        employer_pays: b.employer_pays.to_yuan_string(),
         hold_until: b.hold_until.map(|t| t.format_second()),
     }
 }
@@ -115,6 +122,8 @@ async fn create(api: Api, headers: HeaderMap, Json(b): Json<BookingIn>) -> ApiRe
         date: b.date,
         pool: b.pool,
         employer: b.employer,
+        group_card: b.group_card,
+        booked_by: String::new(),
         name: b.person.name,
         id_number: b.person.id_number,
         phone: b.person.phone,

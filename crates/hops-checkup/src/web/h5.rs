@@ -38,14 +38,14 @@ pub fn routes() -> Routes {
 
 const COOKIE: &str = "hops_h5";
 
-type R = Result<Response, Response>;
+pub(super) type R = Result<Response, Response>;
 
 /// A page that says one thing, with a way back.
-fn message(status: StatusCode, title: &str, message: &str, back: &str) -> Response {
+pub(super) fn message(status: StatusCode, title: &str, message: &str, back: &str) -> Response {
     (status, Html(MessagePage { title, message, back }.render().unwrap_or_default())).into_response()
 }
 
-fn fail(e: Error) -> Response {
+pub(super) fn fail(e: Error) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
         tracing::error!(error = %e, "h5");
@@ -53,7 +53,7 @@ fn fail(e: Error) -> Response {
     message(status, "出错了", &e.public_message(), "javascript:history.back()")
 }
 
-fn render(t: impl Template) -> R {
+pub(super) fn render(t: impl Template) -> R {
     t.render().map(|h| Html(h).into_response()).map_err(|e| fail(Error::Internal(e.into())))
 }
 
@@ -151,13 +151,13 @@ struct Summary {
 /// What the selection form carries: package items kept, items added, the date.
 #[derive(Default)]
 pub struct Chosen {
-    keep: Vec<String>,
-    add: Vec<String>,
-    date: String,
+    pub(super) keep: Vec<String>,
+    pub(super) add: Vec<String>,
+    pub(super) date: String,
 }
 
 /// Reads repeated `keep=…&add=…` form fields (serde_urlencoded does not collect repeats).
-fn chosen(query: &str) -> Chosen {
+pub(super) fn chosen(query: &str) -> Chosen {
     let mut c = Chosen::default();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         match &*k {
@@ -330,6 +330,8 @@ async fn book(State(state): State<AppState>, Path(code): Path<String>, axum::For
         date: c.date,
         pool: "individual".into(),
         employer: None,
+        group_card: None,
+        booked_by: String::new(),
         name: field("name"),
         id_number: field("id_number"),
         phone: field("phone"),
@@ -383,7 +385,7 @@ impl OrdersPage {
     }
 }
 
-async fn signed_in(state: &AppState, headers: &HeaderMap, code: &str) -> Result<(Site, Patient), Response> {
+pub(super) async fn signed_in(state: &AppState, headers: &HeaderMap, code: &str) -> Result<(Site, Patient), Response> {
     let s = site(state.core(), code).await.map_err(fail)?;
     match patient(&s, headers).await? {
         Some(p) => Ok((s, p)),

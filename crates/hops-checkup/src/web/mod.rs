@@ -1,10 +1,22 @@
 //! The checkup module's API and jobs.
 
 mod api;
+mod api_advice;
 mod api_booking;
+mod api_capacity;
+mod api_group;
+mod api_invoice;
 mod api_pay;
 mod h5;
+mod h5_advice;
+mod h5_group;
 mod pages;
+mod pages_advice;
+mod pages_capacity;
+mod pages_catalogue;
+mod pages_group;
+mod pages_invoice;
+mod pages_reconcile;
 mod sandbox;
 mod transfer;
 
@@ -39,7 +51,16 @@ impl Module for CheckupModule {
 
     fn nav(&self) -> Vec<NavItem> {
         let item = |label, href| NavItem { section: Section::Checkup, label, href, permission: Permission::CheckupRead };
-        vec![item("体检预约", "/checkup/bookings"), item("号源监控", "/checkup/capacity"), item("体检目录", "/checkup/items")]
+        vec![
+            item("体检预约", "/checkup/bookings"),
+            item("号源监控", "/checkup/capacity"),
+            item("体检目录", "/checkup/items"),
+            item("团检单位", "/checkup/groups"),
+            item("签到台", "/checkup/desk"),
+            item("体检对账", "/checkup/reconciliation"),
+            item("健康问卷", "/checkup/questionnaire"),
+            item("发票申请", "/checkup/invoices"),
+        ]
     }
 
     fn routes(&self) -> Routes {
@@ -47,10 +68,22 @@ impl Module for CheckupModule {
         api::routes()
             .merge(api_booking::routes())
             .merge(api_pay::routes())
+            .merge(api_group::routes())
             .merge(transfer::routes())
             .merge(pages::routes())
+            .merge(pages_group::routes())
+            .merge(api_capacity::routes())
+            .merge(pages_capacity::routes())
+            .merge(pages_catalogue::routes())
+            .merge(pages_reconcile::routes())
             .merge(sandbox::routes())
             .merge(h5::routes())
+            .merge(api_advice::routes())
+            .merge(api_invoice::routes())
+            .merge(pages_advice::routes())
+            .merge(pages_invoice::routes())
+            .merge(h5_advice::routes())
+            .merge(h5_group::routes())
     }
 
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {

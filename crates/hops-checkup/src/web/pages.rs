@@ -47,6 +47,8 @@ fn flash(code: Option<&str>) -> Option<String> {
         "capacity_saved" => "号源已保存",
         "cancelled" => "预约已取消，号源已释放",
         "rescheduled" => "已改约",
+        "item_saved" => "体检项目已保存",
+        "package_saved" => "体检套餐已保存",
         _ => return None,
     };
     Some(m.to_string())
@@ -83,6 +85,7 @@ struct ItemsPage {
     groups: Vec<(String, Vec<ItemView>)>,
     total: usize,
     q: String,
+    can_manage: bool,
 }
 
 async fn items(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
@@ -101,7 +104,9 @@ async fn items(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
             item: item.clone(),
         });
     }
-    render(ItemsPage { shell: page.shell("体检项目"), total: cat.items.len(), groups: groups.into_values().collect(), q: text })
+    let shell = page.shell("体检项目").with_flash(flash(q.ok.as_deref()));
+    let can_manage = page.access().can(Permission::CheckupManage);
+    render(ItemsPage { shell, can_manage, total: cat.items.len(), groups: groups.into_values().collect(), q: text })
 }
 
 struct PackageView {
@@ -116,9 +121,10 @@ struct PackageView {
 struct PackagesPage {
     shell: hops_platform::web::Shell,
     packages: Vec<PackageView>,
+    can_manage: bool,
 }
 
-async fn packages(page: Page) -> PageResult<Html<String>> {
+async fn packages(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
     let cat = catalogue::catalogue(page.access()).await?;
     let packages = cat
         .packages
@@ -130,7 +136,8 @@ async fn packages(page: Page) -> PageResult<Html<String>> {
             package: p.clone(),
         })
         .collect();
-    render(PackagesPage { shell: page.shell("体检套餐"), packages })
+    let shell = page.shell("体检套餐").with_flash(flash(q.ok.as_deref()));
+    render(PackagesPage { shell, can_manage: page.access().can(Permission::CheckupManage), packages })
 }
 
 struct RuleView {

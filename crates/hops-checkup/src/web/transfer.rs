@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::catalogue::transfer::{self, Counts, ImportSummary};
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -96,7 +96,7 @@ impl From<ImportSummary> for ImportOut {
 }
 
 /// The `file` field of the upload.
-async fn read_file(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
+pub(super) async fn read_file(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
     let malformed = |e: axum::extract::multipart::MultipartError| Error::bad_request("malformed_upload", format!("上传内容无效: {e}"));
     while let Some(field) = mp.next_field().await.map_err(malformed)? {
         if field.name() == Some("file") {

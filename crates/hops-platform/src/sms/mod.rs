@@ -61,13 +61,17 @@ impl SmsConfig {
             access_key_id: SANDBOX_KEY_ID.into(),
             secret: SANDBOX_SECRET.into(),
             sign_name: "hops演示".into(),
-            templates: [("verify".to_string(), "SMS_SANDBOX_VERIFY".to_string())].into_iter().collect(),
+            templates: [("verify", "SMS_SANDBOX_VERIFY"), ("group_reminder", "SMS_SANDBOX_GROUP_REMINDER")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             endpoint: None,
         }
     }
 
     /// `HOPS_SMS_ACCESS_KEY_ID`, `HOPS_SMS_ACCESS_KEY_SECRET_FILE`, `HOPS_SMS_SIGN_NAME`,
-    /// `HOPS_SMS_TEMPLATE_VERIFY` (and `HOPS_SMS_ENDPOINT`); the sandbox without the first.
+    /// `HOPS_SMS_TEMPLATE_VERIFY` (and `HOPS_SMS_ENDPOINT`, `HOPS_SMS_TEMPLATE_GROUP_REMINDER`);
+    /// the sandbox without the first.
     pub fn from_env() -> anyhow::Result<SmsConfig> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let Some(id) = var("HOPS_SMS_ACCESS_KEY_ID") else { return Ok(SmsConfig::sandbox()) };
@@ -79,7 +83,11 @@ impl SmsConfig {
             access_key_id: id,
             secret: secret.trim().to_string(),
             sign_name: need("HOPS_SMS_SIGN_NAME")?,
-            templates: [("verify".to_string(), need("HOPS_SMS_TEMPLATE_VERIFY")?)].into_iter().collect(),
+            templates: [("verify".to_string(), need("HOPS_SMS_TEMPLATE_VERIFY")?)]
+                .into_iter()
+                // Optional: group reminders are refused with a clear message without it.
+                .chain(var("HOPS_SMS_TEMPLATE_GROUP_REMINDER").map(|t| ("group_reminder".to_string(), t)))
+                .collect(),
             endpoint: Some(var("HOPS_SMS_ENDPOINT").unwrap_or_else(|| "https://dysmsapi.aliyuncs.com/".into())),
         })
     }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 both_backends!(no_route_crosses_tenants);
 
-const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user", "乙院项目", "乙院套餐"];
+const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user", "乙院项目", "乙院套餐", "乙院单位"];
 
 /// Path parameters that are not record ids.
 const NOT_IDS: &[&str] = &["date"];
@@ -30,8 +30,8 @@ async fn report_fixtures(access: &hops_platform::Access) -> (i64, i64) {
     (report.0, subscriber.0)
 }
 
-/// B's ids by path parameter name.
-async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> {
+/// B's ids (and codes) by path parameter name.
+async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, String> {
     let access = app.system(b);
     let dept = hops_master::service::create_department(
         &access,
@@ -72,7 +72,8 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> 
     let (report, subscriber) = report_fixtures(&access).await;
     let sheet = performance_sheet(&access).await;
     let (rule, booking) = checkup_fixtures(&access).await;
-    HashMap::from([
+    let employer = checkup_employer(&access).await;
+    let ids = HashMap::from([
         ("department_id", dept.0),
         ("doctor_id", doctor.0),
         ("patient_id", patient.0),
@@ -83,7 +84,48 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, i64> 
         ("sheet_id", sheet),
         ("rule_id", rule),
         ("booking_id", booking),
-    ])
+    ]);
+    let mut out: HashMap<&'static str, String> = ids.into_iter().map(|(k, v)| (k, v.to_string())).collect();
+    out.insert("employer_code", employer);
+    out.insert("invoice_id", checkup_invoice(&access, booking).await.to_string());
+    out
+}
+
+/// An employer of B with a card (its code is what the routes take).
+async fn checkup_employer(access: &hops_platform::Access) -> String {
+    use hops_checkup::group::model::{CardKind, Payer, Plan};
+    let employer = hops_checkup::group::Employer {
+        code: "BEMP".into(),
+        name: "乙院单位".into(),
+        contact_name: "乙院联系人".into(),
+        contact_phone_masked: String::new(),
+        window: None,
+        addon_pct: 100,
+    };
+    hops_checkup::group::service::save(access, &employer, Some("13912340000")).await.unwrap();
+    let plan = Plan {
+        employer: "BEMP".into(),
+        code: "BCARD".into(),
+        name: "乙院单位卡".into(),
+        kind: CardKind::Fixed,
+        package: "BPKG".into(),
+        payer: Payer::Employer,
+    };
+    hops_checkup::group::service::save_plan(access, &plan).await.unwrap();
+    "BEMP".into()
+}
+
+/// An invoice request of B's booking (paid for it at the counter).
+async fn checkup_invoice(access: &hops_platform::Access, booking: i64) -> i64 {
+    use hops_checkup::invoice::model::{InvoiceDraft, TitleKind};
+    hops_checkup::payment::service::record_offline(access, booking, hops_checkup::payment::model::Method::Onsite, "").await.unwrap();
+    let draft = InvoiceDraft {
+        title_kind: TitleKind::Personal,
+        title: "乙院患者".into(),
+        tax_number: String::new(),
+        email: "yi@example.cn".into(),
+    };
+    hops_checkup::invoice::service::request(access, booking, &draft).await.unwrap().id
 }
 
 /// A performance sheet of B's doctor for October 2026.
@@ -197,6 +239,9 @@ fn sample_body(schema: &str) -> Value {
         "CheckIn" => json!({"package": "BPKG"}),
         "ResourceIn" => json!({"code": "X1", "name": "某资源"}),
         "EmployerIn" => json!({"code": "X1", "name": "某单位"}),
+        "PlanIo" => json!({"code": "X1", "name": "某卡", "kind": "fixed", "package": "BPKG"}),
+        "DiscountsIo" => json!({"items": {"BA": 50}}),
+        "CheckInIn" => json!({"id_number": "11010519491231002X", "name": "乙院患者"}),
         "CapacityIn" => json!({"individual": 1}),
         "BookingIn" => json!({"package": "BPKG", "date": "2020-01-01", "person": {"name": "某人", "id_number": "x", "phone": "x"}}),
         "RescheduleIn" => json!({"date": "2020-01-01"}),
@@ -205,6 +250,13 @@ fn sample_body(schema: &str) -> Value {
         "PayIn" => json!({}),
         "RecordIn" => json!({"method": "onsite"}),
         "RefundIn" => json!({"reason": "行程变更"}),
+        "TemplatesIo" => json!({"weekdays": [{"weekday": 1, "setting": {"individual": 1}}]}),
+        "BulkIn" => json!({"from": "2030-01-01", "to": "2030-01-07", "template": true}),
+        "QuestionnaireIo" => json!({"questions": [], "rules": []}),
+        "RecommendIn" => json!({"package": "BPKG", "answers": {}}),
+        "InvoiceIn" => json!({"title_kind": "personal", "title": "某人", "email": "someone@example.cn"}),
+        "IssuedIn" => json!({"invoice_number": "12345678"}),
+        "InvoiceCancelIn" => json!({"reason": "抬头有误"}),
         other => panic!("tenancy test has no sample body for request schema {other}: add one"),
     }
 }
@@ -229,7 +281,7 @@ async fn no_route_crosses_tenants(backend: Backend) {
             let id = ids.get(p).unwrap_or_else(|| {
                 panic!("route {} has parameter {{{p}}} without a hospital-B fixture in the tenancy test: add one", spec.path)
             });
-            path = path.replace(&format!("{{{p}}}"), &id.to_string());
+            path = path.replace(&format!("{{{p}}}"), id);
         }
         path = path.replace("{date}", "2030-01-01");
         let url = format!("{}{path}", app.url);
@@ -240,6 +292,7 @@ async fn no_route_crosses_tenants(backend: Backend) {
                 if let Some(r) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() {
                     req = req.json(&sample_body(r.rsplit('/').next().unwrap()));
                 } else if spec.path.ends_with("/import") {
+                    // Multipart uploads.
                     let form =
                         reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"));
                     req = req.multipart(form);
