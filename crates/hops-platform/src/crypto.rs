@@ -130,6 +130,19 @@ impl Keyring {
         mac.update(normalized.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
+
+    /// A personal number as stored: encrypted, blind-indexed (by hospital) and masked for display.
+    pub fn seal(&self, context: &str, hospital: i64, normalized: &str, masked: String) -> Sealed {
+        Sealed { enc: self.encrypt(context, normalized), bidx: self.blind_index(context, hospital, normalized), masked }
+    }
+}
+
+/// A personal number as stored (see [`Keyring::seal`]): never kept in clear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sealed {
+    pub enc: Vec<u8>,
+    pub bidx: String,
+    pub masked: String,
 }
 
 /// Random bytes as URL-safe text (session tokens, CSRF tokens).

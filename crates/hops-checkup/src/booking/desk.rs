@@ -9,6 +9,14 @@ use super::model::Status;
 use super::service::ID_CONTEXT;
 use super::store::{self, BookingRow};
 
+/// Today's bookings at the desk (paid, checked in, completed), or the one with order number
+/// `number`; people masked.
+pub async fn today(access: &Access, number: &str, paging: hops_platform::web::Paging) -> Result<(Vec<store::ListedBooking>, i64)> {
+    access.require(Permission::CheckupRead)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::at_desk(&mut c, access.now().local_day(), number, paging.offset(), paging.per_page).await?)
+}
+
 /// Checks a paid booking in on its day after verifying the person: `id_number` (from their
 /// identity card) must be the booked person's and `name` their name. A mismatch changes
 /// nothing, is refused, and is written to the audit log.

@@ -1,7 +1,7 @@
 //! Bookings as pure data: statuses and what may happen in each, the person a booking is bound
 //! to, and the hold on unpaid bookings.
 
-use hops_kernel::{IdCardNumber, Instant, LocalDay, Phone};
+use hops_kernel::{IdCardNumber, Instant, LocalDay, Money, Phone};
 
 use crate::catalogue::model::Profile;
 
@@ -81,6 +81,17 @@ impl Status {
     }
 }
 
+/// Whether a booking may be cancelled (places back, nothing to refund): before payment, or when
+/// the person paid nothing (a group card covered it all).
+pub fn can_cancel(status: Status, person_paid: Money) -> bool {
+    status.can_cancel() || (status == Status::Paid && person_paid.fen() == 0)
+}
+
+/// Whether a booking may be refunded: paid, not yet checked in, and the person paid something.
+pub fn can_refund(status: Status, person_paid: Money) -> bool {
+    status.can_refund() && person_paid.fen() > 0
+}
+
 /// The person a booking is for, verified: the identity number gives sex and birth date.
 #[derive(Clone, Debug)]
 pub struct Person {
@@ -134,6 +145,18 @@ pub fn number(id: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cancel_or_refund_depends_on_what_was_paid() {
+        let (nothing, some) = (Money(0), Money(100));
+        assert!(can_cancel(Status::PendingPayment, some));
+        assert!(can_cancel(Status::Paid, nothing), "covered by a group card: cancelled, not refunded");
+        assert!(!can_cancel(Status::Paid, some));
+        assert!(!can_cancel(Status::CheckedIn, nothing));
+        assert!(can_refund(Status::Paid, some));
+        assert!(!can_refund(Status::Paid, nothing));
+        assert!(!can_refund(Status::PendingPayment, some));
+    }
 
     #[test]
     fn status_table() {

@@ -157,13 +157,6 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
                 let name = cat.packages.get(&t.plan.package).map_or(t.plan.package.as_str(), |p| p.name.as_str());
                 return Err(Error::invalid_field("package", format!("该团检卡的套餐为「{name}」")));
             }
-            if crate::booking::store::statuses_by_employee(&mut c, &t.employer.code)
-                .await?
-                .iter()
-                .any(|(id, s)| *id == t.listed.id && s.holds_places())
-            {
-                return Err(Error::conflict("duplicate_booking", "该受检人已有本单位的团检预约，请勿重复预约"));
-            }
             (Channel::Group(t.employer.code.clone()), Some(t))
         }
         other => (other, None),
@@ -197,12 +190,8 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         name: person.name.clone(),
         sex: person.id_number.sex().code().to_string(),
         birth_date: person.id_number.birth_date(),
-        id_number_enc: k.encrypt(ID_CONTEXT, person.id_number.as_str()),
-        id_number_bidx: id_bidx.clone(),
-        id_number_masked: person.id_number.masked(),
-        phone_enc: k.encrypt(PHONE_CONTEXT, person.phone.as_str()),
-        phone_bidx: k.blind_index(PHONE_CONTEXT, h, person.phone.as_str()),
-        phone_masked: person.phone.masked(),
+        id_number: k.seal(ID_CONTEXT, h, person.id_number.as_str(), person.id_number.masked()),
+        phone: k.seal(PHONE_CONTEXT, h, person.phone.as_str(), person.phone.masked()),
         married: person.married,
     };
     match store::person_by_id_number(&mut tx, &id_bidx).await? {
@@ -212,7 +201,7 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         }
         Some((id, _, phone_bidx)) => {
             row.id = id;
-            if phone_bidx != row.phone_bidx || person.married.is_some() {
+            if phone_bidx != row.phone.bidx || person.married.is_some() {
                 store::update_person_contact(&mut tx, &row, now).await?;
             }
         }
@@ -223,6 +212,12 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
     }
     if store::holds_day(&mut tx, row.id, day, None).await? {
         return Err(duplicate(day));
+    }
+    // One group booking per listed person (any date), checked in the booking's transaction.
+    if let Some(t) = &terms
+        && store::listed_holds_booking(&mut tx, t.listed.id).await?
+    {
+        return Err(Error::conflict("duplicate_booking", "该受检人已有本单位的团检预约，请勿重复预约"));
     }
     let id = tx.next_id(access.engine()).await?;
     let booking = BookingRow {
@@ -324,9 +319,7 @@ async fn end(access: &Access, id: i64, to: Status, action: &str) -> Result<Booki
     let mut tx = access.tenant().write().await?;
     let b = store::booking(&mut tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
     let allowed = match to {
-        // A group booking the employer covers whole was never paid for by the person: it is
-        // cancelled, not refunded.
-        Status::Cancelled => b.status.can_cancel() || (b.status == Status::Paid && b.total.fen() == 0),
+        Status::Cancelled => b.can_cancel(),
         Status::Expired => b.status == Status::PendingPayment,
         _ => false,
     };

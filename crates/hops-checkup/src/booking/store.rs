@@ -2,6 +2,7 @@
 
 use hops_kernel::{Instant, LocalDay, Money};
 use hops_platform::Tx;
+use hops_platform::crypto::Sealed;
 use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
 
@@ -15,12 +16,8 @@ pub struct PersonRow {
     pub name: String,
     pub sex: String,
     pub birth_date: LocalDay,
-    pub id_number_enc: Vec<u8>,
-    pub id_number_bidx: String,
-    pub id_number_masked: String,
-    pub phone_enc: Vec<u8>,
-    pub phone_bidx: String,
-    pub phone_masked: String,
+    pub id_number: Sealed,
+    pub phone: Sealed,
     pub married: Option<bool>,
 }
 
@@ -43,12 +40,12 @@ pub async fn insert_person(tx: &mut Tx, p: &PersonRow, now: Instant) -> sqlx::Re
     .bind(p.name.clone())
     .bind(p.sex.clone())
     .bind(p.birth_date.0)
-    .bind(p.id_number_enc.clone())
-    .bind(p.id_number_bidx.clone())
-    .bind(p.id_number_masked.clone())
-    .bind(p.phone_enc.clone())
-    .bind(p.phone_bidx.clone())
-    .bind(p.phone_masked.clone())
+    .bind(p.id_number.enc.clone())
+    .bind(p.id_number.bidx.clone())
+    .bind(p.id_number.masked.clone())
+    .bind(p.phone.enc.clone())
+    .bind(p.phone.bidx.clone())
+    .bind(p.phone.masked.clone())
     .bind(p.married.map(i16::from))
     .bind(now.0)
     .execute(tx.conn())
@@ -63,9 +60,9 @@ pub async fn update_person_contact(tx: &mut Tx, p: &PersonRow, now: Instant) -> 
          WHERE hospital_id = $1 AND id = $2",
     )
     .bind(p.id)
-    .bind(p.phone_enc.clone())
-    .bind(p.phone_bidx.clone())
-    .bind(p.phone_masked.clone())
+    .bind(p.phone.enc.clone())
+    .bind(p.phone.bidx.clone())
+    .bind(p.phone.masked.clone())
     .bind(p.married.map(i16::from))
     .bind(now.0)
     .execute(tx.conn())
@@ -98,6 +95,18 @@ pub struct BookingRow {
     pub booked_by: String,
     pub checked_in_at: Option<Instant>,
     pub checked_in_by: Option<i64>,
+}
+
+impl BookingRow {
+    /// See [`super::model::can_cancel`].
+    pub fn can_cancel(&self) -> bool {
+        super::model::can_cancel(self.status, self.total)
+    }
+
+    /// See [`super::model::can_refund`].
+    pub fn can_refund(&self) -> bool {
+        super::model::can_refund(self.status, self.total)
+    }
 }
 
 /// `person:day` while a booking holds places.
@@ -320,6 +329,23 @@ pub async fn list<C: Conn>(
     Ok((rows, total))
 }
 
+/// The bookings of `day` that come to the check-in desk (paid, checked in, completed), or the
+/// one with order number `number`, newest first.
+pub async fn at_desk<C: Conn>(
+    c: &mut Scoped<C>,
+    day: LocalDay,
+    number: &str,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(Vec<ListedBooking>, i64)> {
+    let filter = "b.hospital_id = $1 AND b.day = $2 AND b.status IN ('paid', 'checked_in', 'completed') AND ($3 = '' OR b.number = $3)";
+    let bind = |q: hops_platform::db::Q| q.bind(day.0).bind(number.trim().to_string());
+    let total: i64 =
+        bind(c.query_built(format!("SELECT COUNT(*) FROM checkup_bookings b WHERE {filter}"))).fetch_one(c.conn()).await?.try_get(0)?;
+    let rows = list_where(c, filter.trim_start_matches("b.hospital_id = $1 AND "), bind, limit, offset).await?;
+    Ok((rows, total))
+}
+
 /// Bookings with their person matching `filter` (SQL over `b` and `p`, parameters from `$2`,
 /// bound by `bind`), newest first, `limit` from `offset`.
 pub async fn list_where<C: Conn>(
@@ -394,6 +420,16 @@ pub async fn person_identity<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Resul
         .fetch_optional(c.conn())
         .await?;
     r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// Whether a listed person (of an employer's list) holds a booking that takes places.
+pub async fn listed_holds_booking(tx: &mut Tx, employee: i64) -> sqlx::Result<bool> {
+    let r = tx
+        .query("SELECT 1 FROM checkup_bookings WHERE hospital_id = $1 AND employee_id = $2 AND active_key IS NOT NULL")
+        .bind(employee)
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(r.is_some())
 }
 
 /// The statuses of the bookings of listed people, by listed person (for progress).

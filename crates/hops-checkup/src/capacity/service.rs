@@ -223,6 +223,18 @@ pub struct Availability {
 /// pool or the individual pool — with unreleased VIP places once their cut-off has passed —
 /// and the scarce resources of its items).
 pub async fn availability(access: &Access, from: LocalDay, to: LocalDay, package: &str) -> Result<Vec<Availability>> {
+    availability_for(access, from, to, package, &model::Channel::Individual).await
+}
+
+/// [`availability`] for a booking through `channel` (a group booking takes its employer's
+/// pool instead of the individual one).
+pub async fn availability_for(
+    access: &Access,
+    from: LocalDay,
+    to: LocalDay,
+    package: &str,
+    channel: &model::Channel,
+) -> Result<Vec<Availability>> {
     access.require(Permission::CheckupRead)?;
     if to < from || to.days_since(from) > 92 {
         return Err(Error::invalid_field("to", "查询范围须为 1–93 天"));
@@ -232,7 +244,7 @@ pub async fn availability(access: &Access, from: LocalDay, to: LocalDay, package
         return Err(Error::invalid_field("package", format!("套餐 {package} 不存在或已下架")));
     };
     let resources: BTreeSet<String> = p.items.iter().filter_map(|c| cat.items.get(c)?.resource.clone()).collect();
-    let needed = model::pools_for(&model::Channel::Individual, &p.code, p.special_pool, &resources.into_iter().collect::<Vec<_>>());
+    let needed = model::pools_for(channel, &p.code, p.special_pool, &resources.into_iter().collect::<Vec<_>>());
     let cutoff = settings(access).await?.vip_cutoff_hours;
     let today = access.now().local_day();
     let mut c = access.tenant().read().await?;

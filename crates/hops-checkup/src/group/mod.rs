@@ -2,6 +2,7 @@
 //! the group cards (plans) they pay for with add-on discounts, the list of employees and their
 //! family members, and booking progress per employer with reminders to those not booked.
 
+pub mod drafts;
 pub mod model;
 pub mod roster;
 pub mod service;

@@ -11,7 +11,7 @@ use hops_platform::{Access, Error, FieldError, Permission, Result};
 use serde_json::json;
 
 use super::model::{Discounts, Plan, Progress, Relation, check_plan};
-use super::store::{self, Listed, NewListed, Sealed};
+use super::store::{self, Listed, NewListed};
 use super::{Employer, roster};
 use crate::booking::service::{ID_CONTEXT, PHONE_CONTEXT};
 use crate::catalogue::drafts::check_code;
@@ -38,9 +38,8 @@ async fn find<C: Conn>(c: &mut Scoped<C>, code: &str) -> Result<Employer> {
     store::employers(c).await?.into_iter().find(|e| e.code == code).ok_or_else(|| Error::not_found("团检单位"))
 }
 
-fn seal(access: &Access, context: &str, plain: &str, masked: String) -> Sealed {
-    let k = access.keyring();
-    Sealed { enc: k.encrypt(context, plain), bidx: k.blind_index(context, access.hospital().0, plain), masked }
+fn seal(access: &Access, context: &str, plain: &str, masked: String) -> hops_platform::crypto::Sealed {
+    access.keyring().seal(context, access.hospital().0, plain, masked)
 }
 
 /// Creates or updates an employer (by code). `contact_phone`: the contact's phone, which
@@ -296,7 +295,7 @@ pub struct Terms {
 /// `employer` or `card` names the list; `id_bidx` and `name` are the person's.
 pub(crate) async fn terms<C: Conn>(c: &mut Scoped<C>, employer: &str, card: Option<&str>, id_bidx: &str, name: &str) -> Result<Terms> {
     let not_listed = |m: String| Error::client(422, "not_listed", m);
-    let (listed, bidx) = match card {
+    let listed = match card {
         Some(card) => {
             let Some((l, bidx)) = store::listed_by_card(c, card).await? else {
                 return Err(Error::invalid_field("group_card", format!("团检卡 {card} 不存在")));
@@ -307,18 +306,16 @@ pub(crate) async fn terms<C: Conn>(c: &mut Scoped<C>, employer: &str, card: Opti
             if bidx != id_bidx {
                 return Err(not_listed("该团检卡不属于此受检人，请核对身份证号".into()));
             }
-            (l, bidx)
+            l
         }
         None => {
-            let e = store::employers(c).await?.into_iter().find(|e| e.code == employer);
-            let Some(e) = e else { return Err(Error::invalid_field("employer", format!("团检单位 {employer} 不存在"))) };
+            let e = find(c, employer).await.map_err(|_| Error::invalid_field("employer", format!("团检单位 {employer} 不存在")))?;
             match store::listed_by_id_number(c, employer, id_bidx).await? {
-                Some(found) => found,
+                Some(l) => l,
                 None => return Err(not_listed(format!("受检人不在{}的体检名单中，请联系单位", e.name))),
             }
         }
     };
-    debug_assert_eq!(bidx, id_bidx);
     if listed.name != name {
         return Err(not_listed("姓名与团检名单不一致，请核对".into()));
     }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use hops_kernel::{Instant, LocalDay, Money};
 use hops_platform::Tx;
+use hops_platform::crypto::Sealed;
 use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
 
@@ -42,13 +43,6 @@ pub async fn employers_of_contact<C: Conn>(c: &mut Scoped<C>, phone_bidx: &str) 
         .fetch_all(c.conn())
         .await?;
     rows.iter().map(employer_row).collect()
-}
-
-/// An encrypted, blind-indexed and masked number.
-pub struct Sealed {
-    pub enc: Vec<u8>,
-    pub bidx: String,
-    pub masked: String,
 }
 
 /// Creates or updates an employer; the contact phone changes only when `phone` is given.
@@ -222,16 +216,16 @@ pub async fn listed<C: Conn>(c: &mut Scoped<C>, employer: &str) -> sqlx::Result<
 }
 
 /// The listed person of an employer with this identity number (blind index).
-pub async fn listed_by_id_number<C: Conn>(c: &mut Scoped<C>, employer: &str, bidx: &str) -> sqlx::Result<Option<(Listed, String)>> {
+pub async fn listed_by_id_number<C: Conn>(c: &mut Scoped<C>, employer: &str, bidx: &str) -> sqlx::Result<Option<Listed>> {
     let r = c
         .query_built(format!(
-            "SELECT {LISTED_COLUMNS}, id_number_bidx FROM checkup_employees WHERE hospital_id = $1 AND employer_code = $2 AND id_number_bidx = $3"
+            "SELECT {LISTED_COLUMNS} FROM checkup_employees WHERE hospital_id = $1 AND employer_code = $2 AND id_number_bidx = $3"
         ))
         .bind(employer.to_string())
         .bind(bidx.to_string())
         .fetch_optional(c.conn())
         .await?;
-    r.map(|r| Ok((listed_row(&r)?, r.try_get("id_number_bidx")?))).transpose()
+    r.as_ref().map(listed_row).transpose()
 }
 
 /// The listed person holding a group card, with the blind index of their identity number.

@@ -4,7 +4,7 @@
 //! their lists with progress and books a listed person's card on their behalf; the person's
 //! numbers are read here from the list and never leave the server.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use hops_kernel::{LocalDay, Phone};
 use hops_platform::db::{Conn, Scoped};
@@ -12,7 +12,7 @@ use hops_platform::{Error, Result, sms};
 
 use super::{Site, group_store};
 use crate::booking::service::{self as booking, Booked, BookingRequest, ID_CONTEXT, PHONE_CONTEXT, Refusal};
-use crate::capacity::model::{Channel, pools_for};
+use crate::capacity::model::Channel;
 use crate::catalogue::model::{Selection, validate};
 use crate::group::Employer;
 use crate::group::model::{Plan, Progress, Split, split};
@@ -187,9 +187,9 @@ impl Site {
         Ok(Person { employer, person, plan, package_name, booking, split, days, hold_minutes })
     }
 
-    /// Dates from tomorrow within the employer's window (30 days without one), closed dates
-    /// left out, with the places left in every pool a booking of `package` under this
-    /// employer takes (its group pool and the scarce resources of the package's items).
+    /// Dates from tomorrow within the employer's window (30 days without one, at most 93),
+    /// closed dates left out, with the places left for a group booking of `package` under this
+    /// employer (its group pool and the scarce resources of the package's items).
     async fn group_days(&self, e: &Employer, package: &str) -> Result<Vec<(LocalDay, i64)>> {
         let today = self.access.now().local_day();
         let (mut from, mut to) = (today.plus_days(1), today.plus_days(30));
@@ -201,25 +201,9 @@ impl Site {
         if to < from {
             return Ok(Vec::new());
         }
-        let cat = crate::catalogue::service::load(&self.access).await?;
-        let Some(p) = cat.packages.get(package) else { return Ok(Vec::new()) };
-        let resources: BTreeSet<String> = p.items.iter().filter_map(|c| cat.items.get(c)?.resource.clone()).collect();
-        let needed = pools_for(&Channel::Group(e.code.clone()), &p.code, p.special_pool, &resources.into_iter().collect::<Vec<_>>());
-        let mut c = self.access.tenant().read().await?;
-        let pools = crate::capacity::store::pools(&mut c, from, to).await?;
-        let closed: BTreeSet<LocalDay> = crate::capacity::store::closed_days(&mut c, from, to).await?.into_iter().map(|(d, _)| d).collect();
-        let mut out = Vec::new();
-        let mut day = from;
-        while day <= to {
-            if !closed.contains(&day) {
-                let left = |key: &crate::capacity::model::PoolKey| {
-                    pools.iter().find(|r| r.day == day && r.pool.key == *key).map_or(0, |r| r.pool.remaining())
-                };
-                out.push((day, needed.iter().map(left).min().unwrap_or(0)));
-            }
-            day = day.plus_days(1);
-        }
-        Ok(out)
+        let channel = Channel::Group(e.code.clone());
+        let days = crate::capacity::service::availability_for(&self.access, from, to, package, &channel).await?;
+        Ok(days.into_iter().filter(|d| !d.closed).map(|d| (d.day, d.remaining)).collect())
     }
 
     /// Books a listed person's card on `date` for them: pool `group`, their employer, their

@@ -254,8 +254,8 @@ pub async fn refund(access: &Access, booking_id: i64, reason: &str, origin: &str
     let mut tx = access.tenant().write().await?;
     let b = bookings::booking(&mut tx, booking_id).await?.ok_or_else(|| Error::not_found("预约"))?;
     let now = access.now();
-    if !b.status.can_refund() || !bookings::transition(&mut tx, b.id, b.status, Status::Refunded, now).await? {
-        let hint = if b.status == Status::PendingPayment { "，未支付的预约请直接取消" } else { "" };
+    if !b.can_refund() || !bookings::transition(&mut tx, b.id, b.status, Status::Refunded, now).await? {
+        let hint = if b.can_cancel() { "，未付款的预约请直接取消" } else { "" };
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，不能退款{hint}", b.status.label_zh())));
     }
     let pools = bookings::pools_of(&mut tx, b.id).await?;

@@ -87,7 +87,7 @@ pub fn routes() -> Routes {
         )
 }
 
-pub(super) fn day_param(s: &str, field: &str) -> Result<LocalDay, Error> {
+fn day_param(s: &str, field: &str) -> Result<LocalDay, Error> {
     LocalDay::parse(s.trim()).map_err(|_| Error::invalid_field(field, "日期格式应为 YYYY-MM-DD"))
 }
 

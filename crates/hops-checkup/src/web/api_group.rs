@@ -7,16 +7,15 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hops_kernel::Money;
 use hops_platform::Error;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::api::day_param;
 use super::api_booking::{BookingOut, out};
 use super::transfer::{XLSX, read_file};
 use crate::booking::desk;
+use crate::group::drafts::{self, EmployerDraft, PlanDraft};
 use crate::group::model::{CardKind, Payer, Plan, Progress};
 use crate::group::{Employer, service as group};
 
@@ -140,19 +139,15 @@ async fn list_employers(api: Api) -> ApiResult<Json<Vec<EmployerOut>>> {
 }
 
 async fn save_employer(api: Api, Json(e): Json<EmployerIn>) -> ApiResult<StatusCode> {
-    let window = match (e.window_from.as_deref(), e.window_to.as_deref()) {
-        (Some(a), Some(b)) => Some((day_param(a, "window_from")?, day_param(b, "window_to")?)),
-        (None, None) => None,
-        _ => return Err(Error::invalid_field("window_to", "预约开始与截止日期须同时填写").into()),
+    let draft = EmployerDraft {
+        code: e.code,
+        name: e.name,
+        contact_name: e.contact_name,
+        window_from: e.window_from.unwrap_or_default(),
+        window_to: e.window_to.unwrap_or_default(),
+        addon_pct: e.addon_pct.map(|p| p.to_string()).unwrap_or_default(),
     };
-    let employer = Employer {
-        code: e.code.trim().into(),
-        name: e.name.trim().into(),
-        contact_name: e.contact_name.trim().into(),
-        contact_phone_masked: String::new(),
-        window,
-        addon_pct: e.addon_pct.unwrap_or(100),
-    };
+    let employer = drafts::employer(&draft).map_err(Error::invalid)?;
     group::save(api.access(), &employer, e.contact_phone.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -205,23 +200,18 @@ async fn list_plans(api: Api, Path(code): Path<String>) -> ApiResult<Json<Vec<Pl
 }
 
 async fn save_plan(api: Api, Path(code): Path<String>, Json(p): Json<PlanIo>) -> ApiResult<StatusCode> {
-    let kind = match p.kind.trim() {
-        "fixed" => CardKind::Fixed,
-        "amount" => {
-            let budget =
-                Money::parse(p.budget.as_deref().unwrap_or("")).map_err(|_| Error::invalid_field("budget", "请填写金额卡额度（元）"))?;
-            CardKind::Amount { budget }
-        }
-        "menu" => CardKind::Menu { items: p.menu_items.iter().map(|s| s.trim().to_string()).collect(), pick: p.menu_pick },
-        _ => return Err(Error::invalid_field("kind", "卡类型应为 fixed、amount 或 menu").into()),
+    let draft = PlanDraft {
+        code: p.code,
+        name: p.name,
+        kind: p.kind,
+        package: p.package,
+        budget: p.budget.unwrap_or_default(),
+        menu_items: p.menu_items,
+        menu_pick: p.menu_pick.map(|n| n.to_string()).unwrap_or_default(),
+        payer: p.payer,
+        person_pct: p.person_pct.map(|n| n.to_string()).unwrap_or_default(),
     };
-    let payer = match p.payer.trim() {
-        "" | "employer" => Payer::Employer,
-        "person" => Payer::Person { pct: p.person_pct.unwrap_or(100) },
-        _ => return Err(Error::invalid_field("payer", "付费方应为 employer 或 person").into()),
-    };
-    let plan =
-        Plan { employer: code, code: p.code.trim().into(), name: p.name.trim().into(), kind, package: p.package.trim().into(), payer };
+    let plan = drafts::plan(&code, &draft).map_err(Error::invalid)?;
     group::save_plan(api.access(), &plan).await?;
     Ok(StatusCode::NO_CONTENT)
 }

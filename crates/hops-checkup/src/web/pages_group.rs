@@ -8,16 +8,16 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hops_kernel::{LocalDay, Money};
+use hops_kernel::LocalDay;
 use hops_platform::tabular::{self, ImportReport, RowError};
 use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
 use super::transfer::XLSX;
-use crate::booking::model::Status;
+use crate::booking::desk;
 use crate::booking::store::ListedBooking;
-use crate::booking::{desk, service as booking};
+use crate::group::drafts::{self, EmployerDraft, PlanDraft};
 use crate::group::model::{CardKind, Payer, Plan, Progress};
 use crate::group::service::{self as group, Tracked};
 use crate::group::{Employer, roster};
@@ -128,23 +128,15 @@ async fn employers_view(page: &Page, q: &Q, error: String, form: EmployerForm) -
 }
 
 fn employer_of(f: &EmployerForm) -> Result<Employer, Error> {
-    let day = |s: &str, field: &str| LocalDay::parse(s.trim()).map_err(|_| Error::invalid_field(field, "日期格式应为 YYYY-MM-DD"));
-    let window = match (f.window_from.trim(), f.window_to.trim()) {
-        ("", "") => None,
-        (a, b) => Some((day(a, "window_from")?, day(b, "window_to")?)),
+    let draft = EmployerDraft {
+        code: f.code.clone(),
+        name: f.name.clone(),
+        contact_name: f.contact_name.clone(),
+        window_from: f.window_from.clone(),
+        window_to: f.window_to.clone(),
+        addon_pct: f.addon_pct.clone(),
     };
-    let addon_pct = match f.addon_pct.trim() {
-        "" => 100,
-        s => s.parse().map_err(|_| Error::invalid_field("addon_pct", "加项自付比例须为 0–100 的整数"))?,
-    };
-    Ok(Employer {
-        code: f.code.trim().into(),
-        name: f.name.trim().into(),
-        contact_name: f.contact_name.trim().into(),
-        contact_phone_masked: String::new(),
-        window,
-        addon_pct,
-    })
+    drafts::employer(&draft).map_err(Error::invalid)
 }
 
 async fn save_employer(page: Page, Form(f): Form<EmployerForm>) -> PageResult<Response> {
@@ -302,38 +294,23 @@ pub struct PlanForm {
     person_pct: String,
 }
 
-fn plan_of(code: &str, f: &PlanForm) -> Result<Plan, Error> {
-    let kind = match f.kind.as_str() {
-        "amount" => CardKind::Amount {
-            budget: Money::parse(&f.budget).map_err(|_| Error::invalid_field("budget", "请填写金额卡额度（元）"))?,
-        },
-        "menu" => CardKind::Menu {
-            items: f.menu_items.split([',', '，', '、', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
-            pick: match f.menu_pick.trim() {
-                "" => None,
-                s => Some(s.parse().map_err(|_| Error::invalid_field("menu_pick", "可选数量须为正整数"))?),
-            },
-        },
-        _ => CardKind::Fixed,
+fn plan_of(code: &str, f: PlanForm) -> Result<Plan, Error> {
+    let draft = PlanDraft {
+        code: f.code,
+        name: f.name,
+        kind: f.kind,
+        package: f.package,
+        budget: f.budget,
+        menu_items: f.menu_items.split([',', '，', '、', ' ']).map(str::to_string).collect(),
+        menu_pick: f.menu_pick,
+        payer: f.payer,
+        person_pct: f.person_pct,
     };
-    let payer = match f.payer.as_str() {
-        "person" => Payer::Person {
-            pct: f.person_pct.trim().parse().map_err(|_| Error::invalid_field("person_pct", "自付比例须为 0–100 的整数"))?,
-        },
-        _ => Payer::Employer,
-    };
-    Ok(Plan {
-        employer: code.into(),
-        code: f.code.trim().into(),
-        name: f.name.trim().into(),
-        kind,
-        package: f.package.trim().into(),
-        payer,
-    })
+    drafts::plan(code, &draft).map_err(Error::invalid)
 }
 
 async fn save_plan(page: Page, Path(code): Path<String>, Form(f): Form<PlanForm>) -> PageResult<Response> {
-    let result = match plan_of(&code, &f) {
+    let result = match plan_of(&code, f) {
         Ok(plan) => group::save_plan(page.access(), &plan).await,
         Err(e) => Err(e),
     };
@@ -435,10 +412,7 @@ async fn desk_view(page: &Page, q: &Q, error: String) -> PageResult<Html<String>
     let today = access.now().local_day();
     let number = q.q.clone().unwrap_or_default();
     let paging = Paging::new(q.page, 50);
-    // Today's bookings by order number, or all of today's.
-    let (rows, total) = booking::list(access, Some(today), None, &number, paging).await?;
-    let rows: Vec<ListedBooking> =
-        rows.into_iter().filter(|r| matches!(r.booking.status, Status::Paid | Status::CheckedIn | Status::Completed)).collect();
+    let (rows, total) = desk::today(access, &number, paging).await?;
     let base = format!("/checkup/desk?q={}", hops_platform::web::pages::url_encode(&number));
     render(DeskPage {
         shell: page.shell("签到台").with_flash(flash(q.ok.as_deref())),
