@@ -126,10 +126,16 @@ def pgbench(clients, seconds):
     script = tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False)
     script.write(PGBENCH_SCRIPT)
     script.close()
-    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "-f", script.name, url],
+    logs = tempfile.mkdtemp(prefix="hops-bench-pgbench-")
+    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "-f", script.name,
+                          "-l", "--log-prefix", os.path.join(logs, "tx"), url],
                          capture_output=True, text=True, check=True)
     m = re.search(r"tps = ([0-9.]+)", out.stdout)
-    return float(m.group(1)), clients
+    # Per-transaction log: the third column is the latency in µs.
+    lat = sorted(int(line.split()[2]) for f in os.listdir(logs) for line in open(os.path.join(logs, f)) if line.strip())
+    shutil.rmtree(logs, ignore_errors=True)
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000.0 if lat else float("nan")
+    return float(m.group(1)), clients, pct(0.5), pct(0.99)
 
 
 def main():
@@ -145,12 +151,12 @@ def main():
         hops = os.path.join(TARGET, "release", "hops")
     if not shutil.which("wrk") or not shutil.which("pgbench"):
         sys.exit("needs wrk and pgbench (apt-get install wrk postgresql-client)")
-    base = {n: pgbench(n, a.seconds) for n in clients}
-    base_rates = {n: r for n, (r, _) in base.items()}
-    for n, (_, used_clients) in base.items():
+    pg = {n: pgbench(n, a.seconds) for n in clients}
+    base_rates = {n: b[0] for n, b in pg.items()}
+    for n, (_, used_clients, _, _) in pg.items():
         if used_clients != n:
             print(f"note: pgbench ran {used_clients} clients for N = {n} (PostgreSQL max_connections)")
-    print(f"{'engine':9} {'N':>4} {'bookings/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'201':>7} {'used':>7} {'other':>6} {'pgbench tps':>12} {'ratio':>6}   last 100 places")
+    print(f"{'engine':9} {'N':>4} {'bookings/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'201':>7} {'used':>7} {'other':>6} {'pgbench tps':>12} {'p50/p99 ms':>13} {'ratio':>6}   last 100 places")
     offset = 0
     for engine in ["sqlite", "postgres"]:
         server, base, token, data = start_server(hops, engine)
@@ -172,7 +178,7 @@ def main():
                 lcap, lused = used(base, token, last)
                 ok = l["created"] == 100 and lused == 100 and l["other"] == 0
                 print(f"{engine:9} {n:>4} {rate:>11.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {int(r['created']):>7} {u:>7} {int(r['other']):>6} "
-                      f"{base_rates[n]:>12.1f} {rate / base_rates[n]:>6.2f}   {int(l['created'])} booked of {lcap}, used {lused}, "
+                      f"{base_rates[n]:>12.1f} {pg[n][2]:>6.2f}/{pg[n][3]:<6.2f} {rate / base_rates[n]:>6.2f}   {int(l['created'])} booked of {lcap}, used {lused}, "
                       f"{int(l['full'])} capacity_full, {int(l['other'])} other: {'OK' if ok else 'WRONG'}")
                 sys.stdout.flush()
         finally:

@@ -505,3 +505,29 @@ pub async fn rating_distribution(access: &Access, range: PeriodRange) -> Result<
     let mut c = access.tenant().read().await?;
     Ok(store::rating_distribution(&mut c, range.start.start(), range.end_exclusive.start()).await?)
 }
+
+// ---- lookups for other modules (the desk's follow-up and complaints read consultations here) ----
+
+/// Consultations are read by analysts and by service-desk staff who follow patients up.
+fn require_consultation_read(access: &Access) -> Result<()> {
+    if access.can(Permission::AnalyticsRead) || access.can(Permission::DeskWork) { Ok(()) } else { Err(Error::forbidden()) }
+}
+
+/// Consultations completed in `[from, to)` (created at most 30 days before `from`), oldest
+/// completion first.
+pub async fn completed_consultations(
+    access: &Access,
+    from: hops_kernel::Instant,
+    to: hops_kernel::Instant,
+) -> Result<Vec<store::ConsultationBrief>> {
+    require_consultation_read(access)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::completed_between(&mut c, from, to, 30 * 86_400 * 1_000_000).await?)
+}
+
+/// The consultation with this 问诊单号, if any (e.g. the one a bad review was written on).
+pub async fn consultation_by_external_id(access: &Access, external_id: &str) -> Result<Option<store::ConsultationBrief>> {
+    require_consultation_read(access)?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::consultation_by_external_id(&mut c, external_id.trim()).await?)
+}

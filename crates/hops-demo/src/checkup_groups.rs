@@ -90,7 +90,8 @@ pub(super) async fn groups(access: &Access, today: LocalDay, planned: &[Planned]
         }
         rows.extend(spouses);
         let packages: BTreeSet<&str> = rows.iter().filter(|r| r[4] != FAMILY_PLAN).map(|r| r[4].as_str()).collect();
-        let names = hops_checkup::catalogue::service::catalogue(access).await?.packages;
+        let catalogue = hops_checkup::catalogue::service::catalogue(access).await?;
+        let names = &catalogue.packages;
         for package in packages {
             let name = names.get(package).map_or(package, |p| p.name.as_str());
             let plan = Plan {

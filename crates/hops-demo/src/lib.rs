@@ -5,6 +5,8 @@
 pub mod activity;
 mod analytics;
 mod checkup;
+mod desk;
+mod desk_followup;
 mod master;
 pub mod synth;
 
@@ -123,7 +125,11 @@ async fn run_step(access: &Access, _hospital: HospitalId, step: &Step, patients:
         }
         "患者" => master::patients(access, patients, step.weight, bar).await?,
         "12 个月运营数据" => analytics::activity(access, activity_scale(patients), step.weight, bar).await?,
-        "体检套餐与预约" => checkup::checkup(access, step.weight, bar).await?,
+        "体检套餐与预约" => {
+            checkup::checkup(access, step.weight, bar).await?;
+            desk::desk(access).await?; // 工单、知识库与智能客服 (hops-desk)
+            desk_followup::followup(access).await?; // 回访与投诉 (hops-desk)
+        }
         other => anyhow::bail!("unknown demo step {other}"),
     }
     Ok(())

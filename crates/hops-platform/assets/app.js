@@ -492,12 +492,57 @@
     });
   }
 
+  /* ---------------------------------------------------- keyboard work lists */
+  // Tables whose rows carry data-href (the agent's ticket queue): j/k move, Enter opens;
+  // "/" focuses the page's search box; "n" follows the element with data-key-new.
+  // Keys typed into fields are left alone.
+  function initKeys() {
+    var rows = doc.querySelectorAll("tr[data-href]");
+    var search = doc.querySelector("input[type=search]");
+    var fresh = doc.querySelector("[data-key-new]");
+    if (!rows.length && !search && !fresh) return;
+    var at = -1;
+    function select(i) {
+      if (!rows.length) return;
+      at = Math.max(0, Math.min(rows.length - 1, i));
+      rows.forEach(function (r, j) { r.classList.toggle("selected", j === at); });
+      rows[at].focus();
+    }
+    doc.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+      if (e.key === "/" && search) { e.preventDefault(); search.focus(); }
+      else if (e.key === "j") select(at + 1);
+      else if (e.key === "k") select(at - 1);
+      else if (e.key === "Enter" && at >= 0 && rows[at]) window.location.href = rows[at].getAttribute("data-href");
+      else if (e.key === "n" && fresh) window.location.href = fresh.getAttribute("href");
+    });
+  }
+
+  /* ----------------------------------------------------------- canned replies */
+  // A <select data-insert-into="id"> puts the chosen option's data-text into that textarea.
+  function initInsert() {
+    doc.querySelectorAll("select[data-insert-into]").forEach(function (sel) {
+      sel.addEventListener("change", function () {
+        var opt = sel.options[sel.selectedIndex];
+        var box = doc.getElementById(sel.getAttribute("data-insert-into"));
+        if (!opt || !box || !opt.getAttribute("data-text")) return;
+        box.value = (box.value ? box.value + "\n" : "") + opt.getAttribute("data-text");
+        box.focus();
+        sel.selectedIndex = 0;
+      });
+    });
+  }
+
   /* -------------------------------------------------------------------- init */
   function init() {
     initNav();
     initPolls();
     initIdle();
     initLive();
+    initKeys();
+    initInsert();
   }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
   else init();

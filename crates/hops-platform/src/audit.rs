@@ -79,29 +79,42 @@ pub(crate) async fn append(
         hash: String::new(),
     };
     e.hash = entry_hash(&e);
-    tx.query(
-        "INSERT INTO audit_log (hospital_id, seq, at, actor_id, actor_name, action, target, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(e.seq)
-    .bind(e.at.0)
-    .bind(e.actor_id)
-    .bind(&e.actor_name)
-    .bind(&e.action)
-    .bind(&e.target)
-    .bind(&e.detail)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .execute(tx.conn())
-    .await?;
-    tx.query(
-        "INSERT INTO audit_head (hospital_id, seq, hash) VALUES ($1, $2, $3) \
-         ON CONFLICT (hospital_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    )
-    .bind(e.seq)
-    .bind(&e.hash)
-    .execute(tx.conn())
-    .await?;
+    // PostgreSQL writes the entry and moves the head in one statement (one round trip less while
+    // the head is locked); SQLite has no data-modifying CTEs, and one writer anyway.
+    let sql = match engine {
+        Engine::Postgres => {
+            "WITH head AS (INSERT INTO audit_head (hospital_id, seq, hash) VALUES ($1, $2, $10) \
+             ON CONFLICT (hospital_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash) \
+             INSERT INTO audit_log (hospital_id, seq, at, actor_id, actor_name, action, target, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        }
+        Engine::Sqlite => {
+            "INSERT INTO audit_log (hospital_id, seq, at, actor_id, actor_name, action, target, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        }
+    };
+    tx.query(sql)
+        .bind(e.seq)
+        .bind(e.at.0)
+        .bind(e.actor_id)
+        .bind(&e.actor_name)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(&e.detail)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
+        .execute(tx.conn())
+        .await?;
+    if engine == Engine::Sqlite {
+        tx.query(
+            "INSERT INTO audit_head (hospital_id, seq, hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (hospital_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        )
+        .bind(e.seq)
+        .bind(&e.hash)
+        .execute(tx.conn())
+        .await?;
+    }
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use crate::crypto::Keyring;
 use crate::db::{Db, Engine, Scoped, Tenant};
 use crate::error::{Error, Result};
 use crate::jobs::Jobs;
-use crate::memo::Memo;
+use crate::memo::{Memo, Shelf};
 
 pub type Tx = Scoped<Transaction<'static, Any>>;
 
@@ -25,6 +25,8 @@ pub struct Core {
     pub jobs: Jobs,
     /// Computed read models, remembered briefly (see [`crate::memo`]).
     pub memo: Memo,
+    /// Costly derived values that know when they are stale (see [`crate::memo::Shelf`]).
+    pub shelf: Shelf,
     /// Where this server answers (`http://127.0.0.1:8080`), once it listens: the local
     /// sandboxes of the payment and SMS services are reached there.
     local_url: std::sync::OnceLock<String>,
@@ -32,7 +34,16 @@ pub struct Core {
 
 impl Core {
     pub fn new(db: Db, keyring: Keyring, clock: Arc<dyn Clock>, config: Config, jobs: Jobs) -> Arc<Core> {
-        Arc::new(Core { db, keyring, clock, config, jobs, memo: Memo::default(), local_url: std::sync::OnceLock::new() })
+        Arc::new(Core {
+            db,
+            keyring,
+            clock,
+            config,
+            jobs,
+            memo: Memo::default(),
+            shelf: Shelf::default(),
+            local_url: std::sync::OnceLock::new(),
+        })
     }
 
     pub(crate) fn db(&self) -> &Db {

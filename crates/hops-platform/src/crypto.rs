@@ -96,11 +96,16 @@ impl Keyring {
     /// Encrypts `plain`; `context` (e.g. `"patients.id_number"`) is bound as associated data,
     /// so a ciphertext copied into another column does not decrypt.
     pub fn encrypt(&self, context: &str, plain: &str) -> Vec<u8> {
+        self.encrypt_bytes(context, plain.as_bytes())
+    }
+
+    /// [`Keyring::encrypt`] for binary content (attachments).
+    pub fn encrypt_bytes(&self, context: &str, plain: &[u8]) -> Vec<u8> {
         let nonce = aes_gcm::Nonce::generate();
         let ct = self
             .cipher
-            .encrypt(&nonce, Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
-            .expect("AES-GCM encryption of a short field cannot fail");
+            .encrypt(&nonce, Payload { msg: plain, aad: context.as_bytes() })
+            .expect("AES-GCM encryption within the size limit cannot fail");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
         out.push(CIPHER_VERSION);
         out.extend_from_slice(nonce.as_slice());
@@ -109,15 +114,16 @@ impl Keyring {
     }
 
     pub fn decrypt(&self, context: &str, blob: &[u8]) -> Result<String, CryptoError> {
+        String::from_utf8(self.decrypt_bytes(context, blob)?).map_err(|_| CryptoError::Decrypt)
+    }
+
+    /// [`Keyring::decrypt`] for binary content.
+    pub fn decrypt_bytes(&self, context: &str, blob: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if blob.len() < 1 + NONCE_LEN + 16 || blob[0] != CIPHER_VERSION {
             return Err(CryptoError::Decrypt);
         }
         let nonce = aes_gcm::Nonce::try_from(&blob[1..1 + NONCE_LEN]).map_err(|_| CryptoError::Decrypt)?;
-        let plain = self
-            .cipher
-            .decrypt(&nonce, Payload { msg: &blob[1 + NONCE_LEN..], aad: context.as_bytes() })
-            .map_err(|_| CryptoError::Decrypt)?;
-        String::from_utf8(plain).map_err(|_| CryptoError::Decrypt)
+        self.cipher.decrypt(&nonce, Payload { msg: &blob[1 + NONCE_LEN..], aad: context.as_bytes() }).map_err(|_| CryptoError::Decrypt)
     }
 
     /// A deterministic, keyed digest of a normalised value for exact-match lookup. Scoped by
@@ -154,8 +160,13 @@ pub fn random_token(bytes: usize) -> String {
 
 /// SHA-256 of a string, hex.
 pub fn sha256_hex(s: &str) -> String {
+    sha256_bytes_hex(s.as_bytes())
+}
+
+/// SHA-256 of bytes, hex.
+pub fn sha256_bytes_hex(b: &[u8]) -> String {
     use sha2::Digest;
-    hex::encode(Sha256::digest(s.as_bytes()))
+    hex::encode(Sha256::digest(b))
 }
 
 #[cfg(test)]

@@ -89,3 +89,30 @@ mod tests {
         assert_eq!(m.get::<i64>(h, "k").as_deref(), Some(&2));
     }
 }
+
+/// Long-lived derived values per hospital (e.g. a search index) that are costly to rebuild and
+/// know themselves when they are stale: each is stored with the generation of the data it was
+/// built from, and the caller compares that with the data's current generation. Not cleared by
+/// changes, never expired.
+type Shelved = (u64, Arc<dyn Any + Send + Sync>);
+
+#[derive(Default)]
+pub struct Shelf {
+    entries: Mutex<HashMap<(HospitalId, &'static str), Shelved>>,
+}
+
+impl Shelf {
+    /// The value under `key` if it was built from `generation`.
+    pub fn get<T: Any + Send + Sync>(&self, hospital: HospitalId, key: &'static str, generation: u64) -> Option<Arc<T>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (g, value) = entries.get(&(hospital, key))?;
+        if *g != generation {
+            return None;
+        }
+        value.clone().downcast::<T>().ok()
+    }
+
+    pub fn put<T: Any + Send + Sync>(&self, hospital: HospitalId, key: &'static str, generation: u64, value: Arc<T>) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert((hospital, key), (generation, value));
+    }
+}

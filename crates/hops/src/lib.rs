@@ -24,6 +24,7 @@ pub fn modules() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(hops_analytics::AnalyticsModule),
         Arc::new(hops_reports::ReportsModule),
+        Arc::new(hops_desk::DeskModule),
         Arc::new(hops_checkup::CheckupModule),
         Arc::new(hops_master::MasterModule),
     ]

@@ -268,3 +268,55 @@ pub async fn rating_distribution<C: Conn>(c: &mut Scoped<C>, from: Instant, to: 
     }
     Ok(out)
 }
+
+/// A consultation as other modules see it (follow-up calls, complaints from bad reviews).
+#[derive(Clone, Debug)]
+pub struct ConsultationBrief {
+    pub id: i64,
+    pub external_id: String,
+    pub patient: PatientId,
+    pub department: DepartmentId,
+    pub doctor: DoctorId,
+    pub created_at: Instant,
+    pub completed_at: Option<Instant>,
+    pub rating: Option<i16>,
+    pub review: String,
+}
+
+const BRIEF_COLUMNS: &str = "id, external_id, patient_id, department_id, doctor_id, created_at, completed_at, rating, review";
+
+fn brief(r: &sqlx::any::AnyRow) -> sqlx::Result<ConsultationBrief> {
+    Ok(ConsultationBrief {
+        id: r.try_get("id")?,
+        external_id: r.try_get("external_id")?,
+        patient: PatientId(r.try_get("patient_id")?),
+        department: DepartmentId(r.try_get("department_id")?),
+        doctor: DoctorId(r.try_get("doctor_id")?),
+        created_at: Instant(r.try_get("created_at")?),
+        completed_at: r.try_get::<Option<i64>, _>("completed_at")?.map(Instant),
+        rating: r.try_get::<Option<i16>, _>("rating")?,
+        review: r.try_get("review")?,
+    })
+}
+
+/// Consultations completed in `[from, to)` and created at most `created_within` µs before
+/// `from` (so the created-at index bounds the scan), oldest completion first.
+pub async fn completed_between<C: Conn>(
+    c: &mut Scoped<C>,
+    from: Instant,
+    to: Instant,
+    created_within: i64,
+) -> sqlx::Result<Vec<ConsultationBrief>> {
+    let sql = format!(
+        "SELECT {BRIEF_COLUMNS} FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 \
+         AND completed_at >= $4 AND completed_at < $3 ORDER BY completed_at, id"
+    );
+    let rows = c.query_built(sql).bind(from.0 - created_within).bind(to.0).bind(from.0).fetch_all(c.conn()).await?;
+    rows.iter().map(brief).collect()
+}
+
+/// The consultation with this external id (问诊单号).
+pub async fn consultation_by_external_id<C: Conn>(c: &mut Scoped<C>, external_id: &str) -> sqlx::Result<Option<ConsultationBrief>> {
+    let sql = format!("SELECT {BRIEF_COLUMNS} FROM consultations WHERE hospital_id = $1 AND external_id = $2");
+    c.query_built(sql).bind(external_id.to_string()).fetch_optional(c.conn()).await?.as_ref().map(brief).transpose()
+}

@@ -194,6 +194,8 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         phone: k.seal(PHONE_CONTEXT, h, person.phone.as_str(), person.phone.masked()),
         married: person.married,
     };
+    // The person's id (used if new), the booking's and its expiry job's, in one round trip.
+    let ids = tx.next_ids(access.engine(), 3).await?;
     match store::person_by_id_number(&mut tx, &id_bidx).await? {
         // Anti-impersonation: an identity number stays bound to the name it was first booked with.
         Some((_, name, _)) if name != person.name => {
@@ -206,20 +208,19 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
             }
         }
         None => {
-            row.id = tx.next_id(access.engine()).await?;
+            row.id = ids[0];
             store::insert_person(&mut tx, &row, now).await?;
         }
     }
-    if store::holds_day(&mut tx, row.id, day, None).await? {
-        return Err(duplicate(day));
-    }
+    // A second active booking of the person on the day is refused by the unique active key at
+    // the insert below (no query of its own on this hot path).
     // One group booking per listed person (any date), checked in the booking's transaction.
     if let Some(t) = &terms
         && store::listed_holds_booking(&mut tx, t.listed.id).await?
     {
         return Err(Error::conflict("duplicate_booking", "该受检人已有本单位的团检预约，请勿重复预约"));
     }
-    let id = tx.next_id(access.engine()).await?;
+    let id = ids[1];
     let booking = BookingRow {
         id,
         number: model::number(id),
@@ -264,9 +265,10 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         return Err(e.into());
     }
     if booking.hold_until.is_some() {
-        jobs::enqueue(
+        jobs::enqueue_as(
             access,
             &mut tx,
+            hops_kernel::JobId(ids[2]),
             Enqueue { kind: EXPIRE_HOLD_JOB, payload: json!({ "booking": id }), idem_key: None, run_at: booking.hold_until },
         )
         .await?;
@@ -439,4 +441,17 @@ async fn check_still_valid(tx: &mut hops_platform::Tx, b: &BookingRow, day: Loca
         return Err(Error::client(422, "rule_violation", format!("改约到 {day} 后不符合体检规则：{}", all.join("；"))));
     }
     Ok(())
+}
+
+/// The phone number of a booking's person in clear, for staff who must call them (the service
+/// desk's follow-up after a checkup). Needs `PersonalUnmask`; every call is audited.
+pub async fn reveal_person_phone(access: &Access, booking_id: i64) -> Result<String> {
+    access.require(Permission::PersonalUnmask)?;
+    let enc = {
+        let mut c = access.tenant().read().await?;
+        store::person_phone_of_booking(&mut c, booking_id).await?.ok_or_else(|| Error::not_found("预约"))?
+    };
+    let phone = access.keyring().decrypt(PHONE_CONTEXT, &enc)?;
+    access.audit_read("checkup.person.reveal", &format!("checkup_booking:{booking_id}"), "查看受检人完整手机号").await?;
+    Ok(phone)
 }

@@ -34,7 +34,7 @@ impl Known {
         let cat = crate::catalogue::service::load(access).await?;
         let mut c = access.tenant().read().await?;
         let resources = crate::catalogue::store::resources(&mut c).await?.into_iter().map(|(c, _)| c).collect();
-        let specials = cat.packages.into_values().filter(|p| p.special_pool).map(|p| p.code).collect();
+        let specials = cat.packages.values().filter(|p| p.special_pool).map(|p| p.code.clone()).collect();
         Ok(Known { employers, specials, resources })
     }
 

@@ -2,6 +2,7 @@
 //! selection, audit the configuration. Every change is validated whole and audited.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use hops_platform::{Access, Error, Permission, Result};
 
@@ -11,15 +12,27 @@ use super::model::{Catalogue, Item, Package, Priced, Profile, Rule, Selection, V
 use super::store;
 
 /// The whole catalogue (items, packages, rules).
-pub async fn catalogue(access: &Access) -> Result<Catalogue> {
+pub async fn catalogue(access: &Access) -> Result<Arc<Catalogue>> {
     access.require(Permission::CheckupRead)?;
     load(access).await
 }
 
-/// The catalogue for use cases that have checked their own permission (booking, H5 pages).
-pub(crate) async fn load(access: &Access) -> Result<Catalogue> {
+/// The catalogue for use cases that have checked their own permission (booking, H5 pages):
+/// kept in memory per hospital and read again only when its revision has moved (one small
+/// query instead of four on every booking).
+pub(crate) async fn load(access: &Access) -> Result<Arc<Catalogue>> {
+    const KEY: &str = "checkup.catalogue";
     let mut c = access.tenant().read().await?;
-    Ok(store::catalogue(&mut c).await?)
+    // The revision first: the rows read after it are at least as new, so a catalogue is never
+    // kept under a newer revision than its own.
+    let revision = store::revision(&mut c).await?;
+    let generation = u64::try_from(revision).unwrap_or(0);
+    if let Some(cat) = access.core().shelf.get::<Catalogue>(access.hospital(), KEY, generation) {
+        return Ok(cat);
+    }
+    let cat = Arc::new(store::catalogue(&mut c).await?);
+    access.core().shelf.put(access.hospital(), KEY, generation, cat.clone());
+    Ok(cat)
 }
 
 pub async fn resources(access: &Access) -> Result<Vec<(String, String)>> {

@@ -108,7 +108,25 @@ pub async fn resources<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<(String, 
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
+/// The catalogue's revision (0 before its first change).
+pub async fn revision<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<i64> {
+    let r = c.query("SELECT revision FROM checkup_catalogue_revision WHERE hospital_id = $1").fetch_optional(c.conn()).await?;
+    Ok(r.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
+}
+
+/// Raises the revision; every write of this module calls it in its transaction.
+async fn bump(tx: &mut Tx) -> sqlx::Result<()> {
+    tx.query(
+        "INSERT INTO checkup_catalogue_revision (hospital_id, revision) VALUES ($1, 1) \
+         ON CONFLICT (hospital_id) DO UPDATE SET revision = checkup_catalogue_revision.revision + 1",
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 pub async fn upsert_resource(tx: &mut Tx, code: &str, name: &str) -> sqlx::Result<()> {
+    bump(tx).await?;
     tx.query(
         "INSERT INTO checkup_resources (hospital_id, code, name) VALUES ($1, $2, $3) \
          ON CONFLICT (hospital_id, code) DO UPDATE SET name = excluded.name",
@@ -121,6 +139,7 @@ pub async fn upsert_resource(tx: &mut Tx, code: &str, name: &str) -> sqlx::Resul
 }
 
 pub async fn upsert_item(tx: &mut Tx, i: &Item, now: Instant) -> sqlx::Result<()> {
+    bump(tx).await?;
     tx.query(
         "INSERT INTO checkup_items (hospital_id, code, name, category, body_part, meaning, target_group, price_fen, sex, min_age, \
          max_age, marital, preparation, resource, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
@@ -151,6 +170,7 @@ pub async fn upsert_item(tx: &mut Tx, i: &Item, now: Instant) -> sqlx::Result<()
 
 /// Inserts or replaces a package and its item list.
 pub async fn upsert_package(tx: &mut Tx, p: &Package, now: Instant) -> sqlx::Result<()> {
+    bump(tx).await?;
     tx.query(
         "INSERT INTO checkup_packages (hospital_id, code, name, target_group, description, price_fen, sex, min_age, max_age, marital, \
          special_pool, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
@@ -190,6 +210,7 @@ pub async fn upsert_package(tx: &mut Tx, p: &Package, now: Instant) -> sqlx::Res
 
 /// Adds a rule; returns false when the same rule exists already.
 pub async fn insert_rule(tx: &mut Tx, id: i64, rule: &Rule, note: &str) -> sqlx::Result<bool> {
+    bump(tx).await?;
     let items = rule.items();
     let r = tx
         .query(
@@ -208,6 +229,7 @@ pub async fn insert_rule(tx: &mut Tx, id: i64, rule: &Rule, note: &str) -> sqlx:
 
 /// Deletes a rule; returns the deleted rule.
 pub async fn delete_rule(tx: &mut Tx, id: i64) -> sqlx::Result<Option<Rule>> {
+    bump(tx).await?;
     let r = tx
         .query("DELETE FROM checkup_rules WHERE hospital_id = $1 AND id = $2 RETURNING kind, item_a, item_b")
         .bind(id)

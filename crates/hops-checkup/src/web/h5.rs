@@ -406,7 +406,7 @@ async fn orders(State(state): State<AppState>, headers: HeaderMap, Path(code): P
         hospital: s.name.clone(),
         base: format!("/p/{}/checkup", s.code),
         orders: list,
-        names: cat.packages.into_values().map(|p| (p.code, p.name)).collect(),
+        names: cat.packages.values().map(|p| (p.code.clone(), p.name.clone())).collect(),
     })
 }
 

@@ -406,7 +406,7 @@ async fn bookings_view(page: &Page, q: Q, error: String) -> PageResult<Html<Stri
         q: number,
         statuses: Status::ALL.iter().map(|s| (s.code(), s.label_zh())).collect(),
         can_book: access.can(Permission::CheckupBook),
-        package_names: cat.packages.into_values().map(|p| (p.code, p.name)).collect(),
+        package_names: cat.packages.values().map(|p| (p.code.clone(), p.name.clone())).collect(),
         employer_names: crate::group::service::employers(access).await?.into_iter().map(|e| (e.code, e.name)).collect(),
         error,
     })

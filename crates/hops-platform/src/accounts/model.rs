@@ -48,6 +48,14 @@ pub enum Permission {
     CheckupManage,
     /// Book, reschedule, cancel and refund checkups for customers, record payments, check in.
     CheckupBook,
+    /// Work the service desk: tickets (reply, note, assign, resolve), follow-up call tasks,
+    /// complaint cases, the bot's conversations.
+    DeskWork,
+    /// Configure the service desk: categories, teams, SLA policies and business calendars,
+    /// canned replies, follow-up plans and questionnaires; import ticket history.
+    DeskManage,
+    /// Edit the knowledge base the FAQ bot answers from, and review unanswered questions.
+    KbEdit,
 }
 
 use Permission::*;
@@ -74,6 +82,9 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             CheckupRead,
             CheckupManage,
             CheckupBook,
+            DeskWork,
+            DeskManage,
+            KbEdit,
         ],
     ),
     (
@@ -95,6 +106,9 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             CheckupRead,
             CheckupManage,
             CheckupBook,
+            DeskWork,
+            DeskManage,
+            KbEdit,
         ],
     ),
     (
@@ -111,12 +125,15 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             CheckupRead,
             CheckupManage,
             CheckupBook,
+            DeskWork,
+            DeskManage,
+            KbEdit,
         ],
     ),
-    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBook]),
-    (Role::ContentReviewer, &[DashboardView]),
+    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBook, DeskWork]),
+    (Role::ContentReviewer, &[DashboardView, KbEdit]),
     (Role::Doctor, &[DashboardView, MasterRead, OwnPerformance]),
-    (Role::Nurse, &[DashboardView, MasterRead]),
+    (Role::Nurse, &[DashboardView, MasterRead, DeskWork]),
     (Role::Finance, &[DashboardView, MasterRead, DataExport, AnalyticsRead, CheckupRead]),
     (Role::Auditor, &[DashboardView, MasterRead, AuditRead, AnalyticsRead]),
 ];

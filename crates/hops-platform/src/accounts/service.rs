@@ -78,7 +78,13 @@ pub async fn create_hospital(core: &Arc<Core>, h: NewHospital<'_>) -> Result<Hos
     Ok(row.id)
 }
 
+/// The hospital with this code. A code that cannot be one (hospital codes are 2–32 letters,
+/// digits, `-` or `_`, as typed into addresses) is no hospital and never reaches the database,
+/// which refuses some bytes outright.
 pub async fn hospital_by_code(core: &Core, code: &str) -> Result<Option<HospitalRow>> {
+    if !(2..=32).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')) {
+        return Ok(None);
+    }
     let mut c = core.db().system().read().await?;
     Ok(store::hospital_by_code(&mut c, code).await?)
 }
@@ -151,6 +157,29 @@ pub async fn list_users(access: &Access) -> Result<Vec<UserRow>> {
     access.require(Permission::UserManage)?;
     let mut c = access.tenant().read().await?;
     Ok(store::list_users(&mut c).await?)
+}
+
+/// A colleague as others may see them: for assigning work and showing who did what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Colleague {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// The hospital's enabled staff accounts by display name (no secrets, no permission needed
+/// beyond being signed in to the hospital).
+pub async fn directory(access: &Access) -> Result<Vec<Colleague>> {
+    let mut c = access.tenant().read().await?;
+    let mut v: Vec<Colleague> = store::list_users(&mut c)
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .map(|u| Colleague { id: u.id, username: u.username, display_name: u.display_name, role: u.role })
+        .collect();
+    v.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.0.cmp(&b.id.0)));
+    Ok(v)
 }
 
 pub async fn get_user(access: &Access, id: UserId) -> Result<UserRow> {
@@ -454,11 +483,10 @@ pub async fn resolve_session(core: &Arc<Core>, token: &str) -> Result<Option<Ses
     let token_hash = sha256_hex(token);
     let now = core.now();
     let tenant = core.db().tenant(hospital);
-    let (session, user) = {
+    let (session, user, hospital_name) = {
         let mut c = tenant.read().await?;
-        let Some(session) = store::session(&mut c, &token_hash).await? else { return Ok(None) };
-        let Some(user) = store::user_by_id(&mut c, session.user_id).await? else { return Ok(None) };
-        (session, user)
+        let Some(found) = store::session_with_user(&mut c, &token_hash).await? else { return Ok(None) };
+        found
     };
     let idle = core.config.session_idle_minutes;
     if !model::session_alive(session.last_seen_at, session.expires_at, idle, now) || user.disabled {
@@ -473,7 +501,6 @@ pub async fn resolve_session(core: &Arc<Core>, token: &str) -> Result<Option<Ses
         store::touch_session(&mut tx, &token_hash, now).await?;
         tx.commit().await?;
     }
-    let hospital_name = hospital_by_id_name(core, hospital).await?;
     Ok(Some(SessionInfo {
         access: core.access_for(hospital, actor_of(&user)),
         token_hash,
@@ -483,10 +510,6 @@ pub async fn resolve_session(core: &Arc<Core>, token: &str) -> Result<Option<Ses
         hospital_name,
         idle_seconds: idle * 60,
     }))
-}
-
-async fn hospital_by_id_name(core: &Core, id: HospitalId) -> Result<String> {
-    Ok(hospital(core, id).await?.map(|h| h.name).unwrap_or_default())
 }
 
 pub async fn logout(session: &SessionInfo) -> Result<()> {

@@ -172,21 +172,28 @@ pub async fn insert_session(tx: &mut Tx, s: NewSession<'_>) -> sqlx::Result<()> 
     Ok(())
 }
 
-pub async fn session<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scoped<C>, id_hash: &str) -> sqlx::Result<Option<SessionRow>> {
-    let row = c
-        .query("SELECT user_id, kind, csrf, totp_verified, last_seen_at, expires_at FROM sessions WHERE hospital_id = $1 AND id = $2")
-        .bind(id_hash)
-        .fetch_optional(c.conn())
-        .await?;
+/// A session with its user and the hospital's name, in one round trip (every request asks).
+pub async fn session_with_user<C: std::ops::DerefMut<Target = AnyConnection>>(
+    c: &mut Scoped<C>,
+    id_hash: &str,
+) -> sqlx::Result<Option<(SessionRow, UserRow, String)>> {
+    let users = USER_COLS.split(", ").map(|col| format!("u.{col}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT s.user_id, s.kind, s.csrf, s.totp_verified, s.last_seen_at, s.expires_at, {users}, h.name AS hospital_name \
+         FROM sessions s JOIN users u ON u.hospital_id = s.hospital_id AND u.id = s.user_id JOIN hospitals h ON h.id = s.hospital_id \
+         WHERE s.hospital_id = $1 AND s.id = $2"
+    );
+    let row = c.query_built(sql).bind(id_hash.to_string()).fetch_optional(c.conn()).await?;
     row.map(|r| {
-        Ok(SessionRow {
+        let session = SessionRow {
             user_id: UserId(r.try_get("user_id")?),
             kind: r.try_get("kind")?,
             csrf: r.try_get("csrf")?,
             totp_verified: r.try_get::<i16, _>("totp_verified")? != 0,
             last_seen_at: Instant(r.try_get("last_seen_at")?),
             expires_at: Instant(r.try_get("expires_at")?),
-        })
+        };
+        Ok((session, user(&r)?, r.try_get("hospital_name")?))
     })
     .transpose()
 }

@@ -108,10 +108,16 @@ pub struct Enqueue<'a> {
 /// Enqueues a job inside the caller's transaction (the outbox pattern: the job exists if and
 /// only if the change that asked for it committed). Returns the id and whether it is new.
 pub async fn enqueue(access: &Access, tx: &mut Tx, e: Enqueue<'_>) -> Result<(JobId, bool)> {
+    let id = JobId(tx.next_id(access.engine()).await?);
+    enqueue_as(access, tx, id, e).await
+}
+
+/// [`enqueue`] with an id the caller allocated together with its own (one round trip less on
+/// hot paths).
+pub async fn enqueue_as(access: &Access, tx: &mut Tx, id: JobId, e: Enqueue<'_>) -> Result<(JobId, bool)> {
     let jobs = &access.core().jobs;
     let handler = jobs.handlers.get(e.kind).ok_or_else(|| Error::Internal(anyhow::anyhow!("unknown job kind {}", e.kind)))?;
     let now = access.now();
-    let id = JobId(tx.next_id(access.engine()).await?);
     let payload = e.payload.to_string();
     let r = store::insert(
         tx,

@@ -15,7 +15,7 @@ use super::Globals;
 use super::admin::{hospital, with_core};
 
 /// `--hospital`, else the only hospital, else the demo hospital.
-async fn pick(core: &Arc<Core>, code: Option<&str>) -> anyhow::Result<HospitalRow> {
+pub(super) async fn pick(core: &Arc<Core>, code: Option<&str>) -> anyhow::Result<HospitalRow> {
     if let Some(c) = code {
         return hospital(core, c).await;
     }
@@ -30,7 +30,7 @@ async fn pick(core: &Arc<Core>, code: Option<&str>) -> anyhow::Result<HospitalRo
     }
 }
 
-fn public(e: hops_platform::Error) -> anyhow::Error {
+pub(super) fn public(e: hops_platform::Error) -> anyhow::Error {
     anyhow::anyhow!(e.public_message())
 }
 

@@ -5,6 +5,7 @@ mod admin;
 mod check;
 mod checkup;
 mod import;
+mod kb;
 mod report;
 mod run;
 mod term;
@@ -123,6 +124,9 @@ enum Command {
     /// 体检目录（checkup catalogue）：配置审核、导出与导入 Excel
     #[command(subcommand)]
     Checkup(CheckupCommand),
+    /// 知识库与智能问答（knowledge base and FAQ bot）
+    #[command(subcommand)]
+    Kb(KbCommand),
     /// 医院管理（hospitals / tenants）
     #[command(subcommand)]
     Hospital(HospitalCommand),
@@ -233,6 +237,34 @@ enum CheckupCommand {
 }
 
 #[derive(Subcommand)]
+enum KbCommand {
+    /// 评测智能问答（evaluate the FAQ bot）：与 BM25 基线并排比较 top-1 准确率、MRR@10、误答率、错答率和每个问题的延迟；无需数据库
+    Eval {
+        /// 知识库文件（CSV，导入格式：question,variants,answer,category；问法之间用 | 分隔）
+        #[arg(value_name = "KB_FILE")]
+        kb: PathBuf,
+        /// 查询文件（CSV：query,expected，expected 为应命中文章的标准问题，留空表示无可答文章；或同字段的 JSONL）
+        #[arg(value_name = "QUERIES_FILE")]
+        queries: PathBuf,
+        /// 用不重复的合成文章把索引补足到 N 篇，再测一次延迟（pad the index to N articles），如 10000
+        #[arg(long, value_name = "N")]
+        pad_to: Option<usize>,
+        /// 列出机器人的错答与误答（list the bot's wrong and false answers）
+        #[arg(long)]
+        misses: bool,
+    },
+    /// 导入知识库（import the knowledge base）：CSV 或 XLSX，列为 question,variants,answer,category[,status]（问法之间用 | 分隔）；相同标准问题生成新版本；整批校验，有误则列出每个问题、不导入任何内容并以 1 退出
+    Import {
+        /// 知识库文件（.csv 或 .xlsx）
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// 医院编码（hospital code）；默认为唯一的医院，有多家时为演示医院 demo
+        #[arg(long, value_name = "CODE")]
+        hospital: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// 校验审计日志（verify every hospital's hash chain）：完整时退出码为 0，发现篡改时列出问题并以 2 退出
     Verify,
@@ -334,6 +366,8 @@ pub async fn run() -> ExitCode {
         Command::Checkup(CheckupCommand::Audit { hospital }) => checkup::audit(&globals, hospital.as_deref()).await,
         Command::Checkup(CheckupCommand::Export { file, hospital }) => checkup::export(&globals, &file, hospital.as_deref()).await,
         Command::Checkup(CheckupCommand::Import { file, hospital }) => checkup::import(&globals, &file, hospital.as_deref()).await,
+        Command::Kb(KbCommand::Eval { kb: kb_file, queries, pad_to, misses }) => kb::eval(&kb_file, &queries, pad_to, misses),
+        Command::Kb(KbCommand::Import { file, hospital }) => kb::import(&globals, &file, hospital.as_deref()).await,
         Command::Hospital(HospitalCommand::List) => admin::hospital_list(&globals).await,
         Command::User(UserCommand::Add { hospital, username, name, role }) => {
             admin::user_add(&globals, &hospital, &username, &name, role).await

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 both_backends!(no_route_crosses_tenants);
 
-const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user", "乙院项目", "乙院套餐", "乙院单位"];
+const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user", "乙院项目", "乙院套餐", "乙院单位", "乙院工单", "乙院知识"];
 
 /// Path parameters that are not record ids.
 const NOT_IDS: &[&str] = &["date"];
@@ -88,7 +88,73 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, Strin
     let mut out: HashMap<&'static str, String> = ids.into_iter().map(|(k, v)| (k, v.to_string())).collect();
     out.insert("employer_code", employer);
     out.insert("invoice_id", checkup_invoice(&access, booking).await.to_string());
+    let (ticket, attachment, article, session) = desk_fixtures(&access).await;
+    out.insert("ticket_id", ticket.to_string());
+    out.insert("attachment_id", attachment.to_string());
+    out.insert("article_id", article.to_string());
+    out.insert("session_id", session.to_string());
+    // ---- desk follow-up and complaints (hops_desk::followup / complaint) ----
+    for (k, v) in desk_followup_fixtures(&access, patient).await {
+        out.insert(k, v.to_string());
+    }
     out
+}
+
+/// B's follow-up questionnaire, key-patient plan with its call task (B's patient marked as a key
+/// patient), and a complaint.
+async fn desk_followup_fixtures(access: &hops_platform::Access, patient: hops_kernel::PatientId) -> Vec<(&'static str, i64)> {
+    use hops_desk::followup::{calls, model::PlanDraft, questionnaire, service};
+    let draft = service::QuestionnaireDraft {
+        name: "乙院问卷".into(),
+        intro: String::new(),
+        active: true,
+        questions: service::Questions::List(questionnaire::from_lines("评分|乙院患者满意度").unwrap()),
+    };
+    let questionnaire = service::save_questionnaire(access, None, &draft).await.unwrap();
+    let plan = PlanDraft {
+        name: "乙院重点患者回访".into(),
+        audience: "key_patient".into(),
+        delay_days: "0".into(),
+        script: "乙院话术".into(),
+        questionnaire_id: Some(questionnaire),
+        max_attempts: "3".into(),
+        retry_no_answer_hours: "4".into(),
+        retry_refused_hours: "24".into(),
+        active: true,
+        ..Default::default()
+    };
+    let plan = service::save_plan(access, None, &plan).await.unwrap();
+    service::mark_key_patient(access, patient, "乙院患者").await.unwrap();
+    assert_eq!(service::generate(access, plan).await.unwrap().created, 1);
+    let task = calls::tasks(access, &Default::default(), hops_platform::web::Paging::new(None, 10)).await.unwrap().0[0].id;
+    let draft = hops_desk::complaint::model::Draft {
+        complainant: "乙院患者".into(),
+        phone: "13912345678".into(),
+        subject: "乙院投诉".into(),
+        description: "乙院患者投诉".into(),
+        ..Default::default()
+    };
+    let complaint = hops_desk::complaint::service::create(access, &hops_desk::complaint::service::Origin::Direct, &draft).await.unwrap().id;
+    vec![("questionnaire_id", questionnaire), ("plan_id", plan), ("task_id", task), ("complaint_id", complaint)]
+}
+
+/// A ticket of B with an attachment, a knowledge-base article and a bot conversation.
+async fn desk_fixtures(access: &hops_platform::Access) -> (i64, i64, i64, i64) {
+    use hops_desk::{bot, kb, ticket};
+    let input = ticket::model::TicketInput {
+        channel: "chat".into(),
+        category: "consult".into(),
+        subject: "乙院工单".into(),
+        requester_phone: "13912345678".into(),
+        ..Default::default()
+    };
+    let t = ticket::service::open(access, &input, ticket::service::Origin::default()).await.unwrap();
+    let a = ticket::service::attach(access, t.id, "乙院.txt", "乙院附件".as_bytes()).await.unwrap();
+    let article = kb::model::ArticleInput { question: "乙院知识".into(), answer: "乙院答案".into(), ..Default::default() };
+    let art = kb::service::save(access, None, &article).await.unwrap();
+    let reply = bot::service::ask(access, None, "h5", "乙院知识").await.unwrap();
+    let (session, _) = bot::service::conversation_of(access, &reply.session).await.unwrap().unwrap();
+    (t.id, a.id, art.id, session.id)
 }
 
 /// An employer of B with a card (its code is what the routes take).
@@ -257,6 +323,22 @@ fn sample_body(schema: &str) -> Value {
         "InvoiceIn" => json!({"title_kind": "personal", "title": "某人", "email": "someone@example.cn"}),
         "IssuedIn" => json!({"invoice_number": "12345678"}),
         "InvoiceCancelIn" => json!({"reason": "抬头有误"}),
+        // ---- desk follow-up and complaints ----
+        "FollowupPlanIn" => json!({"name": "某计划", "audience": "checkup", "delay_days": 1, "script": "话术", "max_attempts": 1,
+                                   "retry_no_answer_hours": 0, "retry_refused_hours": 0}),
+        "FollowupQuestionnaireIn" => json!({"name": "某问卷", "questions": [{"kind": "rating", "text": "打分"}]}),
+        "FollowupCallIn" => json!({"outcome": "no_answer"}),
+        "KeyPatientIn" => json!({"external_id": "BP1"}),
+        "ComplaintIn" => json!({"complainant": "某人", "subject": "某事", "description": "某内容"}),
+        "ComplaintStepIn" => json!({"department_id": 1, "note": "某意见"}),
+        "ComplaintCausesIo" => json!({"causes": [{"code": "x1", "name": "某原因"}]}),
+        "TicketIn" => json!({"channel": "chat", "category": "consult", "subject": "某问题"}),
+        "ReplyIn" => json!({"body": "某回复"}),
+        "StatusIn" => json!({"action": "resolve"}),
+        "AssignIn" => json!({}),
+        "ClassifyIn" => json!({"category": "consult", "priority": "normal"}),
+        "MergeIn" => json!({"into": 1}),
+        "AskIn" => json!({"question": "怎么挂号"}),
         other => panic!("tenancy test has no sample body for request schema {other}: add one"),
     }
 }

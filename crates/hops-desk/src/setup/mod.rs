@@ -1,0 +1,6 @@
+//! Service-desk settings: teams, categories, business calendars, SLA policies, canned replies.
+
+mod defaults;
+pub mod model;
+pub mod service;
+pub mod store;

@@ -1,0 +1,8 @@
+//! Tickets from every channel: `model` (status flow, validation, the SLA timeline from the
+//! history), `store` (SQL), `service` (use cases), `import` (history from CSV/XLSX).
+
+pub mod import;
+pub mod model;
+pub mod report;
+pub mod service;
+pub mod store;

@@ -1,0 +1,252 @@
+//! The FAQ bot: `POST /api/v1/bot/ask` for integrators (bearer token; the hospital is the
+//! token's), the same answer for the patients' chat page at `/p/{hospital}/bot` (server-rendered,
+//! works without JavaScript; the conversation is bound to an HttpOnly cookie), and the hand-over
+//! to a person.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use hops_kernel::HospitalId;
+use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, Routes};
+use hops_platform::{Access, Core, Error};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::bot::matcher::Hit;
+use crate::bot::service::{self as bot, Outcome, Reply};
+use crate::kb::model::answer_html;
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .api(
+            Method::Post,
+            "/api/v1/bot/ask",
+            ApiDoc::new("智能客服", "向智能客服提问")
+                .describe(
+                    "从本院已发布的知识库中回答患者的问题；只有把握足够（confidence ≥ 0.5）时 answered 为 true 并给出答案，\
+                     否则说明不确定并给出最接近的问题（alternatives），可转人工。涉及病情、用药的问题不作回答，引导在线问诊（outcome=doctor）。\
+                     session 为会话令牌：首次提问不填，之后带上返回的 session。",
+                )
+                .body::<AskIn>()
+                .returns::<AskOut>(),
+            ask_api,
+        )
+        .public(Method::Get, "/p/{hospital_code}/bot", "智能客服（患者端）", chat_page)
+        .public(Method::Post, "/p/{hospital_code}/bot", "智能客服（患者端）：提问", chat_ask)
+        .public(Method::Post, "/p/{hospital_code}/bot/handover", "智能客服（患者端）：转人工", chat_handover)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AskIn {
+    question: String,
+    #[serde(default)]
+    session: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AltOut {
+    article_id: i64,
+    matched_question: String,
+    confidence: f64,
+}
+
+impl From<Hit> for AltOut {
+    fn from(h: Hit) -> Self {
+        AltOut { article_id: h.article_id, matched_question: h.matched_question, confidence: (h.confidence * 1000.0).round() / 1000.0 }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AskOut {
+    answered: bool,
+    article_id: Option<i64>,
+    matched_question: Option<String>,
+    /// The article's answer (plain text with light markup).
+    answer: Option<String>,
+    confidence: Option<f64>,
+    alternatives: Vec<AltOut>,
+    /// answered | unsure | doctor | person
+    outcome: String,
+    /// What the bot says when it does not answer.
+    message: String,
+    session: String,
+    /// The ticket number once handed over to a person.
+    ticket: Option<String>,
+}
+
+fn ask_out(r: Reply) -> AskOut {
+    AskOut {
+        answered: r.outcome == Outcome::Answered,
+        article_id: r.best.as_ref().map(|b| b.article_id),
+        matched_question: r.best.as_ref().map(|b| b.matched_question.clone()),
+        confidence: r.best.as_ref().map(|b| (b.confidence * 1000.0).round() / 1000.0),
+        answer: r.answer,
+        alternatives: r.alternatives.into_iter().map(Into::into).collect(),
+        outcome: r.outcome.code().into(),
+        message: r.message,
+        session: r.session,
+        ticket: r.ticket,
+    }
+}
+
+async fn ask_api(api: Api, Json(b): Json<AskIn>) -> ApiResult<Json<AskOut>> {
+    Ok(Json(ask_out(bot::ask(api.access(), b.session.as_deref(), "api", &b.question).await?)))
+}
+
+/// The hospital of a patient page, acting for it.
+async fn site(core: &Arc<Core>, code: &str) -> Result<(Access, String), Error> {
+    let h = hops_platform::accounts::service::hospital_by_code(core, code).await?.ok_or_else(|| Error::not_found("医院"))?;
+    Ok((core.act_as_system(HospitalId(h.id.0)), h.name))
+}
+
+const COOKIE: &str = "hops_bot";
+
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == COOKIE).then(|| v.to_string())
+    })
+}
+
+/// One exchange as shown on the chat page.
+pub struct Line {
+    pub question: String,
+    pub outcome: Outcome,
+    /// Safe HTML of the answer (answered), else empty.
+    pub answer_html: String,
+    pub matched: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk_h5_bot.html")]
+struct ChatPage {
+    hospital: String,
+    base: String,
+    lines: Vec<Line>,
+    alternatives: Vec<Hit>,
+    handed_over: Option<String>,
+    replies: Vec<(String, String)>,
+    offer_person: bool,
+    error: String,
+}
+
+type R = Result<Response, Response>;
+
+fn fail(e: Error) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status.is_server_error() {
+        tracing::error!(error = ?e, "bot page");
+        return (status, Html("<!doctype html><meta charset=utf-8><p>服务暂时不可用，请稍后再试。</p>".to_string())).into_response();
+    }
+    (status, Html(format!("<!doctype html><meta charset=utf-8><p>{}</p>", askama_escape(&e.public_message())))).into_response()
+}
+
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn message_of(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Unsure => "抱歉，我还不能确定您想问的是什么。您可以换个说法再问，或点击“转人工”。",
+        Outcome::Doctor => "您的问题涉及病情判断或用药，请在首页点击“在线问诊”咨询医生；如症状严重或紧急，请立即就医或拨打 120。",
+        Outcome::Person => "已为您转接人工客服。",
+        Outcome::Answered => "",
+    }
+}
+
+async fn render(access: &Access, hospital: String, code: &str, token: Option<&str>, last: Option<Reply>, error: String) -> R {
+    let t = match token {
+        Some(t) => bot::transcript(access, t).await.map_err(fail)?,
+        None => bot::Transcript::default(),
+    };
+    let lines: Vec<Line> = t
+        .exchanges
+        .into_iter()
+        .map(|x| Line {
+            question: x.turn.question,
+            outcome: x.outcome,
+            answer_html: x.article.as_ref().map(|a| answer_html(&a.answer)).unwrap_or_default(),
+            matched: x.article.map(|a| a.question).unwrap_or_default(),
+            message: message_of(x.outcome).to_string(),
+        })
+        .collect();
+    let handed_over = t.ticket;
+    let replies: Vec<(String, String)> = t.replies.into_iter().map(|(at, body)| (at.format_minute(), body)).collect();
+    let offer_person = handed_over.is_none() && !lines.is_empty();
+    let page = ChatPage {
+        hospital,
+        base: format!("/p/{code}/bot"),
+        alternatives: last.map(|r| r.alternatives).unwrap_or_default(),
+        lines,
+        handed_over,
+        replies,
+        offer_person,
+        error,
+    };
+    let html = page.render().map_err(|e| fail(Error::Internal(e.into())))?;
+    Ok(Html(html).into_response())
+}
+
+async fn chat_page(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> R {
+    let (access, name) = site(state.core(), &code).await.map_err(fail)?;
+    render(&access, name, &code, cookie(&headers).as_deref(), None, String::new()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AskForm {
+    question: String,
+}
+
+fn with_cookie(mut resp: Response, code: &str, token: &str) -> Response {
+    let c = format!("{COOKIE}={token}; Path=/p/{code}/bot; HttpOnly; SameSite=Lax; Max-Age=86400");
+    if let Ok(v) = c.parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn chat_ask(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap, Form(f): Form<AskForm>) -> R {
+    let (access, name) = site(state.core(), &code).await.map_err(fail)?;
+    let token = cookie(&headers);
+    match bot::ask(&access, token.as_deref(), "h5", &f.question).await {
+        Ok(reply) => {
+            let t = reply.session.clone();
+            let resp = render(&access, name, &code, Some(&t), Some(reply), String::new()).await?;
+            Ok(with_cookie(resp, &code, &t))
+        }
+        Err(e @ Error::Client { status: 422, .. }) => {
+            let msg = e.fields().first().map_or_else(|| e.public_message(), |f| f.message.clone());
+            let resp = render(&access, name, &code, token.as_deref(), None, msg).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, resp).into_response())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HandoverForm {
+    name: String,
+    phone: String,
+}
+
+async fn chat_handover(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap, Form(f): Form<HandoverForm>) -> R {
+    let (access, name) = site(state.core(), &code).await.map_err(fail)?;
+    let Some(token) = cookie(&headers) else {
+        return render(&access, name, &code, None, None, "会话已过期，请先描述您的问题".into()).await;
+    };
+    match bot::handover(&access, &token, &f.name, &f.phone).await {
+        Ok(_) => Ok(Redirect::to(&format!("/p/{code}/bot")).into_response()),
+        Err(e @ Error::Client { status: 422, .. }) => {
+            let msg = e.fields().iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("；");
+            let resp = render(&access, name, &code, Some(&token), None, msg).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, resp).into_response())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}

@@ -1,0 +1,36 @@
+//! Follow-up (回访) and complaint pages and API: the agents' call-task queue and task page, plans,
+//! questionnaires, key patients and satisfaction results; complaint cases, their trend of
+//! causes and the cause categories. The files live in `web/followup/`.
+
+mod api;
+mod api_complaint;
+mod chart;
+mod common;
+mod pages_complaints;
+mod pages_config;
+mod pages_results;
+mod pages_tasks;
+
+use hops_platform::Permission;
+use hops_platform::web::{NavItem, Routes, Section};
+
+pub(super) fn nav() -> Vec<NavItem> {
+    let item = |label, href, permission| NavItem { section: Section::Desk, label, href, permission };
+    vec![
+        item("回访任务", "/desk/followup", Permission::DeskWork),
+        item("回访计划", "/desk/followup/plans", Permission::DeskManage),
+        item("回访满意度", "/desk/followup/results", Permission::DeskWork),
+        item("投诉管理", "/desk/complaints", Permission::DeskWork),
+        item("投诉原因趋势", "/desk/complaints/trend", Permission::DeskWork),
+    ]
+}
+
+pub(super) fn routes() -> Routes {
+    Routes::default()
+        .merge(pages_tasks::routes())
+        .merge(pages_config::routes())
+        .merge(pages_results::routes())
+        .merge(pages_complaints::routes())
+        .merge(api::routes())
+        .merge(api_complaint::routes())
+}

@@ -1,0 +1,70 @@
+//! The service desk's console pages, API, patient chat page and jobs.
+
+mod api_ticket;
+mod bot;
+mod followup;
+mod pages_kb;
+mod pages_setup;
+mod pages_ticket;
+
+use std::sync::Arc;
+
+use hops_platform::Permission;
+use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
+use hops_platform::web::{Module, NavItem, Routes, Section};
+
+use crate::ticket::service::{self as tickets, SLA_CHECK_JOB};
+
+/// The service-desk module.
+pub struct DeskModule;
+
+impl Module for DeskModule {
+    fn name(&self) -> &'static str {
+        "desk"
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        let item = |label, href, permission| NavItem { section: Section::Desk, label, href, permission };
+        let mut v = vec![
+            item("工单队列", "/desk/tickets", Permission::DeskWork),
+            item("智能客服", "/desk/bot", Permission::DeskWork),
+            item("SLA 达成", "/desk/sla", Permission::DeskWork),
+        ];
+        v.extend(followup::nav());
+        v.push(item("客服设置", "/desk/settings", Permission::DeskManage));
+        v
+    }
+
+    fn routes(&self) -> Routes {
+        api_ticket::routes()
+            .merge(pages_ticket::routes())
+            .merge(bot::routes())
+            .merge(pages_kb::routes())
+            .merge(pages_setup::routes())
+            .merge(followup::routes())
+    }
+
+    fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
+        vec![Arc::new(SlaCheck)]
+    }
+}
+
+/// Warns and escalates when a ticket's SLA clock is about to run out or has.
+struct SlaCheck;
+
+impl JobHandler for SlaCheck {
+    fn kind(&self) -> &'static str {
+        SLA_CHECK_JOB
+    }
+    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let id = job.payload.get("ticket").and_then(|v| v.as_i64()).ok_or_else(|| anyhow::anyhow!("payload lacks ticket"))?;
+            // Idempotent: a warning or escalation is recorded once per clock and due time.
+            tickets::check_sla(&job.access, id).await?;
+            let mut tx = job.access.tenant().write().await?;
+            job.complete_in(&mut tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
