@@ -14,6 +14,7 @@ use crate::db::{Db, Engine, Scoped, Tenant};
 use crate::error::{Error, Result};
 use crate::jobs::Jobs;
 use crate::memo::{Memo, Shelf};
+use crate::throttle::Throttle;
 
 pub type Tx = Scoped<Transaction<'static, Any>>;
 
@@ -27,6 +28,8 @@ pub struct Core {
     pub memo: Memo,
     /// Costly derived values that know when they are stale (see [`crate::memo::Shelf`]).
     pub shelf: Shelf,
+    /// Rate limits of what anyone may call unauthenticated (see [`crate::throttle`]).
+    pub throttle: Throttle,
     /// Where this server answers (`http://127.0.0.1:8080`), once it listens: the local
     /// sandboxes of the payment and SMS services are reached there.
     local_url: std::sync::OnceLock<String>,
@@ -42,6 +45,7 @@ impl Core {
             jobs,
             memo: Memo::default(),
             shelf: Shelf::default(),
+            throttle: Throttle::default(),
             local_url: std::sync::OnceLock::new(),
         })
     }

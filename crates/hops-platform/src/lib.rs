@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod memo;
 pub mod sms;
 pub mod tabular;
+pub mod throttle;
 pub mod web;
 
 pub use crate::core::{Access, Actor, Core, Tx};

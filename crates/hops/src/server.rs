@@ -62,7 +62,7 @@ impl Server {
         let (stop, stop_rx) = watch::channel(false);
         let mut http_stop = stop_rx.clone();
         let http = tokio::spawn(async move {
-            axum::serve(listener, app.router)
+            axum::serve(listener, app.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .with_graceful_shutdown(async move {
                     let _ = http_stop.wait_for(|stopped| *stopped).await;
                 })

@@ -14,6 +14,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
 use hops_platform::Error;
+use hops_platform::sms;
+use hops_platform::throttle::ClientKey;
 use hops_platform::web::{AppState, Method, Routes};
 use serde::Deserialize;
 
@@ -308,16 +310,30 @@ async fn book_page(State(state): State<AppState>, Path(code): Path<String>, raw:
     book_view(&s, &raw.0.unwrap_or_default(), BTreeMap::new(), String::new(), Vec::new()).await
 }
 
-async fn book(State(state): State<AppState>, Path(code): Path<String>, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
+async fn book(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ClientKey(caller): ClientKey,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> R {
     let s = site(state.core(), &code).await.map_err(fail)?;
     let query = form.get("query").cloned().unwrap_or_default();
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     let messages =
         |e: &Error| if e.fields().is_empty() { vec![e.public_message()] } else { e.fields().iter().map(|f| f.message.clone()).collect() };
     if form.contains_key("send_code") {
-        return match s.send_code(&field("phone")).await {
+        let sent = match state.core().throttle.check(&sms::CODE_RATE, s.access.hospital().0, &caller) {
+            Ok(()) => s.send_code(&field("phone")).await,
+            Err(e) => Err(e),
+        };
+        return match sent {
             Ok(()) => book_view(&s, &query, form.clone(), "验证码已发送，请查看短信".into(), Vec::new()).await,
-            Err(e) => book_view(&s, &query, form.clone(), String::new(), messages(&e)).await,
+            Err(e) if e.status() < 500 => {
+                let mut page = book_view(&s, &query, form.clone(), String::new(), messages(&e)).await?;
+                *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+                Ok(page)
+            }
+            Err(e) => Err(fail(e)),
         };
     }
     let c = chosen(&query);

@@ -14,6 +14,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
 use hops_platform::Error;
+use hops_platform::sms;
+use hops_platform::throttle::ClientKey;
 use hops_platform::web::{AppState, Method, Routes};
 use serde::Deserialize;
 
@@ -125,11 +127,20 @@ fn with_status(status: u16, page: Response) -> Response {
     page
 }
 
-async fn login(State(state): State<AppState>, Path(code): Path<String>, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
+async fn login(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ClientKey(caller): ClientKey,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> R {
     let s = site(state.core(), &code).await.map_err(fail)?;
     let phone = form.get("phone").map_or("", |p| p.trim());
     if form.contains_key("send_code") {
-        return match s.contact_send_code(phone).await {
+        let sent = match state.core().throttle.check(&sms::CODE_RATE, s.access.hospital().0, &caller) {
+            Ok(()) => s.contact_send_code(phone).await,
+            Err(e) => Err(e),
+        };
+        return match sent {
             Ok(()) => login_page(&s, phone, "验证码已发送，请查看短信", Vec::new()),
             Err(e) if e.status() < 500 => Ok(with_status(e.status(), login_page(&s, phone, "", messages(&e))?)),
             Err(e) => Err(fail(e)),

@@ -6,9 +6,13 @@
 use std::collections::HashMap;
 
 use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay, PatientId};
+use hops_platform::core::Tx;
+use hops_platform::jobs::{self, Enqueue};
 use hops_platform::tabular::{self, Column, ImportReport, RowError, Table};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
+
+use serde_json::json;
 
 use super::model::{self, Audience, Plan, PlanDraft};
 use super::questionnaire::{self, Question};
@@ -20,6 +24,11 @@ pub const LOOKBACK_DAYS: i32 = 14;
 
 /// Calls fall due at 09:00 China time.
 const CALL_HOUR_SECONDS: i64 = 9 * 3600;
+
+/// The daily job that generates every active plan's call tasks ([`run_daily`]).
+pub const DAILY_JOB: &str = "desk.followup_daily";
+/// It runs at 07:00 China time, so the morning's calls are in the agents' queue before 09:00.
+const DAILY_HOUR_SECONDS: i64 = 7 * 3600;
 
 // ---- questionnaires ----
 
@@ -150,6 +159,9 @@ pub async fn save_plan(access: &Access, id: Option<i64>, d: &PlanDraft) -> Resul
         None => tx.next_id(access.engine()).await?,
     };
     store::save_plan(&mut tx, id, &plan, access.now()).await?;
+    if plan.active && plan.audience.available() {
+        schedule_daily(access, &mut tx).await?;
+    }
     let detail = format!(
         "{}：{}，{} 天后，最多 {} 次{}",
         plan.name,
@@ -513,6 +525,30 @@ pub async fn generate(access: &Access, plan_id: i64) -> Result<Generated> {
     access.audit(&mut tx, "desk.followup.generate", &format!("desk_followup_plan:{plan_id}"), &detail).await?;
     tx.commit().await?;
     Ok(done)
+}
+
+/// Queues the next daily generation (the next 07:00 China time), once per day whoever asks.
+async fn schedule_daily(access: &Access, tx: &mut Tx) -> Result<()> {
+    let now = access.now();
+    let today = now.local_day().start().plus_seconds(DAILY_HOUR_SECONDS);
+    let at = if today > now { today } else { now.local_day().plus_days(1).start().plus_seconds(DAILY_HOUR_SECONDS) };
+    let key = format!("desk.followup_daily:{}", at.local_day());
+    jobs::enqueue(access, tx, Enqueue { kind: DAILY_JOB, payload: json!({}), idem_key: Some(&key), run_at: Some(at) }).await?;
+    Ok(())
+}
+
+/// The daily job: [`generate_all`], then the next day's run — as long as some plan is active
+/// (saving an active plan starts the chain again). `None` when no plan is active.
+pub async fn run_daily(access: &Access) -> Result<Option<Generated>> {
+    access.require(Permission::DeskManage)?;
+    if !plans(access).await?.iter().any(|r| r.plan.active && r.plan.audience.available()) {
+        return Ok(None);
+    }
+    let done = generate_all(access).await?;
+    let mut tx = access.tenant().write().await?;
+    schedule_daily(access, &mut tx).await?;
+    tx.commit().await?;
+    Ok(Some(done))
 }
 
 /// [`generate`] for every active plan that can run; the totals.

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::HospitalId;
+use hops_platform::throttle::{ClientKey, Rate};
 use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, Routes};
 use hops_platform::{Access, Core, Error};
 use serde::{Deserialize, Serialize};
@@ -103,6 +104,12 @@ async fn site(core: &Arc<Core>, code: &str) -> Result<(Access, String), Error> {
 }
 
 const COOKIE: &str = "hops_bot";
+
+/// Questions on the public chat page: a person types far slower; a script is refused.
+const ASK_RATE: Rate = Rate { name: "desk.bot.ask", per_hour: 600, burst: 10, hospital_per_hour: 36_000, message: "您提问太频繁了" };
+/// Hand-overs create tickets agents must read: a few per caller and hour.
+const HANDOVER_RATE: Rate =
+    Rate { name: "desk.bot.handover", per_hour: 6, burst: 3, hospital_per_hour: 600, message: "转人工请求太频繁" };
 
 fn cookie(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
@@ -210,20 +217,36 @@ fn with_cookie(mut resp: Response, code: &str, token: &str) -> Response {
     resp
 }
 
-async fn chat_ask(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap, Form(f): Form<AskForm>) -> R {
+/// The chat page again with `e`'s message above the form, answering `e`'s status.
+async fn refused(access: &Access, name: String, code: &str, token: Option<&str>, e: Error) -> R {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let msg = match e.fields() {
+        [] => e.public_message(),
+        fields => fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("；"),
+    };
+    let resp = render(access, name, code, token, None, msg).await?;
+    Ok((status, resp).into_response())
+}
+
+async fn chat_ask(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ClientKey(caller): ClientKey,
+    headers: HeaderMap,
+    Form(f): Form<AskForm>,
+) -> R {
     let (access, name) = site(state.core(), &code).await.map_err(fail)?;
     let token = cookie(&headers);
+    if let Err(e) = state.core().throttle.check(&ASK_RATE, access.hospital().0, &caller) {
+        return refused(&access, name, &code, token.as_deref(), e).await;
+    }
     match bot::ask(&access, token.as_deref(), "h5", &f.question).await {
         Ok(reply) => {
             let t = reply.session.clone();
             let resp = render(&access, name, &code, Some(&t), Some(reply), String::new()).await?;
             Ok(with_cookie(resp, &code, &t))
         }
-        Err(e @ Error::Client { status: 422, .. }) => {
-            let msg = e.fields().first().map_or_else(|| e.public_message(), |f| f.message.clone());
-            let resp = render(&access, name, &code, token.as_deref(), None, msg).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, resp).into_response())
-        }
+        Err(e @ Error::Client { status: 422, .. }) => refused(&access, name, &code, token.as_deref(), e).await,
         Err(e) => Err(fail(e)),
     }
 }
@@ -235,18 +258,23 @@ pub struct HandoverForm {
     phone: String,
 }
 
-async fn chat_handover(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap, Form(f): Form<HandoverForm>) -> R {
+async fn chat_handover(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ClientKey(caller): ClientKey,
+    headers: HeaderMap,
+    Form(f): Form<HandoverForm>,
+) -> R {
     let (access, name) = site(state.core(), &code).await.map_err(fail)?;
     let Some(token) = cookie(&headers) else {
         return render(&access, name, &code, None, None, "会话已过期，请先描述您的问题".into()).await;
     };
+    if let Err(e) = state.core().throttle.check(&HANDOVER_RATE, access.hospital().0, &caller) {
+        return refused(&access, name, &code, Some(&token), e).await;
+    }
     match bot::handover(&access, &token, &f.name, &f.phone).await {
         Ok(_) => Ok(Redirect::to(&format!("/p/{code}/bot")).into_response()),
-        Err(e @ Error::Client { status: 422, .. }) => {
-            let msg = e.fields().iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("；");
-            let resp = render(&access, name, &code, Some(&token), None, msg).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, resp).into_response())
-        }
+        Err(e @ Error::Client { status: 422, .. }) => refused(&access, name, &code, Some(&token), e).await,
         Err(e) => Err(fail(e)),
     }
 }

@@ -28,6 +28,10 @@ pub const RESEND_SECONDS: i64 = 60;
 pub const MAX_ATTEMPTS: i32 = 5;
 /// Codes per phone and purpose in 24 hours.
 pub const MAX_PER_DAY: i64 = 10;
+/// Codes asked for by one caller (address) on a public page, whatever the phone: every code is
+/// a paid message, and a script cycling through numbers must not send them on our account.
+pub const CODE_RATE: crate::throttle::Rate =
+    crate::throttle::Rate { name: "sms.code", per_hour: 10, burst: 5, hospital_per_hour: 1_200, message: "获取验证码太频繁" };
 
 pub const SEND_JOB: &str = "sms.send";
 const PHONE_CONTEXT: &str = "sms.phone";

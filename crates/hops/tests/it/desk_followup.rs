@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 both_backends!(plans_refuse_bad_input_and_agents);
 both_backends!(generation_is_idempotent);
+both_backends!(daily_job_generates_the_mornings_calls);
 both_backends!(calls_follow_the_retry_rule);
 both_backends!(masking_and_audited_unmasking);
 both_backends!(results_by_doctor_and_export);
@@ -34,9 +35,12 @@ impl Desk {
     pub(crate) async fn op(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
         self.call(&self.operator, method, path, body).await
     }
-    /// Moves the clock and signs everyone in again (sessions time out while idle).
+    /// Moves the clock, runs the jobs that fell due meanwhile (the daily follow-up generation
+    /// among them, as a running server would have) and signs everyone in again (sessions time
+    /// out while idle).
     pub(crate) async fn advance(&mut self, seconds: i64) {
         self.app.clock.advance_seconds(seconds);
+        while hops_platform::jobs::run_one(&self.app.core, "test").await.unwrap() {}
         self.operator = self.app.token("fu", "operator").await;
         self.agent = self.app.token("fu", "agent").await;
         self.nurse = self.app.token("fu", "nurse").await;
@@ -209,10 +213,12 @@ async fn generation_is_idempotent(backend: Backend) {
         (t[0]["source_ref"].as_str(), t[0]["doctor_name"].as_str(), t[0]["department_name"].as_str()),
         (Some("C-DUE"), Some("王医生"), Some("内科"))
     );
-    // Again: nothing new. Three days later the early one is due too.
+    // Again: nothing new. Three days later the early one is due too: the morning's job made
+    // its task, and generating by hand finds both.
     assert_eq!(generate(&d, plan_id).await, json!({"created": 0, "existing": 1, "opted_out": 0}));
     d.advance(3 * day).await;
-    assert_eq!(generate(&d, plan_id).await, json!({"created": 1, "existing": 1, "opted_out": 0}));
+    assert_eq!(tasks(&d, "status=pending").await.len(), 2);
+    assert_eq!(generate(&d, plan_id).await, json!({"created": 0, "existing": 2, "opted_out": 0}));
 
     // Key patients: marked (unknown numbers refused), then called every 30 days.
     let (s, b) = d.op(Method::POST, "/api/v1/desk/followup/key-patients", Some(json!({"external_id": "NOPE", "reason": "慢病"}))).await;
@@ -228,8 +234,10 @@ async fn generation_is_idempotent(backend: Backend) {
     let key_plan = p["id"].as_i64().unwrap();
     assert_eq!(generate(&d, key_plan).await["created"], 1);
     assert_eq!(generate(&d, key_plan).await["created"], 0);
+    let before = tasks(&d, &format!("plan={key_plan}")).await.len();
     d.advance(30 * day).await;
-    assert_eq!(generate(&d, key_plan).await, json!({"created": 1, "existing": 0, "opted_out": 0}), "the next cycle");
+    assert_eq!(tasks(&d, &format!("plan={key_plan}")).await.len(), before + 1, "the next cycle, made by the morning's job");
+    assert_eq!(generate(&d, key_plan).await, json!({"created": 0, "existing": 1, "opted_out": 0}));
 
     // Completed checkups (through the checkup services): booked, paid, checked in, completed.
     let access = d.app.system(d.h);
@@ -247,6 +255,45 @@ async fn generation_is_idempotent(backend: Backend) {
     );
     assert_eq!(t[0]["source_ref"], booking);
     assert_eq!(generate(&d, checkup_plan).await["created"], 0);
+    d.app.stop().await;
+}
+
+/// The daily follow-up jobs queued (not yet run): their days (`desk.followup_daily:<day>`) and run times.
+async fn daily_jobs(d: &Desk) -> Vec<(String, Instant)> {
+    let access = d.app.system(d.h);
+    let (rows, _) = hops_platform::jobs::list(&access, Some(hops_platform::jobs::Status::Queued), 0, 100).await.unwrap();
+    rows.into_iter()
+        .filter(|j| j.kind == hops_desk::followup::service::DAILY_JOB)
+        .map(|j| (j.idem_key.unwrap_or_default(), j.run_at))
+        .collect()
+}
+
+async fn daily_job_generates_the_mornings_calls(backend: Backend) {
+    let mut d = setup(backend).await;
+    assert!(daily_jobs(&d).await.is_empty(), "no plan, no job");
+    let (_, plan_id) = standard_plan(&d).await;
+    // Saving an active plan queues the next 07:00 run; saving it again does not queue another.
+    let queued = daily_jobs(&d).await;
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    let (key, at) = queued[0].clone();
+    assert!(at > d.now() && at.seconds_since(d.now()) <= 86_400, "{at} after {}", d.now());
+    assert_eq!(at.to_shanghai().hour(), 7);
+    assert_eq!(key, format!("desk.followup_daily:{}", at.local_day()));
+    let (s, b) = d.op(Method::PUT, &format!("/api/v1/desk/followup/plans/{plan_id}"), Some(plan("问诊后回访", "consultation", None))).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(daily_jobs(&d).await.len(), 1);
+
+    // A consultation whose call is due; the morning comes and the job makes its task.
+    consultation(&d, "C-DUE", "P1", "D1", d.now().plus_seconds(-4 * 86_400), "5", "").await;
+    assert!(tasks(&d, "status=pending").await.is_empty(), "nothing before the job runs");
+    d.advance(at.seconds_since(d.now()) + 60).await;
+    let t = tasks(&d, "status=pending").await;
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0]["source_ref"], "C-DUE");
+    // …and queues the next morning's run.
+    let next = daily_jobs(&d).await;
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert_eq!(next[0].1.seconds_since(at), 86_400);
     d.app.stop().await;
 }
 

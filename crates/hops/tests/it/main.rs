@@ -28,3 +28,4 @@ mod revenue;
 mod schema;
 mod sms;
 mod tenancy;
+mod throttle;

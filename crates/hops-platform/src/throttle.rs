@@ -1,0 +1,166 @@
+//! Rate limits for what anyone on the internet can call without signing in (the patients' bot
+//! chat, its hand-over to a person): a keyed GCRA limiter per [`Rate`] (the `governor` crate),
+//! in memory on this server. Keys are the caller's address ([`client_key`]) within a hospital,
+//! and every rate also has a ceiling per hospital, so a caller who changes address still cannot
+//! flood one hospital's queue.
+//!
+//! Limits use the machine's monotonic clock, not the application clock: they protect the server
+//! in real time, and moving the demo's business clock must not open or close them.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::Error;
+
+/// One limited action: a caller may do `burst` at once and then `per_hour` (evenly spread);
+/// all callers of one hospital together `hospital_per_hour`, with a minute's worth at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Rate {
+    pub name: &'static str,
+    pub per_hour: u32,
+    pub burst: u32,
+    pub hospital_per_hour: u32,
+    /// What the caller is told (zh-CN), followed by when to try again.
+    pub message: &'static str,
+}
+
+impl Rate {
+    fn quota(per_hour: u32, burst: u32) -> Quota {
+        let every = Duration::from_secs(3600) / per_hour.max(1);
+        Quota::with_period(every).expect("a positive period").allow_burst(NonZeroU32::new(burst.max(1)).expect("at least one"))
+    }
+}
+
+struct Limiters {
+    caller: DefaultKeyedRateLimiter<(i64, String)>,
+    hospital: DefaultKeyedRateLimiter<i64>,
+}
+
+/// The server's limiters, one pair per [`Rate`] name, created on first use.
+#[derive(Default)]
+pub struct Throttle {
+    limiters: Mutex<HashMap<&'static str, Arc<Limiters>>>,
+}
+
+/// How many distinct callers a limiter remembers before forgetting the idle ones.
+const FORGET_ABOVE: usize = 10_000;
+
+impl Throttle {
+    /// Counts one `rate` action by `caller` (see [`client_key`]) of `hospital`; 429
+    /// `too_many_requests` with a Chinese message when either limit is spent. A refused
+    /// action is not counted against the hospital.
+    pub fn check(&self, rate: &Rate, hospital: i64, caller: &str) -> Result<(), Error> {
+        let l = self.limiters(rate);
+        let clock = DefaultClock::default();
+        let refuse = |not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>| {
+            let wait = not_until.wait_time_from(clock.now()).max(Duration::from_secs(1));
+            Error::client(429, "too_many_requests", format!("{}，请 {} 秒后再试", rate.message, wait.as_secs_f64().ceil() as u64))
+        };
+        l.caller.check_key(&(hospital, caller.to_string())).map_err(refuse)?;
+        l.hospital.check_key(&hospital).map_err(refuse)?;
+        if l.caller.len() > FORGET_ABOVE {
+            l.caller.retain_recent();
+        }
+        Ok(())
+    }
+
+    fn limiters(&self, rate: &Rate) -> Arc<Limiters> {
+        let mut map = self.limiters.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(rate.name)
+            .or_insert_with(|| {
+                Arc::new(Limiters {
+                    caller: RateLimiter::keyed(Rate::quota(rate.per_hour, rate.burst)),
+                    hospital: RateLimiter::keyed(Rate::quota(rate.hospital_per_hour, rate.hospital_per_hour.div_ceil(60))),
+                })
+            })
+            .clone()
+    }
+}
+
+/// The caller's key for rate limits, as an extractor (never refuses).
+pub struct ClientKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientKey(client_key(parts)))
+    }
+}
+
+/// Who is calling, for rate limits: the peer's address, or — when the peer is a proxy on this
+/// machine or a private network — the last address that proxy appended to `X-Forwarded-For`
+/// (earlier entries are whatever the client claimed). "unknown" when neither is known (a
+/// router driven without a socket, as in unit tests).
+pub fn client_key(parts: &Parts) -> String {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    forwarded_or_peer(&parts.headers, peer)
+}
+
+fn forwarded_or_peer(headers: &HeaderMap, peer: Option<IpAddr>) -> String {
+    let behind_proxy = match peer {
+        Some(IpAddr::V4(v4)) => v4.is_loopback() || v4.is_private(),
+        Some(IpAddr::V6(v6)) => v6.is_loopback() || v6.is_unique_local(),
+        None => true,
+    };
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .next_back();
+    match (behind_proxy, forwarded, peer) {
+        (true, Some(ip), _) => ip.to_string(),
+        (_, _, Some(ip)) => ip.to_string(),
+        _ => "unknown".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RATE: Rate = Rate { name: "test", per_hour: 60, burst: 3, hospital_per_hour: 300, message: "提问太频繁" };
+
+    #[test]
+    fn burst_then_refused_per_caller_and_per_hospital() {
+        let t = Throttle::default();
+        for _ in 0..3 {
+            t.check(&RATE, 1, "10.0.0.1").unwrap();
+        }
+        let e = t.check(&RATE, 1, "10.0.0.1").unwrap_err();
+        assert_eq!((e.status(), e.code()), (429, "too_many_requests"));
+        assert!(e.public_message().starts_with("提问太频繁，请 ") && e.public_message().ends_with(" 秒后再试"), "{}", e.public_message());
+        // Another caller of the same hospital still gets through, until the hospital's
+        // ceiling (a minute's worth: 5 at once).
+        t.check(&RATE, 1, "10.0.0.2").unwrap();
+        t.check(&RATE, 1, "10.0.0.3").unwrap();
+        assert_eq!(t.check(&RATE, 1, "10.0.0.4").unwrap_err().status(), 429);
+        // The same address at another hospital is counted there.
+        t.check(&RATE, 2, "10.0.0.1").unwrap();
+    }
+
+    #[test]
+    fn caller_address() {
+        let mut h = HeaderMap::new();
+        let public: IpAddr = "203.0.113.9".parse().unwrap();
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(forwarded_or_peer(&h, Some(public)), "203.0.113.9");
+        assert_eq!(forwarded_or_peer(&h, None), "unknown");
+        h.append("x-forwarded-for", "1.1.1.1, 198.51.100.7".parse().unwrap());
+        // A proxy in front: the address it appended (the last), not what the client claimed.
+        assert_eq!(forwarded_or_peer(&h, Some(proxy)), "198.51.100.7");
+        // A public peer cannot choose its key by sending the header itself.
+        assert_eq!(forwarded_or_peer(&h, Some(public)), "203.0.113.9");
+    }
+}
