@@ -1,7 +1,8 @@
 //! Use cases of follow-up configuration: questionnaires, plans, key patients (marked one by one
 //! or imported), and generating call tasks from the plans' audiences — completed consultations
 //! (read through `hops_analytics::service`), completed checkups (`hops_checkup` services) and
-//! key patients — once per plan and event. Calls, results and exports are in [`super::calls`].
+//! key patients — once per plan and event, by hand or every morning ([`run_daily`], the job
+//! [`DAILY_JOB`]). Calls, results and exports are in [`super::calls`].
 
 use std::collections::HashMap;
 
@@ -11,7 +12,6 @@ use hops_platform::jobs::{self, Enqueue};
 use hops_platform::tabular::{self, Column, ImportReport, RowError, Table};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
-
 use serde_json::json;
 
 use super::model::{self, Audience, Plan, PlanDraft};
@@ -537,18 +537,19 @@ async fn schedule_daily(access: &Access, tx: &mut Tx) -> Result<()> {
     Ok(())
 }
 
-/// The daily job: [`generate_all`], then the next day's run — as long as some plan is active
-/// (saving an active plan starts the chain again). `None` when no plan is active.
+/// The daily job: queues the next day's run, then [`generate_all`] — as long as some plan is
+/// active (saving an active plan starts the chain again). The next run is queued first, so a
+/// day whose generation fails (and is retried by the queue) does not end the chain. `None` when
+/// no plan is active.
 pub async fn run_daily(access: &Access) -> Result<Option<Generated>> {
     access.require(Permission::DeskManage)?;
     if !plans(access).await?.iter().any(|r| r.plan.active && r.plan.audience.available()) {
         return Ok(None);
     }
-    let done = generate_all(access).await?;
     let mut tx = access.tenant().write().await?;
     schedule_daily(access, &mut tx).await?;
     tx.commit().await?;
-    Ok(Some(done))
+    Ok(Some(generate_all(access).await?))
 }
 
 /// [`generate`] for every active plan that can run; the totals.
