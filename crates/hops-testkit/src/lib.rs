@@ -135,13 +135,22 @@ pub struct TestApp {
     test_db: TestDb,
 }
 
+/// The environment variable that starts every test app's clock at a chosen instant instead of
+/// now (e.g. `2026-11-23T23:58:30+08:00`, just before midnight in China), to run the suite at the
+/// moments that break date arithmetic.
+pub const CLOCK_START_ENV: &str = "HOPS_TEST_CLOCK_START";
+
 #[allow(clippy::disallowed_methods)]
 fn wall_clock_now() -> Instant {
-    SystemClock.now()
+    match std::env::var(CLOCK_START_ENV) {
+        Ok(v) if !v.trim().is_empty() => Instant::parse(&v).unwrap_or_else(|e| panic!("{CLOCK_START_ENV}={v}: {e}")),
+        _ => SystemClock.now(),
+    }
 }
 
 impl TestApp {
-    /// Starts the app on a fresh database, with a manual clock set to the current time.
+    /// Starts the app on a fresh database, with a manual clock set to the current time (or to
+    /// [`CLOCK_START_ENV`]).
     pub async fn spawn(backend: Backend) -> TestApp {
         let test_db = TestDb::create(&backend).await;
         let clock = Arc::new(ManualClock::new(wall_clock_now()));
