@@ -78,9 +78,9 @@ fn stored_number(r: std::result::Result<String, hops_platform::crypto::CryptoErr
 impl Site {
     /// Sends a sign-in code to `phone`, whoever's it is: whether it is a contact's phone shows
     /// only to someone who can read the code.
-    pub async fn contact_send_code(&self, phone: &str) -> Result<()> {
+    pub async fn contact_send_code(&self, phone: &str, caller: &str) -> Result<()> {
         let phone = Phone::parse(phone.trim()).map_err(|e| Error::invalid_field("phone", e.to_string()))?;
-        sms::send_code(&self.access, &phone, PURPOSE).await
+        sms::send_code(&self.access, &phone, PURPOSE, caller).await
     }
 
     /// Checks the code and signs the contact in; returns the cookie token. A phone that is no

@@ -44,9 +44,9 @@ impl Site {
     }
 
     /// Sends the identification code to `phone`.
-    pub async fn send_code(&self, phone: &str) -> Result<()> {
+    pub async fn send_code(&self, phone: &str, caller: &str) -> Result<()> {
         let phone = Phone::parse(phone).map_err(|e| Error::invalid_field("person.phone", e.to_string()))?;
-        sms::send_code(&self.access, &phone, PURPOSE).await
+        sms::send_code(&self.access, &phone, PURPOSE, caller).await
     }
 
     /// Checks the code sent to the booking's phone, signs the person in (returns the cookie

@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
 use hops_platform::Error;
-use hops_platform::sms;
 use hops_platform::throttle::ClientKey;
 use hops_platform::web::{AppState, Method, Routes};
 use serde::Deserialize;
@@ -322,11 +321,7 @@ async fn book(
     let messages =
         |e: &Error| if e.fields().is_empty() { vec![e.public_message()] } else { e.fields().iter().map(|f| f.message.clone()).collect() };
     if form.contains_key("send_code") {
-        let sent = match state.core().throttle.check(&sms::CODE_RATE, s.access.hospital().0, &caller) {
-            Ok(()) => s.send_code(&field("phone")).await,
-            Err(e) => Err(e),
-        };
-        return match sent {
+        return match s.send_code(&field("phone"), &caller).await {
             Ok(()) => book_view(&s, &query, form.clone(), "验证码已发送，请查看短信".into(), Vec::new()).await,
             Err(e) if e.status() < 500 => {
                 let mut page = book_view(&s, &query, form.clone(), String::new(), messages(&e)).await?;

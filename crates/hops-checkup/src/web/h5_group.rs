@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
 use hops_platform::Error;
-use hops_platform::sms;
 use hops_platform::throttle::ClientKey;
 use hops_platform::web::{AppState, Method, Routes};
 use serde::Deserialize;
@@ -136,11 +135,7 @@ async fn login(
     let s = site(state.core(), &code).await.map_err(fail)?;
     let phone = form.get("phone").map_or("", |p| p.trim());
     if form.contains_key("send_code") {
-        let sent = match state.core().throttle.check(&sms::CODE_RATE, s.access.hospital().0, &caller) {
-            Ok(()) => s.contact_send_code(phone).await,
-            Err(e) => Err(e),
-        };
-        return match sent {
+        return match s.contact_send_code(phone, &caller).await {
             Ok(()) => login_page(&s, phone, "验证码已发送，请查看短信", Vec::new()),
             Err(e) if e.status() < 500 => Ok(with_status(e.status(), login_page(&s, phone, "", messages(&e))?)),
             Err(e) => Err(fail(e)),

@@ -28,7 +28,7 @@ pub const RESEND_SECONDS: i64 = 60;
 pub const MAX_ATTEMPTS: i32 = 5;
 /// Codes per phone and purpose in 24 hours.
 pub const MAX_PER_DAY: i64 = 10;
-/// Codes asked for by one caller (address) on a public page, whatever the phone: every code is
+/// Codes asked for by one caller (address), whatever the phone: every code is
 /// a paid message, and a script cycling through numbers must not send them on our account.
 pub const CODE_RATE: crate::throttle::Rate =
     crate::throttle::Rate { name: "sms.code", per_hour: 10, burst: 5, hospital_per_hour: 1_200, message: "获取验证码太频繁" };
@@ -186,9 +186,12 @@ fn code_hash(access: &Access, id: i64, code: &str) -> String {
     access.keyring().blind_index(CODE_CONTEXT, access.hospital().0, &format!("{id}:{code}"))
 }
 
-/// Sends a six-digit verification code for `purpose` (e.g. `checkup.identify`) to `phone`.
-/// Refused (429) within [`RESEND_SECONDS`] of the last code or after [`MAX_PER_DAY`] codes.
-pub async fn send_code(access: &Access, phone: &Phone, purpose: &str) -> Result<()> {
+/// Sends a six-digit verification code for `purpose` (e.g. `checkup.identify`) to `phone`, at
+/// the request of `caller` (its address, [`crate::throttle::client_key`]). Refused (429) when
+/// the caller has asked for too many codes ([`CODE_RATE`]), within [`RESEND_SECONDS`] of the
+/// phone's last code or after [`MAX_PER_DAY`] codes.
+pub async fn send_code(access: &Access, phone: &Phone, purpose: &str, caller: &str) -> Result<()> {
+    access.core().throttle.check(&CODE_RATE, access.hospital().0, caller)?;
     let now = access.now();
     let bidx = access.keyring().blind_index("sms.phone", access.hospital().0, phone.as_str());
     let mut tx = access.tenant().write().await?;

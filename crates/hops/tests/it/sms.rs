@@ -32,11 +32,11 @@ async fn verification_codes(backend: Backend) {
     let access = app.system(h);
     let phone = Phone::parse("13800138000").unwrap();
 
-    sms::send_code(&access, &phone, "test.identify").await.unwrap();
+    sms::send_code(&access, &phone, "test.identify", "test").await.unwrap();
     let (code, n) = received(&app, "13800138000", 0).await;
     assert_eq!(code.len(), 6);
     // Too soon for another; a wrong code counts and says how many tries are left.
-    let e = sms::send_code(&access, &phone, "test.identify").await.unwrap_err();
+    let e = sms::send_code(&access, &phone, "test.identify", "test").await.unwrap_err();
     assert_eq!((e.status(), e.code()), (429, "too_soon"));
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let e = sms::check_code(&access, &phone, "test.identify", wrong).await.unwrap_err();
@@ -49,7 +49,7 @@ async fn verification_codes(backend: Backend) {
 
     // A minute later another code; five wrong tries void it; an old one expires.
     app.clock.advance_seconds(61);
-    sms::send_code(&access, &phone, "test.identify").await.unwrap();
+    sms::send_code(&access, &phone, "test.identify", "test").await.unwrap();
     let (code, n) = received(&app, "13800138000", n).await;
     for _ in 0..5 {
         assert!(sms::check_code(&access, &phone, "test.identify", wrong).await.is_err());
@@ -57,7 +57,7 @@ async fn verification_codes(backend: Backend) {
     let e = sms::check_code(&access, &phone, "test.identify", &code).await.unwrap_err();
     assert_eq!(e.fields()[0].message, "验证码错误次数过多，请重新获取");
     app.clock.advance_seconds(61);
-    sms::send_code(&access, &phone, "test.identify").await.unwrap();
+    sms::send_code(&access, &phone, "test.identify", "test").await.unwrap();
     let (code, _) = received(&app, "13800138000", n).await;
     app.clock.advance_seconds(sms::CODE_TTL_SECONDS + 1);
     let e = sms::check_code(&access, &phone, "test.identify", &code).await.unwrap_err();
