@@ -64,10 +64,7 @@ pub(super) fn client_ip(headers: &HeaderMap) -> String {
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == COOKIE).then(|| v.to_string())
-    })
+    hops_platform::web::cookie(headers, COOKIE).map(str::to_string)
 }
 
 async fn patient(s: &Site, headers: &HeaderMap) -> Result<Option<Patient>, Response> {

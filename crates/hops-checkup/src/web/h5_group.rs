@@ -43,10 +43,7 @@ fn base(s: &Site) -> String {
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == COOKIE && !v.is_empty()).then(|| v.to_string())
-    })
+    hops_platform::web::cookie(headers, COOKIE).map(str::to_string)
 }
 
 /// The form token of a session: forms of the contact's pages carry it, so a page of another

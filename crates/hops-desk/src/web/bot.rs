@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::HospitalId;
 use hops_platform::throttle::{ClientKey, Rate};
-use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, PageError, Routes};
 use hops_platform::{Access, Core, Error};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -112,10 +112,7 @@ const HANDOVER_RATE: Rate =
     Rate { name: "desk.bot.handover", per_hour: 6, burst: 3, hospital_per_hour: 600, message: "转人工请求太频繁" };
 
 fn cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == COOKIE).then(|| v.to_string())
-    })
+    hops_platform::web::cookie(headers, COOKIE).map(str::to_string)
 }
 
 /// One exchange as shown on the chat page.
@@ -143,17 +140,9 @@ struct ChatPage {
 
 type R = Result<Response, Response>;
 
+/// The platform's error page (internal errors logged, never shown in detail).
 fn fail(e: Error) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if status.is_server_error() {
-        tracing::error!(error = ?e, "bot page");
-        return (status, Html("<!doctype html><meta charset=utf-8><p>服务暂时不可用，请稍后再试。</p>".to_string())).into_response();
-    }
-    (status, Html(format!("<!doctype html><meta charset=utf-8><p>{}</p>", askama_escape(&e.public_message())))).into_response()
-}
-
-fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    PageError(e).into_response()
 }
 
 fn message_of(o: Outcome) -> &'static str {

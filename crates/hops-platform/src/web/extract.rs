@@ -100,6 +100,14 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// The value of cookie `name` in a request's headers; `None` when absent or empty.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name && !v.is_empty()).then_some(v)
+    })
+}
+
 fn json_rejection(r: &JsonRejection) -> Error {
     match r {
         JsonRejection::JsonDataError(e) => Error::client(422, "invalid_body", format!("请求内容的字段不符合要求: {}", e.body_text())),

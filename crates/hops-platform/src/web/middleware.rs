@@ -19,13 +19,6 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-fn cookie_value<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
-}
-
 fn form_field(body: &[u8], name: &str) -> Option<String> {
     url::form_urlencoded::parse(body).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
@@ -49,7 +42,7 @@ pub async fn sessions(State(state): State<AppState>, req: Request, next: Next) -
         .map(|t| t.trim().to_string());
     let (token, from_cookie) = match bearer {
         Some(t) => (Some(t), false),
-        None => (cookie_value(&req, SESSION_COOKIE).map(str::to_string), true),
+        None => (super::cookie(req.headers(), SESSION_COOKIE).map(str::to_string), true),
     };
     let Some(token) = token else { return next.run(req).await };
     let session = match resolve_session(state.core(), &token).await {

@@ -23,7 +23,7 @@ use crate::error::Result;
 pub use crate::jobs::BoxFuture;
 use crate::jobs::JobHandler;
 pub use error::{ApiError, ApiResult, PageError, PageResult};
-pub use extract::{Api, Form, Json, Page};
+pub use extract::{Api, Form, Json, Page, cookie};
 pub use routes::{ApiDoc, Method, RouteSpec, Routes};
 pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile, group_digits};
 
