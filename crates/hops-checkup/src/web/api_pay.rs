@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hops_kernel::LocalDay;
 use hops_platform::Error;
+use hops_platform::throttle::ClientKey;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -64,10 +65,17 @@ pub struct PayOut {
     pay_url: String,
 }
 
-async fn start(api: Api, headers: HeaderMap, Path(id): Path<i64>, Json(p): Json<PayIn>) -> ApiResult<Json<PayOut>> {
+/// The payer's address (`payer_client_ip`) is the caller's as the rate limits see it: the
+/// peer, or what a local proxy appended to X-Forwarded-For.
+async fn start(
+    api: Api,
+    ClientKey(ip): ClientKey,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(p): Json<PayIn>,
+) -> ApiResult<Json<PayOut>> {
     let back = p.return_url.filter(|u| u.starts_with('/') && !u.starts_with("//")).unwrap_or_else(|| "/".into());
     let o = origin(&headers);
-    let ip = super::h5::client_ip(&headers);
     let url = pay::start_wechat(api.access(), gateway(), &o, id, &ip, &format!("{o}{back}")).await?;
     Ok(Json(PayOut { pay_url: url }))
 }

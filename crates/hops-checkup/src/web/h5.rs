@@ -58,11 +58,6 @@ pub(super) fn render(t: impl Template) -> R {
     t.render().map(|h| Html(h).into_response()).map_err(|e| fail(Error::Internal(e.into())))
 }
 
-/// The payer's address as WeChat Pay wants it (behind a proxy, the first X-Forwarded-For).
-pub(super) fn client_ip(headers: &HeaderMap) -> String {
-    headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).unwrap_or("127.0.0.1").trim().to_string()
-}
-
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
     hops_platform::web::cookie(headers, COOKIE).map(str::to_string)
 }
@@ -460,6 +455,7 @@ async fn order(State(state): State<AppState>, headers: HeaderMap, Path((code, id
 
 async fn act(
     State(state): State<AppState>,
+    ClientKey(payer_ip): ClientKey,
     headers: HeaderMap,
     Path((code, id, action)): Path<(String, i64, String)>,
     axum::Form(form): axum::Form<BTreeMap<String, String>>,
@@ -468,7 +464,7 @@ async fn act(
     let here = format!("/p/{}/checkup/orders/{id}", s.code);
     let o = origin(&headers);
     let result = match action.as_str() {
-        "pay" => match s.pay(&p, id, super::gateway(), &o, &client_ip(&headers)).await {
+        "pay" => match s.pay(&p, id, super::gateway(), &o, &payer_ip).await {
             Ok(url) => return Ok(Redirect::to(&url).into_response()),
             Err(e) => Err(e),
         },
