@@ -49,6 +49,13 @@ pub struct Config {
     pub job_workers: usize,
     /// `tracing` filter, e.g. `info` or `hops=debug,info`.
     pub log: String,
+    /// Serve the local SMS and WeChat Pay sandboxes for services without a real account
+    /// (`HOPS_SANDBOX=1`; always on in `hops demo`). Off by default: without it and without an
+    /// account, text messages and online payment are off.
+    pub sandbox: bool,
+    /// This server's public address (`HOPS_PUBLIC_URL`, e.g. `https://hops.hospital.cn`): the
+    /// base of callbacks and return pages; cookies are `Secure` and HSTS is sent when it is https.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,6 +69,8 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     job_workers: Option<usize>,
     log: Option<String>,
+    sandbox: Option<bool>,
+    public_url: Option<String>,
 }
 
 pub const EXAMPLE: &str = r#"# hops configuration (TOML). Every key may also be set as an environment variable
@@ -84,6 +93,15 @@ max_body_bytes = 10485760
 job_workers = 2
 log = "info"
 
+# This server's public address: callbacks and return pages are built on it, and when it is
+# https cookies are marked Secure and HSTS is sent. Also HOPS_PUBLIC_URL.
+# public_url = "https://hops.hospital.cn"
+
+# Local sandboxes of the SMS and WeChat Pay services (published keys, no real messages or
+# money) for services that have no real account configured. For trials only; `hops demo`
+# always runs with them. Off by default: without an account the feature is off. HOPS_SANDBOX=1.
+# sandbox = false
+
 # E-mail delivery of reports to subscribers is set in the environment only:
 #   HOPS_SMTP_URL   smtps://user:pass@smtp.example.com:465 (TLS),
 #                   smtp://user:pass@smtp.example.com:587?tls=required (STARTTLS),
@@ -94,7 +112,8 @@ log = "info"
 # retried with back-off (see the jobs page).
 
 # Checkup payments through WeChat Pay API v3 are also set in the environment only. Without
-# HOPS_WECHATPAY_MCHID the server pays through its own local sandbox (/sandbox/wechatpay; no real
+# HOPS_WECHATPAY_MCHID online payment is off (patients pay at the centre), unless the sandbox is
+# on (sandbox = true): then the server pays through its own simulator (/sandbox/wechatpay; no real
 # money, published keys). With it, all of these are required:
 #   HOPS_WECHATPAY_MCHID               merchant id (商户号)
 #   HOPS_WECHATPAY_APPID               the app id the merchant is bound to
@@ -107,7 +126,8 @@ log = "info"
 #   HOPS_WECHATPAY_API_BASE            optional, defaults to https://api.mch.weixin.qq.com
 
 # Text messages (verification codes, reminders) through Alibaba Cloud SMS, environment only.
-# Without HOPS_SMS_ACCESS_KEY_ID messages go to the local sandbox (/sandbox/sms/outbox?phone=…
+# Without HOPS_SMS_ACCESS_KEY_ID text messages are off (no verification codes, no reminders),
+# unless the sandbox is on: then they go to the local sandbox (/sandbox/sms/outbox?phone=…
 # shows them; nothing is sent). With it, all of these are required:
 #   HOPS_SMS_ACCESS_KEY_ID            AccessKey ID of a RAM user allowed to send SMS
 #   HOPS_SMS_ACCESS_KEY_SECRET_FILE   file with its AccessKey secret
@@ -145,7 +165,25 @@ impl Config {
         let max_body_bytes = number(env, "HOPS_MAX_BODY_BYTES")?.or(file.max_body_bytes).unwrap_or(10 * 1024 * 1024);
         let job_workers = number(env, "HOPS_JOB_WORKERS")?.or(file.job_workers).unwrap_or(2);
         let log = env("HOPS_LOG").or(file.log).unwrap_or_else(|| "info".into());
-        let config = Config { data_dir, database_url, listen, key_file, session_idle_minutes, max_body_bytes, job_workers, log };
+        let sandbox = match env("HOPS_SANDBOX").as_deref().map(str::trim) {
+            Some("1" | "true" | "yes" | "on") => true,
+            Some("0" | "false" | "no" | "off") => false,
+            Some(v) => anyhow::bail!("HOPS_SANDBOX 应为 1 或 0，实际为 {v:?}"),
+            None => file.sandbox.unwrap_or(false),
+        };
+        let public_url = env("HOPS_PUBLIC_URL").or(file.public_url).map(|u| u.trim().trim_end_matches('/').to_string());
+        let config = Config {
+            data_dir,
+            database_url,
+            listen,
+            key_file,
+            session_idle_minutes,
+            max_body_bytes,
+            job_workers,
+            log,
+            sandbox,
+            public_url,
+        };
         config.validate()?;
         Ok(config)
     }
@@ -153,6 +191,11 @@ impl Config {
     /// Loads from the process environment.
     pub fn from_env(file: Option<&Path>) -> anyhow::Result<Config> {
         Config::load(Sources { file, env: &|k| std::env::var(k).ok().filter(|v| !v.is_empty()) })
+    }
+
+    /// Whether the public address is https (cookies `Secure`, HSTS).
+    pub fn https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -168,6 +211,12 @@ impl Config {
         if self.max_body_bytes < 1024 {
             anyhow::bail!("max_body_bytes 过小（至少 1024）");
         }
+        if let Some(u) = &self.public_url {
+            let ok = (u.starts_with("https://") || u.starts_with("http://")) && !u.contains(['?', '#', ' ']);
+            if !ok {
+                anyhow::bail!("public_url 应为 https://域名 形式的地址（不含路径参数），实际为 {u:?}");
+            }
+        }
         Ok(())
     }
 
@@ -178,14 +227,16 @@ impl Config {
             None => format!("SQLite（{}）", self.data_dir.join("hops.db").display()),
         };
         format!(
-            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n日志: {}",
+            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n日志: {}\n公网地址: {}\n沙箱: {}",
             self.data_dir.display(),
             self.listen,
             self.key_file.display(),
             self.session_idle_minutes,
             self.max_body_bytes,
             self.job_workers,
-            self.log
+            self.log,
+            self.public_url.as_deref().unwrap_or("未设置"),
+            if self.sandbox { "开启（短信、微信支付为本地模拟，仅供试用）" } else { "关闭" }
         )
     }
 }

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use hops_kernel::{Clock, HospitalId, Instant, UserId};
+use hops_kernel::{Clock, HospitalId, Instant, Phone, UserId};
 use sqlx::{Any, Transaction};
 
-use crate::accounts::model::{Permission, Role};
+use crate::accounts::model::{Permission, Role, VisitorKind};
 use crate::audit;
 use crate::config::Config;
 use crate::crypto::Keyring;
@@ -68,6 +68,12 @@ impl Core {
         self.local_url.get().map(String::as_str)
     }
 
+    /// This server's address as browsers and callers outside reach it: the configured
+    /// `public_url`, else where it listens. Never taken from a request header.
+    pub fn public_url(&self) -> String {
+        self.config.public_url.clone().or_else(|| self.local_url().map(str::to_string)).unwrap_or_default()
+    }
+
     pub fn now(&self) -> Instant {
         self.clock.now()
     }
@@ -81,6 +87,12 @@ impl Core {
     pub(crate) fn access_for(self: &Arc<Self>, hospital: HospitalId, actor: Actor) -> Access {
         Access { core: self.clone(), hospital, actor }
     }
+
+    /// Acts on `hospital` for someone on its public pages: never the system, only what
+    /// [`Visitor::can`] allows, and recorded in the audit log as that visitor (phone masked).
+    pub fn act_as_visitor(self: &Arc<Self>, hospital: HospitalId, visitor: Visitor) -> Access {
+        Access { core: self.clone(), hospital, actor: Actor::visitor(visitor) }
+    }
 }
 
 /// Who is acting.
@@ -89,13 +101,68 @@ pub struct Actor {
     pub user_id: Option<UserId>,
     pub username: String,
     pub display_name: String,
-    /// `None` for the system itself, which may do everything.
+    /// A console user's role; `None` for the system itself (which may do everything) and for
+    /// visitors (who may do only what their [`Visitor`] kind allows).
     pub role: Option<Role>,
+    /// Someone on a public page, not a console user.
+    pub visitor: Option<Visitor>,
 }
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { user_id: None, username: "system".into(), display_name: "系统".into(), role: None }
+        Actor { user_id: None, username: "system".into(), display_name: "系统".into(), role: None, visitor: None }
+    }
+
+    pub fn visitor(v: Visitor) -> Actor {
+        Actor { user_id: None, username: v.kind().code().into(), display_name: v.label_zh(), role: None, visitor: Some(v) }
+    }
+
+    /// Whether this actor is the system itself (command line, demo generator, job handlers).
+    pub fn is_system(&self) -> bool {
+        self.role.is_none() && self.visitor.is_none()
+    }
+
+    /// The phone a visitor proved with an SMS code, if any.
+    pub fn proven_phone(&self) -> Option<&Phone> {
+        self.visitor.as_ref().and_then(Visitor::phone)
+    }
+}
+
+/// Someone on a hospital's public pages. A patient session proves one phone, nothing more:
+/// what a visitor may reach is decided by the phone they proved, never by what they typed.
+#[derive(Clone, Debug)]
+pub enum Visitor {
+    /// No proof at all: public catalogue, published leaderboards, the FAQ bot.
+    Anonymous,
+    /// A patient who proved `phone` with an SMS code: their own bookings, those whose person's
+    /// stored phone is this phone.
+    Patient(Phone),
+    /// An employer's contact who proved `phone`: the employers whose contact phone it is.
+    Contact(Phone),
+}
+
+impl Visitor {
+    pub fn kind(&self) -> VisitorKind {
+        match self {
+            Visitor::Anonymous => VisitorKind::Anonymous,
+            Visitor::Patient(_) => VisitorKind::Patient,
+            Visitor::Contact(_) => VisitorKind::Contact,
+        }
+    }
+
+    pub fn phone(&self) -> Option<&Phone> {
+        match self {
+            Visitor::Anonymous => None,
+            Visitor::Patient(p) | Visitor::Contact(p) => Some(p),
+        }
+    }
+
+    /// How the audit log names the visitor: the kind and the masked phone.
+    pub fn label_zh(&self) -> String {
+        match self.phone() {
+            Some(p) => format!("{} {}", self.kind().label_zh(), p.masked()),
+            None => self.kind().label_zh().to_string(),
+        }
     }
 }
 
@@ -131,7 +198,11 @@ impl Access {
     }
 
     pub fn can(&self, p: Permission) -> bool {
-        self.actor.role.is_none_or(|r| r.can(p))
+        match (&self.actor.visitor, self.actor.role) {
+            (Some(v), _) => v.kind().can(p),
+            (None, Some(r)) => r.can(p),
+            (None, None) => true,
+        }
     }
 
     /// Fails with 403 unless the actor holds `p`.

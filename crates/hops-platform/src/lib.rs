@@ -17,6 +17,6 @@ pub mod tabular;
 pub mod throttle;
 pub mod web;
 
-pub use crate::core::{Access, Actor, Core, Tx};
+pub use crate::core::{Access, Actor, Core, Tx, Visitor};
 pub use accounts::model::{Permission, Role};
 pub use error::{Error, FieldError, Result};

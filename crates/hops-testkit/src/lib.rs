@@ -88,6 +88,9 @@ impl TestDb {
         config.key_file = self.dir.join("hops.key");
         config.database_url = Some(Secret::new(self.url.clone()));
         config.job_workers = 2;
+        // Test apps talk to the local SMS and WeChat Pay sandboxes (the tests of production
+        // without them switch this off).
+        config.sandbox = true;
         config
     }
 }
@@ -152,9 +155,17 @@ impl TestApp {
     /// Starts the app on a fresh database, with a manual clock set to the current time (or to
     /// [`CLOCK_START_ENV`]).
     pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`] with the configuration changed by `adjust` first (e.g. without
+    /// the sandboxes, as `hops serve` runs by default).
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let test_db = TestDb::create(&backend).await;
         let clock = Arc::new(ManualClock::new(wall_clock_now()));
-        let (db, core) = hops::open(&test_db.config(), clock.clone()).await.expect("open app");
+        let mut config = test_db.config();
+        adjust(&mut config);
+        let (db, core) = hops::open(&config, clock.clone()).await.expect("open app");
         let server = hops::Server::start(core.clone(), "127.0.0.1:0".parse().expect("addr")).await.expect("start server");
         TestApp { url: server.url.clone(), core, db, clock, backend, server: Some(server), test_db }
     }

@@ -70,6 +70,12 @@ impl Server {
         });
         let workers = hops_platform::jobs::spawn_workers(core.clone(), core.config.job_workers, stop_rx);
         tracing::info!(%addr, workers = workers.len(), "hops started");
+        if core.config.sandbox {
+            tracing::warn!(
+                "SANDBOX ON (HOPS_SANDBOX): SMS and WeChat Pay without a real account are simulated on this server; \
+                 anyone can read verification codes and fake payments. Trials only, never real patients."
+            );
+        }
         Ok(Server { addr, url: base_url(addr), specs: app.specs, stop, http, workers })
     }
 

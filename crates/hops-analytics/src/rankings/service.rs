@@ -210,17 +210,14 @@ pub async fn hospital_code(access: &Access) -> Result<String> {
 
 // ---- the public page ----
 //
-// The public has no session. These functions act as the system on the hospital named in the
-// address, and do only what the public page needs: read a published month, store feedback.
+// The public has no session. These functions act as an anonymous visitor of the hospital named
+// in the address, and do only what the public page needs: read a published month, store feedback.
 
 async fn public_access(core: &Arc<Core>, hospital_code: &str) -> Result<Option<(Access, HospitalRow)>> {
     if !model::plausible_hospital_code(hospital_code) {
         return Ok(None);
     }
-    match accounts::hospital_by_code(core, hospital_code).await? {
-        Some(h) if !h.is_platform => Ok(Some((core.act_as_system(h.id), h))),
-        _ => Ok(None),
-    }
+    accounts::public_site(core, hospital_code, hops_platform::Visitor::Anonymous).await
 }
 
 /// A published month as the public sees it.

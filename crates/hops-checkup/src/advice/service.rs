@@ -12,7 +12,7 @@ use crate::catalogue::model::Catalogue;
 
 /// The questionnaire with its rules.
 pub async fn questionnaire(access: &Access) -> Result<Questionnaire> {
-    access.require(Permission::CheckupRead)?;
+    access.require(Permission::CheckupBrowse)?;
     load(access).await
 }
 
@@ -152,7 +152,7 @@ pub struct AdviceRequest {
 
 /// The items the answers recommend for this selection and person (see [`model::recommend`]).
 pub async fn recommend(access: &Access, r: &AdviceRequest) -> Result<Vec<Recommendation>> {
-    access.require(Permission::CheckupRead)?;
+    access.require(Permission::CheckupBrowse)?;
     let cat = crate::catalogue::service::load(access).await?;
     recommend_in(&cat, &load(access).await?, r)
 }

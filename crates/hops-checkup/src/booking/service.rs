@@ -4,7 +4,7 @@
 
 use hops_kernel::{IdCardNumber, LocalDay, Money, Phone};
 use hops_platform::jobs::{self, Enqueue};
-use hops_platform::{Access, Error, FieldError, Permission, Result, db};
+use hops_platform::{Access, Error, FieldError, Permission, Result, Visitor, db};
 use serde_json::json;
 
 use super::model::{self, Person, Status};
@@ -126,12 +126,88 @@ fn parse_request(r: &BookingRequest, today: LocalDay) -> std::result::Result<(Pe
     }
 }
 
+/// Who books, which decides what happens to a person already on file.
+enum Booker {
+    /// Staff (or the system): may change a person's stored phone; the change is audited.
+    Staff,
+    /// A patient for themselves: the phone must be the one they proved, and a person on file
+    /// is booked only when their stored phone is that phone.
+    Patient(Phone),
+    /// An employer contact for a listed person: a stored phone is kept as it is.
+    Contact,
+}
+
+fn booker(access: &Access) -> Result<Booker> {
+    match &access.actor().visitor {
+        None => access.require(Permission::CheckupBook).map(|_| Booker::Staff),
+        Some(Visitor::Patient(phone)) => access.require(Permission::CheckupSelfService).map(|_| Booker::Patient(phone.clone())),
+        Some(Visitor::Contact(_)) => access.require(Permission::CheckupProxyBook).map(|_| Booker::Contact),
+        Some(Visitor::Anonymous) => Err(Error::forbidden()),
+    }
+}
+
+/// Refusal of a patient whose identity number is on file with another phone. It says no more
+/// than needed: whoever typed the number proved only their own phone.
+fn not_your_phone() -> Error {
+    Error::client(
+        403,
+        "phone_mismatch",
+        "该身份证号已登记的手机号与本次验证的手机号不一致，不能预约或查看。请使用登记的手机号验证；如需更换手机号，请联系体检中心。",
+    )
+}
+
+/// Whether the actor may act on booking `id`: staff (or the system) holding `staff`, or a
+/// patient whose proven phone is the stored phone of the booking's person. Anyone else's
+/// booking is "not found", never "not yours".
+pub async fn authorize(access: &Access, id: i64, staff: Permission) -> Result<()> {
+    let proven = match &access.actor().visitor {
+        None => {
+            access.require(staff)?;
+            None
+        }
+        Some(Visitor::Patient(phone)) => {
+            access.require(Permission::CheckupSelfService)?;
+            Some(access.keyring().blind_index(PHONE_CONTEXT, access.hospital().0, phone.as_str()))
+        }
+        Some(_) => return Err(Error::forbidden()),
+    };
+    let mut c = access.tenant().read().await?;
+    match (store::person_phone_bidx_of_booking(&mut c, id).await?, proven) {
+        (Some(_), None) => Ok(()),
+        (Some(stored), Some(proven)) if stored == proven => Ok(()),
+        _ => Err(Error::not_found("预约")),
+    }
+}
+
+/// A patient's own bookings: those whose person's stored phone is the proven phone, newest
+/// first.
+pub async fn own(access: &Access) -> Result<Vec<store::ListedBooking>> {
+    access.require(Permission::CheckupSelfService)?;
+    let phone = access.actor().proven_phone().ok_or_else(Error::forbidden)?;
+    let bidx = access.keyring().blind_index(PHONE_CONTEXT, access.hospital().0, phone.as_str());
+    let mut c = access.tenant().read().await?;
+    Ok(store::list_where(&mut c, "p.phone_bidx = $2", |q| q.bind(bidx), 100, 0).await?)
+}
+
+/// The items of a booking (code, price, source code).
+pub async fn items(access: &Access, id: i64) -> Result<Vec<(String, Money, String)>> {
+    authorize(access, id, Permission::CheckupRead).await?;
+    let mut c = access.tenant().read().await?;
+    Ok(store::items_of(&mut c, id).await?)
+}
+
 /// Books a checkup. Errors: 422 `invalid` (fields), 409 `capacity_full`, 409
-/// `duplicate_booking`, 422 `idempotency_key_reused`; rule violations come back as [`Refusal`].
+/// `duplicate_booking`, 422 `idempotency_key_reused`, 403 `phone_mismatch` (a patient whose
+/// identity number is on file with another phone); rule violations come back as [`Refusal`].
 pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Result<Booked, Refusal>> {
-    access.require(Permission::CheckupBook)?;
+    let booker = booker(access)?;
     let today = access.now().local_day();
     let (person, day, channel) = parse_request(r, today).map_err(Error::invalid)?;
+    if let Booker::Patient(proven) = &booker
+        && person.phone != *proven
+    {
+        return Err(Error::invalid_field("person.phone", "请填写本人接收验证码的手机号"));
+    }
     let fingerprint = r.fingerprint();
     if let Some(key) = &r.idempotency_key
         && let Some(done) = replay(access, key, &fingerprint).await?
@@ -198,13 +274,26 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
     let ids = tx.next_ids(access.engine(), 3).await?;
     match store::person_by_id_number(&mut tx, &id_bidx).await? {
         // Anti-impersonation: an identity number stays bound to the name it was first booked with.
-        Some((_, name, _)) if name != person.name => {
+        Some(on_file) if on_file.name != person.name => {
             return Err(Error::invalid_field("person.name", "姓名与该身份证号已登记的姓名不一致，请核对"));
         }
-        Some((id, _, phone_bidx)) => {
-            row.id = id;
-            if phone_bidx != row.phone.bidx || person.married.is_some() {
-                store::update_person_contact(&mut tx, &row, now).await?;
+        Some(on_file) => {
+            row.id = on_file.id;
+            let new_phone = on_file.phone_bidx != row.phone.bidx;
+            match &booker {
+                // Whoever typed the number proved only their own phone.
+                Booker::Patient(_) if new_phone => return Err(not_your_phone()),
+                // The contact books with the list's numbers; the person's own stay as they are.
+                Booker::Contact => {}
+                Booker::Staff if new_phone => {
+                    store::update_person_contact(&mut tx, &row, now).await?;
+                    let detail = format!("{} 手机号 {} → {}", person.name, on_file.phone_masked, row.phone.masked);
+                    access.audit(&mut tx, "checkup.person.contact", &format!("checkup_person:{}", row.id), &detail).await?;
+                }
+                Booker::Staff | Booker::Patient(_) if person.married.is_some() => {
+                    store::update_person_contact(&mut tx, &row, now).await?;
+                }
+                Booker::Staff | Booker::Patient(_) => {}
             }
         }
         None => {
@@ -312,7 +401,7 @@ pub async fn get(access: &Access, id: i64) -> Result<BookingRow> {
 
 /// Cancels an unpaid booking and gives its places back.
 pub async fn cancel(access: &Access, id: i64) -> Result<BookingRow> {
-    access.require(Permission::CheckupBook)?;
+    authorize(access, id, Permission::CheckupBook).await?;
     end(access, id, Status::Cancelled, "checkup.booking.cancel").await
 }
 
@@ -362,8 +451,7 @@ pub async fn expire(access: &Access, id: i64) -> Result<bool> {
 /// Moves a booking to another date: the places of the new date are taken and the old ones
 /// given back in one transaction, or nothing changes.
 pub async fn reschedule(access: &Access, id: i64, date: &str) -> Result<BookingRow> {
-    access.require(Permission::CheckupBook)?;
-    get(access, id).await?;
+    authorize(access, id, Permission::CheckupBook).await?;
     let today = access.now().local_day();
     let day = LocalDay::parse(date.trim()).map_err(|_| Error::invalid_field("date", "日期格式应为 YYYY-MM-DD"))?;
     model::check_day(day, today).map_err(|e| Error::invalid_field("date", e))?;

@@ -21,14 +21,22 @@ pub struct PersonRow {
     pub married: Option<bool>,
 }
 
-/// The stored person with this identity number (by blind index): id, name, phone index.
-pub async fn person_by_id_number<C: Conn>(c: &mut Scoped<C>, bidx: &str) -> sqlx::Result<Option<(i64, String, String)>> {
+/// A stored person as a booking finds them by identity number.
+pub struct OnFile {
+    pub id: i64,
+    pub name: String,
+    pub phone_bidx: String,
+    pub phone_masked: String,
+}
+
+/// The stored person with this identity number (by blind index).
+pub async fn person_by_id_number<C: Conn>(c: &mut Scoped<C>, bidx: &str) -> sqlx::Result<Option<OnFile>> {
     let r = c
-        .query("SELECT id, name, phone_bidx FROM checkup_persons WHERE hospital_id = $1 AND id_number_bidx = $2")
+        .query("SELECT id, name, phone_bidx, phone_masked FROM checkup_persons WHERE hospital_id = $1 AND id_number_bidx = $2")
         .bind(bidx.to_string())
         .fetch_optional(c.conn())
         .await?;
-    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
+    r.map(|r| Ok(OnFile { id: r.try_get(0)?, name: r.try_get(1)?, phone_bidx: r.try_get(2)?, phone_masked: r.try_get(3)? })).transpose()
 }
 
 pub async fn insert_person(tx: &mut Tx, p: &PersonRow, now: Instant) -> sqlx::Result<()> {
@@ -447,6 +455,19 @@ pub async fn statuses_by_employee<C: Conn>(c: &mut Scoped<C>, employer: &str) ->
         }
     }
     Ok(out)
+}
+
+/// The phone blind index of a booking's person (`None`: no such booking).
+pub async fn person_phone_bidx_of_booking<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Option<String>> {
+    let r = c
+        .query(
+            "SELECT p.phone_bidx FROM checkup_bookings b JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id \
+             WHERE b.hospital_id = $1 AND b.id = $2",
+        )
+        .bind(booking)
+        .fetch_optional(c.conn())
+        .await?;
+    r.map(|r| r.try_get(0)).transpose()
 }
 
 /// The encrypted phone number of a booking's person.

@@ -235,7 +235,7 @@ pub async fn availability_for(
     package: &str,
     channel: &model::Channel,
 ) -> Result<Vec<Availability>> {
-    access.require(Permission::CheckupRead)?;
+    access.require(Permission::CheckupBrowse)?;
     if to < from || to.days_since(from) > 92 {
         return Err(Error::invalid_field("to", "查询范围须为 1–93 天"));
     }

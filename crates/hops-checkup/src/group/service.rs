@@ -259,7 +259,8 @@ pub async fn export_progress(access: &Access, employer: &str) -> Result<Vec<u8>>
 /// Texts everyone of an employer's list who has not booked; returns how many were queued.
 pub async fn remind(access: &Access, employer: &str) -> Result<usize> {
     access.require(Permission::CheckupManage)?;
-    if !hops_platform::sms::config().templates.contains_key(REMINDER_TEMPLATE) {
+    let Some(sms) = hops_platform::sms::account(access.core()) else { return Err(hops_platform::sms::unavailable()) };
+    if !sms.templates.contains_key(REMINDER_TEMPLATE) {
         return Err(Error::conflict("sms_not_configured", "未配置团检提醒短信模板（HOPS_SMS_TEMPLATE_GROUP_REMINDER），不能发送提醒"));
     }
     let mut tx = access.tenant().write().await?;

@@ -25,9 +25,10 @@ pub const CONTACT_SESSION_HOURS: i64 = 8;
 /// The purpose of the contact's SMS codes (limits per phone are the platform's).
 pub const PURPOSE: &str = "checkup.group_contact";
 
-/// A signed-in contact: their phone and the employers it is the contact phone of.
+/// A signed-in contact: access as the phone they proved, and the employers it is the contact
+/// phone of.
 pub struct Contact {
-    pub phone_bidx: String,
+    pub access: hops_platform::Access,
     pub employers: Vec<Employer>,
 }
 
@@ -76,6 +77,10 @@ fn stored_number(r: std::result::Result<String, hops_platform::crypto::CryptoErr
 }
 
 impl Site {
+    fn as_contact(&self, phone: Phone) -> hops_platform::Access {
+        self.access.core().act_as_visitor(self.access.hospital(), hops_platform::Visitor::Contact(phone))
+    }
+
     /// Sends a sign-in code to `phone`, whoever's it is: whether it is a contact's phone shows
     /// only to someone who can read the code.
     pub async fn contact_send_code(&self, phone: &str, caller: &str) -> Result<()> {
@@ -91,24 +96,25 @@ impl Site {
             return Err(Error::invalid_field("code", "请输入短信验证码"));
         }
         sms::check_code(&self.access, &phone, PURPOSE, code).await?;
-        let bidx = self.bidx(PHONE_CONTEXT, phone.as_str());
-        let employers = group_db::employers_of_contact(&mut self.access.tenant().read().await?, &bidx).await?;
+        let sealed = self.access.keyring().seal(PHONE_CONTEXT, self.access.hospital().0, phone.as_str(), phone.masked());
+        let employers = group_db::employers_of_contact(&mut self.access.tenant().read().await?, &sealed.bidx).await?;
         if employers.is_empty() {
             return Err(Error::client(403, "not_contact", "该手机号不是本院团检单位的联系人，不能代预约。如有疑问请联系体检中心。"));
         }
         let token = hops_platform::crypto::random_token(32);
         let now = self.access.now();
-        let mut tx = self.access.tenant().write().await?;
+        let access = self.as_contact(phone.clone());
+        let mut tx = access.tenant().write().await?;
         group_store::insert_session(
             &mut tx,
             &hops_platform::crypto::sha256_hex(&token),
-            &bidx,
+            &sealed,
             now,
             now.plus_seconds(CONTACT_SESSION_HOURS * 3600),
         )
         .await?;
         let names = employers.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join("、");
-        self.access.audit(&mut tx, "checkup.h5.contact_sign_in", &format!("phone:{}", phone.masked()), &names).await?;
+        access.audit(&mut tx, "checkup.h5.contact_sign_in", &format!("phone:{}", phone.masked()), &names).await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -117,12 +123,18 @@ impl Site {
     /// employer's contact phone.
     pub async fn contact(&self, token: &str) -> Result<Option<Contact>> {
         let mut c = self.access.tenant().read().await?;
-        let Some(phone_bidx) = group_store::find_session(&mut c, &hops_platform::crypto::sha256_hex(token), self.access.now()).await?
+        let Some((phone_enc, phone_bidx)) =
+            group_store::find_session(&mut c, &hops_platform::crypto::sha256_hex(token), self.access.now()).await?
         else {
             return Ok(None);
         };
         let employers = group_db::employers_of_contact(&mut c, &phone_bidx).await?;
-        Ok((!employers.is_empty()).then_some(Contact { phone_bidx, employers }))
+        if employers.is_empty() {
+            return Ok(None);
+        }
+        let clear = self.access.keyring().decrypt(PHONE_CONTEXT, &phone_enc)?;
+        let phone = Phone::parse(&clear).map_err(|e| Error::Internal(anyhow::anyhow!("stored session phone: {e}")))?;
+        Ok(Some(Contact { access: self.as_contact(phone), employers }))
     }
 
     pub async fn contact_sign_out(&self, token: &str) -> Result<()> {
@@ -240,13 +252,13 @@ impl Site {
             idempotency_key: (!request.is_empty() && request.len() <= 60).then(|| format!("group-h5-{request}")),
             ..Default::default()
         };
-        let outcome = booking::book(&self.access, &request).await?;
+        let outcome = booking::book(&contact.access, &request).await?;
         if let Ok(b) = &outcome
             && b.created
         {
-            let mut tx = self.access.tenant().write().await?;
+            let mut tx = contact.access.tenant().write().await?;
             let detail = format!("{} 为 {}（{}）代预约 {}", request.booked_by, request.name, person.person.id_number_masked, b.booking.day);
-            self.access.audit(&mut tx, "checkup.group.proxy_book", &format!("checkup_booking:{}", b.booking.id), &detail).await?;
+            contact.access.audit(&mut tx, "checkup.group.proxy_book", &format!("checkup_booking:{}", b.booking.id), &detail).await?;
             tx.commit().await?;
         }
         Ok(outcome)

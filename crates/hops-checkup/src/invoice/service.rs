@@ -7,26 +7,20 @@ use hops_platform::{Access, Error, Permission, Result, db, tabular};
 
 use super::model::{self, InvoiceDraft, InvoiceStatus};
 use super::store::{self, InvoiceRow};
+use crate::booking::service::authorize;
 use crate::booking::store as bookings;
-use crate::h5::{Patient, Site};
 
-/// Staff ask for an invoice of a booking on the person's behalf.
+/// Asks for an invoice of a booking: staff on the person's behalf, or a signed-in patient for
+/// one of their own bookings (404 for anyone else's).
 pub async fn request(access: &Access, booking_id: i64, draft: &InvoiceDraft) -> Result<InvoiceRow> {
-    access.require(Permission::CheckupBook)?;
+    authorize(access, booking_id, Permission::CheckupBook).await?;
     create(access, booking_id, draft).await
 }
 
-/// A signed-in patient asks for an invoice of one of their own bookings (404 for anyone
-/// else's).
-pub async fn request_as_patient(site: &Site, patient: &Patient, booking_id: i64, draft: &InvoiceDraft) -> Result<InvoiceRow> {
-    site.my_booking(patient, booking_id).await?;
-    create(&site.access, booking_id, draft).await
-}
-
-/// The invoice requests of one of the patient's own bookings, newest first.
-pub async fn of_patient_booking(site: &Site, patient: &Patient, booking_id: i64) -> Result<Vec<InvoiceRow>> {
-    site.my_booking(patient, booking_id).await?;
-    let mut c = site.access.tenant().read().await?;
+/// The invoice requests of a booking (a patient's: only of their own), newest first.
+pub async fn of_booking(access: &Access, booking_id: i64) -> Result<Vec<InvoiceRow>> {
+    authorize(access, booking_id, Permission::CheckupRead).await?;
+    let mut c = access.tenant().read().await?;
     Ok(store::of_booking(&mut c, booking_id).await?)
 }
 

@@ -1,9 +1,13 @@
 //! The WeChat Pay adapter: merchant configuration and an HTTP client that signs every request
-//! and verifies every answer's signature (API v3). In sandbox mode it talks to the simulator
-//! this server carries (`/sandbox/wechatpay`), with the published sandbox keys.
+//! and verifies every answer's signature (API v3). Without a merchant (`HOPS_WECHATPAY_*`)
+//! online payment is off, unless the operator opted into the sandbox (`HOPS_SANDBOX`, always in
+//! `hops demo`): then it talks to the simulator this server carries (`/sandbox/wechatpay`), with
+//! the published sandbox keys, at this server's own address.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use hops_platform::{Core, Error};
 
 use serde::de::DeserializeOwned;
 
@@ -34,9 +38,6 @@ pub struct WechatPayConfig {
     pub api_v3_key: ApiV3Key,
     /// `https://api.mch.weixin.qq.com`; `None` in sandbox mode (this server's own simulator).
     pub api_base: Option<String>,
-    /// The server's public address for callbacks and return pages (`HOPS_PUBLIC_URL`); in
-    /// sandbox mode the address the request came in on is used when unset.
-    pub public_url: Option<String>,
 }
 
 impl fmt::Debug for WechatPayConfig {
@@ -62,22 +63,21 @@ impl WechatPayConfig {
             platform_serial: SANDBOX_PLATFORM_SERIAL.into(),
             api_v3_key: ApiV3Key::new(SANDBOX_API_V3_KEY).expect("sandbox APIv3 key"),
             api_base: None,
-            public_url: std::env::var("HOPS_PUBLIC_URL").ok().filter(|s| !s.is_empty()),
         }
     }
 
-    /// From `HOPS_WECHATPAY_*`: without `HOPS_WECHATPAY_MCHID` the sandbox; with it, every
-    /// other setting is required (keys from files: `…_KEY_FILE`, `…_PLATFORM_KEY_FILE`,
+    /// From `HOPS_WECHATPAY_*`: `None` without `HOPS_WECHATPAY_MCHID`; with it, every other
+    /// setting is required (keys from files: `…_KEY_FILE`, `…_PLATFORM_KEY_FILE`,
     /// `…_API_V3_KEY_FILE`).
-    pub fn from_env() -> anyhow::Result<WechatPayConfig> {
+    pub fn from_env() -> anyhow::Result<Option<WechatPayConfig>> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let Some(mchid) = var("HOPS_WECHATPAY_MCHID") else { return Ok(WechatPayConfig::sandbox()) };
+        let Some(mchid) = var("HOPS_WECHATPAY_MCHID") else { return Ok(None) };
         let need = |k: &str| var(k).ok_or_else(|| anyhow::anyhow!("设置了 HOPS_WECHATPAY_MCHID 时必须同时设置 {k}"));
         let file = |k: &str| -> anyhow::Result<String> {
             let path = need(k)?;
             std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("读取 {k}（{path}）失败：{e}"))
         };
-        Ok(WechatPayConfig {
+        Ok(Some(WechatPayConfig {
             mchid,
             appid: need("HOPS_WECHATPAY_APPID")?,
             merchant_serial: need("HOPS_WECHATPAY_SERIAL")?,
@@ -86,24 +86,55 @@ impl WechatPayConfig {
             platform_serial: need("HOPS_WECHATPAY_PLATFORM_SERIAL")?,
             api_v3_key: ApiV3Key::new(file("HOPS_WECHATPAY_API_V3_KEY_FILE")?.trim())?,
             api_base: Some(var("HOPS_WECHATPAY_API_BASE").unwrap_or_else(|| "https://api.mch.weixin.qq.com".into())),
-            public_url: Some(need("HOPS_PUBLIC_URL")?),
-        })
+        }))
     }
 
     pub fn is_sandbox(&self) -> bool {
         self.api_base.is_none()
     }
 
-    /// The API base for a request that came in on `origin` (`http://host:port`).
-    pub fn api_base(&self, origin: &str) -> String {
-        self.api_base.clone().unwrap_or_else(|| format!("{origin}{SANDBOX_PATH}"))
-    }
-
-    /// This server's public address (for callbacks and return pages).
-    pub fn public_url(&self, origin: &str) -> String {
-        self.public_url.clone().unwrap_or_else(|| origin.to_string())
+    /// Where WeChat Pay is called: the configured base, or the simulator at this server's own
+    /// address (never one taken from a request).
+    pub fn api_base(&self, core: &Core) -> String {
+        self.api_base.clone().unwrap_or_else(|| format!("{}{SANDBOX_PATH}", core.local_url().unwrap_or("http://127.0.0.1")))
     }
 }
+
+/// The real merchant from `HOPS_WECHATPAY_*`, if configured (read once; a configuration that
+/// cannot be read stops the server at start-up with its reason).
+pub fn live() -> Option<&'static Gateway> {
+    static G: OnceLock<Option<Gateway>> = OnceLock::new();
+    G.get_or_init(|| match WechatPayConfig::from_env() {
+        Ok(c) => c.map(|c| Gateway::new(Arc::new(c))),
+        Err(e) => panic!("微信支付配置有误：{e:#}"),
+    })
+    .as_ref()
+}
+
+/// Whether this server serves the WeChat Pay sandbox: no merchant, and the operator opted in.
+pub fn sandbox_on(core: &Core) -> bool {
+    live().is_none() && core.config.sandbox
+}
+
+/// The gateway payments go through: the real merchant, else the sandbox where opted in, else
+/// none (online payment is off).
+pub fn for_server(core: &Core) -> Option<&'static Gateway> {
+    static SANDBOX: OnceLock<Gateway> = OnceLock::new();
+    live().or_else(|| sandbox_on(core).then(|| SANDBOX.get_or_init(|| Gateway::new(Arc::new(WechatPayConfig::sandbox())))))
+}
+
+/// The refusal when online payment is off.
+pub fn unavailable() -> Error {
+    Error::client(503, "payment_unavailable", "在线支付未开通，请到体检中心现场支付")
+}
+
+/// Where WeChat Pay sends its notifications for `hospital`.
+pub fn notify_url(core: &Core, hospital: i64) -> String {
+    format!("{}{NOTIFY_PATH}{hospital}", core.public_url())
+}
+
+/// The path of the payment notifications (followed by the hospital's id).
+pub const NOTIFY_PATH: &str = "/pay/wechat/notify/";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {

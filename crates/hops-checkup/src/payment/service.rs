@@ -8,7 +8,7 @@ use hops_platform::jobs::{self, Enqueue};
 use hops_platform::{Access, Core, Error, Permission, Result, Tx};
 use serde_json::json;
 
-use super::gateway::{Gateway, GatewayError};
+use super::gateway::{self, Gateway, GatewayError};
 use super::model::{self, Method, Mismatch, PayStatus, RefundStatus};
 use super::store;
 use super::wechat::{self, Amount, Notification, OrderRequest, RefundAmount, RefundRequest, SignedHeaders, Transaction};
@@ -30,16 +30,20 @@ async fn booking(access: &Access, id: i64) -> Result<BookingRow> {
 }
 
 /// Starts a WeChat Pay (H5) payment of an unpaid booking; returns the address to send the
-/// payer to. `origin` is the address the request came in on (`http://host:port`).
-pub async fn start_wechat(
-    access: &Access,
-    gw: &Gateway,
-    origin: &str,
-    booking_id: i64,
-    client_ip: &str,
-    return_url: &str,
-) -> Result<String> {
-    access.require(Permission::CheckupBook)?;
+/// payer to, who comes back to `return_path` (a path on this server). Refused (503) when online
+/// payment is off.
+pub async fn start_wechat(access: &Access, booking_id: i64, client_ip: &str, return_path: &str) -> Result<String> {
+    crate::booking::service::authorize(access, booking_id, Permission::CheckupBook).await?;
+    let core = access.core();
+    let gw = gateway::for_server(core).ok_or_else(gateway::unavailable)?;
+    if !gw.config().is_sandbox() && core.config.public_url.is_none() {
+        tracing::error!("WeChat Pay is configured but HOPS_PUBLIC_URL is not: notifications could not reach this server");
+        return Err(Error::client(
+            503,
+            "payment_unavailable",
+            "在线支付配置不完整（未设置公网地址 HOPS_PUBLIC_URL），请到体检中心现场支付",
+        ));
+    }
     let b = booking(access, booking_id).await?;
     let now = access.now();
     if b.status != Status::PendingPayment || b.hold_until.is_some_and(|t| t <= now) {
@@ -74,16 +78,17 @@ pub async fn start_wechat(
         mchid: cfg.mchid.clone(),
         description: format!("健康体检预约 {}", b.number),
         out_trade_no: out_trade_no.clone(),
-        notify_url: format!("{}/pay/wechat/notify/{}", cfg.public_url(origin), access.hospital().0),
+        notify_url: gateway::notify_url(core, access.hospital().0),
         amount: Amount { total: b.total.fen(), currency: "CNY".into() },
         payer: None,
         scene_info: Some(json!({ "payer_client_ip": client_ip, "h5_info": { "type": "Wap" } })),
         time_expire: b.hold_until.map(|t| t.to_shanghai().strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
     };
-    match gw.h5_order(&cfg.api_base(origin), &order, now.0 / 1_000_000).await {
+    match gw.h5_order(&cfg.api_base(core), &order, now.0 / 1_000_000).await {
         Ok(r) => {
             let url = r.h5_url.ok_or_else(|| gateway_error(GatewayError::Decode("应答缺少 h5_url".into())))?;
-            Ok(format!("{url}&redirect_url={}", hops_platform::web::pages::url_encode(return_url)))
+            let back = format!("{}{return_path}", core.public_url());
+            Ok(format!("{url}&redirect_url={}", hops_platform::web::pages::url_encode(&back)))
         }
         Err(e) => {
             let mut tx = access.tenant().write().await?;
@@ -112,7 +117,6 @@ pub enum NotifyError {
 pub async fn notify(
     core: &Arc<Core>,
     gw: &Gateway,
-    origin: &str,
     hospital: i64,
     headers: SignedHeaders<'_>,
     body: &str,
@@ -129,7 +133,7 @@ pub async fn notify(
             if t.mchid != cfg.mchid || t.appid != cfg.appid || t.trade_state != "SUCCESS" {
                 return Err(NotifyError::Invalid("商户号、应用或交易状态不符".into()));
             }
-            paid(&access, origin, &n.id, &t).await
+            paid(&access, &n.id, &t).await
         }
         e if e.starts_with("REFUND.") => {
             let r: wechat::Refund = serde_json::from_str(&plain).map_err(|e| NotifyError::Invalid(e.to_string()))?;
@@ -139,7 +143,7 @@ pub async fn notify(
     }
 }
 
-async fn paid(access: &Access, origin: &str, notification: &str, t: &Transaction) -> std::result::Result<(), NotifyError> {
+async fn paid(access: &Access, notification: &str, t: &Transaction) -> std::result::Result<(), NotifyError> {
     let mut tx = access.tenant().write().await.map_err(Error::from)?;
     let Some(p) = store::payment_by_trade_no(&mut tx, &t.out_trade_no).await.map_err(Error::from)? else {
         return Err(NotifyError::Invalid(format!("未知的商户订单号 {}", t.out_trade_no)));
@@ -161,7 +165,7 @@ async fn paid(access: &Access, origin: &str, notification: &str, t: &Transaction
         } else {
             // Paid after the hold ran out or the booking was cancelled: the money goes back.
             let reason = format!("预约已{}，自动退款", b.status.label_zh().trim_start_matches('已'));
-            refund_payment(access, &mut tx, &p, &reason, origin).await?;
+            refund_payment(access, &mut tx, &p, &reason).await?;
             access
                 .audit(&mut tx, "checkup.payment.late", &target, &format!("{} 支付时预约为“{}”，已发起退款", b.number, b.status.label_zh()))
                 .await?;
@@ -197,18 +201,13 @@ async fn refunded(access: &Access, notification: &str, r: &wechat::Refund) -> st
 /// Creates the refund of a paid payment: WeChat Pay refunds go out through the job queue
 /// (retried until WeChat Pay answers); money taken at the counter or offline is recorded as
 /// returned.
-async fn refund_payment(access: &Access, tx: &mut Tx, p: &store::PaymentRow, reason: &str, origin: &str) -> Result<()> {
+async fn refund_payment(access: &Access, tx: &mut Tx, p: &store::PaymentRow, reason: &str) -> Result<()> {
     let id = tx.next_id(access.engine()).await?;
     let no = model::out_refund_no(access.hospital().0, id);
     let status = if p.method == Method::Wechat { RefundStatus::Processing } else { RefundStatus::Success };
     store::insert_refund(tx, id, p.booking_id, p.id, &no, p.amount, status, reason, access.now()).await?;
     if p.method == Method::Wechat {
-        jobs::enqueue(
-            access,
-            tx,
-            Enqueue { kind: REFUND_JOB, payload: json!({ "refund": id, "origin": origin }), idem_key: None, run_at: None },
-        )
-        .await?;
+        jobs::enqueue(access, tx, Enqueue { kind: REFUND_JOB, payload: json!({ "refund": id }), idem_key: None, run_at: None }).await?;
     }
     Ok(())
 }
@@ -245,8 +244,8 @@ pub async fn record_offline(access: &Access, booking_id: i64, method: Method, no
 }
 
 /// Refunds a paid booking: its places are given back at once and each payment is refunded.
-pub async fn refund(access: &Access, booking_id: i64, reason: &str, origin: &str) -> Result<BookingRow> {
-    access.require(Permission::CheckupBook)?;
+pub async fn refund(access: &Access, booking_id: i64, reason: &str) -> Result<BookingRow> {
+    crate::booking::service::authorize(access, booking_id, Permission::CheckupBook).await?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(Error::invalid_field("reason", "请填写退款原因（不超过 200 个字）"));
@@ -261,7 +260,7 @@ pub async fn refund(access: &Access, booking_id: i64, reason: &str, origin: &str
     let pools = bookings::pools_of(&mut tx, b.id).await?;
     capacity::give_back_all(access, &mut tx, b.day, &pools).await?;
     for p in store::payments_of(&mut tx, b.id).await?.iter().filter(|p| p.status == PayStatus::Paid) {
-        refund_payment(access, &mut tx, p, reason, origin).await?;
+        refund_payment(access, &mut tx, p, reason).await?;
     }
     access
         .audit(&mut tx, "checkup.booking.refund", &format!("checkup_booking:{}", b.id), &format!("{} {}：{reason}", b.number, b.total))
@@ -272,7 +271,7 @@ pub async fn refund(access: &Access, booking_id: i64, reason: &str, origin: &str
 
 /// Sends one refund to WeChat Pay (the refund job). A refusal marks the refund abnormal for a
 /// person to look at; a transport failure is retried by the job queue.
-pub async fn send_refund(access: &Access, gw: &Gateway, refund_id: i64, origin: &str) -> anyhow::Result<()> {
+pub async fn send_refund(access: &Access, refund_id: i64) -> anyhow::Result<()> {
     let (r, p) = {
         let mut c = access.tenant().read().await?;
         let Some(r) = store::refund(&mut c, refund_id).await? else { return Ok(()) };
@@ -283,15 +282,17 @@ pub async fn send_refund(access: &Access, gw: &Gateway, refund_id: i64, origin: 
     if r.status != RefundStatus::Processing {
         return Ok(());
     }
+    let core = access.core();
+    let gw = gateway::for_server(core).ok_or_else(|| anyhow::anyhow!("在线支付未开通（未配置微信支付商户），不能发起退款"))?;
     let cfg = gw.config();
     let request = RefundRequest {
         out_trade_no: p.out_trade_no.clone(),
         out_refund_no: r.out_refund_no.clone(),
         reason: "体检预约退款".into(),
-        notify_url: format!("{}/pay/wechat/notify/{}", cfg.public_url(origin), access.hospital().0),
+        notify_url: gateway::notify_url(core, access.hospital().0),
         amount: RefundAmount { refund: r.amount.fen(), total: p.amount.fen(), currency: "CNY".into() },
     };
-    match gw.refund(&cfg.api_base(origin), &request, access.now().0 / 1_000_000).await {
+    match gw.refund(&cfg.api_base(core), &request, access.now().0 / 1_000_000).await {
         Ok(answer) => {
             if answer.status == "SUCCESS" || answer.status == "ABNORMAL" || answer.status == "CLOSED" {
                 let status = if answer.status == "SUCCESS" { RefundStatus::Success } else { RefundStatus::Abnormal };

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{gateway, origin};
+use crate::payment::gateway;
 use crate::payment::model::Method as PayMethod;
 use crate::payment::service::{self as pay, NotifyError};
 use crate::payment::wechat::SignedHeaders;
@@ -67,16 +67,9 @@ pub struct PayOut {
 
 /// The payer's address (`payer_client_ip`) is the caller's as the rate limits see it: the
 /// peer, or what a local proxy appended to X-Forwarded-For.
-async fn start(
-    api: Api,
-    ClientKey(ip): ClientKey,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(p): Json<PayIn>,
-) -> ApiResult<Json<PayOut>> {
-    let back = p.return_url.filter(|u| u.starts_with('/') && !u.starts_with("//")).unwrap_or_else(|| "/".into());
-    let o = origin(&headers);
-    let url = pay::start_wechat(api.access(), gateway(), &o, id, &ip, &format!("{o}{back}")).await?;
+async fn start(api: Api, ClientKey(ip): ClientKey, Path(id): Path<i64>, Json(p): Json<PayIn>) -> ApiResult<Json<PayOut>> {
+    let back = p.return_url.as_deref().and_then(hops_platform::web::pages::safe_path).unwrap_or("/");
+    let url = pay::start_wechat(api.access(), id, &ip, back).await?;
     Ok(Json(PayOut { pay_url: url }))
 }
 
@@ -152,13 +145,8 @@ pub struct RefundIn {
     reason: String,
 }
 
-async fn refund(
-    api: Api,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(r): Json<RefundIn>,
-) -> ApiResult<Json<super::api_booking::BookingOut>> {
-    let b = pay::refund(api.access(), id, &r.reason, &origin(&headers)).await?;
+async fn refund(api: Api, Path(id): Path<i64>, Json(r): Json<RefundIn>) -> ApiResult<Json<super::api_booking::BookingOut>> {
+    let b = pay::refund(api.access(), id, &r.reason).await?;
     Ok(Json(super::api_booking::out(&b)))
 }
 
@@ -210,7 +198,10 @@ async fn notify(
         serial: h("wechatpay-serial"),
     };
     let body = String::from_utf8_lossy(&body);
-    match pay::notify(state.core(), gateway(), &origin(&headers), hospital, signed, &body).await {
+    let Some(gw) = gateway::for_server(state.core()) else {
+        return (StatusCode::NOT_FOUND, axum::Json(json!({ "code": "FAIL", "message": "在线支付未开通" }))).into_response();
+    };
+    match pay::notify(state.core(), gw, hospital, signed, &body).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => {
             let status = match e {

@@ -18,12 +18,10 @@ use hops_platform::throttle::ClientKey;
 use hops_platform::web::{AppState, Method, Routes};
 use serde::Deserialize;
 
-use super::origin;
-
 use crate::booking::service::{BookingRequest, Refusal};
 use crate::booking::store::ListedBooking;
 use crate::catalogue::model::{BODY_PARTS, Catalogue, Package, Selection, Violation, validate};
-use crate::h5::{Patient, Site, site};
+use crate::h5::{Identified, Patient, Site, site};
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -35,9 +33,17 @@ pub fn routes() -> Routes {
         .public(Method::Get, "/p/{hospital_code}/checkup/orders", "体检预约（患者端）：我的预约", orders)
         .public(Method::Get, "/p/{hospital_code}/checkup/orders/{booking}", "体检预约（患者端）：预约详情", order)
         .public(Method::Post, "/p/{hospital_code}/checkup/orders/{booking}/{action}", "体检预约（患者端）：支付、取消、退款、改约", act)
+        .public(Method::Get, "/p/{hospital_code}/checkup/login", "体检预约（患者端）：手机号登录", login_page)
+        .public(Method::Post, "/p/{hospital_code}/checkup/login", "体检预约（患者端）：短信验证码登录", login)
+        .public(Method::Post, "/p/{hospital_code}/checkup/logout", "体检预约（患者端）：退出", logout)
 }
 
 const COOKIE: &str = "hops_h5";
+
+/// The patient's session cookie: only for the hospital's checkup pages.
+fn session_cookie(s: &Site, token: &str) -> String {
+    format!("{COOKIE}={token}; Path=/p/{}/checkup; HttpOnly; SameSite=Lax; Max-Age={}", s.code, crate::h5::SESSION_HOURS * 3600)
+}
 
 pub(super) type R = Result<Response, Response>;
 
@@ -346,21 +352,17 @@ async fn book(
         idempotency_key: form.get("request").map(|r| format!("h5-{r}")),
     };
     match s.identify_and_book(&request, &field("code")).await {
-        Ok((token, outcome)) => {
-            let cookie = format!(
-                "{COOKIE}={token}; Path=/p/{}/checkup; HttpOnly; SameSite=Lax; Max-Age={}",
-                s.code,
-                crate::h5::SESSION_HOURS * 3600
-            );
-            match outcome {
-                Ok(b) => Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/p/{}/checkup/orders/{}", s.code, b.booking.id)))
-                    .into_response()),
-                Err(Refusal::Rules(v)) => {
-                    let errors = v.into_iter().map(|v| v.message).collect();
-                    let page = book_view(&s, &query, form.clone(), String::new(), errors).await?;
-                    Ok(([(header::SET_COOKIE, cookie)], page).into_response())
-                }
-            }
+        Ok(Identified::Booked { token, booked }) => {
+            let to = format!("/p/{}/checkup/orders/{}", s.code, booked.booking.id);
+            Ok(([(header::SET_COOKIE, session_cookie(&s, &token))], Redirect::to(&to)).into_response())
+        }
+        // No session: the code is used up, a corrected submission asks for a new one.
+        Ok(Identified::Refused(Refusal::Rules(v))) => {
+            let mut errors: Vec<String> = v.into_iter().map(|v| v.message).collect();
+            errors.push("请调整后重新获取验证码提交".into());
+            let mut page = book_view(&s, &query, form.clone(), String::new(), errors).await?;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
         }
         Err(e) if e.status() < 500 => {
             let mut page = book_view(&s, &query, form.clone(), String::new(), messages(&e)).await?;
@@ -394,15 +396,84 @@ pub(super) async fn signed_in(state: &AppState, headers: &HeaderMap, code: &str)
         Some(p) => Ok((s, p)),
         None => Err(message(
             StatusCode::UNAUTHORIZED,
-            "请先验证身份",
-            "查看预约前请先选择套餐并通过短信验证码验证身份。",
-            &format!("/p/{code}/checkup"),
+            "请先登录",
+            "查看预约前请用预约时填写的手机号获取短信验证码登录。",
+            &format!("/p/{code}/checkup/login"),
         )),
     }
 }
 
+// ---- sign in with the phone (to see one's bookings) ----
+
+#[derive(Template)]
+#[template(path = "h5_login.html")]
+struct LoginPage {
+    hospital: String,
+    base: String,
+    phone: String,
+    notice: String,
+    errors: Vec<String>,
+}
+
+fn login_view(s: &Site, phone: &str, notice: &str, errors: Vec<String>) -> R {
+    render(LoginPage {
+        hospital: s.name.clone(),
+        base: format!("/p/{}/checkup", s.code),
+        phone: phone.to_string(),
+        notice: notice.to_string(),
+        errors,
+    })
+}
+
+async fn login_page(State(state): State<AppState>, Path(code): Path<String>) -> R {
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    login_view(&s, "", "", Vec::new())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ClientKey(caller): ClientKey,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> R {
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    let phone = form.get("phone").map_or("", |p| p.trim());
+    let refused = |e: Error| -> R {
+        let messages =
+            if e.fields().is_empty() { vec![e.public_message()] } else { e.fields().iter().map(|f| f.message.clone()).collect() };
+        let mut page = login_view(&s, phone, "", messages)?;
+        *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        Ok(page)
+    };
+    if form.contains_key("send_code") {
+        return match s.send_code(phone, &caller).await {
+            Ok(()) => login_view(&s, phone, "验证码已发送，请查看短信", Vec::new()),
+            Err(e) if e.status() < 500 => refused(e),
+            Err(e) => Err(fail(e)),
+        };
+    }
+    match s.sign_in(phone, form.get("code").map_or("", String::as_str)).await {
+        Ok(token) => {
+            let to = format!("/p/{}/checkup/orders", s.code);
+            Ok(([(header::SET_COOKIE, session_cookie(&s, &token))], Redirect::to(&to)).into_response())
+        }
+        Err(e) if e.status() < 500 => refused(e),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> R {
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    if let Some(token) = cookie_token(&headers) {
+        s.sign_out(&token).await.map_err(fail)?;
+    }
+    let clear = format!("{COOKIE}=; Path=/p/{}/checkup; HttpOnly; SameSite=Lax; Max-Age=0", s.code);
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to(&format!("/p/{}/checkup", s.code))).into_response())
+}
+
 async fn orders(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> R {
-    let (s, p) = signed_in(&state, &headers, &code).await?;
+    let s = site(state.core(), &code).await.map_err(fail)?;
+    let Some(p) = patient(&s, &headers).await? else { return Ok(Redirect::to(&format!("/p/{}/checkup/login", s.code)).into_response()) };
     let list = s.my_bookings(&p).await.map_err(fail)?;
     let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
     render(OrdersPage {
@@ -462,14 +533,13 @@ async fn act(
 ) -> R {
     let (s, p) = signed_in(&state, &headers, &code).await?;
     let here = format!("/p/{}/checkup/orders/{id}", s.code);
-    let o = origin(&headers);
     let result = match action.as_str() {
-        "pay" => match s.pay(&p, id, super::gateway(), &o, &payer_ip).await {
+        "pay" => match s.pay(&p, id, &payer_ip).await {
             Ok(url) => return Ok(Redirect::to(&url).into_response()),
             Err(e) => Err(e),
         },
         "cancel" => s.cancel(&p, id).await.map(|_| "cancelled"),
-        "refund" => s.refund(&p, id, &o).await.map(|_| "refunded"),
+        "refund" => s.refund(&p, id).await.map(|_| "refunded"),
         "reschedule" => s.reschedule(&p, id, form.get("date").map_or("", String::as_str)).await.map(|_| "rescheduled"),
         _ => Err(Error::not_found("操作")),
     };

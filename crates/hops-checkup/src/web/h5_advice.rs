@@ -270,7 +270,7 @@ struct InvoiceForm {
 
 async fn invoice_view(state: &AppState, headers: &HeaderMap, code: &str, id: i64, f: InvoiceForm, notice: &str, errors: Vec<String>) -> R {
     let (site, patient) = signed_in(state, headers, code).await?;
-    let requests = invoice::of_patient_booking(&site, &patient, id).await.map_err(fail)?;
+    let requests = invoice::of_booking(&patient.access, id).await.map_err(fail)?;
     let b = site.my_booking(&patient, id).await.map_err(fail)?;
     render(InvoicePage {
         hospital: site.name.clone(),
@@ -313,7 +313,7 @@ async fn request_invoice(
     let result = match TitleKind::from_code(&f.kind) {
         Some(title_kind) => {
             let draft = InvoiceDraft { title_kind, title: f.title.clone(), tax_number: f.tax_number.clone(), email: f.email.clone() };
-            invoice::request_as_patient(&site, &patient, id, &draft).await
+            invoice::request(&patient.access, id, &draft).await
         }
         None => Err(Error::invalid_field("title_kind", "请选择抬头类型（个人或单位）")),
     };

@@ -20,7 +20,7 @@ mod pages_reconcile;
 mod sandbox;
 mod transfer;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use hops_platform::Permission;
 use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
@@ -28,18 +28,7 @@ use hops_platform::web::{Module, NavItem, Routes, Section};
 
 use crate::booking::service::{self as booking, EXPIRE_HOLD_JOB};
 use crate::capacity::service::{self as capacity, RELEASE_VIP_JOB};
-use crate::payment::gateway::{Gateway, WechatPayConfig};
 use crate::payment::service::{self as pay, REFUND_JOB};
-
-/// The WeChat Pay adapter, configured once from `HOPS_WECHATPAY_*` (the sandbox without them).
-/// A live configuration that cannot be read stops the server at start-up with its reason.
-pub(crate) fn gateway() -> &'static Gateway {
-    static G: OnceLock<Gateway> = OnceLock::new();
-    G.get_or_init(|| match WechatPayConfig::from_env() {
-        Ok(c) => Gateway::new(Arc::new(c)),
-        Err(e) => panic!("微信支付配置有误：{e:#}"),
-    })
-}
 
 /// The health-checkup module.
 pub struct CheckupModule;
@@ -64,7 +53,10 @@ impl Module for CheckupModule {
     }
 
     fn routes(&self) -> Routes {
-        tracing::info!(config = ?gateway().config(), "checkup payments");
+        match crate::payment::gateway::live() {
+            Some(g) => tracing::info!(config = ?g.config(), "checkup payments"),
+            None => tracing::info!("checkup payments: no WeChat Pay merchant configured (online payment off unless the sandbox is on)"),
+        }
         api::routes()
             .merge(api_booking::routes())
             .merge(api_pay::routes())
@@ -89,12 +81,6 @@ impl Module for CheckupModule {
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
         vec![Arc::new(ExpireHold), Arc::new(ReleaseVip), Arc::new(SendRefund)]
     }
-}
-
-/// `http://host:port` of the address a request came in on (the sandboxes and return pages use
-/// it when no public address is configured).
-pub(crate) fn origin(headers: &axum::http::HeaderMap) -> String {
-    format!("http://{}", headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1"))
 }
 
 fn payload_i64(job: &JobRun, key: &str) -> anyhow::Result<i64> {
@@ -150,8 +136,7 @@ impl JobHandler for SendRefund {
     }
     fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            let origin = job.payload.get("origin").and_then(|v| v.as_str()).unwrap_or("");
-            pay::send_refund(&job.access, gateway(), payload_i64(job, "refund")?, origin).await?;
+            pay::send_refund(&job.access, payload_i64(job, "refund")?).await?;
             let mut tx = job.access.tenant().write().await?;
             job.complete_in(&mut tx).await?;
             tx.commit().await?;

@@ -1,8 +1,11 @@
 //! The local WeChat Pay sandbox: a simulator of WeChat Pay's side of API v3, served by this
-//! server under `/sandbox/wechatpay` when no real merchant is configured. It checks the
+//! server under `/sandbox/wechatpay` only where the operator opted in (`HOPS_SANDBOX`, always in
+//! `hops demo`) and no real merchant is configured; else every path answers 404. It checks the
 //! merchant's request signatures, answers with signed responses, shows a cashier page where
 //! the payer confirms, and sends encrypted, signed callbacks — the same bytes on the wire as
-//! the real service, so the adapter is tested for real. Orders live in memory.
+//! the real service, so the adapter is tested for real. Orders live in memory, per server (its
+//! own address, never a request header), and callbacks go only to this server's own
+//! notification path: the published sandbox keys cannot make it call anywhere else.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -14,7 +17,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_platform::web::{Method, Routes};
 use serde::Deserialize;
 
-use super::origin;
 use serde_json::json;
 
 use crate::payment::gateway::{self, SANDBOX_PATH};
@@ -48,9 +50,9 @@ struct Sandbox {
     http: reqwest::Client,
 }
 
-fn sandbox() -> Option<&'static Sandbox> {
+fn sandbox(state: &AppState) -> Option<&'static Sandbox> {
     static S: OnceLock<Sandbox> = OnceLock::new();
-    if !super::gateway().config().is_sandbox() {
+    if !gateway::sandbox_on(state.core()) {
         return None;
     }
     Some(S.get_or_init(|| Sandbox {
@@ -67,6 +69,20 @@ type AppState = axum::extract::State<hops_platform::web::AppState>;
 /// The simulator keeps the server's clock (tests move it; the real service has its own).
 fn now_seconds(state: &AppState) -> i64 {
     state.core().now().0 / 1_000_000
+}
+
+/// The merchant server an order belongs to: this server (several test servers share a process).
+fn merchant_of(state: &AppState) -> String {
+    state.core().local_url().unwrap_or("").to_string()
+}
+
+/// Where a callback may go: this server's own notification path, whatever address the order
+/// named (its path is kept, its host never followed).
+fn notice_target(state: &AppState, notify_url: &str) -> Option<String> {
+    let path = notify_url.find(gateway::NOTIFY_PATH).map(|i| &notify_url[i..])?;
+    let hospital = &path[gateway::NOTIFY_PATH.len()..];
+    let plain = !hospital.is_empty() && hospital.bytes().all(|b| b.is_ascii_digit());
+    Some(format!("{}{path}", state.core().local_url()?)).filter(|_| plain)
 }
 
 /// An answer signed with the sandbox platform key.
@@ -107,7 +123,7 @@ fn error(s: &Sandbox, now: i64, status: StatusCode, code: &str, message: &str) -
 }
 
 async fn h5_order(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(s) = sandbox() else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(s) = sandbox(&state) else { return StatusCode::NOT_FOUND.into_response() };
     let now = now_seconds(&state);
     let text = String::from_utf8_lossy(&body).to_string();
     if !authorized(s, now, &headers, "POST", "/v3/pay/transactions/h5", &text) {
@@ -121,14 +137,14 @@ async fn h5_order(state: AppState, headers: HeaderMap, body: Bytes) -> Response 
     }
     let prepay = format!("wx{}", gateway::nonce());
     let mut orders = s.orders.lock().unwrap_or_else(|e| e.into_inner());
-    let merchant = origin(&headers);
+    let merchant = merchant_of(&state);
     if let Some(existing) = orders.values().find(|o| o.merchant == merchant && o.request.out_trade_no == order.out_trade_no)
         && existing.state == "SUCCESS"
     {
         return error(s, now, StatusCode::BAD_REQUEST, "ORDERPAID", "该订单已支付");
     }
     orders.insert(prepay.clone(), Order { merchant, request: order, transaction_id: None, state: "NOTPAY", success_time: None });
-    let url = format!("{}{SANDBOX_PATH}/cashier/{prepay}?prepay_id={prepay}", origin(&headers));
+    let url = format!("{}{SANDBOX_PATH}/cashier/{prepay}?prepay_id={prepay}", state.core().public_url());
     signed(s, now, StatusCode::OK, json!({ "h5_url": url }))
 }
 
@@ -148,13 +164,13 @@ pub struct MchQuery {
 }
 
 async fn query(state: AppState, headers: HeaderMap, Path(no): Path<String>, Query(q): Query<MchQuery>) -> Response {
-    let Some(s) = sandbox() else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(s) = sandbox(&state) else { return StatusCode::NOT_FOUND.into_response() };
     let now = now_seconds(&state);
     let path = format!("/v3/pay/transactions/out-trade-no/{no}?mchid={}", q.mchid.unwrap_or_default());
     if !authorized(s, now, &headers, "GET", &path, "") {
         return error(s, now, StatusCode::UNAUTHORIZED, "SIGN_ERROR", "签名错误");
     }
-    let merchant = origin(&headers);
+    let merchant = merchant_of(&state);
     let found = s
         .orders
         .lock()
@@ -196,7 +212,7 @@ async fn send_notice(s: &Sandbox, now: i64, url: &str, event_type: &str, origina
 }
 
 async fn refund(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(s) = sandbox() else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(s) = sandbox(&state) else { return StatusCode::NOT_FOUND.into_response() };
     let now = now_seconds(&state);
     let text = String::from_utf8_lossy(&body).to_string();
     if !authorized(s, now, &headers, "POST", "/v3/refund/domestic/refunds", &text) {
@@ -205,7 +221,7 @@ async fn refund(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(r) = serde_json::from_str::<RefundRequest>(&text) else {
         return error(s, now, StatusCode::BAD_REQUEST, "PARAM_ERROR", "参数错误");
     };
-    let merchant = origin(&headers);
+    let merchant = merchant_of(&state);
     let paid = s.orders.lock().unwrap_or_else(|e| e.into_inner()).values().any(|o| {
         o.merchant == merchant
             && o.request.out_trade_no == r.out_trade_no
@@ -226,13 +242,13 @@ async fn refund(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
         o.remove("status");
         o.insert("refund_status".into(), json!("SUCCESS"));
     }
-    let url = r.notify_url.clone();
+    let Some(url) = notice_target(&state, &r.notify_url) else {
+        return error(s, now, StatusCode::BAD_REQUEST, "PARAM_ERROR", "notify_url 无效");
+    };
     let core = state.core().clone();
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        if let Some(s) = sandbox() {
-            send_notice(s, core.now().0 / 1_000_000, &url, "REFUND.SUCCESS", "refund", &notice).await;
-        }
+        send_notice(s, core.now().0 / 1_000_000, &url, "REFUND.SUCCESS", "refund", &notice).await;
     });
     signed(s, now, StatusCode::OK, answer)
 }
@@ -242,13 +258,13 @@ pub struct CashierQuery {
     redirect_url: Option<String>,
 }
 
-async fn cashier(Path(prepay): Path<String>, Query(q): Query<CashierQuery>) -> Response {
-    let Some(s) = sandbox() else { return StatusCode::NOT_FOUND.into_response() };
+async fn cashier(state: AppState, Path(prepay): Path<String>, Query(q): Query<CashierQuery>) -> Response {
+    let Some(s) = sandbox(&state) else { return StatusCode::NOT_FOUND.into_response() };
     let Some(o) = s.orders.lock().unwrap_or_else(|e| e.into_inner()).get(&prepay).cloned() else {
         return (StatusCode::NOT_FOUND, Html("<p>订单不存在或已过期</p>".to_string())).into_response();
     };
     let esc = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-    let back = esc(q.redirect_url.as_deref().unwrap_or("/"));
+    let back = esc(&return_to(&state, q.redirect_url.as_deref()));
     let amount = hops_kernel::Money(o.request.amount.total);
     let html = format!(
         r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -270,7 +286,7 @@ pub struct ConfirmForm {
 }
 
 async fn confirm(state: AppState, Path(prepay): Path<String>, axum::Form(f): axum::Form<ConfirmForm>) -> Response {
-    let Some(s) = sandbox() else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(s) = sandbox(&state) else { return StatusCode::NOT_FOUND.into_response() };
     let now = now_seconds(&state);
     let order = {
         let mut orders = s.orders.lock().unwrap_or_else(|e| e.into_inner());
@@ -284,10 +300,15 @@ async fn confirm(state: AppState, Path(prepay): Path<String>, axum::Form(f): axu
     };
     // Delivered before the payer is sent back, so the merchant page usually shows the result
     // at once; the merchant must still cope with a late or repeated notice.
-    send_notice(s, now, &order.request.notify_url, "TRANSACTION.SUCCESS", "transaction", &transaction(&order)).await;
-    let back = f
-        .redirect_url
-        .filter(|u| u.starts_with('/') || u.starts_with("http://") || u.starts_with("https://"))
-        .unwrap_or_else(|| "/".into());
-    Redirect::to(&back).into_response()
+    if let Some(url) = notice_target(&state, &order.request.notify_url) {
+        send_notice(s, now, &url, "TRANSACTION.SUCCESS", "transaction", &transaction(&order)).await;
+    }
+    Redirect::to(&return_to(&state, f.redirect_url.as_deref())).into_response()
+}
+
+/// Where the payer goes back to: a page of this server (its public address or a path), else `/`.
+fn return_to(state: &AppState, url: Option<&str>) -> String {
+    let base = state.core().public_url();
+    let path = url.map(|u| u.strip_prefix(base.as_str()).filter(|p| p.starts_with('/')).unwrap_or(u));
+    path.and_then(hops_platform::web::pages::safe_path).unwrap_or("/").to_string()
 }

@@ -131,6 +131,7 @@ const UNSURE_MESSAGE: &str =
 
 /// Answers a question of a conversation (`token` None starts one).
 pub async fn ask(access: &Access, token: Option<&str>, channel: &str, question: &str) -> Result<Reply> {
+    access.require(Permission::BotAsk)?;
     let q = question.trim();
     if q.is_empty() {
         return Err(Error::invalid_field("question", "请输入您的问题"));
@@ -200,6 +201,7 @@ pub async fn ask(access: &Access, token: Option<&str>, channel: &str, question: 
 /// Hands the conversation to a person: a ticket in the service team's queue with the whole
 /// conversation, the patient's name and phone if given. Asking again returns the same ticket.
 pub async fn handover(access: &Access, token: &str, name: &str, phone: &str) -> Result<ticket_store::TicketRow> {
+    access.require(Permission::BotAsk)?;
     let mut c = access.tenant().read().await?;
     let s = store::session_by_token(&mut c, &token_hash(token.trim())).await?.ok_or_else(|| Error::not_found("会话"))?;
     if let Some(t) = s.handed_over_ticket {

@@ -9,7 +9,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hops_kernel::HospitalId;
 use hops_platform::throttle::{ClientKey, Rate};
 use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, PageError, Routes};
 use hops_platform::{Access, Core, Error};
@@ -99,8 +98,10 @@ async fn ask_api(api: Api, Json(b): Json<AskIn>) -> ApiResult<Json<AskOut>> {
 
 /// The hospital of a patient page, acting for it.
 async fn site(core: &Arc<Core>, code: &str) -> Result<(Access, String), Error> {
-    let h = hops_platform::accounts::service::hospital_by_code(core, code).await?.ok_or_else(|| Error::not_found("医院"))?;
-    Ok((core.act_as_system(HospitalId(h.id.0)), h.name))
+    let (access, h) = hops_platform::accounts::service::public_site(core, code, hops_platform::Visitor::Anonymous)
+        .await?
+        .ok_or_else(|| Error::not_found("医院"))?;
+    Ok((access, h.name))
 }
 
 const COOKIE: &str = "hops_bot";

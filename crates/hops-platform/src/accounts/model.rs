@@ -56,6 +56,17 @@ pub enum Permission {
     DeskManage,
     /// Edit the knowledge base the FAQ bot answers from, and review unanswered questions.
     KbEdit,
+    /// See the checkup catalogue, packages, settings and places left: what the public pages
+    /// show (no bookings, no people).
+    CheckupBrowse,
+    /// A patient's own checkups: book for oneself, pay, cancel, refund, reschedule, request an
+    /// invoice — only bookings whose person's stored phone is the phone the patient proved.
+    CheckupSelfService,
+    /// An employer contact books the listed people of the employers whose contact phone they
+    /// proved.
+    CheckupProxyBook,
+    /// Ask the FAQ bot, and ask for a person (a ticket in the agents' queue).
+    BotAsk,
 }
 
 use Permission::*;
@@ -80,9 +91,11 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             AnalyticsPublish,
             AnalyticsConfigure,
             CheckupRead,
+            CheckupBrowse,
             CheckupManage,
             CheckupBook,
             DeskWork,
+            BotAsk,
             DeskManage,
             KbEdit,
         ],
@@ -104,9 +117,11 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             AnalyticsPublish,
             AnalyticsConfigure,
             CheckupRead,
+            CheckupBrowse,
             CheckupManage,
             CheckupBook,
             DeskWork,
+            BotAsk,
             DeskManage,
             KbEdit,
         ],
@@ -123,20 +138,60 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             AnalyticsRead,
             AnalyticsPublish,
             CheckupRead,
+            CheckupBrowse,
             CheckupManage,
             CheckupBook,
             DeskWork,
+            BotAsk,
             DeskManage,
             KbEdit,
         ],
     ),
-    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBook, DeskWork]),
+    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBrowse, CheckupBook, DeskWork, BotAsk]),
     (Role::ContentReviewer, &[DashboardView, KbEdit]),
     (Role::Doctor, &[DashboardView, MasterRead, OwnPerformance]),
-    (Role::Nurse, &[DashboardView, MasterRead, DeskWork]),
-    (Role::Finance, &[DashboardView, MasterRead, DataExport, AnalyticsRead, CheckupRead]),
+    (Role::Nurse, &[DashboardView, MasterRead, DeskWork, BotAsk]),
+    (Role::Finance, &[DashboardView, MasterRead, DataExport, AnalyticsRead, CheckupRead, CheckupBrowse]),
     (Role::Auditor, &[DashboardView, MasterRead, AuditRead, AnalyticsRead]),
 ];
+
+/// Who may be on a hospital's public pages, by what they proved (see `core::Visitor`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VisitorKind {
+    Anonymous,
+    Patient,
+    Contact,
+}
+
+/// What visitors may do: the public pages' half of the permission table. Nothing here reaches
+/// another person's data; ownership (the proven phone) is checked by the services.
+pub const VISITOR_GRANTS: &[(VisitorKind, &[Permission])] = &[
+    (VisitorKind::Anonymous, &[CheckupBrowse, BotAsk]),
+    (VisitorKind::Patient, &[CheckupBrowse, CheckupSelfService, BotAsk]),
+    (VisitorKind::Contact, &[CheckupBrowse, CheckupProxyBook]),
+];
+
+impl VisitorKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            VisitorKind::Anonymous => "visitor",
+            VisitorKind::Patient => "patient",
+            VisitorKind::Contact => "group_contact",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            VisitorKind::Anonymous => "访客",
+            VisitorKind::Patient => "患者",
+            VisitorKind::Contact => "团检单位联系人",
+        }
+    }
+
+    pub fn can(self, p: Permission) -> bool {
+        VISITOR_GRANTS.iter().find(|(k, _)| *k == self).is_some_and(|(_, ps)| ps.contains(&p))
+    }
+}
 
 impl Role {
     pub const ALL: [Role; 9] = [
@@ -254,6 +309,22 @@ mod tests {
             assert_eq!(Role::from_code(r.code()), Some(r));
         }
         assert_eq!(Role::from_code("root"), None);
+    }
+
+    #[test]
+    fn visitors_reach_no_console_permission() {
+        for (kind, ps) in VISITOR_GRANTS {
+            for p in *ps {
+                assert!(
+                    matches!(p, CheckupBrowse | CheckupSelfService | CheckupProxyBook | BotAsk),
+                    "{kind:?} must not hold the staff permission {p:?}"
+                );
+            }
+        }
+        assert!(!VisitorKind::Anonymous.can(CheckupSelfService));
+        assert!(!VisitorKind::Contact.can(CheckupSelfService) && !VisitorKind::Patient.can(CheckupProxyBook));
+        // Staff never act as patients either.
+        assert!(Role::ALL.iter().all(|r| !r.can(CheckupSelfService) && !r.can(CheckupProxyBook)));
     }
 
     #[test]

@@ -448,7 +448,13 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
 }
 
 fn actor_of(user: &UserRow) -> Actor {
-    Actor { user_id: Some(user.id), username: user.username.clone(), display_name: user.display_name.clone(), role: Some(user.role) }
+    Actor {
+        user_id: Some(user.id),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: Some(user.role),
+        visitor: None,
+    }
 }
 
 fn totp_for(secret: &[u8]) -> Result<totp_rs::Totp> {
@@ -574,4 +580,14 @@ pub fn totp_code(secret_base32: &str, at: Instant) -> Option<String> {
     let secret = totp_rs::Secret::try_from_base32(secret_base32).ok()?;
     let totp = totp_rs::Builder::new().with_secret(secret).build().ok()?;
     Some(totp.generate((at.0 / 1_000_000) as u64).to_string())
+}
+
+/// The hospital of a public page (`/p/{code}/…`) and access to it for `visitor`; `None` for an
+/// unknown code and for the platform's own tenant (it has no public pages). Public pages act
+/// only through this: as a visitor, never as the system.
+pub async fn public_site(core: &Arc<Core>, code: &str, visitor: crate::Visitor) -> Result<Option<(Access, HospitalRow)>> {
+    match hospital_by_code(core, code).await? {
+        Some(h) if !h.is_platform => Ok(Some((core.act_as_visitor(h.id, visitor), h))),
+        _ => Ok(None),
+    }
 }

@@ -12,11 +12,13 @@ pub mod store;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use hops_kernel::{Instant, JobId};
 use tokio::sync::{Notify, watch};
 
@@ -271,7 +273,13 @@ pub async fn run_one(core: &Arc<Core>, worker: &str) -> Result<bool> {
         worker: worker.to_string(),
         completed: AtomicBool::new(false),
     };
-    let outcome = handler.run(&run).await;
+    // A handler that panics fails its job (for good: a bug does not heal on retry) and leaves
+    // the worker running; without this the panic would end the worker task, and the job, its
+    // lease run out, would end the next worker too.
+    let outcome = match AssertUnwindSafe(handler.run(&run)).catch_unwind().await {
+        Ok(result) => result.map_err(|e| (format!("{e:#}"), true)),
+        Err(panic) => Err((format!("任务处理程序崩溃（panic）：{}", panic_message(panic.as_ref())), false)),
+    };
     let mut tx = access.tenant().write().await?;
     match outcome {
         Ok(()) => {
@@ -279,13 +287,22 @@ pub async fn run_one(core: &Arc<Core>, worker: &str) -> Result<bool> {
                 tracing::warn!(job = %job.id, kind = job.kind, "job finished after its lease was taken over");
             }
         }
-        Err(e) => {
-            let retry_at = (job.attempts < job.max_attempts).then(|| access.now().plus_seconds(model::backoff_seconds(job.attempts)));
-            let message = format!("{e:#}");
+        Err((message, retry)) => {
+            let retry_at =
+                (retry && job.attempts < job.max_attempts).then(|| access.now().plus_seconds(model::backoff_seconds(job.attempts)));
             tracing::warn!(job = %job.id, kind = job.kind, attempt = job.attempts, error = %message, "job failed");
             store::fail(&mut tx, job.id, worker, &message, retry_at, access.now()).await?;
         }
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// The text a panic was raised with (`panic!("…")` carries a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "（无说明）".into())
 }

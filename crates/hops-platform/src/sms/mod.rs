@@ -1,6 +1,8 @@
 //! Text messages (短信): the Alibaba Cloud SMS protocol ([`aliyun`]) behind one sender, a local
-//! sandbox speaking the same protocol when no account is configured (`/sandbox/sms`, in
-//! `web::sms_sandbox`), and verification codes (验证码) with their limits.
+//! sandbox speaking the same protocol (`/sandbox/sms`, in `web::sms_sandbox`) for servers that
+//! opted in (`HOPS_SANDBOX`, always in `hops demo`) and have no account, and verification codes
+//! (验证码) with their limits. Without an account and without the opt-in, text messages are off:
+//! asking for a code or queueing a message is refused with a clear message ([`unavailable`]).
 //!
 //! Messages go out through the job queue (`sms.send`): a message accepted is never lost, and the
 //! job payload holds the phone number and the template values encrypted. Nothing here logs a
@@ -42,7 +44,7 @@ pub const SANDBOX_PATH: &str = "/sandbox/sms/";
 pub const SANDBOX_KEY_ID: &str = "LTAI-hops-sandbox";
 pub const SANDBOX_SECRET: &str = "hops-sms-sandbox-secret";
 
-/// The SMS account: Alibaba Cloud when `HOPS_SMS_ACCESS_KEY_ID` is set, else the sandbox.
+/// An SMS account: Alibaba Cloud (`HOPS_SMS_*`) or the local sandbox.
 pub struct SmsConfig {
     pub access_key_id: String,
     secret: String,
@@ -75,15 +77,15 @@ impl SmsConfig {
 
     /// `HOPS_SMS_ACCESS_KEY_ID`, `HOPS_SMS_ACCESS_KEY_SECRET_FILE`, `HOPS_SMS_SIGN_NAME`,
     /// `HOPS_SMS_TEMPLATE_VERIFY` (and `HOPS_SMS_ENDPOINT`, `HOPS_SMS_TEMPLATE_GROUP_REMINDER`);
-    /// the sandbox without the first.
-    pub fn from_env() -> anyhow::Result<SmsConfig> {
+    /// `None` without the first.
+    pub fn from_env() -> anyhow::Result<Option<SmsConfig>> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let Some(id) = var("HOPS_SMS_ACCESS_KEY_ID") else { return Ok(SmsConfig::sandbox()) };
+        let Some(id) = var("HOPS_SMS_ACCESS_KEY_ID") else { return Ok(None) };
         let need = |k: &str| var(k).ok_or_else(|| anyhow::anyhow!("设置了 HOPS_SMS_ACCESS_KEY_ID 时必须同时设置 {k}"));
         let path = need("HOPS_SMS_ACCESS_KEY_SECRET_FILE")?;
         let secret =
             std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("读取 HOPS_SMS_ACCESS_KEY_SECRET_FILE（{path}）失败：{e}"))?;
-        Ok(SmsConfig {
+        Ok(Some(SmsConfig {
             access_key_id: id,
             secret: secret.trim().to_string(),
             sign_name: need("HOPS_SMS_SIGN_NAME")?,
@@ -93,7 +95,7 @@ impl SmsConfig {
                 .chain(var("HOPS_SMS_TEMPLATE_GROUP_REMINDER").map(|t| ("group_reminder".to_string(), t)))
                 .collect(),
             endpoint: Some(var("HOPS_SMS_ENDPOINT").unwrap_or_else(|| "https://dysmsapi.aliyuncs.com/".into())),
-        })
+        }))
     }
 
     pub fn is_sandbox(&self) -> bool {
@@ -101,16 +103,32 @@ impl SmsConfig {
     }
 }
 
-/// The configured account (read once; a live configuration that cannot be read stops the
-/// server at start-up with its reason).
-pub fn config() -> &'static SmsConfig {
-    static C: OnceLock<SmsConfig> = OnceLock::new();
-    C.get_or_init(|| SmsConfig::from_env().unwrap_or_else(|e| panic!("短信配置有误：{e:#}")))
+/// The real account from `HOPS_SMS_*`, if one is configured (read once; a configuration that
+/// cannot be read stops the server at start-up with its reason).
+pub fn live() -> Option<&'static SmsConfig> {
+    static C: OnceLock<Option<SmsConfig>> = OnceLock::new();
+    C.get_or_init(|| SmsConfig::from_env().unwrap_or_else(|e| panic!("短信配置有误：{e:#}"))).as_ref()
+}
+
+/// Whether this server serves the SMS sandbox: no real account, and the operator opted in.
+pub fn sandbox_on(core: &crate::Core) -> bool {
+    live().is_none() && core.config.sandbox
+}
+
+/// The account messages go out on: the real one, else the sandbox where opted in, else none.
+pub fn account(core: &crate::Core) -> Option<&'static SmsConfig> {
+    static SANDBOX: OnceLock<SmsConfig> = OnceLock::new();
+    live().or_else(|| sandbox_on(core).then(|| SANDBOX.get_or_init(SmsConfig::sandbox)))
+}
+
+/// The refusal when text messages are off (no account, no sandbox).
+pub fn unavailable() -> Error {
+    Error::client(503, "sms_unavailable", "短信服务未开通，暂不能发送验证码或短信，请联系医院工作人员")
 }
 
 /// Sends one message now (the job's work): a signed `SendSms` request; `Code: OK` or an error.
 async fn send_now(core: &crate::Core, phone: &str, template: &str, params: &serde_json::Value) -> anyhow::Result<()> {
-    let c = config();
+    let c = account(core).ok_or_else(|| anyhow::anyhow!("短信服务未开通（未配置短信账户）"))?;
     let template_code = c.templates.get(template).ok_or_else(|| anyhow::anyhow!("短信模板 {template} 未配置"))?;
     let endpoint = match &c.endpoint {
         Some(e) => e.clone(),
@@ -136,8 +154,12 @@ async fn send_now(core: &crate::Core, phone: &str, template: &str, params: &serd
     if body["Code"] == "OK" { Ok(()) } else { Err(anyhow::anyhow!("短信发送失败：{} {}", body["Code"], body["Message"])) }
 }
 
-/// Queues a message from `template` with `params` to `phone`, inside the caller's transaction.
+/// Queues a message from `template` with `params` to `phone`, inside the caller's transaction;
+/// refused ([`unavailable`]) when text messages are off.
 pub async fn enqueue(access: &Access, tx: &mut crate::Tx, phone: &Phone, template: &str, params: serde_json::Value) -> Result<()> {
+    if account(access.core()).is_none() {
+        return Err(unavailable());
+    }
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let k = access.keyring();
@@ -191,6 +213,9 @@ fn code_hash(access: &Access, id: i64, code: &str) -> String {
 /// the caller has asked for too many codes ([`CODE_RATE`]), within [`RESEND_SECONDS`] of the
 /// phone's last code or after [`MAX_PER_DAY`] codes.
 pub async fn send_code(access: &Access, phone: &Phone, purpose: &str, caller: &str) -> Result<()> {
+    if account(access.core()).is_none() {
+        return Err(unavailable());
+    }
     access.core().throttle.check(&CODE_RATE, access.hospital().0, caller)?;
     let now = access.now();
     let bidx = access.keyring().blind_index("sms.phone", access.hospital().0, phone.as_str());

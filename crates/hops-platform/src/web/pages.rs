@@ -26,12 +26,18 @@ pub fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Only same-site relative paths are followed after login (no open redirects).
+/// `next` when it is a path on this site, else `None`: it starts with one `/`, and holds no
+/// backslash, control character or white space. Browsers drop tabs and line breaks inside an
+/// address and read `\` as `/`, so `/\t/evil.example` or `/\evil.example` would leave the site;
+/// such a path is refused rather than cleaned up.
+pub fn safe_path(next: &str) -> Option<&str> {
+    let bad = |c: char| c == '\\' || c.is_control() || c.is_whitespace();
+    (next.starts_with('/') && !next.starts_with("//") && !next.chars().any(bad)).then_some(next)
+}
+
+/// Only same-site relative paths are followed after login (no open redirects): see [`safe_path`].
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
+    next.and_then(safe_path).unwrap_or("/").to_string()
 }
 
 #[cfg(test)]
@@ -45,5 +51,12 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
         assert_eq!(safe_next(None), "/");
+        // What browsers strip or rewrite inside an address.
+        for evil in
+            ["/\t/evil.example/", "/\n/evil.example", "/\r/evil.example", "/ /evil.example", "/\u{0}/evil.example", "/\u{3000}/evil"]
+        {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(safe_next(Some("/patients?q=张三")), "/patients?q=张三");
     }
 }

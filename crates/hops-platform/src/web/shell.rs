@@ -67,6 +67,8 @@ pub struct Shell {
     pub idle_seconds: i64,
     pub flash: Option<String>,
     pub asset_version: &'static str,
+    /// The SMS and WeChat Pay sandboxes are on (`HOPS_SANDBOX`): every console page says so.
+    pub sandbox: bool,
 }
 
 impl Shell {
@@ -102,6 +104,7 @@ impl Shell {
             idle_seconds: session.idle_seconds,
             flash: None,
             asset_version: env!("CARGO_PKG_VERSION"),
+            sandbox: access.core().config.sandbox,
         }
     }
 

@@ -1,14 +1,16 @@
 //! The local SMS sandbox: Alibaba Cloud's `SendSms` side of the protocol, served by this server
 //! under `/sandbox/sms/` when no SMS account is configured. It checks each request's signature
 //! and freshness like the real service and keeps the messages in memory, so the demo and the
-//! tests can read a verification code (`GET /sandbox/sms/outbox?phone=…`). It exists only in
-//! sandbox mode; with a real account both paths answer 404.
+//! tests can read a verification code (`GET /sandbox/sms/outbox?phone=…`). It exists only where
+//! the operator opted in (`HOPS_SANDBOX`, `hops demo`) and no real account is configured; else
+//! both paths answer 404. Messages are kept per server (this server's own address, never a
+//! request header).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -34,8 +36,9 @@ struct Message {
 
 static OUTBOX: Mutex<Vec<Message>> = Mutex::new(Vec::new());
 
-fn server_of(headers: &HeaderMap) -> String {
-    headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+/// The server a message belongs to (several test servers share one process).
+fn server_of(state: &AppState) -> String {
+    state.core().local_url().unwrap_or("").to_string()
 }
 
 fn answer(status: StatusCode, code: &str, message: &str) -> Response {
@@ -43,8 +46,8 @@ fn answer(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(json!({ "Code": code, "Message": message, "RequestId": id, "BizId": id }))).into_response()
 }
 
-async fn send(State(state): State<AppState>, headers: HeaderMap, axum::Form(params): axum::Form<BTreeMap<String, String>>) -> Response {
-    if !sms::config().is_sandbox() {
+async fn send(State(state): State<AppState>, axum::Form(params): axum::Form<BTreeMap<String, String>>) -> Response {
+    if !sms::sandbox_on(state.core()) {
         return StatusCode::NOT_FOUND.into_response();
     }
     if params.get("AccessKeyId").map(String::as_str) != Some(sms::SANDBOX_KEY_ID) {
@@ -76,7 +79,7 @@ async fn send(State(state): State<AppState>, headers: HeaderMap, axum::Form(para
     if outbox.len() > 10_000 {
         outbox.drain(..5_000);
     }
-    outbox.push(Message { server: server_of(&headers), phone, text, at: now.format_second() });
+    outbox.push(Message { server: server_of(&state), phone, text, at: now.format_second() });
     answer(StatusCode::OK, "OK", "OK")
 }
 
@@ -85,11 +88,11 @@ pub struct OutboxQuery {
     phone: String,
 }
 
-async fn outbox(headers: HeaderMap, Query(q): Query<OutboxQuery>) -> Response {
-    if !sms::config().is_sandbox() {
+async fn outbox(State(state): State<AppState>, Query(q): Query<OutboxQuery>) -> Response {
+    if !sms::sandbox_on(state.core()) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let server = server_of(&headers);
+    let server = server_of(&state);
     let outbox = OUTBOX.lock().unwrap_or_else(|e| e.into_inner());
     let list: Vec<serde_json::Value> = outbox
         .iter()

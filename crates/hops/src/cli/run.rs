@@ -45,6 +45,11 @@ pub async fn serve(globals: &Globals, listen: Option<SocketAddr>) -> anyhow::Res
     let server = Server::start_on(core, listener).await?;
     println!("hops 已启动: {}", server.url);
     println!("数据库: {}", database_label(&config));
+    if config.sandbox {
+        println!(
+            "警告: 沙箱已开启（HOPS_SANDBOX=1）：未配置真实账户的短信和微信支付由本机模拟，任何人可读取验证码、模拟付款。仅供试用，切勿用于真实患者。"
+        );
+    }
     run_until_stopped(server, &db).await
 }
 
@@ -73,6 +78,8 @@ pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32, no_
     if config.database_url.take().is_some() {
         eprintln!("提示: 演示模式始终使用数据目录中的内置 SQLite 数据库，已忽略配置的 database_url。");
     }
+    // The demo is a trial: text messages and payments go to the local sandboxes.
+    config.sandbox = true;
     let listen = listen.unwrap_or(config.listen);
     // Check the port before generating data, so a busy port is reported at once.
     let listener = if no_serve { None } else { Some(hops::bind(listen).await?) };

@@ -38,7 +38,11 @@ impl Api {
 
 /// A hospital with items A–F, packages, and an operator's token.
 pub(crate) async fn setup(backend: Backend) -> Api {
-    let app = TestApp::spawn(backend).await;
+    setup_on(TestApp::spawn(backend).await).await
+}
+
+/// [`setup`] on an app started by the caller.
+pub(crate) async fn setup_on(app: TestApp) -> Api {
     app.hospital("tj", &[Role::Operator, Role::Nurse]).await;
     let token = app.token("tj", "operator").await;
     let api = Api { app, token };

@@ -149,8 +149,8 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
     let (_, pools) = api.call(Method::GET, &format!("/api/v1/checkup/capacity/{date}"), None).await;
     assert_eq!(pools["pools"].as_array().unwrap().iter().find(|p| p["kind"] == "individual").unwrap()["used"], 0, "{pools}");
 
-    // Another browser (no session) sees no orders.
-    let anon = reqwest::Client::new().get(format!("{}/p/tj/checkup/orders", app.url)).send().await.unwrap();
-    assert_eq!(anon.status(), 401);
+    // Another browser (no session) sees no orders: it is sent to sign in with its phone.
+    let anon = app.client().get(format!("{}/p/tj/checkup/orders", app.url)).send().await.unwrap();
+    assert_eq!((anon.status().as_u16(), anon.headers()["location"].to_str().unwrap()), (303, "/p/tj/checkup/login"));
     browser.quit().await;
 }

@@ -15,7 +15,7 @@ use hops_platform::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun, Jobs, St
 use hops_testkit::{Backend, TestDb, both_backends};
 use sqlx::Row;
 
-both_backends!(retries_backoff_and_dead_letters, kill_nine_loses_nothing);
+both_backends!(retries_backoff_and_dead_letters, kill_nine_loses_nothing, a_panicking_job_fails_and_the_worker_lives_on);
 
 /// Fails until its third attempt.
 struct Flaky(Arc<AtomicU32>);
@@ -47,6 +47,57 @@ impl JobHandler for Broken {
     fn run<'a>(&'a self, _job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async { anyhow::bail!("短信网关拒绝") })
     }
+}
+
+/// A bug in a handler: it panics.
+struct Panicky;
+
+impl JobHandler for Panicky {
+    fn kind(&self) -> &'static str {
+        "test.panic"
+    }
+    fn run<'a>(&'a self, _job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async { panic!("处理程序的缺陷") })
+    }
+}
+
+/// One worker; a job whose handler panics, then an ordinary job. The panicking job is failed
+/// for good with the panic's message and the same worker goes on to run the next job.
+async fn a_panicking_job_fails_and_the_worker_lives_on(b: Backend) {
+    let tdb = TestDb::create(&b).await;
+    let db = Db::connect(&tdb.url).await.unwrap();
+    db.migrate().await.unwrap();
+    let clock = Arc::new(ManualClock::new(hops_kernel::Instant(1_800_000_000_000_000)));
+    let core = Core::new(db.clone(), Keyring::from_master(&[1; 32]), clock, tdb.config(), Jobs::new(vec![Arc::new(Panicky)]));
+    let h = accounts::create_hospital(&core, NewHospital { code: "hx", name: "医院", grade: "", is_platform: false }).await.unwrap();
+    let access = core.act_as_system(h);
+    let mut tx = access.tenant().write().await.unwrap();
+    let (bad, _) =
+        jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.panic", payload: serde_json::json!({}), idem_key: None, run_at: None })
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = jobs::spawn_workers(core.clone(), 1, stop_rx);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while jobs::get(&access, bad).await.unwrap().status != Status::Dead {
+        assert!(std::time::Instant::now() < deadline, "the panicking job was never failed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let j = jobs::get(&access, bad).await.unwrap();
+    assert!(j.last_error.as_deref().unwrap_or("").contains("处理程序的缺陷"), "{:?}", j.last_error);
+    assert_eq!(j.attempts, 1, "a panic is not retried");
+    let ids = jobs::enqueue_probes(&access, 1, 0).await.unwrap();
+    while jobs::get(&access, ids[0]).await.unwrap().status != Status::Done {
+        assert!(std::time::Instant::now() < deadline, "the worker died with the panicking job");
+        assert!(!workers[0].is_finished(), "the worker task ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    for w in workers {
+        w.await.unwrap();
+    }
+    db.close().await;
 }
 
 async fn retries_backoff_and_dead_letters(b: Backend) {

@@ -1,0 +1,88 @@
+//! Production without sandboxes (security finding 3). `hops serve` without SMS and WeChat Pay
+//! accounts and without the explicit opt-in (`HOPS_SANDBOX`) serves no sandbox: no one can
+//! read a verification code or fake a payment, and the features say they are off. With the
+//! opt-in, the console says so on every page, and outgoing calls go to configured addresses
+//! only, never to one taken from a request's `Host` header.
+
+use hops_testkit::{Backend, TestApp, both_backends};
+use reqwest::Method;
+use serde_json::json;
+
+use super::checkup::{book, day_after, setup, setup_on};
+
+both_backends!(serve_without_accounts_or_opt_in_has_no_sandbox, the_sandbox_never_follows_the_host_header);
+
+async fn serve_without_accounts_or_opt_in_has_no_sandbox(backend: Backend) {
+    let api = setup_on(TestApp::spawn_with(backend, |c| c.sandbox = false).await).await;
+    let app = &api.app;
+    let client = app.client();
+    // The sandboxes are not there.
+    for (method, path) in [
+        (Method::GET, "/sandbox/sms/outbox?phone=13900000001"),
+        (Method::POST, "/sandbox/sms/"),
+        (Method::POST, "/sandbox/wechatpay/v3/pay/transactions/h5"),
+        (Method::GET, "/sandbox/wechatpay/v3/pay/transactions/out-trade-no/X1?mchid=1900000109"),
+        (Method::POST, "/sandbox/wechatpay/v3/refund/domestic/refunds"),
+        (Method::GET, "/sandbox/wechatpay/cashier/wx1"),
+        (Method::POST, "/sandbox/wechatpay/cashier/wx1"),
+    ] {
+        let r = client.request(method.clone(), format!("{}{path}", app.url)).form(&[("a", "b")]).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{method} {path}");
+    }
+    // No verification code can be had: the patient is told text messages are off.
+    let r =
+        client.post(format!("{}/p/tj/checkup/login", app.url)).form(&[("phone", "13900000001"), ("send_code", "1")]).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("短信服务未开通"));
+    // A callback signed with the published sandbox key is not even looked at.
+    let r =
+        client.post(format!("{}/pay/wechat/notify/1", app.url)).header("content-type", "application/json").body("{}").send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    // The console carries no sandbox banner.
+    let (web, _) = app.web_login("tj", "operator").await;
+    let page = web.get(format!("{}/", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("沙箱模式"));
+
+    // Online payment is refused with what to do instead; booking itself works.
+    let date = day_after(&api, 2);
+    api.call(Method::PUT, &format!("/api/v1/checkup/capacity/{date}"), Some(json!({"individual": 10}))).await;
+    let (s, b) = book(&api, &date, 1, json!({})).await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    let (s, b) = api.call(Method::POST, &format!("/api/v1/checkup/bookings/{id}/pay"), Some(json!({}))).await;
+    assert_eq!(s, 503, "{b}");
+    assert!(b.to_string().contains("在线支付未开通"), "{b}");
+    api.app.stop().await;
+}
+
+async fn the_sandbox_never_follows_the_host_header(backend: Backend) {
+    let api = setup(backend).await;
+    let date = day_after(&api, 2);
+    api.call(Method::PUT, &format!("/api/v1/checkup/capacity/{date}"), Some(json!({"individual": 10}))).await;
+    let (s, b) = book(&api, &date, 1, json!({})).await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    // The caller names another host: the server still calls its own sandbox, and the payer is
+    // sent to this server.
+    let r = api
+        .app
+        .client()
+        .post(format!("{}/api/v1/checkup/bookings/{id}/pay", api.app.url))
+        .bearer_auth(&api.token)
+        .header("host", "attacker.example:9")
+        .json(&json!({"return_url": "/p/tj/checkup"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let b: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{b}");
+    let url = b["pay_url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{}/sandbox/wechatpay/cashier/", api.app.url)), "{url}");
+    assert!(!url.contains("attacker"), "{url}");
+    // The console says the sandboxes are on.
+    let (web, _) = api.app.web_login("tj", "operator").await;
+    let page = web.get(format!("{}/", api.app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("沙箱模式"), "banner");
+    api.app.stop().await;
+}
