@@ -13,8 +13,38 @@ both_backends!(
     admin_needs_totp,
     csrf_is_required_for_cookie_sessions,
     weak_passwords_are_refused,
-    staff_import_and_export
+    staff_import_and_export,
+    login_never_redirects_off_site
 );
+
+/// `next` after signing in is followed only when it is a path of this site: what browsers
+/// strip (tabs, line breaks) or rewrite (`\` as `/`) cannot turn it into another site.
+async fn login_never_redirects_off_site(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.hospital("h1", &[Role::Operator]).await;
+    for (next, expected) in [
+        ("/\t/evil.example/", "/"),
+        ("/\n/evil.example/", "/"),
+        ("/\r\n/evil.example/", "/"),
+        ("/\\evil.example/", "/"),
+        ("\\/evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("https://evil.example/", "/"),
+        ("/ /evil.example/", "/"),
+        ("/reports?month=2026-11", "/reports?month=2026-11"),
+    ] {
+        let r = app
+            .browser_client()
+            .post(format!("{}/login", app.url))
+            .form(&[("hospital", "h1"), ("username", "operator"), ("password", PASSWORD), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{next:?}");
+        assert_eq!(r.headers()["location"], expected, "{next:?}");
+    }
+    app.stop().await;
+}
 
 async fn api_login_and_me(b: Backend) {
     let app = TestApp::spawn(b).await;
