@@ -56,6 +56,9 @@ pub struct Config {
     /// This server's public address (`HOPS_PUBLIC_URL`, e.g. `https://hops.hospital.cn`): the
     /// base of callbacks and return pages; cookies are `Secure` and HSTS is sent when it is https.
     pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`HOPS_TRUSTED_PROXIES`, addresses or
+    /// networks, comma-separated). Empty: the peer's address is the caller's, whatever it sends.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +74,7 @@ struct FileConfig {
     log: Option<String>,
     sandbox: Option<bool>,
     public_url: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 pub const EXAMPLE: &str = r#"# hops configuration (TOML). Every key may also be set as an environment variable
@@ -96,6 +100,11 @@ log = "info"
 # This server's public address: callbacks and return pages are built on it, and when it is
 # https cookies are marked Secure and HSTS is sent. Also HOPS_PUBLIC_URL.
 # public_url = "https://hops.hospital.cn"
+
+# Reverse proxies in front of hops (nginx, a load balancer) whose X-Forwarded-For header is
+# believed for rate limits and the payer's address. Without it the peer's address counts and the
+# header is ignored. Also HOPS_TRUSTED_PROXIES="127.0.0.1,10.0.0.0/8".
+# trusted_proxies = ["127.0.0.1"]
 
 # Local sandboxes of the SMS and WeChat Pay services (published keys, no real messages or
 # money) for services that have no real account configured. For trials only; `hops demo`
@@ -172,6 +181,18 @@ impl Config {
             None => file.sandbox.unwrap_or(false),
         };
         let public_url = env("HOPS_PUBLIC_URL").or(file.public_url).map(|u| u.trim().trim_end_matches('/').to_string());
+        let proxies: Vec<String> = match env("HOPS_TRUSTED_PROXIES") {
+            Some(v) => v.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            None => file.trusted_proxies.unwrap_or_default(),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| anyhow::anyhow!("trusted_proxies 中的 {p:?} 不是有效的 IP 地址或网段（如 10.0.0.0/8）"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let config = Config {
             data_dir,
             database_url,
@@ -183,6 +204,7 @@ impl Config {
             log,
             sandbox,
             public_url,
+            trusted_proxies,
         };
         config.validate()?;
         Ok(config)
@@ -227,7 +249,7 @@ impl Config {
             None => format!("SQLite（{}）", self.data_dir.join("hops.db").display()),
         };
         format!(
-            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n日志: {}\n公网地址: {}\n沙箱: {}",
+            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n日志: {}\n公网地址: {}\n可信代理: {}\n沙箱: {}",
             self.data_dir.display(),
             self.listen,
             self.key_file.display(),
@@ -236,6 +258,11 @@ impl Config {
             self.job_workers,
             self.log,
             self.public_url.as_deref().unwrap_or("未设置"),
+            if self.trusted_proxies.is_empty() {
+                "无（不采信 X-Forwarded-For）".to_string()
+            } else {
+                self.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            },
             if self.sandbox { "开启（短信、微信支付为本地模拟，仅供试用）" } else { "关闭" }
         )
     }

@@ -89,41 +89,37 @@ impl Throttle {
 /// The caller's key for rate limits, as an extractor (never refuses).
 pub struct ClientKey(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientKey {
+impl FromRequestParts<crate::web::AppState> for ClientKey {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientKey(client_key(parts)))
+    async fn from_request_parts(parts: &mut Parts, state: &crate::web::AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientKey(client_key(parts, &state.core().config.trusted_proxies)))
     }
 }
 
-/// Who is calling, for rate limits: the peer's address, or — when the peer is a proxy on this
-/// machine or a private network — the last address that proxy appended to `X-Forwarded-For`
-/// (earlier entries are whatever the client claimed). "unknown" when neither is known (a
-/// router driven without a socket, as in unit tests).
-pub fn client_key(parts: &Parts) -> String {
+/// Who is calling, for rate limits and the payer's address: the peer's address, or — when the
+/// peer is one of the configured `trusted` proxies — the nearest address in `X-Forwarded-For`
+/// that is not itself a trusted proxy (what lies further left is whatever the client claimed).
+/// "unknown" when no peer is known (a router driven without a socket, as in unit tests).
+pub fn client_key(parts: &Parts, trusted: &[ipnet::IpNet]) -> String {
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    forwarded_or_peer(&parts.headers, peer)
+    forwarded_or_peer(&parts.headers, peer, trusted)
 }
 
-fn forwarded_or_peer(headers: &HeaderMap, peer: Option<IpAddr>) -> String {
-    let behind_proxy = match peer {
-        Some(IpAddr::V4(v4)) => v4.is_loopback() || v4.is_private(),
-        Some(IpAddr::V6(v6)) => v6.is_loopback() || v6.is_unique_local(),
-        None => true,
-    };
-    let forwarded = headers
+fn forwarded_or_peer(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[ipnet::IpNet]) -> String {
+    let Some(peer) = peer else { return "unknown".to_string() };
+    let is_proxy = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_proxy(&peer) {
+        return peer.to_string();
+    }
+    let hops: Vec<IpAddr> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .next_back();
-    match (behind_proxy, forwarded, peer) {
-        (true, Some(ip), _) => ip.to_string(),
-        (_, _, Some(ip)) => ip.to_string(),
-        _ => "unknown".to_string(),
-    }
+        .collect();
+    hops.iter().rev().find(|ip| !is_proxy(ip)).copied().unwrap_or(peer).to_string()
 }
 
 #[cfg(test)]
@@ -155,12 +151,18 @@ mod tests {
         let mut h = HeaderMap::new();
         let public: IpAddr = "203.0.113.9".parse().unwrap();
         let proxy: IpAddr = "127.0.0.1".parse().unwrap();
-        assert_eq!(forwarded_or_peer(&h, Some(public)), "203.0.113.9");
-        assert_eq!(forwarded_or_peer(&h, None), "unknown");
+        let trusted: Vec<ipnet::IpNet> = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        assert_eq!(forwarded_or_peer(&h, Some(public), &trusted), "203.0.113.9");
+        assert_eq!(forwarded_or_peer(&h, None, &trusted), "unknown");
         h.append("x-forwarded-for", "1.1.1.1, 198.51.100.7".parse().unwrap());
-        // A proxy in front: the address it appended (the last), not what the client claimed.
-        assert_eq!(forwarded_or_peer(&h, Some(proxy)), "198.51.100.7");
+        // A trusted proxy in front: the address it appended (the last), not what the client claimed.
+        assert_eq!(forwarded_or_peer(&h, Some(proxy), &trusted), "198.51.100.7");
         // A public peer cannot choose its key by sending the header itself.
-        assert_eq!(forwarded_or_peer(&h, Some(public)), "203.0.113.9");
+        assert_eq!(forwarded_or_peer(&h, Some(public), &trusted), "203.0.113.9");
+        // Nor can anyone when no proxy is configured — not even from this machine.
+        assert_eq!(forwarded_or_peer(&h, Some(proxy), &[]), "127.0.0.1");
+        // Two proxies in a row: the first address that is not one of ours.
+        h.append("x-forwarded-for", "10.1.2.3".parse().unwrap());
+        assert_eq!(forwarded_or_peer(&h, Some(proxy), &trusted), "198.51.100.7");
     }
 }

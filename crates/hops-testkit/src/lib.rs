@@ -268,6 +268,9 @@ impl TestApp {
             .await
             .expect("enrol");
         assert_eq!(r.headers()["location"], "/", "enrolled");
+        // A code is good once: the API login waits for the next one.
+        self.clock.advance_seconds(30);
+        let code = accounts::totp_code(&secret, self.core.now()).expect("code");
         let body = json!({"hospital": hospital, "username": username, "password": PASSWORD, "totp": code});
         let r = self.client().post(format!("{}/api/v1/auth/login", self.url)).json(&body).send().await.expect("api login");
         assert_eq!(r.status(), 200);

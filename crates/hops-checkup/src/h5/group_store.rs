@@ -1,4 +1,4 @@
-//! SQL of employer contacts' H5 sessions (migrations 0017, 0023) and of the group bookings a contact
+//! SQL of employer contacts' H5 sessions (migrations 0017, 0021) and of the group bookings a contact
 //! sees for an employer's list.
 
 use hops_kernel::{Instant, LocalDay, Money};

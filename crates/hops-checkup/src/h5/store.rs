@@ -1,4 +1,4 @@
-//! SQL of H5 patient sessions (migrations 0013, 0023): the phone a patient proved.
+//! SQL of H5 patient sessions (migrations 0013, 0021): the phone a patient proved.
 
 use hops_kernel::Instant;
 use hops_platform::Tx;

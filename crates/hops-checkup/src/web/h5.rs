@@ -42,7 +42,7 @@ const COOKIE: &str = "hops_h5";
 
 /// The patient's session cookie: only for the hospital's checkup pages.
 fn session_cookie(s: &Site, token: &str) -> String {
-    format!("{COOKIE}={token}; Path=/p/{}/checkup; HttpOnly; SameSite=Lax; Max-Age={}", s.code, crate::h5::SESSION_HOURS * 3600)
+    hops_platform::web::set_cookie(s.access.core(), COOKIE, token, &format!("/p/{}/checkup", s.code), Some(crate::h5::SESSION_HOURS * 3600))
 }
 
 pub(super) type R = Result<Response, Response>;
@@ -467,7 +467,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, Path(code): P
     if let Some(token) = cookie_token(&headers) {
         s.sign_out(&token).await.map_err(fail)?;
     }
-    let clear = format!("{COOKIE}=; Path=/p/{}/checkup; HttpOnly; SameSite=Lax; Max-Age=0", s.code);
+    let clear = hops_platform::web::set_cookie(s.access.core(), COOKIE, "", &format!("/p/{}/checkup", s.code), Some(0));
     Ok(([(header::SET_COOKIE, clear)], Redirect::to(&format!("/p/{}/checkup", s.code))).into_response())
 }
 

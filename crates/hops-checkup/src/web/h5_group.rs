@@ -140,7 +140,7 @@ async fn login(
     }
     match s.contact_sign_in(phone, form.get("code").map_or("", String::as_str)).await {
         Ok(token) => {
-            let cookie = format!("{COOKIE}={token}; Path={}; HttpOnly; SameSite=Lax; Max-Age={}", base(&s), CONTACT_SESSION_HOURS * 3600);
+            let cookie = hops_platform::web::set_cookie(state.core(), COOKIE, &token, &base(&s), Some(CONTACT_SESSION_HOURS * 3600));
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&base(&s))).into_response())
         }
         Err(e) if e.status() < 500 => Ok(with_status(e.status(), login_page(&s, phone, "", messages(&e))?)),
@@ -160,7 +160,7 @@ async fn logout(
     {
         s.contact_sign_out(token).await.map_err(fail)?;
     }
-    let clear = format!("{COOKIE}=; Path={}; HttpOnly; SameSite=Lax; Max-Age=0", base(&s));
+    let clear = hops_platform::web::set_cookie(state.core(), COOKIE, "", &base(&s), Some(0));
     Ok(([(header::SET_COOKIE, clear)], Redirect::to(&base(&s))).into_response())
 }
 

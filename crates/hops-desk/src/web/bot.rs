@@ -199,8 +199,8 @@ pub struct AskForm {
     question: String,
 }
 
-fn with_cookie(mut resp: Response, code: &str, token: &str) -> Response {
-    let c = format!("{COOKIE}={token}; Path=/p/{code}/bot; HttpOnly; SameSite=Lax; Max-Age=86400");
+fn with_cookie(core: &Core, mut resp: Response, code: &str, token: &str) -> Response {
+    let c = hops_platform::web::set_cookie(core, COOKIE, token, &format!("/p/{code}/bot"), Some(86400));
     if let Ok(v) = c.parse() {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -234,7 +234,7 @@ async fn chat_ask(
         Ok(reply) => {
             let t = reply.session.clone();
             let resp = render(&access, name, &code, Some(&t), Some(reply), String::new()).await?;
-            Ok(with_cookie(resp, &code, &t))
+            Ok(with_cookie(state.core(), resp, &code, &t))
         }
         Err(e @ Error::Client { status: 422, .. }) => refused(&access, name, &code, token.as_deref(), e).await,
         Err(e) => Err(fail(e)),

@@ -25,6 +25,29 @@ fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// Runs password hashing — deliberately slow, tens of milliseconds of CPU — on the blocking
+/// pool, never on the async workers that serve every other request, and at most one per core
+/// less one at a time, so a flood of sign-ins queues up instead of starving the server.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    });
+    let _slot = slots.acquire().await.expect("the hashing semaphore is never closed");
+    tokio::task::spawn_blocking(work).await.expect("password hashing does not panic")
+}
+
+async fn hash_off_workers(password: &str) -> String {
+    let password = zeroize::Zeroizing::new(password.to_string());
+    hashing(move || hash_password(&password)).await
+}
+
+async fn verify_off_workers(password: &str, hash: &str) -> bool {
+    let (password, hash) = (zeroize::Zeroizing::new(password.to_string()), hash.to_string());
+    hashing(move || verify_password(&password, &hash)).await
+}
+
 /// A hash of a random password, verified against when the user does not exist, so a wrong
 /// username costs the same time as a wrong password.
 fn dummy_hash() -> &'static str {
@@ -136,13 +159,14 @@ pub async fn create_user(access: &Access, input: NewUserInput<'_>) -> Result<Use
     if !errors.is_empty() {
         return Err(Error::invalid(errors));
     }
+    // Hashed before the write transaction: the single writer is not held while hashing.
+    let hash = hash_off_workers(input.password).await;
     let tenant = access.tenant();
     let mut tx = tenant.write().await?;
     if store::user_by_username(&mut tx, username).await?.is_some() {
         return Err(Error::invalid_field("username", format!("用户名 {username} 已被使用")));
     }
     let id = UserId(tx.next_id(access.engine()).await?);
-    let hash = hash_password(input.password);
     store::insert_user(
         &mut tx,
         NewUser { id, username, display_name: input.display_name.trim(), role: input.role, password_hash: &hash, now: access.now() },
@@ -262,7 +286,7 @@ pub async fn import_users(
     for (username, name, role) in rows {
         let password = generate_password();
         let id = UserId(tx.next_id(access.engine()).await?);
-        let hash = hash_password(&password);
+        let hash = hash_off_workers(&password).await;
         store::insert_user(
             &mut tx,
             NewUser { id, username: &username, display_name: name.trim(), role, password_hash: &hash, now: access.now() },
@@ -281,6 +305,17 @@ pub struct UserUpdate<'a> {
     pub disabled: bool,
 }
 
+/// Administrators are changed only by the platform's administrators: a hospital administrator
+/// may not reset, demote, disable or take over a peer or a platform administrator (their own
+/// account excepted, where the other rules allow).
+fn may_manage(access: &Access, target: &UserRow) -> Result<()> {
+    let admin = matches!(target.role, Role::PlatformAdmin | Role::HospitalAdmin);
+    if admin && Some(target.id) != access.actor().user_id && !access.can(Permission::HospitalManage) {
+        return Err(Error::client(403, "forbidden", "管理员账户只能由平台管理员修改、重置或停用"));
+    }
+    Ok(())
+}
+
 pub async fn update_user(access: &Access, id: UserId, u: UserUpdate<'_>) -> Result<()> {
     access.require(Permission::UserManage)?;
     if u.display_name.trim().is_empty() || u.display_name.chars().count() > 50 {
@@ -294,6 +329,7 @@ pub async fn update_user(access: &Access, id: UserId, u: UserUpdate<'_>) -> Resu
     }
     let mut tx = access.tenant().write().await?;
     let before = store::user_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    may_manage(access, &before)?;
     store::set_user_flags(&mut tx, id, u.role, u.display_name.trim(), u.disabled, access.now()).await?;
     if u.disabled {
         store::delete_user_sessions(&mut tx, id).await?;
@@ -307,10 +343,15 @@ pub async fn update_user(access: &Access, id: UserId, u: UserUpdate<'_>) -> Resu
 /// Sets a user's password (an administrator resetting it, or the command line).
 pub async fn reset_password(access: &Access, id: UserId, password: &str) -> Result<()> {
     access.require(Permission::UserManage)?;
-    let mut tx = access.tenant().write().await?;
-    let user = store::user_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    let user = {
+        let mut c = access.tenant().read().await?;
+        store::user_by_id(&mut c, id).await?.ok_or_else(|| Error::not_found("用户"))?
+    };
+    may_manage(access, &user)?;
     model::check_password(password, &user.username).map_err(|e| Error::invalid_field("password", e))?;
-    store::set_password(&mut tx, id, &hash_password(password), access.now()).await?;
+    let hash = hash_off_workers(password).await;
+    let mut tx = access.tenant().write().await?;
+    store::set_password(&mut tx, id, &hash, access.now()).await?;
     store::delete_user_sessions(&mut tx, id).await?;
     access.audit(&mut tx, "user.password_reset", &format!("user:{id}"), "").await?;
     tx.commit().await?;
@@ -322,7 +363,8 @@ pub async fn reset_password(access: &Access, id: UserId, password: &str) -> Resu
 pub async fn reset_totp(access: &Access, id: UserId) -> Result<()> {
     access.require(Permission::UserManage)?;
     let mut tx = access.tenant().write().await?;
-    store::user_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    let user = store::user_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("用户"))?;
+    may_manage(access, &user)?;
     store::set_totp(&mut tx, id, None, false, access.now()).await?;
     store::delete_user_sessions(&mut tx, id).await?;
     access.audit(&mut tx, "user.totp_reset", &format!("user:{id}"), "").await?;
@@ -355,7 +397,27 @@ pub struct LoginInput<'a> {
     pub password: &'a str,
     pub totp: Option<&'a str>,
     pub kind: SessionKind,
+    /// Who is calling ([`crate::throttle::client_key`]), for the rate limits.
+    pub caller: &'a str,
 }
+
+/// Sign-in attempts by one caller (address), whatever the account: a whole hospital's staff may
+/// sit behind one address, so the burst is generous; a script is stopped.
+pub const LOGIN_CALLER_RATE: crate::throttle::Rate = crate::throttle::Rate {
+    name: "auth.login.caller",
+    per_hour: 600,
+    burst: 60,
+    hospital_per_hour: 1_000_000,
+    message: "登录尝试过于频繁",
+};
+/// Sign-in attempts on one account, from anywhere (guessing from many addresses).
+pub const LOGIN_ACCOUNT_RATE: crate::throttle::Rate = crate::throttle::Rate {
+    name: "auth.login.account",
+    per_hour: 60,
+    burst: 10,
+    hospital_per_hour: 1_000_000,
+    message: "该账户登录尝试过于频繁",
+};
 
 #[derive(Debug)]
 pub struct LoginOutcome {
@@ -366,15 +428,20 @@ pub struct LoginOutcome {
 }
 
 fn bad_credentials() -> Error {
-    Error::unauthenticated("医院编码、用户名或密码错误")
+    Error::unauthenticated("医院编码、用户名或密码错误（连续输错 5 次账户将锁定 15 分钟）")
 }
 
+/// Signs a user in. Unknown hospital, unknown user, wrong password, a locked or a disabled
+/// account all get the same answer in the same time (the audit log keeps the truth); attempts
+/// are limited per caller and per account before any password is hashed.
 pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutcome> {
     let now = core.now();
+    core.throttle.check(&LOGIN_CALLER_RATE, 0, input.caller)?;
     let Some(hospital) = hospital_by_code(core, input.hospital.trim()).await? else {
-        verify_password(input.password, dummy_hash());
+        verify_off_workers(input.password, dummy_hash()).await;
         return Err(bad_credentials());
     };
+    core.throttle.check(&LOGIN_ACCOUNT_RATE, hospital.id.0, &input.username.trim().to_lowercase())?;
     let tenant = core.db().tenant(hospital.id);
     // Read and verify outside any write transaction: password hashing is deliberately slow and
     // must not hold the (single) writer.
@@ -383,29 +450,44 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
         store::user_by_username(&mut c, input.username.trim()).await?
     };
     let Some(user) = user else {
-        verify_password(input.password, dummy_hash());
+        verify_off_workers(input.password, dummy_hash()).await;
         return Err(bad_credentials());
     };
     let access = core.access_for(hospital.id, actor_of(&user));
-    if user.disabled {
-        return Err(Error::client(403, "account_disabled", "账户已停用，请联系管理员"));
+    let refused = if user.disabled {
+        Some("账户已停用")
+    } else if model::is_locked(user.locked_until, now) {
+        Some("账户已锁定")
+    } else {
+        None
+    };
+    if let Some(why) = refused {
+        // The same work and the same answer as a wrong password: whether an account exists,
+        // is locked or disabled is not told to whoever asks.
+        verify_off_workers(input.password, dummy_hash()).await;
+        let mut tx = tenant.write().await?;
+        access.audit(&mut tx, "auth.login_refused", &format!("user:{}", user.id), why).await?;
+        tx.commit().await?;
+        return Err(bad_credentials());
     }
-    if model::is_locked(user.locked_until, now) {
-        let until = user.locked_until.map(|t| t.format_minute()).unwrap_or_default();
-        return Err(Error::client(423, "account_locked", format!("连续登录失败次数过多，账户已锁定至 {until}")));
-    }
-    let password_ok = verify_password(input.password, &user.password_hash);
-    let totp_ok = match (user.role.requires_totp() && user.totp_enabled, input.totp) {
-        (false, _) => true,
+    let password_ok = verify_off_workers(input.password, &user.password_hash).await;
+    let totp_step = match (user.role.requires_totp() && user.totp_enabled, input.totp) {
+        (false, _) => Some(None),
         (true, None) => {
             if password_ok {
                 return Err(Error::client(401, "totp_required", "请输入动态验证码"));
             }
-            false
+            None
         }
-        (true, Some(code)) => check_totp(core, &user, code, now)?,
+        (true, Some(code)) => check_totp(core, &user, code, now)?.map(Some),
     };
     let mut tx = tenant.write().await?;
+    // A code is good once: a step at or before the last one accepted is a replay.
+    let totp_ok = match totp_step {
+        Some(Some(step)) if password_ok => store::use_totp_step(&mut tx, user.id, step).await?,
+        Some(_) => true,
+        None => false,
+    };
     if !(password_ok && totp_ok) {
         // Count from the stored value, so concurrent failures all count.
         let fresh = store::user_by_id(&mut tx, user.id).await?.ok_or_else(bad_credentials)?;
@@ -417,10 +499,7 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
             access.audit(&mut tx, "auth.locked", &format!("user:{}", user.id), "连续 5 次失败，锁定 15 分钟").await?;
         }
         tx.commit().await?;
-        if lock.is_some() {
-            return Err(Error::client(423, "account_locked", "连续登录失败次数过多，账户已锁定 15 分钟"));
-        }
-        return Err(if password_ok { Error::client(401, "totp_invalid", "动态验证码错误") } else { bad_credentials() });
+        return Err(if password_ok { Error::client(401, "totp_invalid", "动态验证码错误或已使用") } else { bad_credentials() });
     }
     let must_enrol_totp = user.role.requires_totp() && !user.totp_enabled;
     if must_enrol_totp && input.kind == SessionKind::Api {
@@ -461,12 +540,14 @@ fn totp_for(secret: &[u8]) -> Result<totp_rs::Totp> {
     totp_rs::Builder::new().with_secret(secret.to_vec()).build().map_err(|e| Error::Internal(anyhow::anyhow!("totp: {e:?}")))
 }
 
-fn check_totp(core: &Core, user: &UserRow, code: &str, now: Instant) -> Result<bool> {
-    let Some(blob) = &user.totp_secret else { return Ok(false) };
+/// The time step of `code` when it is right for the user's secret (within the allowed skew);
+/// whether it was used before is for the caller to check ([`store::use_totp_step`]).
+fn check_totp(core: &Core, user: &UserRow, code: &str, now: Instant) -> Result<Option<i64>> {
+    let Some(blob) = &user.totp_secret else { return Ok(None) };
     let secret = core.keyring.decrypt(TOTP_CONTEXT, blob)?;
     let bytes = hex::decode(secret).map_err(|e| Error::Internal(e.into()))?;
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    Ok(totp_for(&bytes)?.check(&code, (now.0 / 1_000_000) as u64).is_some())
+    Ok(totp_for(&bytes)?.check(&code, (now.0 / 1_000_000) as u64).map(|step| step as i64))
 }
 
 /// A live session: who it is and what the browser must echo back.
@@ -565,8 +646,11 @@ pub async fn finish_totp(session: &SessionInfo, code: &str) -> Result<()> {
     let user_id = access.actor().user_id.ok_or_else(Error::forbidden)?;
     let mut tx = access.tenant().write().await?;
     let user = store::user_by_id(&mut tx, user_id).await?.ok_or_else(|| Error::not_found("用户"))?;
-    if !check_totp(access.core(), &user, code, access.now())? {
+    let Some(step) = check_totp(access.core(), &user, code, access.now())? else {
         return Err(Error::invalid_field("code", "验证码不正确，请核对手机上的时间后重试"));
+    };
+    if !store::use_totp_step(&mut tx, user_id, step).await? {
+        return Err(Error::invalid_field("code", "该验证码已使用，请等待下一个验证码"));
     }
     store::set_totp(&mut tx, user_id, user.totp_secret.as_deref(), true, access.now()).await?;
     store::mark_session_totp(&mut tx, &session.token_hash).await?;

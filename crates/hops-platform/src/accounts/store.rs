@@ -21,10 +21,12 @@ pub struct UserRow {
     pub locked_until: Option<Instant>,
     pub disabled: bool,
     pub created_at: Instant,
+    /// The time step of the last TOTP code accepted (a code is good once).
+    pub totp_last_step: Option<i64>,
 }
 
-const USER_COLS: &str =
-    "id, username, display_name, role, password_hash, totp_secret, totp_enabled, failed_logins, locked_until, disabled, created_at";
+const USER_COLS: &str = "id, username, display_name, role, password_hash, totp_secret, totp_enabled, failed_logins, locked_until, \
+                         disabled, created_at, totp_last_step";
 
 fn user(r: &AnyRow) -> sqlx::Result<UserRow> {
     let role: String = r.try_get("role")?;
@@ -40,6 +42,7 @@ fn user(r: &AnyRow) -> sqlx::Result<UserRow> {
         locked_until: r.try_get::<Option<i64>, _>("locked_until")?.map(Instant),
         disabled: r.try_get::<i16, _>("disabled")? != 0,
         created_at: Instant(r.try_get("created_at")?),
+        totp_last_step: r.try_get("totp_last_step")?,
     })
 }
 
@@ -122,6 +125,21 @@ pub async fn set_user_flags(tx: &mut Tx, id: UserId, role: Role, display_name: &
         .execute(tx.conn())
         .await?;
     Ok(r.rows_affected())
+}
+
+/// Records `step` as the user's last accepted TOTP step unless that step (or a later one) was
+/// already used; false when it was (a replayed code, also by a concurrent request).
+pub async fn use_totp_step(tx: &mut Tx, id: UserId, step: i64) -> sqlx::Result<bool> {
+    let r = tx
+        .query(
+            "UPDATE users SET totp_last_step = $3 WHERE hospital_id = $1 AND id = $2 \
+             AND (totp_last_step IS NULL OR totp_last_step < $3)",
+        )
+        .bind(id.0)
+        .bind(step)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 pub async fn set_totp(tx: &mut Tx, id: UserId, secret: Option<&[u8]>, enabled: bool, now: Instant) -> sqlx::Result<()> {

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +17,7 @@ use super::shell::{ChartPanel, Shell, Tile};
 use crate::accounts::model::Permission;
 use crate::accounts::service::{self as accounts, LoginInput, SessionKind};
 use crate::error::Error;
+use crate::throttle::ClientKey;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -81,12 +82,7 @@ struct LoginForm {
     next: Option<String>,
 }
 
-fn session_cookie(token: &str, headers: &HeaderMap) -> String {
-    let secure = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
-}
-
-async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> PageResult<Response> {
+async fn login_submit(State(state): State<AppState>, ClientKey(caller): ClientKey, Form(f): Form<LoginForm>) -> PageResult<Response> {
     let totp = f.totp.trim();
     let result = accounts::login(
         state.core(),
@@ -96,13 +92,15 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f)
             password: &f.password,
             totp: (!totp.is_empty()).then_some(totp),
             kind: SessionKind::Web,
+            caller: &caller,
         },
     )
     .await;
     match result {
         Ok(outcome) => {
             let target = if outcome.must_enrol_totp { "/account/totp".to_string() } else { safe_next(f.next.as_deref()) };
-            Ok(([(header::SET_COOKIE, session_cookie(&outcome.token, &headers))], Redirect::to(&target)).into_response())
+            let cookie = super::set_cookie(state.core(), SESSION_COOKIE, &outcome.token, "/", None);
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response())
         }
         Err(Error::Client { status, message, .. }) => {
             let page = LoginPage {
@@ -121,7 +119,7 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f)
 
 async fn logout(page: Page) -> PageResult<Response> {
     accounts::logout(&page.session).await?;
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let clear = super::set_cookie(page.session.access.core(), SESSION_COOKIE, "", "/", Some(0));
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
 }
 
@@ -222,7 +220,11 @@ pub struct LoginResponse {
     idle_timeout_seconds: i64,
 }
 
-async fn api_login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+async fn api_login(
+    State(state): State<AppState>,
+    ClientKey(caller): ClientKey,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
     let outcome = accounts::login(
         state.core(),
         LoginInput {
@@ -231,6 +233,7 @@ async fn api_login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
             password: &req.password,
             totp: req.totp.as_deref(),
             kind: SessionKind::Api,
+            caller: &caller,
         },
     )
     .await?;

@@ -108,6 +108,20 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
     })
 }
 
+/// A `Set-Cookie` value — the one way cookies are written: `HttpOnly`, `SameSite=Lax`, limited
+/// to `path`, and `Secure` when the server's public address is https (never guessed from a
+/// request header). `max_age`: `None` lasts the browser session, `Some(0)` clears the cookie.
+pub fn set_cookie(core: &crate::Core, name: &str, value: &str, path: &str, max_age: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax");
+    if let Some(seconds) = max_age {
+        c.push_str(&format!("; Max-Age={seconds}"));
+    }
+    if core.config.https() {
+        c.push_str("; Secure");
+    }
+    c
+}
+
 fn json_rejection(r: &JsonRejection) -> Error {
     match r {
         JsonRejection::JsonDataError(e) => Error::client(422, "invalid_body", format!("请求内容的字段不符合要求: {}", e.body_text())),

@@ -124,7 +124,7 @@ fn message_for(status: StatusCode) -> &'static str {
 /// Every error answers in the caller's format: JSON `{"error":{code,message}}` under `/api/`,
 /// an HTML page elsewhere, whoever produced it (our handlers, axum's extractors, the body
 /// limit). Adds security headers to every response.
-pub async fn errors_and_headers(req: Request, next: Next) -> Response {
+pub async fn errors_and_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
     let status = res.status();
@@ -160,6 +160,10 @@ pub async fn errors_and_headers(req: Request, next: Next) -> Response {
     );
     if !path.starts_with("/assets/") {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // Served over https (the public address says so): browsers must never fall back to http.
+    if state.core().config.https() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     res
 }

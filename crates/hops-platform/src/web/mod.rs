@@ -23,7 +23,7 @@ use crate::error::Result;
 pub use crate::jobs::BoxFuture;
 use crate::jobs::JobHandler;
 pub use error::{ApiError, ApiResult, PageError, PageResult};
-pub use extract::{Api, Form, Json, Page, cookie};
+pub use extract::{Api, Form, Json, Page, cookie, set_cookie};
 pub use routes::{ApiDoc, Method, RouteSpec, Routes};
 pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile, group_digits};
 
@@ -106,7 +106,7 @@ pub fn app(core: Arc<Core>, modules: Vec<Arc<dyn Module>>) -> App {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::panic_response))
         // Outermost, so every error — ours, axum's, the body limit's — answers in one format.
-        .layer(axum::middleware::from_fn(middleware::errors_and_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::errors_and_headers))
         .with_state(state);
     App { router, specs }
 }

@@ -14,8 +14,75 @@ both_backends!(
     csrf_is_required_for_cookie_sessions,
     weak_passwords_are_refused,
     staff_import_and_export,
-    login_never_redirects_off_site
+    login_never_redirects_off_site,
+    a_totp_code_is_good_once,
+    admins_are_managed_by_the_platform
 );
+
+/// A TOTP code seen over someone's shoulder (or replayed from a log) does not sign in again
+/// within its 30-second window (nor in the next one, the allowed skew).
+async fn a_totp_code_is_good_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.hospital("h1", &[Role::HospitalAdmin]).await;
+    let admin = app.admin_session("h1", "hospital_admin").await;
+    app.clock.advance_seconds(30);
+    let code = accounts::totp_code(&admin.totp_secret, app.core.now()).unwrap();
+    let login = || {
+        let body = json!({"hospital": "h1", "username": "hospital_admin", "password": PASSWORD, "totp": code});
+        app.client().post(format!("{}/api/v1/auth/login", app.url)).json(&body).send()
+    };
+    assert_eq!(login().await.unwrap().status(), 200);
+    let r = login().await.unwrap();
+    assert_eq!(r.status(), 401, "the same code again");
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "totp_invalid");
+    app.clock.advance_seconds(20);
+    assert_eq!(login().await.unwrap().status(), 401, "still refused while the code is within the skew");
+    app.clock.advance_seconds(30);
+    let code = accounts::totp_code(&admin.totp_secret, app.core.now()).unwrap();
+    let body = json!({"hospital": "h1", "username": "hospital_admin", "password": PASSWORD, "totp": code});
+    let r = app.client().post(format!("{}/api/v1/auth/login", app.url)).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the next code works");
+    app.stop().await;
+}
+
+/// A hospital administrator manages the hospital's staff, not its peers nor the platform's
+/// administrators: no reset of password or second factor, no demotion, no disabling.
+async fn admins_are_managed_by_the_platform(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let h = app.hospital("h1", &[Role::HospitalAdmin, Role::Operator]).await;
+    let sys = app.system(h);
+    let peer = accounts::create_user(
+        &sys,
+        accounts::NewUserInput { username: "peer", display_name: "另一位管理员", role: Role::HospitalAdmin, password: PASSWORD },
+    )
+    .await
+    .unwrap();
+    let users = accounts::list_users(&sys).await.unwrap();
+    let me = users.iter().find(|u| u.username == "hospital_admin").unwrap().id;
+    let operator = users.iter().find(|u| u.username == "operator").unwrap().id;
+    let admin = app.admin_session("h1", "hospital_admin").await;
+    let post = |path: String, form: Vec<(&'static str, &'static str)>| {
+        let mut form = form;
+        form.push(("_csrf", Box::leak(admin.csrf.clone().into_boxed_str())));
+        admin.web.post(format!("{}{path}", app.url)).form(&form).send()
+    };
+    // On the peer: refused, and nothing changes.
+    let r = post(format!("/users/{peer}/password"), vec![("password", "Taken-0ver!x")]).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(format!("/users/{peer}"), vec![("display_name", "x"), ("role", "nurse"), ("disabled", "on")]).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("只能由平台管理员"));
+    let peer_now = accounts::list_users(&sys).await.unwrap().into_iter().find(|u| u.id == peer).unwrap();
+    assert_eq!((peer_now.role, peer_now.disabled), (Role::HospitalAdmin, false));
+    // The hospital's other staff and the admin's own account: allowed.
+    let r = post(format!("/users/{operator}"), vec![("display_name", "运营"), ("role", "nurse")]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let r = post(format!("/users/{me}"), vec![("display_name", "院内管理员"), ("role", "hospital_admin")]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    // The platform (the system here) may.
+    accounts::reset_totp(&sys, peer).await.unwrap();
+    app.stop().await;
+}
 
 /// `next` after signing in is followed only when it is a path of this site: what browsers
 /// strip (tabs, line breaks) or rewrite (`\` as `/`) cannot turn it into another site.
@@ -68,7 +135,7 @@ async fn api_login_and_me(b: Backend) {
             .unwrap();
         assert_eq!(r.status(), 401);
         let body: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(body["error"]["message"], "医院编码、用户名或密码错误");
+        assert_eq!(body["error"]["message"], "医院编码、用户名或密码错误（连续输错 5 次账户将锁定 15 分钟）");
     }
     // Logout ends the token.
     let (s, _) = call(&app.client(), Method::POST, &format!("{}/api/v1/auth/logout", app.url), &token, None).await;
@@ -78,29 +145,44 @@ async fn api_login_and_me(b: Backend) {
     app.stop().await;
 }
 
+/// Five failures lock the account for 15 minutes. The caller is told no more than for an unknown
+/// account (same status, same message); the audit log keeps the truth.
 async fn lockout_after_five_failures(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let h = app.hospital("h1", &[Role::Operator]).await;
-    let login = |pw: &'static str| {
+    let h = app.hospital("h1", &[Role::Operator, Role::Doctor]).await;
+    let login = |user: &'static str, pw: &'static str| {
         let c = app.client();
         let url = format!("{}/api/v1/auth/login", app.url);
         async move {
-            c.post(url).json(&json!({"hospital": "h1", "username": "operator", "password": pw})).send().await.unwrap().status().as_u16()
+            let r = c.post(url).json(&json!({"hospital": "h1", "username": user, "password": pw})).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.unwrap()["error"].clone())
         }
     };
-    for _ in 0..4 {
-        assert_eq!(login("Wrong-Passw0rd!").await, 401);
+    let unknown = login("nobody", "Wrong-Passw0rd!").await;
+    assert_eq!(unknown.0, 401);
+    for _ in 0..5 {
+        assert_eq!(login("operator", "Wrong-Passw0rd!").await, unknown, "a failure looks like an unknown account");
     }
-    assert_eq!(login("Wrong-Passw0rd!").await, 423, "fifth failure locks");
-    assert_eq!(login(PASSWORD).await, 423, "locked even with the right password");
+    assert_eq!(login("operator", PASSWORD).await, unknown, "locked, even with the right password, and not told so");
     app.clock.advance_seconds(14 * 60);
-    assert_eq!(login(PASSWORD).await, 423);
+    assert_eq!(login("operator", PASSWORD).await, unknown);
     app.clock.advance_seconds(61);
-    assert_eq!(login(PASSWORD).await, 200, "unlocked after 15 minutes");
-    let (locks, _) = hops_platform::audit::list(&app.system(h).tenant(), "auth.locked", 0, 10).await.unwrap();
+    assert_eq!(login("operator", PASSWORD).await.0, 200, "unlocked after 15 minutes");
+    // A disabled account answers the same way too.
+    let doctor = accounts::list_users(&app.system(h)).await.unwrap().into_iter().find(|u| u.username == "doctor").unwrap();
+    accounts::update_user(&app.system(h), doctor.id, accounts::UserUpdate { display_name: "医生", role: Role::Doctor, disabled: true })
+        .await
+        .unwrap();
+    assert_eq!(login("doctor", PASSWORD).await, unknown);
+    let tenant = app.system(h).tenant();
+    let (locks, _) = hops_platform::audit::list(&tenant, "auth.locked", 0, 10).await.unwrap();
     assert_eq!(locks.len(), 1, "the lock is audited");
-    let (failures, _) = hops_platform::audit::list(&app.system(h).tenant(), "auth.login_failed", 0, 10).await.unwrap();
+    let (failures, _) = hops_platform::audit::list(&tenant, "auth.login_failed", 0, 10).await.unwrap();
     assert_eq!(failures.len(), 5);
+    let (refusals, _) = hops_platform::audit::list(&tenant, "auth.login_refused", 0, 10).await.unwrap();
+    let why: Vec<&str> = refusals.iter().map(|e| e.detail.as_str()).collect();
+    assert_eq!(why, ["账户已停用", "账户已锁定", "账户已锁定"], "newest first");
     app.stop().await;
 }
 
@@ -160,6 +242,9 @@ async fn admin_needs_totp(b: Backend) {
     let r = app.client().post(&url).json(&body).send().await.unwrap();
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "totp_required");
     let mut with_code = body.clone();
+    with_code["totp"] = json!(code);
+    assert_eq!(app.client().post(&url).json(&with_code).send().await.unwrap().status(), 401, "the enrolment's code is used up");
+    app.clock.advance_seconds(30);
     with_code["totp"] = json!(accounts::totp_code(&secret, app.core.now()).unwrap());
     assert_eq!(app.client().post(&url).json(&with_code).send().await.unwrap().status(), 200);
     with_code["totp"] = json!("123456");

@@ -10,7 +10,36 @@ use serde_json::json;
 
 use super::checkup::{book, day_after, setup, setup_on};
 
-both_backends!(serve_without_accounts_or_opt_in_has_no_sandbox, the_sandbox_never_follows_the_host_header);
+both_backends!(
+    serve_without_accounts_or_opt_in_has_no_sandbox,
+    the_sandbox_never_follows_the_host_header,
+    an_https_public_address_makes_cookies_secure
+);
+
+/// Behind https (the configured public address says so) every cookie is `Secure` and every
+/// answer carries HSTS; without it neither, whatever a request claims (`X-Forwarded-Proto`).
+async fn an_https_public_address_makes_cookies_secure(backend: Backend) {
+    for (public_url, secure) in [(Some("https://hops.example.cn"), true), (None, false)] {
+        let app = hops_testkit::TestApp::spawn_with(backend.clone(), |c| c.public_url = public_url.map(str::to_string)).await;
+        app.hospital("tj", &[hops_platform::Role::Operator]).await;
+        let r = app
+            .client()
+            .post(format!("{}/login", app.url))
+            .header("x-forwarded-proto", "https")
+            .form(&[("hospital", "tj"), ("username", "operator"), ("password", hops_testkit::PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
+        assert_eq!(r.headers().contains_key("strict-transport-security"), secure);
+        let r = app.client().get(format!("{}/p/tj/checkup/login", app.url)).send().await.unwrap();
+        assert_eq!(r.headers().contains_key("strict-transport-security"), secure);
+        app.stop().await;
+    }
+}
 
 async fn serve_without_accounts_or_opt_in_has_no_sandbox(backend: Backend) {
     let api = setup_on(TestApp::spawn_with(backend, |c| c.sandbox = false).await).await;

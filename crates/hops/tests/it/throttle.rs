@@ -7,7 +7,7 @@ use hops_platform::Role;
 use hops_platform::tabular::Mode;
 use hops_testkit::{Backend, TestApp, both_backends};
 
-both_backends!(public_pages_are_rate_limited);
+both_backends!(public_pages_are_rate_limited, login_floods_are_cut_and_forwarded_for_needs_a_configured_proxy);
 
 /// POSTs a form as the caller behind a local proxy at `addr`; status, page and the bot cookie.
 async fn post(app: &TestApp, path: &str, addr: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
@@ -26,7 +26,8 @@ async fn post(app: &TestApp, path: &str, addr: &str, cookie: Option<&str>, form:
 }
 
 async fn public_pages_are_rate_limited(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // Behind a proxy on this machine, as the callers' addresses are told by X-Forwarded-For.
+    let app = TestApp::spawn_with(backend, |c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
     let h = app.hospital("kf", &[Role::Agent]).await;
     let sys = app.system(h);
     assert!(hops_desk::kb::service::import(&sys, DEMO_FAQ.as_bytes(), "faq.csv", Mode::AllOrNothing).await.unwrap().committed);
@@ -78,5 +79,46 @@ async fn public_pages_are_rate_limited(backend: Backend) {
     let outbox: serde_json::Value =
         reqwest::get(format!("{}/sandbox/sms/outbox?phone=13900000009", app.url)).await.unwrap().json().await.unwrap();
     assert_eq!(outbox["messages"].as_array().map(Vec::len), Some(0), "{outbox}");
+    app.stop().await;
+}
+
+async fn login_status(app: &TestApp, forwarded: &str, hospital: &str, username: &str) -> (u16, String) {
+    let r = app
+        .client()
+        .post(format!("{}/api/v1/auth/login", app.url))
+        .header("x-forwarded-for", forwarded)
+        .json(&serde_json::json!({"hospital": hospital, "username": username, "password": "Wrong-Passw0rd!"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().await.unwrap();
+    (status, body["error"]["message"].as_str().unwrap_or_default().to_string())
+}
+
+/// Sign-in is limited per account (from anywhere) and per caller (whatever the account), before
+/// any password is hashed; without a configured proxy, X-Forwarded-For is not believed, so a
+/// script cannot pose as many callers.
+async fn login_floods_are_cut_and_forwarded_for_needs_a_configured_proxy(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.hospital("h1", &[Role::Operator]).await;
+    // One account from ever new claimed addresses: after the burst, refused with a pause.
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        statuses.push(login_status(&app, &format!("198.51.100.{i}"), "h1", "operator").await.0);
+    }
+    assert_eq!(statuses[..10], [401; 10], "{statuses:?}");
+    let (status, message) = login_status(&app, "198.51.100.99", "h1", "operator").await;
+    assert_eq!(status, 429);
+    assert!(message.starts_with("该账户登录尝试过于频繁，请 "), "{message}");
+    // Many accounts (real or not) from one caller: cut after the caller's burst, although every
+    // request claims another address (the header is not believed without a trusted proxy).
+    let mut refused = 0;
+    for i in 0..70 {
+        let (status, _) = login_status(&app, &format!("203.0.113.{i}"), "h1", &format!("user{i}")).await;
+        assert!(status == 401 || status == 429, "{status}");
+        refused += usize::from(status == 429);
+    }
+    assert!(refused >= 70 - 60 + 10, "the caller's burst is 60 attempts, 11 spent above: {refused} refused");
     app.stop().await;
 }
