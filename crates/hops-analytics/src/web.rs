@@ -8,8 +8,8 @@ use hops_kernel::{LocalDay, Period, PeriodRange};
 use hops_platform::charts::BarChart;
 use hops_platform::tabular::{self, Column, ImportReport, Mode, RowError, Table};
 use hops_platform::web::{
-    Api, ApiDoc, ApiResult, BoxFuture, ChartPanel, Json, Method, Module, NavItem, Page, PageError, PageResult, Routes, Section, Shell,
-    Tile, group_digits,
+    Api, ApiDoc, ApiResult, BoxFuture, ChartPanel, Json, Method, Module, NavItem, Page, PageError, PageResult, Routes, Scope, Section,
+    Shell, Tile, group_digits,
 };
 use hops_platform::{Access, Error, Permission, Result};
 use serde::{Deserialize, Serialize};
@@ -38,15 +38,18 @@ impl Module for AnalyticsModule {
     }
 
     fn routes(&self) -> Routes {
-        let mut r = Routes::default()
+        let mut r = Routes::scoped(Scope::Hospital)
             .merge(crate::performance::web::routes())
             .merge(crate::rankings::web::routes())
             .merge(crate::revenue::web::routes())
-            .page(Method::Get, "/kpis", "运营指标", kpis_page)
-            .page(Method::Get, "/ingest", "数据接入", ingest_page)
+            .scope(Scope::Hospital)
+        .page(Method::Get, "/kpis", "运营指标", kpis_page)
+            .scope(Scope::AllPeople)
+        .page(Method::Get, "/ingest", "数据接入", ingest_page)
             .page(Method::Post, "/ingest", "上传数据文件", ingest_upload)
             .page(Method::Get, "/ingest/template.xlsx", "下载数据模板", ingest_template)
-            .api(
+            .scope(Scope::Hospital)
+        .api(
                 Method::Get,
                 "/api/v1/kpis",
                 ApiDoc::new("运营指标", "一个周期的全部指标（含环比、同比）")
@@ -56,6 +59,8 @@ impl Module for AnalyticsModule {
                     .returns::<KpiResponse>(),
                 api_kpis,
             );
+        // Ingest writes patients and their activity: for roles that see every patient.
+        r = r.scope(Scope::AllPeople);
         macro_rules! ingest {
             ($slug:literal, $summary:literal) => {
                 r = r.api(

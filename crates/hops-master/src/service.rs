@@ -3,7 +3,7 @@
 
 use hops_kernel::{DepartmentId, DoctorId, IdCardNumber, Instant, PatientId, Phone};
 use hops_platform::web::Paging;
-use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
+use hops_platform::{Access, DataScope, Error, FieldError, Permission, Result, Role, Tx};
 
 use crate::model::{self, DepartmentDraft, DoctorDraft, PatientDraft};
 use crate::store::{self, DepartmentRow, DepartmentWrite, DoctorFilter, DoctorRow, DoctorWrite, PatientFilter, PatientRow, PatientWrite};
@@ -157,8 +157,33 @@ pub struct PatientQuery<'a> {
     pub channel: &'a str,
 }
 
+/// The departments whose patients the caller sees — its data scope — or `None` for all:
+/// a doctor their own department (from the doctor record their username names) and the
+/// departments on their account; a nurse the departments of their care teams (on the account).
+pub async fn department_scope(access: &Access) -> Result<Option<Vec<DepartmentId>>> {
+    let actor = access.actor();
+    match actor.data_scope() {
+        DataScope::All => Ok(None),
+        // Visitors never read the register.
+        DataScope::Own => Err(Error::forbidden()),
+        DataScope::Department => {
+            let mut c = access.tenant().read().await?;
+            let mut ids = store::department_ids_of(&mut c, &actor.departments).await?;
+            if actor.role == Some(Role::Doctor)
+                && let Some(d) = store::doctor_department(&mut c, &actor.username).await?
+                && !ids.contains(&d)
+            {
+                ids.push(d);
+            }
+            Ok(Some(ids))
+        }
+    }
+}
+
+/// Patients matching `q` within the caller's data scope.
 pub async fn list_patients(access: &Access, q: &PatientQuery<'_>, paging: Paging) -> Result<(Vec<PatientRow>, i64)> {
     access.require(Permission::MasterRead)?;
+    let departments = department_scope(access).await?;
     let text = q.q.trim();
     let bidx = search_index(access, text);
     let sex = match q.sex {
@@ -166,14 +191,16 @@ pub async fn list_patients(access: &Access, q: &PatientQuery<'_>, paging: Paging
         s => model::parse_sex(s).map(|s| s.code()).ok_or_else(|| Error::bad_request("invalid_sex", "性别筛选应为 男 或 女"))?,
     };
     let mut c = access.tenant().read().await?;
-    let f = PatientFilter { q: text, bidx: &bidx, sex, channel: q.channel.trim() };
+    let f = PatientFilter { q: text, bidx: &bidx, sex, channel: q.channel.trim(), departments: departments.as_deref() };
     Ok(store::list_patients(&mut c, &f, paging.offset(), paging.per_page).await?)
 }
 
+/// One patient; 404 outside the caller's data scope (as for another hospital's).
 pub async fn patient(access: &Access, id: PatientId) -> Result<PatientRow> {
     access.require(Permission::MasterRead)?;
+    let departments = department_scope(access).await?;
     let mut c = access.tenant().read().await?;
-    store::patient_by_id(&mut c, id).await?.ok_or_else(|| Error::not_found("患者"))
+    store::patient_in_scope(&mut c, id, departments.as_deref()).await?.ok_or_else(|| Error::not_found("患者"))
 }
 
 pub async fn channels(access: &Access) -> Result<Vec<String>> {

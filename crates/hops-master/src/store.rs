@@ -36,9 +36,11 @@ const DEPT_SELECT: &str = "SELECT d.id, d.code, d.name, d.category, d.online, d.
     FROM departments d";
 
 pub async fn list_departments<C: Conn>(c: &mut Scoped<C>, q: &str, offset: i64, limit: i64) -> sqlx::Result<(Vec<DepartmentRow>, i64)> {
-    let like = format!("%{q}%");
+    let like = hops_platform::db::contains_pattern(q);
     let total: i64 = c
-        .query("SELECT COUNT(*) FROM departments WHERE hospital_id = $1 AND ($2 = '' OR code LIKE $3 OR name LIKE $3)")
+        .query(
+            "SELECT COUNT(*) FROM departments WHERE hospital_id = $1 AND ($2 = '' OR code LIKE $3 ESCAPE '\\' OR name LIKE $3 ESCAPE '\\')",
+        )
         .bind(q)
         .bind(&like)
         .fetch_one(c.conn())
@@ -46,7 +48,7 @@ pub async fn list_departments<C: Conn>(c: &mut Scoped<C>, q: &str, offset: i64, 
         .try_get(0)?;
     let rows = c
         .query_built(format!(
-            "{DEPT_SELECT} WHERE d.hospital_id = $1 AND ($2 = '' OR d.code LIKE $3 OR d.name LIKE $3) ORDER BY d.code LIMIT $4 OFFSET $5"
+            "{DEPT_SELECT} WHERE d.hospital_id = $1 AND ($2 = '' OR d.code LIKE $3 ESCAPE '\\' OR d.name LIKE $3 ESCAPE '\\') ORDER BY d.code LIMIT $4 OFFSET $5"
         ))
         .bind(q)
         .bind(&like)
@@ -159,9 +161,9 @@ pub async fn list_doctors<C: Conn>(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<(Vec<DoctorRow>, i64)> {
-    let like = format!("%{}%", f.q);
+    let like = hops_platform::db::contains_pattern(f.q);
     let dept = f.department.map(|d| d.0).unwrap_or(0);
-    let filter = "o.hospital_id = $1 AND ($2 = '' OR o.code LIKE $3 OR o.name LIKE $3 OR o.specialty LIKE $3) AND ($4 = 0 OR o.department_id = $4) AND ($5 = '' OR o.title = $5)";
+    let filter = "o.hospital_id = $1 AND ($2 = '' OR o.code LIKE $3 ESCAPE '\\' OR o.name LIKE $3 ESCAPE '\\' OR o.specialty LIKE $3 ESCAPE '\\') AND ($4 = 0 OR o.department_id = $4) AND ($5 = '' OR o.title = $5)";
     let total: i64 = c
         .query_built(format!("SELECT COUNT(*) FROM doctors o WHERE {filter}"))
         .bind(f.q)
@@ -286,6 +288,24 @@ pub struct PatientFilter<'a> {
     pub bidx: &'a str,
     pub sex: &'a str,
     pub channel: &'a str,
+    /// The caller's data scope: `None` every patient, else those with a consultation in one of
+    /// these departments.
+    pub departments: Option<&'a [DepartmentId]>,
+}
+
+/// The SQL condition of a data scope on `patients` (ids are numbers, written in the statement).
+fn in_departments(departments: Option<&[DepartmentId]>) -> String {
+    match departments {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".to_string(),
+        Some(ids) => {
+            let list = ids.iter().map(|d| d.0.to_string()).collect::<Vec<_>>().join(",");
+            format!(
+                " AND EXISTS (SELECT 1 FROM consultations sc WHERE sc.hospital_id = patients.hospital_id \
+                 AND sc.patient_id = patients.id AND sc.department_id IN ({list}))"
+            )
+        }
+    }
 }
 
 pub async fn list_patients<C: Conn>(
@@ -294,9 +314,12 @@ pub async fn list_patients<C: Conn>(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<(Vec<PatientRow>, i64)> {
-    let like = format!("%{}%", f.q);
-    let filter = "hospital_id = $1 AND ($2 = '' OR name LIKE $3 OR external_id LIKE $3 OR id_number_bidx = $4 OR phone_bidx = $4) \
-                  AND ($5 = '' OR sex = $5) AND ($6 = '' OR channel = $6)";
+    let like = hops_platform::db::contains_pattern(f.q);
+    let filter = format!(
+        "hospital_id = $1 AND ($2 = '' OR name LIKE $3 ESCAPE '\\' OR external_id LIKE $3 ESCAPE '\\' OR id_number_bidx = $4 OR phone_bidx = $4) \
+         AND ($5 = '' OR sex = $5) AND ($6 = '' OR channel = $6){}",
+        in_departments(f.departments)
+    );
     let total: i64 = c
         .query_built(format!("SELECT COUNT(*) FROM patients WHERE {filter}"))
         .bind(f.q)
@@ -322,8 +345,17 @@ pub async fn list_patients<C: Conn>(
 }
 
 pub async fn patient_by_id<C: Conn>(c: &mut Scoped<C>, id: PatientId) -> sqlx::Result<Option<PatientRow>> {
+    patient_in_scope(c, id, None).await
+}
+
+/// A patient within a data scope ([`PatientFilter::departments`]); `None` outside it.
+pub async fn patient_in_scope<C: Conn>(
+    c: &mut Scoped<C>,
+    id: PatientId,
+    departments: Option<&[DepartmentId]>,
+) -> sqlx::Result<Option<PatientRow>> {
     let r = c
-        .query_built(format!("SELECT {PAT_COLS} FROM patients WHERE hospital_id = $1 AND id = $2"))
+        .query_built(format!("SELECT {PAT_COLS} FROM patients WHERE hospital_id = $1 AND id = $2{}", in_departments(departments)))
         .bind(id.0)
         .fetch_optional(c.conn())
         .await?;
@@ -501,6 +533,24 @@ pub async fn patient_ids<C: Conn>(c: &mut Scoped<C>, external_ids: &[&str]) -> s
     }
     let rows = q.fetch_all(c.conn()).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, PatientId(r.try_get(1)?)))).collect()
+}
+
+/// Ids of the departments with these codes (unknown codes are left out).
+pub async fn department_ids_of<C: Conn>(c: &mut Scoped<C>, codes: &[String]) -> sqlx::Result<Vec<DepartmentId>> {
+    let mut ids = Vec::new();
+    for code in codes {
+        let r = c.query("SELECT id FROM departments WHERE hospital_id = $1 AND code = $2").bind(code).fetch_optional(c.conn()).await?;
+        if let Some(r) = r {
+            ids.push(DepartmentId(r.try_get(0)?));
+        }
+    }
+    Ok(ids)
+}
+
+/// The department of the doctor with this code, if there is one.
+pub async fn doctor_department<C: Conn>(c: &mut Scoped<C>, code: &str) -> sqlx::Result<Option<DepartmentId>> {
+    let r = c.query("SELECT department_id FROM doctors WHERE hospital_id = $1 AND code = $2").bind(code).fetch_optional(c.conn()).await?;
+    r.map(|r| r.try_get(0).map(DepartmentId)).transpose()
 }
 
 pub async fn doctor_ids<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<std::collections::HashMap<String, (DoctorId, DepartmentId)>> {

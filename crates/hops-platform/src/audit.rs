@@ -138,16 +138,16 @@ const COLUMNS: &str = "hospital_id, seq, at, actor_id, actor_name, action, targe
 /// A page of a hospital's log, newest first.
 pub async fn list(tenant: &crate::db::Tenant, action_prefix: &str, offset: i64, limit: i64) -> Result<(Vec<Entry>, i64)> {
     let mut c = tenant.read().await?;
-    let pattern = format!("{action_prefix}%");
+    let pattern = crate::db::prefix_pattern(action_prefix);
     let total: i64 = c
-        .query("SELECT COUNT(*) FROM audit_log WHERE hospital_id = $1 AND action LIKE $2")
+        .query("SELECT COUNT(*) FROM audit_log WHERE hospital_id = $1 AND action LIKE $2 ESCAPE '\\'")
         .bind(&pattern)
         .fetch_one(c.conn())
         .await?
         .try_get(0)?;
     let rows = c
         .query_built(format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE hospital_id = $1 AND action LIKE $2 ORDER BY seq DESC LIMIT $3 OFFSET $4"
+            "SELECT {COLUMNS} FROM audit_log WHERE hospital_id = $1 AND action LIKE $2 ESCAPE '\\' ORDER BY seq DESC LIMIT $3 OFFSET $4"
         ))
         .bind(&pattern)
         .bind(limit)

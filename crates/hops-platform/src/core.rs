@@ -6,7 +6,7 @@ use std::sync::Arc;
 use hops_kernel::{Clock, HospitalId, Instant, Phone, UserId};
 use sqlx::{Any, Transaction};
 
-use crate::accounts::model::{Permission, Role, VisitorKind};
+use crate::accounts::model::{DataScope, Permission, Role, VisitorKind};
 use crate::audit;
 use crate::config::Config;
 use crate::crypto::Keyring;
@@ -106,20 +106,42 @@ pub struct Actor {
     pub role: Option<Role>,
     /// Someone on a public page, not a console user.
     pub visitor: Option<Visitor>,
+    /// Codes of the departments a console user works in (a nurse's care teams), for roles whose
+    /// data scope is [`DataScope::Department`].
+    pub departments: Vec<String>,
 }
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { user_id: None, username: "system".into(), display_name: "系统".into(), role: None, visitor: None }
+        Actor {
+            user_id: None, username: "system".into(), display_name: "系统".into(), role: None, visitor: None, departments: Vec::new()
+        }
     }
 
     pub fn visitor(v: Visitor) -> Actor {
-        Actor { user_id: None, username: v.kind().code().into(), display_name: v.label_zh(), role: None, visitor: Some(v) }
+        Actor {
+            user_id: None,
+            username: v.kind().code().into(),
+            display_name: v.label_zh(),
+            role: None,
+            visitor: Some(v),
+            departments: Vec::new(),
+        }
     }
 
     /// Whether this actor is the system itself (command line, demo generator, job handlers).
     pub fn is_system(&self) -> bool {
         self.role.is_none() && self.visitor.is_none()
+    }
+
+    /// Which people's data this actor sees (RuoYi's data scope): the system sees everyone;
+    /// visitors only what their proven phone reaches ([`DataScope::Own`]).
+    pub fn data_scope(&self) -> DataScope {
+        match (&self.visitor, self.role) {
+            (Some(_), _) => DataScope::Own,
+            (None, Some(r)) => r.data_scope(),
+            (None, None) => DataScope::All,
+        }
     }
 
     /// The phone a visitor proved with an SMS code, if any.

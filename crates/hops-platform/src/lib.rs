@@ -18,5 +18,5 @@ pub mod throttle;
 pub mod web;
 
 pub use crate::core::{Access, Actor, Core, Tx, Visitor};
-pub use accounts::model::{Permission, Role};
+pub use accounts::model::{DataScope, Permission, Role};
 pub use error::{Error, FieldError, Result};

@@ -10,7 +10,7 @@ use hops_kernel::Period;
 use hops_platform::charts::{BarChart, LineChart, LineSeries};
 use hops_platform::jobs::JobHandler;
 use hops_platform::web::{
-    Api, ApiDoc, ApiResult, Form, Json, Method, Module, NavItem, Page, PageError, PageResult, Pager, Paging, Routes, Section, Shell,
+    Api, ApiDoc, ApiResult, Form, Json, Method, Module, NavItem, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Section, Shell,
 };
 use hops_platform::{Error, FieldError, Permission, Result};
 use serde::{Deserialize, Serialize};
@@ -37,7 +37,7 @@ impl Module for ReportsModule {
     }
 
     fn routes(&self) -> Routes {
-        Routes::default()
+        Routes::scoped(Scope::Hospital)
             .page(Method::Get, "/reports", "运营报告", reports_page)
             .page(Method::Post, "/reports/conclusions", "保存结论与措施", conclusions_form)
             .page(Method::Post, "/reports/publish", "发布报告", publish_form)

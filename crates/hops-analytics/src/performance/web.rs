@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Money;
 use hops_platform::web::pages::url_encode;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Access, Error, FieldError, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +19,7 @@ use super::model::{self, AdjustmentDraft, Answer, FormulaDraft, LineKind, Month,
 use super::service::{self, MonthView, SheetDetail, Viewer};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Own)
         .page(Method::Get, "/performance", "医生绩效", list_page)
         .page(Method::Post, "/performance/generate", "生成月度绩效单", generate)
         .page(Method::Post, "/performance/lock", "锁定月度绩效", lock)

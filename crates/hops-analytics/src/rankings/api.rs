@@ -1,7 +1,7 @@
 //! JSON API of the leaderboards.
 
 use axum::extract::Query;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use hops_platform::{Access, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +11,7 @@ use super::service;
 use super::web::{month_and_kind, round};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .api(
             Method::Get,
             "/api/v1/rankings",

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::PeriodRange;
 use hops_platform::accounts::service::SessionInfo;
 use hops_platform::charts::BarChart;
-use hops_platform::web::{AppState, Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell, group_digits};
+use hops_platform::web::{AppState, Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell, group_digits};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 use serde::Deserialize;
 
@@ -19,16 +19,19 @@ use super::service::{self, FeedbackOutcome, PublicRanking, Ranking};
 use super::store::FeedbackRow;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/rankings", "排行榜", ranking_page)
         .page(Method::Post, "/rankings/publish", "发布月度排行榜", publish)
         .page(Method::Get, "/rankings/settings", "排行榜规则", settings_page)
         .page(Method::Post, "/rankings/settings", "保存排行榜规则", settings_save)
+        .scope(Scope::AllPeople)
         .page(Method::Get, "/rankings/feedback", "排行榜反馈", feedback_page)
         .page(Method::Post, "/rankings/feedback/handle", "处理排行榜反馈", feedback_handle)
         .page(Method::Post, "/rankings/feedback/reveal", "查看反馈人联系方式", feedback_reveal)
+        .scope(Scope::Visitor)
         .public(Method::Get, "/p/{hospital_code}/rankings/{month}", "公开排行榜（无需登录）", public_page)
         .public(Method::Post, "/p/{hospital_code}/rankings/{month}/feedback", "提交排行榜反馈（无需登录）", public_feedback)
+        .scope(Scope::Hospital)
         .merge(super::api::routes())
 }
 
@@ -424,6 +427,8 @@ fn feedback_id(f: &FeedbackActionForm) -> Result<i64> {
 }
 
 async fn feedback_handle(page: Page, Form(f): Form<FeedbackActionForm>) -> PageResult<Response> {
+    // Permission before the form is looked at: nothing is told to those who may not act.
+    page.access().require(service::HANDLE_FEEDBACK)?;
     let id = feedback_id(&f)?;
     match service::handle_feedback(page.access(), id, &f.reply).await {
         Ok(()) => {
@@ -440,6 +445,8 @@ async fn feedback_handle(page: Page, Form(f): Form<FeedbackActionForm>) -> PageR
 }
 
 async fn feedback_reveal(page: Page, Form(f): Form<FeedbackActionForm>) -> PageResult<Html<String>> {
+    page.access().require(service::READ)?;
+    page.access().require(hops_platform::Permission::PersonalUnmask)?;
     let id = feedback_id(&f)?;
     let (name, contact) = service::reveal_contact(page.access(), id).await?;
     render(feedback_list_view(&page, &f.status, None, None, Some(Revealed { id, name, contact }), None).await?)

@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
 use hops_platform::charts::{LineChart, LineSeries};
-use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Routes, Shell, Tile, group_digits};
+use hops_platform::web::{
+    Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Routes, Scope, Shell, Tile, group_digits,
+};
 use hops_platform::{Access, Error, FieldError, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +18,7 @@ use super::model::{self, Component, SettingsDraft};
 use super::service::{self, Cumulative};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/kpis/revenue", "合同年度累计收入", revenue_page)
         .page(Method::Get, "/kpis/revenue/settings", "累计收入设置", settings_page)
         .page(Method::Post, "/kpis/revenue/settings", "保存累计收入设置", settings_save)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::{LocalDay, Money, Sex};
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use hops_platform::{Error, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +17,7 @@ use crate::catalogue::model::{Applicability, Item, Marital, Package, Rule, Selec
 use crate::catalogue::service as catalogue;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .api(Method::Get, "/api/v1/checkup/items", ApiDoc::new("体检目录", "体检项目列表").returns::<Vec<ItemOut>>(), list_items)
         .api(
             Method::Post,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use hops_kernel::Sex;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use hops_platform::{Error, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +12,7 @@ use crate::advice::model::{AdviceRule, Question, QuestionKind, Questionnaire, Re
 use crate::advice::service::{self as advice, AdviceRequest};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .api(
             Method::Get,
             "/api/v1/checkup/questionnaire",

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hops_kernel::LocalDay;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use hops_platform::{Error, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,7 +13,7 @@ use crate::capacity::template::{self, BulkRequest, Source, Templates};
 use crate::capacity::template_service::{self as templates, BulkOutcome};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .api(
             Method::Get,
             "/api/v1/checkup/capacity/templates",

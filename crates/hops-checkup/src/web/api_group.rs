@@ -8,7 +8,7 @@ use axum::extract::{Multipart, Path};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hops_platform::Error;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -20,7 +20,7 @@ use crate::group::model::{CardKind, Payer, Plan, Progress};
 use crate::group::{Employer, service as group};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .api(Method::Get, "/api/v1/checkup/employers", ApiDoc::new("团检", "团检单位列表").returns::<Vec<EmployerOut>>(), list_employers)
         .api(
             Method::Post,

@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use hops_platform::Error;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -12,7 +12,7 @@ use crate::invoice::service as invoice;
 use crate::invoice::store::InvoiceRow;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .api(
             Method::Post,
             "/api/v1/checkup/bookings/{booking_id}/invoice",

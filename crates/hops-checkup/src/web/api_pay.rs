@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use hops_kernel::LocalDay;
 use hops_platform::Error;
 use hops_platform::throttle::ClientKey;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -18,7 +18,7 @@ use crate::payment::service::{self as pay, NotifyError};
 use crate::payment::wechat::SignedHeaders;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .api(
             Method::Post,
             "/api/v1/checkup/bookings/{booking_id}/pay",
@@ -51,6 +51,7 @@ pub fn routes() -> Routes {
             ApiDoc::new("体检支付", "按日对账：收款、退款与预约状态不符的清单").query("date", "日期 YYYY-MM-DD").returns::<ReconcileOut>(),
             reconcile,
         )
+        .scope(Scope::Public)
         .public(Method::Post, "/pay/wechat/notify/{hospital_id}", "微信支付回调通知", notify)
 }
 
@@ -152,6 +153,8 @@ async fn refund(api: Api, Path(id): Path<i64>, Json(r): Json<RefundIn>) -> ApiRe
 
 #[derive(Deserialize)]
 pub struct DateQuery {
+    /// Missing is refused by the handler (after the permission check), not by the extractor.
+    #[serde(default)]
     date: String,
 }
 
@@ -170,6 +173,7 @@ pub struct ReconcileOut {
 }
 
 async fn reconcile(api: Api, Query(q): Query<DateQuery>) -> ApiResult<Json<ReconcileOut>> {
+    api.access().require(hops_platform::Permission::CheckupRead)?;
     let day = LocalDay::parse(q.date.trim()).map_err(|_| Error::invalid_field("date", "日期格式应为 YYYY-MM-DD"))?;
     let (n, mismatches) = pay::reconcile(api.access(), day).await?;
     Ok(Json(ReconcileOut {

@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
 use hops_platform::Error;
 use hops_platform::throttle::ClientKey;
-use hops_platform::web::{AppState, Method, Routes};
+use hops_platform::web::{AppState, Method, Routes, Scope};
 use serde::Deserialize;
 
 use crate::booking::service::{BookingRequest, Refusal};
@@ -24,7 +24,7 @@ use crate::catalogue::model::{BODY_PARTS, Catalogue, Package, Selection, Violati
 use crate::h5::{Identified, Patient, Site, site};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Visitor)
         .public(Method::Get, "/p/{hospital_code}/checkup", "体检预约（患者端）：套餐", home)
         .public(Method::Get, "/p/{hospital_code}/checkup/packages/{package}", "体检预约（患者端）：选择项目与日期", package_page)
         .public(Method::Post, "/p/{hospital_code}/checkup/packages/{package}/check", "体检预约（患者端）：校验与计价", check)

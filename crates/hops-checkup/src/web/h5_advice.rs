@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use hops_kernel::{Money, Sex};
 use hops_platform::Error;
-use hops_platform::web::{AppState, Method, Routes};
+use hops_platform::web::{AppState, Method, Routes, Scope};
 
 use super::h5::{Chosen, R, chosen, fail, render, signed_in};
 use crate::advice::model::{Answers, Question, QuestionKind, Respondent};
@@ -25,7 +25,7 @@ use crate::invoice::service as invoice;
 use crate::invoice::store::InvoiceRow;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Visitor)
         .public(Method::Get, "/p/{hospital_code}/checkup/packages/{package}/advice", "体检预约（患者端）：健康问卷与加项推荐", advice_page)
         .public(Method::Get, "/p/{hospital_code}/checkup/packages/{package}/advice/add", "体检预约（患者端）：加入推荐项目", add)
         .public(Method::Get, "/p/{hospital_code}/checkup/invoice/{booking}", "体检预约（患者端）：发票申请", invoice_page)

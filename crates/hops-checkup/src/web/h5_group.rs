@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
 use hops_platform::Error;
 use hops_platform::throttle::ClientKey;
-use hops_platform::web::{AppState, Method, Routes};
+use hops_platform::web::{AppState, Method, Routes, Scope};
 use serde::Deserialize;
 
 use super::h5::{R, fail, message, render};
@@ -25,7 +25,7 @@ use crate::h5::group::{CONTACT_SESSION_HOURS, Contact, GroupBooking, Person};
 use crate::h5::{Site, site};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Visitor)
         .public(Method::Get, "/p/{hospital_code}/checkup/group", "团检代预约（单位联系人）：登录与单位", home)
         .public(Method::Post, "/p/{hospital_code}/checkup/group/login", "团检代预约（单位联系人）：短信验证码登录", login)
         .public(Method::Post, "/p/{hospital_code}/checkup/group/logout", "团检代预约（单位联系人）：退出", logout)

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
@@ -21,7 +21,7 @@ use crate::catalogue::model::{BODY_PARTS, Item, Package, Rule};
 use crate::catalogue::service as catalogue;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .page(Method::Get, "/checkup/items", "体检项目", items)
         .page(Method::Get, "/checkup/packages", "体检套餐", packages)
         .page(Method::Get, "/checkup/rules", "项目规则", rules)
@@ -198,7 +198,9 @@ where
 
 #[derive(Deserialize)]
 pub struct RuleForm {
+    #[serde(default)]
     kind: String,
+    #[serde(default)]
     item_a: String,
     #[serde(default)]
     item_b: String,
@@ -207,6 +209,7 @@ pub struct RuleForm {
 }
 
 async fn add_rule(page: Page, Form(f): Form<RuleForm>) -> PageResult<Response> {
+    page.access().require(Permission::CheckupManage)?;
     let b = if f.kind == "required" { None } else { Some(f.item_b.as_str()) };
     let result = match Rule::from_parts(&f.kind, &f.item_a, b) {
         Some(rule) => catalogue::add_rule(page.access(), &rule, &f.note).await.map(|_| ()),

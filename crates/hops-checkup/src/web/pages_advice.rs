@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Routes};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Routes, Scope};
 use hops_platform::{Error, FieldError, Permission};
 use serde::Deserialize;
 
@@ -13,7 +13,7 @@ use crate::advice::service as advice;
 use crate::catalogue::service as catalogue;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/checkup/questionnaire", "健康问卷", page)
         .page(Method::Post, "/checkup/questionnaire/questions", "保存问卷问题", save_question)
         .page(Method::Post, "/checkup/questionnaire/questions/delete", "删除问卷问题", delete_question)

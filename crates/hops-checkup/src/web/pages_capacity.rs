@@ -8,7 +8,7 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
-use hops_platform::web::{Form, Method, Page, PageResult, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, FieldError, Permission};
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ use crate::capacity::template_service::{self as templates, BulkOutcome};
 use crate::catalogue::service as catalogue;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/checkup/capacity/templates", "号源模板", templates_page)
         .page(Method::Post, "/checkup/capacity/templates", "保存号源模板", save_templates)
         .page(Method::Post, "/checkup/capacity/bulk", "批量设置号源", bulk)

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::{Money, Sex};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, FieldError, Permission};
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ pub(super) fn render(t: impl Template) -> PageResult<Html<String>> {
 }
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/checkup/items/form", "体检项目表单", item_form)
         .page(Method::Post, "/checkup/items/form", "保存体检项目", save_item)
         .page(Method::Get, "/checkup/packages/form", "体检套餐表单", package_form)

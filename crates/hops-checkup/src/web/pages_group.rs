@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
 use hops_platform::tabular::{self, ImportReport, RowError};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
@@ -23,7 +23,7 @@ use crate::group::service::{self as group, Tracked};
 use crate::group::{Employer, roster};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .page(Method::Get, "/checkup/groups", "团检单位", employers)
         .page(Method::Post, "/checkup/groups", "保存团检单位", save_employer)
         .page(Method::Get, "/checkup/groups/{employer_code}", "团检单位详情", detail)

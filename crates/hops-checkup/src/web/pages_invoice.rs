@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
@@ -15,7 +15,7 @@ use crate::invoice::service as invoice;
 use crate::invoice::store::InvoiceRow;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .page(Method::Get, "/checkup/invoices", "发票申请", list)
         .page(Method::Get, "/checkup/invoices.xlsx", "导出发票申请 Excel", export)
         .page(Method::Post, "/checkup/invoices/{invoice_id}/issued", "登记已开发票", issued)

@@ -6,7 +6,7 @@ use axum::extract::Query;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use hops_kernel::LocalDay;
-use hops_platform::web::{Method, Page, PageResult, Routes, Shell};
+use hops_platform::web::{Method, Page, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
@@ -16,7 +16,7 @@ use crate::payment::reconcile::{self, Reconciliation};
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 pub fn routes() -> Routes {
-    Routes::default().page(Method::Get, "/checkup/reconciliation", "体检对账", page_view).page(
+    Routes::scoped(Scope::AllPeople).page(Method::Get, "/checkup/reconciliation", "体检对账", page_view).page(
         Method::Get,
         "/checkup/reconciliation/export",
         "导出对账差异",

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hops_platform::web::{Method, Routes};
+use hops_platform::web::{Method, Routes, Scope};
 use serde::Deserialize;
 
 use serde_json::json;
@@ -23,7 +23,7 @@ use crate::payment::gateway::{self, SANDBOX_PATH};
 use crate::payment::wechat::{self, ApiV3Key, OrderRequest, PrivateKey, PublicKey, RefundRequest};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Public)
         .public(Method::Post, "/sandbox/wechatpay/v3/pay/transactions/h5", "微信支付沙箱：H5 下单", h5_order)
         .public(Method::Get, "/sandbox/wechatpay/v3/pay/transactions/out-trade-no/{out_trade_no}", "微信支付沙箱：查询订单", query)
         .public(Method::Post, "/sandbox/wechatpay/v3/refund/domestic/refunds", "微信支付沙箱：申请退款", refund)

@@ -5,7 +5,7 @@ use axum::extract::Multipart;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hops_platform::Error;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,7 +14,7 @@ use crate::catalogue::transfer::{self, Counts, ImportSummary};
 pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .api(
             Method::Get,
             "/api/v1/checkup/catalogue.xlsx",

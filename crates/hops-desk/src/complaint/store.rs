@@ -218,9 +218,9 @@ pub struct Filter {
 pub async fn list<C: Conn>(c: &mut Scoped<C>, f: &Filter, offset: i64, limit: i64) -> sqlx::Result<(Vec<ComplaintRow>, i64)> {
     let filter = "c.hospital_id = $1 AND ($2 = '' OR c.status = $2) AND ($3 = '' OR c.source = $3) AND ($4 = '' OR c.cause_code = $4) \
                   AND ($5 = 0 OR c.department_id = $5) AND c.received_day >= $6 AND c.received_day <= $7 \
-                  AND ($8 = '' OR c.number = $8 OR c.complainant LIKE $9 OR c.subject LIKE $9 OR c.doctor_name LIKE $9)";
+                  AND ($8 = '' OR c.number = $8 OR c.complainant LIKE $9 ESCAPE '\\' OR c.subject LIKE $9 ESCAPE '\\' OR c.doctor_name LIKE $9 ESCAPE '\\')";
     let q = f.q.trim().to_string();
-    let like = format!("%{}%", q.replace(['%', '_'], ""));
+    let like = hops_platform::db::contains_pattern(&q);
     let bind = |x: hops_platform::db::Q| {
         x.bind(f.status.map_or("", Status::code).to_string())
             .bind(f.source.map_or("", Source::code).to_string())

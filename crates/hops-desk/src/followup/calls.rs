@@ -13,9 +13,16 @@ use super::questionnaire::{self, Answer, CallScore, Kind, Question, Satisfaction
 use super::store::{self, AttemptRow, PlanRow, TaskFilter, TaskRow};
 
 pub async fn tasks(access: &Access, f: &TaskFilter, paging: Paging) -> Result<(Vec<TaskRow>, i64)> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
+    let scope = scope(access).await?;
     let mut c = access.tenant().read().await?;
-    Ok(store::tasks(&mut c, f, paging.offset(), paging.per_page).await?)
+    Ok(store::tasks(&mut c, f, scope.as_deref(), paging.offset(), paging.per_page).await?)
+}
+
+/// The caller's data scope on tasks: `None` all, else the departments whose consultations'
+/// tasks they see (a nurse: their care teams' departments; see the master data's scope).
+async fn scope(access: &Access) -> Result<Option<Vec<i64>>> {
+    Ok(hops_master::service::department_scope(access).await?.map(|ids| ids.into_iter().map(|d| d.0).collect()))
 }
 
 /// A task with what the agent needs for the call.
@@ -30,9 +37,10 @@ pub struct TaskDetail {
 }
 
 pub async fn task(access: &Access, id: i64) -> Result<TaskDetail> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
+    let scope = scope(access).await?;
     let mut c = access.tenant().read().await?;
-    let task = store::task(&mut c, id).await?.ok_or_else(|| Error::not_found("回访任务"))?;
+    let task = store::task_in_scope(&mut c, id, scope.as_deref()).await?.ok_or_else(|| Error::not_found("回访任务"))?;
     let plan = store::plan(&mut c, task.plan_id).await?.ok_or_else(|| Error::not_found("回访计划"))?;
     let q = match task.questionnaire_id {
         Some(q) => store::questionnaire(&mut c, q).await?,
@@ -63,7 +71,7 @@ pub struct CallInput {
 /// task is done, called again later or given up; 要求不再回访 also keeps the person out of
 /// every later plan. Bad input (every problem at once) changes nothing.
 pub async fn record_call(access: &Access, id: i64, input: &CallInput) -> Result<TaskRow> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     let detail = task(access, id).await?;
     let t = &detail.task;
     if t.status != TaskStatus::Pending {
@@ -132,7 +140,7 @@ pub async fn record_call(access: &Access, id: i64, input: &CallInput) -> Result<
 /// The task's phone number in clear, for the call: from master data (the patient) or the
 /// checkup booking. Needs `PersonalUnmask`; audited here and by the owning module.
 pub async fn reveal_phone(access: &Access, id: i64) -> Result<String> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     access.require(Permission::PersonalUnmask)?;
     let t = task(access, id).await?.task;
     let phone = match (t.patient_id, t.booking_id) {
@@ -195,11 +203,15 @@ pub const NO_DEPARTMENT: &str = "（未关联科室）";
 
 /// Satisfaction of the questionnaires answered on the days `from`–`to` (inclusive).
 pub async fn results(access: &Access, from: LocalDay, to: LocalDay) -> Result<Results> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     let end = to.plus_days(1);
+    let scope = scope(access).await?;
     let (calls, answers) = {
         let mut c = access.tenant().read().await?;
-        (store::answered_calls(&mut c, from.0, end.0).await?, store::answers_between(&mut c, from.0, end.0).await?)
+        (
+            store::answered_calls(&mut c, from.0, end.0, scope.as_deref()).await?,
+            store::answers_between(&mut c, from.0, end.0, scope.as_deref()).await?,
+        )
     };
     let score = |group: &str, c: &store::AnsweredCall| CallScore { group: group.to_string(), score_sum: c.score_sum, scored: c.scored };
     let name_or = |s: &str, none: &str| if s.is_empty() { none.to_string() } else { s.to_string() };
@@ -258,7 +270,7 @@ fn figures_table(first: &str, rows: &[Satisfaction]) -> Table {
 /// The results as a workbook: per doctor, per department, per question, and every answered
 /// call (no phone numbers). Needs `DataExport`; audited.
 pub async fn export_results(access: &Access, from: LocalDay, to: LocalDay) -> Result<Vec<u8>> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     access.require(Permission::DataExport)?;
     let r = results(access, from, to).await?;
     let questions = Table {

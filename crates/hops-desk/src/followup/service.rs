@@ -33,13 +33,13 @@ const DAILY_HOUR_SECONDS: i64 = 7 * 3600;
 // ---- questionnaires ----
 
 pub async fn questionnaires(access: &Access) -> Result<Vec<QuestionnaireRow>> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     let mut c = access.tenant().read().await?;
     Ok(store::questionnaires(&mut c).await?)
 }
 
 pub async fn questionnaire(access: &Access, id: i64) -> Result<QuestionnaireRow> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     let mut c = access.tenant().read().await?;
     store::questionnaire(&mut c, id).await?.ok_or_else(|| Error::not_found("问卷"))
 }
@@ -107,13 +107,13 @@ pub async fn save_questionnaire(access: &Access, id: Option<i64>, d: &Questionna
 // ---- plans ----
 
 pub async fn plans(access: &Access) -> Result<Vec<PlanRow>> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     let mut c = access.tenant().read().await?;
     Ok(store::plans(&mut c).await?)
 }
 
 pub async fn plan(access: &Access, id: i64) -> Result<PlanRow> {
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     let mut c = access.tenant().read().await?;
     store::plan(&mut c, id).await?.ok_or_else(|| Error::not_found("回访计划"))
 }

@@ -414,7 +414,12 @@ fn task_row(r: &AnyRow) -> sqlx::Result<TaskRow> {
 }
 
 pub async fn task<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<TaskRow>> {
-    c.query_built(format!("{TASK_SELECT} WHERE t.hospital_id = $1 AND t.id = $2"))
+    task_in_scope(c, id, None).await
+}
+
+/// A task within a data scope (see [`in_departments`]); `None` outside it.
+pub async fn task_in_scope<C: Conn>(c: &mut Scoped<C>, id: i64, departments: Option<&[i64]>) -> sqlx::Result<Option<TaskRow>> {
+    c.query_built(format!("{TASK_SELECT} WHERE t.hospital_id = $1 AND t.id = $2{}", in_departments(departments)))
         .bind(id)
         .fetch_optional(c.conn())
         .await?
@@ -435,11 +440,32 @@ pub struct TaskFilter {
 }
 
 /// Tasks matching `f`: pending ones first by due time, then the others newest first.
-pub async fn tasks<C: Conn>(c: &mut Scoped<C>, f: &TaskFilter, offset: i64, limit: i64) -> sqlx::Result<(Vec<TaskRow>, i64)> {
-    let filter = "t.hospital_id = $1 AND ($2 = '' OR t.status = $2) AND ($3 = 0 OR t.plan_id = $3) AND ($4 = 0 OR t.due_at <= $4) \
-                  AND ($5 = '' OR t.patient_name LIKE $6 OR t.source_ref = $5 OR CAST(t.id AS TEXT) = $5)";
+/// The SQL condition of a data scope on tasks: `None` every task, else those about a
+/// consultation in one of the departments (ids are numbers, written in the statement).
+fn in_departments(departments: Option<&[i64]>) -> String {
+    match departments {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".into(),
+        Some(ids) => format!(" AND t.department_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+    }
+}
+
+/// Tasks matching `f` within a data scope (see [`in_departments`]): pending ones first by due
+/// time, then the others newest first.
+pub async fn tasks<C: Conn>(
+    c: &mut Scoped<C>,
+    f: &TaskFilter,
+    departments: Option<&[i64]>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(Vec<TaskRow>, i64)> {
+    let filter = format!(
+        "t.hospital_id = $1 AND ($2 = '' OR t.status = $2) AND ($3 = 0 OR t.plan_id = $3) AND ($4 = 0 OR t.due_at <= $4) \
+         AND ($5 = '' OR t.patient_name LIKE $6 ESCAPE '\\' OR t.source_ref = $5 OR CAST(t.id AS TEXT) = $5){}",
+        in_departments(departments)
+    );
     let q = f.q.trim().to_string();
-    let like = format!("%{}%", q.replace(['%', '_'], ""));
+    let like = hops_platform::db::contains_pattern(&q);
     let bind = |x: hops_platform::db::Q| {
         x.bind(f.status.map_or("", TaskStatus::code).to_string())
             .bind(f.plan_id.unwrap_or(0))
@@ -625,16 +651,22 @@ pub struct AnsweredCall {
 }
 
 /// Calls whose questionnaire was answered on the days `[from, to)`, oldest first.
-pub async fn answered_calls<C: Conn>(c: &mut Scoped<C>, from: i32, to: i32) -> sqlx::Result<Vec<AnsweredCall>> {
+pub async fn answered_calls<C: Conn>(
+    c: &mut Scoped<C>,
+    from: i32,
+    to: i32,
+    departments: Option<&[i64]>,
+) -> sqlx::Result<Vec<AnsweredCall>> {
     let rows = c
-        .query(
+        .query_built(format!(
             "SELECT t.id, p.name AS plan_name, t.patient_name, t.doctor_name, t.department_name, t.answered_at, \
              COALESCE(SUM(a.score), 0) AS score_sum, COUNT(a.score) AS scored \
              FROM desk_followup_tasks t JOIN desk_followup_plans p ON p.hospital_id = t.hospital_id AND p.id = t.plan_id \
              LEFT JOIN desk_followup_answers a ON a.hospital_id = t.hospital_id AND a.task_id = t.id \
-             WHERE t.hospital_id = $1 AND t.answered_day >= $2 AND t.answered_day < $3 \
+             WHERE t.hospital_id = $1 AND t.answered_day >= $2 AND t.answered_day < $3{} \
              GROUP BY t.id, p.name, t.patient_name, t.doctor_name, t.department_name, t.answered_at ORDER BY t.answered_at, t.id",
-        )
+            in_departments(departments)
+        ))
         .bind(from)
         .bind(to)
         .fetch_all(c.conn())
@@ -656,13 +688,19 @@ pub async fn answered_calls<C: Conn>(c: &mut Scoped<C>, from: i32, to: i32) -> s
 }
 
 /// Every answer of the calls answered on `[from, to)`, by task and position.
-pub async fn answers_between<C: Conn>(c: &mut Scoped<C>, from: i32, to: i32) -> sqlx::Result<Vec<(i64, Answer)>> {
+pub async fn answers_between<C: Conn>(
+    c: &mut Scoped<C>,
+    from: i32,
+    to: i32,
+    departments: Option<&[i64]>,
+) -> sqlx::Result<Vec<(i64, Answer)>> {
     let rows = c
-        .query(
+        .query_built(format!(
             "SELECT a.task_id, a.position, a.kind, a.question, a.answer, a.score FROM desk_followup_answers a \
              JOIN desk_followup_tasks t ON t.hospital_id = a.hospital_id AND t.id = a.task_id \
-             WHERE a.hospital_id = $1 AND t.answered_day >= $2 AND t.answered_day < $3 ORDER BY a.task_id, a.position",
-        )
+             WHERE a.hospital_id = $1 AND t.answered_day >= $2 AND t.answered_day < $3{} ORDER BY a.task_id, a.position",
+            in_departments(departments)
+        ))
         .bind(from)
         .bind(to)
         .fetch_all(c.conn())

@@ -65,7 +65,7 @@ pub async fn list<C: Conn>(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<(Vec<ArticleRow>, i64)> {
-    let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let like = hops_platform::db::contains_pattern(text);
     let filter = "hospital_id = $1 AND ($2 = '%%' OR question LIKE $2 ESCAPE '\\' OR variants LIKE $2 ESCAPE '\\' OR answer LIKE $2 ESCAPE '\\') \
                   AND ($3 = '' OR category = $3) AND ($4 = '' OR status = $4)";
     let status = status.map_or("", ArticleStatus::code).to_string();

@@ -290,8 +290,7 @@ fn where_clause(f: &Filter) -> (String, Vec<String>) {
         push(&mut sql, &mut binds, " AND requester_phone_bidx = ?", p.clone());
     }
     if let Some(t) = &f.text {
-        let escaped = t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        push(&mut sql, &mut binds, " AND search_text LIKE ? ESCAPE '\\'", format!("%{escaped}%"));
+        push(&mut sql, &mut binds, " AND search_text LIKE ? ESCAPE '\\'", hops_platform::db::contains_pattern(t));
     }
     (sql, binds)
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +16,7 @@ use crate::ticket::store::{EventRow, TicketRow};
 const TAG: &str = "客服工单";
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .api(
             Method::Get,
             "/api/v1/desk/tickets",

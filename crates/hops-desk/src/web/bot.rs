@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_platform::throttle::{ClientKey, Rate};
-use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, PageError, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, PageError, Routes, Scope};
 use hops_platform::{Access, Core, Error};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,7 +20,7 @@ use crate::bot::service::{self as bot, Outcome, Reply};
 use crate::kb::model::answer_html;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .api(
             Method::Post,
             "/api/v1/bot/ask",
@@ -34,6 +34,7 @@ pub fn routes() -> Routes {
                 .returns::<AskOut>(),
             ask_api,
         )
+        .scope(Scope::Visitor)
         .public(Method::Get, "/p/{hospital_code}/bot", "智能客服（患者端）", chat_page)
         .public(Method::Post, "/p/{hospital_code}/bot", "智能客服（患者端）：提问", chat_ask)
         .public(Method::Post, "/p/{hospital_code}/bot/handover", "智能客服（患者端）：转人工", chat_handover)

@@ -17,9 +17,9 @@ use hops_platform::web::{NavItem, Routes, Section};
 pub(super) fn nav() -> Vec<NavItem> {
     let item = |label, href, permission| NavItem { section: Section::Desk, label, href, permission };
     vec![
-        item("回访任务", "/desk/followup", Permission::DeskWork),
+        item("回访任务", "/desk/followup", Permission::FollowupWork),
         item("回访计划", "/desk/followup/plans", Permission::DeskManage),
-        item("回访满意度", "/desk/followup/results", Permission::DeskWork),
+        item("回访满意度", "/desk/followup/results", Permission::FollowupWork),
         item("投诉管理", "/desk/complaints", Permission::DeskWork),
         item("投诉原因趋势", "/desk/complaints/trend", Permission::DeskWork),
     ]

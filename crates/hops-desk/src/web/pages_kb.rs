@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_platform::charts;
 use hops_platform::tabular::{ImportReport, Mode};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Error, FieldError, Permission};
 use serde::Deserialize;
 
@@ -18,7 +18,7 @@ use crate::kb::service as kb;
 use crate::kb::store::ArticleRow;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/desk/kb", "知识库", list)
         .page(Method::Get, "/desk/kb/new", "新建知识", new_form)
         .page(Method::Post, "/desk/kb", "新建知识", create)
@@ -27,6 +27,7 @@ pub fn routes() -> Routes {
         .page(Method::Post, "/desk/kb/import", "导入知识库", import)
         .page(Method::Get, "/desk/kb.xlsx", "导出知识库 Excel", export)
         .page(Method::Get, "/desk/kb/template.xlsx", "知识库导入模板", template)
+        .scope(Scope::AllPeople)
         .page(Method::Get, "/desk/bot", "智能客服", bot_page)
         .page(Method::Get, "/desk/bot/conversations/{session_id}", "智能客服会话", conversation)
 }

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
 use hops_platform::accounts::service::{Colleague, directory};
 use hops_platform::tabular::{ImportReport, Mode};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission, charts};
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ use crate::ticket::model::Priority;
 use crate::ticket::report::{self, Report, percent};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/desk/settings", "客服设置", settings_page)
         .page(Method::Post, "/desk/settings/calendars", "保存服务日历", save_calendar)
         .page(Method::Post, "/desk/settings/policies", "保存 SLA 策略", save_policy)
@@ -29,6 +29,7 @@ pub fn routes() -> Routes {
         .page(Method::Post, "/desk/settings/teams", "保存班组", save_team)
         .page(Method::Post, "/desk/settings/canned", "保存快捷回复", save_canned)
         .page(Method::Get, "/desk/sla", "SLA 达成", sla_page)
+        .scope(Scope::AllPeople)
         .page(Method::Get, "/desk/import", "导入历史工单", import_page)
         .page(Method::Post, "/desk/import", "导入历史工单", import_upload)
         .page(Method::Get, "/desk/import/template.xlsx", "历史工单导入模板", import_template)

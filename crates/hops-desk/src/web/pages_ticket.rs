@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Instant;
 use hops_platform::accounts::service::{Colleague, directory};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Error, FieldError, Permission};
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ use crate::ticket::model::{self, Action, Channel, Priority, RequesterKind, Ticke
 use crate::ticket::service::{self as tickets, Listed, Origin, Queue, TicketView};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .page(Method::Get, "/desk/tickets", "工单队列", list)
         .page(Method::Get, "/desk/tickets.xlsx", "导出工单 Excel", export)
         .page(Method::Get, "/desk/tickets/new", "新建工单", new_form)

@@ -5,7 +5,7 @@ use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::{DepartmentId, DoctorId, PatientId};
 use hops_platform::tabular;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,7 +18,7 @@ pub fn routes() -> Routes {
     let list = |tag, summary| {
         ApiDoc::new(tag, summary).query("q", "搜索").query("page", "页码（从 1 开始）").query("per_page", "每页条数（1–200，默认 50）")
     };
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .api(Method::Get, "/api/v1/departments", list("科室", "科室列表").returns::<DepartmentPage>(), list_departments)
         .api(
             Method::Post,
@@ -52,6 +52,7 @@ pub fn routes() -> Routes {
             ApiDoc::new("医生", "修改医生").body::<DoctorIn>().returns::<DoctorOut>(),
             update_doctor,
         )
+        .scope(Scope::People)
         .api(
             Method::Get,
             "/api/v1/patients",
@@ -79,8 +80,10 @@ pub fn routes() -> Routes {
                 .returns::<RevealOut>(),
             reveal_patient,
         )
+        .scope(Scope::Hospital)
         .api(Method::Post, "/api/v1/departments/import", import_doc("科室"), import_departments)
         .api(Method::Post, "/api/v1/doctors/import", import_doc("医生"), import_doctors)
+        .scope(Scope::AllPeople)
         .api(Method::Post, "/api/v1/patients/import", import_doc("患者"), import_patients)
 }
 

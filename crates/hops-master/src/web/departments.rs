@@ -5,7 +5,7 @@ use axum::extract::{Path, Query};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::DepartmentId;
 use hops_platform::Permission;
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use serde::Deserialize;
 
 use super::FormErrors;
@@ -14,7 +14,7 @@ use crate::service;
 use crate::store::DepartmentRow;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/departments", "科室列表", list)
         .page(Method::Get, "/departments/new", "新建科室", new_form)
         .page(Method::Post, "/departments", "创建科室", create)

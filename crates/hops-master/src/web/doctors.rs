@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::{DepartmentId, DoctorId};
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Access, Permission};
 use serde::Deserialize;
 
@@ -14,7 +14,7 @@ use crate::service;
 use crate::store::{DoctorFilter, DoctorRow};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/doctors", "医生列表", list)
         .page(Method::Get, "/doctors/new", "新建医生", new_form)
         .page(Method::Post, "/doctors", "创建医生", create)

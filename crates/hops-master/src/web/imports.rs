@@ -5,7 +5,7 @@ use axum::extract::Multipart;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use hops_platform::tabular::{self, RowError};
-use hops_platform::web::{Method, Page, PageError, PageResult, Routes, Shell};
+use hops_platform::web::{Method, Page, PageError, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
 
 use crate::import::{self, ImportReport, Kind, Mode};
@@ -13,8 +13,9 @@ use crate::import::{self, ImportReport, Kind, Mode};
 pub fn routes() -> Routes {
     let mut r = Routes::default();
     macro_rules! kind_routes {
-        ($kind:expr, $slug:literal) => {
+        ($kind:expr, $slug:literal, $scope:expr) => {
             r = r
+                .scope($scope)
                 .page(Method::Get, concat!("/", $slug, "/import"), "批量导入", |page: Page| upload_page(page, $kind))
                 .page(Method::Post, concat!("/", $slug, "/import"), "上传导入文件", |page: Page, mp: Multipart| {
                     upload(page, $kind, mp)
@@ -23,9 +24,11 @@ pub fn routes() -> Routes {
                 .page(Method::Get, concat!("/", $slug, "/export.xlsx"), "导出 Excel", |page: Page| export(page, $kind));
         };
     }
-    kind_routes!(Kind::Departments, "departments");
-    kind_routes!(Kind::Doctors, "doctors");
-    kind_routes!(Kind::Patients, "patients");
+    kind_routes!(Kind::Departments, "departments", Scope::Hospital);
+    kind_routes!(Kind::Doctors, "doctors", Scope::Hospital);
+    // The export lists the patients of the caller's data scope; the import is for roles that
+    // see every patient (master data writers).
+    kind_routes!(Kind::Patients, "patients", Scope::People);
     r
 }
 

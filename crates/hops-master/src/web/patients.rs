@@ -5,7 +5,7 @@ use axum::extract::{Path, Query};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::PatientId;
 use hops_platform::Permission;
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use serde::Deserialize;
 
 use super::FormErrors;
@@ -14,7 +14,7 @@ use crate::service::{self, PatientQuery, Revealed};
 use crate::store::PatientRow;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::People)
         .page(Method::Get, "/patients", "患者列表", list)
         .page(Method::Get, "/patients/new", "新建患者", new_form)
         .page(Method::Post, "/patients", "创建患者", create)

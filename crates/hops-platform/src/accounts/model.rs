@@ -67,6 +67,9 @@ pub enum Permission {
     CheckupProxyBook,
     /// Ask the FAQ bot, and ask for a person (a ticket in the agents' queue).
     BotAsk,
+    /// Work follow-up calls (回访): the tasks within one's data scope, their questionnaires and
+    /// plans, recording calls and the satisfaction results.
+    FollowupWork,
 }
 
 use Permission::*;
@@ -96,6 +99,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             CheckupBook,
             DeskWork,
             BotAsk,
+            FollowupWork,
             DeskManage,
             KbEdit,
         ],
@@ -122,6 +126,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             CheckupBook,
             DeskWork,
             BotAsk,
+            FollowupWork,
             DeskManage,
             KbEdit,
         ],
@@ -143,17 +148,41 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             CheckupBook,
             DeskWork,
             BotAsk,
+            FollowupWork,
             DeskManage,
             KbEdit,
         ],
     ),
-    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBrowse, CheckupBook, DeskWork, BotAsk]),
+    (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBrowse, CheckupBook, DeskWork, BotAsk, FollowupWork]),
     (Role::ContentReviewer, &[DashboardView, KbEdit]),
     (Role::Doctor, &[DashboardView, MasterRead, OwnPerformance]),
-    (Role::Nurse, &[DashboardView, MasterRead, DeskWork, BotAsk]),
+    (Role::Nurse, &[DashboardView, MasterRead, FollowupWork, BotAsk]),
     (Role::Finance, &[DashboardView, MasterRead, DataExport, AnalyticsRead, CheckupRead, CheckupBrowse]),
     (Role::Auditor, &[DashboardView, MasterRead, AuditRead, AnalyticsRead]),
 ];
+
+/// Which people's data a role sees, following RuoYi's data scopes: everyone of the hospital,
+/// those of the user's department(s), or only the user's own. Enforced where the data is read
+/// (e.g. the patient register filters by it), like tenancy; routes declare which they apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataScope {
+    All,
+    /// A doctor: the patients of their department (which includes those they served); a nurse:
+    /// those of the departments of their care teams (the user's `departments`).
+    Department,
+    /// Only one's own (a patient on the public pages: the bookings of the phone they proved).
+    Own,
+}
+
+impl DataScope {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DataScope::All => "全院数据",
+            DataScope::Department => "本科室数据",
+            DataScope::Own => "仅本人数据",
+        }
+    }
+}
 
 /// Who may be on a hospital's public pages, by what they proved (see `core::Visitor`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -194,6 +223,15 @@ impl VisitorKind {
 }
 
 impl Role {
+    /// The role's data scope: clinical staff see their department's patients, the operations
+    /// and service staff (whose work is hospital-wide) everyone's.
+    pub fn data_scope(self) -> DataScope {
+        match self {
+            Role::Doctor | Role::Nurse => DataScope::Department,
+            _ => DataScope::All,
+        }
+    }
+
     pub const ALL: [Role; 9] = [
         Role::PlatformAdmin,
         Role::HospitalAdmin,

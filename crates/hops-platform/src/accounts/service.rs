@@ -303,6 +303,26 @@ pub struct UserUpdate<'a> {
     pub display_name: &'a str,
     pub role: Role,
     pub disabled: bool,
+    /// Department codes, separated by commas or spaces (a nurse's care teams).
+    pub departments: &'a str,
+}
+
+/// Department codes as typed: separated by commas (also Chinese ones) or spaces, each a code of
+/// letters, digits, `_` or `-`; at most 20, duplicates dropped.
+pub fn parse_department_codes(text: &str) -> std::result::Result<Vec<String>, String> {
+    let mut codes: Vec<String> = Vec::new();
+    for c in text.split([',', '，', '、', ' ', '\n']).map(str::trim).filter(|c| !c.is_empty()) {
+        if c.len() > 32 || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
+            return Err(format!("科室编码“{c}”无效：应为字母、数字、下划线或连字符，不超过 32 位"));
+        }
+        if !codes.iter().any(|k| k == c) {
+            codes.push(c.to_string());
+        }
+    }
+    if codes.len() > 20 {
+        return Err("所属科室最多 20 个".into());
+    }
+    Ok(codes)
 }
 
 /// Administrators are changed only by the platform's administrators: a hospital administrator
@@ -327,14 +347,23 @@ pub async fn update_user(access: &Access, id: UserId, u: UserUpdate<'_>) -> Resu
     if Some(id) == access.actor().user_id && u.disabled {
         return Err(Error::invalid_field("disabled", "不能停用自己的账户"));
     }
+    let departments = parse_department_codes(u.departments).map_err(|e| Error::invalid_field("departments", e))?;
     let mut tx = access.tenant().write().await?;
     let before = store::user_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("用户"))?;
     may_manage(access, &before)?;
-    store::set_user_flags(&mut tx, id, u.role, u.display_name.trim(), u.disabled, access.now()).await?;
+    store::set_user_flags(&mut tx, id, u.role, u.display_name.trim(), u.disabled, &departments, access.now()).await?;
     if u.disabled {
         store::delete_user_sessions(&mut tx, id).await?;
     }
-    let detail = format!("role {}→{}; disabled {}→{}", before.role.code(), u.role.code(), before.disabled, u.disabled);
+    let detail = format!(
+        "role {}→{}; disabled {}→{}; departments {}→{}",
+        before.role.code(),
+        u.role.code(),
+        before.disabled,
+        u.disabled,
+        before.departments.join(","),
+        departments.join(",")
+    );
     access.audit(&mut tx, "user.update", &format!("user:{id}"), &detail).await?;
     tx.commit().await?;
     Ok(())
@@ -533,6 +562,7 @@ fn actor_of(user: &UserRow) -> Actor {
         display_name: user.display_name.clone(),
         role: Some(user.role),
         visitor: None,
+        departments: user.departments.clone(),
     }
 }
 

@@ -23,10 +23,12 @@ pub struct UserRow {
     pub created_at: Instant,
     /// The time step of the last TOTP code accepted (a code is good once).
     pub totp_last_step: Option<i64>,
+    /// Codes of the departments the user works in (data scope "department").
+    pub departments: Vec<String>,
 }
 
 const USER_COLS: &str = "id, username, display_name, role, password_hash, totp_secret, totp_enabled, failed_logins, locked_until, \
-                         disabled, created_at, totp_last_step";
+                         disabled, created_at, totp_last_step, departments";
 
 fn user(r: &AnyRow) -> sqlx::Result<UserRow> {
     let role: String = r.try_get("role")?;
@@ -43,6 +45,7 @@ fn user(r: &AnyRow) -> sqlx::Result<UserRow> {
         disabled: r.try_get::<i16, _>("disabled")? != 0,
         created_at: Instant(r.try_get("created_at")?),
         totp_last_step: r.try_get("totp_last_step")?,
+        departments: r.try_get::<String, _>("departments")?.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect(),
     })
 }
 
@@ -114,13 +117,25 @@ pub async fn set_password(tx: &mut Tx, id: UserId, hash: &str, now: Instant) -> 
     Ok(r.rows_affected())
 }
 
-pub async fn set_user_flags(tx: &mut Tx, id: UserId, role: Role, display_name: &str, disabled: bool, now: Instant) -> sqlx::Result<u64> {
+pub async fn set_user_flags(
+    tx: &mut Tx,
+    id: UserId,
+    role: Role,
+    display_name: &str,
+    disabled: bool,
+    departments: &[String],
+    now: Instant,
+) -> sqlx::Result<u64> {
     let r = tx
-        .query("UPDATE users SET role = $3, display_name = $4, disabled = $5, updated_at = $6 WHERE hospital_id = $1 AND id = $2")
+        .query(
+            "UPDATE users SET role = $3, display_name = $4, disabled = $5, departments = $6, updated_at = $7 \
+             WHERE hospital_id = $1 AND id = $2",
+        )
         .bind(id.0)
         .bind(role.code())
         .bind(display_name)
         .bind(i16::from(disabled))
+        .bind(departments.join(","))
         .bind(now.0)
         .execute(tx.conn())
         .await?;

@@ -297,6 +297,21 @@ pub async fn system_ids(tx: &mut AnyConnection, engine: Engine, n: usize) -> sql
 }
 
 /// Whether an error is a unique-constraint violation (for turning races into 409s).
+/// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` taken literally (what a
+/// person types in a search box); use it as `column LIKE $n ESCAPE '\'`.
+pub fn contains_pattern(text: &str) -> String {
+    format!("%{}%", escape_like(text))
+}
+
+/// A `LIKE` pattern matching values that start with `text` taken literally; `ESCAPE '\'` too.
+pub fn prefix_pattern(text: &str) -> String {
+    format!("{}%", escape_like(text))
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Database(e) => {

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiResult, PageError, PageResult};
 use super::extract::{Api, Form, Json, Page};
-use super::routes::{ApiDoc, Method, Routes};
+use super::routes::{ApiDoc, Method, Routes, Scope};
 use super::shell::{Pager, Paging, Shell};
 use crate::accounts::model::{Permission, Role};
 use crate::accounts::service::{self as accounts, NewUserInput, UserUpdate};
@@ -19,7 +19,7 @@ use crate::error::{Error, FieldError};
 use crate::jobs::{self, JobRow, Status};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/users", "用户列表", users_page)
         .page(Method::Get, "/users/new", "新建用户", user_new_page)
         .page(Method::Post, "/users", "创建用户", user_create)
@@ -30,7 +30,9 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/users/{user_id}", "编辑用户", user_edit_page)
         .page(Method::Post, "/users/{user_id}", "保存用户", user_update)
         .page(Method::Post, "/users/{user_id}/password", "重置密码", user_password)
+        .scope(Scope::AllPeople)
         .page(Method::Get, "/audit", "审计日志", audit_page)
+        .scope(Scope::Hospital)
         .page(Method::Get, "/jobs", "后台任务", jobs_page)
         .page(Method::Post, "/jobs/{job_id}/requeue", "重新执行任务", job_requeue_page)
         .page(Method::Get, "/hospitals", "医院列表", hospitals_page)
@@ -42,6 +44,7 @@ pub fn routes() -> Routes {
             api_user_create,
         )
         .api(Method::Get, "/api/v1/users/{user_id}", ApiDoc::new("用户", "用户详情").returns::<UserOut>(), api_user_get)
+        .scope(Scope::AllPeople)
         .api(
             Method::Get,
             "/api/v1/audit",
@@ -51,6 +54,7 @@ pub fn routes() -> Routes {
                 .returns::<AuditPage>(),
             api_audit,
         )
+        .scope(Scope::Hospital)
         .api(
             Method::Get,
             "/api/v1/jobs",
@@ -172,6 +176,7 @@ struct UserFormPage {
     username: String,
     display_name: String,
     disabled: bool,
+    departments: String,
     roles: Vec<RoleOption>,
     errors: Vec<FieldError>,
 }
@@ -190,6 +195,7 @@ async fn user_new_page(page: Page) -> PageResult<Html<String>> {
         username: String::new(),
         display_name: String::new(),
         disabled: false,
+        departments: String::new(),
         roles: role_options(page.access(), Some(Role::Operator)),
         errors: Vec::new(),
     })
@@ -206,6 +212,8 @@ struct UserFormData {
     #[serde(default)]
     password: String,
     disabled: Option<String>,
+    #[serde(default)]
+    departments: String,
 }
 
 fn parse_role(code: &str) -> Result<Role, Error> {
@@ -233,6 +241,7 @@ async fn user_create(page: Page, Form(f): Form<UserFormData>) -> PageResult<Resp
                 username: f.username,
                 display_name: f.display_name,
                 disabled: false,
+                departments: String::new(),
                 roles: role_options(access, Role::from_code(&f.role)),
                 errors: fields,
             };
@@ -250,6 +259,7 @@ async fn user_edit_page(page: Page, Path(id): Path<i64>) -> PageResult<Html<Stri
         username: u.username,
         display_name: u.display_name,
         disabled: u.disabled,
+        departments: u.departments.join(","),
         roles: role_options(page.access(), Some(u.role)),
         errors: Vec::new(),
     })
@@ -260,8 +270,12 @@ async fn user_update(page: Page, Path(id): Path<i64>, Form(f): Form<UserFormData
     let existing = accounts::get_user(access, UserId(id)).await?;
     let result = match parse_role(&f.role) {
         Ok(role) => {
-            accounts::update_user(access, UserId(id), UserUpdate { display_name: &f.display_name, role, disabled: f.disabled.is_some() })
-                .await
+            accounts::update_user(
+                access,
+                UserId(id),
+                UserUpdate { display_name: &f.display_name, role, disabled: f.disabled.is_some(), departments: &f.departments },
+            )
+            .await
         }
         Err(e) => Err(e),
     };
@@ -274,6 +288,7 @@ async fn user_update(page: Page, Path(id): Path<i64>, Form(f): Form<UserFormData
                 username: existing.username,
                 display_name: f.display_name,
                 disabled: f.disabled.is_some(),
+                departments: f.departments.clone(),
                 roles: role_options(access, Role::from_code(&f.role)),
                 errors: fields,
             };
@@ -294,6 +309,7 @@ async fn user_password(page: Page, Path(id): Path<i64>, Form(f): Form<UserFormDa
                 username: u.username,
                 display_name: u.display_name,
                 disabled: u.disabled,
+                departments: u.departments.join(","),
                 roles: role_options(page.access(), Some(u.role)),
                 errors: fields,
             };

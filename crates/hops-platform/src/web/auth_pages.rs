@@ -12,7 +12,7 @@ use super::error::{ApiResult, PageError, PageResult};
 use super::extract::{Api, Form, Json, Page};
 use super::middleware::SESSION_COOKIE;
 use super::pages::safe_next;
-use super::routes::{ApiDoc, Method, Routes};
+use super::routes::{ApiDoc, Method, Routes, Scope};
 use super::shell::{ChartPanel, Shell, Tile};
 use crate::accounts::model::Permission;
 use crate::accounts::service::{self as accounts, LoginInput, SessionKind};
@@ -20,13 +20,16 @@ use crate::error::Error;
 use crate::throttle::ClientKey;
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Public)
         .public(Method::Get, "/login", "登录页", login_page)
         .public(Method::Post, "/login", "登录", login_submit)
+        .scope(Scope::Own)
         .page(Method::Post, "/logout", "退出登录", logout)
         .page(Method::Get, "/account/totp", "绑定动态验证码", totp_page)
         .page(Method::Post, "/account/totp", "确认绑定动态验证码", totp_submit)
+        .scope(Scope::Hospital)
         .page(Method::Get, "/", "首页", dashboard)
+        .scope(Scope::Public)
         .public_api(
             Method::Post,
             "/api/v1/auth/login",
@@ -38,6 +41,7 @@ pub fn routes() -> Routes {
                 .error(423, "账户已锁定"),
             api_login,
         )
+        .scope(Scope::Own)
         .api(Method::Post, "/api/v1/auth/logout", ApiDoc::new("认证", "注销当前令牌").status(204), api_logout)
         .api(Method::Get, "/api/v1/me", ApiDoc::new("认证", "当前用户").returns::<MeResponse>(), api_me)
 }

@@ -24,7 +24,7 @@ pub use crate::jobs::BoxFuture;
 use crate::jobs::JobHandler;
 pub use error::{ApiError, ApiResult, PageError, PageResult};
 pub use extract::{Api, Form, Json, Page, cookie, set_cookie};
-pub use routes::{ApiDoc, Method, RouteSpec, Routes};
+pub use routes::{ApiDoc, Method, RouteSpec, Routes, Scope};
 pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile, group_digits};
 
 /// A business area plugged into the platform.

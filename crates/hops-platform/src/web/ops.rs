@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use super::AppState;
 use super::error::{PageResult, error_page};
-use super::routes::{Method, Routes};
+use super::routes::{Method, Routes, Scope};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Public)
         .public(Method::Get, "/healthz", "健康检查", healthz)
         .public(Method::Get, "/metrics", "Prometheus 指标", metrics)
         .public(Method::Get, "/api/v1/openapi.json", "OpenAPI 文档", openapi)

@@ -58,6 +58,31 @@ pub enum Access {
     Tenant,
 }
 
+/// Whose data a route reaches — its declared data scope (security issue 12, finding 7). The
+/// route-walking test (tests/it/tenancy.rs) walks every route as each role and as a patient of
+/// another person, checks each declaration, and fails on a route that declares none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Not declared: the route-walking test fails.
+    Undeclared,
+    /// No tenant data: sign-in, health, assets, documentation, the sandboxes, callbacks.
+    Public,
+    /// The hospital's own settings, catalogues, staff and aggregate figures: no row about a
+    /// patient or customer.
+    Hospital,
+    /// Rows about patients, filtered where they are read by the caller's data scope
+    /// ([`crate::DataScope`]): a doctor or nurse sees their departments' patients only.
+    People,
+    /// Rows about patients or customers for hospital-wide work (bookings, tickets, complaints,
+    /// imports, the audit log): only roles whose data scope is "all" hold the permission.
+    AllPeople,
+    /// The caller's own account and records (a doctor's own performance sheets).
+    Own,
+    /// The hospital's public pages: an anonymous visitor sees published data; a patient or an
+    /// employer's contact only what the phone they proved reaches.
+    Visitor,
+}
+
 /// Description of an API operation for the OpenAPI document.
 #[derive(Clone, Debug)]
 pub struct ApiDoc {
@@ -109,6 +134,8 @@ pub struct RouteSpec {
     pub summary: &'static str,
     /// `Some` for JSON API routes.
     pub api: Option<ApiDoc>,
+    /// Whose data the route reaches.
+    pub scope: Scope,
 }
 
 impl RouteSpec {
@@ -125,15 +152,28 @@ impl RouteSpec {
 pub struct Routes {
     router: Router<AppState>,
     specs: Vec<RouteSpec>,
+    /// The data scope of the routes added next.
+    scope: Scope,
 }
 
 impl Default for Routes {
     fn default() -> Self {
-        Routes { router: Router::new(), specs: Vec::new() }
+        Routes { router: Router::new(), specs: Vec::new(), scope: Scope::Undeclared }
     }
 }
 
 impl Routes {
+    /// Routes whose data scope is `scope` (until [`Routes::scope`] says otherwise).
+    pub fn scoped(scope: Scope) -> Self {
+        Routes { scope, ..Routes::default() }
+    }
+
+    /// The data scope of the routes added from here on.
+    pub fn scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
     fn add<H, T>(mut self, spec: RouteSpec, handler: H) -> Self
     where
         H: Handler<T, AppState>,
@@ -156,7 +196,8 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(RouteSpec { method, path, access: Access::Tenant, summary, api: None }, handler)
+        let scope = self.scope;
+        self.add(RouteSpec { method, path, access: Access::Tenant, summary, api: None, scope }, handler)
     }
 
     /// A route anyone may call.
@@ -165,7 +206,8 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(RouteSpec { method, path, access: Access::Public, summary, api: None }, handler)
+        let scope = self.scope;
+        self.add(RouteSpec { method, path, access: Access::Public, summary, api: None, scope }, handler)
     }
 
     /// A JSON API operation for signed-in users (bearer token).
@@ -175,7 +217,8 @@ impl Routes {
         T: 'static,
     {
         assert!(path.starts_with("/api/"), "API routes live under /api/: {path}");
-        self.add(RouteSpec { method, path, access: Access::Tenant, summary: doc.summary, api: Some(doc) }, handler)
+        let scope = self.scope;
+        self.add(RouteSpec { method, path, access: Access::Tenant, summary: doc.summary, api: Some(doc), scope }, handler)
     }
 
     /// A JSON API operation anyone may call (login).
@@ -184,7 +227,8 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(RouteSpec { method, path, access: Access::Public, summary: doc.summary, api: Some(doc) }, handler)
+        let scope = self.scope;
+        self.add(RouteSpec { method, path, access: Access::Public, summary: doc.summary, api: Some(doc), scope }, handler)
     }
 
     pub fn merge(mut self, other: Routes) -> Self {

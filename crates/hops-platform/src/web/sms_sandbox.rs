@@ -15,11 +15,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AppState, Method, Routes};
+use super::{AppState, Method, Routes, Scope};
 use crate::sms::{self, SANDBOX_SECRET, aliyun};
 
 pub fn routes() -> Routes {
-    Routes::default().public(Method::Post, "/sandbox/sms/", "短信沙箱：发送短信（阿里云 SendSms 协议）", send).public(
+    Routes::scoped(Scope::Public).public(Method::Post, "/sandbox/sms/", "短信沙箱：发送短信（阿里云 SendSms 协议）", send).public(
         Method::Get,
         "/sandbox/sms/outbox",
         "短信沙箱：某手机号收到的短信",

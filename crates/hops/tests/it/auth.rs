@@ -171,9 +171,13 @@ async fn lockout_after_five_failures(b: Backend) {
     assert_eq!(login("operator", PASSWORD).await.0, 200, "unlocked after 15 minutes");
     // A disabled account answers the same way too.
     let doctor = accounts::list_users(&app.system(h)).await.unwrap().into_iter().find(|u| u.username == "doctor").unwrap();
-    accounts::update_user(&app.system(h), doctor.id, accounts::UserUpdate { display_name: "医生", role: Role::Doctor, disabled: true })
-        .await
-        .unwrap();
+    accounts::update_user(
+        &app.system(h),
+        doctor.id,
+        accounts::UserUpdate { display_name: "医生", role: Role::Doctor, disabled: true, departments: "" },
+    )
+    .await
+    .unwrap();
     assert_eq!(login("doctor", PASSWORD).await, unknown);
     let tenant = app.system(h).tenant();
     let (locks, _) = hops_platform::audit::list(&tenant, "auth.locked", 0, 10).await.unwrap();

@@ -8,12 +8,12 @@ use hops_kernel::HospitalId;
 use hops_master::model::{DepartmentDraft, DoctorDraft, PatientDraft};
 use hops_platform::accounts::service as accounts;
 use hops_platform::web::Method;
-use hops_platform::web::routes::Access as RouteAccess;
+use hops_platform::web::routes::{Access as RouteAccess, RouteSpec, Scope};
 use hops_platform::{Role, jobs};
 use hops_testkit::{Backend, PASSWORD, TestApp, both_backends, http_method};
 use serde_json::{Value, json};
 
-both_backends!(no_route_crosses_tenants);
+both_backends!(no_route_crosses_tenants, every_route_keeps_to_its_data_scope);
 
 const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user", "乙院项目", "乙院套餐", "乙院单位", "乙院工单", "乙院知识"];
 
@@ -108,7 +108,7 @@ async fn desk_followup_fixtures(access: &hops_platform::Access, patient: hops_ke
         name: "乙院问卷".into(),
         intro: String::new(),
         active: true,
-        questions: service::Questions::List(questionnaire::from_lines("评分|乙院患者满意度").unwrap()),
+        questions: service::Questions::List(questionnaire::from_lines("评分|乙院服务满意度").unwrap()),
     };
     let questionnaire = service::save_questionnaire(access, None, &draft).await.unwrap();
     let plan = PlanDraft {
@@ -409,5 +409,233 @@ async fn no_route_crosses_tenants(backend: Backend) {
         let s = r.status().as_u16();
         assert!(s == 401 || s == 303 || s == 403, "{} {} without a session answered {s}", spec.method.as_str(), spec.path);
     }
+    app.stop().await;
+}
+
+/// Patients outside the doctor's and the nurse's departments (the fixtures' patients: one with
+/// no consultation, one with a consultation in another department) and another doctor.
+const OUT_OF_SCOPE: &[&str] = &["乙院患者", "乙院病人"];
+const OTHER_DOCTOR: &str = "乙院医生";
+const IN_SCOPE: &str = "甲科患者";
+
+/// A session of one role: the browser (cookie, CSRF token) and an API token.
+struct Session {
+    web: reqwest::Client,
+    csrf: String,
+    token: String,
+}
+
+async fn session(app: &TestApp, role: Role) -> Session {
+    if role.requires_totp() {
+        let a = app.admin_session("ha", role.code()).await;
+        return Session { web: a.web, csrf: a.csrf, token: a.token };
+    }
+    let (web, csrf) = app.web_login("ha", role.code()).await;
+    Session { web, csrf, token: app.token("ha", role.code()).await }
+}
+
+/// Calls `spec` on `path` as `s` (a well-formed body for writes); status and body.
+async fn call_route(app: &TestApp, openapi: &Value, spec: &RouteSpec, path: &str, s: &Session) -> (u16, String) {
+    let url = format!("{}{path}", app.url);
+    let res = if spec.is_api() {
+        let mut req = app.client().request(http_method(spec.method), &url).bearer_auth(&s.token);
+        if matches!(spec.method, Method::Post | Method::Put) {
+            let op = &openapi["paths"][spec.path][spec.method.as_str().to_lowercase()];
+            if let Some(r) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() {
+                req = req.json(&sample_body(r.rsplit('/').next().unwrap()));
+            } else if spec.path.ends_with("/import") {
+                let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"));
+                req = req.multipart(form);
+            }
+        }
+        req.send().await.unwrap()
+    } else {
+        let req = s.web.request(http_method(spec.method), &url);
+        match spec.method {
+            Method::Get => req.send().await.unwrap(),
+            _ => req.form(&[("_csrf", s.csrf.as_str()), ("name", "x"), ("code", "X1")]).send().await.unwrap(),
+        }
+    };
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+/// Every route declares its data scope, and keeps to it when walked as each role of a hospital
+/// and as a patient of another person:
+/// - `AllPeople` routes refuse the roles whose data scope is not "all" (doctor, nurse);
+/// - `People` routes show a doctor or nurse no patient outside their departments, and answer
+///   403/404 for such a patient's records;
+/// - `Hospital` routes show them no patient at all; `Own` routes no one else's records;
+/// - `Visitor` routes show a patient who proved another phone nothing of this person's booking.
+async fn every_route_keeps_to_its_data_scope(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // The platform's administrator lives in the platform's own tenant; every hospital role here.
+    let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| *r != Role::PlatformAdmin).collect();
+    let h = app.hospital("ha", &roles).await;
+    let undeclared: Vec<String> =
+        app.specs().iter().filter(|s| s.scope == Scope::Undeclared).map(|s| format!("{} {}", s.method.as_str(), s.path)).collect();
+    assert!(undeclared.is_empty(), "routes without a declared data scope: {undeclared:?}");
+    let ids = b_fixtures(&app, h).await;
+    // The doctor's department (内科, NK): the doctor record the `doctor` account names, and one
+    // patient with a consultation there. The nurse's care team works in NK too.
+    let access = app.system(h);
+    hops_master::service::create_department(&access, &DepartmentDraft { code: "NK".into(), name: "内科".into(), ..Default::default() })
+        .await
+        .unwrap();
+    let doctor = DoctorDraft {
+        code: "doctor".into(),
+        name: "甲科医生".into(),
+        department_code: "NK".into(),
+        title: "主治医师".into(),
+        ..Default::default()
+    };
+    hops_master::service::create_doctor(&access, &doctor).await.unwrap();
+    let table = |headers: &[&str], row: &[&str]| hops_platform::tabular::Table {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: vec![row.iter().map(|c| c.to_string()).collect()],
+    };
+    let mode = hops_platform::tabular::Mode::AllOrNothing;
+    let patients = table(&["external_id", "name", "sex"], &["NP1", IN_SCOPE, "男"]);
+    assert!(hops_analytics::service::ingest(&access, "patients", &patients, mode).await.unwrap().committed);
+    let consultation = table(
+        &[
+            "external_id",
+            "patient_external_id",
+            "department_code",
+            "doctor_code",
+            "kind",
+            "created_at",
+            "paid_at",
+            "completed_at",
+            "amount",
+        ],
+        &["NC1", "NP1", "NK", "doctor", "text", "2026-10-09 09:00:00", "2026-10-09 09:00:00", "2026-10-09 09:30:00", "30.00"],
+    );
+    assert!(hops_analytics::service::ingest(&access, "consultations", &consultation, mode).await.unwrap().committed);
+    let nurse = accounts::list_users(&access).await.unwrap().into_iter().find(|u| u.role == Role::Nurse).unwrap();
+    accounts::update_user(
+        &access,
+        nurse.id,
+        accounts::UserUpdate { display_name: "护士", role: Role::Nurse, disabled: false, departments: "NK" },
+    )
+    .await
+    .unwrap();
+
+    let openapi: Value = app.client().get(format!("{}/api/v1/openapi.json", app.url)).send().await.unwrap().json().await.unwrap();
+    let path_of = |spec: &RouteSpec| {
+        let mut path = spec.path.to_string();
+        for p in spec.params().into_iter().filter(|p| !NOT_IDS.contains(p)) {
+            let id = ids.get(p).unwrap_or_else(|| panic!("route {} has parameter {{{p}}} without a fixture: add one", spec.path));
+            path = path.replace(&format!("{{{p}}}"), id);
+        }
+        path.replace("{date}", "2030-01-01")
+    };
+    let mut walked = 0;
+    // Every breach, so one run names them all.
+    let mut breaches: Vec<String> = Vec::new();
+    for role in roles {
+        let s = session(&app, role).await;
+        let limited = role.data_scope() != hops_platform::DataScope::All;
+        for spec in app.specs().iter().filter(|s| s.access == RouteAccess::Tenant && !s.path.ends_with("/logout")) {
+            // Roles that see everything only read (their writes would change the fixtures);
+            // the doctor and the nurse try everything.
+            if !limited && spec.method != Method::Get {
+                continue;
+            }
+            let path = path_of(spec);
+            let (status, body) = call_route(&app, &openapi, spec, &path, &s).await;
+            let what = format!("{} {} as {}", spec.method.as_str(), path, role.code());
+            if status >= 500 {
+                breaches.push(format!("{what} answered {status}"));
+            }
+            walked += 1;
+            if !limited {
+                continue;
+            }
+            let has_ids = spec.params().iter().any(|p| !NOT_IDS.contains(p));
+            match spec.scope {
+                Scope::AllPeople if status != 403 && status != 404 => {
+                    breaches.push(format!("{what} (hospital-wide people data) answered {status}"))
+                }
+                Scope::People | Scope::Own if has_ids && status != 403 && status != 404 => {
+                    breaches.push(format!("{what} (another's record) answered {status}"))
+                }
+                _ => {}
+            }
+            for m in OUT_OF_SCOPE {
+                if body.contains(m) {
+                    breaches.push(format!("{what} showed a patient outside the role's departments ({m})"));
+                }
+            }
+            if spec.scope == Scope::Own && body.contains(OTHER_DOCTOR) {
+                breaches.push(format!("{what} showed another doctor's records"));
+            }
+        }
+        // What each sees in the patient register: the department's patients, or everyone.
+        let page = s.web.get(format!("{}/patients", app.url)).send().await.unwrap();
+        let (status, page) = (page.status().as_u16(), page.text().await.unwrap());
+        if limited {
+            assert!(status == 200 && page.contains(IN_SCOPE), "{}: {status}", role.code());
+        } else if status == 200 {
+            assert!(page.contains(IN_SCOPE) && OUT_OF_SCOPE.iter().all(|m| page.contains(m)), "{} sees everyone", role.code());
+        }
+    }
+    assert!(breaches.is_empty(), "{} breaches:\n{}", breaches.len(), breaches.join("\n"));
+    assert!(walked > 300, "only {walked} role × route calls");
+
+    // A patient who proved another phone, on every public page of the hospital with the ids
+    // of this person's booking.
+    let visitor = app.browser_client();
+    let base = format!("{}/p/ha/checkup/login", app.url);
+    let r = visitor.post(&base).form(&[("phone", "13900000777"), ("send_code", "1")]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let mut code = String::new();
+    for _ in 0..100 {
+        let v: Value = reqwest::get(format!("{}/sandbox/sms/outbox?phone=13900000777", app.url)).await.unwrap().json().await.unwrap();
+        if let Some(m) = v["messages"][0]["text"].as_str() {
+            code = m.chars().filter(char::is_ascii_digit).take(6).collect();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let r = visitor.post(&base).form(&[("phone", "13900000777"), ("code", code.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303, "signed in");
+    let public_ids: HashMap<&str, String> = HashMap::from([
+        ("hospital_code", "ha".to_string()),
+        ("code", "ha".to_string()),
+        ("booking", ids["booking_id"].clone()),
+        ("package", "BPKG".to_string()),
+        ("action", "cancel".to_string()),
+        ("employer", "BEMP".to_string()),
+        ("person", "1".to_string()),
+        ("month", "2025-01".to_string()),
+    ]);
+    let mut visited = 0;
+    for spec in app.specs().iter().filter(|s| s.scope == Scope::Visitor) {
+        let mut path = spec.path.to_string();
+        for p in spec.params() {
+            let v =
+                public_ids.get(p).unwrap_or_else(|| panic!("public route {} has parameter {{{p}}} without a fixture: add one", spec.path));
+            path = path.replace(&format!("{{{p}}}"), v);
+        }
+        let url = format!("{}{path}", app.url);
+        let req = visitor.request(http_method(spec.method), &url);
+        let r = match spec.method {
+            Method::Get => req.send().await.unwrap(),
+            _ => req.form(&[("date", "2030-01-01"), ("reason", "x")]).send().await.unwrap(),
+        };
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap_or_default();
+        let what = format!("{} {path} as a patient of another phone", spec.method.as_str());
+        assert!(status < 500, "{what} answered {status}");
+        assert!(!body.contains("乙院患者") && !body.contains("139****5678"), "{what} showed the booking's person");
+        if spec.params().contains(&"booking") {
+            assert!([303, 401, 403, 404].contains(&status), "{what} answered {status}: {body}");
+        }
+        visited += 1;
+    }
+    assert!(visited > 10, "only {visited} public routes walked");
+    let booking = hops_checkup::booking::service::get(&access, ids["booking_id"].parse().unwrap()).await.unwrap();
+    assert_eq!(booking.status.code(), "paid", "the other person's booking is untouched");
     app.stop().await;
 }

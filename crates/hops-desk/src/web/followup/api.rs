@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::PatientId;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, FieldError, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,7 +18,7 @@ use crate::followup::store::{PlanRow, QuestionnaireRow, TaskFilter, TaskRow};
 const TAG: &str = "回访";
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .api(Method::Get, "/api/v1/desk/followup/plans", ApiDoc::new(TAG, "回访计划列表").returns::<Vec<FollowupPlanOut>>(), plans)
         .api(
             Method::Post,
@@ -66,6 +66,7 @@ pub fn routes() -> Routes {
             ApiDoc::new(TAG, "修改满意度问卷").body::<FollowupQuestionnaireIn>().returns::<FollowupQuestionnaireOut>(),
             update_questionnaire,
         )
+        .scope(Scope::People)
         .api(
             Method::Get,
             "/api/v1/desk/followup/tasks",
@@ -94,6 +95,7 @@ pub fn routes() -> Routes {
             ApiDoc::new(TAG, "查看回访对象完整手机号").describe("需要查看个人信息权限；每次查看均记入审计日志。").returns::<PhoneOut>(),
             reveal,
         )
+        .scope(Scope::AllPeople)
         .api(
             Method::Get,
             "/api/v1/desk/followup/key-patients",
@@ -112,6 +114,7 @@ pub fn routes() -> Routes {
             ApiDoc::new(TAG, "取消重点患者").status(204),
             unmark_key,
         )
+        .scope(Scope::People)
         .api(
             Method::Get,
             "/api/v1/desk/followup/results",

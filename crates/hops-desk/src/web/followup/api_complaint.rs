@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes};
+use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +19,7 @@ pub fn routes() -> Routes {
     let step = |summary: &'static str, describe: &'static str| {
         ApiDoc::new(TAG, summary).describe(describe).body::<ComplaintStepIn>().returns::<ComplaintOut>()
     };
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .api(
             Method::Get,
             "/api/v1/desk/complaints",
@@ -344,6 +344,7 @@ pub struct TrendOut {
 }
 
 async fn trend(api: Api, Query(q): Query<TrendQuery>) -> ApiResult<Json<TrendOut>> {
+    api.access().require(Permission::DeskWork)?;
     let from = parse_month("from", q.from.as_deref().unwrap_or(""));
     let to = parse_month("to", q.to.as_deref().unwrap_or(""));
     let (from, to) = match (from, to) {

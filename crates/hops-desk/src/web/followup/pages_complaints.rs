@@ -7,7 +7,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
-use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
@@ -18,7 +18,7 @@ use crate::complaint::service::{self, Detail, Origin, StepInput};
 use crate::complaint::store::{ComplaintRow, Filter};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::AllPeople)
         .page(Method::Get, "/desk/complaints", "投诉管理", list)
         .page(Method::Get, "/desk/complaints.xlsx", "导出投诉 Excel", export)
         .page(Method::Get, "/desk/complaints/new", "登记投诉", new_form)

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::PatientId;
 use hops_platform::tabular::{self, ImportReport};
-use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
@@ -19,7 +19,7 @@ use crate::followup::service::{self, KeyPatientView, QuestionnaireDraft, Questio
 use crate::followup::store::{PlanRow, QuestionnaireRow};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/desk/followup/plans", "回访计划", plans)
         .page(Method::Get, "/desk/followup/plans/form", "新建或编辑回访计划", plan_form)
         .page(Method::Post, "/desk/followup/plans/form", "保存回访计划", save_plan)
@@ -28,6 +28,7 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/desk/followup/questionnaires", "满意度问卷", questionnaires)
         .page(Method::Get, "/desk/followup/questionnaires/form", "新建或编辑问卷", questionnaire_form)
         .page(Method::Post, "/desk/followup/questionnaires/form", "保存问卷", save_questionnaire)
+        .scope(Scope::AllPeople)
         .page(Method::Get, "/desk/followup/key-patients", "重点患者", keys)
         .page(Method::Post, "/desk/followup/key-patients", "标记重点患者", mark_key)
         .page(Method::Post, "/desk/followup/key-patients/import", "导入重点患者名单", import_keys)

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hops_kernel::LocalDay;
 use hops_platform::charts::BarChart;
-use hops_platform::web::{Method, Page, PageResult, Routes, Shell};
+use hops_platform::web::{Method, Page, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
@@ -16,7 +16,7 @@ use crate::followup::calls::{self, Results};
 use crate::followup::questionnaire::{Satisfaction, fmt_average, fmt_rate};
 
 pub fn routes() -> Routes {
-    Routes::default().page(Method::Get, "/desk/followup/results", "回访满意度结果", results).page(
+    Routes::scoped(Scope::People).page(Method::Get, "/desk/followup/results", "回访满意度结果", results).page(
         Method::Get,
         "/desk/followup/results.xlsx",
         "导出回访满意度 Excel",
@@ -94,7 +94,7 @@ fn default_range(today: LocalDay) -> (LocalDay, LocalDay) {
 
 async fn results(page: Page, Query(q): Query<Q>) -> PageResult<Response> {
     let access = page.access();
-    access.require(Permission::DeskWork)?;
+    access.require(Permission::FollowupWork)?;
     let (df, dt) = default_range(access.now().local_day());
     let from = q.from.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| df.to_string());
     let to = q.to.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| dt.to_string());

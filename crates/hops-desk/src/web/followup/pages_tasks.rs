@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Shell};
+use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
@@ -19,7 +19,7 @@ use crate::followup::service;
 use crate::followup::store::{TaskFilter, TaskRow};
 
 pub fn routes() -> Routes {
-    Routes::default()
+    Routes::scoped(Scope::People)
         .page(Method::Get, "/desk/followup", "回访任务", queue)
         .page(Method::Get, "/desk/followup/tasks/{task_id}", "回访任务详情", task_page)
         .page(Method::Post, "/desk/followup/tasks/{task_id}/calls", "记录回访通话", record)
