@@ -59,7 +59,8 @@ pub async fn desk(access: &Access) -> anyhow::Result<()> {
         let fixed = reply + if rng.random_range(0..6) == 0 { rng.random_range(240..900) } else { rng.random_range(10..200) } * minute;
         let closed = fixed + 24 * 60 * minute;
         let phone = format!("139{:08}", rng.random_range(0..100_000_000u32));
-        let agent = if category == "call_patient" || category == "logistics" || category == "assist" { "nurse" } else { "agent" };
+        // Nurses work follow-up calls, not the ticket queue: every ticket was the agent's.
+        let agent = "agent";
         csv.push_str(&format!(
             "HIS-{n:05},{channel},{category},{subject},患者{n},{phone},{agent},{},{},{},{}\n",
             fmt(created),

@@ -59,6 +59,9 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (`HOPS_TRUSTED_PROXIES`, addresses or
     /// networks, comma-separated). Empty: the peer's address is the caller's, whatever it sends.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The bearer token `/metrics` asks for (`HOPS_METRICS_TOKEN` or `HOPS_METRICS_TOKEN_FILE`);
+    /// without one, `/metrics` answers only callers on this machine.
+    pub metrics_token: Option<Secret>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +108,9 @@ log = "info"
 # believed for rate limits and the payer's address. Without it the peer's address counts and the
 # header is ignored. Also HOPS_TRUSTED_PROXIES="127.0.0.1,10.0.0.0/8".
 # trusted_proxies = ["127.0.0.1"]
+
+# /metrics (Prometheus) answers only callers on this machine, unless a bearer token is set in
+# the environment: HOPS_METRICS_TOKEN (or HOPS_METRICS_TOKEN_FILE naming a file that holds it).
 
 # Local sandboxes of the SMS and WeChat Pay services (published keys, no real messages or
 # money) for services that have no real account configured. For trials only; `hops demo`
@@ -193,6 +199,7 @@ impl Config {
                     .map_err(|_| anyhow::anyhow!("trusted_proxies 中的 {p:?} 不是有效的 IP 地址或网段（如 10.0.0.0/8）"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let metrics_token = secret(env, "HOPS_METRICS_TOKEN")?.filter(|t| !t.expose().is_empty());
         let config = Config {
             data_dir,
             database_url,
@@ -205,6 +212,7 @@ impl Config {
             sandbox,
             public_url,
             trusted_proxies,
+            metrics_token,
         };
         config.validate()?;
         Ok(config)

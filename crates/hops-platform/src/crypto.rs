@@ -60,8 +60,12 @@ impl Keyring {
     pub fn load_or_create(path: &Path) -> Result<Keyring, CryptoError> {
         let io = |source| CryptoError::Io { path: path.display().to_string(), source };
         if !path.exists() {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+                let mut b = std::fs::DirBuilder::new();
+                b.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+                b.create(dir).map_err(io)?;
             }
             let mut master = Zeroizing::new([0u8; 32]);
             getrandom::fill(master.as_mut_slice()).expect("operating system randomness");

@@ -49,6 +49,8 @@ struct Limiters {
 #[derive(Default)]
 pub struct Throttle {
     limiters: Mutex<HashMap<&'static str, Arc<Limiters>>>,
+    /// Keys whose failures spent their rate ([`Throttle::failed`]), paused until then.
+    pauses: Mutex<HashMap<(&'static str, i64, String), std::time::Instant>>,
 }
 
 /// How many distinct callers a limiter remembers before forgetting the idle ones.
@@ -59,18 +61,49 @@ impl Throttle {
     /// `too_many_requests` with a Chinese message when either limit is spent. A refused
     /// action is not counted against the hospital.
     pub fn check(&self, rate: &Rate, hospital: i64, caller: &str) -> Result<(), Error> {
+        self.take(rate, hospital, caller).map_err(|wait| refusal(rate, wait))
+    }
+
+    /// Takes one action of `rate` for `caller`; when a limit is spent, how long to wait.
+    fn take(&self, rate: &Rate, hospital: i64, caller: &str) -> Result<(), Duration> {
         let l = self.limiters(rate);
         let clock = DefaultClock::default();
-        let refuse = |not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>| {
-            let wait = not_until.wait_time_from(clock.now()).max(Duration::from_secs(1));
-            Error::client(429, "too_many_requests", format!("{}，请 {} 秒后再试", rate.message, wait.as_secs_f64().ceil() as u64))
-        };
-        l.caller.check_key(&(hospital, caller.to_string())).map_err(refuse)?;
-        l.hospital.check_key(&hospital).map_err(refuse)?;
+        let wait = |not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>| not_until.wait_time_from(clock.now());
+        l.caller.check_key(&(hospital, caller.to_string())).map_err(wait)?;
+        l.hospital.check_key(&hospital).map_err(wait)?;
         if l.caller.len() > FORGET_ABOVE {
             l.caller.retain_recent();
         }
         Ok(())
+    }
+
+    /// For actions limited by their failures only (sign-in: a good password is never slowed
+    /// down): 429 while `key` is paused because its failures spent `rate`. Checked before the
+    /// costly part of the action.
+    pub fn paused(&self, rate: &Rate, hospital: i64, key: &str) -> Result<(), Error> {
+        let mut pauses = self.pauses.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        match pauses.get(&(rate.name, hospital, key.to_string())) {
+            Some(until) if *until > now => Err(refusal(rate, until.duration_since(now))),
+            Some(_) => {
+                pauses.remove(&(rate.name, hospital, key.to_string()));
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one failure of `key` against `rate`; once the rate is spent the key is paused
+    /// ([`Throttle::paused`]) until the rate would allow it again.
+    pub fn failed(&self, rate: &Rate, hospital: i64, key: &str) {
+        if let Err(wait) = self.take(rate, hospital, key) {
+            let mut pauses = self.pauses.lock().unwrap_or_else(|p| p.into_inner());
+            if pauses.len() > FORGET_ABOVE {
+                let now = std::time::Instant::now();
+                pauses.retain(|_, until| *until > now);
+            }
+            pauses.insert((rate.name, hospital, key.to_string()), std::time::Instant::now() + wait.max(Duration::from_secs(1)));
+        }
     }
 
     fn limiters(&self, rate: &Rate) -> Arc<Limiters> {
@@ -84,6 +117,12 @@ impl Throttle {
             })
             .clone()
     }
+}
+
+/// 429 `too_many_requests`: the rate's message and when to try again.
+fn refusal(rate: &Rate, wait: Duration) -> Error {
+    let seconds = wait.max(Duration::from_secs(1)).as_secs_f64().ceil() as u64;
+    Error::client(429, "too_many_requests", format!("{}，请 {seconds} 秒后再试", rate.message))
 }
 
 /// The caller's key for rate limits, as an extractor (never refuses).

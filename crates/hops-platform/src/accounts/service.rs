@@ -430,22 +430,23 @@ pub struct LoginInput<'a> {
     pub caller: &'a str,
 }
 
-/// Sign-in attempts by one caller (address), whatever the account: a whole hospital's staff may
-/// sit behind one address, so the burst is generous; a script is stopped.
+/// Failed sign-ins by one caller (address), whatever the account. Only failures count: a whole
+/// hospital's staff may sit behind one address and sign in all morning; a script guessing is
+/// paused before it costs a password hash.
 pub const LOGIN_CALLER_RATE: crate::throttle::Rate = crate::throttle::Rate {
     name: "auth.login.caller",
-    per_hour: 600,
-    burst: 60,
+    per_hour: 120,
+    burst: 30,
     hospital_per_hour: 1_000_000,
-    message: "登录尝试过于频繁",
+    message: "登录失败次数过多",
 };
-/// Sign-in attempts on one account, from anywhere (guessing from many addresses).
+/// Failed sign-ins on one account, from anywhere (guessing from many addresses).
 pub const LOGIN_ACCOUNT_RATE: crate::throttle::Rate = crate::throttle::Rate {
     name: "auth.login.account",
-    per_hour: 60,
+    per_hour: 30,
     burst: 10,
     hospital_per_hour: 1_000_000,
-    message: "该账户登录尝试过于频繁",
+    message: "该账户登录失败次数过多",
 };
 
 #[derive(Debug)]
@@ -465,12 +466,22 @@ fn bad_credentials() -> Error {
 /// are limited per caller and per account before any password is hashed.
 pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutcome> {
     let now = core.now();
-    core.throttle.check(&LOGIN_CALLER_RATE, 0, input.caller)?;
+    let throttle = &core.throttle;
+    let account = input.username.trim().to_lowercase();
+    throttle.paused(&LOGIN_CALLER_RATE, 0, input.caller)?;
+    // Every way of failing counts against the caller and (for a known hospital) the account.
+    let fail = |hospital: Option<i64>| {
+        throttle.failed(&LOGIN_CALLER_RATE, 0, input.caller);
+        if let Some(h) = hospital {
+            throttle.failed(&LOGIN_ACCOUNT_RATE, h, &account);
+        }
+        bad_credentials()
+    };
     let Some(hospital) = hospital_by_code(core, input.hospital.trim()).await? else {
         verify_off_workers(input.password, dummy_hash()).await;
-        return Err(bad_credentials());
+        return Err(fail(None));
     };
-    core.throttle.check(&LOGIN_ACCOUNT_RATE, hospital.id.0, &input.username.trim().to_lowercase())?;
+    throttle.paused(&LOGIN_ACCOUNT_RATE, hospital.id.0, &account)?;
     let tenant = core.db().tenant(hospital.id);
     // Read and verify outside any write transaction: password hashing is deliberately slow and
     // must not hold the (single) writer.
@@ -480,7 +491,7 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
     };
     let Some(user) = user else {
         verify_off_workers(input.password, dummy_hash()).await;
-        return Err(bad_credentials());
+        return Err(fail(Some(hospital.id.0)));
     };
     let access = core.access_for(hospital.id, actor_of(&user));
     let refused = if user.disabled {
@@ -497,7 +508,7 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
         let mut tx = tenant.write().await?;
         access.audit(&mut tx, "auth.login_refused", &format!("user:{}", user.id), why).await?;
         tx.commit().await?;
-        return Err(bad_credentials());
+        return Err(fail(Some(hospital.id.0)));
     }
     let password_ok = verify_off_workers(input.password, &user.password_hash).await;
     let totp_step = match (user.role.requires_totp() && user.totp_enabled, input.totp) {
@@ -528,7 +539,8 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
             access.audit(&mut tx, "auth.locked", &format!("user:{}", user.id), "连续 5 次失败，锁定 15 分钟").await?;
         }
         tx.commit().await?;
-        return Err(if password_ok { Error::client(401, "totp_invalid", "动态验证码错误或已使用") } else { bad_credentials() });
+        let refusal = fail(Some(hospital.id.0));
+        return Err(if password_ok { Error::client(401, "totp_invalid", "动态验证码错误或已使用") } else { refusal });
     }
     let must_enrol_totp = user.role.requires_totp() && !user.totp_enabled;
     if must_enrol_totp && input.kind == SessionKind::Api {

@@ -77,6 +77,7 @@ impl Db {
                 Db { engine, writer: pool.clone(), reader: pool }
             }
             Engine::Sqlite => {
+                owner_only_sqlite_file(url)?;
                 let writer = sqlite_pool(1).connect_with(options.clone()).await?;
                 let reader = sqlite_pool(4).connect_with(options).await?;
                 Db { engine, writer, reader }
@@ -85,8 +86,14 @@ impl Db {
         Ok(db)
     }
 
-    /// Opens (creating if needed) the embedded SQLite database in `dir`.
+    /// Opens (creating if needed) the embedded SQLite database in `dir` (created 0700, the
+    /// database 0600).
     pub async fn open_sqlite_dir(dir: &Path) -> anyhow::Result<Db> {
+        #[cfg(unix)]
+        if !dir.exists() {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        }
         std::fs::create_dir_all(dir)?;
         let path = dir.join("hops.db");
         Db::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
@@ -310,6 +317,27 @@ pub fn prefix_pattern(text: &str) -> String {
 
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Creates a new SQLite database file readable by this user only (0600; SQLite gives its
+/// journal and WAL files the database's permissions), in a directory created 0700. An existing
+/// file is left as it is. In-memory databases have no file.
+fn owner_only_sqlite_file(url: &str) -> anyhow::Result<()> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let path = std::path::Path::new(path);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        }
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    }
+    Ok(())
 }
 
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {

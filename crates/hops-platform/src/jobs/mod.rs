@@ -75,6 +75,8 @@ pub trait JobHandler: Send + Sync + 'static {
 pub struct Jobs {
     handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
     notify: Arc<Notify>,
+    /// Jobs by status as last counted, and when (see [`status_counts`]).
+    counted: Arc<std::sync::Mutex<Option<(std::time::Instant, Vec<(String, i64)>)>>>,
 }
 
 impl Jobs {
@@ -88,7 +90,7 @@ impl Jobs {
             let kind = h.kind();
             assert!(map.insert(kind, h).is_none(), "job kind {kind} registered twice");
         }
-        Jobs { handlers: Arc::new(map), notify: Arc::new(Notify::new()) }
+        Jobs { handlers: Arc::new(map), notify: Arc::new(Notify::new()), counted: Arc::default() }
     }
 
     pub fn kinds(&self) -> Vec<&'static str> {
@@ -211,6 +213,26 @@ impl JobHandler for ProbeJob {
             Ok(())
         })
     }
+}
+
+/// How long the counts of [`status_counts`] are reused.
+pub const COUNTS_MAX_AGE: Duration = Duration::from_secs(30);
+
+/// Jobs by status across hospitals, for monitoring: counted at most once per
+/// [`COUNTS_MAX_AGE`] whatever the scrape rate (a scrape never scans the jobs table itself).
+pub async fn status_counts(core: &Core) -> Result<Vec<(String, i64)>> {
+    {
+        let cached = core.jobs.counted.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, counts)) = cached.as_ref()
+            && at.elapsed() < COUNTS_MAX_AGE
+        {
+            return Ok(counts.clone());
+        }
+    }
+    let mut c = core.db().system().read().await?;
+    let counts = store::counts_all(&mut c).await?;
+    *core.jobs.counted.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), counts.clone()));
+    Ok(counts)
 }
 
 /// Starts `n` worker tasks that run until `shutdown` turns true.

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::AppState;
 use super::error::{PageResult, error_page};
 use super::routes::{Method, Routes, Scope};
+use crate::throttle::ClientKey;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Public)
@@ -30,13 +31,39 @@ async fn healthz(State(state): State<AppState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Who may read `/metrics`: the holder of the configured token, else callers on this machine
+/// (the caller as the trusted proxies tell it, so a local proxy does not open it to the world).
+fn may_scrape(state: &AppState, caller: &str, headers: &axum::http::HeaderMap) -> Result<(), Response> {
+    let core = state.core();
+    match &core.config.metrics_token {
+        Some(token) => {
+            let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+            let ok = given.is_some_and(|g| bool::from(subtle::ConstantTimeEq::ct_eq(g.as_bytes(), token.expose().as_bytes())));
+            if ok {
+                Ok(())
+            } else {
+                Err((StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "需要指标令牌").into_response())
+            }
+        }
+        None => {
+            let local = caller.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if local {
+                Ok(())
+            } else {
+                Err((StatusCode::FORBIDDEN, "指标仅限本机访问（或配置 HOPS_METRICS_TOKEN）").into_response())
+            }
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>, ClientKey(caller): ClientKey, headers: axum::http::HeaderMap) -> Response {
+    if let Err(refused) = may_scrape(&state, &caller, &headers) {
+        return refused;
+    }
     let mut out = String::new();
     super::middleware::render_metrics(&state, &mut out);
-    out.push_str("# HELP hops_jobs Jobs in the queue by status.\n# TYPE hops_jobs gauge\n");
-    if let Ok(mut c) = state.core().db().system().read().await
-        && let Ok(counts) = crate::jobs::store::counts_all(&mut c).await
-    {
+    out.push_str("# HELP hops_jobs Jobs in the queue by status (counted at most every 30 seconds).\n# TYPE hops_jobs gauge\n");
+    if let Ok(counts) = crate::jobs::status_counts(state.core()).await {
         for (status, n) in counts {
             out.push_str(&format!("hops_jobs{{status=\"{status}\"}} {n}\n"));
         }

@@ -13,8 +13,65 @@ use super::checkup::{book, day_after, setup, setup_on};
 both_backends!(
     serve_without_accounts_or_opt_in_has_no_sandbox,
     the_sandbox_never_follows_the_host_header,
-    an_https_public_address_makes_cookies_secure
+    an_https_public_address_makes_cookies_secure,
+    metrics_need_a_token_or_this_machine
 );
+
+/// The embedded database and the key file are the operator's alone (0600).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_and_key_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = hops_testkit::TestApp::spawn(Backend::Sqlite).await;
+    for file in ["hops.db", "hops.key"] {
+        let mode = std::fs::metadata(app.data_dir().join(file)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file} is {mode:o}");
+    }
+    app.stop().await;
+}
+
+/// `/metrics` answers callers on this machine, or the holder of the configured token; a scrape
+/// does not count the jobs table each time.
+async fn metrics_need_a_token_or_this_machine(backend: Backend) {
+    let proxy = vec!["127.0.0.1/32".parse().unwrap()];
+    let app = hops_testkit::TestApp::spawn_with(backend.clone(), |c| c.trusted_proxies = proxy.clone()).await;
+    let get = |forwarded: Option<&str>, token: Option<&str>| {
+        let mut r = app.client().get(format!("{}/metrics", app.url));
+        if let Some(f) = forwarded {
+            r = r.header("x-forwarded-for", f);
+        }
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(get(None, None).await.unwrap().status(), 200, "this machine");
+    assert_eq!(get(Some("203.0.113.9"), None).await.unwrap().status(), 403, "through the proxy, from outside");
+    let body = get(None, None).await.unwrap().text().await.unwrap();
+    assert!(body.contains("hops_jobs"), "{body}");
+    app.stop().await;
+    let app = hops_testkit::TestApp::spawn_with(backend, |c| {
+        c.trusted_proxies = proxy;
+        c.metrics_token = Some(hops_platform::config::Secret::new("s3cret-token"));
+    })
+    .await;
+    let get = |token: Option<&str>| {
+        let mut r = app.client().get(format!("{}/metrics", app.url)).header("x-forwarded-for", "203.0.113.9");
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    assert_eq!(get(Some("wrong")).await.unwrap().status(), 401);
+    assert_eq!(get(Some("s3cret-token")).await.unwrap().status(), 200);
+    // The job counts are reused between scrapes: a job queued now shows after the cache ages.
+    let h = app.hospital("tj", &[]).await;
+    hops_platform::jobs::enqueue_probes(&app.system(h), 3, 0).await.unwrap();
+    let body = get(Some("s3cret-token")).await.unwrap().text().await.unwrap();
+    assert!(!body.contains("hops_jobs{status="), "counted at the first scrape (no jobs then), not at this one: {body}");
+    app.stop().await;
+}
 
 /// Behind https (the configured public address says so) every cookie is `Secure` and every
 /// answer carries HSTS; without it neither, whatever a request claims (`X-Forwarded-Proto`).

@@ -96,29 +96,38 @@ async fn login_status(app: &TestApp, forwarded: &str, hospital: &str, username: 
     (status, body["error"]["message"].as_str().unwrap_or_default().to_string())
 }
 
-/// Sign-in is limited per account (from anywhere) and per caller (whatever the account), before
-/// any password is hashed; without a configured proxy, X-Forwarded-For is not believed, so a
-/// script cannot pose as many callers.
+/// Failed sign-ins are limited per account (from anywhere) and per caller (whatever the
+/// account), before any password is hashed; good ones never are. Without a configured proxy,
+/// X-Forwarded-For is not believed, so a script cannot pose as many callers.
 async fn login_floods_are_cut_and_forwarded_for_needs_a_configured_proxy(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.hospital("h1", &[Role::Operator]).await;
-    // One account from ever new claimed addresses: after the burst, refused with a pause.
-    let mut statuses = Vec::new();
-    for i in 0..11 {
-        statuses.push(login_status(&app, &format!("198.51.100.{i}"), "h1", "operator").await.0);
+    let proxy = vec!["127.0.0.1/32".parse().unwrap()];
+    let app = TestApp::spawn_with(backend.clone(), |c| c.trusted_proxies = proxy).await;
+    app.hospital("h1", &[Role::Operator, Role::Agent]).await;
+    // Good sign-ins are never counted: many of them, one after another, from one address.
+    for _ in 0..40 {
+        app.token("h1", "agent").await;
     }
-    assert_eq!(statuses[..10], [401; 10], "{statuses:?}");
+    // Behind the proxy, one account guessed from ever new addresses is paused once its failures
+    // go over the burst of ten.
+    for i in 0..11 {
+        assert_eq!(login_status(&app, &format!("198.51.100.{i}"), "h1", "operator").await.0, 401);
+    }
     let (status, message) = login_status(&app, "198.51.100.99", "h1", "operator").await;
     assert_eq!(status, 429);
-    assert!(message.starts_with("该账户登录尝试过于频繁，请 "), "{message}");
-    // Many accounts (real or not) from one caller: cut after the caller's burst, although every
-    // request claims another address (the header is not believed without a trusted proxy).
-    let mut refused = 0;
-    for i in 0..70 {
-        let (status, _) = login_status(&app, &format!("203.0.113.{i}"), "h1", &format!("user{i}")).await;
-        assert!(status == 401 || status == 429, "{status}");
-        refused += usize::from(status == 429);
+    assert!(message.starts_with("该账户登录失败次数过多，请 "), "{message}");
+    app.stop().await;
+
+    // Without a trusted proxy: many accounts (real or not) from one caller claiming ever new
+    // addresses are cut once the caller's failures go over the burst of 30.
+    let app = TestApp::spawn(backend).await;
+    app.hospital("h1", &[Role::Operator]).await;
+    let mut statuses = Vec::new();
+    for i in 0..36 {
+        statuses.push(login_status(&app, &format!("203.0.113.{i}"), "h1", &format!("user{i}")).await.0);
     }
-    assert!(refused >= 70 - 60 + 10, "the caller's burst is 60 attempts, 11 spent above: {refused} refused");
+    assert_eq!(statuses[..31], [401; 31], "{statuses:?}");
+    assert_eq!(statuses[31..], [429; 5], "{statuses:?}");
+    let (_, message) = login_status(&app, "203.0.113.200", "nope", "x").await;
+    assert!(message.starts_with("登录失败次数过多，请 "), "an unknown hospital too: {message}");
     app.stop().await;
 }
