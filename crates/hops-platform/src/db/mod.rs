@@ -354,3 +354,15 @@ pub async fn connect_one(url: &str) -> sqlx::Result<AnyConnection> {
     sqlx::any::install_default_drivers();
     AnyConnection::connect(url).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(prefix_pattern("auth."), "auth.%");
+        assert_eq!(contains_pattern(""), "%%");
+    }
+}

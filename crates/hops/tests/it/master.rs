@@ -7,7 +7,40 @@ use hops_testkit::{Backend, TestApp, both_backends, call};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-both_backends!(crud_validation_and_masking, import_is_all_or_nothing, export_is_masked_and_audited, concurrent_writes_never_lock);
+both_backends!(
+    crud_validation_and_masking,
+    import_is_all_or_nothing,
+    export_is_masked_and_audited,
+    concurrent_writes_never_lock,
+    search_wildcards_are_literal
+);
+
+/// `%` and `_` typed in a search box are characters, not wildcards: searching "%" does not list
+/// every patient, "_" does not match any one character.
+async fn search_wildcards_are_literal(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let h = app.hospital("h1", &[Role::Operator]).await;
+    let access = app.system(h);
+    for name in ["张三", "李四", "王_五"] {
+        let draft = hops_master::model::PatientDraft { name: name.into(), sex: "男".into(), ..Default::default() };
+        hops_master::service::create_patient(&access, &draft).await.unwrap();
+    }
+    let search = |q: &'static str| {
+        let access = access.clone();
+        async move {
+            let query = hops_master::service::PatientQuery { q, sex: "", channel: "" };
+            let (rows, total) = hops_master::service::list_patients(&access, &query, hops_platform::web::Paging::new(None, 50)).await.unwrap();
+            (rows.into_iter().map(|r| r.name).collect::<Vec<_>>(), total)
+        }
+    };
+    assert_eq!(search("%").await, (vec![], 0));
+    assert_eq!(search("张_").await, (vec![], 0));
+    assert_eq!(search("_").await, (vec!["王_五".to_string()], 1));
+    assert_eq!(search("张").await.1, 1);
+    let (_, total) = hops_master::service::list_departments(&access, "%", hops_platform::web::Paging::new(None, 10)).await.unwrap();
+    assert_eq!(total, 0);
+    app.stop().await;
+}
 
 async fn crud_validation_and_masking(b: Backend) {
     let app = TestApp::spawn(b).await;
