@@ -29,7 +29,8 @@ async fn search_wildcards_are_literal(b: Backend) {
         let access = access.clone();
         async move {
             let query = hops_master::service::PatientQuery { q, sex: "", channel: "" };
-            let (rows, total) = hops_master::service::list_patients(&access, &query, hops_platform::web::Paging::new(None, 50)).await.unwrap();
+            let (rows, total) =
+                hops_master::service::list_patients(&access, &query, hops_platform::web::Paging::new(None, 50)).await.unwrap();
             (rows.into_iter().map(|r| r.name).collect::<Vec<_>>(), total)
         }
     };

@@ -17,6 +17,45 @@ both_backends!(
     metrics_need_a_token_or_this_machine
 );
 
+/// The real binary: `hops serve` with no SMS or WeChat Pay account and no `HOPS_SANDBOX` serves no
+/// sandbox; with `HOPS_SANDBOX=1` it does, and says so on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hops_serve_has_sandboxes_only_on_opt_in() {
+    for opt_in in [false, true] {
+        let tdb = hops_testkit::TestDb::create(&Backend::Sqlite).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let log = tdb.dir.join("stderr.log");
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hops"));
+        cmd.arg("--data").arg(&tdb.dir).args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
+        for k in ["HOPS_SANDBOX", "HOPS_SMS_ACCESS_KEY_ID", "HOPS_WECHATPAY_MCHID", "HOPS_DATABASE_URL"] {
+            cmd.env_remove(k);
+        }
+        if opt_in {
+            cmd.env("HOPS_SANDBOX", "1");
+        }
+        let mut server =
+            cmd.env("HOPS_LOG", "warn").stdout(std::process::Stdio::null()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while reqwest::get(format!("{url}/healthz")).await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "hops serve never answered");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let outbox = reqwest::get(format!("{url}/sandbox/sms/outbox?phone=13900000001")).await.unwrap().status().as_u16();
+        let cashier = reqwest::get(format!("{url}/sandbox/wechatpay/cashier/wx1")).await.unwrap().status().as_u16();
+        server.kill().unwrap();
+        server.wait().unwrap();
+        let stderr = std::fs::read_to_string(&log).unwrap();
+        if opt_in {
+            assert_eq!(outbox, 200);
+            assert!(stderr.contains("SANDBOX ON"), "{stderr}");
+        } else {
+            assert_eq!((outbox, cashier), (404, 404));
+            assert!(!stderr.contains("SANDBOX ON"), "{stderr}");
+        }
+    }
+}
+
 /// The embedded database and the key file are the operator's alone (0600).
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
