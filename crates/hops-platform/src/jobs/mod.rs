@@ -76,8 +76,11 @@ pub struct Jobs {
     handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
     notify: Arc<Notify>,
     /// Jobs by status as last counted, and when (see [`status_counts`]).
-    counted: Arc<std::sync::Mutex<Option<(std::time::Instant, Vec<(String, i64)>)>>>,
+    counted: Arc<std::sync::Mutex<Option<Counted>>>,
 }
+
+/// Jobs by status, and when they were counted.
+type Counted = (std::time::Instant, Vec<(String, i64)>);
 
 impl Jobs {
     pub fn new(handlers: Vec<Arc<dyn JobHandler>>) -> Jobs {

@@ -33,7 +33,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 /// Who may read `/metrics`: the holder of the configured token, else callers on this machine
 /// (the caller as the trusted proxies tell it, so a local proxy does not open it to the world).
-fn may_scrape(state: &AppState, caller: &str, headers: &axum::http::HeaderMap) -> Result<(), Response> {
+fn may_scrape(state: &AppState, caller: &str, headers: &axum::http::HeaderMap) -> Result<(), Box<Response>> {
     let core = state.core();
     match &core.config.metrics_token {
         Some(token) => {
@@ -42,7 +42,7 @@ fn may_scrape(state: &AppState, caller: &str, headers: &axum::http::HeaderMap) -
             if ok {
                 Ok(())
             } else {
-                Err((StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "需要指标令牌").into_response())
+                Err(Box::new((StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "需要指标令牌").into_response()))
             }
         }
         None => {
@@ -50,7 +50,7 @@ fn may_scrape(state: &AppState, caller: &str, headers: &axum::http::HeaderMap) -
             if local {
                 Ok(())
             } else {
-                Err((StatusCode::FORBIDDEN, "指标仅限本机访问（或配置 HOPS_METRICS_TOKEN）").into_response())
+                Err(Box::new((StatusCode::FORBIDDEN, "指标仅限本机访问（或配置 HOPS_METRICS_TOKEN）").into_response()))
             }
         }
     }
@@ -58,7 +58,7 @@ fn may_scrape(state: &AppState, caller: &str, headers: &axum::http::HeaderMap) -
 
 async fn metrics(State(state): State<AppState>, ClientKey(caller): ClientKey, headers: axum::http::HeaderMap) -> Response {
     if let Err(refused) = may_scrape(&state, &caller, &headers) {
-        return refused;
+        return *refused;
     }
     let mut out = String::new();
     super::middleware::render_metrics(&state, &mut out);
