@@ -1,12 +1,14 @@
 //! Pages and API of activity data and KPIs.
 
 use askama::Template;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use hops_kernel::{LocalDay, Period, PeriodRange};
 use hops_platform::charts::BarChart;
 use hops_platform::tabular::{self, Column, ImportReport, Mode, RowError, Table};
+use hops_platform::web::upload;
 use hops_platform::web::{
     Api, ApiDoc, ApiResult, BoxFuture, ChartPanel, Json, Method, Module, NavItem, Page, PageError, PageResult, Routes, Scope, Section,
     Shell, Tile, group_digits,
@@ -540,23 +542,11 @@ async fn ingest_page(page: Page, Query(q): Query<KindQuery>) -> PageResult<Html<
     })
 }
 
-async fn ingest_upload(page: Page, mut mp: Multipart) -> PageResult<Response> {
+async fn ingest_upload(page: Page, mp: Result<Multipart, MultipartRejection>) -> PageResult<Response> {
     let access = page.access();
-    access.require(Permission::ActivityIngest)?;
-    let (mut kind, mut mode, mut file) = (String::new(), Mode::AllOrNothing, None);
-    while let Ok(Some(field)) = mp.next_field().await {
-        match field.name() {
-            Some("kind") => kind = field.text().await.unwrap_or_default(),
-            Some("mode") => mode = if field.text().await.unwrap_or_default() == "skip_bad" { Mode::SkipBad } else { Mode::AllOrNothing },
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload.csv").to_string();
-                let bytes =
-                    field.bytes().await.map_err(|e| PageError(Error::bad_request("malformed_upload", format!("文件读取失败: {e}"))))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
+    let upload = upload::read(access, Permission::ActivityIngest, mp).await?;
+    let kind = upload.field("kind").to_string();
+    let mode = if upload.field("mode") == "skip_bad" { Mode::SkipBad } else { Mode::AllOrNothing };
     let mut t = IngestPage {
         shell: page.shell("数据接入"),
         kinds: kind_views(),
@@ -569,16 +559,13 @@ async fn ingest_upload(page: Page, mut mp: Multipart) -> PageResult<Response> {
         t.file_error = Some("请选择数据类型".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response());
     }
-    let table = match file.map(|(name, bytes)| tabular::read(&bytes, &name)) {
-        Some(Ok(table)) => table,
-        Some(Err(e)) => {
+    let table = match upload.table().await {
+        Ok(table) => table,
+        Err(e @ Error::Client { .. }) => {
             t.file_error = Some(e.public_message());
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response());
         }
-        None => {
-            t.file_error = Some("请选择要导入的文件".into());
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response());
-        }
+        Err(e) => return Err(PageError(e)),
     };
     let report = service::ingest(access, &kind, &table, mode).await?;
     let status = if report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

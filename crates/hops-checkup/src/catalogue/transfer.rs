@@ -222,7 +222,7 @@ pub fn workbook(cat: &Catalogue, rules: &[(i64, Rule, String)], resources: &[(St
 /// rows come back in the summary with `committed` false.
 pub async fn import(access: &Access, bytes: &[u8], filename: &str) -> Result<ImportSummary> {
     access.require(Permission::CheckupManage)?;
-    let book = tabular::read_workbook(bytes, filename)?;
+    let book = tabular::read_workbook(bytes, filename).await?;
     let mut tx = access.tenant().write().await?;
     let cat = store::catalogue(&mut tx).await?;
     let resources = store::resources(&mut tx).await?;

@@ -61,7 +61,7 @@ fn sample() -> Sample {
 
 /// The workbook written to XLSX and read back.
 fn through_xlsx(sheets: &[(&str, Table)]) -> Vec<(String, Table)> {
-    tabular::read_workbook(&tabular::write_workbook(sheets).unwrap(), "c.xlsx").unwrap()
+    tabular::parse_workbook(&tabular::write_workbook(sheets).unwrap(), "c.xlsx").unwrap()
 }
 
 #[test]

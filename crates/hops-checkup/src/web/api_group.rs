@@ -7,13 +7,14 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hops_platform::Error;
+use hops_platform::web::upload;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
+use hops_platform::{Error, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::api_booking::{BookingOut, out};
-use super::transfer::{XLSX, read_file};
+use super::transfer::XLSX;
 use crate::booking::desk;
 use crate::group::drafts::{self, EmployerDraft, PlanDraft};
 use crate::group::model::{CardKind, Payer, Plan, Progress};
@@ -258,11 +259,9 @@ async fn import_roster(
     mp: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<RosterImportOut>)> {
     // Permission and the employer before reading the upload, so a refusal does not depend on it.
-    api.access().require(hops_platform::Permission::CheckupManage)?;
+    api.access().require(Permission::CheckupManage)?;
     group::employer(api.access(), &code).await?;
-    let mp = mp.map_err(|e| Error::bad_request("malformed_upload", format!("请以 multipart/form-data 上传文件：{e}")))?;
-    let (name, bytes) = read_file(mp).await?;
-    let table = hops_platform::tabular::read(&bytes, &name)?;
+    let table = upload::read(api.access(), Permission::CheckupManage, mp).await?.table().await?;
     let r = group::import_roster(api.access(), &code, &table).await?;
     let status = if r.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let errors = r.rejected.into_iter().map(|e| RowErrorOut { row: e.row, column: e.column, message: e.message }).collect();

@@ -10,6 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
 use hops_platform::tabular::{self, ImportReport, RowError};
+use hops_platform::web::upload;
 use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
@@ -354,10 +355,14 @@ async fn save_discounts(page: Page, Path(code): Path<String>, Form(f): Form<Disc
 
 async fn import_roster(page: Page, Path(code): Path<String>, mp: Result<Multipart, MultipartRejection>) -> PageResult<Response> {
     let access = page.access();
+    // Permission and the employer before reading the upload, so a refusal does not depend on it.
     access.require(Permission::CheckupManage)?;
     group::employer(access, &code).await?;
-    let Ok(mp) = mp else { return refused_on(&page, &code, Error::invalid_field("file", "请选择要导入的名单文件")).await };
-    let table = match super::transfer::read_file(mp).await.and_then(|(name, bytes)| tabular::read(&bytes, &name)) {
+    let table = match upload::read(access, Permission::CheckupManage, mp).await {
+        Ok(upload) => upload.table().await,
+        Err(e) => Err(e),
+    };
+    let table = match table {
         Ok(t) => t,
         Err(e) => return refused_on(&page, &code, e).await,
     };

@@ -2,9 +2,11 @@
 //! its sheet, row and column).
 
 use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hops_platform::Error;
+use hops_platform::Permission;
+use hops_platform::web::upload;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -95,26 +97,9 @@ impl From<ImportSummary> for ImportOut {
     }
 }
 
-/// The `file` field of the upload.
-pub(super) async fn read_file(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
-    let malformed = |e: axum::extract::multipart::MultipartError| Error::bad_request("malformed_upload", format!("上传内容无效: {e}"));
-    while let Some(field) = mp.next_field().await.map_err(malformed)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("catalogue.xlsx").to_string();
-            let bytes = field.bytes().await.map_err(malformed)?;
-            if bytes.is_empty() {
-                return Err(Error::invalid_field("file", "文件为空"));
-            }
-            return Ok((name, bytes.to_vec()));
-        }
-    }
-    Err(Error::invalid_field("file", "请选择要导入的文件"))
-}
-
-async fn import(api: Api, mp: Multipart) -> ApiResult<(StatusCode, Json<ImportOut>)> {
+async fn import(api: Api, mp: Result<Multipart, MultipartRejection>) -> ApiResult<(StatusCode, Json<ImportOut>)> {
     // Permission before reading the upload, so a refusal does not depend on the file.
-    api.access().require(hops_platform::Permission::CheckupManage)?;
-    let (name, bytes) = read_file(mp).await?;
+    let (name, bytes) = upload::read(api.access(), Permission::CheckupManage, mp).await?.into_file()?;
     let summary = transfer::import(api.access(), &bytes, &name).await?;
     let status = if summary.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(summary.into())))

@@ -83,7 +83,7 @@ pub async fn categories(access: &Access) -> Result<Vec<String>> {
 /// unless `mode` says to keep the good rows.
 pub async fn import(access: &Access, bytes: &[u8], filename: &str, mode: Mode) -> Result<ImportReport> {
     access.require(Permission::KbEdit)?;
-    let table = tabular::read(bytes, filename)?;
+    let table = tabular::read(bytes, filename).await?;
     let mut report = ImportReport { total: table.rows.len(), ..Default::default() };
     let idx = match table.locate(model::COLUMNS) {
         Ok(i) => i,

@@ -201,7 +201,7 @@ fn read_row(
 /// imported are refused (a file can be imported once).
 pub async fn import(access: &Access, bytes: &[u8], filename: &str, kind: Kind, mode: Mode) -> Result<ImportReport> {
     access.require(Permission::DeskManage)?;
-    let table = tabular::read(bytes, filename)?;
+    let table = tabular::read(bytes, filename).await?;
     let columns = match kind {
         Kind::Tickets => TICKET_COLUMNS,
         Kind::Calls => CALL_COLUMNS,

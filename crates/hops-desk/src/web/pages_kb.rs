@@ -2,11 +2,13 @@
 //! the bot (daily self-service share, unanswered questions grouped for editors, conversations).
 
 use askama::Template;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_platform::charts;
 use hops_platform::tabular::{ImportReport, Mode};
+use hops_platform::web::upload;
 use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Error, FieldError, Permission};
 use serde::Deserialize;
@@ -200,23 +202,10 @@ async fn update(page: Page, Path(id): Path<i64>, Form(f): Form<ArticleForm>) -> 
     save(page, Some(id), f).await
 }
 
-async fn import(page: Page, mut mp: Multipart) -> PageResult<Response> {
-    page.access().require(Permission::KbEdit)?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut mode = Mode::AllOrNothing;
-    while let Ok(Some(field)) = mp.next_field().await {
-        let key = field.name().unwrap_or("").to_string();
-        if key == "file" {
-            let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| Error::invalid_field("file", "文件读取失败或超过大小限制"))?;
-            file = Some((name, bytes.to_vec()));
-        } else if key == "mode" && field.text().await.unwrap_or_default() == "skip" {
-            mode = Mode::SkipBad;
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(Error::invalid_field("file", "请选择要导入的 CSV 或 XLSX 文件").into());
-    };
+async fn import(page: Page, mp: Result<Multipart, MultipartRejection>) -> PageResult<Response> {
+    let upload = upload::read(page.access(), Permission::KbEdit, mp).await?;
+    let mode = if upload.field("mode") == "skip" { Mode::SkipBad } else { Mode::AllOrNothing };
+    let (name, bytes) = upload.into_file()?;
     let report = kb::import(page.access(), &bytes, &name, mode).await?;
     Ok(list_view(&page, ListQ::default(), Some(report)).await?.into_response())
 }

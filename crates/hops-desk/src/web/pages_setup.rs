@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
 use hops_platform::accounts::service::{Colleague, directory};
 use hops_platform::tabular::{ImportReport, Mode};
+use hops_platform::web::upload;
 use hops_platform::web::{Form, Method, Page, PageError, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission, charts};
 use serde::Deserialize;
@@ -321,27 +322,10 @@ async fn import_page(page: Page) -> PageResult<Html<String>> {
 }
 
 async fn import_upload(page: Page, mp: Result<Multipart, MultipartRejection>) -> PageResult<Response> {
-    page.access().require(Permission::DeskManage)?;
-    let Ok(mut mp) = mp else { return Err(Error::invalid_field("file", "请选择要导入的文件").into()) };
-    let (mut file, mut kind, mut mode) = (None, Kind::Tickets, Mode::AllOrNothing);
-    while let Ok(Some(field)) = mp.next_field().await {
-        let key = field.name().unwrap_or("").to_string();
-        if key == "file" {
-            let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| Error::invalid_field("file", "文件读取失败或超过大小限制"))?;
-            file = Some((name, bytes.to_vec()));
-        } else {
-            let v = field.text().await.unwrap_or_default();
-            match (key.as_str(), v.as_str()) {
-                ("kind", "calls") => kind = Kind::Calls,
-                ("mode", "skip") => mode = Mode::SkipBad,
-                _ => {}
-            }
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(Error::invalid_field("file", "请选择要导入的 CSV 或 XLSX 文件").into());
-    };
+    let upload = upload::read(page.access(), Permission::DeskManage, mp).await?;
+    let kind = if upload.field("kind") == "calls" { Kind::Calls } else { Kind::Tickets };
+    let mode = if upload.field("mode") == "skip" { Mode::SkipBad } else { Mode::AllOrNothing };
+    let (name, bytes) = upload.into_file()?;
     let report = import::import(page.access(), &bytes, &name, kind, mode).await?;
     let kind = if kind == Kind::Calls { "calls" } else { "tickets" };
     Ok(render(ImportPage { shell: page.shell("导入历史工单"), report: Some(report), kind })?.into_response())

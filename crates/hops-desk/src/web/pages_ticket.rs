@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Instant;
 use hops_platform::accounts::service::{Colleague, directory};
+use hops_platform::web::upload;
 use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Error, FieldError, Permission};
 use serde::Deserialize;
@@ -424,20 +425,9 @@ async fn merge(page: Page, Path(id): Path<i64>, Form(f): Form<MergeForm>) -> Pag
 async fn upload(page: Page, Path(id): Path<i64>, mp: Result<Multipart, MultipartRejection>) -> PageResult<Response> {
     // The ticket first: another hospital's id is 404 whatever the body.
     tickets::get(page.access(), id).await?;
-    let Ok(mut mp) = mp else {
-        return refused(&page, id, Error::invalid_field("file", "请选择要上传的文件")).await;
-    };
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = mp.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| Error::invalid_field("file", "文件读取失败或超过大小限制"))?;
-            file = Some((name, bytes.to_vec()));
-        }
-    }
-    let r = match file {
-        Some((name, bytes)) => tickets::attach(page.access(), id, &name, &bytes).await,
-        None => Err(Error::invalid_field("file", "请选择要上传的文件")),
+    let r = match upload::read(page.access(), Permission::DeskWork, mp).await?.into_file() {
+        Ok((name, bytes)) => tickets::attach(page.access(), id, &name, &bytes).await,
+        Err(e) => Err(e),
     };
     match done(r, id, "attached") {
         Ok(resp) => Ok(resp),

@@ -1,10 +1,12 @@
 //! JSON API of master data. Personal numbers are masked in every response; the reveal
 //! operation returns them in clear to holders of the unmask permission, and is audited.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::{DepartmentId, DoctorId, PatientId};
-use hops_platform::tabular;
+use hops_platform::Permission;
+use hops_platform::web::upload;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -390,9 +392,11 @@ pub struct ImportOut {
     errors: Vec<ImportErrorOut>,
 }
 
-async fn run_import(api: Api, kind: Kind, mp: Multipart) -> ApiResult<(StatusCode, Json<ImportOut>)> {
-    let (name, bytes, mode) = super::imports::read_upload(mp).await?;
-    let table = tabular::read(&bytes, &name)?;
+async fn run_import(api: Api, kind: Kind, mp: Result<Multipart, MultipartRejection>) -> ApiResult<(StatusCode, Json<ImportOut>)> {
+    // The permission before a byte of the upload is read (the import requires it again).
+    let upload = upload::read(api.access(), Permission::MasterImport, mp).await?;
+    let mode = super::imports::mode_of(&upload);
+    let table = upload.table().await?;
     let r = import::import(api.access(), kind, &table, mode).await?;
     let status = if r.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let rejected_rows = r.rejected_rows();
@@ -409,14 +413,14 @@ async fn run_import(api: Api, kind: Kind, mp: Multipart) -> ApiResult<(StatusCod
     ))
 }
 
-async fn import_departments(api: Api, mp: Multipart) -> ApiResult<(StatusCode, Json<ImportOut>)> {
+async fn import_departments(api: Api, mp: Result<Multipart, MultipartRejection>) -> ApiResult<(StatusCode, Json<ImportOut>)> {
     run_import(api, Kind::Departments, mp).await
 }
 
-async fn import_doctors(api: Api, mp: Multipart) -> ApiResult<(StatusCode, Json<ImportOut>)> {
+async fn import_doctors(api: Api, mp: Result<Multipart, MultipartRejection>) -> ApiResult<(StatusCode, Json<ImportOut>)> {
     run_import(api, Kind::Doctors, mp).await
 }
 
-async fn import_patients(api: Api, mp: Multipart) -> ApiResult<(StatusCode, Json<ImportOut>)> {
+async fn import_patients(api: Api, mp: Result<Multipart, MultipartRejection>) -> ApiResult<(StatusCode, Json<ImportOut>)> {
     run_import(api, Kind::Patients, mp).await
 }

@@ -2,9 +2,11 @@
 
 use askama::Template;
 use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use hops_platform::tabular::{self, RowError};
+use hops_platform::tabular::RowError;
+use hops_platform::web::upload::{self, Upload};
 use hops_platform::web::{Method, Page, PageError, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
 
@@ -17,9 +19,12 @@ pub fn routes() -> Routes {
             r = r
                 .scope($scope)
                 .page(Method::Get, concat!("/", $slug, "/import"), "批量导入", |page: Page| upload_page(page, $kind))
-                .page(Method::Post, concat!("/", $slug, "/import"), "上传导入文件", |page: Page, mp: Multipart| {
-                    upload(page, $kind, mp)
-                })
+                .page(
+                    Method::Post,
+                    concat!("/", $slug, "/import"),
+                    "上传导入文件",
+                    |page: Page, mp: Result<Multipart, MultipartRejection>| upload(page, $kind, mp),
+                )
                 .page(Method::Get, concat!("/", $slug, "/template.xlsx"), "下载导入模板", |page: Page| template(page, $kind))
                 .page(Method::Get, concat!("/", $slug, "/export.xlsx"), "导出 Excel", |page: Page| export(page, $kind));
         };
@@ -66,37 +71,17 @@ async fn upload_page(page: Page, kind: Kind) -> PageResult<Html<String>> {
     render(page_for(&page, kind, None, None))
 }
 
-/// Reads the `file` and `mode` fields of an import upload.
-pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, Mode), Error> {
-    let mut file = None;
-    let mut mode = Mode::AllOrNothing;
-    while let Some(field) = mp.next_field().await.map_err(|e| Error::bad_request("malformed_upload", format!("上传内容无效: {e}")))? {
-        match field.name() {
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload.csv").to_string();
-                let bytes = field.bytes().await.map_err(|e| Error::bad_request("malformed_upload", format!("文件读取失败: {e}")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            Some("mode") => {
-                let v = field.text().await.unwrap_or_default();
-                mode = if v == "skip_bad" { Mode::SkipBad } else { Mode::AllOrNothing };
-            }
-            _ => {}
-        }
-    }
-    let (name, bytes) = file.ok_or_else(|| Error::invalid_field("file", "请选择要导入的文件"))?;
-    if bytes.is_empty() {
-        return Err(Error::invalid_field("file", "文件为空"));
-    }
-    Ok((name, bytes, mode))
+/// The import mode a form or API call asks for.
+pub(super) fn mode_of(upload: &Upload) -> Mode {
+    if upload.field("mode") == "skip_bad" { Mode::SkipBad } else { Mode::AllOrNothing }
 }
 
-async fn upload(page: Page, kind: Kind, mp: Multipart) -> PageResult<Response> {
+async fn upload(page: Page, kind: Kind, mp: Result<Multipart, MultipartRejection>) -> PageResult<Response> {
     let access = page.access();
-    access.require(Permission::MasterImport)?;
-    let parsed = read_upload(mp).await.and_then(|(name, bytes, mode)| Ok((tabular::read(&bytes, &name)?, mode)));
-    let (table, mode) = match parsed {
-        Ok(x) => x,
+    let upload = upload::read(access, Permission::MasterImport, mp).await?;
+    let mode = mode_of(&upload);
+    let table = match upload.table().await {
+        Ok(table) => table,
         Err(Error::Client { message, .. }) => {
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page_for(&page, kind, None, Some(message)))?).into_response());
         }

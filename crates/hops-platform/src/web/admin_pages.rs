@@ -342,19 +342,12 @@ async fn users_import_page(page: Page) -> PageResult<Html<String>> {
     })
 }
 
-async fn users_import(page: Page, mut mp: axum::extract::Multipart) -> PageResult<Response> {
+async fn users_import(
+    page: Page,
+    mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult<Response> {
     let access = page.access();
-    access.require(Permission::UserManage)?;
-    let mut file = None;
-    while let Ok(Some(field)) = mp.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("users.csv").to_string();
-            match field.bytes().await {
-                Ok(b) => file = Some((name, b.to_vec())),
-                Err(e) => return Err(PageError(Error::bad_request("malformed_upload", format!("文件读取失败: {e}")))),
-            }
-        }
-    }
+    let upload = super::upload::read(access, Permission::UserManage, mp).await?;
     let mut t = UsersImportPage {
         shell: page.shell("批量导入用户"),
         created: Vec::new(),
@@ -362,16 +355,13 @@ async fn users_import(page: Page, mut mp: axum::extract::Multipart) -> PageResul
         file_error: None,
         columns: accounts::USER_COLUMNS,
     };
-    let table = match file.map(|(name, bytes)| crate::tabular::read(&bytes, &name)) {
-        Some(Ok(table)) => table,
-        Some(Err(e)) => {
+    let table = match upload.table().await {
+        Ok(table) => table,
+        Err(e @ Error::Client { .. }) => {
             t.file_error = Some(e.public_message());
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response());
         }
-        None => {
-            t.file_error = Some("请选择要导入的文件".into());
-            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response());
-        }
+        Err(e) => return Err(PageError(e)),
     };
     match accounts::import_users(access, &table).await? {
         Ok(created) => {

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod routes;
 pub mod shell;
 mod sms_sandbox;
+pub mod upload;
 
 use std::sync::Arc;
 

@@ -35,7 +35,7 @@ pub async fn run(globals: &Globals, kind: &str, file: &Path, code: Option<&str>,
         bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})")?);
         bar.enable_steady_tick(Duration::from_millis(120));
         bar.set_message(format!("读取 {name}"));
-        let table = tabular::read(&bytes, &name).map_err(|e| anyhow::anyhow!(e.public_message()))?;
+        let table = tabular::read(bytes.as_slice(), &name).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
         bar.set_message(format!("校验并写入 {} 行{}数据到 {}", table.rows.len(), hops_analytics::service::label_zh(kind), h.name));
         let access = core.act_as_system(h.id);
         let mode = if skip_bad { Mode::SkipBad } else { Mode::AllOrNothing };

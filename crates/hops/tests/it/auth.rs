@@ -320,7 +320,7 @@ async fn staff_import_and_export(b: Backend) {
     );
     let r = admin.web.get(format!("{}/users/export.xlsx", app.url)).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let t = hops_platform::tabular::read(&r.bytes().await.unwrap(), "u.xlsx").unwrap();
+    let t = hops_platform::tabular::parse(&r.bytes().await.unwrap(), "u.xlsx").unwrap();
     assert_eq!(t.rows.len(), 3);
     assert!(t.rows.iter().any(|r| r[0] == "zhao" && r[2] == "护士"));
     app.stop().await;

@@ -446,7 +446,7 @@ async fn invoice_requests(backend: Backend) {
     assert_eq!(r.status(), 303);
     let r = web.get(format!("{}/checkup/invoices.xlsx", api.app.url)).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let t = hops_platform::tabular::read(&r.bytes().await.unwrap(), "x.xlsx").unwrap();
+    let t = hops_platform::tabular::parse(&r.bytes().await.unwrap(), "x.xlsx").unwrap();
     assert_eq!(t.headers[..5], ["申请编号", "订单号", "受检人", "抬头类型", "发票抬头"]);
     assert_eq!(t.rows.len(), 3);
     assert_eq!(t.rows[2][4..10], ["示例科技有限公司", "91350100M000100Y43", "fp@example.cn", "100.00", "已开票", "26330000000012345678"]);

@@ -505,7 +505,7 @@ async fn reconciliation_page(backend: Backend) {
     let r = web.client.get(format!("{}/checkup/reconciliation/export?date={date}", api.app.url)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
-    let table = hops_platform::tabular::read(&r.bytes().await.unwrap(), "x.xlsx").unwrap();
+    let table = hops_platform::tabular::parse(&r.bytes().await.unwrap(), "x.xlsx").unwrap();
     assert_eq!(table.headers, ["对账日期", "预约号", "差异类型", "说明"]);
     assert_eq!(table.rows, [vec![date.clone(), numbers[1].1.clone(), "金额不符".into(), "应收 ¥100.00，实收 ¥90.00".into()]]);
 

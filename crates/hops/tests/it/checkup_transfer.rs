@@ -72,7 +72,7 @@ async fn download(app: &TestApp, token: &str) -> (u16, Vec<(String, Table)>) {
         return (status, Vec::new());
     }
     assert!(r.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml"));
-    (status, tabular::read_workbook(&r.bytes().await.unwrap(), "c.xlsx").unwrap())
+    (status, tabular::parse_workbook(&r.bytes().await.unwrap(), "c.xlsx").unwrap())
 }
 
 async fn upload(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
@@ -259,7 +259,7 @@ async fn command_line(b: Backend) {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("项目新增 6"), "{out}");
     // A bad file: every problem printed, nothing imported.
-    let mut book = tabular::read_workbook(&std::fs::read(&file).unwrap(), "c.xlsx").unwrap();
+    let mut book = tabular::parse_workbook(&std::fs::read(&file).unwrap(), "c.xlsx").unwrap();
     book[0].1.rows[0][4] = "abc".into();
     book[1].1.rows[0][3] = "GHOST".into();
     std::fs::write(&file, workbook(&book)).unwrap();

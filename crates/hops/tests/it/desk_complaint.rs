@@ -244,7 +244,7 @@ async fn trend_across_a_month_boundary_and_export(backend: Backend) {
     let r = web.get(format!("{}/desk/complaints.xlsx?from=2026-01-01&to=2026-02-28", d.app.url)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
-    let book = hops_platform::tabular::read_workbook(&bytes, "x.xlsx").unwrap();
+    let book = hops_platform::tabular::parse_workbook(&bytes, "x.xlsx").unwrap();
     assert_eq!(book[0].0, "投诉明细");
     assert_eq!(book[0].1.rows.len(), 4);
     assert!(book[0].1.rows.iter().all(|r| r[4] == "138****8000"));

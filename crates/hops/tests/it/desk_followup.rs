@@ -499,7 +499,7 @@ async fn results_by_doctor_and_export(backend: Backend) {
     let r = web.get(format!("{}/desk/followup/results.xlsx?from={today}&to={today}", d.app.url)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
-    let book = hops_platform::tabular::read_workbook(&bytes, "x.xlsx").unwrap();
+    let book = hops_platform::tabular::parse_workbook(&bytes, "x.xlsx").unwrap();
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["按医生", "按科室", "按题目", "回访明细"]);
     assert_eq!(book[0].1.rows[0], ["王医生", "4", "4", "3.50", "2", "50.0%"]);

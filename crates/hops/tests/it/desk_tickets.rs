@@ -388,7 +388,7 @@ async fn ticket_flow_and_refusals(backend: Backend) {
     let (web, _) = d.app.web_login("kf", "operator").await;
     let r = web.get(format!("{}/desk/tickets.xlsx?queue=all", d.app.url)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let table = hops_platform::tabular::read(&r.bytes().await.unwrap(), "tickets.xlsx").unwrap();
+    let table = hops_platform::tabular::parse(&r.bytes().await.unwrap(), "tickets.xlsx").unwrap();
     assert_eq!(table.rows.len(), 1, "the merged duplicate is not listed");
     assert_eq!(table.rows[0][0], number);
     assert!(table.rows[0].contains(&"139****5678".to_string()), "{:?}", table.rows[0]);

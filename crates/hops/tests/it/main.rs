@@ -31,3 +31,4 @@ mod schema;
 mod sms;
 mod tenancy;
 mod throttle;
+mod uploads;

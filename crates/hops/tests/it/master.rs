@@ -228,7 +228,7 @@ async fn export_is_masked_and_audited(b: Backend) {
     let r = c.get(format!("{}/patients/export.xlsx", app.url)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
-    let t = tabular::read(&bytes, "x.xlsx").unwrap();
+    let t = tabular::parse(&bytes, "x.xlsx").unwrap();
     assert_eq!(t.rows.len(), 1);
     let row = t.rows[0].join(",");
     assert!(row.contains("110***********002X") && row.contains("138****5678"), "{row}");

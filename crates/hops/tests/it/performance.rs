@@ -332,7 +332,7 @@ async fn month_matches_a_hand_computation(b: Backend) {
     // Export: the sheets and their trace lines; audited as an export.
     let r = s.op.get(s.url("/performance/export.xlsx?month=2026-10")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let t = hops_platform::tabular::read(&r.bytes().await.unwrap(), "x.xlsx").unwrap();
+    let t = hops_platform::tabular::parse(&r.bytes().await.unwrap(), "x.xlsx").unwrap();
     assert_eq!(t.rows.len(), (8 + 1) + (7 + 1), "the lines and a total row of each sheet");
     assert!(t.rows.iter().any(|r| r[1] == "D001" && r[5] == "合计" && r[8] == "51.50"));
     assert!(t.rows.iter().any(|r| r[1] == "D001" && r[5].starts_with("问诊收入分成") && r[8] == "65.16"));

@@ -317,7 +317,7 @@ async fn publish_download_and_deliver(b: Backend) {
     // The XLSX reads back with the KPI API's values (first sheet: key in column 2, value in 3).
     let (s, _, xlsx) = bytes(&app, &token, &format!("/api/v1/reports/{id}/xlsx")).await;
     assert_eq!(s, 200);
-    let table = hops_platform::tabular::read(&xlsx, "report.xlsx").unwrap();
+    let table = hops_platform::tabular::parse(&xlsx, "report.xlsx").unwrap();
     assert_eq!(table.headers[..4], ["指标", "指标键", "本期", "上期"]);
     for (key, w) in kpis["kpis"].as_object().unwrap() {
         let row = table.rows.iter().find(|r| r[1] == *key).unwrap_or_else(|| panic!("{key} in the workbook"));
@@ -355,7 +355,7 @@ async fn publish_download_and_deliver(b: Backend) {
     // Preview downloads of an unpublished period.
     let r = web.get(url("/reports/preview.xlsx?period=quarter&at=2026-07-01")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(hops_platform::tabular::read(&r.bytes().await.unwrap(), "q.xlsx").is_ok());
+    assert!(hops_platform::tabular::parse(&r.bytes().await.unwrap(), "q.xlsx").is_ok());
 
     // Subscribers: validated, one per address.
     let (s, e) =

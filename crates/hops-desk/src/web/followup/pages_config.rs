@@ -7,9 +7,10 @@ use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::PatientId;
+use hops_platform::Permission;
 use hops_platform::tabular::{self, ImportReport};
+use hops_platform::web::upload;
 use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Scope, Shell};
-use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
 use super::common::{Choice, FormErrors, opt_id, refusal_message, render, xlsx};
@@ -387,26 +388,10 @@ async fn mark_key(page: Page, Form(f): Form<MarkForm>) -> PageResult<Response> {
     }
 }
 
-async fn read_upload(mp: Result<Multipart, MultipartRejection>) -> Result<tabular::Table, Error> {
-    let mut mp = mp.map_err(|_| Error::invalid_field("file", "请选择要导入的名单文件（CSV 或 Excel）"))?;
-    let malformed = |e: axum::extract::multipart::MultipartError| Error::bad_request("malformed_upload", format!("上传内容无效: {e}"));
-    while let Some(field) = mp.next_field().await.map_err(malformed)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("key-patients.xlsx").to_string();
-            let bytes = field.bytes().await.map_err(malformed)?;
-            if bytes.is_empty() {
-                return Err(Error::invalid_field("file", "文件为空"));
-            }
-            return tabular::read(&bytes, &name);
-        }
-    }
-    Err(Error::invalid_field("file", "请选择要导入的名单文件（CSV 或 Excel）"))
-}
-
 async fn import_keys(page: Page, mp: Result<Multipart, MultipartRejection>) -> PageResult<Response> {
     let access = page.access();
-    access.require(Permission::DeskManage)?;
-    let report = match read_upload(mp).await {
+    let upload = upload::read(access, Permission::DeskManage, mp).await?;
+    let report = match upload.table().await {
         Ok(table) => service::import_key_patients(access, &table).await?,
         Err(e) => {
             let errors = FormErrors::from_error(e)?;
