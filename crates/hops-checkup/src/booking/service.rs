@@ -140,7 +140,7 @@ enum Booker {
 fn booker(access: &Access) -> Result<Booker> {
     match &access.actor().visitor {
         None => access.require(Permission::CheckupBook).map(|_| Booker::Staff),
-        Some(Visitor::Patient(phone)) => access.require(Permission::CheckupSelfService).map(|_| Booker::Patient(phone.clone())),
+        Some(Visitor::Patient(phone)) => access.require(Permission::CheckupSelfService).map(|_| Booker::Patient(*phone)),
         Some(Visitor::Contact(_)) => access.require(Permission::CheckupProxyBook).map(|_| Booker::Contact),
         Some(Visitor::Anonymous) => Err(Error::forbidden()),
     }

@@ -103,7 +103,7 @@ impl Site {
         }
         let token = hops_platform::crypto::random_token(32);
         let now = self.access.now();
-        let access = self.as_contact(phone.clone());
+        let access = self.as_contact(phone);
         let mut tx = access.tenant().write().await?;
         group_store::insert_session(
             &mut tx,

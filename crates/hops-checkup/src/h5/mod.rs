@@ -43,7 +43,7 @@ pub struct Patient {
 /// What an identify-and-book submission came to: the session token only when a booking was
 /// made (or found again by its idempotency key).
 pub enum Identified {
-    Booked { token: String, booked: Booked },
+    Booked { token: String, booked: Box<Booked> },
     Refused(Refusal),
 }
 
@@ -96,7 +96,7 @@ impl Site {
         IdCardNumber::parse(r.id_number.trim(), today).map_err(|e| Error::invalid_field("person.id_number", e.to_string()))?;
         let p = self.prove(&r.phone, code).await?;
         match booking::book(&p.access, r).await? {
-            Ok(booked) => Ok(Identified::Booked { token: self.open_session(&p).await?, booked }),
+            Ok(booked) => Ok(Identified::Booked { token: self.open_session(&p).await?, booked: Box::new(booked) }),
             Err(refusal) => Ok(Identified::Refused(refusal)),
         }
     }
