@@ -37,6 +37,10 @@ impl Module for AnalyticsModule {
         ]
     }
 
+    fn encrypted_columns(&self) -> Vec<hops_platform::reencrypt::Column> {
+        vec![hops_platform::reencrypt::Column::new(crate::rankings::service::CONTACT)]
+    }
+
     fn routes(&self) -> Routes {
         let mut r = Routes::default()
             .merge(crate::performance::web::routes())
