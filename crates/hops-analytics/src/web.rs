@@ -39,6 +39,10 @@ impl Module for AnalyticsModule {
         ]
     }
 
+    fn encrypted_columns(&self) -> Vec<hops_platform::reencrypt::Column> {
+        vec![hops_platform::reencrypt::Column::new(crate::rankings::service::CONTACT)]
+    }
+
     fn routes(&self) -> Routes {
         let mut r = Routes::scoped(Scope::Hospital)
             .merge(crate::performance::web::routes())

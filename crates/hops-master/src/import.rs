@@ -251,14 +251,14 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
             let mut tx = access.tenant().write().await?;
             let ids = tx.next_ids(access.engine(), valid.len()).await?;
             for (p, id) in valid.iter().zip(ids) {
-                let w = service::protect(access, p, now);
-                match store::patient_match(&mut tx, w.external_id, w.id_number_bidx.as_deref()).await? {
+                // The row first: the numbers are encrypted for the row they are stored in.
+                match store::patient_match(&mut tx, p.external_id.as_deref(), service::id_number_index(access, p).as_deref()).await? {
                     Some(existing) => {
-                        store::update_patient(&mut tx, existing, &w).await?;
+                        store::update_patient(&mut tx, existing, &service::protect(access, existing, p, now)).await?;
                         report.updated += 1;
                     }
                     None => {
-                        store::insert_patient(&mut tx, PatientId(id), &w).await?;
+                        store::insert_patient(&mut tx, PatientId(id), &service::protect(access, PatientId(id), p, now)).await?;
                         report.inserted += 1;
                     }
                 }

@@ -2,14 +2,17 @@
 //! audit, all in one transaction per change.
 
 use hops_kernel::{DepartmentId, DoctorId, IdCardNumber, Instant, PatientId, Phone};
+use hops_platform::crypto::Field;
 use hops_platform::web::Paging;
 use hops_platform::{Access, DataScope, Error, FieldError, Permission, Result, Role, Tx};
 
 use crate::model::{self, DepartmentDraft, DoctorDraft, PatientDraft};
 use crate::store::{self, DepartmentRow, DepartmentWrite, DoctorFilter, DoctorRow, DoctorWrite, PatientFilter, PatientRow, PatientWrite};
 
-pub const ID_CONTEXT: &str = "patients.id_number";
-pub const PHONE_CONTEXT: &str = "patients.phone";
+/// A patient's ID-card number: encrypted for the patient's row, blind-indexed, masked.
+pub const ID_NUMBER: Field = Field::new("patients", "id_number_enc", "patients.id_number");
+/// A patient's mobile number, likewise.
+pub const PHONE: Field = Field::new("patients", "phone_enc", "patients.phone");
 
 // ---- departments ----
 
@@ -141,12 +144,11 @@ pub async fn update_doctor(access: &Access, id: DoctorId, draft: &DoctorDraft) -
 
 /// The blind index of a search text that is an exact ID-card or mobile number.
 fn search_index(access: &Access, q: &str) -> String {
-    let h = access.hospital().0;
     if let Ok(n) = IdCardNumber::parse(q, access.now().local_day()) {
-        return access.keyring().blind_index(ID_CONTEXT, h, n.as_str());
+        return access.blind_index(ID_NUMBER.context, n.as_str());
     }
     if let Ok(p) = Phone::parse(q) {
-        return access.keyring().blind_index(PHONE_CONTEXT, h, p.as_str());
+        return access.blind_index(PHONE.context, p.as_str());
     }
     String::new()
 }
@@ -218,31 +220,45 @@ pub struct Revealed {
 pub async fn reveal_patient(access: &Access, id: PatientId) -> Result<Revealed> {
     access.require(Permission::PersonalUnmask)?;
     let row = patient(access, id).await?;
-    let k = access.keyring();
-    let id_number = row.id_number_enc.as_deref().map(|b| k.decrypt(ID_CONTEXT, b)).transpose()?.unwrap_or_default();
-    let phone = row.phone_enc.as_deref().map(|b| k.decrypt(PHONE_CONTEXT, b)).transpose()?.unwrap_or_default();
+    let id_number = row.id_number_enc.as_deref().map(|b| access.reveal(ID_NUMBER, id.0, b)).transpose()?.unwrap_or_default();
+    let phone = row.phone_enc.as_deref().map(|b| access.reveal(PHONE, id.0, b)).transpose()?.unwrap_or_default();
     access.audit_read("patient.reveal", &format!("patient:{id}"), "查看完整身份证号与手机号").await?;
     Ok(Revealed { id_number, phone })
 }
 
-/// Encrypts, indexes and masks a validated patient for storage.
-pub fn protect<'a>(access: &Access, p: &'a model::Patient, now: Instant) -> PatientWrite<'a> {
-    let k = access.keyring();
-    let h = access.hospital().0;
+/// The blind index of a validated patient's ID-card number (to find the patient on file
+/// before knowing which row the patient is stored in).
+pub fn id_number_index(access: &Access, p: &model::Patient) -> Option<String> {
+    p.id_number.as_ref().map(|n| access.blind_index(ID_NUMBER.context, n.as_str()))
+}
+
+/// Encrypts (for the patient's row `id`), indexes and masks a validated patient for storage.
+pub fn protect<'a>(access: &Access, id: PatientId, p: &'a model::Patient, now: Instant) -> PatientWrite<'a> {
+    let id_number = p.id_number.as_ref().map(|n| access.seal(ID_NUMBER, id.0, n.as_str(), n.masked()));
+    let phone = p.phone.as_ref().map(|n| access.seal(PHONE, id.0, n.as_str(), n.masked()));
+    let (id_number_enc, id_number_bidx, id_number_masked) = unzip(id_number);
+    let (phone_enc, phone_bidx, phone_masked) = unzip(phone);
     PatientWrite {
         external_id: p.external_id.as_deref(),
         name: &p.name,
         sex: p.sex,
         birth: p.birth,
-        id_number_enc: p.id_number.as_ref().map(|n| k.encrypt(ID_CONTEXT, n.as_str())),
-        id_number_bidx: p.id_number.as_ref().map(|n| k.blind_index(ID_CONTEXT, h, n.as_str())),
-        id_number_masked: p.id_number.as_ref().map(|n| n.masked()).unwrap_or_default(),
-        phone_enc: p.phone.as_ref().map(|n| k.encrypt(PHONE_CONTEXT, n.as_str())),
-        phone_bidx: p.phone.as_ref().map(|n| k.blind_index(PHONE_CONTEXT, h, n.as_str())),
-        phone_masked: p.phone.as_ref().map(|n| n.masked()).unwrap_or_default(),
+        id_number_enc,
+        id_number_bidx,
+        id_number_masked,
+        phone_enc,
+        phone_bidx,
+        phone_masked,
         channel: &p.channel,
         registered_at: p.registered_at.unwrap_or(now),
         now,
+    }
+}
+
+fn unzip(s: Option<hops_platform::crypto::Sealed>) -> (Option<Vec<u8>>, Option<String>, String) {
+    match s {
+        Some(s) => (Some(s.enc), Some(s.bidx), s.masked),
+        None => (None, None, String::new()),
     }
 }
 
@@ -253,15 +269,15 @@ fn duplicate_id_number() -> Error {
 pub async fn create_patient(access: &Access, draft: &PatientDraft) -> Result<PatientId> {
     access.require(Permission::MasterWrite)?;
     let p = model::patient(draft, access.now().local_day()).map_err(Error::invalid)?;
-    let write = protect(access, &p, access.now());
     let mut tx = access.tenant().write().await?;
-    if store::patient_match(&mut tx, None, write.id_number_bidx.as_deref()).await?.is_some() {
+    if store::patient_match(&mut tx, None, id_number_index(access, &p).as_deref()).await?.is_some() {
         return Err(duplicate_id_number());
     }
-    if store::patient_match(&mut tx, write.external_id, None).await?.is_some() {
+    if store::patient_match(&mut tx, p.external_id.as_deref(), None).await?.is_some() {
         return Err(Error::invalid_field("external_id", "外部编号已被其他患者使用"));
     }
     let id = PatientId(tx.next_id(access.engine()).await?);
+    let write = protect(access, id, &p, access.now());
     store::insert_patient(&mut tx, id, &write).await?;
     access.audit(&mut tx, "patient.create", &format!("patient:{id}"), &format!("{} {}", p.name, write.id_number_masked)).await?;
     tx.commit().await?;
@@ -274,18 +290,17 @@ pub async fn update_patient(access: &Access, id: PatientId, draft: &PatientDraft
     let mut tx = access.tenant().write().await?;
     let before = store::patient_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("患者"))?;
     // Masked fields left as they were keep their stored value.
-    let k = access.keyring();
     if draft.id_number.trim().is_empty() || draft.id_number.trim() == before.id_number_masked {
-        draft.id_number = before.id_number_enc.as_deref().map(|b| k.decrypt(ID_CONTEXT, b)).transpose()?.unwrap_or_default();
+        draft.id_number = before.id_number_enc.as_deref().map(|b| access.reveal(ID_NUMBER, id.0, b)).transpose()?.unwrap_or_default();
     }
     if draft.phone.trim() == before.phone_masked && !before.phone_masked.is_empty() {
-        draft.phone = before.phone_enc.as_deref().map(|b| k.decrypt(PHONE_CONTEXT, b)).transpose()?.unwrap_or_default();
+        draft.phone = before.phone_enc.as_deref().map(|b| access.reveal(PHONE, id.0, b)).transpose()?.unwrap_or_default();
     }
     if draft.registered_at.trim().is_empty() {
         draft.registered_at = before.registered_at.to_string();
     }
     let p = model::patient(&draft, access.now().local_day()).map_err(Error::invalid)?;
-    let write = protect(access, &p, access.now());
+    let write = protect(access, id, &p, access.now());
     if let Some(other) = store::patient_match(&mut tx, None, write.id_number_bidx.as_deref()).await?
         && other != id
     {

@@ -9,7 +9,7 @@ use sqlx::{Any, Transaction};
 use crate::accounts::model::{DataScope, Permission, Role, VisitorKind};
 use crate::audit;
 use crate::config::Config;
-use crate::crypto::Keyring;
+use crate::crypto::{Binding, CryptoError, Field, Keyring, RowKey, Sealed};
 use crate::db::{Db, Engine, Scoped, Tenant};
 use crate::error::{Error, Result};
 use crate::jobs::Jobs;
@@ -188,6 +188,14 @@ impl Visitor {
     }
 }
 
+fn undecryptable(at: &Binding<'_>, e: CryptoError) -> Error {
+    tracing::error!(place = %at, error = %e, "stored ciphertext refused: it does not belong where it is stored");
+    Error::conflict(
+        "undecryptable",
+        "该记录中的加密信息无法解密：密文不属于这条记录（可能被复制或篡改），已拒绝显示并记录日志。请联系管理员核查。",
+    )
+}
+
 /// An actor bound to one hospital: the only way services reach tenant data.
 #[derive(Clone)]
 pub struct Access {
@@ -209,8 +217,45 @@ impl Access {
     pub fn tenant(&self) -> Tenant {
         self.core.db.tenant(self.hospital)
     }
-    pub fn keyring(&self) -> &Keyring {
-        &self.core.keyring
+    /// Where a value of `field` in `row` of this hospital is stored (its ciphertext's binding).
+    pub fn binding<'a>(&self, field: Field, row: impl Into<RowKey<'a>>) -> Binding<'a> {
+        Binding::new(field, self.hospital.0, row)
+    }
+
+    /// Encrypts `plain` for `field` of `row` in this hospital: it decrypts there and nowhere else.
+    pub fn encrypt<'a>(&self, field: Field, row: impl Into<RowKey<'a>>, plain: &str) -> Vec<u8> {
+        self.core.keyring.encrypt(&self.binding(field, row), plain)
+    }
+
+    /// [`Access::encrypt`] for binary content (attachments).
+    pub fn encrypt_bytes<'a>(&self, field: Field, row: impl Into<RowKey<'a>>, plain: &[u8]) -> Vec<u8> {
+        self.core.keyring.encrypt_bytes(&self.binding(field, row), plain)
+    }
+
+    /// A personal number as stored in `field` of `row`: encrypted for that place, blind-indexed
+    /// by the field's context in this hospital, masked.
+    pub fn seal<'a>(&self, field: Field, row: impl Into<RowKey<'a>>, normalized: &str, masked: String) -> Sealed {
+        self.core.keyring.seal(&self.binding(field, row), normalized, masked)
+    }
+
+    /// The blind index of a normalised value in this hospital (`context`: a field's
+    /// [`Field::context`], or another namespace such as `"sms.phone"`).
+    pub fn blind_index(&self, context: &str, normalized: &str) -> String {
+        self.core.keyring.blind_index(context, self.hospital.0, normalized)
+    }
+
+    /// Decrypts what was read from `field` of `row`. A ciphertext that belongs elsewhere (copied
+    /// from another row, column or hospital, or tampered with) is refused with a clear message
+    /// and logged by place, never by value.
+    pub fn reveal<'a>(&self, field: Field, row: impl Into<RowKey<'a>>, blob: &[u8]) -> Result<String> {
+        let at = self.binding(field, row);
+        self.core.keyring.decrypt(&at, blob).map_err(|e| undecryptable(&at, e))
+    }
+
+    /// [`Access::reveal`] for binary content.
+    pub fn reveal_bytes<'a>(&self, field: Field, row: impl Into<RowKey<'a>>, blob: &[u8]) -> Result<Vec<u8>> {
+        let at = self.binding(field, row);
+        self.core.keyring.decrypt_bytes(&at, blob).map_err(|e| undecryptable(&at, e))
     }
     pub fn now(&self) -> Instant {
         self.core.clock.now()

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod jobs;
 pub mod memo;
+pub mod reencrypt;
 pub mod sms;
 pub mod tabular;
 pub mod throttle;

@@ -42,17 +42,33 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
 }
 
 /// Opens everything the application needs: connects (see [`connect`]), applies pending
-/// migrations, loads (or creates on first start) the key file, registers the modules' job
-/// kinds and builds the [`Core`]. The returned [`Db`] is the same database the core uses, for
-/// platform-wide work such as `audit verify`.
+/// migrations, loads (or creates on first start) the key file, re-encrypts what was encrypted
+/// before ciphertexts were bound to their rows (once, see [`reencrypt`]), registers the
+/// modules' job kinds and builds the [`Core`]. The returned [`Db`] is the same database the
+/// core uses, for platform-wide work such as `audit verify`.
 pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Db, Arc<Core>)> {
     let db = connect(config).await?;
     db.migrate().await.context("数据库迁移失败")?;
     let keyring = Keyring::load_or_create(&config.key_file)?;
     db.check_key_fingerprint(&keyring.fingerprint()).await?;
+    reencrypt(&db, &keyring).await?;
     let handlers: Vec<Arc<dyn JobHandler>> = modules().iter().flat_map(|m| m.jobs()).collect();
     let jobs = Jobs::new(handlers);
     let core = Core::new(db.clone(), keyring, clock, config.clone(), jobs);
     hops_analytics::upkeep::rebuild_pending(&core).await.context("重建运营数据汇总失败")?;
     Ok((db, core))
+}
+
+/// Every encrypted column of the product: the platform's and each module's.
+pub fn encrypted_columns() -> Vec<hops_platform::reencrypt::Column> {
+    let mut columns = hops_platform::reencrypt::platform_columns();
+    columns.extend(modules().iter().flat_map(|m| m.encrypted_columns()));
+    columns
+}
+
+/// The data migration binding every field ciphertext to its hospital, table, row and column
+/// (security issue 12, finding 8); done once per installation, resumed if interrupted. See
+/// [`hops_platform::reencrypt`].
+pub async fn reencrypt(db: &Db, keyring: &Keyring) -> anyhow::Result<hops_platform::reencrypt::Report> {
+    hops_platform::reencrypt::run(db, keyring, &encrypted_columns()).await.context("个人信息密文重新加密（绑定所在记录）失败")
 }

@@ -17,6 +17,7 @@ use hops_kernel::{Instant, PeriodRange};
 use hops_master::store::DoctorFilter;
 use hops_platform::accounts::service as accounts;
 use hops_platform::accounts::store::HospitalRow;
+use hops_platform::crypto::Field;
 use hops_platform::web::Paging;
 use hops_platform::{Access, Core, Error, Permission, Result};
 
@@ -27,7 +28,8 @@ pub const READ: Permission = Permission::AnalyticsRead;
 pub const CONFIGURE: Permission = Permission::AnalyticsConfigure;
 pub const PUBLISH: Permission = Permission::AnalyticsPublish;
 pub const HANDLE_FEEDBACK: Permission = Permission::AnalyticsPublish;
-pub const CONTACT_CONTEXT: &str = "ranking_feedback.contact";
+/// The contact a feedback giver left: encrypted for the feedback's row, shown masked.
+pub const CONTACT: Field = Field::new("ranking_feedback", "contact_enc", "ranking_feedback.contact");
 
 // ---- method ----
 
@@ -293,10 +295,10 @@ pub async fn submit_feedback(
     if recent >= model::FEEDBACK_PER_WINDOW {
         return Err(Error::client(429, "too_many_requests", "近期提交的反馈较多，请稍后再试"));
     }
-    let contact_enc = f.contact.as_deref().map(|c| access.keyring().encrypt(CONTACT_CONTEXT, c));
     let contact_masked = f.contact.as_deref().map(model::mask_contact).unwrap_or_default();
     let mut tx = access.tenant().write().await?;
     let id = tx.next_id(access.engine()).await?;
+    let contact_enc = f.contact.as_deref().map(|c| access.encrypt(CONTACT, id, c));
     let row = NewFeedback { id, month: month.start, name: &f.name, contact_enc, contact_masked: &contact_masked, message: &f.message, now };
     store::insert_feedback(&mut tx, &row).await?;
     let detail = format!("公众对{}排行榜的反馈（{} 字）", month.label_zh(), f.message.chars().count());
@@ -339,7 +341,7 @@ pub async fn reveal_contact(access: &Access, id: i64) -> Result<(String, String)
         let mut c = access.tenant().read().await?;
         store::feedback_by_id(&mut c, id).await?.ok_or_else(|| Error::not_found("反馈"))?
     };
-    let contact = row.contact_enc.as_deref().map(|b| access.keyring().decrypt(CONTACT_CONTEXT, b)).transpose()?.unwrap_or_default();
+    let contact = row.contact_enc.as_deref().map(|b| access.reveal(CONTACT, id, b)).transpose()?.unwrap_or_default();
     access.audit_read("rankings.feedback_reveal", &format!("ranking_feedback:{id}"), "查看反馈人的称呼与联系方式").await?;
     Ok((row.name, contact))
 }

@@ -26,7 +26,7 @@ pub async fn check_in(access: &Access, id: i64, id_number: &str, name: &str) -> 
     let mut tx = access.tenant().write().await?;
     let b = store::booking(&mut tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
     let number = IdCardNumber::parse(id_number.trim(), today).map_err(|e| Error::invalid_field("id_number", e.to_string()))?;
-    let bidx = access.keyring().blind_index(ID_CONTEXT, access.hospital().0, number.as_str());
+    let bidx = access.blind_index(ID_CONTEXT, number.as_str());
     if !b.status.can_check_in() {
         let hint = if b.status == Status::PendingPayment { "，请先完成支付" } else { "" };
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，不能签到{hint}", b.status.label_zh())));

@@ -3,6 +3,7 @@
 //! let unpaid holds expire through the job queue.
 
 use hops_kernel::{IdCardNumber, LocalDay, Money, Phone};
+use hops_platform::crypto::Field;
 use hops_platform::jobs::{self, Enqueue};
 use hops_platform::{Access, Error, FieldError, Permission, Result, Visitor, db};
 use serde_json::json;
@@ -15,8 +16,15 @@ use crate::catalogue::model::{Selection, Violation, validate};
 use crate::group::model as group_model;
 use crate::group::service as group;
 
+/// What a person's identity number is: the blind-index namespace shared by every checkup table
+/// that stores one (persons, listed people), so they match each other.
 pub const ID_CONTEXT: &str = "checkup_persons.id_number";
+/// Likewise for phones (persons, listed people, employer contacts, H5 sessions).
 pub const PHONE_CONTEXT: &str = "checkup_persons.phone";
+/// A person's identity number: encrypted for the person's row, blind-indexed, masked.
+pub const PERSON_ID_NUMBER: Field = Field::new("checkup_persons", "id_number_enc", ID_CONTEXT);
+/// A person's phone, likewise.
+pub const PERSON_PHONE: Field = Field::new("checkup_persons", "phone_enc", PHONE_CONTEXT);
 
 /// The job that lets an unpaid booking's places go when its hold runs out.
 pub const EXPIRE_HOLD_JOB: &str = "checkup.expire_hold";
@@ -167,7 +175,7 @@ pub async fn authorize(access: &Access, id: i64, staff: Permission) -> Result<()
         }
         Some(Visitor::Patient(phone)) => {
             access.require(Permission::CheckupSelfService)?;
-            Some(access.keyring().blind_index(PHONE_CONTEXT, access.hospital().0, phone.as_str()))
+            Some(access.blind_index(PHONE_CONTEXT, phone.as_str()))
         }
         Some(_) => return Err(Error::forbidden()),
     };
@@ -184,7 +192,7 @@ pub async fn authorize(access: &Access, id: i64, staff: Permission) -> Result<()
 pub async fn own(access: &Access) -> Result<Vec<store::ListedBooking>> {
     access.require(Permission::CheckupSelfService)?;
     let phone = access.actor().proven_phone().ok_or_else(Error::forbidden)?;
-    let bidx = access.keyring().blind_index(PHONE_CONTEXT, access.hospital().0, phone.as_str());
+    let bidx = access.blind_index(PHONE_CONTEXT, phone.as_str());
     let mut c = access.tenant().read().await?;
     Ok(store::list_where(&mut c, "p.phone_bidx = $2", |q| q.bind(bidx), 100, 0).await?)
 }
@@ -214,9 +222,7 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
     {
         return Ok(Ok(done));
     }
-    let k = access.keyring();
-    let h = access.hospital().0;
-    let id_bidx = k.blind_index(ID_CONTEXT, h, person.id_number.as_str());
+    let id_bidx = access.blind_index(ID_CONTEXT, person.id_number.as_str());
     let cat = crate::catalogue::service::load(access).await?;
     // A group booking: only for a listed person, under their card, within the window.
     let (channel, terms) = match channel {
@@ -261,24 +267,26 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         return Err(Error::conflict("closed", format!("{day} 不开放体检")));
     }
     let now = access.now();
-    let mut row = PersonRow {
-        id: 0,
+    // The person's id (used if new), the booking's and its expiry job's, in one round trip.
+    let ids = tx.next_ids(access.engine(), 3).await?;
+    let on_file = store::person_by_id_number(&mut tx, &id_bidx).await?;
+    // The numbers are encrypted for the person's row: the one on file, else the new one.
+    let person_id = on_file.as_ref().map_or(ids[0], |p| p.id);
+    let row = PersonRow {
+        id: person_id,
         name: person.name.clone(),
         sex: person.id_number.sex().code().to_string(),
         birth_date: person.id_number.birth_date(),
-        id_number: k.seal(ID_CONTEXT, h, person.id_number.as_str(), person.id_number.masked()),
-        phone: k.seal(PHONE_CONTEXT, h, person.phone.as_str(), person.phone.masked()),
+        id_number: access.seal(PERSON_ID_NUMBER, person_id, person.id_number.as_str(), person.id_number.masked()),
+        phone: access.seal(PERSON_PHONE, person_id, person.phone.as_str(), person.phone.masked()),
         married: person.married,
     };
-    // The person's id (used if new), the booking's and its expiry job's, in one round trip.
-    let ids = tx.next_ids(access.engine(), 3).await?;
-    match store::person_by_id_number(&mut tx, &id_bidx).await? {
+    match on_file {
         // Anti-impersonation: an identity number stays bound to the name it was first booked with.
         Some(on_file) if on_file.name != person.name => {
             return Err(Error::invalid_field("person.name", "姓名与该身份证号已登记的姓名不一致，请核对"));
         }
         Some(on_file) => {
-            row.id = on_file.id;
             let new_phone = on_file.phone_bidx != row.phone.bidx;
             match &booker {
                 // Whoever typed the number proved only their own phone.
@@ -297,7 +305,6 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
             }
         }
         None => {
-            row.id = ids[0];
             store::insert_person(&mut tx, &row, now).await?;
         }
     }
@@ -535,11 +542,11 @@ async fn check_still_valid(tx: &mut hops_platform::Tx, b: &BookingRow, day: Loca
 /// desk's follow-up after a checkup). Needs `PersonalUnmask`; every call is audited.
 pub async fn reveal_person_phone(access: &Access, booking_id: i64) -> Result<String> {
     access.require(Permission::PersonalUnmask)?;
-    let enc = {
+    let (person, enc) = {
         let mut c = access.tenant().read().await?;
         store::person_phone_of_booking(&mut c, booking_id).await?.ok_or_else(|| Error::not_found("预约"))?
     };
-    let phone = access.keyring().decrypt(PHONE_CONTEXT, &enc)?;
+    let phone = access.reveal(PERSON_PHONE, person, &enc)?;
     access.audit_read("checkup.person.reveal", &format!("checkup_booking:{booking_id}"), "查看受检人完整手机号").await?;
     Ok(phone)
 }

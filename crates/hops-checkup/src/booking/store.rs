@@ -471,14 +471,14 @@ pub async fn person_phone_bidx_of_booking<C: Conn>(c: &mut Scoped<C>, booking: i
 }
 
 /// The encrypted phone number of a booking's person.
-pub async fn person_phone_of_booking<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Option<Vec<u8>>> {
+pub async fn person_phone_of_booking<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Option<(i64, Vec<u8>)>> {
     let r = c
         .query(
-            "SELECT p.phone_enc FROM checkup_bookings b JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id \
+            "SELECT p.id, p.phone_enc FROM checkup_bookings b JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id \
              WHERE b.hospital_id = $1 AND b.id = $2",
         )
         .bind(booking)
         .fetch_optional(c.conn())
         .await?;
-    r.map(|r| r.try_get(0)).transpose()
+    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
 }

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hops_kernel::{IdCardNumber, Phone};
+use hops_platform::crypto::Field;
 use hops_platform::db::{Conn, Scoped};
 use hops_platform::tabular::{self, ImportReport, Table};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
@@ -38,9 +39,14 @@ async fn find<C: Conn>(c: &mut Scoped<C>, code: &str) -> Result<Employer> {
     store::employers(c).await?.into_iter().find(|e| e.code == code).ok_or_else(|| Error::not_found("团检单位"))
 }
 
-fn seal(access: &Access, context: &str, plain: &str, masked: String) -> hops_platform::crypto::Sealed {
-    access.keyring().seal(context, access.hospital().0, plain, masked)
-}
+/// A listed person's identity number: encrypted for their row on the list, blind-indexed as a
+/// person's (so a booking finds them), masked.
+pub const EMPLOYEE_ID_NUMBER: Field = Field::new("checkup_employees", "id_number_enc", ID_CONTEXT);
+/// A listed person's phone, likewise.
+pub const EMPLOYEE_PHONE: Field = Field::new("checkup_employees", "phone_enc", PHONE_CONTEXT);
+/// An employer contact's phone: encrypted for the employer's row (keyed by its code),
+/// blind-indexed as a person's phone (so the contact's proven phone finds it), masked.
+pub const EMPLOYER_CONTACT_PHONE: Field = Field::new("checkup_employers", "contact_phone_enc", PHONE_CONTEXT);
 
 /// Creates or updates an employer (by code). `contact_phone`: the contact's phone, which
 /// lets them book for their employees after an SMS code; unchanged when `None`.
@@ -71,7 +77,7 @@ pub async fn save(access: &Access, e: &Employer, contact_phone: Option<&str>) ->
     if !fields.is_empty() {
         return Err(Error::invalid(fields));
     }
-    let sealed = phone.map(|p| seal(access, PHONE_CONTEXT, p.as_str(), p.masked()));
+    let sealed = phone.map(|p| access.seal(EMPLOYER_CONTACT_PHONE, e.code.as_str(), p.as_str(), p.masked()));
     let mut tx = access.tenant().write().await?;
     store::upsert(&mut tx, e, sealed.as_ref(), access.now()).await?;
     access.audit(&mut tx, "checkup.employer.save", &format!("checkup_employer:{}", e.code), &e.name).await?;
@@ -149,11 +155,9 @@ pub async fn import_roster(access: &Access, employer: &str, table: &Table) -> Re
     let mut tx = access.tenant().write().await?;
     let e = find(&mut tx, employer).await?;
     let plans: BTreeSet<String> = store::plans(&mut tx, employer).await?.into_iter().map(|p| p.code).collect();
-    let k = access.keyring();
-    let h = access.hospital().0;
     let listed_employees = store::employee_id_indexes(&mut tx, employer).await?;
     let mut report = ImportReport { total: table.rows.len(), ..Default::default() };
-    let rows = match roster::read(table, &plans, |id| listed_employees.contains(&k.blind_index(ID_CONTEXT, h, id.as_str())), today) {
+    let rows = match roster::read(table, &plans, |id| listed_employees.contains(&access.blind_index(ID_CONTEXT, id.as_str())), today) {
         Ok(rows) => rows,
         Err(errors) => {
             report.rejected = errors;
@@ -165,16 +169,21 @@ pub async fn import_roster(access: &Access, employer: &str, table: &Table) -> Re
     let ids = tx.next_ids(access.engine(), employees.len() + family.len()).await?;
     let now = access.now();
     for (r, id) in employees.iter().chain(family.iter()).zip(ids) {
+        // The row first (listed already, by identity number, or new): the numbers are
+        // encrypted for it.
+        let id_bidx = access.blind_index(ID_CONTEXT, r.id_number.as_str());
+        let existing = store::listed_id(&mut tx, employer, &id_bidx).await?;
+        let row = existing.unwrap_or(id);
         let p = NewListed {
             name: r.name.clone(),
             department: r.department.clone(),
-            id_number: seal(access, ID_CONTEXT, r.id_number.as_str(), r.id_number.masked()),
-            phone: seal(access, PHONE_CONTEXT, r.phone.as_str(), r.phone.masked()),
+            id_number: access.seal(EMPLOYEE_ID_NUMBER, row, r.id_number.as_str(), r.id_number.masked()),
+            phone: access.seal(EMPLOYEE_PHONE, row, r.phone.as_str(), r.phone.masked()),
             relation: r.relation,
-            of_employee_bidx: r.employee.as_ref().map(|e: &IdCardNumber| k.blind_index(ID_CONTEXT, h, e.as_str())),
+            of_employee_bidx: r.employee.as_ref().map(|e: &IdCardNumber| access.blind_index(ID_CONTEXT, e.as_str())),
             plan: r.plan.clone(),
         };
-        report.count(store::upsert_listed(&mut tx, id, employer, &p, now).await?);
+        report.count(store::upsert_listed(&mut tx, row, existing.is_some(), employer, &p, now).await?);
     }
     let detail = format!("{} 名单：新增 {}，更新 {}", e.name, report.inserted, report.updated);
     access.audit(&mut tx, "checkup.roster.import", &format!("checkup_employer:{employer}"), &detail).await?;
@@ -266,12 +275,11 @@ pub async fn remind(access: &Access, employer: &str) -> Result<usize> {
     let mut tx = access.tenant().write().await?;
     let (e, people, _) = tracked(&mut tx, employer).await?;
     let window = e.window.map_or_else(|| "近期".to_string(), |(from, to)| format!("{from} 至 {to}"));
-    let k = access.keyring();
     let mut sent = 0;
     for t in people.iter().filter(|t| t.progress == Progress::NotBooked) {
         let Some((_, phone_enc)) = store::sealed_numbers(&mut tx, t.person.id).await? else { continue };
-        let phone = Phone::parse(&k.decrypt(PHONE_CONTEXT, &phone_enc).map_err(|e| anyhow::anyhow!("{e}"))?)
-            .map_err(|e| anyhow::anyhow!("stored phone: {e}"))?;
+        let phone =
+            Phone::parse(&access.reveal(EMPLOYEE_PHONE, t.person.id, &phone_enc)?).map_err(|e| anyhow::anyhow!("stored phone: {e}"))?;
         let params = json!({ "name": t.person.name, "employer": e.name, "window": window, "card": t.person.card_number });
         hops_platform::sms::enqueue(access, &mut tx, &phone, REMINDER_TEMPLATE, params).await?;
         sent += 1;

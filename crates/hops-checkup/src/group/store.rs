@@ -259,16 +259,21 @@ pub struct NewListed {
     pub plan: String,
 }
 
-/// Adds or updates (by identity number) a listed person; returns whether it was new.
-pub async fn upsert_listed(tx: &mut Tx, id: i64, employer: &str, p: &NewListed, now: Instant) -> sqlx::Result<bool> {
-    let existing = tx
-        .query("SELECT id FROM checkup_employees WHERE hospital_id = $1 AND employer_code = $2 AND id_number_bidx = $3")
+/// The row of the person an employer lists with this identity number (blind index), if any.
+pub async fn listed_id(tx: &mut Tx, employer: &str, id_bidx: &str) -> sqlx::Result<Option<i64>> {
+    tx.query("SELECT id FROM checkup_employees WHERE hospital_id = $1 AND employer_code = $2 AND id_number_bidx = $3")
         .bind(employer.to_string())
-        .bind(p.id_number.bidx.clone())
+        .bind(id_bidx.to_string())
         .fetch_optional(tx.conn())
         .await?
         .map(|r| r.try_get::<i64, _>(0))
-        .transpose()?;
+        .transpose()
+}
+
+/// Adds (`listed` false) or updates (`listed`: row `id` lists this identity number, see
+/// [`listed_id`]) a listed person; returns whether it was new. The numbers were sealed for
+/// row `id`.
+pub async fn upsert_listed(tx: &mut Tx, id: i64, listed: bool, employer: &str, p: &NewListed, now: Instant) -> sqlx::Result<bool> {
     let of_employee = match &p.of_employee_bidx {
         Some(b) => tx
             .query("SELECT id FROM checkup_employees WHERE hospital_id = $1 AND employer_code = $2 AND id_number_bidx = $3")
@@ -280,12 +285,12 @@ pub async fn upsert_listed(tx: &mut Tx, id: i64, employer: &str, p: &NewListed, 
             .transpose()?,
         None => None,
     };
-    if let Some(existing) = existing {
+    if listed {
         tx.query(
             "UPDATE checkup_employees SET name = $3, department = $4, phone_enc = $5, phone_bidx = $6, phone_masked = $7, relation = $8, \
              of_employee = $9, plan_code = $10, updated_at = $11 WHERE hospital_id = $1 AND id = $2",
         )
-        .bind(existing)
+        .bind(id)
         .bind(p.name.clone())
         .bind(p.department.clone())
         .bind(p.phone.enc.clone())

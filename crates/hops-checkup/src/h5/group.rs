@@ -7,18 +7,23 @@
 use std::collections::BTreeMap;
 
 use hops_kernel::{LocalDay, Phone};
+use hops_platform::crypto::Field;
 use hops_platform::db::{Conn, Scoped};
 use hops_platform::{Error, Result, sms};
 
 use super::{Site, group_store};
-use crate::booking::service::{self as booking, Booked, BookingRequest, ID_CONTEXT, PHONE_CONTEXT, Refusal};
+use crate::booking::service::{self as booking, Booked, BookingRequest, PHONE_CONTEXT, Refusal};
 use crate::capacity::model::Channel;
 use crate::catalogue::model::{Selection, validate};
 use crate::group::Employer;
 use crate::group::model::{Plan, Progress, Split, split};
-use crate::group::service::{Tracked, tracked};
+use crate::group::service::{EMPLOYEE_ID_NUMBER, EMPLOYEE_PHONE, Tracked, tracked};
 use crate::group::store as group_db;
 pub use group_store::GroupBooking;
+
+/// The phone a contact's session proved: encrypted for the session's row (keyed by the hash of
+/// its token), blind-indexed as a person's phone.
+pub const SESSION_PHONE: Field = Field::new("checkup_contact_sessions", "phone_enc", PHONE_CONTEXT);
 
 /// How long a contact stays signed in.
 pub const CONTACT_SESSION_HOURS: i64 = 8;
@@ -72,10 +77,6 @@ pub struct Person {
     pub hold_minutes: i64,
 }
 
-fn stored_number(r: std::result::Result<String, hops_platform::crypto::CryptoError>) -> Result<String> {
-    r.map_err(|e| Error::Internal(anyhow::anyhow!("listed person's number: {e}")))
-}
-
 impl Site {
     fn as_contact(&self, phone: Phone) -> hops_platform::Access {
         self.access.core().act_as_visitor(self.access.hospital(), hops_platform::Visitor::Contact(phone))
@@ -96,23 +97,18 @@ impl Site {
             return Err(Error::invalid_field("code", "请输入短信验证码"));
         }
         sms::check_code(&self.access, &phone, PURPOSE, code).await?;
-        let sealed = self.access.keyring().seal(PHONE_CONTEXT, self.access.hospital().0, phone.as_str(), phone.masked());
-        let employers = group_db::employers_of_contact(&mut self.access.tenant().read().await?, &sealed.bidx).await?;
+        let bidx = self.access.blind_index(SESSION_PHONE.context, phone.as_str());
+        let employers = group_db::employers_of_contact(&mut self.access.tenant().read().await?, &bidx).await?;
         if employers.is_empty() {
             return Err(Error::client(403, "not_contact", "该手机号不是本院团检单位的联系人，不能代预约。如有疑问请联系体检中心。"));
         }
         let token = hops_platform::crypto::random_token(32);
+        let token_hash = hops_platform::crypto::sha256_hex(&token);
+        let sealed = self.access.seal(SESSION_PHONE, &token_hash, phone.as_str(), phone.masked());
         let now = self.access.now();
         let access = self.as_contact(phone);
         let mut tx = access.tenant().write().await?;
-        group_store::insert_session(
-            &mut tx,
-            &hops_platform::crypto::sha256_hex(&token),
-            &sealed,
-            now,
-            now.plus_seconds(CONTACT_SESSION_HOURS * 3600),
-        )
-        .await?;
+        group_store::insert_session(&mut tx, &token_hash, &sealed, now, now.plus_seconds(CONTACT_SESSION_HOURS * 3600)).await?;
         let names = employers.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join("、");
         access.audit(&mut tx, "checkup.h5.contact_sign_in", &format!("phone:{}", phone.masked()), &names).await?;
         tx.commit().await?;
@@ -123,16 +119,15 @@ impl Site {
     /// employer's contact phone.
     pub async fn contact(&self, token: &str) -> Result<Option<Contact>> {
         let mut c = self.access.tenant().read().await?;
-        let Some((phone_enc, phone_bidx)) =
-            group_store::find_session(&mut c, &hops_platform::crypto::sha256_hex(token), self.access.now()).await?
-        else {
+        let token_hash = hops_platform::crypto::sha256_hex(token);
+        let Some((phone_enc, phone_bidx)) = group_store::find_session(&mut c, &token_hash, self.access.now()).await? else {
             return Ok(None);
         };
         let employers = group_db::employers_of_contact(&mut c, &phone_bidx).await?;
         if employers.is_empty() {
             return Ok(None);
         }
-        let clear = self.access.keyring().decrypt(PHONE_CONTEXT, &phone_enc)?;
+        let clear = self.access.reveal(SESSION_PHONE, &token_hash, &phone_enc)?;
         let phone = Phone::parse(&clear).map_err(|e| Error::Internal(anyhow::anyhow!("stored session phone: {e}")))?;
         Ok(Some(Contact { access: self.as_contact(phone), employers }))
     }
@@ -238,7 +233,6 @@ impl Site {
         if LocalDay::parse(date.trim()).is_err() {
             return Err(Error::invalid_field("date", "请选择体检日期"));
         }
-        let k = self.access.keyring();
         let contact_name = e.contact_name.trim();
         let request = BookingRequest {
             package: plan.package.clone(),
@@ -247,8 +241,8 @@ impl Site {
             employer: Some(e.code.clone()),
             booked_by: if contact_name.is_empty() { "单位联系人".into() } else { format!("单位联系人 {contact_name}") },
             name: person.person.name.clone(),
-            id_number: stored_number(k.decrypt(ID_CONTEXT, &id_enc))?,
-            phone: stored_number(k.decrypt(PHONE_CONTEXT, &phone_enc))?,
+            id_number: self.access.reveal(EMPLOYEE_ID_NUMBER, id, &id_enc)?,
+            phone: self.access.reveal(EMPLOYEE_PHONE, id, &phone_enc)?,
             idempotency_key: (!request.is_empty() && request.len() <= 60).then(|| format!("group-h5-{request}")),
             ..Default::default()
         };

@@ -11,10 +11,15 @@ pub mod store;
 use std::sync::Arc;
 
 use hops_kernel::{IdCardNumber, Phone};
+use hops_platform::crypto::Field;
 use hops_platform::{Access, Core, Error, Result, Visitor, sms};
 
 use crate::booking::service::{self as booking, Booked, BookingRequest, PHONE_CONTEXT, Refusal};
 use crate::booking::store::{BookingRow, ListedBooking};
+
+/// The phone a patient's session proved: encrypted for the session's row (keyed by the hash of
+/// its token), blind-indexed as a person's phone.
+pub const SESSION_PHONE: Field = Field::new("checkup_h5_sessions", "phone_enc", PHONE_CONTEXT);
 
 /// How long a patient stays signed in on the H5 pages.
 pub const SESSION_HOURS: i64 = 12;
@@ -71,11 +76,12 @@ impl Site {
     /// Opens a session for a patient who proved their phone; returns the cookie token.
     async fn open_session(&self, p: &Patient) -> Result<String> {
         let phone = p.access.actor().proven_phone().ok_or_else(Error::forbidden)?;
-        let sealed = p.access.keyring().seal(PHONE_CONTEXT, p.access.hospital().0, phone.as_str(), phone.masked());
         let token = hops_platform::crypto::random_token(32);
+        let token_hash = hops_platform::crypto::sha256_hex(&token);
+        let sealed = p.access.seal(SESSION_PHONE, &token_hash, phone.as_str(), phone.masked());
         let now = p.access.now();
         let mut tx = p.access.tenant().write().await?;
-        store::insert(&mut tx, &hops_platform::crypto::sha256_hex(&token), &sealed, now, now.plus_seconds(SESSION_HOURS * 3600)).await?;
+        store::insert(&mut tx, &token_hash, &sealed, now, now.plus_seconds(SESSION_HOURS * 3600)).await?;
         p.access.audit(&mut tx, "checkup.h5.identify", &format!("phone:{}", phone.masked()), "短信验证通过").await?;
         tx.commit().await?;
         Ok(token)
@@ -103,12 +109,13 @@ impl Site {
 
     /// The patient of a cookie token, if the session is alive.
     pub async fn patient(&self, token: &str) -> Result<Option<Patient>> {
+        let token_hash = hops_platform::crypto::sha256_hex(token);
         let found = {
             let mut c = self.access.tenant().read().await?;
-            store::find(&mut c, &hops_platform::crypto::sha256_hex(token), self.access.now()).await?
+            store::find(&mut c, &token_hash, self.access.now()).await?
         };
         let Some(enc) = found else { return Ok(None) };
-        let clear = self.access.keyring().decrypt(PHONE_CONTEXT, &enc)?;
+        let clear = self.access.reveal(SESSION_PHONE, &token_hash, &enc)?;
         let phone = Phone::parse(&clear).map_err(|e| Error::Internal(anyhow::anyhow!("stored session phone: {e}")))?;
         Ok(Some(self.as_patient(phone)))
     }

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use hops_platform::Permission;
 use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
+use hops_platform::reencrypt::{Column, Key};
 use hops_platform::web::{Module, NavItem, Routes, Section};
 
 use crate::booking::service::{self as booking, EXPIRE_HOLD_JOB};
@@ -49,6 +50,19 @@ impl Module for CheckupModule {
             item("体检对账", "/checkup/reconciliation"),
             item("健康问卷", "/checkup/questionnaire"),
             item("发票申请", "/checkup/invoices"),
+        ]
+    }
+
+    fn encrypted_columns(&self) -> Vec<Column> {
+        use crate::group::service as group;
+        vec![
+            Column::new(booking::PERSON_ID_NUMBER).indexed_by("id_number_bidx"),
+            Column::new(booking::PERSON_PHONE).indexed_by("phone_bidx"),
+            Column::new(group::EMPLOYEE_ID_NUMBER).indexed_by("id_number_bidx"),
+            Column::new(group::EMPLOYEE_PHONE).indexed_by("phone_bidx"),
+            Column::new(group::EMPLOYER_CONTACT_PHONE).keyed_by(Key::Text("code")).indexed_by("contact_phone_bidx"),
+            Column::new(crate::h5::SESSION_PHONE).keyed_by(Key::Text("token_hash")).indexed_by("phone_bidx"),
+            Column::new(crate::h5::group::SESSION_PHONE).keyed_by(Key::Text("token_hash")).indexed_by("phone_bidx"),
         ]
     }
 

@@ -7,6 +7,7 @@
 //! closes a case needs `DeskManage` and someone other than who recorded the rectification.
 
 use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay};
+use hops_platform::crypto::Field;
 use hops_platform::tabular::{self, Table};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
@@ -17,7 +18,8 @@ use crate::followup::calls as followup;
 use crate::ticket::service as tickets;
 use crate::ticket::store as ticket_store;
 
-pub const PHONE_CONTEXT: &str = "desk_complaints.phone";
+/// The complainant's phone: encrypted for the complaint's row, blind-indexed, masked.
+pub const PHONE: Field = Field::new("desk_complaints", "phone_enc", "desk_complaints.phone");
 
 // ---- causes ----
 
@@ -232,7 +234,6 @@ pub async fn create(access: &Access, origin: &Origin, d: &Draft) -> Result<Compl
     let now = access.now();
     let seq = store::count_on_day(&mut tx, received.local_day()).await? + 1;
     let number = model::number(received.local_day(), seq);
-    let sealed = phone.map(|p| access.keyring().seal(PHONE_CONTEXT, access.hospital().0, p.as_str(), p.masked()));
     let source = match origin {
         Origin::Direct => Source::Direct,
         Origin::Ticket(_) => Source::Ticket,
@@ -240,6 +241,7 @@ pub async fn create(access: &Access, origin: &Origin, d: &Draft) -> Result<Compl
         Origin::Followup(_) => Source::Followup,
     };
     let id = tx.next_id(access.engine()).await?;
+    let sealed = phone.map(|p| access.seal(PHONE, id, p.as_str(), p.masked()));
     let actor = access.actor().user_id.map(|u| u.0);
     let new = NewComplaint {
         number: &number,
@@ -321,7 +323,7 @@ pub async fn reveal_phone(access: &Access, id: i64) -> Result<String> {
         store::phone_enc(&mut c, id).await?
     };
     let Some(enc) = enc else { return Err(Error::conflict("no_phone", "该投诉没有登记手机号")) };
-    let phone = access.keyring().decrypt(PHONE_CONTEXT, &enc)?;
+    let phone = access.reveal(PHONE, id, &enc)?;
     access.audit_read("desk.complaint.reveal", &format!("desk_complaint:{id}"), "查看投诉人完整手机号").await?;
     Ok(phone)
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use hops_kernel::Instant;
+use hops_platform::crypto::Field;
 use hops_platform::db::Engine;
 use hops_platform::jobs::{self, Enqueue};
 use hops_platform::web::Paging;
@@ -18,7 +19,11 @@ use crate::sla::clock::{self, Sla, Targets};
 
 /// The job that looks at a ticket when one of its SLA clocks is about to run out or has.
 pub const SLA_CHECK_JOB: &str = "desk.sla_check";
-const PHONE_CONTEXT: &str = "desk.requester_phone";
+/// The requester's phone: encrypted for the ticket's row, blind-indexed, masked.
+pub const REQUESTER_PHONE: Field = Field::new("desk_tickets", "requester_phone_enc", "desk.requester_phone");
+/// An attachment's content, encrypted for the attachment's row and its ticket (row key
+/// `{ticket}:{id}`). (Version-1 ciphertexts were bound to `desk.attachment:{ticket}:{id}`.)
+pub const ATTACHMENT: Field = Field::new("desk_attachments", "data_enc", "desk.attachment");
 
 /// A ticket with its SLA clocks as of now.
 #[derive(Clone, Debug)]
@@ -219,7 +224,6 @@ fn new_row(
     owner: Option<i64>,
     external_ref: Option<String>,
 ) -> TicketRow {
-    let (k, h) = (access.keyring(), access.hospital().0);
     TicketRow {
         id,
         number: model::number(id),
@@ -230,7 +234,7 @@ fn new_row(
         status,
         requester_kind: d.requester_kind,
         requester_name: d.requester_name.clone(),
-        requester_phone: d.requester_phone.as_ref().map(|p| k.seal(PHONE_CONTEXT, h, p.as_str(), p.masked())),
+        requester_phone: d.requester_phone.as_ref().map(|p| access.seal(REQUESTER_PHONE, id, p.as_str(), p.masked())),
         team_code: settings.category(&d.category).and_then(|c| c.team_code.clone()),
         owner_id: owner,
         tags: d.tags.join(","),
@@ -491,7 +495,7 @@ pub async fn attach(access: &Access, id: i64, file_name: &str, bytes: &[u8]) -> 
         sha256: hops_platform::crypto::sha256_bytes_hex(bytes),
         created_at: now,
     };
-    let enc = access.keyring().encrypt_bytes(&attachment_context(id, a.id), bytes);
+    let enc = access.encrypt_bytes(ATTACHMENT, attachment_row(id, a.id).as_str(), bytes);
     store::insert_attachment(&mut tx, &a, enc, access.actor().user_id.map(|u| u.0)).await?;
     store::insert_event(&mut tx, &actor_event(access, ids[1], id, now, "attach", name.clone(), None)).await?;
     access
@@ -501,8 +505,10 @@ pub async fn attach(access: &Access, id: i64, file_name: &str, bytes: &[u8]) -> 
     Ok(a)
 }
 
-fn attachment_context(ticket: i64, id: i64) -> String {
-    format!("desk.attachment:{ticket}:{id}")
+/// What an attachment's ciphertext is bound to besides hospital, table and column: the
+/// attachment and its ticket, so it decrypts neither in another row nor moved to another ticket.
+fn attachment_row(ticket: i64, id: i64) -> String {
+    format!("{ticket}:{id}")
 }
 
 /// An attachment's content (audited: it may show medical records).
@@ -511,7 +517,7 @@ pub async fn attachment(access: &Access, ticket: i64, id: i64) -> Result<(Attach
     let mut c = access.tenant().read().await?;
     let (meta, enc) = store::attachment(&mut c, ticket, id).await?.ok_or_else(|| Error::not_found("附件"))?;
     drop(c);
-    let bytes = access.keyring().decrypt_bytes(&attachment_context(ticket, id), &enc).map_err(|e| Error::Internal(e.into()))?;
+    let bytes = access.reveal_bytes(ATTACHMENT, attachment_row(ticket, id).as_str(), &enc)?;
     let mut tx = access.tenant().write().await?;
     access.audit(&mut tx, "desk.attachment.read", &format!("desk_ticket:{ticket}"), &meta.file_name).await?;
     tx.commit().await?;
@@ -525,7 +531,7 @@ pub async fn requester_phone(access: &Access, id: i64) -> Result<String> {
     let t = store::get(&mut c, id).await?.ok_or_else(|| Error::not_found("工单"))?;
     drop(c);
     let p = t.requester_phone.ok_or_else(|| Error::not_found("请求人电话"))?;
-    let clear = access.keyring().decrypt(PHONE_CONTEXT, &p.enc).map_err(|e| Error::Internal(e.into()))?;
+    let clear = access.reveal(REQUESTER_PHONE, id, &p.enc)?;
     let mut tx = access.tenant().write().await?;
     access.audit(&mut tx, "desk.ticket.unmask_phone", &format!("desk_ticket:{id}"), &format!("{} 查看请求人电话", t.number)).await?;
     tx.commit().await?;
@@ -534,7 +540,7 @@ pub async fn requester_phone(access: &Access, id: i64) -> Result<String> {
 
 /// The blind index of a phone typed into the search box (exact match only).
 pub fn phone_index(access: &Access, phone: &hops_kernel::Phone) -> String {
-    access.keyring().blind_index(PHONE_CONTEXT, access.hospital().0, phone.as_str())
+    access.blind_index(REQUESTER_PHONE.context, phone.as_str())
 }
 
 pub async fn get(access: &Access, id: i64) -> Result<TicketView> {

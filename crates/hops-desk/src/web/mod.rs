@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use hops_platform::Permission;
 use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
+use hops_platform::reencrypt::{Column, Legacy};
 use hops_platform::web::{Module, NavItem, Routes, Section};
 
 use crate::followup::service as followups;
@@ -47,6 +48,18 @@ impl Module for DeskModule {
 
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
         vec![Arc::new(SlaCheck), Arc::new(FollowupDaily)]
+    }
+
+    fn encrypted_columns(&self) -> Vec<Column> {
+        vec![
+            Column::new(tickets::REQUESTER_PHONE).indexed_by("requester_phone_bidx"),
+            // Bound to ticket and attachment (as version 1 was); up to 10 MB each.
+            Column::new(tickets::ATTACHMENT)
+                .legacy(Legacy::Sql("'desk.attachment:' || CAST(ticket_id AS TEXT) || ':' || CAST(id AS TEXT)"))
+                .bound_to("CAST(ticket_id AS TEXT) || ':' || CAST(id AS TEXT)")
+                .batch(8),
+            Column::new(crate::complaint::service::PHONE).indexed_by("phone_bidx"),
+        ]
     }
 }
 

@@ -7,6 +7,7 @@ mod imports;
 mod patients;
 
 use hops_platform::charts::BarChart;
+use hops_platform::reencrypt::Column;
 use hops_platform::web::{BoxFuture, ChartPanel, Module, NavItem, Routes, Section, Tile, group_digits};
 use hops_platform::{Access, Permission, Result};
 
@@ -30,6 +31,10 @@ impl Module for MasterModule {
 
     fn routes(&self) -> Routes {
         departments::routes().merge(doctors::routes()).merge(patients::routes()).merge(imports::routes()).merge(api::routes())
+    }
+
+    fn encrypted_columns(&self) -> Vec<Column> {
+        vec![Column::new(service::ID_NUMBER).indexed_by("id_number_bidx"), Column::new(service::PHONE).indexed_by("phone_bidx")]
     }
 
     fn tiles<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {

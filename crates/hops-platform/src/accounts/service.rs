@@ -10,12 +10,13 @@ use hops_kernel::{HospitalId, Instant, UserId};
 use super::model::{self, Permission, Role};
 use super::store::{self, HospitalRow, NewSession, NewUser, UserRow};
 use crate::core::{Access, Actor, Core};
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::{Field, random_token, sha256_hex};
 use crate::error::{Error, FieldError, Result};
 
 /// Absolute lifetime of a session, whatever its activity.
 const SESSION_MAX_SECONDS: i64 = 12 * 3600;
-const TOTP_CONTEXT: &str = "users.totp_secret";
+/// A user's TOTP secret, encrypted for the user's row.
+pub const TOTP_SECRET: Field = Field::new("users", "totp_secret", "users.totp_secret");
 
 pub fn hash_password(password: &str) -> String {
     Argon2::default().hash_password(password.as_bytes()).expect("argon2 hashing with valid defaults").to_string()
@@ -519,7 +520,7 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
             }
             None
         }
-        (true, Some(code)) => check_totp(core, &user, code, now)?.map(Some),
+        (true, Some(code)) => check_totp(&access, &user, code, now)?.map(Some),
     };
     let mut tx = tenant.write().await?;
     // A code is good once: a step at or before the last one accepted is a replay.
@@ -584,9 +585,9 @@ fn totp_for(secret: &[u8]) -> Result<totp_rs::Totp> {
 
 /// The time step of `code` when it is right for the user's secret (within the allowed skew);
 /// whether it was used before is for the caller to check ([`store::use_totp_step`]).
-fn check_totp(core: &Core, user: &UserRow, code: &str, now: Instant) -> Result<Option<i64>> {
+fn check_totp(access: &Access, user: &UserRow, code: &str, now: Instant) -> Result<Option<i64>> {
     let Some(blob) = &user.totp_secret else { return Ok(None) };
-    let secret = core.keyring.decrypt(TOTP_CONTEXT, blob)?;
+    let secret = access.reveal(TOTP_SECRET, user.id.0, blob)?;
     let bytes = hex::decode(secret).map_err(|e| Error::Internal(e.into()))?;
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     Ok(totp_for(&bytes)?.check(&code, (now.0 / 1_000_000) as u64).map(|step| step as i64))
@@ -666,7 +667,7 @@ pub async fn begin_totp(access: &Access) -> Result<Enrolment> {
     }
     let mut secret = [0u8; 20];
     getrandom::fill(&mut secret).expect("operating system randomness");
-    let blob = access.keyring().encrypt(TOTP_CONTEXT, &hex::encode(secret));
+    let blob = access.encrypt(TOTP_SECRET, user_id.0, &hex::encode(secret));
     store::set_totp(&mut tx, user_id, Some(&blob), false, access.now()).await?;
     tx.commit().await?;
     let secret_base32 = totp_rs::Secret::from(secret).to_base32();
@@ -688,7 +689,7 @@ pub async fn finish_totp(session: &SessionInfo, code: &str) -> Result<()> {
     let user_id = access.actor().user_id.ok_or_else(Error::forbidden)?;
     let mut tx = access.tenant().write().await?;
     let user = store::user_by_id(&mut tx, user_id).await?.ok_or_else(|| Error::not_found("用户"))?;
-    let Some(step) = check_totp(access.core(), &user, code, access.now())? else {
+    let Some(step) = check_totp(access, &user, code, access.now())? else {
         return Err(Error::invalid_field("code", "验证码不正确，请核对手机上的时间后重试"));
     };
     if !store::use_totp_step(&mut tx, user_id, step).await? {

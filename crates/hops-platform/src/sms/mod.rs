@@ -5,8 +5,8 @@
 //! asking for a code or queueing a message is refused with a clear message ([`unavailable`]).
 //!
 //! Messages go out through the job queue (`sms.send`): a message accepted is never lost, and the
-//! job payload holds the phone number and the template values encrypted. Nothing here logs a
-//! number or a code in clear.
+//! job payload holds the phone number and the template values encrypted for that job only.
+//! Nothing here logs a number or a code in clear.
 
 pub mod aliyun;
 mod store;
@@ -15,10 +15,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use hops_kernel::Phone;
+use hops_kernel::{JobId, Phone};
 use serde_json::json;
 
 use crate::core::Access;
+use crate::crypto::Field;
 use crate::error::{Error, Result};
 use crate::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun};
 
@@ -36,8 +37,10 @@ pub const CODE_RATE: crate::throttle::Rate =
     crate::throttle::Rate { name: "sms.code", per_hour: 10, burst: 5, hospital_per_hour: 1_200, message: "获取验证码太频繁" };
 
 pub const SEND_JOB: &str = "sms.send";
-const PHONE_CONTEXT: &str = "sms.phone";
-const PARAMS_CONTEXT: &str = "sms.params";
+/// The phone of a queued message, inside its job's payload (bound to the job).
+pub(crate) const PHONE: Field = Field::new("jobs", "payload.phone", "sms.phone");
+/// The template parameters of a queued message (they may name the person), likewise.
+pub(crate) const PARAMS: Field = Field::new("jobs", "payload.params", "sms.params");
 const CODE_CONTEXT: &str = "sms.code";
 
 pub const SANDBOX_PATH: &str = "/sandbox/sms/";
@@ -162,13 +165,14 @@ pub async fn enqueue(access: &Access, tx: &mut crate::Tx, phone: &Phone, templat
     }
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let k = access.keyring();
+    // The job's id first: the phone and parameters are encrypted for this job only.
+    let id = tx.next_id(access.engine()).await?;
     let payload = json!({
-        "phone": b64.encode(k.encrypt(PHONE_CONTEXT, phone.as_str())),
+        "phone": b64.encode(access.encrypt(PHONE, id, phone.as_str())),
         "template": template,
-        "params": b64.encode(k.encrypt(PARAMS_CONTEXT, &params.to_string())),
+        "params": b64.encode(access.encrypt(PARAMS, id, &params.to_string())),
     });
-    jobs::enqueue(access, tx, Enqueue { kind: SEND_JOB, payload, idem_key: None, run_at: None }).await?;
+    jobs::enqueue_as(access, tx, JobId(id), Enqueue { kind: SEND_JOB, payload, idem_key: None, run_at: None }).await?;
     Ok(())
 }
 
@@ -186,10 +190,10 @@ impl JobHandler for SendJob {
         Box::pin(async move {
             use base64::Engine;
             let b64 = base64::engine::general_purpose::STANDARD;
-            let k = job.access.keyring();
+            let (a, id) = (&job.access, job.id.0);
             let field = |name: &str| job.payload.get(name).and_then(|v| v.as_str()).ok_or_else(|| anyhow::anyhow!("payload lacks {name}"));
-            let phone = k.decrypt(PHONE_CONTEXT, &b64.decode(field("phone")?)?)?;
-            let params: serde_json::Value = serde_json::from_str(&k.decrypt(PARAMS_CONTEXT, &b64.decode(field("params")?)?)?)?;
+            let phone = a.reveal(PHONE, id, &b64.decode(field("phone")?)?)?;
+            let params: serde_json::Value = serde_json::from_str(&a.reveal(PARAMS, id, &b64.decode(field("params")?)?)?)?;
             send_now(job.access.core(), &phone, field("template")?, &params).await?;
             let mut tx = job.access.tenant().write().await?;
             job.complete_in(&mut tx).await?;
@@ -205,7 +209,7 @@ pub fn job_handlers() -> Vec<Arc<dyn JobHandler>> {
 }
 
 fn code_hash(access: &Access, id: i64, code: &str) -> String {
-    access.keyring().blind_index(CODE_CONTEXT, access.hospital().0, &format!("{id}:{code}"))
+    access.blind_index(CODE_CONTEXT, &format!("{id}:{code}"))
 }
 
 /// Sends a six-digit verification code for `purpose` (e.g. `checkup.identify`) to `phone`, at
@@ -218,7 +222,7 @@ pub async fn send_code(access: &Access, phone: &Phone, purpose: &str, caller: &s
     }
     access.core().throttle.check(&CODE_RATE, access.hospital().0, caller)?;
     let now = access.now();
-    let bidx = access.keyring().blind_index("sms.phone", access.hospital().0, phone.as_str());
+    let bidx = access.blind_index(PHONE.context, phone.as_str());
     let mut tx = access.tenant().write().await?;
     let recent = store::recent(&mut tx, &bidx, purpose, now.plus_seconds(-86_400)).await?;
     if let Some(last) = recent.first()
@@ -245,7 +249,7 @@ pub async fn send_code(access: &Access, phone: &Phone, purpose: &str, caller: &s
 /// ([`MAX_ATTEMPTS`]); every refusal says what to do.
 pub async fn check_code(access: &Access, phone: &Phone, purpose: &str, code: &str) -> Result<()> {
     let now = access.now();
-    let bidx = access.keyring().blind_index("sms.phone", access.hospital().0, phone.as_str());
+    let bidx = access.blind_index(PHONE.context, phone.as_str());
     let mut tx = access.tenant().write().await?;
     let Some((id, expires_at, attempts)) = store::latest_open(&mut tx, &bidx, purpose).await? else {
         return Err(Error::invalid_field("code", "请先获取验证码"));

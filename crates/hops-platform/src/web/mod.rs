@@ -41,6 +41,11 @@ pub trait Module: Send + Sync + 'static {
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
         Vec::new()
     }
+    /// Its columns of encrypted personal data, for the re-encryption at upgrade
+    /// ([`crate::reencrypt`]). Every column the module encrypts must be listed.
+    fn encrypted_columns(&self) -> Vec<crate::reencrypt::Column> {
+        Vec::new()
+    }
     /// Its headline figures on the home dashboard.
     fn tiles<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
         Box::pin(async { Ok(Vec::new()) })

@@ -17,6 +17,7 @@ mod desk_bot;
 mod desk_complaint;
 mod desk_followup;
 mod desk_tickets;
+mod encryption;
 mod h5_identity;
 mod install;
 mod jobs;
