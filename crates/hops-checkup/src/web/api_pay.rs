@@ -22,7 +22,12 @@ pub fn routes() -> Routes {
         .api(
             Method::Post,
             "/api/v1/checkup/bookings/{booking_id}/pay",
-            ApiDoc::new("体检支付", "发起微信支付（H5），返回支付页地址").body::<PayIn>().returns::<PayOut>(),
+            ApiDoc::new("体检支付", "发起微信支付（H5），返回支付页地址")
+                .body::<PayIn>()
+                .returns::<PayOut>()
+                .error(409, "预约状态不能支付或无需支付")
+                .error(502, "支付通道暂不可用")
+                .error(503, "在线支付未开通（未配置微信支付商户）"),
             start,
         )
         .api(
@@ -42,7 +47,8 @@ pub fn routes() -> Routes {
             "/api/v1/checkup/bookings/{booking_id}/refund",
             ApiDoc::new("体检支付", "退款：释放号源，微信支付原路退回（异步），检中/线下收款登记为已退")
                 .body::<RefundIn>()
-                .returns::<super::api_booking::BookingOut>(),
+                .returns::<super::api_booking::BookingOut>()
+                .error(409, "预约状态不能退款"),
             refund,
         )
         .api(

@@ -34,11 +34,12 @@ pub fn routes() -> Routes {
             Method::Post,
             "/api/v1/auth/login",
             ApiDoc::new("认证", "登录并取得访问令牌")
-                .describe("管理员角色须同时提供 totp（动态验证码）。连续 5 次失败锁定 15 分钟；令牌空闲 30 分钟失效。")
+                .describe("管理员角色须同时提供 totp（动态验证码，每个验证码只能使用一次）。连续 5 次失败锁定 15 分钟（锁定、停用与未知账户的应答相同）；同一来源或同一账户失败过多时暂停尝试（429）；令牌空闲 30 分钟失效。")
                 .body::<LoginRequest>()
                 .returns::<LoginResponse>()
-                .error(401, "账号、密码或动态验证码错误")
-                .error(423, "账户已锁定"),
+                .error(401, "医院编码、账号、密码或动态验证码错误（账户锁定或停用时同样如此）")
+                .error(403, "管理员须先在网页端绑定动态验证码")
+                .error(429, "登录失败次数过多，请稍后再试"),
             api_login,
         )
         .scope(Scope::Own)
