@@ -77,7 +77,10 @@ pub fn routes() -> Routes {
         .api(
             Method::Post,
             "/api/v1/checkup/employers/{employer_code}/remind",
-            ApiDoc::new("团检", "短信提醒名单中尚未预约的人").returns::<RemindOut>(),
+            ApiDoc::new("团检", "短信提醒名单中尚未预约的人")
+                .returns::<RemindOut>()
+                .error(409, "未配置团检提醒短信模板")
+                .error(503, "短信服务未开通"),
             remind,
         )
         .api(

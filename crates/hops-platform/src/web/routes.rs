@@ -336,6 +336,9 @@ pub fn openapi(specs: &[RouteSpec], version: &str) -> Value {
         if !s.params().is_empty() {
             errors.push((404, "不存在（或属于其他医院）"));
         }
+        if doc.request.is_some() {
+            errors.push((415, "请求头须为 Content-Type: application/json"));
+        }
         errors.extend(doc.errors.iter().copied());
         for (status, d) in errors {
             responses.insert(status.to_string(), err(d));
