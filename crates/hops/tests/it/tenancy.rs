@@ -194,14 +194,18 @@ async fn checkup_invoice(access: &hops_platform::Access, booking: i64) -> i64 {
     hops_checkup::invoice::service::request(access, booking, &draft).await.unwrap().id
 }
 
+/// A one-row table for the activity ingest.
+fn table(headers: &[&str], row: &[&str]) -> hops_platform::tabular::Table {
+    hops_platform::tabular::Table {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: vec![row.iter().map(|c| c.to_string()).collect()],
+    }
+}
+
 /// A performance sheet of B's doctor for October 2026.
 async fn performance_sheet(access: &hops_platform::Access) -> i64 {
     use hops_analytics::performance::{model, service};
-    use hops_platform::tabular::{Mode, Table};
-    let table = |headers: &[&str], row: &[&str]| Table {
-        headers: headers.iter().map(|h| h.to_string()).collect(),
-        rows: vec![row.iter().map(|c| c.to_string()).collect()],
-    };
+    use hops_platform::tabular::Mode;
     let patients = table(&["external_id", "name", "sex"], &["BP1", "乙院病人", "女"]);
     assert!(hops_analytics::service::ingest(access, "patients", &patients, Mode::AllOrNothing).await.unwrap().committed);
     let consultations = table(
@@ -468,10 +472,6 @@ async fn every_route_keeps_to_its_data_scope(backend: Backend) {
         ..Default::default()
     };
     hops_master::service::create_doctor(&access, &doctor).await.unwrap();
-    let table = |headers: &[&str], row: &[&str]| hops_platform::tabular::Table {
-        headers: headers.iter().map(|h| h.to_string()).collect(),
-        rows: vec![row.iter().map(|c| c.to_string()).collect()],
-    };
     let mode = hops_platform::tabular::Mode::AllOrNothing;
     let patients = table(&["external_id", "name", "sex"], &["NP1", IN_SCOPE, "男"]);
     assert!(hops_analytics::service::ingest(&access, "patients", &patients, mode).await.unwrap().committed);
