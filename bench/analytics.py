@@ -14,7 +14,9 @@ The demo data is generated once per scale under ~/.cache/hops-bench/ and reused.
 Needs: cargo, python3, wrk (apt-get install wrk); DuckDB is installed into a venv under
 ~/.cache/hops-bench-venv by this script (pip, from PyPI).
 """
-import argparse, csv, json, os, re, socket, sqlite3, statistics, subprocess, sys, time, urllib.request
+import argparse, csv, json, os, re, sqlite3, statistics, subprocess, sys, time, urllib.request
+
+from common import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.expanduser("~/.cache")
@@ -33,14 +35,6 @@ def ensure_duckdb():
     if subprocess.run([py, "-c", "import duckdb"], capture_output=True).returncode != 0:
         sh(py, "-m", "pip", "install", "-q", "duckdb")
     return py
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def http(method, url, body=None, headers=None):

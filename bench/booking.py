@@ -15,21 +15,15 @@ Usage: bench/booking.py [--seconds 10] [--clients 1,16,64,256]
 Needs: cargo, python3, wrk (apt-get install wrk), PostgreSQL at HOPS_BENCH_PG
 (default postgres://postgres@127.0.0.1:5432) with pgbench.
 """
-import argparse, json, os, re, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, subprocess, sys, tempfile, time, urllib.request
+
+import common
 from datetime import date, timedelta
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/hops-target"))
 PG = os.environ.get("HOPS_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PASSWORD = "Bench-Pass-2026!"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def http(method, url, body=None, token=None):
@@ -55,23 +49,8 @@ def fresh_pg_db(name):
 
 
 def start_server(hops, engine):
-    data = tempfile.mkdtemp(prefix=f"hops-bench-booking-{engine}-")
-    env = dict(os.environ, HOPS_JOB_WORKERS="1", HOPS_LOG="warn", HOPS_ADMIN_PASSWORD=PASSWORD, HOPS_USER_PASSWORD=PASSWORD)
-    env.pop("HOPS_DATABASE_URL", None)
-    if engine == "postgres":
-        env["HOPS_DATABASE_URL"] = fresh_pg_db("hops_bench_booking")
-    run = lambda *a: subprocess.run([hops, "--data", data, *a], env=env, check=True, stdout=subprocess.DEVNULL)
-    run("init", "--hospital-code", "bench", "--hospital-name", "压测医院", "--admin", "admin")
-    run("user", "add", "--hospital", "bench", "--username", "operator", "--name", "压测运营", "--role", "operator")
-    port = free_port()
-    server = subprocess.Popen([hops, "--data", data, "serve", "--listen", f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.1)
+    url = fresh_pg_db("hops_bench_booking") if engine == "postgres" else None
+    server, base, data = common.start_server(hops, PASSWORD, f"hops-bench-booking-{engine}-", database_url=url)
     s, r = http("POST", base + "/api/v1/auth/login", {"hospital": "bench", "username": "operator", "password": PASSWORD})
     assert s == 200, r
     token = r["token"]

@@ -584,16 +584,7 @@ async fn ingest_template(page: Page, Query(q): Query<KindQuery>) -> PageResult<R
     let columns = service::columns(&kind).ok_or_else(|| PageError(Error::bad_request("unknown_kind", "未知的数据类型")))?;
     let bytes = tabular::template_xlsx(service::label_zh(&kind), columns)?;
     let filename = format!("{}导入模板.xlsx", service::label_zh(&kind));
-    let disposition =
-        format!("attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(&filename));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(hops_platform::web::xlsx(&format!("{kind}.xlsx"), &filename, bytes))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_analytics::kpi;
 use hops_kernel::Period;
@@ -107,7 +107,7 @@ impl Module for ReportsModule {
             .api(
                 Method::Get,
                 "/api/v1/reports/{report_id}/xlsx",
-                ApiDoc::new("运营报告", "下载已发布报告 Excel").describe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                ApiDoc::new("运营报告", "下载已发布报告 Excel").describe(XLSX),
                 api_xlsx,
             )
             .api(
@@ -157,16 +157,7 @@ fn render(t: impl Template) -> PageResult<Html<String>> {
     Ok(Html(t.render().map_err(|e| PageError(Error::Internal(e.into())))?))
 }
 
-fn download(bytes: Vec<u8>, content_type: &str, filename: &str, ascii: &str) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        hops_platform::web::pages::url_encode(filename).replace('+', "%20")
-    );
-    ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
-}
-
-const PDF: &str = "application/pdf";
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+use hops_platform::web::pages::{PDF, XLSX};
 
 fn file_name(title: &str, label: &str, ext: &str) -> String {
     format!("{title}-{label}.{ext}")
@@ -431,7 +422,12 @@ async fn preview_file(page: &Page, q: &PeriodQuery, which: File) -> PageResult<R
     access
         .audit_read("report.preview_download", &format!("report:{}:{}", range.kind.code(), range.start), &format!("{label} {ext}"))
         .await?;
-    Ok(download(bytes, ct, &file_name(title, &format!("{label}（预览）"), ext), &ascii_name(range.kind, range.start, ext)))
+    Ok(hops_platform::web::download(
+        ct,
+        &ascii_name(range.kind, range.start, ext),
+        &file_name(title, &format!("{label}（预览）"), ext),
+        bytes,
+    ))
 }
 
 async fn preview_pdf(page: Page, Query(q): Query<PeriodQuery>) -> PageResult<Response> {
@@ -478,7 +474,7 @@ async fn history_page(page: Page, Query(q): Query<HistoryQuery>) -> PageResult<H
 async fn published_file(page: &Page, raw: &str, which: File) -> PageResult<Response> {
     let (row, bytes) = service::file(page.access(), report_id(raw)?, which).await?;
     let (ct, ext) = if which == File::Pdf { (PDF, "pdf") } else { (XLSX, "xlsx") };
-    Ok(download(bytes, ct, &file_name(&row.title, &row.label, ext), &ascii_name(row.kind, row.start, ext)))
+    Ok(hops_platform::web::download(ct, &ascii_name(row.kind, row.start, ext), &file_name(&row.title, &row.label, ext), bytes))
 }
 
 async fn published_pdf(page: Page, Path(id): Path<String>) -> PageResult<Response> {
@@ -742,7 +738,7 @@ async fn api_get(api: Api, Path(id): Path<String>) -> ApiResult<Json<ReportDetai
 async fn api_file(api: &Api, raw: &str, which: File) -> ApiResult<Response> {
     let (row, bytes) = service::file(api.access(), report_id(raw)?, which).await?;
     let (ct, ext) = if which == File::Pdf { (PDF, "pdf") } else { (XLSX, "xlsx") };
-    Ok(download(bytes, ct, &file_name(&row.title, &row.label, ext), &ascii_name(row.kind, row.start, ext)))
+    Ok(hops_platform::web::download(ct, &ascii_name(row.kind, row.start, ext), &file_name(&row.title, &row.label, ext), bytes))
 }
 
 async fn api_pdf(api: Api, Path(id): Path<String>) -> ApiResult<Response> {

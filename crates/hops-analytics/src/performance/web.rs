@@ -4,12 +4,12 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Money;
 use hops_platform::web::pages::url_encode;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
-use hops_platform::{Access, Error, FieldError, Permission};
+use hops_platform::{Access, Error, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -58,18 +58,8 @@ fn parse_month(access: &Access, s: Option<&str>) -> Result<Month, Error> {
     }
 }
 
-/// Field errors of a form, shown next to their inputs.
-#[derive(Default)]
-pub struct FormErrors(Vec<FieldError>);
-
-impl FormErrors {
-    pub fn get(&self, field: &str) -> String {
-        self.0.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
-    }
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|e| e.field == field)
-    }
-}
+use hops_platform::web::FormErrors;
+use hops_platform::web::flash;
 
 // ---- API ----
 
@@ -287,18 +277,16 @@ struct ListPage {
     alert: Option<String>,
 }
 
-fn flash(done: Option<&str>) -> Option<String> {
-    match done? {
-        "generated" => Some("已生成绩效单".into()),
-        "locked" => Some("本月绩效已锁定".into()),
-        "saved" => Some("绩效方案已保存".into()),
-        "confirmed" => Some("已确认绩效单".into()),
-        "disputed" => Some("已提交异议，等待运营人员处理".into()),
-        "resolved" => Some("异议已处理".into()),
-        "adjusted" => Some("已记录调整，绩效单已重新计算".into()),
-        _ => None,
-    }
-}
+/// Messages shown after a redirect, by code (never text from the query string).
+const FLASH: &[(&str, &str)] = &[
+    ("generated", "已生成绩效单"),
+    ("locked", "本月绩效已锁定"),
+    ("saved", "绩效方案已保存"),
+    ("confirmed", "已确认绩效单"),
+    ("disputed", "已提交异议，等待运营人员处理"),
+    ("resolved", "异议已处理"),
+    ("adjusted", "已记录调整，绩效单已重新计算"),
+];
 
 /// The list's filters: status, doctor code or name, order and page.
 #[derive(Default)]
@@ -325,7 +313,7 @@ const PER_PAGE: i64 = 50;
 async fn list_view(page: &Page, month: Month, f: &ListFilter, alert: Option<String>, done: Option<&str>) -> PageResult<ListPage> {
     let access = page.access();
     let viewer = service::viewer(access).await?;
-    let shell = page.shell("医生绩效").with_flash(flash(done));
+    let shell = page.shell("医生绩效").with_flash(flash(done, FLASH));
     let mine = service::my_sheets(access).await?.map(|rows| {
         rows.into_iter()
             .map(|s| MyItem {
@@ -471,19 +459,7 @@ async fn export(page: Page, Query(q): Query<MonthQuery>) -> PageResult<Response>
     let month = parse_month(page.access(), q.month.as_deref())?;
     let bytes = service::export(page.access(), month).await?;
     let filename = format!("医生绩效_{}.xlsx", month.code());
-    let disposition = format!(
-        "attachment; filename=\"performance-{}.xlsx\"; filename*=UTF-8''{}",
-        month.code(),
-        hops_platform::web::pages::url_encode(&filename)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(hops_platform::web::xlsx(&format!("performance-{}.xlsx", month.code()), &filename, bytes))
 }
 
 // ---- settings ----
@@ -523,7 +499,7 @@ fn settings_view(page: &Page, draft: FormulaDraft, errors: FormErrors, updated: 
         .collect();
     let access = page.access();
     SettingsPage {
-        shell: page.shell("绩效方案").with_flash(flash(done)),
+        shell: page.shell("绩效方案").with_flash(flash(done, FLASH)),
         draft,
         prices,
         errors,
@@ -585,7 +561,7 @@ async fn save_settings(page: Page, Form(f): Form<SettingsForm>) -> PageResult<Re
                 Some((_, at, by)) => format!("{} 由 {by} 保存", at.format_minute()),
                 None => String::new(),
             };
-            let t = settings_view(&page, draft, FormErrors(fields), updated, None);
+            let t = settings_view(&page, draft, FormErrors::new(fields), updated, None);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(t)?).into_response())
         }
     }
@@ -678,7 +654,7 @@ fn sheet_view(
     let may_answer = (d.is_own || d.can_manage) && !locked;
     let s = &d.sheet;
     SheetPage {
-        shell: page.shell(format!("绩效单 · {} {}", s.doctor_name, d.month.label_zh())).with_flash(flash(done)),
+        shell: page.shell(format!("绩效单 · {} {}", s.doctor_name, d.month.label_zh())).with_flash(flash(done, FLASH)),
         id: s.id,
         month: d.month.code(),
         month_label: d.month.label_zh(),
@@ -766,7 +742,7 @@ async fn after_change<T>(page: Page, id: i64, done: &str, submitted: Submitted, 
         Err(e @ Error::Client { status: 409 | 422, .. }) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT);
             let (errors, alert) = match service::field_errors(&e) {
-                Some(f) => (FormErrors(f), None),
+                Some(f) => (FormErrors::new(f), None),
                 None => (FormErrors::default(), Some(e.public_message())),
             };
             let d = service::sheet(page.access(), id).await?;

@@ -11,7 +11,7 @@ use hops_kernel::PeriodRange;
 use hops_platform::accounts::service::SessionInfo;
 use hops_platform::charts::BarChart;
 use hops_platform::web::{AppState, Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell, group_digits};
-use hops_platform::{Access, Error, FieldError, Permission, Result};
+use hops_platform::{Access, Error, Permission, Result};
 use serde::Deserialize;
 
 use super::model::{self, Board, Entry, FeedbackDraft, RankKind, Settings, SettingsDraft};
@@ -41,24 +41,7 @@ fn render(t: impl Template) -> PageResult<Html<String>> {
     Ok(Html(t.render().map_err(|e| PageError(Error::Internal(e.into())))?))
 }
 
-/// The message of each field, for re-rendering a form next to its inputs.
-#[derive(Default)]
-pub struct FormErrors(Vec<FieldError>);
-
-impl FormErrors {
-    fn from_error(e: Error) -> std::result::Result<FormErrors, Error> {
-        match e {
-            Error::Client { status: 422, fields, .. } => Ok(FormErrors(fields)),
-            other => Err(other),
-        }
-    }
-    pub fn get(&self, field: &str) -> String {
-        self.0.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
-    }
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|e| e.field == field)
-    }
-}
+use hops_platform::web::FormErrors;
 
 fn dash() -> String {
     "—".into()

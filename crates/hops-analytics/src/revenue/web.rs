@@ -10,7 +10,7 @@ use hops_platform::charts::{LineChart, LineSeries};
 use hops_platform::web::{
     Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Routes, Scope, Shell, Tile, group_digits,
 };
-use hops_platform::{Access, Error, FieldError, Result};
+use hops_platform::{Access, Error, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -172,18 +172,7 @@ async fn revenue_page(page: Page, Query(q): Query<AtQuery>) -> PageResult<Html<S
 
 // ---- settings ----
 
-/// The message of each field, for re-rendering the form next to its inputs.
-#[derive(Default)]
-pub struct FormErrors(Vec<FieldError>);
-
-impl FormErrors {
-    pub fn get(&self, field: &str) -> String {
-        self.0.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
-    }
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|e| e.field == field)
-    }
-}
+use hops_platform::web::FormErrors;
 
 pub struct Choice {
     pub code: &'static str,
@@ -258,7 +247,7 @@ async fn settings_save(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> 
     match service::save_settings(page.access(), &draft).await {
         Ok(_) => Ok(Redirect::to("/kpis/revenue/settings?saved=1").into_response()),
         Err(Error::Client { status: 422, fields, .. }) => {
-            let view = settings_view(&page, Some(draft), FormErrors(fields), None).await?;
+            let view = settings_view(&page, Some(draft), FormErrors::new(fields), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(view)?).into_response())
         }
         Err(e) => Err(e.into()),

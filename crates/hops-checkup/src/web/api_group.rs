@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use hops_platform::web::upload;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use hops_platform::{Error, Permission};
@@ -318,11 +318,7 @@ async fn roster(api: Api, Path(code): Path<String>) -> ApiResult<Json<RosterOut>
 
 async fn export_roster(api: Api, Path(code): Path<String>) -> ApiResult<Response> {
     let bytes = group::export_progress(api.access(), &code).await?;
-    let disposition = format!(
-        "attachment; filename=\"roster-{code}.xlsx\"; filename*=UTF-8''{}",
-        hops_platform::web::pages::url_encode(&format!("团检进度-{code}.xlsx"))
-    );
-    Ok(([(header::CONTENT_TYPE, XLSX.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(hops_platform::web::xlsx(&format!("roster-{code}.xlsx"), &format!("团检进度-{code}.xlsx"), bytes))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -19,6 +19,7 @@ use crate::capacity::service as capacity;
 use crate::catalogue::audit::Finding;
 use crate::catalogue::model::{BODY_PARTS, Item, Package, Rule};
 use crate::catalogue::service as catalogue;
+use hops_platform::web::flash;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::AllPeople)
@@ -40,19 +41,15 @@ fn render(t: impl Template) -> PageResult<Html<String>> {
 }
 
 /// Messages shown after a redirect, by code (never text from the query string).
-fn flash(code: Option<&str>) -> Option<String> {
-    let m = match code? {
-        "rule_added" => "规则已添加",
-        "rule_deleted" => "规则已删除",
-        "capacity_saved" => "号源已保存",
-        "cancelled" => "预约已取消，号源已释放",
-        "rescheduled" => "已改约",
-        "item_saved" => "体检项目已保存",
-        "package_saved" => "体检套餐已保存",
-        _ => return None,
-    };
-    Some(m.to_string())
-}
+const FLASH: &[(&str, &str)] = &[
+    ("rule_added", "规则已添加"),
+    ("rule_deleted", "规则已删除"),
+    ("capacity_saved", "号源已保存"),
+    ("cancelled", "预约已取消，号源已释放"),
+    ("rescheduled", "已改约"),
+    ("item_saved", "体检项目已保存"),
+    ("package_saved", "体检套餐已保存"),
+];
 
 #[derive(Deserialize, Default)]
 pub struct Q {
@@ -104,7 +101,7 @@ async fn items(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
             item: item.clone(),
         });
     }
-    let shell = page.shell("体检项目").with_flash(flash(q.ok.as_deref()));
+    let shell = page.shell("体检项目").with_flash(flash(q.ok.as_deref(), FLASH));
     let can_manage = page.access().can(Permission::CheckupManage);
     render(ItemsPage { shell, can_manage, total: cat.items.len(), groups: groups.into_values().collect(), q: text })
 }
@@ -136,7 +133,7 @@ async fn packages(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
             package: p.clone(),
         })
         .collect();
-    let shell = page.shell("体检套餐").with_flash(flash(q.ok.as_deref()));
+    let shell = page.shell("体检套餐").with_flash(flash(q.ok.as_deref(), FLASH));
     render(PackagesPage { shell, can_manage: page.access().can(Permission::CheckupManage), packages })
 }
 
@@ -177,7 +174,7 @@ async fn rules_view(page: &Page, q: Q, error: String) -> PageResult<Html<String>
         })
         .collect();
     let items = cat.items.values().map(|i| (i.code.clone(), i.name.clone())).collect();
-    let shell = page.shell("项目规则").with_flash(flash(q.ok.as_deref()));
+    let shell = page.shell("项目规则").with_flash(flash(q.ok.as_deref(), FLASH));
     render(RulesPage { shell, rules, items, can_manage: access.can(Permission::CheckupManage), error })
 }
 
@@ -309,7 +306,7 @@ async fn capacity_view(page: &Page, q: Q, error: String) -> PageResult<Html<Stri
             .collect();
         days.push(DayRow { day, weekday: WEEKDAYS[day.weekday().to_monday_zero_offset() as usize], closed: view.closed, pools });
     }
-    let shell = page.shell("号源监控").with_flash(flash(q.ok.as_deref()));
+    let shell = page.shell("号源监控").with_flash(flash(q.ok.as_deref(), FLASH));
     render(CapacityPage {
         shell,
         days,
@@ -401,7 +398,7 @@ async fn bookings_view(page: &Page, q: Q, error: String) -> PageResult<Html<Stri
     let base = format!("/checkup/bookings?date={}&status={}&q={}", enc(&date), enc(&status), enc(&number));
     let cat = catalogue::catalogue(access).await?;
     render(BookingsPage {
-        shell: page.shell("体检预约").with_flash(flash(q.ok.as_deref())),
+        shell: page.shell("体检预约").with_flash(flash(q.ok.as_deref(), FLASH)),
         rows,
         pager: Pager::new(paging, total, &base),
         date,

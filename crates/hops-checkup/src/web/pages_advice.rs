@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::advice::model::{AdviceRule, Question, QuestionKind, split_options};
 use crate::advice::service as advice;
 use crate::catalogue::service as catalogue;
+use hops_platform::web::flash;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Hospital)
@@ -26,16 +27,12 @@ fn render(t: impl Template) -> PageResult<Html<String>> {
 }
 
 /// Messages shown after a redirect, by code (never text from the query string).
-fn flash(code: Option<&str>) -> Option<String> {
-    let m = match code? {
-        "question_saved" => "问题已保存",
-        "question_deleted" => "问题及其推荐规则已删除",
-        "rule_added" => "推荐规则已添加",
-        "rule_deleted" => "推荐规则已删除",
-        _ => return None,
-    };
-    Some(m.to_string())
-}
+const FLASH: &[(&str, &str)] = &[
+    ("question_saved", "问题已保存"),
+    ("question_deleted", "问题及其推荐规则已删除"),
+    ("rule_added", "推荐规则已添加"),
+    ("rule_deleted", "推荐规则已删除"),
+];
 
 #[derive(Deserialize, Default)]
 pub struct Q {
@@ -146,7 +143,7 @@ async fn view(page: &Page, q: Q, draft: QuestionDraft, error: String, fields: Ve
         })
         .collect();
     render(QuestionnairePage {
-        shell: page.shell("健康问卷").with_flash(flash(q.ok.as_deref())),
+        shell: page.shell("健康问卷").with_flash(flash(q.ok.as_deref(), FLASH)),
         questions,
         rules,
         answers,

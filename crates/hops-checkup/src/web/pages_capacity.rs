@@ -18,6 +18,7 @@ use crate::capacity::service as capacity;
 use crate::capacity::template::{self, BulkRequest, Source, Templates};
 use crate::capacity::template_service::{self as templates, BulkOutcome};
 use crate::catalogue::service as catalogue;
+use hops_platform::web::flash;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Hospital)
@@ -30,15 +31,7 @@ pub fn routes() -> Routes {
 }
 
 /// Messages shown after a redirect, by code (never text from the query string).
-fn flash(code: Option<&str>) -> Option<String> {
-    let m = match code? {
-        "templates_saved" => "号源模板已保存",
-        "closed" => "已设置为不开放",
-        "opened" => "已恢复开放",
-        _ => return None,
-    };
-    Some(m.to_string())
-}
+const FLASH: &[(&str, &str)] = &[("templates_saved", "号源模板已保存"), ("closed", "已设置为不开放"), ("opened", "已恢复开放")];
 
 #[derive(Deserialize, Default)]
 pub struct Q {
@@ -234,7 +227,7 @@ async fn templates_page(page: Page, Query(q): Query<Q>) -> PageResult<Html<Strin
         (Some(n), skipped) => {
             Some(format!("已按模板设置 {n} 天号源{}", skipped.filter(|s| *s > 0).map(|s| format!("，跳过 {s} 天")).unwrap_or_default()))
         }
-        _ => flash(q.ok.as_deref()),
+        _ => flash(q.ok.as_deref(), FLASH),
     };
     view(&page, View { flash, ..blank() }).await
 }
@@ -349,7 +342,7 @@ async fn closed_view(page: &Page, date: String, reason: String, errors: FormErro
 }
 
 async fn closed_page(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
-    closed_view(&page, String::new(), String::new(), FormErrors::default(), flash(q.ok.as_deref())).await
+    closed_view(&page, String::new(), String::new(), FormErrors::default(), flash(q.ok.as_deref(), FLASH)).await
 }
 
 #[derive(Deserialize)]

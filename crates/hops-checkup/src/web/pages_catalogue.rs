@@ -27,39 +27,7 @@ pub fn routes() -> Routes {
         .page(Method::Post, "/checkup/packages/form", "保存体检套餐", save_package)
 }
 
-/// Field errors of a refused form, shown next to their fields.
-#[derive(Default)]
-pub struct FormErrors(Vec<FieldError>);
-
-impl FormErrors {
-    /// The field errors of a validation refusal; any other error is passed on.
-    pub fn from_error(e: Error) -> Result<FormErrors, Error> {
-        match e {
-            Error::Client { status: 422, fields, message, .. } if fields.is_empty() => Ok(FormErrors(vec![FieldError::new("", message)])),
-            Error::Client { status: 422, fields, .. } => Ok(FormErrors(fields)),
-            other => Err(other),
-        }
-    }
-    pub fn get(&self, field: &str) -> String {
-        self.0.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
-    }
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|e| e.field == field)
-    }
-    /// Every message, in order.
-    pub fn messages(&self) -> Vec<&str> {
-        self.0.iter().map(|e| e.message.as_str()).collect()
-    }
-    pub fn get_all(&self) -> String {
-        self.messages().join("；")
-    }
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
+pub use hops_platform::web::FormErrors;
 
 #[derive(Deserialize, Default)]
 pub struct CodeQuery {

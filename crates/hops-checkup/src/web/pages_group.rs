@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
 use hops_platform::tabular::{self, ImportReport, RowError};
@@ -15,13 +15,13 @@ use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Pagin
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
-use super::transfer::XLSX;
 use crate::booking::desk;
 use crate::booking::store::ListedBooking;
 use crate::group::drafts::{self, EmployerDraft, PlanDraft};
 use crate::group::model::{CardKind, Payer, Plan, Progress};
 use crate::group::service::{self as group, Tracked};
 use crate::group::{Employer, roster};
+use hops_platform::web::flash;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::AllPeople)
@@ -44,17 +44,13 @@ fn render(t: impl Template) -> PageResult<Html<String>> {
 }
 
 /// Messages shown after a redirect, by code (never text from the query string).
-fn flash(code: Option<&str>) -> Option<String> {
-    let m = match code? {
-        "saved" => "已保存",
-        "plan_saved" => "团检卡已保存",
-        "discounts_saved" => "加项折扣已保存",
-        "checked_in" => "已签到",
-        "completed" => "已完成体检",
-        _ => return None,
-    };
-    Some(m.to_string())
-}
+const FLASH: &[(&str, &str)] = &[
+    ("saved", "已保存"),
+    ("plan_saved", "团检卡已保存"),
+    ("discounts_saved", "加项折扣已保存"),
+    ("checked_in", "已签到"),
+    ("completed", "已完成体检"),
+];
 
 /// The text of a refusal: the message, or every field's message.
 fn reason(e: &Error) -> Option<String> {
@@ -120,7 +116,7 @@ async fn employers(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
 async fn employers_view(page: &Page, q: &Q, error: String, form: EmployerForm) -> PageResult<Html<String>> {
     let access = page.access();
     render(EmployersPage {
-        shell: page.shell("团检单位").with_flash(flash(q.ok.as_deref())),
+        shell: page.shell("团检单位").with_flash(flash(q.ok.as_deref(), FLASH)),
         rows: group::progress(access).await?,
         can_manage: access.can(Permission::CheckupManage),
         error,
@@ -243,7 +239,7 @@ async fn detail_view(page: &Page, code: &str, q: &Q, error: String, report: Opti
     render(DetailPage {
         shell: page
             .shell("团检单位详情")
-            .with_flash(q.reminded.map(|n| format!("已向 {n} 位未预约人员发送短信提醒")).or_else(|| flash(q.ok.as_deref()))),
+            .with_flash(q.reminded.map(|n| format!("已向 {n} 位未预约人员发送短信提醒")).or_else(|| flash(q.ok.as_deref(), FLASH))),
         discounts: discounts.per_item.iter().map(|(i, p)| format!("{i} {p}")).collect::<Vec<_>>().join("\n"),
         plans,
         packages: cat.packages.values().filter(|p| p.active).map(|p| (p.code.clone(), p.name.clone())).collect(),
@@ -371,18 +367,17 @@ async fn import_roster(page: Page, Path(code): Path<String>, mp: Result<Multipar
     Ok((status, detail_view(&page, &code, &Q::default(), String::new(), Some(report)).await?).into_response())
 }
 
-fn xlsx(filename: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(filename));
-    ([(header::CONTENT_TYPE, XLSX.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
-}
-
 async fn export_roster(page: Page, Path(code): Path<String>) -> PageResult<Response> {
-    Ok(xlsx(&format!("团检进度-{code}.xlsx"), group::export_progress(page.access(), &code).await?))
+    Ok(hops_platform::web::xlsx(
+        &format!("roster-{code}.xlsx"),
+        &format!("团检进度-{code}.xlsx"),
+        group::export_progress(page.access(), &code).await?,
+    ))
 }
 
 async fn roster_template(page: Page, Path(code): Path<String>) -> PageResult<Response> {
     group::employer(page.access(), &code).await?;
-    Ok(xlsx("团检名单模板.xlsx", tabular::template_xlsx("团检名单", roster::COLUMNS)?))
+    Ok(hops_platform::web::xlsx("roster-template.xlsx", "团检名单模板.xlsx", tabular::template_xlsx("团检名单", roster::COLUMNS)?))
 }
 
 async fn remind(page: Page, Path(code): Path<String>) -> PageResult<Response> {
@@ -420,7 +415,7 @@ async fn desk_view(page: &Page, q: &Q, error: String) -> PageResult<Html<String>
     let (rows, total) = desk::today(access, &number, paging).await?;
     let base = format!("/checkup/desk?q={}", hops_platform::web::pages::url_encode(&number));
     render(DeskPage {
-        shell: page.shell("签到台").with_flash(flash(q.ok.as_deref())),
+        shell: page.shell("签到台").with_flash(flash(q.ok.as_deref(), FLASH)),
         today,
         rows,
         pager: Pager::new(paging, total, &base),

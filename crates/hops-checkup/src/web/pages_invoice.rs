@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_platform::web::{Form, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
@@ -13,6 +12,7 @@ use super::api_invoice::status_param;
 use crate::invoice::model::InvoiceStatus;
 use crate::invoice::service as invoice;
 use crate::invoice::store::InvoiceRow;
+use hops_platform::web::flash;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::AllPeople)
@@ -22,14 +22,8 @@ pub fn routes() -> Routes {
         .page(Method::Post, "/checkup/invoices/{invoice_id}/cancel", "作废发票申请", cancel)
 }
 
-fn flash(code: Option<&str>) -> Option<String> {
-    let m = match code? {
-        "issued" => "已登记开票，发票申请变为“已开票”",
-        "cancelled" => "发票申请已作废",
-        _ => return None,
-    };
-    Some(m.to_string())
-}
+/// Messages shown after a redirect, by code (never text from the query string).
+const FLASH: &[(&str, &str)] = &[("issued", "已登记开票，发票申请变为“已开票”"), ("cancelled", "发票申请已作废")];
 
 #[derive(Deserialize, Default)]
 pub struct Q {
@@ -62,7 +56,7 @@ async fn view(page: &Page, q: Q, error: String) -> PageResult<Html<String>> {
     let (rows, total) = invoice::list(access, status, paging).await?;
     let code = status.map_or("", InvoiceStatus::code);
     let html = InvoicesPage {
-        shell: page.shell("发票申请").with_flash(flash(q.ok.as_deref())),
+        shell: page.shell("发票申请").with_flash(flash(q.ok.as_deref(), FLASH)),
         rows,
         pager: Pager::new(paging, total, &format!("/checkup/invoices?status={code}")),
         status: code.to_string(),
@@ -80,10 +74,7 @@ async fn export(page: Page, Query(q): Query<Q>) -> PageResult<Response> {
     let status = status_param(q.status.as_deref())?;
     let bytes = invoice::export(page.access(), status).await?;
     let name = format!("发票申请_{}.xlsx", page.access().now().local_day());
-    let disposition =
-        format!("attachment; filename=\"checkup-invoices.xlsx\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(&name));
-    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string();
-    Ok(([(header::CONTENT_TYPE, xlsx), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(hops_platform::web::xlsx("checkup-invoices.xlsx", &name, bytes))
 }
 
 /// A refused change is shown on the list with its reason.

@@ -3,8 +3,7 @@
 
 use askama::Template;
 use axum::extract::Query;
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use hops_kernel::LocalDay;
 use hops_platform::web::{Method, Page, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
@@ -12,8 +11,6 @@ use serde::Deserialize;
 
 use super::pages_catalogue::render;
 use crate::payment::reconcile::{self, Reconciliation};
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::AllPeople).page(Method::Get, "/checkup/reconciliation", "体检对账", page_view).page(
@@ -76,9 +73,5 @@ async fn page_view(page: Page, Query(q): Query<DateQuery>) -> PageResult<Html<St
 async fn export(page: Page, Query(q): Query<DateQuery>) -> PageResult<Response> {
     let day = day_of(&page, &q)?;
     let bytes = reconcile::export(page.access(), day).await?;
-    let disposition = format!(
-        "attachment; filename=\"checkup-reconciliation-{day}.xlsx\"; filename*=UTF-8''{}",
-        hops_platform::web::pages::url_encode(&format!("体检对账差异_{day}.xlsx"))
-    );
-    Ok(([(header::CONTENT_TYPE, XLSX.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(hops_platform::web::xlsx(&format!("checkup-reconciliation-{day}.xlsx"), &format!("体检对账差异_{day}.xlsx"), bytes))
 }

@@ -3,8 +3,8 @@
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use hops_platform::Permission;
 use hops_platform::web::upload;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::catalogue::transfer::{self, Counts, ImportSummary};
 
-pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(super) use hops_platform::web::pages::XLSX;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Hospital)
@@ -39,11 +39,7 @@ pub fn routes() -> Routes {
 
 async fn download(api: Api) -> ApiResult<Response> {
     let bytes = transfer::export(api.access()).await?;
-    let disposition = format!(
-        "attachment; filename=\"checkup-catalogue.xlsx\"; filename*=UTF-8''{}",
-        hops_platform::web::pages::url_encode("体检目录.xlsx")
-    );
-    Ok(([(header::CONTENT_TYPE, XLSX.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(hops_platform::web::xlsx("checkup-catalogue.xlsx", "体检目录.xlsx", bytes))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -5,17 +5,20 @@ use super::model::{CalendarDef, Canned, Category, Policy, Team};
 use crate::ticket::model::Priority;
 
 pub fn default_calendars() -> Vec<CalendarDef> {
-    let cal = |code: &str, name: &str, hours: &str| CalendarDef {
+    // 7×24 and 7×12 run through holidays (the seeds ask for support around the clock); office
+    // hours close on public holidays and open on make-up workdays.
+    let cal = |code: &str, name: &str, hours: &str, public_holidays: bool| CalendarDef {
         code: code.into(),
         name: name.into(),
         hours: hours.into(),
         holidays: Vec::new(),
         workdays: Vec::new(),
+        public_holidays,
     };
     vec![
-        cal("7x24", "7×24 小时", "7x24"),
-        cal("7x12", "7×12 小时（08:00–20:00）", "daily 08:00-20:00"),
-        cal("office", "工作日办公时间", "mon-fri 08:00-12:00,13:30-17:30"),
+        cal("7x24", "7×24 小时", "7x24", false),
+        cal("7x12", "7×12 小时（08:00–20:00）", "daily 08:00-20:00", false),
+        cal("office", "工作日办公时间（法定节假日休息）", "mon-fri 08:00-12:00,13:30-17:30", true),
     ]
 }
 

@@ -4,8 +4,8 @@
 use hops_kernel::LocalDay;
 use hops_platform::FieldError;
 
-use crate::sla::calendar::Calendar;
 use crate::ticket::model::Priority;
+use hops_platform::calendar::{Calendar, CalendarError, PublicDays};
 
 fn chars(s: &str) -> usize {
     s.chars().count()
@@ -49,7 +49,8 @@ pub struct Category {
     pub position: i64,
 }
 
-/// A business calendar as stored: the hours in `Calendar`'s text form and dates.
+/// A business calendar as stored: the hours in `Calendar`'s text form, its own extra days off
+/// and make-up workdays, and whether the hospital's public holidays apply too.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CalendarDef {
     pub code: String,
@@ -57,42 +58,29 @@ pub struct CalendarDef {
     pub hours: String,
     pub holidays: Vec<LocalDay>,
     pub workdays: Vec<LocalDay>,
+    /// Closed on the public holidays and open on the make-up workdays of the platform's
+    /// business calendar (系统设置 → 节假日).
+    pub public_holidays: bool,
 }
 
 impl CalendarDef {
-    /// The calendar the clocks run on.
-    pub fn calendar(&self) -> Result<Calendar, String> {
-        let join = |errs: Vec<crate::sla::calendar::CalendarError>| errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("；");
+    /// The calendar the clocks run on, given the hospital's public days.
+    pub fn calendar(&self, public: &PublicDays) -> Result<Calendar, String> {
+        let join = |errs: Vec<CalendarError>| errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("；");
         let base = Calendar::parse(&self.hours).map_err(join)?;
         let mut holidays = base.holidays().clone();
         holidays.extend(self.holidays.iter().copied());
         let mut workdays = base.workdays().clone();
         workdays.extend(self.workdays.iter().copied());
-        base.with_days(holidays, workdays).map_err(join)
+        let own = base.with_days(holidays, workdays).map_err(join)?;
+        if self.public_holidays { public.apply(own).map_err(join) } else { Ok(own) }
     }
 }
 
 /// Dates typed one per line or separated by commas/spaces, and inclusive ranges such as
 /// `2026-10-01..2026-10-08`; every bad one named.
 pub fn parse_dates(field: &str, text: &str, errs: &mut Vec<FieldError>) -> Vec<LocalDay> {
-    let mut out = Vec::new();
-    for part in text.split([',', '，', '\n', '\r', ' ', '、', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-        let (a, b) = part.split_once("..").unwrap_or((part, part));
-        match (LocalDay::parse(a.trim()), LocalDay::parse(b.trim())) {
-            (Ok(from), Ok(to)) if from <= to && to.days_since(from) <= 366 => {
-                let mut d = from;
-                while d <= to {
-                    out.push(d);
-                    d = d.plus_days(1);
-                }
-            }
-            (Ok(_), Ok(_)) => errs.push(FieldError::new(field, format!("日期范围“{part}”颠倒或超过一年"))),
-            (Err(e), _) | (_, Err(e)) => errs.push(FieldError::new(field, e.to_string())),
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
+    hops_platform::calendar::holidays::parse_days(field, text, errs).into_iter().collect()
 }
 
 pub fn format_dates(days: &[LocalDay]) -> String {
@@ -100,7 +88,14 @@ pub fn format_dates(days: &[LocalDay]) -> String {
 }
 
 /// Checks a calendar form: code, name, hours that parse, dates.
-pub fn check_calendar(code: &str, name: &str, hours: &str, holidays: &str, workdays: &str) -> Result<CalendarDef, Vec<FieldError>> {
+pub fn check_calendar(
+    code: &str,
+    name: &str,
+    hours: &str,
+    holidays: &str,
+    workdays: &str,
+    public_holidays: bool,
+) -> Result<CalendarDef, Vec<FieldError>> {
     let mut errs = Vec::new();
     let code = check_code("code", code, &mut errs);
     let name = check_name("name", name, 30, &mut errs);
@@ -119,7 +114,7 @@ pub fn check_calendar(code: &str, name: &str, hours: &str, holidays: &str, workd
     }
     // Stored in the calendar's own canonical text form.
     let hours = parsed.map(|c| c.to_string()).unwrap_or(hours_text);
-    Ok(CalendarDef { code, name, hours, holidays, workdays })
+    Ok(CalendarDef { code, name, hours, holidays, workdays, public_holidays })
 }
 
 /// SLA targets for a category and priority (empty = any), in business minutes.
@@ -298,7 +293,7 @@ mod tests {
         );
         assert_eq!(format_dates(&d), "2026-10-01, 2026-10-02, 2026-12-31, 2027-01-01");
         assert_eq!(errs.len(), 2);
-        let e = check_calendar("Office", "办公时间", "mon-fri 08:00-12:00", "2026-10-01", "2026-10-01").unwrap_err();
+        let e = check_calendar("Office", "办公时间", "mon-fri 08:00-12:00", "2026-10-01", "2026-10-01", true).unwrap_err();
         assert_eq!(e[0].field, "workdays");
     }
 }

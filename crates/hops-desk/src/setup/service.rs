@@ -7,8 +7,8 @@ use hops_platform::{Access, Error, Permission, Result};
 use super::defaults as presets;
 use super::model::{self, CalendarDef, Canned, Category, Policy, Team};
 use super::store;
-use crate::sla::calendar::Calendar;
 use crate::ticket::model::Priority;
+use hops_platform::calendar::{Calendar, PublicDays};
 
 /// Everything configured, read at once (a few dozen rows).
 #[derive(Clone, Debug, Default)]
@@ -16,6 +16,8 @@ pub struct Settings {
     pub teams: Vec<Team>,
     pub categories: Vec<Category>,
     pub calendars: Vec<CalendarDef>,
+    /// The hospital's public holidays and make-up workdays (the platform's business calendar).
+    pub public: PublicDays,
     pub policies: Vec<Policy>,
     pub canned: Vec<Canned>,
 }
@@ -34,7 +36,7 @@ impl Settings {
     }
 
     pub fn calendar(&self, code: &str) -> Option<Calendar> {
-        self.calendars.iter().find(|c| c.code == code).and_then(|c| c.calendar().ok())
+        self.calendars.iter().find(|c| c.code == code).and_then(|c| c.calendar(&self.public).ok())
     }
 
     pub fn team(&self, code: &str) -> Option<&Team> {
@@ -72,6 +74,7 @@ async fn read(access: &Access) -> Result<Settings> {
         teams: store::teams(&mut c).await?,
         categories: store::categories(&mut c).await?,
         calendars: store::calendars(&mut c).await?,
+        public: hops_platform::calendar::service::public_days(access).await?,
         policies: store::policies(&mut c).await?,
         canned: store::canned(&mut c).await?,
     })

@@ -91,7 +91,7 @@ fn join_days(d: &[LocalDay]) -> String {
 
 pub async fn calendars<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<CalendarDef>> {
     let rows = c
-        .query("SELECT code, name, hours, holidays, workdays FROM desk_calendars WHERE hospital_id = $1 ORDER BY code")
+        .query("SELECT code, name, hours, holidays, workdays, public_holidays FROM desk_calendars WHERE hospital_id = $1 ORDER BY code")
         .fetch_all(c.conn())
         .await?;
     rows.iter()
@@ -102,6 +102,7 @@ pub async fn calendars<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<CalendarD
                 hours: r.try_get("hours")?,
                 holidays: days(&r.try_get::<String, _>("holidays")?),
                 workdays: days(&r.try_get::<String, _>("workdays")?),
+                public_holidays: r.try_get::<i16, _>("public_holidays")? != 0,
             })
         })
         .collect()
@@ -109,15 +110,17 @@ pub async fn calendars<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<CalendarD
 
 pub async fn upsert_calendar(tx: &mut Tx, c: &CalendarDef, now: Instant) -> sqlx::Result<()> {
     tx.query(
-        "INSERT INTO desk_calendars (hospital_id, code, name, hours, holidays, workdays, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+        "INSERT INTO desk_calendars (hospital_id, code, name, hours, holidays, workdays, public_holidays, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (hospital_id, code) DO UPDATE SET name = excluded.name, hours = excluded.hours, holidays = excluded.holidays, \
-         workdays = excluded.workdays, updated_at = excluded.updated_at",
+         workdays = excluded.workdays, public_holidays = excluded.public_holidays, updated_at = excluded.updated_at",
     )
     .bind(c.code.clone())
     .bind(c.name.clone())
     .bind(c.hours.clone())
     .bind(join_days(&c.holidays))
     .bind(join_days(&c.workdays))
+    .bind(i16::from(c.public_holidays))
     .bind(now.0)
     .execute(tx.conn())
     .await?;

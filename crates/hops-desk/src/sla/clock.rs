@@ -13,7 +13,7 @@
 
 use hops_kernel::Instant;
 
-use super::calendar::{Calendar, MICROS_PER_MINUTE};
+use hops_platform::calendar::{Calendar, MICROS_PER_MINUTE};
 
 /// The targets of a ticket's SLA, in business minutes of its calendar.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

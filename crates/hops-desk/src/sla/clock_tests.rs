@@ -1,8 +1,26 @@
 //! Tests of `clock.rs`: table-driven rows with readable China local times, alarms, attainment,
 //! and generated properties (the alarm instants are where the state changes).
+use hops_platform::calendar::holidays::china_2026;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
 use super::*;
-use crate::sla::calendar::tests::{Lcg, m, t};
 use crate::sla::presets;
+
+/// A China local time `2026-11-23 10:30`.
+fn t(s: &str) -> Instant {
+    Instant::parse(s).unwrap_or_else(|e| panic!("test time {s}: {e}"))
+}
+
+/// Business µs of `n` minutes.
+fn m(n: i64) -> i64 {
+    n * MICROS_PER_MINUTE
+}
+
+/// A number in `0..n` (0 when `n` ≤ 1).
+fn below(rng: &mut StdRng, n: i64) -> i64 {
+    rng.random_range(0..n.max(1))
+}
 
 fn pending(from: &str, to: Option<&str>) -> Stop {
     Stop { from: t(from), to: to.map(t), reason: StopReason::Pending }
@@ -21,7 +39,10 @@ fn named(name: &str) -> Calendar {
         "7x24" => presets::seven_by_24(),
         "7x12" => presets::seven_by_12(),
         "office" => presets::office_hours(),
-        "office+2026" => presets::office_hours_2026(),
+        "office+2026" => {
+            let year = china_2026();
+            presets::office_hours().with_days(year.holidays, year.workdays).unwrap()
+        }
         other => panic!("no test calendar {other}"),
     }
 }
@@ -682,29 +703,29 @@ fn labels_are_chinese() {
 /// are exactly where `breached` and `warning` change, and elapsed + remaining = target.
 #[test]
 fn property_alarms_are_where_the_state_changes() {
-    let mut rng = Lcg(99);
+    let mut rng = StdRng::seed_from_u64(99);
     let calendars = ["7x24", "7x12", "office", "office+2026"];
     let base = t("2026-01-01 00:00");
     let mut scheduled = 0;
     for i in 0..1_500 {
         let cal = named(calendars[i % calendars.len()]);
-        let created = base.plus_minutes(rng.below(360 * 1_440)).plus_seconds(rng.below(60));
+        let created = base.plus_minutes(below(&mut rng, 360 * 1_440)).plus_seconds(below(&mut rng, 60));
         let mut stops = Vec::new();
         let mut cursor = created;
-        for _ in 0..rng.below(4) {
-            let from = cursor.plus_minutes(rng.below(3 * 1_440));
-            let to = from.plus_minutes(1 + rng.below(2 * 1_440));
+        for _ in 0..below(&mut rng, 4) {
+            let from = cursor.plus_minutes(below(&mut rng, 3 * 1_440));
+            let to = from.plus_minutes(1 + below(&mut rng, 2 * 1_440));
             stops.push(Stop { from, to: Some(to), reason: StopReason::Pending });
             cursor = to;
         }
-        let now = cursor.plus_minutes(rng.below(1_440));
-        if rng.below(5) == 0 {
+        let now = cursor.plus_minutes(below(&mut rng, 1_440));
+        if below(&mut rng, 5) == 0 {
             stops.push(Stop { from: now, to: None, reason: StopReason::Pending });
         }
         let tg = Targets {
-            first_response: Some(1 + rng.below(600) as u32),
-            resolution: Some(1 + rng.below(5 * 1_440) as u32),
-            warn_at_percent: Some(rng.below(101) as u8),
+            first_response: Some(1 + below(&mut rng, 600) as u32),
+            resolution: Some(1 + below(&mut rng, 5 * 1_440) as u32),
+            warn_at_percent: Some(below(&mut rng, 101) as u8),
         };
         let timeline = Timeline { created_at: created, first_response_at: None, stops };
         let sla = evaluate(&cal, &tg, &timeline, now);

@@ -1,5 +1,6 @@
 //! Presets from the procurement documents (seeds 000 and 003): the standard calendars, the SLA
-//! targets the hospitals asked for, and the official China public-holiday arrangement.
+//! targets the hospitals asked for. The public holidays are the platform's
+//! (`hops_platform::calendar::holidays`).
 //!
 //! Readings taken (documented here because the documents leave them open):
 //!
@@ -13,12 +14,8 @@
 //! * The office-hours calendar (Mon–Fri 08:00–12:00, 13:30–17:30) is not in the seeds: it is the
 //!   usual hospital administration day, offered for hospitals whose desk works office hours.
 
-use std::collections::BTreeSet;
-
-use hops_kernel::LocalDay;
-
-use super::calendar::{Calendar, Interval};
 use super::clock::Targets;
+use hops_platform::calendar::{Calendar, Interval};
 
 /// Warn when 80 % of a target has elapsed.
 pub const DEFAULT_WARN_AT_PERCENT: u8 = 80;
@@ -127,61 +124,18 @@ pub fn sla_preset(code: &str) -> Option<&'static SlaPreset> {
     SLA_PRESETS.iter().find(|p| p.code == code)
 }
 
-/// A year's official public holidays and make-up workdays.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HolidayArrangement {
-    pub year: i16,
-    /// Days off (放假), weekends inside a holiday run included.
-    pub holidays: BTreeSet<LocalDay>,
-    /// Make-up workdays (调休上班).
-    pub workdays: BTreeSet<LocalDay>,
-}
-
-/// 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04):
-///
-/// * 元旦 1月1日–3日放假，1月4日（周日）上班；
-/// * 春节 2月15日–23日放假，2月14日（周六）、2月28日（周六）上班；
-/// * 清明节 4月4日–6日；
-/// * 劳动节 5月1日–5日放假，5月9日（周六）上班；
-/// * 端午节 6月19日–21日；
-/// * 中秋节 9月25日–27日；
-/// * 国庆节 10月1日–7日放假，9月20日（周日）、10月10日（周六）上班。
-pub fn china_2026() -> HolidayArrangement {
-    const RUNS: [(&str, &str); 7] = [
-        ("2026-01-01", "2026-01-03"),
-        ("2026-02-15", "2026-02-23"),
-        ("2026-04-04", "2026-04-06"),
-        ("2026-05-01", "2026-05-05"),
-        ("2026-06-19", "2026-06-21"),
-        ("2026-09-25", "2026-09-27"),
-        ("2026-10-01", "2026-10-07"),
-    ];
-    const WORKDAYS: [&str; 6] = ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"];
-    // Constant, valid dates (the tests count them: 33 holidays, 6 workdays).
-    let mut holidays = BTreeSet::new();
-    for (from, to) in RUNS {
-        if let (Ok(mut d), Ok(to)) = (LocalDay::parse(from), LocalDay::parse(to)) {
-            while d <= to {
-                holidays.insert(d);
-                d = d.plus_days(1);
-            }
-        }
-    }
-    let workdays = WORKDAYS.into_iter().filter_map(|d| LocalDay::parse(d).ok()).collect();
-    HolidayArrangement { year: 2026, holidays, workdays }
-}
-
-/// The office-hours calendar with the 2026 holidays and make-up workdays.
-pub fn office_hours_2026() -> Calendar {
-    let arrangement = china_2026();
-    // The 2026 sets are disjoint (tested), so this cannot fail; fall back to no holidays.
-    office_hours().with_days(arrangement.holidays, arrangement.workdays).unwrap_or_else(|_| office_hours())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sla::calendar::tests::{day, m, t};
+    use hops_kernel::Instant;
+
+    fn t(s: &str) -> Instant {
+        Instant::parse(s).unwrap()
+    }
+
+    fn m(n: i64) -> i64 {
+        n * hops_platform::calendar::MICROS_PER_MINUTE
+    }
 
     #[test]
     fn calendars_match_their_text_form() {
@@ -193,39 +147,6 @@ mod tests {
         }
         assert_eq!(CALENDARS.len(), 3);
         assert!(calendar_preset("8x5").is_none());
-    }
-
-    #[test]
-    fn china_2026_arrangement() {
-        let a = china_2026();
-        assert_eq!((a.year, a.holidays.len(), a.workdays.len()), (2026, 33, 6));
-        assert!(a.holidays.is_disjoint(&a.workdays));
-        let rows: &[(&str, bool, bool)] = &[
-            ("2026-01-01", true, false),
-            ("2026-01-03", true, false),
-            ("2026-01-04", false, true),
-            ("2026-02-14", false, true),
-            ("2026-02-15", true, false),
-            ("2026-02-23", true, false),
-            ("2026-02-24", false, false),
-            ("2026-02-28", false, true),
-            ("2026-04-06", true, false),
-            ("2026-05-05", true, false),
-            ("2026-05-09", false, true),
-            ("2026-06-19", true, false),
-            ("2026-09-20", false, true),
-            ("2026-09-25", true, false),
-            ("2026-10-07", true, false),
-            ("2026-10-08", false, false),
-            ("2026-10-10", false, true),
-        ];
-        for (d, holiday, workday) in rows {
-            assert_eq!(a.holidays.contains(&day(d)), *holiday, "{d} holiday");
-            assert_eq!(a.workdays.contains(&day(d)), *workday, "{d} workday");
-        }
-        // Every make-up workday is a weekend day.
-        assert!(a.workdays.iter().all(|d| d.weekday().to_monday_zero_offset() >= 5));
-        assert_eq!(office_hours_2026().holidays(), &a.holidays);
     }
 
     #[test]

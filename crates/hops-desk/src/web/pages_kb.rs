@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_platform::charts;
 use hops_platform::tabular::{ImportReport, Mode};
@@ -36,12 +35,6 @@ pub fn routes() -> Routes {
 
 fn render<T: Template>(t: T) -> PageResult<Html<String>> {
     Ok(Html(t.render().map_err(|e| PageError(Error::Internal(e.into())))?))
-}
-
-fn xlsx(name: &str, ascii: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(name));
-    let t = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string();
-    ([(header::CONTENT_TYPE, t), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
 }
 
 #[derive(Template)]
@@ -212,12 +205,12 @@ async fn import(page: Page, mp: Result<Multipart, MultipartRejection>) -> PageRe
 
 async fn export(page: Page) -> PageResult<Response> {
     let bytes = kb::export(page.access()).await?;
-    Ok(xlsx(&format!("知识库_{}.xlsx", page.access().now().local_day()), "kb.xlsx", bytes))
+    Ok(hops_platform::web::xlsx("kb.xlsx", &format!("知识库_{}.xlsx", page.access().now().local_day()), bytes))
 }
 
 async fn template(page: Page) -> PageResult<Response> {
     page.access().require(Permission::KbEdit)?;
-    Ok(xlsx("知识库导入模板.xlsx", "kb-template.xlsx", kb::template()?))
+    Ok(hops_platform::web::xlsx("kb-template.xlsx", "知识库导入模板.xlsx", kb::template()?))
 }
 
 #[derive(Template)]

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Query};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
 use hops_platform::accounts::service::{Colleague, directory};
@@ -121,10 +121,11 @@ pub struct CalendarForm {
     hours: String,
     holidays: String,
     workdays: String,
+    public_holidays: Option<String>,
 }
 
 async fn save_calendar(page: Page, Form(f): Form<CalendarForm>) -> PageResult<Response> {
-    let r = match check_calendar(&f.code, &f.name, &f.hours, &f.holidays, &f.workdays) {
+    let r = match check_calendar(&f.code, &f.name, &f.hours, &f.holidays, &f.workdays, f.public_holidays.is_some()) {
         Ok(def) => setup::save_calendar(page.access(), &def).await,
         Err(errs) => Err(Error::invalid(errs)),
     };
@@ -344,7 +345,5 @@ async fn import_template(page: Page, Query(q): Query<KindQ>) -> PageResult<Respo
         (Kind::Tickets, "历史工单导入模板.xlsx")
     };
     let bytes = import::template(kind)?;
-    let disposition = format!("attachment; filename=\"template.xlsx\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(name));
-    let t = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string();
-    Ok(([(header::CONTENT_TYPE, t), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(hops_platform::web::xlsx("template.xlsx", name, bytes))
 }

@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Instant;
 use hops_platform::accounts::service::{Colleague, directory};
@@ -19,6 +18,7 @@ use crate::setup::service::{self as setup, Settings};
 use crate::sla::clock::{ClockState, ClockStatus};
 use crate::ticket::model::{self, Action, Channel, Priority, RequesterKind, TicketInput};
 use crate::ticket::service::{self as tickets, Listed, Origin, Queue, TicketView};
+use hops_platform::web::flash;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::AllPeople)
@@ -153,9 +153,7 @@ async fn export(page: Page, Query(q): Query<ListQ>) -> PageResult<Response> {
     let filter = tickets::filter_for(access, queue, q.q.as_deref().unwrap_or("")).await?;
     let bytes = crate::ticket::report::export(access, &filter).await?;
     let name = format!("工单_{}.xlsx", access.now().local_day());
-    let disposition = format!("attachment; filename=\"tickets.xlsx\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(&name));
-    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string();
-    Ok(([(header::CONTENT_TYPE, xlsx), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(hops_platform::web::xlsx("tickets.xlsx", &name, bytes))
 }
 
 #[derive(Template)]
@@ -265,20 +263,17 @@ pub struct ShowQ {
     ok: Option<String>,
 }
 
-fn flash(code: Option<&str>) -> Option<String> {
-    let m = match code? {
-        "created" => "工单已创建",
-        "replied" => "已发送回复",
-        "noted" => "已添加内部备注",
-        "status" => "工单状态已更新",
-        "assigned" => "已指派",
-        "classified" => "分类和优先级已更新",
-        "merged" => "已合并",
-        "attached" => "附件已上传",
-        _ => return None,
-    };
-    Some(m.to_string())
-}
+/// Messages shown after a redirect, by code (never text from the query string).
+const FLASH: &[(&str, &str)] = &[
+    ("created", "工单已创建"),
+    ("replied", "已发送回复"),
+    ("noted", "已添加内部备注"),
+    ("status", "工单状态已更新"),
+    ("assigned", "已指派"),
+    ("classified", "分类和优先级已更新"),
+    ("merged", "已合并"),
+    ("attached", "附件已上传"),
+];
 
 async fn ticket_page(page: &Page, id: i64, ok: Option<&str>, error: String, phone: String) -> PageResult<Html<String>> {
     let access = page.access();
@@ -287,7 +282,7 @@ async fn ticket_page(page: &Page, id: i64, ok: Option<&str>, error: String, phon
     let people: Vec<Colleague> = directory(access).await?.into_iter().filter(|c| c.role.can(Permission::DeskWork)).collect();
     let sla = v.sla;
     render(TicketPage {
-        shell: page.shell(format!("工单 {}", v.ticket.number)).with_flash(flash(ok)),
+        shell: page.shell(format!("工单 {}", v.ticket.number)).with_flash(flash(ok, FLASH)),
         category: settings.category_name(&v.ticket.category_code),
         owner: name_of(&people, v.ticket.owner_id),
         team: v.ticket.team_code.as_deref().and_then(|c| settings.team(c)).map_or_else(String::new, |t| t.name.clone()),
@@ -437,9 +432,7 @@ async fn upload(page: Page, Path(id): Path<i64>, mp: Result<Multipart, Multipart
 
 async fn download(page: Page, Path((id, att)): Path<(i64, i64)>) -> PageResult<Response> {
     let (meta, bytes) = tickets::attachment(page.access(), id, att).await?;
-    let disposition =
-        format!("attachment; filename=\"attachment-{att}\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(&meta.file_name));
-    Ok(([(header::CONTENT_TYPE, meta.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(hops_platform::web::download(&meta.content_type, &format!("attachment-{att}"), &meta.file_name, bytes))
 }
 
 async fn phone(page: Page, Path(id): Path<i64>) -> PageResult<Html<String>> {

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use hops_platform::tabular::RowError;
 use hops_platform::web::upload::{self, Upload};
@@ -93,19 +92,7 @@ async fn upload(page: Page, kind: Kind, mp: Result<Multipart, MultipartRejection
 }
 
 fn xlsx(filename: String, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}.xlsx\"; filename*=UTF-8''{}",
-        filename.split('_').next().unwrap_or("export"),
-        hops_platform::web::pages::url_encode(&filename)
-    );
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
+    hops_platform::web::xlsx(&format!("{}.xlsx", filename.split('_').next().unwrap_or("export")), &filename, bytes)
 }
 
 async fn template(page: Page, kind: Kind) -> PageResult<Response> {

@@ -86,21 +86,4 @@ impl Module for MasterModule {
     }
 }
 
-/// The message of each field, for re-rendering a form next to its inputs.
-#[derive(Default)]
-pub struct FormErrors(Vec<hops_platform::FieldError>);
-
-impl FormErrors {
-    pub fn from_error(e: hops_platform::Error) -> std::result::Result<FormErrors, hops_platform::Error> {
-        match e {
-            hops_platform::Error::Client { status: 422, fields, .. } => Ok(FormErrors(fields)),
-            other => Err(other),
-        }
-    }
-    pub fn get(&self, field: &str) -> String {
-        self.0.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
-    }
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|e| e.field == field)
-    }
-}
+pub use hops_platform::web::FormErrors;

@@ -70,6 +70,9 @@ pub enum Permission {
     /// Work follow-up calls (回访): the tasks within one's data scope, their questionnaires and
     /// plans, recording calls and the satisfaction results.
     FollowupWork,
+    /// Keep the hospital's business calendar: the public holidays and make-up workdays of each
+    /// year (SLA clocks, schedules, quotas and rosters follow them).
+    CalendarManage,
 }
 
 use Permission::*;
@@ -102,6 +105,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             FollowupWork,
             DeskManage,
             KbEdit,
+            CalendarManage,
         ],
     ),
     (
@@ -129,6 +133,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             FollowupWork,
             DeskManage,
             KbEdit,
+            CalendarManage,
         ],
     ),
     (
@@ -151,6 +156,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             FollowupWork,
             DeskManage,
             KbEdit,
+            CalendarManage,
         ],
     ),
     (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBrowse, CheckupBook, DeskWork, BotAsk, FollowupWork]),

@@ -375,21 +375,9 @@ async fn users_import(
     }
 }
 
-fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"users.xlsx\"; filename*=UTF-8''{}", super::pages::url_encode(filename));
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 async fn users_template(page: Page) -> PageResult<Response> {
     page.access().require(Permission::UserManage)?;
-    Ok(xlsx_response("用户导入模板.xlsx", crate::tabular::template_xlsx("用户", accounts::USER_COLUMNS)?))
+    Ok(super::xlsx("users.xlsx", "用户导入模板.xlsx", crate::tabular::template_xlsx("用户", accounts::USER_COLUMNS)?))
 }
 
 async fn users_export(page: Page) -> PageResult<Response> {
@@ -420,7 +408,7 @@ async fn users_export(page: Page) -> PageResult<Response> {
         .collect();
     let bytes = crate::tabular::write_xlsx("用户", &["用户名", "姓名", "角色", "动态验证码", "状态", "创建时间"], &rows)?;
     access.audit_read("export", "users", &format!("导出用户 {} 个", rows.len())).await?;
-    Ok(xlsx_response(&format!("用户_{}.xlsx", now.local_day()), bytes))
+    Ok(super::xlsx("users.xlsx", &format!("用户_{}.xlsx", now.local_day()), bytes))
 }
 
 // ---- audit ----

@@ -5,6 +5,7 @@ mod admin_pages;
 mod auth_pages;
 pub mod error;
 pub mod extract;
+pub mod forms;
 mod metrics;
 mod middleware;
 mod ops;
@@ -25,6 +26,8 @@ pub use crate::jobs::BoxFuture;
 use crate::jobs::JobHandler;
 pub use error::{ApiError, ApiResult, PageError, PageResult};
 pub use extract::{Api, Form, Json, Page, cookie, set_cookie};
+pub use forms::{FormErrors, flash};
+pub use pages::{download, xlsx};
 pub use routes::{ApiDoc, Method, RouteSpec, Routes, Scope};
 pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile, group_digits};
 

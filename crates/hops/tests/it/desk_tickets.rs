@@ -42,7 +42,8 @@ pub async fn desk(backend: Backend) -> Desk {
     let h = app.hospital("kf", &[Role::Operator, Role::Agent, Role::Doctor]).await;
     let sys = app.system(h);
     setup::load(&sys).await.unwrap();
-    let office = check_calendar("office", "工作日办公时间", "mon-fri 08:00-12:00,13:30-17:30", "2026-10-01..2026-10-08", "2026-10-10");
+    let office =
+        check_calendar("office", "工作日办公时间", "mon-fri 08:00-12:00,13:30-17:30", "2026-10-01..2026-10-08", "2026-10-10", false);
     setup::save_calendar(&sys, &office.unwrap()).await.unwrap();
     let policy = hops_desk::setup::model::check_policy(
         "assist",

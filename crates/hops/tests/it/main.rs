@@ -5,6 +5,7 @@ mod analytics;
 mod audit;
 mod auth;
 mod browser;
+mod calendar;
 mod checkup;
 mod checkup_advice;
 mod checkup_console;

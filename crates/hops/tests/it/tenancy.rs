@@ -18,7 +18,7 @@ both_backends!(no_route_crosses_tenants, every_route_keeps_to_its_data_scope);
 const B_MARKERS: &[&str] = &["乙院科室", "乙院医生", "乙院患者", "yi-user", "乙院项目", "乙院套餐", "乙院单位", "乙院工单", "乙院知识"];
 
 /// Path parameters that are not record ids.
-const NOT_IDS: &[&str] = &["date"];
+const NOT_IDS: &[&str] = &["date", "year"];
 
 /// A published report (January 2025) and a report subscriber of B.
 async fn report_fixtures(access: &hops_platform::Access) -> (i64, i64) {
@@ -315,6 +315,7 @@ fn sample_body(schema: &str) -> Value {
         "CapacityIn" => json!({"individual": 1}),
         "BookingIn" => json!({"package": "BPKG", "date": "2020-01-01", "person": {"name": "某人", "id_number": "x", "phone": "x"}}),
         "RescheduleIn" => json!({"date": "2020-01-01"}),
+        "YearIn" => json!({"holidays": ["2030-10-01"]}),
         "SettingsIo" => json!({"hold_minutes": 15, "vip_cutoff_hours": 24}),
         "ClosedIn" => json!({"reason": "设备检修"}),
         "PayIn" => json!({}),
@@ -370,7 +371,7 @@ async fn no_route_crosses_tenants(backend: Backend) {
             });
             path = path.replace(&format!("{{{p}}}"), id);
         }
-        path = path.replace("{date}", "2030-01-01");
+        path = path.replace("{date}", "2030-01-01").replace("{year}", "2030");
         let (status, body) = call_route(&app, &openapi, spec, &path, &session).await;
         if own_data {
             // Routes without ids work on A's own data; they must not show B's.
@@ -506,7 +507,7 @@ async fn every_route_keeps_to_its_data_scope(backend: Backend) {
             let id = ids.get(p).unwrap_or_else(|| panic!("route {} has parameter {{{p}}} without a fixture: add one", spec.path));
             path = path.replace(&format!("{{{p}}}"), id);
         }
-        path.replace("{date}", "2030-01-01")
+        path.replace("{date}", "2030-01-01").replace("{year}", "2030")
     };
     let mut walked = 0;
     // Every breach, so one run names them all.

@@ -1,40 +1,9 @@
 //! Helpers shared by the follow-up and complaint pages: field errors next to their fields, the
 //! XLSX download, flash messages, optional ids from forms.
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use hops_platform::{Error, FieldError};
+use hops_platform::Error;
 
-/// Field errors of a refused form, shown next to their fields.
-#[derive(Default)]
-pub struct FormErrors(Vec<FieldError>);
-
-impl FormErrors {
-    /// The field errors of a validation refusal (422); any other error is passed on.
-    pub fn from_error(e: Error) -> Result<FormErrors, Error> {
-        match e {
-            Error::Client { status: 422, fields, message, .. } if fields.is_empty() => Ok(FormErrors(vec![FieldError::new("", message)])),
-            Error::Client { status: 422, fields, .. } => Ok(FormErrors(fields)),
-            other => Err(other),
-        }
-    }
-    pub fn get(&self, field: &str) -> String {
-        self.0.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
-    }
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|e| e.field == field)
-    }
-    /// Whether any field starting with `prefix` has an error (questions `q1`, `q2` …).
-    pub fn all(&self) -> Vec<&str> {
-        self.0.iter().map(|e| e.message.as_str()).collect()
-    }
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
+pub use hops_platform::web::FormErrors;
 
 /// A refused change shown as a message: 409/422 become text, anything else passes on.
 pub fn refusal_message(e: Error) -> Result<(u16, String), Error> {
@@ -50,13 +19,7 @@ pub fn refusal_message(e: Error) -> Result<(u16, String), Error> {
     }
 }
 
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// An XLSX download named `name` (Chinese allowed), with `ascii` for old clients.
-pub fn xlsx(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", hops_platform::web::pages::url_encode(name));
-    ([(header::CONTENT_TYPE, XLSX.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
-}
+pub use hops_platform::web::xlsx;
 
 /// An id from a form's select ("" = none); anything else is a field error.
 pub fn opt_id(field: &str, s: &str) -> Result<Option<i64>, Error> {

@@ -17,6 +17,7 @@ use crate::followup::model::{Outcome, TaskStatus};
 use crate::followup::questionnaire::Kind;
 use crate::followup::service;
 use crate::followup::store::{TaskFilter, TaskRow};
+use hops_platform::web::flash;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::People)
@@ -52,15 +53,8 @@ struct QueuePage {
     error: String,
 }
 
-fn flash(code: Option<&str>) -> Option<String> {
-    Some(
-        match code? {
-            "called" => "通话已记录",
-            _ => return None,
-        }
-        .to_string(),
-    )
-}
+/// Messages shown after a redirect, by code (never text from the query string).
+const FLASH: &[(&str, &str)] = &[("called", "通话已记录")];
 
 async fn queue(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
     let access = page.access();
@@ -86,7 +80,7 @@ async fn queue(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
     let mut plan_choices = vec![Choice::new("", "全部计划", &plan_code)];
     plan_choices.extend(plans.iter().map(|p| Choice::new(p.id, p.plan.name.clone(), &plan_code)));
     render(QueuePage {
-        shell: page.shell("回访任务").with_flash(flash(q.ok.as_deref())),
+        shell: page.shell("回访任务").with_flash(flash(q.ok.as_deref(), FLASH)),
         tab: "tasks",
         rows,
         pager: Pager::new(paging, total, &base),

@@ -1,4 +1,4 @@
-//! Business calendars: when the service desk's SLA clocks run.
+//! Business calendars: when clocks run (SLA, schedules, quotas, rosters).
 //!
 //! A [`Calendar`] is a weekly schedule (open intervals per weekday, in minutes of the China local
 //! day), plus holidays (closed all day, whatever the schedule says — also on a 7×24 calendar)
@@ -102,7 +102,7 @@ impl Interval {
     }
 
     /// For presets whose values are known to be valid (checked by tests).
-    pub(crate) const fn new_unchecked(start: u16, end: u16) -> Interval {
+    pub const fn new_unchecked(start: u16, end: u16) -> Interval {
         Interval { start, end }
     }
 
@@ -194,7 +194,7 @@ impl Calendar {
     }
 
     /// For presets whose schedule is known to be valid (checked by tests).
-    pub(crate) fn from_week_unchecked(week: [Vec<Interval>; 7]) -> Calendar {
+    pub fn from_week_unchecked(week: [Vec<Interval>; 7]) -> Calendar {
         Calendar { week, holidays: BTreeSet::new(), workdays: BTreeSet::new() }
     }
 
@@ -678,5 +678,5 @@ fn parse_dates(body: &str, set: &mut BTreeSet<LocalDay>, errors: &mut Vec<Calend
 }
 
 #[cfg(test)]
-#[path = "calendar_tests.rs"]
-pub(crate) mod tests;
+#[path = "model_tests.rs"]
+mod tests;

@@ -1,19 +1,19 @@
 //! Tests of `calendar.rs`: table-driven rows with readable China local times, and generated
 //! properties (`open_between(s, add(s, d)) == d`, monotone `add`, a minute-by-minute reference).
 use super::*;
-use crate::sla::presets;
+use crate::calendar::holidays::china_2026;
 
 /// A China local time `2026-11-23 10:30` (also `…:00.000001`, or RFC 3339 with an offset).
-pub(crate) fn t(s: &str) -> Instant {
+fn t(s: &str) -> Instant {
     Instant::parse(s).unwrap_or_else(|e| panic!("test time {s}: {e}"))
 }
 
-pub(crate) fn day(s: &str) -> LocalDay {
+fn day(s: &str) -> LocalDay {
     LocalDay::parse(s).unwrap_or_else(|e| panic!("test date {s}: {e}"))
 }
 
 /// Business µs of `n` minutes.
-pub(crate) fn m(n: i64) -> i64 {
+fn m(n: i64) -> i64 {
     n * MICROS_PER_MINUTE
 }
 
@@ -21,14 +21,21 @@ fn cal(text: &str) -> Calendar {
     Calendar::parse(text).unwrap_or_else(|e| panic!("test calendar {text}: {e:?}"))
 }
 
+/// Weekday office hours (the desk's preset of that name).
+const OFFICE: &str = "mon-fri 08:00-12:00,13:30-17:30";
+
+fn office_2026() -> Calendar {
+    cal(OFFICE).with_days(china_2026().holidays, china_2026().workdays).unwrap()
+}
+
 /// The calendars the tables use, by name.
 fn named(name: &str) -> Calendar {
     match name {
         "7x24" => Calendar::always(),
-        "7x24+2026" => cal("7x24").with_days(presets::china_2026().holidays, presets::china_2026().workdays).unwrap(),
+        "7x24+2026" => cal("7x24").with_days(china_2026().holidays, china_2026().workdays).unwrap(),
         "7x12" => cal("daily 08:00-20:00"),
-        "office" => presets::office_hours(),
-        "office+2026" => presets::office_hours_2026(),
+        "office" => cal(OFFICE),
+        "office+2026" => office_2026(),
         "office+sat" => cal("mon-fri 08:00-12:00,13:30-17:30; sat 09:00-12:00"),
         "office+sat+makeup" => cal("mon-fri 08:00-12:00,13:30-17:30; sat 09:00-12:00; workdays 2026-11-21"),
         "tue-fri+makeup" => cal("tue-fri 09:00-17:00; workdays 2026-11-21"),
@@ -185,7 +192,7 @@ fn next_open_table() {
 
 #[test]
 fn extreme_values_terminate() {
-    let office = presets::office_hours_2026();
+    let office = office_2026();
     assert_eq!(office.add(t("2026-11-23 10:00"), i64::MAX), None, "beyond the representable instants");
     assert_eq!(office.add(Instant(i64::MAX - 1), m(60)), None);
     assert_eq!(Calendar::always().add(t("2026-11-23 10:00"), -5), Some(t("2026-11-23 10:00")), "negative counts as 0");
@@ -332,15 +339,15 @@ fn labels() {
 }
 
 /// A small deterministic generator (64-bit LCG, high bits).
-pub(crate) struct Lcg(pub u64);
+struct Lcg(u64);
 
 impl Lcg {
-    pub(crate) fn next(&mut self) -> u64 {
+    fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
 
-    pub(crate) fn below(&mut self, n: i64) -> i64 {
+    fn below(&mut self, n: i64) -> i64 {
         let wide = (self.next() << 31) ^ self.next();
         (wide % n.max(1) as u64) as i64
     }
