@@ -9,7 +9,7 @@ pub mod revenue;
 pub mod reviews;
 pub mod rollup;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub mod upkeep;
 mod web;
 

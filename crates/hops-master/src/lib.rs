@@ -4,7 +4,7 @@
 pub mod import;
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 mod web;
 
 pub use web::MasterModule;

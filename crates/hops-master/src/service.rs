@@ -7,7 +7,9 @@ use hops_platform::web::Paging;
 use hops_platform::{Access, DataScope, Error, FieldError, Permission, Result, Role, Tx};
 
 use crate::model::{self, DepartmentDraft, DoctorDraft, PatientDraft};
-use crate::store::{self, DepartmentRow, DepartmentWrite, DoctorFilter, DoctorRow, DoctorWrite, PatientFilter, PatientRow, PatientWrite};
+use crate::store::{self, DepartmentWrite, DoctorWrite, PatientWrite};
+/// The rows the services read and return.
+pub use crate::store::{DepartmentRow, DoctorFilter, DoctorRow, PatientFilter, PatientRow};
 
 /// A patient's ID-card number: encrypted for the patient's row, blind-indexed, masked.
 pub const ID_NUMBER: Field = Field::new("patients", "id_number_enc", "patients.id_number");

@@ -12,7 +12,7 @@ pub mod mail;
 pub mod model;
 pub mod pdf;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 mod web;
 pub mod xlsx;
 

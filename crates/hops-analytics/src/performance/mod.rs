@@ -23,5 +23,5 @@
 
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub mod web;

@@ -366,8 +366,8 @@ pub async fn generate(access: &Access, month: Month) -> Result<Generated> {
     let Some((formula, _, _)) = settings(access).await? else {
         return Err(Error::conflict("no_formula", "还没有设置绩效方案：请先在“绩效方案”页填写并保存"));
     };
-    let filter = hops_master::store::DoctorFilter { q: "", department: None, title: "" };
-    let doctors: HashMap<DoctorId, hops_master::store::DoctorRow> =
+    let filter = hops_master::service::DoctorFilter { q: "", department: None, title: "" };
+    let doctors: HashMap<DoctorId, hops_master::service::DoctorRow> =
         hops_master::service::list_doctors(access, &filter, Paging { page: 1, per_page: 1_000_000 })
             .await?
             .0

@@ -6,5 +6,5 @@
 mod api;
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub(crate) mod web;

@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hops_kernel::{Instant, PeriodRange};
-use hops_master::store::DoctorFilter;
+use hops_master::service::DoctorFilter;
 use hops_platform::accounts::service as accounts;
-use hops_platform::accounts::store::HospitalRow;
+use hops_platform::accounts::service::HospitalRow;
 use hops_platform::crypto::Field;
 use hops_platform::web::Paging;
 use hops_platform::{Access, Core, Error, Permission, Result};
@@ -79,7 +79,7 @@ pub async fn save_method(access: &Access, draft: &SettingsDraft) -> Result<Setti
 // ---- live rankings ----
 
 /// Every doctor of the hospital by id (through the master module's API).
-async fn doctors(access: &Access) -> Result<HashMap<i64, hops_master::store::DoctorRow>> {
+async fn doctors(access: &Access) -> Result<HashMap<i64, hops_master::service::DoctorRow>> {
     let filter = DoctorFilter { q: "", department: None, title: "" };
     let mut out = HashMap::new();
     for page in 1.. {

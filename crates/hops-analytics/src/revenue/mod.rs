@@ -13,5 +13,5 @@
 
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub(crate) mod web;

@@ -7,7 +7,7 @@
 
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 
 #[cfg(test)]
 mod model_tests;

@@ -4,4 +4,4 @@
 pub mod desk;
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;

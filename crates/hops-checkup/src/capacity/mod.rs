@@ -7,7 +7,7 @@
 
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub mod template;
 pub mod template_service;
 pub mod template_store;

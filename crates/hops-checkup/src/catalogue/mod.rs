@@ -7,7 +7,7 @@ pub mod audit;
 pub mod drafts;
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub mod transfer;
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ pub mod drafts;
 pub mod model;
 pub mod roster;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 
 /// An employer (团检单位).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 
 pub mod group;
 pub mod group_store;
-pub mod store;
+pub(crate) mod store;
 
 use std::sync::Arc;
 

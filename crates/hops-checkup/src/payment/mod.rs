@@ -6,5 +6,5 @@ pub mod gateway;
 pub mod model;
 pub mod reconcile;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub mod wechat;

@@ -13,7 +13,7 @@ pub mod bm25;
 pub mod eval;
 pub mod matcher;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub mod text;
 pub mod triage;
 

@@ -5,4 +5,4 @@
 
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;

@@ -13,7 +13,9 @@ use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
 
 use super::model::{self, Cause, Draft, REPLY_CHANNELS, Source, Status, Trend, Verdict};
-use super::store::{self, ComplaintRow, EventRow, Filter, NewComplaint, StepWrite};
+/// How complaints are filtered.
+pub use super::store::Filter;
+use super::store::{self, ComplaintRow, EventRow, NewComplaint, StepWrite};
 use crate::followup::calls as followup;
 use crate::ticket::service as tickets;
 use crate::ticket::store as ticket_store;

@@ -8,4 +8,4 @@ pub mod calls;
 pub mod model;
 pub mod questionnaire;
 pub mod service;
-pub mod store;
+pub(crate) mod store;

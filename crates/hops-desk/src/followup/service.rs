@@ -16,6 +16,8 @@ use serde_json::json;
 
 use super::model::{self, Audience, Plan, PlanDraft};
 use super::questionnaire::{self, Question};
+/// How call tasks are filtered.
+pub use super::store::TaskFilter;
 use super::store::{self, KeyPatientRow, NewTask, PlanRow, QuestionnaireRow};
 
 /// How far back generation looks for events whose follow-up is due: an event whose call fell

@@ -3,7 +3,7 @@
 
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 
 /// The demo hospital's FAQ (`data/faq-demo.csv`, the import format): about 90 questions an
 /// internet hospital's patients ask, with variants and answers.

@@ -3,4 +3,4 @@
 mod defaults;
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;

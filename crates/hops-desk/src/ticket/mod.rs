@@ -5,4 +5,4 @@ pub mod import;
 pub mod model;
 pub mod report;
 pub mod service;
-pub mod store;
+pub(crate) mod store;

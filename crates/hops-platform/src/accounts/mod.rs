@@ -2,4 +2,4 @@
 
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;

@@ -8,7 +8,9 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use hops_kernel::{HospitalId, Instant, UserId};
 
 use super::model::{self, Permission, Role};
-use super::store::{self, HospitalRow, NewSession, NewUser, UserRow};
+use super::store::{self, NewSession, NewUser};
+/// The rows the services return.
+pub use super::store::{HospitalRow, UserRow};
 use crate::core::{Access, Actor, Core};
 use crate::crypto::{Field, random_token, sha256_hex};
 use crate::error::{Error, FieldError, Result};

@@ -170,7 +170,6 @@ pub async fn set_totp(tx: &mut Tx, id: UserId, secret: Option<&[u8]>, enabled: b
 
 #[derive(Clone, Debug)]
 pub struct SessionRow {
-    pub user_id: UserId,
     pub kind: String,
     pub csrf: String,
     pub totp_verified: bool,
@@ -212,14 +211,13 @@ pub async fn session_with_user<C: std::ops::DerefMut<Target = AnyConnection>>(
 ) -> sqlx::Result<Option<(SessionRow, UserRow, String)>> {
     let users = USER_COLS.split(", ").map(|col| format!("u.{col}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
-        "SELECT s.user_id, s.kind, s.csrf, s.totp_verified, s.last_seen_at, s.expires_at, {users}, h.name AS hospital_name \
+        "SELECT s.kind, s.csrf, s.totp_verified, s.last_seen_at, s.expires_at, {users}, h.name AS hospital_name \
          FROM sessions s JOIN users u ON u.hospital_id = s.hospital_id AND u.id = s.user_id JOIN hospitals h ON h.id = s.hospital_id \
          WHERE s.hospital_id = $1 AND s.id = $2"
     );
     let row = c.query_built(sql).bind(id_hash.to_string()).fetch_optional(c.conn()).await?;
     row.map(|r| {
         let session = SessionRow {
-            user_id: UserId(r.try_get("user_id")?),
             kind: r.try_get("kind")?,
             csrf: r.try_get("csrf")?,
             totp_verified: r.try_get::<i16, _>("totp_verified")? != 0,

@@ -8,7 +8,7 @@
 //! is dead and listed in the console for a person to look at and requeue.
 
 pub mod model;
-pub mod store;
+pub(crate) mod store;
 
 use std::collections::HashMap;
 use std::future::Future;

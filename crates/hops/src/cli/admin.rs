@@ -8,8 +8,8 @@ use std::sync::Arc;
 use anyhow::bail;
 use hops_kernel::SystemClock;
 use hops_platform::accounts::model::{check_password, check_username};
+use hops_platform::accounts::service::HospitalRow;
 use hops_platform::accounts::service::{self, NewHospital, NewUserInput};
-use hops_platform::accounts::store::HospitalRow;
 use hops_platform::db::Db;
 use hops_platform::{Core, Role};
 

@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use hops_checkup::catalogue::{service, transfer};
 use hops_platform::Core;
 use hops_platform::accounts::service as accounts;
-use hops_platform::accounts::store::HospitalRow;
+use hops_platform::accounts::service::HospitalRow;
 
 use super::Globals;
 use super::admin::{hospital, with_core};

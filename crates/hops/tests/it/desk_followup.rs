@@ -622,7 +622,7 @@ async fn demo_has_followup_and_complaints(backend: Backend) {
     let (from, to) = hops_desk::complaint::service::last_twelve_months(today);
     let t = hops_desk::complaint::service::trend(&access, from, to).await.unwrap();
     assert!(t.totals.iter().filter(|v| **v > 0).count() >= 6, "complaints over several months: {:?}", t.totals);
-    let f = hops_desk::complaint::store::Filter { status: Some(hops_desk::complaint::model::Status::Closed), ..Default::default() };
+    let f = hops_desk::complaint::service::Filter { status: Some(hops_desk::complaint::model::Status::Closed), ..Default::default() };
     assert!(hops_desk::complaint::service::list(&access, &f, hops_platform::web::Paging::new(None, 10)).await.unwrap().1 > 0);
     app.stop().await;
 }
