@@ -29,6 +29,11 @@ impl Module for AnalyticsModule {
         "analytics"
     }
 
+    /// Rebuilds the roll-ups an interrupted rebuild left marked stale.
+    fn on_start<'a>(&'a self, core: &'a std::sync::Arc<hops_platform::Core>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(crate::upkeep::rebuild_pending(core))
+    }
+
     fn nav(&self) -> Vec<NavItem> {
         vec![
             NavItem { section: Section::Analytics, label: "运营指标", href: "/kpis", permission: Permission::AnalyticsRead },

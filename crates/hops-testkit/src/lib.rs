@@ -161,12 +161,25 @@ impl TestApp {
     /// Like [`TestApp::spawn`] with the configuration changed by `adjust` first (e.g. without
     /// the sandboxes, as `hops serve` runs by default).
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::start(backend, adjust, hops::modules()).await
+    }
+
+    /// Like [`TestApp::spawn`] with `extra` modules after the product's (the example module of
+    /// `docs/module.md`).
+    pub async fn spawn_with_modules(backend: Backend, extra: Vec<Arc<dyn hops_platform::web::Module>>) -> TestApp {
+        let mut modules = hops::modules();
+        modules.extend(extra);
+        TestApp::start(backend, |_| {}, modules).await
+    }
+
+    async fn start(backend: Backend, adjust: impl FnOnce(&mut Config), modules: Vec<Arc<dyn hops_platform::web::Module>>) -> TestApp {
         let test_db = TestDb::create(&backend).await;
         let clock = Arc::new(ManualClock::new(wall_clock_now()));
         let mut config = test_db.config();
         adjust(&mut config);
-        let (db, core) = hops::open(&config, clock.clone()).await.expect("open app");
-        let server = hops::Server::start(core.clone(), "127.0.0.1:0".parse().expect("addr")).await.expect("start server");
+        let (db, core) = hops::open_with(&config, clock.clone(), &modules).await.expect("open app");
+        let listener = hops::bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+        let server = hops::Server::start_with(core.clone(), listener, modules).await.expect("start server");
         TestApp { url: server.url.clone(), core, db, clock, backend, server: Some(server), test_db }
     }
 

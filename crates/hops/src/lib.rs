@@ -47,15 +47,22 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
 /// modules' job kinds and builds the [`Core`]. The returned [`Db`] is the same database the
 /// core uses, for platform-wide work such as `audit verify`.
 pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Db, Arc<Core>)> {
+    open_with(config, clock, &modules()).await
+}
+
+/// [`open`] with these modules instead of the product's (tests add an example module).
+pub async fn open_with(config: &Config, clock: Arc<dyn Clock>, modules: &[Arc<dyn Module>]) -> anyhow::Result<(Db, Arc<Core>)> {
     let db = connect(config).await?;
     db.migrate().await.context("数据库迁移失败")?;
     let keyring = Keyring::load_or_create(&config.key_file)?;
     db.check_key_fingerprint(&keyring.fingerprint()).await?;
     reencrypt(&db, &keyring).await?;
-    let handlers: Vec<Arc<dyn JobHandler>> = modules().iter().flat_map(|m| m.jobs()).collect();
+    let handlers: Vec<Arc<dyn JobHandler>> = modules.iter().flat_map(|m| m.jobs()).collect();
     let jobs = Jobs::new(handlers);
     let core = Core::new(db.clone(), keyring, clock, config.clone(), jobs);
-    hops_analytics::upkeep::rebuild_pending(&core).await.context("重建运营数据汇总失败")?;
+    for m in modules {
+        m.on_start(&core).await.with_context(|| format!("模块 {} 启动失败", m.name()))?;
+    }
     Ok((db, core))
 }
 

@@ -56,9 +56,19 @@ impl Server {
     /// Like [`Server::start`] on an already bound listener (to check the port before slow
     /// preparation, as `hops demo` does).
     pub async fn start_on(core: Arc<Core>, listener: TcpListener) -> anyhow::Result<Server> {
+        Server::start_with(core, listener, crate::modules()).await
+    }
+
+    /// Like [`Server::start_on`] serving these modules instead of the product's (tests add
+    /// the example module of `docs/module.md`).
+    pub async fn start_with(
+        core: Arc<Core>,
+        listener: TcpListener,
+        modules: Vec<Arc<dyn hops_platform::web::Module>>,
+    ) -> anyhow::Result<Server> {
         let addr = listener.local_addr()?;
         core.set_local_url(&base_url(addr));
-        let app = web::app(core.clone(), crate::modules());
+        let app = web::app(core.clone(), modules);
         let (stop, stop_rx) = watch::channel(false);
         let mut http_stop = stop_rx.clone();
         let http = tokio::spawn(async move {

@@ -1,6 +1,7 @@
 //! Use cases of accounts: hospitals, users, login with lockout and TOTP, sessions.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -48,7 +49,36 @@ async fn hash_off_workers(password: &str) -> String {
 
 async fn verify_off_workers(password: &str, hash: &str) -> bool {
     let (password, hash) = (zeroize::Zeroizing::new(password.to_string()), hash.to_string());
-    hashing(move || verify_password(&password, &hash)).await
+    hashing(move || {
+        let started = std::time::Instant::now();
+        let ok = verify_password(&password, &hash);
+        VERIFY_MICROS.store(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        ok
+    })
+    .await
+}
+
+/// How long the last password verification took (µs): what a skipped dummy verification waits.
+static VERIFY_MICROS: AtomicU64 = AtomicU64::new(50_000);
+
+/// Verifications against the dummy hash (an unknown hospital or user, a locked or disabled
+/// account), server-wide. They only hide whether an account exists; a flood of made-up names
+/// from ever new addresses escapes the per-caller and per-account limits, and hashing each one
+/// would leave no CPU for real sign-ins (bench/login_flood.py measured 4 s sign-ins).
+pub const LOGIN_DUMMY_RATE: crate::throttle::Rate =
+    crate::throttle::Rate {
+        name: "auth.login.dummy", per_hour: 1_800, burst: 30, hospital_per_hour: 1_800, message: "登录失败次数过多"
+    };
+
+/// A wrong name costs the same time as a wrong password: a verification against the dummy hash,
+/// or — once [`LOGIN_DUMMY_RATE`] is spent — a wait as long as a verification takes, which costs
+/// no CPU.
+async fn verify_dummy(core: &Core, password: &str) {
+    if core.throttle.check(&LOGIN_DUMMY_RATE, 0, "dummy").is_ok() {
+        verify_off_workers(password, dummy_hash()).await;
+    } else {
+        tokio::time::sleep(std::time::Duration::from_micros(VERIFY_MICROS.load(Ordering::Relaxed))).await;
+    }
 }
 
 /// A hash of a random password, verified against when the user does not exist, so a wrong
@@ -481,7 +511,7 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
         bad_credentials()
     };
     let Some(hospital) = hospital_by_code(core, input.hospital.trim()).await? else {
-        verify_off_workers(input.password, dummy_hash()).await;
+        verify_dummy(core, input.password).await;
         return Err(fail(None));
     };
     throttle.paused(&LOGIN_ACCOUNT_RATE, hospital.id.0, &account)?;
@@ -493,7 +523,7 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
         store::user_by_username(&mut c, input.username.trim()).await?
     };
     let Some(user) = user else {
-        verify_off_workers(input.password, dummy_hash()).await;
+        verify_dummy(core, input.password).await;
         return Err(fail(Some(hospital.id.0)));
     };
     let access = core.access_for(hospital.id, actor_of(&user));
@@ -507,7 +537,7 @@ pub async fn login(core: &Arc<Core>, input: LoginInput<'_>) -> Result<LoginOutco
     if let Some(why) = refused {
         // The same work and the same answer as a wrong password: whether an account exists,
         // is locked or disabled is not told to whoever asks.
-        verify_off_workers(input.password, dummy_hash()).await;
+        verify_dummy(core, input.password).await;
         let mut tx = tenant.write().await?;
         access.audit(&mut tx, "auth.login_refused", &format!("user:{}", user.id), why).await?;
         tx.commit().await?;

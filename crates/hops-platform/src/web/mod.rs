@@ -53,6 +53,11 @@ pub trait Module: Send + Sync + 'static {
     fn tiles<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
         Box::pin(async { Ok(Vec::new()) })
     }
+    /// Work to do once when the application opens, after migrations (e.g. rebuilding derived
+    /// data an interrupted run left stale). An error stops the start with its message.
+    fn on_start<'a>(&'a self, _core: &'a Arc<Core>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
     /// Its charts on the home dashboard.
     fn charts<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<ChartPanel>>> {
         Box::pin(async { Ok(Vec::new()) })

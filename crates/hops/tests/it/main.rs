@@ -19,6 +19,7 @@ mod desk_complaint;
 mod desk_followup;
 mod desk_tickets;
 mod encryption;
+mod example_module;
 mod h5_identity;
 mod install;
 mod jobs;

@@ -349,7 +349,8 @@ fn sample_body(schema: &str) -> Value {
 }
 
 async fn no_route_crosses_tenants(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // With the example module of docs/module.md: it is held to the same rules.
+    let app = TestApp::spawn_with_modules(backend, vec![crate::example_module::module()]).await;
     app.hospital("ha", &[Role::HospitalAdmin]).await;
     let b = app.hospital("hb", &[]).await;
     let ids = b_fixtures(&app, b).await;
@@ -451,7 +452,8 @@ async fn call_route(app: &TestApp, openapi: &Value, spec: &RouteSpec, path: &str
 /// - `Hospital` routes show them no patient at all; `Own` routes no one else's records;
 /// - `Visitor` routes show a patient who proved another phone nothing of this person's booking.
 async fn every_route_keeps_to_its_data_scope(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // With the example module of docs/module.md: it is held to the same rules.
+    let app = TestApp::spawn_with_modules(backend, vec![crate::example_module::module()]).await;
     // The platform's administrator lives in the platform's own tenant; every hospital role here.
     let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| *r != Role::PlatformAdmin).collect();
     let h = app.hospital("ha", &roles).await;
