@@ -14,8 +14,10 @@ reverse proxy), in one run:
       and everything after is refused before any hashing.
 
 Printed: /healthz p50/p99 and the real user's sign-in p50/max in each phase, with the ratio of
-each flooded p99 to the idle baseline; the flood's own rate and how many of its requests were
-refused (429) before any password was hashed.
+each flooded figure to the idle baseline; the flood's own rate, how many of its requests were
+answered as a wrong password (401: hashed, or — once the server's budget of made-up-name
+verifications is spent — a wait as long as a hash, without the CPU) and how many were refused
+(429) before anything was hashed. Baseline: phase (a), the same server and load without a flood.
 
 Usage: bench/login_flood.py [--seconds 10]
 Needs: cargo, python3, wrk (apt-get install wrk).
@@ -110,7 +112,7 @@ def main():
             print(f"{label} /healthz p50 {h['p50']:.2f} ms p99 {h['p99']:.2f} ms ({h['rps']:.0f} req/s), "
                   f"p99 ratio to idle {h['p99'] / idle_h['p99']:.2f}; user sign-in p50 {u['login_p50']:.0f} ms max {u['login_max']:.0f} ms "
                   f"({u['login_ok']} ok), p50 ratio to idle {u['login_p50'] / idle_u['login_p50']:.2f}; "
-                  f"flood {f['rps']:.0f} req/s, {int(f['s401'])} hashed (401), {int(f['s429'])} refused before hashing (429), "
+                  f"flood {f['rps']:.0f} req/s, {int(f['s401'])} answered as wrong (401), {int(f['s429'])} refused before any hashing (429), "
                   f"{int(f['other'])} other, flood p99 {f['p99']:.0f} ms")
     finally:
         server.terminate()
