@@ -1,16 +1,13 @@
-//! Internet-hospital activity data (SPEC §1): ingest of consultations, appointments, payments
-//! and prescriptions (plus master data through the master module), and the KPIs built on them.
+//! Internet-hospital activity data (SPEC §1) and what is built on it, one area per folder with the
+//! same rooms: `activity` (ingest, roll-ups, bad-review reasons), `kpi` (formulas, KPI sets, the
+//! dashboard), `rankings`, `performance` (doctors' monthly sheets) and `revenue` (R per contract
+//! year).
 
+pub mod activity;
 pub mod kpi;
-pub mod model;
 pub mod performance;
 pub mod rankings;
 pub mod revenue;
-pub mod reviews;
-pub mod rollup;
-pub mod service;
-pub(crate) mod store;
-pub mod upkeep;
 mod web;
 
 pub use web::AnalyticsModule;
@@ -22,10 +19,10 @@ mod docs_tests {
     #[test]
     fn ingest_doc_lists_every_column() {
         let doc = include_str!("../../../docs/ingest.md");
-        for kind in crate::service::INGEST_KINDS {
+        for kind in crate::activity::service::INGEST_KINDS {
             let section = doc.split(&format!("## `{kind}`")).nth(1).unwrap_or_else(|| panic!("docs/ingest.md lacks {kind}"));
             let section = section.split("\n## ").next().unwrap_or("");
-            for c in crate::service::columns(kind).unwrap() {
+            for c in crate::activity::service::columns(kind).unwrap() {
                 assert!(section.contains(&format!("| `{}` | {} |", c.key, c.label)), "docs/ingest.md {kind} lacks column {}", c.key);
             }
         }
@@ -34,7 +31,7 @@ mod docs_tests {
     #[test]
     fn kpi_doc_lists_every_kpi() {
         let doc = include_str!("../../../docs/kpis.md");
-        for k in crate::kpi::KPIS {
+        for k in crate::kpi::model::KPIS {
             assert!(doc.contains(&format!("| `{}` | {} |", k.key, k.label_zh)), "docs/kpis.md lacks {}", k.key);
         }
     }

@@ -22,7 +22,7 @@ async fn load(access: &Access, kind: &str, columns: &[&str], rows: Vec<Vec<Strin
     if rows.is_empty() {
         return Ok(());
     }
-    let report = hops_analytics::service::ingest(access, kind, &table(columns, rows), Mode::AllOrNothing).await?;
+    let report = hops_analytics::activity::service::ingest(access, kind, &table(columns, rows), Mode::AllOrNothing).await?;
     if !report.committed {
         let first = report.rejected.first().map(|e| format!("第 {} 行 {}: {}", e.row, e.column, e.message)).unwrap_or_default();
         anyhow::bail!("演示{kind}数据未通过校验（{} 处问题），例如 {first}", report.rejected.len());

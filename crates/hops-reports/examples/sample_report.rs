@@ -1,8 +1,8 @@
 //! Renders a report from made-up numbers to a PDF and an XLSX, to look at the layout without
 //! a database: `cargo run -p hops-reports --example sample_report -- /tmp/sample.pdf`.
 
-use hops_analytics::kpi::{self, Value};
-use hops_analytics::service::{DepartmentShare, KpiSet};
+use hops_analytics::kpi::model::{self as kpi, Value};
+use hops_analytics::kpi::service::{DepartmentShare, KpiSet};
 use hops_kernel::{Instant, LocalDay, Money, Period, PeriodRange};
 use hops_reports::model::{self, DoctorLine, Input, Reviews, TrendPoint};
 

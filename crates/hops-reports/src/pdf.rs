@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use hops_analytics::kpi::{self, Value};
+use hops_analytics::kpi::model::{self as kpi, Value};
 use hops_platform::charts::{BarChart, LineChart, LineSeries};
 use serde_json::{Value as Json, json};
 use typst::diag::{FileError, FileResult};

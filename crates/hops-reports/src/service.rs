@@ -54,12 +54,12 @@ fn round(x: f64, places: i32) -> f64 {
 
 /// The trend: the report's period and those before it (two per KPI computation: each set
 /// carries its previous period), oldest first, leading periods without consultations dropped.
-async fn trend(access: &Access, set: &hops_analytics::service::KpiSet) -> Result<Vec<TrendPoint>> {
+async fn trend(access: &Access, set: &hops_analytics::kpi::service::KpiSet) -> Result<Vec<TrendPoint>> {
     let n = model::trend_length(set.range.kind);
     let mut points = vec![TrendPoint::from_kpis(set.range, &set.current), TrendPoint::from_kpis(set.range.previous(), &set.previous)];
     let mut r = set.range.previous().previous();
     while points.len() < n {
-        let s = hops_analytics::service::kpis(access, r).await?;
+        let s = hops_analytics::kpi::service::kpis(access, r).await?;
         points.push(TrendPoint::from_kpis(r, &s.current));
         points.push(TrendPoint::from_kpis(r.previous(), &s.previous));
         r = r.previous().previous();
@@ -73,7 +73,7 @@ async fn trend(access: &Access, set: &hops_analytics::service::KpiSet) -> Result
 }
 
 async fn doctors(access: &Access, range: PeriodRange) -> Result<Vec<DoctorLine>> {
-    let sums = hops_analytics::service::doctor_stats(access, range, 10).await?;
+    let sums = hops_analytics::kpi::service::doctor_stats(access, range, 10).await?;
     let mut out = Vec::with_capacity(sums.len());
     for s in sums {
         let d = hops_master::service::doctor(access, DoctorId(s.doctor.0)).await?;
@@ -126,8 +126,8 @@ async fn leaderboard(access: &Access, range: PeriodRange) -> Result<Option<Leade
 }
 
 async fn reviews(access: &Access, range: PeriodRange) -> Result<Reviews> {
-    let distribution = hops_analytics::service::rating_distribution(access, range).await?;
-    let reasons = hops_analytics::service::bad_review_reasons(access, range).await?;
+    let distribution = hops_analytics::kpi::service::rating_distribution(access, range).await?;
+    let reasons = hops_analytics::kpi::service::bad_review_reasons(access, range).await?;
     Ok(Reviews { distribution, reasons })
 }
 
@@ -135,7 +135,7 @@ async fn reviews(access: &Access, range: PeriodRange) -> Result<Reviews> {
 /// else the draft (or the suggestion).
 pub async fn build(access: &Access, range: PeriodRange) -> Result<Report> {
     access.require(READ)?;
-    let set = hops_analytics::service::kpis(access, range).await?;
+    let set = hops_analytics::kpi::service::kpis(access, range).await?;
     let trend = trend(access, &set).await?;
     let doctors = doctors(access, range).await?;
     let leaderboard = leaderboard(access, range).await?;

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hops_analytics::kpi;
+use hops_analytics::kpi::model as kpi;
 use hops_kernel::Period;
 use hops_platform::charts::{BarChart, LineChart, LineSeries};
 use hops_platform::jobs::JobHandler;

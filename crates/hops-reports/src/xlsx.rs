@@ -2,7 +2,7 @@
 //! KPIs with the previous period and a year ago (first sheet), consultation kinds, department
 //! share, doctor ranking, trend and satisfaction.
 
-use hops_analytics::kpi::{self, Value};
+use hops_analytics::kpi::model::{self as kpi, Value};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::model::{Change, KpiLine, Report};

@@ -5,7 +5,7 @@
 use hops_kernel::{LocalDay, Money, Period, PeriodRange};
 use hops_platform::FieldError;
 
-use crate::model::ConsultationKind;
+use crate::activity::model::ConsultationKind;
 
 // ---- month ----
 

@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::{Activity, Adjustment, AdjustmentKind, Formula, Status};
-use crate::store::sum;
+use crate::activity::store::sum;
 
 fn decode(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?} in performance tables").into())

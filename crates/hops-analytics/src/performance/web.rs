@@ -13,7 +13,7 @@ use hops_platform::{Access, Error, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::model::ConsultationKind;
+use crate::activity::model::ConsultationKind;
 
 use super::model::{self, AdjustmentDraft, Answer, FormulaDraft, LineKind, Month, Status};
 use super::service::{self, MonthView, SheetDetail, Viewer};

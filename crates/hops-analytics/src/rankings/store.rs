@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::{RankKind, Settings, Subject, Sums, Weights};
-use crate::store::sum;
+use crate::activity::store::sum;
 
 /// Per doctor (or department) id: the sums of consultations created on the days
 /// `[from, to)`, read from the module's daily aggregates (`consultation_daily`, maintained on

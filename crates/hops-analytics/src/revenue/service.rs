@@ -10,7 +10,7 @@ use hops_platform::{Access, Error, Permission, Result};
 
 use super::model::{self, Component, Settings, SettingsDraft};
 use super::store;
-use crate::store::rollups;
+use crate::activity::store::rollups;
 
 pub const READ: Permission = Permission::AnalyticsRead;
 pub const CONFIGURE: Permission = Permission::AnalyticsConfigure;

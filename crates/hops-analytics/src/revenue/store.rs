@@ -1,5 +1,5 @@
 //! SQL of revenue R: the hospital's settings (`revenue_settings`, migration 0008). The amounts
-//! are read from the daily metrics through `crate::store::rollups::activity_sums`.
+//! are read from the daily metrics through `crate::activity::store::rollups::activity_sums`.
 
 use hops_kernel::{Instant, LocalDay, Money};
 use hops_platform::Tx;

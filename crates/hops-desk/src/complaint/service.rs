@@ -100,13 +100,13 @@ async fn linked(access: &Access, origin: &Origin, errors: &mut Vec<FieldError>) 
             Some((id, _)) => l.ticket_id = Some(id),
             None => errors.push(FieldError::new("ticket", format!("没有编号为「{}」的工单", reference.trim()))),
         },
-        Origin::Review(number) => match hops_analytics::service::consultation_by_external_id(access, number).await? {
+        Origin::Review(number) => match hops_analytics::activity::service::consultation_by_external_id(access, number).await? {
             Some(c) if c.rating.is_some_and(|r| r <= 2) => {
                 l.review_ref = c.external_id;
                 l.patient_id = Some(c.patient.0);
                 l.doctor_id = Some(c.doctor.0);
                 l.department_id = Some(c.department.0);
-                l.review_reason = hops_analytics::reviews::reasons(&c.review).first().copied();
+                l.review_reason = hops_analytics::activity::reviews::reasons(&c.review).first().copied();
             }
             Some(_) => errors.push(FieldError::new("review_ref", format!("问诊单 {} 不是差评（评分须为 1–2 星）", number.trim()))),
             None => errors.push(FieldError::new("review_ref", format!("没有问诊单号为「{}」的问诊", number.trim()))),
@@ -164,7 +164,9 @@ pub async fn prefill(access: &Access, origin: &Origin) -> Result<Prefill> {
             p.about = format!("工单 {number}");
         }
         Origin::Review(number) => {
-            let c = hops_analytics::service::consultation_by_external_id(access, number).await?.ok_or_else(|| Error::not_found("问诊"))?;
+            let c = hops_analytics::activity::service::consultation_by_external_id(access, number)
+                .await?
+                .ok_or_else(|| Error::not_found("问诊"))?;
             p.complainant = hops_master::service::patient(access, c.patient).await?.name;
             let doctor = hops_master::service::doctor(access, c.doctor).await?;
             p.subject = format!("差评：{}", c.review.chars().take(40).collect::<String>());

@@ -1,6 +1,6 @@
 //! Use cases of follow-up configuration: questionnaires, plans, key patients (marked one by one
 //! or imported), and generating call tasks from the plans' audiences — completed consultations
-//! (read through `hops_analytics::service`), completed checkups (`hops_checkup` services) and
+//! (read through `hops_analytics::activity::service`), completed checkups (`hops_checkup` services) and
 //! key patients — once per plan and event, by hand or every morning ([`run_daily`], the job
 //! [`DAILY_JOB`]). Calls, results and exports are in [`super::calls`].
 
@@ -361,7 +361,7 @@ async fn consultation_candidates(access: &Access, plan: &Plan, now: Instant) -> 
     let delay = i64::from(plan.delay_days) * 86_400;
     let to = now.plus_seconds(-delay);
     let from = to.plus_seconds(-i64::from(LOOKBACK_DAYS) * 86_400);
-    let rows = hops_analytics::service::completed_consultations(access, from, to).await?;
+    let rows = hops_analytics::activity::service::completed_consultations(access, from, to).await?;
     let departments: HashMap<i64, String> =
         hops_master::service::department_choices(access).await?.into_iter().map(|(_, id, name)| (id.0, name)).collect();
     let mut doctors: HashMap<i64, String> = HashMap::new();

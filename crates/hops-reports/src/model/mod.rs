@@ -3,8 +3,8 @@
 //! measures. Pure: no I/O, no clock (the generation time is passed in). The PDF, the XLSX,
 //! the console preview and the stored numbers all render this one [`Report`].
 
-use hops_analytics::kpi::{self, Value};
-use hops_analytics::service::KpiSet;
+use hops_analytics::kpi::model::{self as kpi, Value};
+use hops_analytics::kpi::service::KpiSet;
 use hops_kernel::{Instant, Money, Period, PeriodRange};
 use serde_json::{Value as Json, json};
 
@@ -197,9 +197,9 @@ fn find<'a>(set: &'a [(String, Value)], key: &str) -> &'a Value {
     set.iter().find(|(k, _)| k == key).map(|(_, v)| v).unwrap_or(&Value::Rate(None))
 }
 
-// ---- bad-review reasons: one list, in hops_analytics::reviews ----
+// ---- bad-review reasons: one list, in hops_analytics::activity::reviews ----
 
-pub use hops_analytics::reviews::{REASONS as REASON_FAMILIES, reasons as review_reasons, tally as tally_reasons};
+pub use hops_analytics::activity::reviews::{REASONS as REASON_FAMILIES, reasons as review_reasons, tally as tally_reasons};
 
 // ---- content ----
 

@@ -1,5 +1,5 @@
 //! Tests of the report model.
-use hops_analytics::service::DepartmentShare;
+use hops_analytics::kpi::service::DepartmentShare;
 use hops_kernel::LocalDay;
 
 use super::*;

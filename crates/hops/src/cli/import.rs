@@ -14,8 +14,8 @@ use super::Globals;
 use super::admin::{hospital, with_core};
 
 pub async fn run(globals: &Globals, kind: &str, file: &Path, code: Option<&str>, skip_bad: bool) -> anyhow::Result<ExitCode> {
-    if hops_analytics::service::columns(kind).is_none() {
-        bail!("未知的数据类型 {kind}，应为 {}", hops_analytics::service::INGEST_KINDS.join("、"));
+    if hops_analytics::activity::service::columns(kind).is_none() {
+        bail!("未知的数据类型 {kind}，应为 {}", hops_analytics::activity::service::INGEST_KINDS.join("、"));
     }
     let bytes = std::fs::read(file).with_context(|| format!("无法读取文件 {}", file.display()))?;
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
@@ -36,10 +36,17 @@ pub async fn run(globals: &Globals, kind: &str, file: &Path, code: Option<&str>,
         bar.enable_steady_tick(Duration::from_millis(120));
         bar.set_message(format!("读取 {name}"));
         let table = tabular::read(bytes.as_slice(), &name).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
-        bar.set_message(format!("校验并写入 {} 行{}数据到 {}", table.rows.len(), hops_analytics::service::label_zh(kind), h.name));
+        bar.set_message(format!(
+            "校验并写入 {} 行{}数据到 {}",
+            table.rows.len(),
+            hops_analytics::activity::service::label_zh(kind),
+            h.name
+        ));
         let access = core.act_as_system(h.id);
         let mode = if skip_bad { Mode::SkipBad } else { Mode::AllOrNothing };
-        let report = hops_analytics::service::ingest(&access, kind, &table, mode).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+        let report = hops_analytics::activity::service::ingest(&access, kind, &table, mode)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.public_message()))?;
         bar.finish_and_clear();
         if report.committed {
             println!("导入完成：共 {} 行，新增 {}，更新 {}。", report.total, report.inserted, report.updated);

@@ -573,7 +573,7 @@ async fn rollups_equal_a_rebuild(b: Backend) {
     assert!(rows_before.iter().any(|r| r.starts_with("review_reason_daily") && r.contains("回复慢")), "{rows_before:#?}");
     assert_eq!(kpis_before[1]["kpis"]["consultations_paid"]["value"], 2, "C2 and the moved C6 in September");
     assert_eq!(kpis_before[5]["kpis"]["payments_total"]["value"], "300.00");
-    hops_analytics::upkeep::rebuild(&app.system(h)).await.unwrap();
+    hops_analytics::activity::upkeep::rebuild(&app.system(h)).await.unwrap();
     assert_eq!(rollup_rows(&app).await, rows_before, "incremental roll-ups differ from a rebuild");
     assert_eq!(kpis().await, kpis_before);
     app.stop().await;

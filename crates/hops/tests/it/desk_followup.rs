@@ -78,7 +78,7 @@ pub(crate) async fn setup(backend: Backend) -> Desk {
     let patients: Vec<Vec<String>> =
         (1..=4).map(|i| vec![format!("P{i}"), format!("患者{i}"), "女".into(), format!("1390000000{i}")]).collect();
     let t = table(&["external_id", "name", "sex", "phone"], &patients);
-    assert!(hops_analytics::service::ingest(&access, "patients", &t, Mode::AllOrNothing).await.unwrap().committed);
+    assert!(hops_analytics::activity::service::ingest(&access, "patients", &t, Mode::AllOrNothing).await.unwrap().committed);
     let operator = app.token("fu", "operator").await;
     let agent = app.token("fu", "agent").await;
     let nurse = app.token("fu", "nurse").await;
@@ -118,7 +118,7 @@ pub(crate) async fn consultation(d: &Desk, ext: &str, patient: &str, doctor: &st
         ],
         &[row],
     );
-    let r = hops_analytics::service::ingest(&d.app.system(d.h), "consultations", &t, Mode::AllOrNothing).await.unwrap();
+    let r = hops_analytics::activity::service::ingest(&d.app.system(d.h), "consultations", &t, Mode::AllOrNothing).await.unwrap();
     assert!(r.committed, "{:?}", r.rejected);
 }
 

@@ -207,7 +207,7 @@ async fn performance_sheet(access: &hops_platform::Access) -> i64 {
     use hops_analytics::performance::{model, service};
     use hops_platform::tabular::Mode;
     let patients = table(&["external_id", "name", "sex"], &["BP1", "乙院病人", "女"]);
-    assert!(hops_analytics::service::ingest(access, "patients", &patients, Mode::AllOrNothing).await.unwrap().committed);
+    assert!(hops_analytics::activity::service::ingest(access, "patients", &patients, Mode::AllOrNothing).await.unwrap().committed);
     let consultations = table(
         &[
             "external_id",
@@ -222,7 +222,9 @@ async fn performance_sheet(access: &hops_platform::Access) -> i64 {
         ],
         &["BC1", "BP1", "BDEPT", "BDOC", "text", "2026-10-08 09:00:00", "2026-10-08 09:00:00", "2026-10-08 09:30:00", "30.00"],
     );
-    assert!(hops_analytics::service::ingest(access, "consultations", &consultations, Mode::AllOrNothing).await.unwrap().committed);
+    assert!(
+        hops_analytics::activity::service::ingest(access, "consultations", &consultations, Mode::AllOrNothing).await.unwrap().committed
+    );
     let formula = model::FormulaDraft {
         price_text: "5".into(),
         price_video: "5".into(),
@@ -477,7 +479,7 @@ async fn every_route_keeps_to_its_data_scope(backend: Backend) {
     hops_master::service::create_doctor(&access, &doctor).await.unwrap();
     let mode = hops_platform::tabular::Mode::AllOrNothing;
     let patients = table(&["external_id", "name", "sex"], &["NP1", IN_SCOPE, "男"]);
-    assert!(hops_analytics::service::ingest(&access, "patients", &patients, mode).await.unwrap().committed);
+    assert!(hops_analytics::activity::service::ingest(&access, "patients", &patients, mode).await.unwrap().committed);
     let consultation = table(
         &[
             "external_id",
@@ -492,7 +494,7 @@ async fn every_route_keeps_to_its_data_scope(backend: Backend) {
         ],
         &["NC1", "NP1", "NK", "doctor", "text", "2026-10-09 09:00:00", "2026-10-09 09:00:00", "2026-10-09 09:30:00", "30.00"],
     );
-    assert!(hops_analytics::service::ingest(&access, "consultations", &consultation, mode).await.unwrap().committed);
+    assert!(hops_analytics::activity::service::ingest(&access, "consultations", &consultation, mode).await.unwrap().committed);
     let nurse = accounts::list_users(&access).await.unwrap().into_iter().find(|u| u.role == Role::Nurse).unwrap();
     accounts::update_user(
         &access,

@@ -1,4 +1,4 @@
-//! Keeping the daily aggregates and the period roll-ups ([`crate::rollup`]) in step with the
+//! Keeping the daily aggregates and the period roll-ups ([`crate::activity::rollup`]) in step with the
 //! raw rows: inside each ingest batch's transaction (read what the batch affects, write the
 //! rows, add the difference), and by a full rebuild from the raw rows (after migration 0008,
 //! for data ingested before it).
@@ -9,9 +9,9 @@ use std::sync::Arc;
 use hops_kernel::{HospitalId, Instant, LocalDay};
 use hops_platform::{Access, Core, Result, Tx};
 
-use crate::rollup::{self, CellDelta, DailyCell, PatientDelta};
-use crate::store::rollups::{self as rs, Source};
-use crate::store::{self};
+use crate::activity::rollup::{self, CellDelta, DailyCell, PatientDelta};
+use crate::activity::store::rollups::{self as rs, Source};
+use crate::activity::store::{self};
 
 /// Holds the hospital's ingest lock for the rest of the transaction: roll-ups are read, then
 /// rewritten, so two batches of one hospital must not interleave.

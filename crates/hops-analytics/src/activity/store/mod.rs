@@ -10,7 +10,7 @@ use hops_platform::Tx;
 use hops_platform::db::{BINDS_PER_STATEMENT, Conn, Q, Scoped, rows_per_statement};
 use sqlx::Row;
 
-use crate::model::{Appointment, Consultation, Payment, Prescription};
+use crate::activity::model::{Appointment, Consultation, Payment, Prescription};
 
 /// `SUM(expr)` as a BIGINT, 0 over no rows (the one spelling of a sum in this crate's SQL).
 pub(crate) fn sum(expr: &str) -> String {

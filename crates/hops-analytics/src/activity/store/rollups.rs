@@ -1,5 +1,5 @@
 //! SQL of the roll-ups (migration 0008): reading the rows a change affects, writing deltas,
-//! and reading periods. What the roll-ups mean is in [`crate::rollup`].
+//! and reading periods. What the roll-ups mean is in [`crate::activity::rollup`].
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use hops_platform::db::{BINDS_PER_STATEMENT, Conn, Scoped, rows_per_statement};
 use sqlx::Row;
 
 use super::{placeholders, sum};
-use crate::rollup::{CellDelta, DailyCell, PatientDelta, SUM_COLUMNS, Sums};
+use crate::activity::rollup::{CellDelta, DailyCell, PatientDelta, SUM_COLUMNS, Sums};
 
 /// The rows of `consultation_daily` on the given days.
 pub async fn daily_cells<C: Conn>(c: &mut Scoped<C>, days: &[i32]) -> sqlx::Result<Vec<DailyCell>> {
@@ -269,7 +269,7 @@ pub async fn refresh_review_reasons(tx: &mut Tx, days: &[i32]) -> sqlx::Result<(
             .map(|r| r.try_get(0))
             .collect::<sqlx::Result<_>>()?;
         tx.query("DELETE FROM review_reason_daily WHERE hospital_id = $1 AND day = $2").bind(*day).execute(tx.conn()).await?;
-        for (reason, n) in crate::reviews::tally(texts.iter().map(String::as_str)) {
+        for (reason, n) in crate::activity::reviews::tally(texts.iter().map(String::as_str)) {
             tx.query("INSERT INTO review_reason_daily (hospital_id, day, reason, n) VALUES ($1, $2, $3, $4)")
                 .bind(*day)
                 .bind(reason)
