@@ -1,12 +1,7 @@
-//! Follow-up (回访) and complaint pages and API: the agents' call-task queue and task page, plans,
-//! questionnaires, key patients and satisfaction results; complaint cases, their trend of
-//! causes and the cause categories. The files live in `web/followup/`.
+//! Follow-up (回访) pages and API: the agents' call-task queue and task page, plans,
+//! questionnaires, key patients and satisfaction results. The files live in `web/followup/`.
 
 mod api;
-mod api_complaint;
-mod chart;
-mod common;
-mod pages_complaints;
 mod pages_config;
 mod pages_results;
 mod pages_tasks;
@@ -20,17 +15,9 @@ pub(super) fn nav() -> Vec<NavItem> {
         item("回访任务", "/desk/followup", Permission::FollowupWork),
         item("回访计划", "/desk/followup/plans", Permission::DeskManage),
         item("回访满意度", "/desk/followup/results", Permission::FollowupWork),
-        item("投诉管理", "/desk/complaints", Permission::DeskWork),
-        item("投诉原因趋势", "/desk/complaints/trend", Permission::DeskWork),
     ]
 }
 
 pub(super) fn routes() -> Routes {
-    Routes::default()
-        .merge(pages_tasks::routes())
-        .merge(pages_config::routes())
-        .merge(pages_results::routes())
-        .merge(pages_complaints::routes())
-        .merge(api::routes())
-        .merge(api_complaint::routes())
+    Routes::default().merge(pages_tasks::routes()).merge(pages_config::routes()).merge(pages_results::routes()).merge(api::routes())
 }

@@ -2,6 +2,9 @@
 
 mod api_ticket;
 mod bot;
+mod chart;
+mod common;
+mod complaint;
 mod followup;
 mod pages_kb;
 mod pages_setup;
@@ -33,6 +36,7 @@ impl Module for DeskModule {
             item("SLA 达成", "/desk/sla", Permission::DeskWork),
         ];
         v.extend(followup::nav());
+        v.extend(complaint::nav());
         v.push(item("客服设置", "/desk/settings", Permission::DeskManage));
         v
     }
@@ -44,6 +48,7 @@ impl Module for DeskModule {
             .merge(pages_kb::routes())
             .merge(pages_setup::routes())
             .merge(followup::routes())
+            .merge(complaint::routes())
     }
 
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {

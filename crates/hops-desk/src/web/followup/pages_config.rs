@@ -13,11 +13,11 @@ use hops_platform::web::upload;
 use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Scope, Shell};
 use serde::Deserialize;
 
-use super::common::{Choice, FormErrors, opt_id, refusal_message, render, xlsx};
 use crate::followup::model::{Audience, PlanDraft};
 use crate::followup::questionnaire;
 use crate::followup::service::{self, KeyPatientView, QuestionnaireDraft, Questions};
 use crate::followup::store::{PlanRow, QuestionnaireRow};
+use crate::web::common::{Choice, FormErrors, opt_id, refusal_message, render, xlsx};
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Hospital)

@@ -11,9 +11,9 @@ use hops_platform::web::{Method, Page, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
-use super::common::{FormErrors, render, xlsx};
 use crate::followup::calls::{self, Results};
 use crate::followup::questionnaire::{Satisfaction, fmt_average, fmt_rate};
+use crate::web::common::{FormErrors, render, xlsx};
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::People).page(Method::Get, "/desk/followup/results", "回访满意度结果", results).page(

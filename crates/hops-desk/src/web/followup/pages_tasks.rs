@@ -11,12 +11,12 @@ use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, 
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
-use super::common::{Choice, FormErrors, refusal_message, render};
 use crate::followup::calls::{self, CallInput, TaskDetail};
 use crate::followup::model::{Outcome, TaskStatus};
 use crate::followup::questionnaire::Kind;
 use crate::followup::service;
 use crate::followup::store::{TaskFilter, TaskRow};
+use crate::web::common::{Choice, FormErrors, refusal_message, render};
 use hops_platform::web::flash;
 
 pub fn routes() -> Routes {

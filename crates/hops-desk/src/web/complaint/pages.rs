@@ -11,11 +11,11 @@ use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, 
 use hops_platform::{Error, Permission};
 use serde::Deserialize;
 
-use super::chart::StackedBars;
-use super::common::{Choice, FormErrors, opt_id, refusal_message, render, xlsx};
 use crate::complaint::model::{self, REPLY_CHANNELS, Source, Status, Trend, Verdict};
 use crate::complaint::service::{self, Detail, Origin, StepInput};
 use crate::complaint::store::{ComplaintRow, Filter};
+use crate::web::chart::StackedBars;
+use crate::web::common::{Choice, FormErrors, opt_id, refusal_message, render, xlsx};
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::AllPeople)

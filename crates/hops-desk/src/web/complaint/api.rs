@@ -8,7 +8,7 @@ use hops_platform::{Error, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::pages_complaints::parse_month;
+use super::pages::parse_month;
 use crate::complaint::model::{Cause, Draft, Source, Status};
 use crate::complaint::service::{self, Detail, Origin, StepInput};
 use crate::complaint::store::{ComplaintRow, Filter};
