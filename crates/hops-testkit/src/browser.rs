@@ -12,6 +12,22 @@ pub struct Browser {
     profile: std::path::PathBuf,
 }
 
+/// Where the browser tests' screenshots go: `screenshots/` in the build directory
+/// (`CARGO_TARGET_DIR`, by default `$HOME/.cache/hops-target`), outside the checkout.
+pub fn screenshot_dir() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/hops-target"));
+    target.join("screenshots")
+}
+
+/// Saves a screenshot of what `driver` shows as `<screenshot_dir>/<name>.png`.
+pub async fn screenshot(driver: &WebDriver, name: &str) {
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    driver.screenshot(&dir.join(format!("{name}.png"))).await.expect("screenshot");
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }

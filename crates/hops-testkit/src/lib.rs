@@ -14,7 +14,7 @@ use hops_platform::db::Db;
 use hops_platform::{Access, Core, Role};
 use serde_json::{Value, json};
 
-pub use browser::Browser;
+pub use browser::{Browser, screenshot, screenshot_dir};
 
 /// A password every test account shares; it satisfies the password policy.
 pub const PASSWORD: &str = "Test-Passw0rd!";

@@ -26,8 +26,7 @@ async fn login_dashboard_patient_list() {
     let text = browser.body_text().await;
     assert!(text.contains("共 300 位患者"), "{text}");
     assert!(text.contains("****"), "numbers are masked");
-    std::fs::create_dir_all("target/screenshots").ok();
-    d.screenshot(std::path::Path::new("target/screenshots/patients.png")).await.unwrap();
+    hops_testkit::screenshot(d, "patients").await;
     // The dashboard shows the headline figures.
     d.find(By::LinkText("首页")).await.unwrap().click().await.unwrap();
     d.query(By::ClassName("stat-grid")).first().await.expect("dashboard tiles");
@@ -36,7 +35,7 @@ async fn login_dashboard_patient_list() {
         assert!(text.contains(expected), "dashboard lacks {expected}: {text}");
     }
     assert!(!text.contains("服务器出错") && !text.contains("错误代码"), "{text}");
-    d.screenshot(std::path::Path::new("target/screenshots/dashboard.png")).await.unwrap();
+    hops_testkit::screenshot(d, "dashboard").await;
     // Search by full mobile number finds exactly one patient.
     d.goto(format!("{}/patients?q=%E5%BC%A0", app.url)).await.unwrap();
     let text = browser.body_text().await;

@@ -604,8 +604,7 @@ async fn wait_for(b: &Browser, needle: &str) -> String {
 }
 
 async fn shot(d: &WebDriver, name: &str) {
-    std::fs::create_dir_all("target/screenshots").ok();
-    d.screenshot(std::path::Path::new(&format!("target/screenshots/{name}.png"))).await.unwrap();
+    hops_testkit::screenshot(d, name).await;
 }
 
 async fn click(d: &WebDriver, css: &str) {
@@ -616,7 +615,7 @@ async fn click(d: &WebDriver, css: &str) {
 
 /// On a phone (390×844): the questionnaire from the selection page, its recommendations added
 /// to the selection, and an invoice request; the console pages. Screenshots of each step go to
-/// target/screenshots/h5-advice-*.png and checkup-*.png.
+/// <build dir>/screenshots/h5-advice-*.png and checkup-*.png.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn questionnaire_and_invoice_in_a_browser() {
     let api = with_questionnaire(Backend::Sqlite).await;

@@ -1,7 +1,7 @@
 //! The employer contact's proxy booking (团检代预约) on the H5 pages, on both backends: the
 //! contact signs in with an SMS code (read from the SMS sandbox), sees their employer and its
 //! list, and books a person's card on their behalf — in headless Chromium at a phone's
-//! viewport (screenshots: target/screenshots/h5-group-*.png) and over plain HTTP, where wrong
+//! viewport (screenshots: <build dir>/screenshots/h5-group-*.png) and over plain HTTP, where wrong
 //! codes, phones that are no contact, crafted requests for another employer's people and
 //! refused bookings change nothing.
 
@@ -121,8 +121,7 @@ async fn code_after(app: &TestApp, phone: &str, before: usize) -> String {
 // ---- in the browser ----
 
 async fn shot(d: &WebDriver, name: &str) {
-    std::fs::create_dir_all("target/screenshots").ok();
-    d.screenshot(std::path::Path::new(&format!("target/screenshots/h5-group-{name}.png"))).await.unwrap();
+    hops_testkit::screenshot(d, &format!("h5-group-{name}")).await;
 }
 
 async fn text(b: &Browser) -> String {

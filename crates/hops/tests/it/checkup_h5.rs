@@ -1,7 +1,7 @@
 //! The patient H5 booking flow in real headless Chromium at a phone's viewport (390×844):
 //! choose a package → swap items with live validation and price → pick a date → identify with
 //! an SMS code (read from the SMS sandbox) → pay in the WeChat Pay sandbox → my orders → refund.
-//! Screenshots of every step go to target/screenshots/h5-*.png.
+//! Screenshots of every step go to <build dir>/screenshots/h5-*.png.
 
 use std::time::Duration;
 
@@ -14,8 +14,7 @@ use thirtyfour::prelude::*;
 use super::checkup::{day_after, setup};
 
 async fn shot(d: &WebDriver, name: &str) {
-    std::fs::create_dir_all("target/screenshots").ok();
-    d.screenshot(std::path::Path::new(&format!("target/screenshots/h5-{name}.png"))).await.unwrap();
+    hops_testkit::screenshot(d, &format!("h5-{name}")).await;
 }
 
 /// Clicks an element after bringing it to the middle of the screen (the price bar stays at

@@ -102,7 +102,6 @@ async fn patient_chat_hands_over_to_the_agents_queue() {
 
     let browser = Browser::start().await;
     let d = &browser.driver;
-    std::fs::create_dir_all("target/screenshots").ok();
     d.goto(format!("{}/p/kf/bot", app.url)).await.unwrap();
     let ask = |q: &'static str| async move {
         let box_ = d.find(By::Id("question")).await.unwrap();
@@ -120,7 +119,7 @@ async fn patient_chat_hands_over_to_the_agents_queue() {
     ask("可以帮我叫个外卖吗").await;
     let unsure = d.find_all(By::Css(".chat-msg.bot[data-outcome=unsure]")).await.unwrap();
     assert_eq!(unsure.len(), 1, "{}", browser.body_text().await);
-    d.screenshot(std::path::Path::new("target/screenshots/bot-1-unsure.png")).await.unwrap();
+    hops_testkit::screenshot(d, "bot-1-unsure").await;
     // The patient asks for a person.
     let handover = d.find(By::Id("handover")).await.unwrap();
     if handover.attr("open").await.unwrap().is_none() {
@@ -133,7 +132,7 @@ async fn patient_chat_hands_over_to_the_agents_queue() {
     let note = note.text().await.unwrap();
     let number: String = note.split("工单号").nth(1).unwrap().trim().chars().take(10).collect();
     assert!(number.starts_with("GD"), "{note}");
-    d.screenshot(std::path::Path::new("target/screenshots/bot-2-handed-over.png")).await.unwrap();
+    hops_testkit::screenshot(d, "bot-2-handed-over").await;
 
     // The agent signs in and finds it in the team queue, with the conversation.
     d.goto(format!("{}/desk/tickets?queue=team", app.url)).await.unwrap();
@@ -146,7 +145,7 @@ async fn patient_chat_hands_over_to_the_agents_queue() {
     assert_eq!(rows.len(), 1);
     let row = rows[0].text().await.unwrap();
     assert!(row.contains(&number) && row.contains("智能客服转人工") && row.contains("137****1234"), "{row}");
-    d.screenshot(std::path::Path::new("target/screenshots/bot-3-agent-queue.png")).await.unwrap();
+    hops_testkit::screenshot(d, "bot-3-agent-queue").await;
     d.find(By::LinkText(&number)).await.unwrap().click().await.unwrap();
     let events = d.query(By::Id("events")).wait(Duration::from_secs(10), Duration::from_millis(100)).first().await.unwrap();
     let history = events.text().await.unwrap();
@@ -155,7 +154,7 @@ async fn patient_chat_hands_over_to_the_agents_queue() {
     d.find(By::Id("reply-body")).await.unwrap().send_keys("您好，停车场对就诊患者前两小时免费。").await.unwrap();
     d.find(By::Css("#reply-form button[type=submit]")).await.unwrap().click().await.unwrap();
     d.query(By::Css(".event-reply")).wait(Duration::from_secs(10), Duration::from_millis(100)).first().await.unwrap();
-    d.screenshot(std::path::Path::new("target/screenshots/bot-4-ticket.png")).await.unwrap();
+    hops_testkit::screenshot(d, "bot-4-ticket").await;
     let replies = hops_desk::bot::service::daily(&sys, app.core.now().local_day(), app.core.now().local_day()).await.unwrap();
     assert_eq!(replies[0].handed_over, 1);
     browser.quit().await;
