@@ -99,3 +99,30 @@ async fn a_hospitals_holidays_drive_office_hours_clocks(backend: Backend) {
     assert_eq!(actions, ["calendar.year.reset", "calendar.year.save", "calendar.year.save"], "newest first");
     app.stop().await;
 }
+
+/// The page as an operator sees it in Chromium: the year grid with holidays and make-up days.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_page_in_a_browser() {
+    use thirtyfour::prelude::*;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.hospital("cal", &[Role::Operator]).await;
+    let browser = hops_testkit::Browser::start().await;
+    let d = &browser.driver;
+    d.goto(format!("{}/calendar/2026", app.url)).await.unwrap();
+    d.find(By::Id("hospital")).await.unwrap().send_keys("cal").await.unwrap();
+    d.find(By::Id("username")).await.unwrap().send_keys("operator").await.unwrap();
+    d.find(By::Id("password")).await.unwrap().send_keys(hops_testkit::PASSWORD).await.unwrap();
+    d.find(By::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let grid =
+        d.query(By::Css("table.cal-year")).wait(std::time::Duration::from_secs(10), std::time::Duration::from_millis(100)).first().await;
+    let grid = grid.expect("the year grid");
+    assert_eq!(grid.find_all(By::Css("td.cal-day.holiday")).await.unwrap().len(), 33, "the 2026 holidays");
+    assert_eq!(grid.find_all(By::Css("td.cal-day.workday")).await.unwrap().len(), 6, "the 2026 make-up workdays");
+    let text = browser.body_text().await;
+    assert!(text.contains("2026 年（系统内置）") && text.contains("节假日安排"), "{text}");
+    hops_testkit::screenshot(d, "calendar-2026").await;
+    grid.scroll_into_view().await.unwrap();
+    hops_testkit::screenshot(d, "calendar-2026-grid").await;
+    browser.quit().await;
+    app.stop().await;
+}
