@@ -70,6 +70,9 @@ pub enum Permission {
     /// Work follow-up calls (回访): the tasks within one's data scope, their questionnaires and
     /// plans, recording calls and the satisfaction results.
     FollowupWork,
+    /// Run the hospital's notifications: texts per topic and channel, quiet hours, opt-outs,
+    /// and the delivery records (recipients masked).
+    NotifyManage,
 }
 
 use Permission::*;
@@ -102,6 +105,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             FollowupWork,
             DeskManage,
             KbEdit,
+            NotifyManage,
         ],
     ),
     (
@@ -129,6 +133,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             FollowupWork,
             DeskManage,
             KbEdit,
+            NotifyManage,
         ],
     ),
     (
@@ -151,6 +156,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             FollowupWork,
             DeskManage,
             KbEdit,
+            NotifyManage,
         ],
     ),
     (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBrowse, CheckupBook, DeskWork, BotAsk, FollowupWork]),
@@ -374,6 +380,7 @@ mod tests {
         assert!(!Role::Operator.can(PersonalUnmask));
         assert!(!Role::Doctor.can(DataExport));
         assert!(Role::PlatformAdmin.requires_totp() && !Role::Operator.requires_totp());
+        assert!(Role::Operator.can(NotifyManage) && !Role::Agent.can(NotifyManage) && !Role::Doctor.can(NotifyManage));
     }
 
     #[test]
