@@ -197,8 +197,11 @@ pub fn max_chars(kind: &str) -> Option<usize> {
 }
 
 /// Cuts `value` to what its field's kind allows (a `thing` longer than 20 characters ends
-/// with `…` at the 20th).
+/// with `…` at the 20th); an empty value becomes `-` (WeChat refuses empty fields).
 pub fn fit(key: &str, value: &str) -> String {
+    if value.trim().is_empty() {
+        return "-".into();
+    }
     let Some(max) = max_chars(field_kind(key)) else { return value.to_string() };
     if value.chars().count() <= max {
         return value.to_string();
@@ -267,6 +270,7 @@ mod tests {
         assert!(value_ok("phrase1", "已预约") && !value_ok("phrase1", "待预约了吗啊"));
         assert!(!value_ok("thing1", ""));
         assert_eq!(fit("phrase1", "一二三四五六"), "一二三四五");
+        assert_eq!(fit("character_string4", ""), "-");
         assert_eq!(fit("keyword1", &"长".repeat(50)).chars().count(), 50, "no rule, no cut");
     }
 }

@@ -85,10 +85,11 @@ fn aliyun_answer(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(json!({ "Code": code, "Message": message, "RequestId": id, "BizId": id }))).into_response()
 }
 
-async fn aliyun_send(State(state): State<AppState>, axum::Form(params): axum::Form<BTreeMap<String, String>>) -> Response {
+async fn aliyun_send(State(state): State<AppState>, body: Bytes) -> Response {
     if !gateway::sms_sandbox_on(state.core()) {
         return StatusCode::NOT_FOUND.into_response();
     }
+    let params: BTreeMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     if params.get("AccessKeyId").map(String::as_str) != Some(ALIYUN_SANDBOX_KEY_ID) {
         return aliyun_answer(StatusCode::NOT_FOUND, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
     }
