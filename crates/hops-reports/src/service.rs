@@ -9,12 +9,12 @@ use hops_platform::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
-use hops_platform::notify::email::Attachment;
-use hops_platform::notify::{self, Address, Channel, Message, Sent, Text, Topic, Var};
 use crate::model::{self, DoctorLine, LeaderEntry, Leaderboard, Report, Reviews, TrendPoint};
 use crate::pdf::Typesetter;
 use crate::store::{self, File, ReportId, ReportRow, SubscriberId, SubscriberRow};
 use crate::xlsx;
+use hops_platform::notify::email::Attachment;
+use hops_platform::notify::{self, Address, Channel, Message, Sent, Text, Topic, Var};
 
 /// Reading, previewing and downloading reports.
 pub const READ: Permission = Permission::AnalyticsRead;

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hops_kernel::{IdCardNumber, Phone};
 use hops_platform::crypto::Field;
-use hops_platform::notify::{self, Address, Channel, Message, Text, Topic, Var};
 use hops_platform::db::{Conn, Scoped};
+use hops_platform::notify::{self, Address, Channel, Message, Text, Topic, Var};
 use hops_platform::tabular::{self, ImportReport, Table};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
@@ -33,8 +33,16 @@ pub const REMINDER: Topic = Topic {
     urgent: false,
     opt_out: true,
     texts: &[
-        Text { channel: Channel::Sms, subject: "", body: "${name}您好，${employer}为您安排了团体体检，请于${window}预约，体检卡号${card}。" },
-        Text { channel: Channel::Wechat, subject: "", body: "thing1=${name}\nthing2=${employer}\ntime3=${window}\ncharacter_string4=${card}" },
+        Text {
+            channel: Channel::Sms,
+            subject: "",
+            body: "${name}您好，${employer}为您安排了团体体检，请于${window}预约，体检卡号${card}。",
+        },
+        Text {
+            channel: Channel::Wechat,
+            subject: "",
+            body: "thing1=${name}\nthing2=${employer}\ntime3=${window}\ncharacter_string4=${card}",
+        },
         Text {
             channel: Channel::Email,
             subject: "${employer}团体体检预约提醒",

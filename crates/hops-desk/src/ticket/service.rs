@@ -43,7 +43,9 @@ pub const SLA_ESCALATION: Topic = Topic {
             subject: "工单 ${ticket} ${clock}已超时",
             body: "「${subject}」${clock}应于 ${due} 前完成，已升级至${lead}，请尽快处理。",
         },
-        Text { channel: Channel::Sms, subject: "", body: "工单${ticket}${clock}已超时（应于${due}前完成），已升级给您，请尽快处理。" },
+        Text {
+            channel: Channel::Sms, subject: "", body: "工单${ticket}${clock}已超时（应于${due}前完成），已升级给您，请尽快处理。"
+        },
         Text {
             channel: Channel::Email,
             subject: "【工单升级】${ticket} ${clock}已超时",
@@ -646,7 +648,8 @@ pub async fn check_sla(access: &Access, id: i64) -> Result<()> {
                         ("lead", lead_name.clone()),
                     ];
                     let to = vec![Address::Staff(hops_kernel::UserId(lead))];
-                    let message = Message::new(&SLA_ESCALATION, format!("desk_ticket:{id}"), &vars, to).with_link(format!("/desk/tickets/{id}"));
+                    let message =
+                        Message::new(&SLA_ESCALATION, format!("desk_ticket:{id}"), &vars, to).with_link(format!("/desk/tickets/{id}"));
                     notify::enqueue(access, &mut tx, &message).await?;
                 }
             }

@@ -233,7 +233,9 @@ impl WechatAccount {
             kind,
             token,
             templates,
-            api_base: Some(env("HOPS_WECHAT_API_BASE").unwrap_or_else(|| "https://api.weixin.qq.com".into()).trim_end_matches('/').to_string()),
+            api_base: Some(
+                env("HOPS_WECHAT_API_BASE").unwrap_or_else(|| "https://api.weixin.qq.com".into()).trim_end_matches('/').to_string(),
+            ),
         }))
     }
 }

@@ -82,7 +82,13 @@ pub fn sms_account(core: &Core) -> Option<&SmsAccount> {
 
 /// Sends one text message from the provider's template `template` with `params` (in the
 /// template's order); the provider's message id.
-pub async fn send_sms(core: &Core, account: &SmsAccount, phone: &str, template: &str, params: &[(String, String)]) -> Result<String, Failure> {
+pub async fn send_sms(
+    core: &Core,
+    account: &SmsAccount,
+    phone: &str,
+    template: &str,
+    params: &[(String, String)],
+) -> Result<String, Failure> {
     match account.provider {
         SmsProvider::Aliyun => send_aliyun(core, account, phone, template, params).await,
         SmsProvider::Tencent => send_tencent(core, account, phone, template, params).await,
@@ -131,7 +137,8 @@ async fn send_tencent(core: &Core, a: &SmsAccount, phone: &str, template: &str, 
     };
     let host = host_of(&endpoint)?;
     let values: Vec<String> = params.iter().map(|(_, v)| v.clone()).collect();
-    let body = tencent::SendSms { phone, sdk_app_id: &a.sdk_app_id, sign_name: &a.sign_name, template_id: template, params: &values }.body();
+    let body =
+        tencent::SendSms { phone, sdk_app_id: &a.sdk_app_id, sign_name: &a.sign_name, template_id: template, params: &values }.body();
     let timestamp = core.now().0.div_euclid(1_000_000);
     let signed = tencent::Signed {
         headers: &[("content-type", tencent::CONTENT_TYPE), ("host", &host)],
@@ -212,9 +219,12 @@ pub async fn access_token(core: &Core, a: &WechatAccount, refresh: bool) -> Resu
             .send()
             .await
             .map_err(network)?,
-        TokenMode::Basic => {
-            http().get(format!("{base}{}", wechat::TOKEN_PATH)).query(&wechat::token_query(&a.appid, a.secret.expose())).send().await.map_err(network)?
-        }
+        TokenMode::Basic => http()
+            .get(format!("{base}{}", wechat::TOKEN_PATH))
+            .query(&wechat::token_query(&a.appid, a.secret.expose()))
+            .send()
+            .await
+            .map_err(network)?,
     };
     let (token, seconds) = wechat::token_answer(&answer(r).await?)
         .map_err(|e| Failure { transient: e.transient(), message: format!("获取微信接口调用凭证失败：{e}") })?;
@@ -238,7 +248,8 @@ pub async fn send_wechat(
     let mut refresh = false;
     loop {
         let token = access_token(core, a, refresh).await?;
-        let r = http().post(format!("{base}{}", a.kind.path())).query(&[("access_token", token)]).json(&body).send().await.map_err(network)?;
+        let r =
+            http().post(format!("{base}{}", a.kind.path())).query(&[("access_token", token)]).json(&body).send().await.map_err(network)?;
         match wechat::send_answer(&answer(r).await?) {
             Ok(id) => return Ok(id),
             Err(e) if e.token_refused() && !refresh => refresh = true,
@@ -250,7 +261,14 @@ pub async fn send_wechat(
 // ---- e-mail ----
 
 /// Sends one e-mail through the configured SMTP server; its `Message-ID`.
-pub async fn send_email(core: &Core, to_name: &str, to_email: &str, subject: &str, body: &str, attachments: &[Attachment<'_>]) -> Result<String, Failure> {
+pub async fn send_email(
+    core: &Core,
+    to_name: &str,
+    to_email: &str,
+    subject: &str,
+    body: &str,
+    attachments: &[Attachment<'_>],
+) -> Result<String, Failure> {
     let settings = core
         .config
         .notify

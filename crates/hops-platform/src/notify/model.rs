@@ -252,9 +252,12 @@ fn check_length(field: &str, label: &str, text: &str, max: usize, errors: &mut V
     }
 }
 
+/// `(key, text)` pairs: WeChat data fields, SMS parameters.
+pub type Pairs = Vec<(String, String)>;
+
 /// The data fields of a WeChat template body: `key=text` per line, plus an optional
 /// `page=…`. Keys are the template's (`thing1`, `time2`, `keyword1` …).
-pub fn wechat_fields(body: &str) -> Result<(Vec<(String, String)>, Option<String>), String> {
+pub fn wechat_fields(body: &str) -> Result<(Pairs, Option<String>), String> {
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut page = None;
     for (n, line) in body.lines().enumerate().map(|(i, l)| (i + 1, l.trim())) {
@@ -397,11 +400,8 @@ impl QuietHours {
         }
         let day = now.local_day();
         let minute = (now.seconds_since(day.start()) / 60) as u16;
-        let inside = if self.start < self.end {
-            (self.start..self.end).contains(&minute)
-        } else {
-            minute >= self.start || minute < self.end
-        };
+        let inside =
+            if self.start < self.end { (self.start..self.end).contains(&minute) } else { minute >= self.start || minute < self.end };
         if !inside {
             return None;
         }

@@ -172,7 +172,8 @@ async fn targets(access: &Access, to: &[Address]) -> Result<Vec<Target>> {
                     store::contact(&mut c, *u).await?.unwrap_or_default()
                 };
                 if let Some(blob) = &contact.phone_enc {
-                    let phone = Phone::parse(&access.reveal(CONTACT_PHONE, u.0, blob)?).map_err(|e| anyhow::anyhow!("stored phone: {e}"))?;
+                    let phone =
+                        Phone::parse(&access.reveal(CONTACT_PHONE, u.0, blob)?).map_err(|e| anyhow::anyhow!("stored phone: {e}"))?;
                     out.push(Target { channel: Channel::Sms, address: Address::Phone(phone), name: person.display_name.clone() });
                 }
                 if let Some(blob) = &contact.email_enc {
@@ -417,8 +418,12 @@ impl JobHandler for SendJob {
             }
             match transmit(a, &row, &address, &sealed).await {
                 Ok(message_id) => {
-                    let o =
-                        Outcome { attempted: true, provider_message_id: Some(&message_id), sent_at: Some(a.now()), ..outcome(Status::Sent) };
+                    let o = Outcome {
+                        attempted: true,
+                        provider_message_id: Some(&message_id),
+                        sent_at: Some(a.now()),
+                        ..outcome(Status::Sent)
+                    };
                     Self::finish(job, id, o, None).await
                 }
                 Err(f) if !f.transient => {
@@ -428,7 +433,8 @@ impl JobHandler for SendJob {
                     let last = job.attempt >= self.max_attempts();
                     let status = if last { Status::Failed } else { Status::Queued };
                     let mut tx = a.tenant().write().await?;
-                    store::record(&mut tx, id, Outcome { attempted: true, last_error: Some(&f.message), ..outcome(status) }, a.now()).await?;
+                    store::record(&mut tx, id, Outcome { attempted: true, last_error: Some(&f.message), ..outcome(status) }, a.now())
+                        .await?;
                     tx.commit().await?;
                     tracing::warn!(delivery = id, channel = row.channel.code(), attempt = job.attempt, error = %f.message, "notification not sent");
                     Err(anyhow::anyhow!(f.message))
@@ -520,8 +526,12 @@ pub async fn send_now(access: &Access, msg: &Message, attachments: &[Attachment<
     }
     match gateway::send_email(access.core(), &name, email, &content.subject, &content.body, attachments).await {
         Ok(message_id) => {
-            record_outcome(access, id, Outcome { attempted: true, provider_message_id: Some(&message_id), sent_at: Some(access.now()), ..outcome(Status::Sent) })
-                .await?;
+            record_outcome(
+                access,
+                id,
+                Outcome { attempted: true, provider_message_id: Some(&message_id), sent_at: Some(access.now()), ..outcome(Status::Sent) },
+            )
+            .await?;
             Ok(Sent::Sent)
         }
         Err(f) => {
@@ -660,7 +670,13 @@ pub async fn opt_outs(access: &Access, offset: i64, limit: i64) -> Result<(Vec<O
 
 /// A page of delivery records, newest first. `recipient` (as typed: phone, e-mail, openid)
 /// finds one recipient's deliveries.
-pub async fn deliveries(access: &Access, filter: Filter, recipient: Option<&str>, offset: i64, limit: i64) -> Result<(Vec<DeliveryRow>, i64)> {
+pub async fn deliveries(
+    access: &Access,
+    filter: Filter,
+    recipient: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<DeliveryRow>, i64)> {
     access.require(Permission::NotifyManage)?;
     let mut filter = filter;
     if let Some(r) = recipient.map(str::trim).filter(|r| !r.is_empty()) {

@@ -175,7 +175,10 @@ pub fn outcome(answer: &Value) -> Result<String, (String, String)> {
 
 /// Errors worth retrying: limits, and the service's own faults.
 pub fn transient(code: &str) -> bool {
-    code.starts_with("LimitExceeded") || code.starts_with("InternalError") || code == "RequestLimitExceeded" || code == "FailedOperation.ServiceBusy"
+    code.starts_with("LimitExceeded")
+        || code.starts_with("InternalError")
+        || code == "RequestLimitExceeded"
+        || code == "FailedOperation.ServiceBusy"
 }
 
 #[cfg(test)]
@@ -245,14 +248,16 @@ mod tests {
     #[test]
     fn send_sms_body_and_answers() {
         let params = vec!["张三".to_string(), "2026-12-01".to_string()];
-        let body = SendSms { phone: "13812345678", sdk_app_id: "1400000000", sign_name: "示范医院", template_id: "100001", params: &params }
-            .body();
+        let body =
+            SendSms { phone: "13812345678", sdk_app_id: "1400000000", sign_name: "示范医院", template_id: "100001", params: &params }
+                .body();
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["PhoneNumberSet"][0], "+8613812345678");
         assert_eq!(v["TemplateParamSet"], json!(["张三", "2026-12-01"]));
         let ok = json!({"Response": {"SendStatusSet": [{"SerialNo": "5000:1045", "PhoneNumber": "+8613812345678", "Code": "Ok", "Message": "send success"}], "RequestId": "r"}});
         assert_eq!(outcome(&ok), Ok("5000:1045".into()));
-        let refused = json!({"Response": {"SendStatusSet": [{"Code": "LimitExceeded.PhoneNumberThirtySecondLimit", "Message": "30秒内限1条"}]}});
+        let refused =
+            json!({"Response": {"SendStatusSet": [{"Code": "LimitExceeded.PhoneNumberThirtySecondLimit", "Message": "30秒内限1条"}]}});
         let (code, _) = outcome(&refused).unwrap_err();
         assert!(transient(&code));
         let auth = json!({"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "The provided credentials could not be validated."}}});

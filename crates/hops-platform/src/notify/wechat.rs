@@ -231,7 +231,8 @@ mod tests {
 
     #[test]
     fn subscribe_body_follows_the_documentation() {
-        let fields = vec![("thing1".to_string(), "测试科技有限公司的年度员工健康体检".to_string()), ("time2".to_string(), "2026-12-01".to_string())];
+        let fields =
+            vec![("thing1".to_string(), "测试科技有限公司的年度员工健康体检".to_string()), ("time2".to_string(), "2026-12-01".to_string())];
         let m = Message { kind: Kind::Subscribe, openid: "oUser", template_id: "TPL", fields: &fields, link: "pages/checkup/index" };
         let b = m.body();
         assert_eq!(b["touser"], "oUser");

@@ -146,7 +146,10 @@ async fn a_reminder_reaches_a_patient_by_sms_through_both_providers(backend: Bac
     let got = sms_outbox(&app, PHONE).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["provider"], "aliyun");
-    assert_eq!(got[0]["text"], "【hops演示】张三您好，示例科技有限公司为您安排了团体体检，请于2026-12-01 至 2026-12-31预约，体检卡号TJ0001。");
+    assert_eq!(
+        got[0]["text"],
+        "【hops演示】张三您好，示例科技有限公司为您安排了团体体检，请于2026-12-01 至 2026-12-31预约，体检卡号TJ0001。"
+    );
     // A request signed with another secret is refused, and nothing arrives.
     let timestamp = app.clock.now().to_timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let forged = hops_platform::notify::aliyun::SendSms {
@@ -158,8 +161,15 @@ async fn a_reminder_reaches_a_patient_by_sms_through_both_providers(backend: Bac
         timestamp: &timestamp,
         nonce: "n-1",
     };
-    let r: Value =
-        reqwest::Client::new().post(format!("{}/sandbox/sms/", app.url)).form(&forged.params("not-the-secret")).send().await.unwrap().json().await.unwrap();
+    let r: Value = reqwest::Client::new()
+        .post(format!("{}/sandbox/sms/", app.url))
+        .form(&forged.params("not-the-secret"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["Code"], "SignatureDoesNotMatch");
     assert_eq!(sms_outbox(&app, PHONE).await.len(), 1);
     app.stop().await;
@@ -173,7 +183,10 @@ async fn a_reminder_reaches_a_patient_by_sms_through_both_providers(backend: Bac
     let got = sms_outbox(&app, PHONE).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["provider"], "tencent");
-    assert_eq!(got[0]["text"], "【hops演示】张三您好，示例科技有限公司为您安排了团体体检，请于2026-12-01 至 2026-12-31预约，体检卡号TJ0001。");
+    assert_eq!(
+        got[0]["text"],
+        "【hops演示】张三您好，示例科技有限公司为您安排了团体体检，请于2026-12-01 至 2026-12-31预约，体检卡号TJ0001。"
+    );
     // The sandbox checks the TC3 signature over what it received.
     let now = app.clock.now().0 / 1_000_000;
     let body = json!({"PhoneNumberSet": ["+8613900000002"], "SmsSdkAppId": TENCENT_SANDBOX_APP_ID, "SignName": "hops演示",
@@ -189,7 +202,10 @@ async fn a_reminder_reaches_a_patient_by_sms_through_both_providers(backend: Bac
     assert!(sms_outbox(&app, "13900000002").await.is_empty(), "nothing refused arrived");
     let good = tencent_request(&app, key, now, &body, &body).await;
     assert_eq!(good["Response"]["SendStatusSet"][0]["Code"], "Ok", "{good}");
-    assert_eq!(sms_outbox(&app, "13900000002").await[0]["text"], "【hops演示】李四您好，单位为您安排了团体体检，请于下周预约，体检卡号TJ2。");
+    assert_eq!(
+        sms_outbox(&app, "13900000002").await[0]["text"],
+        "【hops演示】李四您好，单位为您安排了团体体检，请于下周预约，体检卡号TJ2。"
+    );
     app.stop().await;
 }
 
@@ -208,7 +224,10 @@ async fn a_reminder_reaches_a_patient_by_wechat_and_by_email(backend: Backend) {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["kind"], "subscribe");
     assert_eq!(got[0]["template_id"], "sandbox-group_reminder");
-    assert_eq!(got[0]["data"], json!({"thing1": "张三", "thing2": "示例科技有限公司", "time3": "2026-12-01 至 2026-12-31", "character_string4": "TJ0001"}));
+    assert_eq!(
+        got[0]["data"],
+        json!({"thing1": "张三", "thing2": "示例科技有限公司", "time3": "2026-12-01 至 2026-12-31", "character_string4": "TJ0001"})
+    );
     // E-mail: through the SMTP server after logging in, the record keeps its Message-ID.
     let e = settled(&access, d[1].0, Status::Sent).await;
     assert_eq!((e.provider.as_str(), e.recipient_masked.as_str()), ("smtp", "z***@example.cn"));
@@ -232,7 +251,8 @@ async fn a_reminder_reaches_a_patient_by_wechat_and_by_email(backend: Backend) {
         .unwrap();
     assert_eq!(r["errcode"], wechat::INVALID_SECRET);
     let body = json!({"touser": OPENID, "template_id": "sandbox-group_reminder", "data": {"thing1": {"value": "李四"}}});
-    let r: Value = client.post(format!("{wechat}/message/subscribe/send?access_token=forged")).json(&body).send().await.unwrap().json().await.unwrap();
+    let r: Value =
+        client.post(format!("{wechat}/message/subscribe/send?access_token=forged")).json(&body).send().await.unwrap().json().await.unwrap();
     assert_eq!(r["errcode"], wechat::INVALID_CREDENTIAL);
     let secret = hops_platform::notify::config::WECHAT_SANDBOX_SECRET;
     let t: Value = client
@@ -246,13 +266,27 @@ async fn a_reminder_reaches_a_patient_by_wechat_and_by_email(backend: Backend) {
         .unwrap();
     let token = t["access_token"].as_str().unwrap();
     let long = json!({"touser": OPENID, "template_id": "sandbox-group_reminder", "data": {"thing1": {"value": "一二三四五六七八九十一二三四五六七八九十一"}}});
-    let r: Value =
-        client.post(format!("{wechat}/message/subscribe/send?access_token={token}")).json(&long).send().await.unwrap().json().await.unwrap();
+    let r: Value = client
+        .post(format!("{wechat}/message/subscribe/send?access_token={token}"))
+        .json(&long)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["errcode"], wechat::INVALID_ARGUMENT, "{r}");
     // Two hours later the token has expired there.
     app.clock.advance_seconds(wechat::TOKEN_SECONDS + 1);
-    let r: Value =
-        client.post(format!("{wechat}/message/subscribe/send?access_token={token}")).json(&body).send().await.unwrap().json().await.unwrap();
+    let r: Value = client
+        .post(format!("{wechat}/message/subscribe/send?access_token={token}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["errcode"], wechat::TOKEN_EXPIRED);
     assert_eq!(wechat_outbox(&app, OPENID).await.len(), 1, "nothing refused arrived");
     // The adapter fetches a fresh token by itself when its own has run out.
@@ -300,7 +334,8 @@ async fn an_escalated_ticket_reaches_the_team_lead_in_app_by_sms_and_by_email(ba
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(page.contains("手机号应为11位数字") && page.contains("不是有效的电子邮箱地址"), "both mistakes named");
-    let r = web.post(&contact).form(&[("_csrf", csrf.as_str()), ("phone", "13900000009"), ("email", "Lead@Example.cn")]).send().await.unwrap();
+    let r =
+        web.post(&contact).form(&[("_csrf", csrf.as_str()), ("phone", "13900000009"), ("email", "Lead@Example.cn")]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let page = web.get(format!("{}/notifications", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("139****0009") && page.contains("l***@example.cn") && !page.contains("13900000009"), "masked");
@@ -308,12 +343,15 @@ async fn an_escalated_ticket_reaches_the_team_lead_in_app_by_sms_and_by_email(ba
 
     // A fault at 10:00 (30 minutes to respond); at 10:31 the check escalates it, at night.
     d.at("2026-11-22 22:00").await;
-    let (_, t) = d.call(Method::POST, "/api/v1/desk/tickets", Some(json!({"channel": "system", "category": "fault", "subject": "处方流转中断"}))).await;
+    let (_, t) = d
+        .call(Method::POST, "/api/v1/desk/tickets", Some(json!({"channel": "system", "category": "fault", "subject": "处方流转中断"})))
+        .await;
     let id = t["id"].as_i64().unwrap();
     d.at("2026-11-22 22:31").await;
     hops_desk::ticket::service::check_sla(&sys, id).await.unwrap();
     hops_desk::ticket::service::check_sla(&sys, id).await.unwrap();
-    let (rows, _) = service::deliveries(&sys, Filter { topic: Some("desk.sla_escalation".into()), ..Filter::default() }, None, 0, 50).await.unwrap();
+    let (rows, _) =
+        service::deliveries(&sys, Filter { topic: Some("desk.sla_escalation".into()), ..Filter::default() }, None, 0, 50).await.unwrap();
     let mut channels: Vec<Channel> = rows.iter().map(|r| r.channel).collect();
     channels.sort();
     assert_eq!(channels, [Channel::Sms, Channel::Email, Channel::InApp], "once, on every channel, urgent despite the hour");
@@ -332,7 +370,10 @@ async fn an_escalated_ticket_reaches_the_team_lead_in_app_by_sms_and_by_email(ba
     let home = web.get(format!("{}/", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("<span class=\"bell-count\">1</span>"), "the bell counts one");
     let page = web.get(format!("{}/notifications", app.url)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("首次响应已超时") && page.contains("处方流转中断") && page.contains(&format!("href=\"/desk/tickets/{id}\"")), "{page:.2000}");
+    assert!(
+        page.contains("首次响应已超时") && page.contains("处方流转中断") && page.contains(&format!("href=\"/desk/tickets/{id}\"")),
+        "{page:.2000}"
+    );
     let token = app.token("kf", "agent").await;
     let (s, inbox) = call(&app.client(), Method::GET, &format!("{}/api/v1/notifications", app.url), &token, None).await;
     assert_eq!((s, inbox["unread"].as_i64()), (200, Some(1)), "{inbox}");
@@ -367,10 +408,18 @@ async fn opt_outs_hold_and_are_recorded(backend: Backend) {
     assert_eq!(service::opt_outs(&access, 0, 10).await.unwrap().1, 0, "nothing recorded");
     // An agent may not record opt-outs.
     let agent = app.token("tz", "agent").await;
-    let (s, _) = call(&app.client(), Method::POST, &format!("{}/api/v1/notify/opt-outs", app.url), &agent, Some(json!({"address": PHONE, "topic": "checkup.group_reminder"}))).await;
+    let (s, _) = call(
+        &app.client(),
+        Method::POST,
+        &format!("{}/api/v1/notify/opt-outs", app.url),
+        &agent,
+        Some(json!({"address": PHONE, "topic": "checkup.group_reminder"})),
+    )
+    .await;
     assert_eq!(s, 403);
     // The patient opts out (typed with spaces); twice is a conflict.
-    let (s, _) = api(Method::POST, "/api/v1/notify/opt-outs", Some(json!({"address": "139 0000 0001", "topic": "checkup.group_reminder"}))).await;
+    let (s, _) =
+        api(Method::POST, "/api/v1/notify/opt-outs", Some(json!({"address": "139 0000 0001", "topic": "checkup.group_reminder"}))).await;
     assert_eq!(s, 201);
     let (s, e) = api(Method::POST, "/api/v1/notify/opt-outs", Some(json!({"address": PHONE, "topic": "checkup.group_reminder"}))).await;
     assert_eq!((s, e["error"]["code"].as_str()), (409, Some("already_opted_out")));
@@ -437,7 +486,13 @@ async fn quiet_hours_hold_messages_until_they_end(backend: Backend) {
     assert_eq!(waiting.due_at, Instant::parse("2026-11-25 07:30").unwrap());
     let users = hops_platform::accounts::service::list_users(&access).await.unwrap();
     let agent = users.iter().find(|u| u.role == Role::Agent).unwrap().id;
-    let vars = [("ticket", "GD1".to_string()), ("subject", "x".to_string()), ("clock", "解决".to_string()), ("due", "22:00".to_string()), ("lead", "李".to_string())];
+    let vars = [
+        ("ticket", "GD1".to_string()),
+        ("subject", "x".to_string()),
+        ("clock", "解决".to_string()),
+        ("due", "22:00".to_string()),
+        ("lead", "李".to_string()),
+    ];
     let urgent = Message::new(&hops_desk::ticket::service::SLA_ESCALATION, "desk_ticket:1", &vars, vec![Address::Staff(agent)]);
     let u = send(&access, &urgent).await;
     settled(&access, u[0].0, Status::Sent).await;
@@ -493,7 +548,10 @@ async fn throttling_provider() -> (String, Arc<AtomicUsize>) {
                 } else {
                     r#"{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发分钟级流控Permits:1"}"#
                 };
-                let answer = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
                 let _ = socket.write_all(answer.as_bytes()).await;
             });
         }
@@ -568,7 +626,9 @@ async fn templates_are_the_hospitals_and_checked(backend: Backend) {
     assert_eq!(s, 422);
     let message = e["error"]["fields"][0]["message"].as_str().unwrap();
     assert!(message.contains("未知变量 ${deadline}") && message.contains("${name}（姓名）"), "{message}");
-    let (s, e) = call(&app.client(), Method::PUT, &url, &token, Some(json!({"topic": "checkup.group_reminder", "channel": "in_app", "body": "x"}))).await;
+    let (s, e) =
+        call(&app.client(), Method::PUT, &url, &token, Some(json!({"topic": "checkup.group_reminder", "channel": "in_app", "body": "x"})))
+            .await;
     assert_eq!(s, 422, "{e}");
     let t = service::template(&access, &REMINDER, Channel::Email).await.unwrap();
     assert!(!t.custom, "nothing saved");
@@ -576,7 +636,14 @@ async fn templates_are_the_hospitals_and_checked(backend: Backend) {
     let (web, csrf) = app.web_login("tz", "operator").await;
     let r = web
         .post(format!("{}/notify/templates", app.url))
-        .form(&[("_csrf", csrf.as_str()), ("topic", "checkup.group_reminder"), ("channel", "email"), ("subject", "提醒"), ("body", "${nmae}您好"), ("enabled", "1")])
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("topic", "checkup.group_reminder"),
+            ("channel", "email"),
+            ("subject", "提醒"),
+            ("body", "${nmae}您好"),
+            ("enabled", "1"),
+        ])
         .send()
         .await
         .unwrap();
@@ -602,7 +669,12 @@ async fn templates_are_the_hospitals_and_checked(backend: Backend) {
     assert!(send(&other, &reminder(vec![phone(PHONE)])).await.len() == 1, "the other hospital still sends");
     // A doctor-like role without the permission sees none of it.
     let agent = app.token("tz", "agent").await;
-    assert_eq!(call(&app.client(), Method::PUT, &url, &agent, Some(json!({"topic": "checkup.group_reminder", "channel": "sms", "body": "x"}))).await.0, 403);
+    assert_eq!(
+        call(&app.client(), Method::PUT, &url, &agent, Some(json!({"topic": "checkup.group_reminder", "channel": "sms", "body": "x"})))
+            .await
+            .0,
+        403
+    );
     app.stop().await;
 }
 
@@ -648,7 +720,8 @@ async fn the_delivery_list_filters_and_pages_with_nothing_in_clear(backend: Back
     assert!(bad.contains("日期“2026-13-01”无效") && bad.contains("请选择有效的状态"), "{bad:.3000}");
     // The API, for the same.
     let token = app.token("tz", "operator").await;
-    let (s, b) = call(&app.client(), Method::GET, &format!("{}/api/v1/notify/deliveries?status=deferred&page=2", app.url), &token, None).await;
+    let (s, b) =
+        call(&app.client(), Method::GET, &format!("{}/api/v1/notify/deliveries?status=deferred&page=2", app.url), &token, None).await;
     assert_eq!((s, b["total"].as_i64(), b["items"].as_array().map(Vec::len)), (200, Some(51), Some(0)), "{b}");
     let (_, b) = call(&app.client(), Method::GET, &format!("{}/api/v1/notify/deliveries?status=deferred", app.url), &token, None).await;
     assert_eq!(b["items"][0]["status_label"], "免打扰延后");
@@ -699,7 +772,10 @@ async fn no_sandbox_without_the_opt_in(backend: Backend) {
     let d = send(&access, &reminder(vec![phone(PHONE), Address::OpenId(OPENID.into()), Address::Email("a@example.cn".into())])).await;
     assert!(d.iter().all(|x| x.2 == Status::Failed), "{d:?}");
     let errors: Vec<String> = last_errors(&access, &d).await;
-    assert_eq!(errors, ["短信服务未开通（未配置短信账户）", "微信消息未开通（未配置 HOPS_WECHAT_APPID）", "未配置邮件服务器（环境变量 HOPS_SMTP_URL）"]);
+    assert_eq!(
+        errors,
+        ["短信服务未开通（未配置短信账户）", "微信消息未开通（未配置 HOPS_WECHAT_APPID）", "未配置邮件服务器（环境变量 HOPS_SMTP_URL）"]
+    );
     let (web, _) = app.web_login("tz", "operator").await;
     let page = web.get(format!("{}/notify/settings", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("未开通（未配置账户）") && !page.contains("沙箱"), "{page:.3000}");

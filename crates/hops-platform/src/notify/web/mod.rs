@@ -19,11 +19,11 @@ use super::store::{DeliveryRow, Filter};
 use super::{gateway, wechat};
 use crate::accounts::model::Permission;
 use crate::error::{Error, FieldError};
+use crate::web::AppState;
 use crate::web::error::{ApiResult, PageError, PageResult};
 use crate::web::extract::{Api, Form, Json, Page};
 use crate::web::routes::{ApiDoc, Method, Routes, Scope};
 use crate::web::shell::{NavItem, Pager, Paging, Section, Shell};
-use crate::web::AppState;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Own)
@@ -66,7 +66,10 @@ pub fn routes() -> Routes {
         .api(
             Method::Post,
             "/api/v1/notify/opt-outs",
-            ApiDoc::new("消息通知", "登记退订").describe("收件人（手机号、电子邮箱或 openid）不再接收该类消息。").body::<OptOutIn>().status(201),
+            ApiDoc::new("消息通知", "登记退订")
+                .describe("收件人（手机号、电子邮箱或 openid）不再接收该类消息。")
+                .body::<OptOutIn>()
+                .status(201),
             api_opt_out,
         )
         .scope(Scope::Hospital)
@@ -196,7 +199,14 @@ struct PageQuery {
     ok: Option<String>,
 }
 
-async fn inbox_view(page: &Page, paging: Paging, phone: String, email: String, errors: Vec<FieldError>, ok: bool) -> PageResult<Html<String>> {
+async fn inbox_view(
+    page: &Page,
+    paging: Paging,
+    phone: String,
+    email: String,
+    errors: Vec<FieldError>,
+    ok: bool,
+) -> PageResult<Html<String>> {
     let access = page.access();
     let (rows, total, unread) = service::inbox(access, paging.offset(), paging.per_page).await?;
     let (phone_masked, email_masked) = service::my_contact(access).await?;
@@ -538,7 +548,6 @@ async fn api_deliveries(State(state): State<AppState>, api: Api, Query(q): Query
     Ok(Json(DeliveryPage { total, page: paging.page, items }))
 }
 
-
 // ---- opt-outs ----
 
 struct OptOutView {
@@ -569,7 +578,14 @@ impl OptOutsPage {
     }
 }
 
-async fn opt_outs_view(page: &Page, paging: Paging, address: String, topic: String, errors: Vec<FieldError>, ok: bool) -> PageResult<Html<String>> {
+async fn opt_outs_view(
+    page: &Page,
+    paging: Paging,
+    address: String,
+    topic: String,
+    errors: Vec<FieldError>,
+    ok: bool,
+) -> PageResult<Html<String>> {
     let state = page.state();
     let (rows, total) = service::opt_outs(page.access(), paging.offset(), paging.per_page).await?;
     render(OptOutsPage {
@@ -688,7 +704,9 @@ async fn templates_page(page: Page, Query(q): Query<PageQuery>) -> PageResult<Ht
             });
         }
     }
-    render(TemplatesPage { shell: page.shell("消息通知").with_flash(q.ok.map(|_| "模板已保存".to_string())), tab: "templates", rows })
+    render(TemplatesPage {
+        shell: page.shell("消息通知").with_flash(q.ok.map(|_| "模板已保存".to_string())), tab: "templates", rows
+    })
 }
 
 #[derive(Askama)]
@@ -717,7 +735,13 @@ struct TemplateQuery {
     channel: String,
 }
 
-fn template_form(page: &Page, topic: &'static Topic, channel: Channel, template: Template, errors: Vec<FieldError>) -> PageResult<Html<String>> {
+fn template_form(
+    page: &Page,
+    topic: &'static Topic,
+    channel: Channel,
+    template: Template,
+    errors: Vec<FieldError>,
+) -> PageResult<Html<String>> {
     render(TemplateFormPage {
         shell: page.shell(format!("{} · {}", topic.label, channel.label_zh())),
         topic,

@@ -161,8 +161,14 @@ async fn tencent_send(State(state): State<AppState>, headers: HeaderMap, body: B
     }
     let signed_headers: Vec<(&str, &str)> = auth.signed_headers.iter().map(|h| (h.as_str(), header(&headers, h))).collect();
     let signed = tencent::Signed { headers: &signed_headers, payload: &body, timestamp, service: &auth.service };
-    if auth.service != tencent::SERVICE || auth.date != tencent::utc_date(timestamp) || !tencent::verify(&signed, TENCENT_SANDBOX_SECRET_KEY, &auth.signature) {
-        return tencent_error("AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.");
+    if auth.service != tencent::SERVICE
+        || auth.date != tencent::utc_date(timestamp)
+        || !tencent::verify(&signed, TENCENT_SANDBOX_SECRET_KEY, &auth.signature)
+    {
+        return tencent_error(
+            "AuthFailure.SignatureFailure",
+            "The provided credentials could not be validated. Please check your signature is correct.",
+        );
     }
     if header(&headers, "x-tc-action") != tencent::ACTION || header(&headers, "x-tc-version") != tencent::VERSION {
         return tencent_error("InvalidAction", "接口不存在或版本不正确");
@@ -177,8 +183,10 @@ async fn tencent_send(State(state): State<AppState>, headers: HeaderMap, body: B
     let Some(text) = topic_of(&state, "tencent", &template).and_then(|t| t.default_text(Channel::Sms)) else {
         return tencent_error("FailedOperation.TemplateIncorrectOrUnapproved", "模板未审核或内容不匹配");
     };
-    let values: Vec<String> =
-        request["TemplateParamSet"].as_array().map(|a| a.iter().map(|v| v.as_str().unwrap_or("").to_string()).collect()).unwrap_or_default();
+    let values: Vec<String> = request["TemplateParamSet"]
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap_or("").to_string()).collect())
+        .unwrap_or_default();
     let names = model::placeholders(text.body).unwrap_or_default();
     if names.len() != values.len() {
         return tencent_error("FailedOperation.TemplateParamSetNotMatchApprovedTemplate", "请求内容与审核通过的模板内容不匹配");
