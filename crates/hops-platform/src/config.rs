@@ -142,7 +142,6 @@ log = "info"
 #   HOPS_WECHAT_MESSAGE                   optional: subscribe (mini program) or template (official account)
 #   HOPS_WECHAT_TOKEN                     optional: stable (cgi-bin/stable_token, default) or basic (cgi-bin/token)
 #   HOPS_WECHAT_TEMPLATE_GROUP_REMINDER   template id of group-checkup reminders (a hospital may set its own)
-#   HOPS_WECHAT_TEMPLATE_SLA_ESCALATION   template id of ticket escalations
 #   HOPS_WECHAT_API_BASE                  optional, defaults to https://api.weixin.qq.com
 
 # Checkup payments through WeChat Pay API v3 are also set in the environment only. Without

@@ -139,31 +139,27 @@ pub struct OptOutRow {
     pub created_by: String,
 }
 
+fn opt_out_row(r: &AnyRow) -> sqlx::Result<OptOutRow> {
+    Ok(OptOutRow {
+        recipient_key: r.try_get(0)?,
+        topic: r.try_get(1)?,
+        recipient_masked: r.try_get(2)?,
+        created_at: Instant(r.try_get(3)?),
+        created_by: r.try_get(4)?,
+    })
+}
+
 /// A page of opt-outs, newest first, and how many there are.
 pub(crate) async fn opt_outs<C: Conn>(c: &mut Scoped<C>, offset: i64, limit: i64) -> sqlx::Result<(Vec<OptOutRow>, i64)> {
     let total: i64 = c.query("SELECT COUNT(*) FROM notify_opt_outs WHERE hospital_id = $1").fetch_one(c.conn()).await?.try_get(0)?;
-    let rows = c
-        .query(
-            "SELECT recipient_key, topic, recipient_masked, created_at, created_by FROM notify_opt_outs WHERE hospital_id = $1 \
-             ORDER BY created_at DESC, recipient_key, topic LIMIT $2 OFFSET $3",
-        )
-        .bind(limit.max(1))
-        .bind(offset.max(0))
-        .fetch_all(c.conn())
-        .await?;
-    let list = rows
-        .iter()
-        .map(|r| {
-            Ok(OptOutRow {
-                recipient_key: r.try_get(0)?,
-                topic: r.try_get(1)?,
-                recipient_masked: r.try_get(2)?,
-                created_at: Instant(r.try_get(3)?),
-                created_by: r.try_get(4)?,
-            })
-        })
-        .collect::<sqlx::Result<_>>()?;
-    Ok((list, total))
+    let sql = format!(
+        "SELECT recipient_key, topic, recipient_masked, created_at, created_by FROM notify_opt_outs WHERE hospital_id = $1 \
+         ORDER BY created_at DESC, recipient_key, topic LIMIT {} OFFSET {}",
+        limit.max(1),
+        offset.max(0)
+    );
+    let rows = c.query_built(sql).fetch_all(c.conn()).await?;
+    Ok((rows.iter().map(opt_out_row).collect::<sqlx::Result<_>>()?, total))
 }
 
 // ---- deliveries ----
@@ -423,6 +419,18 @@ pub(crate) async fn insert_inbox(tx: &mut Tx, m: NewInbox<'_>) -> sqlx::Result<(
     Ok(())
 }
 
+fn inbox_row(r: &AnyRow) -> sqlx::Result<InboxRow> {
+    Ok(InboxRow {
+        id: r.try_get(0)?,
+        topic: r.try_get(1)?,
+        title: r.try_get(2)?,
+        body: r.try_get(3)?,
+        link: r.try_get(4)?,
+        created_at: Instant(r.try_get(5)?),
+        read_at: r.try_get::<Option<i64>, _>(6)?.map(Instant),
+    })
+}
+
 /// A page of a user's messages, newest first; how many there are and how many are unread.
 pub(crate) async fn inbox<C: Conn>(c: &mut Scoped<C>, user: UserId, offset: i64, limit: i64) -> sqlx::Result<(Vec<InboxRow>, i64, i64)> {
     let r = c
@@ -434,31 +442,14 @@ pub(crate) async fn inbox<C: Conn>(c: &mut Scoped<C>, user: UserId, offset: i64,
         .fetch_one(c.conn())
         .await?;
     let (total, unread): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
-    let rows = c
-        .query(
-            "SELECT id, topic, title, body, link, created_at, read_at FROM notify_inbox WHERE hospital_id = $1 AND user_id = $2 \
-             ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
-        )
-        .bind(user.0)
-        .bind(limit.max(1))
-        .bind(offset.max(0))
-        .fetch_all(c.conn())
-        .await?;
-    let list = rows
-        .iter()
-        .map(|r| {
-            Ok(InboxRow {
-                id: r.try_get(0)?,
-                topic: r.try_get(1)?,
-                title: r.try_get(2)?,
-                body: r.try_get(3)?,
-                link: r.try_get(4)?,
-                created_at: Instant(r.try_get(5)?),
-                read_at: r.try_get::<Option<i64>, _>(6)?.map(Instant),
-            })
-        })
-        .collect::<sqlx::Result<_>>()?;
-    Ok((list, total, unread))
+    let sql = format!(
+        "SELECT id, topic, title, body, link, created_at, read_at FROM notify_inbox WHERE hospital_id = $1 AND user_id = $2 \
+         ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}",
+        limit.max(1),
+        offset.max(0)
+    );
+    let rows = c.query_built(sql).bind(user.0).fetch_all(c.conn()).await?;
+    Ok((rows.iter().map(inbox_row).collect::<sqlx::Result<_>>()?, total, unread))
 }
 
 pub(crate) async fn unread<C: Conn>(c: &mut Scoped<C>, user: UserId) -> sqlx::Result<i64> {

@@ -35,6 +35,30 @@ both_backends!(
     no_sandbox_without_the_opt_in
 );
 
+/// Every topic of the product: its default texts pass the checks a hospital's texts pass, and
+/// a topic that goes by SMS or WeChat has a server-wide template setting
+/// (`HOPS_SMS_TEMPLATE_{key}`) documented in the configuration template.
+#[test]
+fn every_topic_is_valid_and_configurable() {
+    let topics: Vec<&notify::Topic> =
+        notify::platform_topics().into_iter().chain(hops::modules().iter().flat_map(|m| m.topics())).collect();
+    assert!(topics.len() >= 4, "{topics:?}");
+    let mut codes: Vec<&str> = topics.iter().map(|t| t.code).collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), topics.len(), "topic codes are unique");
+    for t in &topics {
+        for text in t.texts {
+            let default = t.default_template(text.channel).unwrap();
+            assert_eq!(notify::model::check_template(t, text.channel, &default), Ok(()), "{} {:?}", t.code, text.channel);
+        }
+        if t.channels().any(|c| matches!(c, Channel::Sms | Channel::Wechat)) {
+            assert!(hops_platform::notify::config::TEMPLATE_KEYS.contains(&t.key), "{}: add {} to TEMPLATE_KEYS", t.code, t.key);
+            assert!(hops_platform::config::EXAMPLE.contains(&format!("HOPS_SMS_TEMPLATE_{}", t.key)), "{} is not documented", t.key);
+        }
+    }
+}
+
 const PHONE: &str = "13900000001";
 const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
 
@@ -96,6 +120,10 @@ async fn get_json(url: &str) -> (u16, Value) {
     let r = reqwest::get(url).await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn post_json(url: &str, body: &Value) -> Value {
+    reqwest::Client::new().post(url).json(body).send().await.unwrap().json().await.unwrap()
 }
 
 async fn sms_outbox(app: &TestApp, phone: &str) -> Vec<Value> {
@@ -238,56 +266,20 @@ async fn a_reminder_reaches_a_patient_by_wechat_and_by_email(backend: Backend) {
     assert!(mails[0].data.contains(&format!("Message-ID: {message_id}")), "{}", mails[0].data);
 
     // WeChat's side refuses a wrong secret, a token it did not issue, and a field too long.
-    let client = reqwest::Client::new();
     let wechat = format!("{}/sandbox/wechat/cgi-bin", app.url);
-    let r: Value = client
-        .post(format!("{wechat}/stable_token"))
-        .json(&wechat::stable_token_body(WECHAT_SANDBOX_APPID, "not-the-secret", false))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = post_json(&format!("{wechat}/stable_token"), &wechat::stable_token_body(WECHAT_SANDBOX_APPID, "not-the-secret", false)).await;
     assert_eq!(r["errcode"], wechat::INVALID_SECRET);
+    let send_with = |token: &str| format!("{wechat}/message/subscribe/send?access_token={token}");
     let body = json!({"touser": OPENID, "template_id": "sandbox-group_reminder", "data": {"thing1": {"value": "李四"}}});
-    let r: Value =
-        client.post(format!("{wechat}/message/subscribe/send?access_token=forged")).json(&body).send().await.unwrap().json().await.unwrap();
-    assert_eq!(r["errcode"], wechat::INVALID_CREDENTIAL);
+    assert_eq!(post_json(&send_with("forged"), &body).await["errcode"], wechat::INVALID_CREDENTIAL);
     let secret = hops_platform::notify::config::WECHAT_SANDBOX_SECRET;
-    let t: Value = client
-        .get(format!("{wechat}/token"))
-        .query(&wechat::token_query(WECHAT_SANDBOX_APPID, secret))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = t["access_token"].as_str().unwrap();
+    let query = wechat::token_query(WECHAT_SANDBOX_APPID, secret).map(|(k, v)| format!("{k}={v}")).join("&");
+    let token = get_json(&format!("{wechat}/token?{query}")).await.1["access_token"].as_str().unwrap().to_string();
     let long = json!({"touser": OPENID, "template_id": "sandbox-group_reminder", "data": {"thing1": {"value": "一二三四五六七八九十一二三四五六七八九十一"}}});
-    let r: Value = client
-        .post(format!("{wechat}/message/subscribe/send?access_token={token}"))
-        .json(&long)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(r["errcode"], wechat::INVALID_ARGUMENT, "{r}");
+    assert_eq!(post_json(&send_with(&token), &long).await["errcode"], wechat::INVALID_ARGUMENT);
     // Two hours later the token has expired there.
     app.clock.advance_seconds(wechat::TOKEN_SECONDS + 1);
-    let r: Value = client
-        .post(format!("{wechat}/message/subscribe/send?access_token={token}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(r["errcode"], wechat::TOKEN_EXPIRED);
+    assert_eq!(post_json(&send_with(&token), &body).await["errcode"], wechat::TOKEN_EXPIRED);
     assert_eq!(wechat_outbox(&app, OPENID).await.len(), 1, "nothing refused arrived");
     // The adapter fetches a fresh token by itself when its own has run out.
     let d = send(&access, &reminder(vec![Address::OpenId(OPENID.into())])).await;

@@ -157,6 +157,14 @@ fn form_errors(e: Error) -> Result<Vec<FieldError>, PageError> {
     }
 }
 
+/// What a form post came to: saved, or the field errors to show the form again with.
+fn saved<T>(result: Result<T, Error>) -> Result<Result<T, Vec<FieldError>>, PageError> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => form_errors(e).map(Err),
+    }
+}
+
 fn unprocessable(html: Html<String>) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, html).into_response()
 }
@@ -265,12 +273,9 @@ async fn contact_save(page: Page, Form(f): Form<ContactForm>) -> PageResult<Resp
         if clear { Some("") } else { Some(v).filter(|v| !v.trim().is_empty()) }
     }
     let clear = f.clear.is_some();
-    match service::save_my_contact(page.access(), given(clear, &f.phone), given(clear, &f.email)).await {
+    match saved(service::save_my_contact(page.access(), given(clear, &f.phone), given(clear, &f.email)).await)? {
         Ok(()) => Ok(Redirect::to("/notifications?ok=1").into_response()),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            Ok(unprocessable(inbox_view(&page, Paging::new(None, 30), f.phone, f.email, errors, false).await?))
-        }
+        Err(errors) => Ok(unprocessable(inbox_view(&page, Paging::new(None, 30), f.phone, f.email, errors, false).await?)),
     }
 }
 
@@ -628,12 +633,9 @@ async fn opt_out_add(page: Page, Form(f): Form<OptOutForm>) -> PageResult<Respon
         Ok(topic) => service::opt_out(page.access(), &f.address, topic).await,
         Err(e) => Err(e),
     };
-    match result {
+    match saved(result)? {
         Ok(()) => Ok(Redirect::to("/notify/opt-outs?ok=1").into_response()),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            Ok(unprocessable(opt_outs_view(&page, Paging::new(None, 50), f.address, f.topic, errors, false).await?))
-        }
+        Err(errors) => Ok(unprocessable(opt_outs_view(&page, Paging::new(None, 50), f.address, f.topic, errors, false).await?)),
     }
 }
 
@@ -782,12 +784,9 @@ async fn template_save(page: Page, Form(f): Form<TemplateFormData>) -> PageResul
     let channel = channel_of(&f.channel)?;
     let draft =
         Template { subject: f.subject, body: f.body, provider_template: f.provider_template, enabled: f.enabled.is_some(), custom: true };
-    match service::save_template(page.access(), topic, channel, &draft).await {
+    match saved(service::save_template(page.access(), topic, channel, &draft).await)? {
         Ok(()) => Ok(Redirect::to("/notify/templates?ok=1").into_response()),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            Ok(unprocessable(template_form(&page, topic, channel, draft, errors)?))
-        }
+        Err(errors) => Ok(unprocessable(template_form(&page, topic, channel, draft, errors)?)),
     }
 }
 
@@ -897,10 +896,9 @@ struct SettingsForm {
 }
 
 async fn settings_save(page: Page, Form(f): Form<SettingsForm>) -> PageResult<Response> {
-    match service::save_quiet_hours(page.access(), f.enabled.is_some(), &f.quiet_start, &f.quiet_end).await {
+    match saved(service::save_quiet_hours(page.access(), f.enabled.is_some(), &f.quiet_start, &f.quiet_end).await)? {
         Ok(_) => Ok(Redirect::to("/notify/settings?ok=1").into_response()),
-        Err(e) => {
-            let errors = form_errors(e)?;
+        Err(errors) => {
             let shown = QuietHours { enabled: f.enabled.is_some(), ..QuietHours::default() };
             Ok(unprocessable(settings_view(&page, shown, f.quiet_start, f.quiet_end, errors, false)?))
         }

@@ -59,26 +59,53 @@ fn topic_of(state: &AppState, provider: &str, template: &str) -> Option<&'static
         .find(|t| sandbox_template(provider, t.key) == template)
 }
 
-fn keep<T>(list: &Mutex<Vec<T>>, item: T) {
+/// What arrived for one recipient (a phone, an openid) at one server, and when.
+struct Arrived<T> {
+    server: String,
+    to: String,
+    at: String,
+    item: T,
+}
+
+type Outbox<T> = Mutex<Vec<Arrived<T>>>;
+
+fn keep<T>(list: &Outbox<T>, state: &AppState, to: &str, item: T) {
+    let arrived = Arrived { server: server_of(state), to: to.to_string(), at: state.core().now().format_second(), item };
     let mut list = list.lock().unwrap_or_else(|e| e.into_inner());
     if list.len() > 10_000 {
         list.drain(..5_000);
     }
-    list.push(item);
+    list.push(arrived);
+}
+
+/// The newest twenty of what arrived for `to` at this server, each as `view` shows it with
+/// its time.
+fn outbox<T>(list: &Outbox<T>, state: &AppState, to: &str, view: impl Fn(&T) -> Value) -> Response {
+    let server = server_of(state);
+    let list = list.lock().unwrap_or_else(|e| e.into_inner());
+    let shown: Vec<Value> = list
+        .iter()
+        .rev()
+        .filter(|a| a.server == server && a.to == to.trim())
+        .take(20)
+        .map(|a| {
+            let mut v = view(&a.item);
+            v["at"] = json!(a.at);
+            v
+        })
+        .collect();
+    axum::Json(json!({ "messages": shown })).into_response()
 }
 
 // ---- SMS ----
 
 struct Sms {
-    server: String,
     provider: &'static str,
-    phone: String,
     template: String,
     text: String,
-    at: String,
 }
 
-static SMS_OUTBOX: Mutex<Vec<Sms>> = Mutex::new(Vec::new());
+static SMS_OUTBOX: Outbox<Sms> = Mutex::new(Vec::new());
 
 fn aliyun_answer(status: StatusCode, code: &str, message: &str) -> Response {
     let id = crate::crypto::random_token(12);
@@ -126,7 +153,7 @@ async fn aliyun_send(State(state): State<AppState>, body: Bytes) -> Response {
     }
     let sign = params.get("SignName").cloned().unwrap_or_default();
     let text = format!("【{sign}】{}", model::render(text.body, &values));
-    keep(&SMS_OUTBOX, Sms { server: server_of(&state), provider: "aliyun", phone, template, text, at: now.format_second() });
+    keep(&SMS_OUTBOX, &state, &phone, Sms { provider: "aliyun", template, text });
     aliyun_answer(StatusCode::OK, "OK", "OK")
 }
 
@@ -196,8 +223,7 @@ async fn tencent_send(State(state): State<AppState>, headers: HeaderMap, body: B
         Some(Ok(p)) => {
             let vars = names.iter().map(|n| n.to_string()).zip(values).collect();
             let text = format!("【{}】{}", request["SignName"].as_str().unwrap_or(""), model::render(text.body, &vars));
-            let at = state.core().now().format_second();
-            keep(&SMS_OUTBOX, Sms { server: server_of(&state), provider: "tencent", phone: p.as_str().to_string(), template, text, at });
+            keep(&SMS_OUTBOX, &state, p.as_str(), Sms { provider: "tencent", template, text });
             json!({ "SerialNo": format!("2028:{}", crate::crypto::random_token(8)), "PhoneNumber": phone, "Fee": 1, "Code": "Ok", "Message": "send success", "IsoCode": "CN" })
         }
         _ => json!({ "PhoneNumber": phone, "Code": "InvalidParameterValue.IncorrectPhoneNumber", "Message": "手机号格式错误" }),
@@ -214,16 +240,7 @@ async fn sms_outbox(State(state): State<AppState>, Query(q): Query<PhoneQuery>) 
     if !gateway::sms_sandbox_on(state.core()) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let server = server_of(&state);
-    let outbox = SMS_OUTBOX.lock().unwrap_or_else(|e| e.into_inner());
-    let list: Vec<Value> = outbox
-        .iter()
-        .rev()
-        .filter(|m| m.server == server && m.phone == q.phone.trim())
-        .take(20)
-        .map(|m| json!({ "text": m.text, "at": m.at, "provider": m.provider, "template": m.template }))
-        .collect();
-    axum::Json(json!({ "messages": list })).into_response()
+    outbox(&SMS_OUTBOX, &state, &q.phone, |m| json!({ "text": m.text, "provider": m.provider, "template": m.template }))
 }
 
 // ---- WeChat ----
@@ -237,16 +254,14 @@ struct Token {
 static TOKENS: Mutex<Vec<Token>> = Mutex::new(Vec::new());
 
 struct WechatMessage {
-    server: String,
     kind: wechat::Kind,
-    openid: String,
     template: String,
     fields: Vec<(String, String)>,
     link: String,
-    at: String,
 }
 
-static WECHAT_OUTBOX: Mutex<Vec<WechatMessage>> = Mutex::new(Vec::new());
+static WECHAT_OUTBOX: Outbox<WechatMessage> = Mutex::new(Vec::new());
+static MESSAGE_IDS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(2_000_000_000);
 
 fn wechat_error(code: i64, message: &str) -> Response {
     axum::Json(json!({ "errcode": code, "errmsg": format!("{message} rid: {}", crate::crypto::random_token(6)) })).into_response()
@@ -351,8 +366,8 @@ fn wechat_send(state: AppState, kind: wechat::Kind, q: SendQuery, body: Bytes) -
         return wechat_error(wechat::INVALID_ARGUMENT, "argument invalid! data is empty");
     }
     let link = v[if kind == wechat::Kind::Subscribe { "page" } else { "url" }].as_str().unwrap_or("").to_string();
-    keep(&WECHAT_OUTBOX, WechatMessage { server, kind, openid, template, fields, link, at: now.format_second() });
-    let msgid = i64::from(u32::from_str_radix(&crate::crypto::sha256_hex(&given)[..7], 16).unwrap_or(1)) + now.0 % 1_000_000;
+    keep(&WECHAT_OUTBOX, &state, &openid, WechatMessage { kind, template, fields, link });
+    let msgid = MESSAGE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     axum::Json(json!({ "errcode": 0, "errmsg": "ok", "msgid": msgid })).into_response()
 }
 
@@ -365,17 +380,8 @@ async fn wechat_outbox(State(state): State<AppState>, Query(q): Query<OpenIdQuer
     if !gateway::wechat_sandbox_on(state.core()) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let server = server_of(&state);
-    let outbox = WECHAT_OUTBOX.lock().unwrap_or_else(|e| e.into_inner());
-    let list: Vec<Value> = outbox
-        .iter()
-        .rev()
-        .filter(|m| m.server == server && m.openid == q.openid.trim())
-        .take(20)
-        .map(|m| {
-            let data: serde_json::Map<String, Value> = m.fields.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-            json!({ "kind": m.kind.code(), "template_id": m.template, "data": data, "link": m.link, "at": m.at })
-        })
-        .collect();
-    axum::Json(json!({ "messages": list })).into_response()
+    outbox(&WECHAT_OUTBOX, &state, &q.openid, |m| {
+        let data: serde_json::Map<String, Value> = m.fields.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        json!({ "kind": m.kind.code(), "template_id": m.template, "data": data, "link": m.link })
+    })
 }
