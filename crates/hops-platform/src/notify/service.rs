@@ -171,13 +171,14 @@ async fn targets(access: &Access, to: &[Address]) -> Result<Vec<Target>> {
                     let mut c = access.tenant().read().await?;
                     store::contact(&mut c, *u).await?.unwrap_or_default()
                 };
-                if let Some(blob) = &contact.phone_enc {
-                    let phone =
-                        Phone::parse(&access.reveal(CONTACT_PHONE, u.0, blob)?).map_err(|e| anyhow::anyhow!("stored phone: {e}"))?;
+                // A contact that does not decrypt (logged by place) costs that channel, not the
+                // message: the inbox still gets it.
+                let phone =
+                    contact.phone_enc.as_ref().and_then(|b| access.reveal(CONTACT_PHONE, u.0, b).ok()).and_then(|p| Phone::parse(&p).ok());
+                if let Some(phone) = phone {
                     out.push(Target { channel: Channel::Sms, address: Address::Phone(phone), name: person.display_name.clone() });
                 }
-                if let Some(blob) = &contact.email_enc {
-                    let email = access.reveal(CONTACT_EMAIL, u.0, blob)?;
+                if let Some(email) = contact.email_enc.as_ref().and_then(|b| access.reveal(CONTACT_EMAIL, u.0, b).ok()) {
                     out.push(Target { channel: Channel::Email, address: Address::Email(email), name: person.display_name.clone() });
                 }
             }
@@ -255,13 +256,13 @@ pub async fn enqueue(access: &Access, tx: &mut Tx, msg: &Message) -> Result<Queu
         let Some(t) = templates.get(&target.channel).filter(|t| t.enabled) else { continue };
         let key = recipient_key(access, &target.address);
         let mut content = model::render_content(target.channel, t, &msg.vars, &msg.link);
-        let route = route(access, topic, target.channel, t);
-        let (provider, template_code) = route.clone().unwrap_or_else(|_| ("none".into(), String::new()));
+        let routed = route(access, topic, target.channel, t);
+        let (provider, template_code) = routed.clone().unwrap_or_else(|_| ("none".into(), String::new()));
         content.provider_template = template_code.clone();
         let release = if topic.urgent { None } else { quiet.release(now) };
         let (status, error) = if topic.opt_out && store::opted_out(tx, &key, topic.code).await? {
             (Status::Skipped, Some(format!("收件人已退订「{}」", topic.label)))
-        } else if let Err(f) = &route {
+        } else if let Err(f) = &routed {
             (Status::Failed, Some(f.message.clone()))
         } else if release.is_some() {
             (Status::Deferred, None)

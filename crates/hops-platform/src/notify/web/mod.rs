@@ -117,6 +117,11 @@ fn topic_by_code(state: &AppState, code: &str) -> Result<&'static Topic, Error> 
     topics(state).into_iter().find(|t| t.code == code).ok_or_else(|| Error::invalid_field("topic", "请选择有效的消息类型"))
 }
 
+/// A topic whose texts a hospital edits.
+fn editable_topic(state: &AppState, code: &str) -> Result<&'static Topic, Error> {
+    editable_topics(state).into_iter().find(|t| t.code == code).ok_or_else(|| Error::invalid_field("topic", "请选择有效的消息类型"))
+}
+
 fn topic_label(state: &AppState, code: &str) -> String {
     topics(state).into_iter().find(|t| t.code == code).map_or_else(|| code.to_string(), |t| t.label.to_string())
 }
@@ -482,7 +487,7 @@ async fn deliveries_page(page: Page, Query(q): Query<DeliveryQuery>) -> PageResu
         pager: Pager::new(paging, total, &q.base()),
         statuses: Status::ALL.iter().map(|s| (s.code(), s.label_zh())).collect(),
         channels: Channel::ALL.iter().map(|c| (c.code(), c.label_zh())).collect(),
-        topics: topics(state).iter().map(|t| (t.code, t.label)).collect(),
+        topics: editable_topics(state).iter().map(|t| (t.code, t.label)).collect(),
         status: s(&q.status),
         channel: s(&q.channel),
         topic: s(&q.topic),
@@ -757,7 +762,7 @@ fn template_form(
 
 async fn template_edit_page(page: Page, Query(q): Query<TemplateQuery>) -> PageResult<Html<String>> {
     page.access().require(Permission::NotifyManage)?;
-    let topic = topic_by_code(page.state(), &q.topic).map_err(|_| Error::not_found("消息类型"))?;
+    let topic = editable_topic(page.state(), &q.topic).map_err(|_| Error::not_found("消息类型"))?;
     let channel = channel_of(&q.channel).map_err(|_| Error::not_found("渠道"))?;
     let t = service::template(page.access(), topic, channel).await?;
     template_form(&page, topic, channel, t, Vec::new())
@@ -780,7 +785,7 @@ struct TemplateFormData {
 
 async fn template_save(page: Page, Form(f): Form<TemplateFormData>) -> PageResult<Response> {
     page.access().require(Permission::NotifyManage)?;
-    let topic = topic_by_code(page.state(), &f.topic)?;
+    let topic = editable_topic(page.state(), &f.topic)?;
     let channel = channel_of(&f.channel)?;
     let draft =
         Template { subject: f.subject, body: f.body, provider_template: f.provider_template, enabled: f.enabled.is_some(), custom: true };
@@ -791,7 +796,7 @@ async fn template_save(page: Page, Form(f): Form<TemplateFormData>) -> PageResul
 }
 
 async fn template_reset(page: Page, Form(q): Form<TemplateQuery>) -> PageResult<Response> {
-    let topic = topic_by_code(page.state(), &q.topic)?;
+    let topic = editable_topic(page.state(), &q.topic)?;
     service::reset_template(page.access(), topic, channel_of(&q.channel)?).await?;
     Ok(Redirect::to("/notify/templates?ok=1").into_response())
 }
@@ -819,7 +824,7 @@ fn yes() -> bool {
 
 async fn api_save_template(State(state): State<AppState>, api: Api, Json(t): Json<TemplateIn>) -> ApiResult<StatusCode> {
     api.access().require(Permission::NotifyManage)?;
-    let topic = topic_by_code(&state, &t.topic)?;
+    let topic = editable_topic(&state, &t.topic)?;
     let channel = channel_of(&t.channel)?;
     let draft = Template { subject: t.subject, body: t.body, provider_template: t.provider_template, enabled: t.enabled, custom: true };
     service::save_template(api.access(), topic, channel, &draft).await?;
