@@ -62,6 +62,9 @@ pub struct Config {
     /// The bearer token `/metrics` asks for (`HOPS_METRICS_TOKEN` or `HOPS_METRICS_TOKEN_FILE`);
     /// without one, `/metrics` answers only callers on this machine.
     pub metrics_token: Option<Secret>,
+    /// The accounts notifications go out on: SMS, WeChat, e-mail (environment only; see
+    /// [`crate::notify::config`]).
+    pub notify: crate::notify::config::NotifyConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,14 +120,29 @@ log = "info"
 # always runs with them. Off by default: without an account the feature is off. HOPS_SANDBOX=1.
 # sandbox = false
 
-# E-mail delivery of reports to subscribers is set in the environment only:
+# Notifications (消息通知: reminders, escalations, reports; see docs/notify.md) go out by SMS,
+# WeChat, e-mail and the console's in-app inbox. Their accounts are set in the environment only;
+# secrets may come from HOPS_*_FILE files. Texts, quiet hours and opt-outs are set per hospital
+# in the console (系统管理 → 消息通知).
+#
+# E-mail (reports to subscribers, escalations to team leads):
 #   HOPS_SMTP_URL   smtps://user:pass@smtp.example.com:465 (TLS),
 #                   smtp://user:pass@smtp.example.com:587?tls=required (STARTTLS),
 #                   or smtp://host:25 for a relay on this machine; or HOPS_SMTP_URL_FILE naming
 #                   a file that holds the URL (it carries the password).
 #   HOPS_SMTP_FROM  the sender, e.g. "运营平台 <reports@hospital.cn>".
-# Without HOPS_SMTP_URL reports are still published; their delivery jobs fail saying so and are
-# retried with back-off (see the jobs page).
+# Without HOPS_SMTP_URL e-mail is off: reports are still published, their delivery jobs fail
+# saying so and are retried with back-off (see the jobs page); other e-mails are recorded failed.
+#
+# WeChat messages: a mini program's subscribe messages (订阅消息, the default) or an official
+# account's template messages (模板消息). Without HOPS_WECHAT_APPID WeChat messages are off,
+# unless the sandbox is on (/sandbox/wechat/outbox?openid=… shows them). With it:
+#   HOPS_WECHAT_APPID                     the AppID
+#   HOPS_WECHAT_APPSECRET_FILE            file with the AppSecret (or HOPS_WECHAT_APPSECRET)
+#   HOPS_WECHAT_MESSAGE                   optional: subscribe (mini program) or template (official account)
+#   HOPS_WECHAT_TOKEN                     optional: stable (cgi-bin/stable_token, default) or basic (cgi-bin/token)
+#   HOPS_WECHAT_TEMPLATE_GROUP_REMINDER   template id of group-checkup reminders (a hospital may set its own)
+#   HOPS_WECHAT_API_BASE                  optional, defaults to https://api.weixin.qq.com
 
 # Checkup payments through WeChat Pay API v3 are also set in the environment only. Without
 # HOPS_WECHATPAY_MCHID online payment is off (patients pay at the centre), unless the sandbox is
@@ -140,16 +158,27 @@ log = "info"
 #   HOPS_PUBLIC_URL                    this server's public https address (callbacks, return pages)
 #   HOPS_WECHATPAY_API_BASE            optional, defaults to https://api.mch.weixin.qq.com
 
-# Text messages (verification codes, reminders) through Alibaba Cloud SMS, environment only.
-# Without HOPS_SMS_ACCESS_KEY_ID text messages are off (no verification codes, no reminders),
-# unless the sandbox is on: then they go to the local sandbox (/sandbox/sms/outbox?phone=…
-# shows them; nothing is sent). With it, all of these are required:
+# Text messages (verification codes, reminders, escalations) through Alibaba Cloud SMS or
+# Tencent Cloud SMS, environment only. Without the provider's key id text messages are off (no
+# verification codes, no reminders), unless the sandbox is on: then they go to the local sandbox
+# of the chosen provider's protocol (/sandbox/sms/outbox?phone=… shows them; nothing is sent).
+#   HOPS_SMS_PROVIDER                 optional: aliyun (default) or tencent
+# Alibaba Cloud (signature 1.0, HMAC-SHA1):
 #   HOPS_SMS_ACCESS_KEY_ID            AccessKey ID of a RAM user allowed to send SMS
 #   HOPS_SMS_ACCESS_KEY_SECRET_FILE   file with its AccessKey secret
+# Tencent Cloud (API 3.0, TC3-HMAC-SHA256):
+#   HOPS_SMS_SECRET_ID                SecretId of a CAM user allowed to send SMS
+#   HOPS_SMS_SECRET_KEY_FILE          file with its SecretKey
+#   HOPS_SMS_SDK_APP_ID               the SMS application (SmsSdkAppId, 1400…)
+#   HOPS_SMS_REGION                   optional, defaults to ap-guangzhou
+# Both:
 #   HOPS_SMS_SIGN_NAME                the approved signature (短信签名)
-#   HOPS_SMS_TEMPLATE_VERIFY          template code of the verification code (variable ${code})
-#   HOPS_SMS_TEMPLATE_GROUP_REMINDER  optional: template code of group-checkup reminders (${name} ${employer} ${window} ${card})
-#   HOPS_SMS_ENDPOINT                 optional, defaults to https://dysmsapi.aliyuncs.com/
+#   HOPS_SMS_TEMPLATE_VERIFY          template of the verification code (variable ${code})
+#   HOPS_SMS_TEMPLATE_GROUP_REMINDER  optional: template of group-checkup reminders (${name} ${employer} ${window} ${card})
+#   HOPS_SMS_TEMPLATE_SLA_ESCALATION  optional: template of ticket escalations to team leads (${ticket} ${clock} ${due})
+#   HOPS_SMS_ENDPOINT                 optional, defaults to the provider's address
+# Tencent's templates number their variables ({1}, {2} …): they are filled in the order the
+# variables first appear in the hospital's SMS text (消息通知 → 模板).
 "#;
 
 /// Where configuration values come from, for error messages.
@@ -200,6 +229,7 @@ impl Config {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let metrics_token = secret(env, "HOPS_METRICS_TOKEN")?.filter(|t| !t.expose().is_empty());
+        let notify = crate::notify::config::NotifyConfig::from_env(env)?;
         let config = Config {
             data_dir,
             database_url,
@@ -213,6 +243,7 @@ impl Config {
             public_url,
             trusted_proxies,
             metrics_token,
+            notify,
         };
         config.validate()?;
         Ok(config)
@@ -257,7 +288,7 @@ impl Config {
             None => format!("SQLite（{}）", self.data_dir.join("hops.db").display()),
         };
         format!(
-            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n日志: {}\n公网地址: {}\n可信代理: {}\n沙箱: {}",
+            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n日志: {}\n公网地址: {}\n可信代理: {}\n沙箱: {}\n{}",
             self.data_dir.display(),
             self.listen,
             self.key_file.display(),
@@ -271,12 +302,13 @@ impl Config {
             } else {
                 self.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             },
-            if self.sandbox { "开启（短信、微信支付为本地模拟，仅供试用）" } else { "关闭" }
+            if self.sandbox { "开启（短信、微信消息、微信支付为本地模拟，仅供试用）" } else { "关闭" },
+            self.notify.describe(self.sandbox)
         )
     }
 }
 
-fn secret(env: &dyn Fn(&str) -> Option<String>, key: &str) -> anyhow::Result<Option<Secret>> {
+pub(crate) fn secret(env: &dyn Fn(&str) -> Option<String>, key: &str) -> anyhow::Result<Option<Secret>> {
     if let Some(v) = env(key) {
         return Ok(Some(Secret(v)));
     }

@@ -1,6 +1,6 @@
 //! What every hops module stands on: database access bound to a tenant, migrations, accounts
-//! and permissions, audit, field encryption, the job queue, configuration, tabular import and
-//! export, and the web shell. See `docs/ARCHITECTURE.md`.
+//! and permissions, audit, field encryption, the job queue, notifications, configuration,
+//! tabular import and export, and the web shell. See `docs/ARCHITECTURE.md`.
 
 pub mod accounts;
 pub mod audit;
@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod jobs;
 pub mod memo;
+pub mod notify;
 pub mod reencrypt;
 pub mod sms;
 pub mod tabular;

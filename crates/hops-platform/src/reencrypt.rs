@@ -118,7 +118,16 @@ pub struct Report {
 /// The platform's own encrypted columns (the text messages queued in `jobs` are handled apart,
 /// their ciphertexts being inside the payload).
 pub fn platform_columns() -> Vec<Column> {
-    vec![Column::new(crate::accounts::service::TOTP_SECRET)]
+    use crate::notify::service::{CONTACT_EMAIL, CONTACT_PHONE, CONTENT, RECIPIENT};
+    vec![
+        Column::new(crate::accounts::service::TOTP_SECRET),
+        // Notifications were encrypted bound to their rows from the start (version 2): listed so
+        // every encrypted column is, found current.
+        Column::new(RECIPIENT),
+        Column::new(CONTENT),
+        Column::new(CONTACT_PHONE).keyed_by(Key::Id("user_id")),
+        Column::new(CONTACT_EMAIL).keyed_by(Key::Id("user_id")),
+    ]
 }
 
 /// Brings every ciphertext of `columns` (and of queued text messages) to version 2, unless the

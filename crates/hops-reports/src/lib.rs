@@ -2,13 +2,13 @@
 //! reports for hospital leadership — a PDF typeset with typst (cover, summary, KPI table with
 //! 环比/同比 arrows, charts, satisfaction, leaderboard, conclusions), the underlying tables as
 //! XLSX, publishing (immutable, audited), history, subscribers and e-mail delivery through the
-//! job queue.
+//! job queue and the platform's notifications (`hops_platform::notify`: SMTP, the hospital's
+//! text, quiet hours, opt-outs, delivery records).
 //!
 //! `model` assembles what a report says from the analytics module's KPI set (pure); `store`
-//! holds its SQL; `service` the use cases and the delivery job; `pdf` and `xlsx` render;
-//! `mail` is the SMTP adapter; `web` the console pages and API.
+//! holds its SQL; `service` the use cases and the delivery job; `pdf` and `xlsx` render; `web`
+//! the console pages and API.
 
-pub mod mail;
 pub mod model;
 pub mod pdf;
 pub mod service;

@@ -9,11 +9,12 @@ use hops_platform::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
-use crate::mail::{Mail, Mailer, SmtpSettings};
 use crate::model::{self, DoctorLine, LeaderEntry, Leaderboard, Report, Reviews, TrendPoint};
 use crate::pdf::Typesetter;
 use crate::store::{self, File, ReportId, ReportRow, SubscriberId, SubscriberRow};
 use crate::xlsx;
+use hops_platform::notify::email::Attachment;
+use hops_platform::notify::{self, Address, Channel, Message, Sent, Text, Topic, Var};
 
 /// Reading, previewing and downloading reports.
 pub const READ: Permission = Permission::AnalyticsRead;
@@ -386,44 +387,56 @@ pub async fn remove_subscriber(access: &Access, id: SubscriberId) -> Result<()> 
 
 // ---- delivery ----
 
+/// A published report e-mailed to a subscriber, the PDF attached (through the platform's
+/// notifications: the hospital may edit the text, quiet hours hold it, a subscriber may opt out).
+pub const REPORT_PUBLISHED: Topic = Topic {
+    code: "reports.published",
+    label: "运营报告发布",
+    key: "REPORT_PUBLISHED",
+    vars: &[
+        Var { name: "name", label: "订阅人姓名" },
+        Var { name: "hospital", label: "医院名称" },
+        Var { name: "title", label: "报告标题" },
+        Var { name: "label", label: "报告期" },
+        Var { name: "start", label: "起始日期" },
+        Var { name: "end", label: "截止日期" },
+        Var { name: "published_at", label: "发布时间" },
+        Var { name: "published_by", label: "发布人" },
+    ],
+    urgent: false,
+    opt_out: true,
+    texts: &[Text {
+        channel: Channel::Email,
+        subject: "${hospital}《${title}》${label}",
+        body: "${name}，您好：\n\n附件为${hospital}《${title}》（${label}，${start} 至 ${end}），请查阅。\n\
+               报告发布时间：${published_at}（发布人：${published_by}）。\n\n本邮件由互联网医院运营平台自动发送，请勿直接回复。如需退订，请联系运营管理人员。\n",
+    }],
+};
+
 /// E-mails published reports to their subscribers. Each accepted mail is recorded at once,
-/// so a retry (after an SMTP failure or a crash) sends only to those still missing it.
-pub struct DeliveryJob {
-    settings: Option<SmtpSettings>,
-}
+/// so a retry (after an SMTP failure or a crash) sends only to those still missing it; inside
+/// the hospital's quiet hours the job waits for their end.
+pub struct DeliveryJob;
 
 impl DeliveryJob {
-    /// With the SMTP settings of the environment (`HOPS_SMTP_URL`, `HOPS_SMTP_FROM`).
-    pub fn from_env() -> DeliveryJob {
-        DeliveryJob { settings: SmtpSettings::from_env() }
-    }
-    pub fn with_settings(settings: SmtpSettings) -> DeliveryJob {
-        DeliveryJob { settings: Some(settings) }
-    }
     pub fn handler(self) -> Arc<dyn JobHandler> {
         Arc::new(self)
     }
 }
 
-fn mail_body(row: &ReportRow, hospital: &str, name: &str) -> String {
-    format!(
-        "{name}，您好：\n\n附件为{hospital}《{}》（{}，{} 至 {}），请查阅。\n\
-         报告发布时间：{}（发布人：{}）。\n\n本邮件由互联网医院运营平台自动发送，请勿直接回复。如需退订，请联系运营管理人员。\n",
-        row.title,
-        row.label,
-        row.start,
-        row.end,
-        row.published_at.format_minute(),
-        row.published_by,
-    )
+/// What a delivery run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delivered {
+    pub sent: usize,
+    /// Quiet hours: the rest waits until then.
+    pub wait_until: Option<hops_kernel::Instant>,
 }
 
-/// Sends report `id` to every subscriber of its kind not yet sent to; returns how many mails
-/// went out.
-pub async fn deliver(access: &Access, id: ReportId, settings: Option<&SmtpSettings>) -> anyhow::Result<usize> {
+/// Sends report `id` to every subscriber of its kind not yet sent to.
+pub async fn deliver(access: &Access, id: ReportId) -> anyhow::Result<Delivered> {
     let (row, subscribers, done, pdf) = {
         let mut c = access.tenant().read().await?;
-        let Some(row) = store::report(&mut c, id).await? else { return Ok(0) };
+        let Some(row) = store::report(&mut c, id).await? else { return Ok(Delivered::default()) };
         let subscribers = store::subscribers(&mut c).await?;
         let done = store::delivered_to(&mut c, id).await?;
         let pdf = store::report_file(&mut c, id, File::Pdf).await?.unwrap_or_default();
@@ -431,43 +444,44 @@ pub async fn deliver(access: &Access, id: ReportId, settings: Option<&SmtpSettin
     };
     let pending: Vec<&SubscriberRow> = subscribers.iter().filter(|s| s.kinds.contains(&row.kind) && !done.contains(&s.email)).collect();
     if pending.is_empty() {
-        return Ok(0);
+        return Ok(Delivered::default());
     }
-    let settings = settings.ok_or_else(|| {
-        anyhow::anyhow!("未配置邮件服务器（环境变量 {}），{} 未能发送给 {} 位订阅人", crate::mail::SMTP_URL_ENV, row.label, pending.len())
-    })?;
-    let mailer = Mailer::new(settings).map_err(anyhow::Error::msg)?;
     let hospital = hospital_name(access).await?;
-    let subject = format!("{}《{}》{}", hospital, row.title, row.label);
     let attachment_name = format!("{}-{}.pdf", row.title, row.label);
-    let mut sent = 0;
+    let attachments = [Attachment { name: &attachment_name, content_type: "application/pdf", bytes: &pdf }];
+    let mut delivered = Delivered::default();
     let mut failures = Vec::new();
     for s in pending {
-        let body = mail_body(&row, &hospital, &s.name);
-        let mail = Mail {
-            to_name: &s.name,
-            to_email: &s.email,
-            subject: &subject,
-            body: &body,
-            attachment_name: &attachment_name,
-            attachment_type: "application/pdf",
-            attachment: &pdf,
-            date: access.now(),
-        };
-        match mailer.send(&mail).await {
-            Ok(()) => {
+        let vars = [
+            ("name", s.name.clone()),
+            ("hospital", hospital.clone()),
+            ("title", row.title.clone()),
+            ("label", row.label.clone()),
+            ("start", row.start.to_string()),
+            ("end", row.end.to_string()),
+            ("published_at", row.published_at.format_minute()),
+            ("published_by", row.published_by.clone()),
+        ];
+        let message = Message::new(&REPORT_PUBLISHED, format!("report:{id}"), &vars, vec![Address::Email(s.email.clone())]);
+        match notify::send_now(access, &message, &attachments).await? {
+            Sent::Sent => {
                 let mut tx = access.tenant().write().await?;
                 store::record_delivery(&mut tx, id, &s.email, &s.name, access.now()).await?;
                 tx.commit().await?;
-                sent += 1;
+                delivered.sent += 1;
             }
-            Err(e) => failures.push(e),
+            Sent::Skipped => {}
+            Sent::Deferred(at) => {
+                delivered.wait_until = Some(at);
+                break;
+            }
+            Sent::Failed(e) => failures.push(e),
         }
     }
     if !failures.is_empty() {
         anyhow::bail!("{} 封邮件发送失败：{}", failures.len(), failures.join("；"));
     }
-    Ok(sent)
+    Ok(delivered)
 }
 
 impl JobHandler for DeliveryJob {
@@ -480,10 +494,14 @@ impl JobHandler for DeliveryJob {
     fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
             let id = job.payload.get("report_id").and_then(|v| v.as_i64()).ok_or_else(|| anyhow::anyhow!("payload lacks report_id"))?;
-            let sent = deliver(&job.access, ReportId(id), self.settings.as_ref()).await?;
+            let delivered = deliver(&job.access, ReportId(id)).await?;
             let mut tx = job.access.tenant().write().await?;
-            if sent > 0 {
-                job.access.audit(&mut tx, "report.delivered", &format!("report:{id}"), &format!("发送 {sent} 封")).await?;
+            if delivered.sent > 0 {
+                job.access.audit(&mut tx, "report.delivered", &format!("report:{id}"), &format!("发送 {} 封", delivered.sent)).await?;
+            }
+            if let Some(at) = delivered.wait_until {
+                let payload = serde_json::json!({ "report_id": id });
+                jobs::enqueue(&job.access, &mut tx, Enqueue { kind: DELIVERY_JOB, payload, idem_key: None, run_at: Some(at) }).await?;
             }
             job.complete_in(&mut tx).await?;
             tx.commit().await?;

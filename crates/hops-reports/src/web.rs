@@ -33,7 +33,11 @@ impl Module for ReportsModule {
     }
 
     fn jobs(&self) -> Vec<std::sync::Arc<dyn JobHandler>> {
-        vec![service::DeliveryJob::from_env().handler()]
+        vec![service::DeliveryJob.handler()]
+    }
+
+    fn topics(&self) -> Vec<&'static hops_platform::notify::Topic> {
+        vec![&service::REPORT_PUBLISHED]
     }
 
     fn routes(&self) -> Routes {
@@ -547,7 +551,7 @@ async fn subscribers_render(page: &Page, draft: model::SubscriberDraft, errors: 
         draft_kinds: if draft.kinds.is_empty() && errors.is_empty() { vec!["month".into()] } else { draft.kinds },
         errors,
         can_publish: access.can(PUBLISH),
-        smtp_configured: crate::mail::SmtpSettings::from_env().is_some(),
+        smtp_configured: access.core().config.notify.smtp.is_some(),
     })
 }
 

@@ -1,8 +1,10 @@
 //! Test kit: the real application on port 0 with a fresh database per test, on SQLite always
 //! and on PostgreSQL when `HOPS_TEST_DATABASE_URL` is set (each test gets its own database,
-//! dropped afterwards), plus helpers for signing in and for driving headless Chromium.
+//! dropped afterwards), plus helpers for signing in and for driving headless Chromium, and a
+//! local SMTP sink.
 
 mod browser;
+mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use hops_platform::{Access, Core, Role};
 use serde_json::{Value, json};
 
 pub use browser::{Browser, screenshot, screenshot_dir};
+pub use smtp::{ReceivedMail, SmtpSink};
 
 /// A password every test account shares; it satisfies the password policy.
 pub const PASSWORD: &str = "Test-Passw0rd!";

@@ -82,7 +82,7 @@ impl Server {
         tracing::info!(%addr, workers = workers.len(), "hops started");
         if core.config.sandbox {
             tracing::warn!(
-                "SANDBOX ON (HOPS_SANDBOX): SMS and WeChat Pay without a real account are simulated on this server; \
+                "SANDBOX ON (HOPS_SANDBOX): SMS, WeChat messages and WeChat Pay without a real account are simulated on this server; \
                  anyone can read verification codes and fake payments. Trials only, never real patients."
             );
         }

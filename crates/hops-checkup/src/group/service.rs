@@ -1,15 +1,16 @@
 //! Use cases of group checkups: employers and their contacts, group cards (plans) and add-on
 //! discounts, employee lists, the terms a listed person books under, progress per employer
-//! with its export, and SMS reminders to those who have not booked.
+//! with its export, and reminders to those who have not booked (through the platform's
+//! notifications: SMS to the listed phone; WeChat and e-mail when a person has them).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use hops_kernel::{IdCardNumber, Phone};
 use hops_platform::crypto::Field;
 use hops_platform::db::{Conn, Scoped};
+use hops_platform::notify::{self, Address, Channel, Message, Text, Topic, Var};
 use hops_platform::tabular::{self, ImportReport, Table};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
-use serde_json::json;
 
 use super::model::{Discounts, Plan, Progress, Relation, check_plan};
 use super::store::{self, Listed, NewListed};
@@ -17,8 +18,38 @@ use super::{Employer, roster};
 use crate::booking::service::{ID_CONTEXT, PHONE_CONTEXT};
 use crate::catalogue::drafts::check_code;
 
-/// The SMS template reminding listed people to book.
-pub const REMINDER_TEMPLATE: &str = "group_reminder";
+/// The reminder to listed people who have not booked (团检预约提醒): not urgent (it waits for
+/// the end of quiet hours), and a person may opt out of it.
+pub const REMINDER: Topic = Topic {
+    code: "checkup.group_reminder",
+    label: "团检预约提醒",
+    key: "GROUP_REMINDER",
+    vars: &[
+        Var { name: "name", label: "姓名" },
+        Var { name: "employer", label: "单位" },
+        Var { name: "window", label: "预约时段" },
+        Var { name: "card", label: "体检卡号" },
+    ],
+    urgent: false,
+    opt_out: true,
+    texts: &[
+        Text {
+            channel: Channel::Sms,
+            subject: "",
+            body: "${name}您好，${employer}为您安排了团体体检，请于${window}预约，体检卡号${card}。",
+        },
+        Text {
+            channel: Channel::Wechat,
+            subject: "",
+            body: "thing1=${name}\nthing2=${employer}\ntime3=${window}\ncharacter_string4=${card}",
+        },
+        Text {
+            channel: Channel::Email,
+            subject: "${employer}团体体检预约提醒",
+            body: "${name}您好：\n\n${employer}为您安排了团体体检，请于${window}预约。体检卡号：${card}。\n\n如已预约，请忽略本消息。",
+        },
+    ],
+};
 
 pub async fn employers(access: &Access) -> Result<Vec<Employer>> {
     access.require(Permission::CheckupRead)?;
@@ -265,13 +296,12 @@ pub async fn export_progress(access: &Access, employer: &str) -> Result<Vec<u8>>
     tabular::write_xlsx("团检进度", &["姓名", "身份证号", "手机号", "部门", "关系", "体检卡", "卡号", "进度"], &rows)
 }
 
-/// Texts everyone of an employer's list who has not booked; returns how many were queued.
+/// Reminds everyone of an employer's list who has not booked (by SMS to their listed phone;
+/// refused when text messages are off or the reminder has no SMS template); returns how many
+/// will be reached (those who opted out are recorded skipped, not counted).
 pub async fn remind(access: &Access, employer: &str) -> Result<usize> {
     access.require(Permission::CheckupManage)?;
-    let Some(sms) = hops_platform::sms::account(access.core()) else { return Err(hops_platform::sms::unavailable()) };
-    if !sms.templates.contains_key(REMINDER_TEMPLATE) {
-        return Err(Error::conflict("sms_not_configured", "未配置团检提醒短信模板（HOPS_SMS_TEMPLATE_GROUP_REMINDER），不能发送提醒"));
-    }
+    notify::ready(access, &REMINDER, Channel::Sms).await?;
     let mut tx = access.tenant().write().await?;
     let (e, people, _) = tracked(&mut tx, employer).await?;
     let window = e.window.map_or_else(|| "近期".to_string(), |(from, to)| format!("{from} 至 {to}"));
@@ -280,9 +310,16 @@ pub async fn remind(access: &Access, employer: &str) -> Result<usize> {
         let Some((_, phone_enc)) = store::sealed_numbers(&mut tx, t.person.id).await? else { continue };
         let phone =
             Phone::parse(&access.reveal(EMPLOYEE_PHONE, t.person.id, &phone_enc)?).map_err(|e| anyhow::anyhow!("stored phone: {e}"))?;
-        let params = json!({ "name": t.person.name, "employer": e.name, "window": window, "card": t.person.card_number });
-        hops_platform::sms::enqueue(access, &mut tx, &phone, REMINDER_TEMPLATE, params).await?;
-        sent += 1;
+        let vars = [
+            ("name", t.person.name.clone()),
+            ("employer", e.name.clone()),
+            ("window", window.clone()),
+            ("card", t.person.card_number.clone()),
+        ];
+        let message = Message::new(&REMINDER, format!("checkup_employer:{employer}"), &vars, vec![Address::Phone(phone)]);
+        if notify::enqueue(access, &mut tx, &message).await?.reached() {
+            sent += 1;
+        }
     }
     access
         .audit(&mut tx, "checkup.roster.remind", &format!("checkup_employer:{employer}"), &format!("{}：提醒 {sent} 人预约", e.name))

@@ -53,6 +53,10 @@ impl Module for CheckupModule {
         ]
     }
 
+    fn topics(&self) -> Vec<&'static hops_platform::notify::Topic> {
+        vec![&crate::group::service::REMINDER]
+    }
+
     fn encrypted_columns(&self) -> Vec<Column> {
         use crate::group::service as group;
         vec![

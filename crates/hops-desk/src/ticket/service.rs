@@ -8,6 +8,7 @@ use hops_kernel::Instant;
 use hops_platform::crypto::Field;
 use hops_platform::db::Engine;
 use hops_platform::jobs::{self, Enqueue};
+use hops_platform::notify::{self, Address, Channel, Message, Text, Topic, Var};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
 use serde_json::json;
@@ -19,6 +20,39 @@ use crate::sla::clock::{self, Sla, Targets};
 
 /// The job that looks at a ticket when one of its SLA clocks is about to run out or has.
 pub const SLA_CHECK_JOB: &str = "desk.sla_check";
+
+/// A ticket's clock ran out and the ticket was escalated to its team's lead: in the lead's
+/// in-app inbox, and by SMS and e-mail to the phone and address the lead gave for
+/// notifications. Urgent (quiet hours do not hold it); work, so nobody opts out of it.
+pub const SLA_ESCALATION: Topic = Topic {
+    code: "desk.sla_escalation",
+    label: "工单超时升级",
+    key: "SLA_ESCALATION",
+    vars: &[
+        Var { name: "ticket", label: "工单号" },
+        Var { name: "subject", label: "工单主题" },
+        Var { name: "clock", label: "超时环节（首次响应/解决）" },
+        Var { name: "due", label: "应完成时间" },
+        Var { name: "lead", label: "班组长姓名" },
+    ],
+    urgent: true,
+    opt_out: false,
+    texts: &[
+        Text {
+            channel: Channel::InApp,
+            subject: "工单 ${ticket} ${clock}已超时",
+            body: "「${subject}」${clock}应于 ${due} 前完成，已升级至${lead}，请尽快处理。",
+        },
+        Text {
+            channel: Channel::Sms, subject: "", body: "工单${ticket}${clock}已超时（应于${due}前完成），已升级给您，请尽快处理。"
+        },
+        Text {
+            channel: Channel::Email,
+            subject: "【工单升级】${ticket} ${clock}已超时",
+            body: "${lead}您好：\n\n工单 ${ticket}「${subject}」${clock}应于 ${due} 前完成，现已超时并升级给您，请登录运营平台尽快处理。\n\n本邮件由互联网医院运营平台自动发送，请勿直接回复。",
+        },
+    ],
+};
 /// The requester's phone: encrypted for the ticket's row, blind-indexed, masked.
 pub const REQUESTER_PHONE: Field = Field::new("desk_tickets", "requester_phone_enc", "desk.requester_phone");
 /// An attachment's content, encrypted for the attachment's row and its ticket (row key
@@ -605,6 +639,19 @@ pub async fn check_sla(access: &Access, id: i64) -> Result<()> {
                 store::insert_event(&mut tx, &system_event(ev, id, now, "escalate", body)).await?;
                 t.escalated_at = Some(now);
                 changed = true;
+                if let Some(lead) = lead {
+                    let vars = [
+                        ("ticket", t.number.clone()),
+                        ("subject", t.subject.clone()),
+                        ("clock", label.to_string()),
+                        ("due", key.clone()),
+                        ("lead", lead_name.clone()),
+                    ];
+                    let to = vec![Address::Staff(hops_kernel::UserId(lead))];
+                    let message =
+                        Message::new(&SLA_ESCALATION, format!("desk_ticket:{id}"), &vars, to).with_link(format!("/desk/tickets/{id}"));
+                    notify::enqueue(access, &mut tx, &message).await?;
+                }
             }
         } else if state.warning {
             let body = format!("{label}即将超时（应于 {key} 前完成）");

@@ -28,6 +28,10 @@ impl Module for DeskModule {
         "desk"
     }
 
+    fn topics(&self) -> Vec<&'static hops_platform::notify::Topic> {
+        vec![&crate::ticket::service::SLA_ESCALATION]
+    }
+
     fn nav(&self) -> Vec<NavItem> {
         let item = |label, href, permission| NavItem { section: Section::Desk, label, href, permission };
         let mut v = vec![

@@ -73,6 +73,9 @@ pub enum Permission {
     /// Keep the hospital's business calendar: the public holidays and make-up workdays of each
     /// year (SLA clocks, schedules, quotas and rosters follow them).
     CalendarManage,
+    /// Run the hospital's notifications: texts per topic and channel, quiet hours, opt-outs,
+    /// and the delivery records (recipients masked).
+    NotifyManage,
 }
 
 use Permission::*;
@@ -106,6 +109,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             DeskManage,
             KbEdit,
             CalendarManage,
+            NotifyManage,
         ],
     ),
     (
@@ -134,6 +138,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             DeskManage,
             KbEdit,
             CalendarManage,
+            NotifyManage,
         ],
     ),
     (
@@ -157,6 +162,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             DeskManage,
             KbEdit,
             CalendarManage,
+            NotifyManage,
         ],
     ),
     (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBrowse, CheckupBook, DeskWork, BotAsk, FollowupWork]),
@@ -380,6 +386,7 @@ mod tests {
         assert!(!Role::Operator.can(PersonalUnmask));
         assert!(!Role::Doctor.can(DataExport));
         assert!(Role::PlatformAdmin.requires_totp() && !Role::Operator.requires_totp());
+        assert!(Role::Operator.can(NotifyManage) && !Role::Agent.can(NotifyManage) && !Role::Doctor.can(NotifyManage));
     }
 
     #[test]

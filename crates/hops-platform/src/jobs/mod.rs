@@ -86,7 +86,7 @@ impl Jobs {
     pub fn new(handlers: Vec<Arc<dyn JobHandler>>) -> Jobs {
         let mut map: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
         map.insert(ProbeJob.kind(), Arc::new(ProbeJob));
-        for h in crate::sms::job_handlers() {
+        for h in crate::sms::job_handlers().into_iter().chain(crate::notify::service::job_handlers()) {
             map.insert(h.kind(), h);
         }
         for h in handlers {

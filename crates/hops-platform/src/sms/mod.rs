@@ -1,19 +1,17 @@
-//! Text messages (短信): the Alibaba Cloud SMS protocol ([`aliyun`]) behind one sender, a local
-//! sandbox speaking the same protocol (`/sandbox/sms`, in `web::sms_sandbox`) for servers that
-//! opted in (`HOPS_SANDBOX`, always in `hops demo`) and have no account, and verification codes
-//! (验证码) with their limits. Without an account and without the opt-in, text messages are off:
-//! asking for a code or queueing a message is refused with a clear message ([`unavailable`]).
+//! Verification codes by text message (短信验证码) and their limits. The SMS providers —
+//! Alibaba Cloud `SendSms` ([`aliyun`]) or Tencent Cloud SMS — their sandboxes and the accounts
+//! are those of [`crate::notify`]; without an account and without the sandbox opt-in
+//! (`HOPS_SANDBOX`, always in `hops demo`), text messages are off: asking for a code is refused
+//! with a clear message ([`unavailable`]).
 //!
-//! Messages go out through the job queue (`sms.send`): a message accepted is never lost, and the
+//! Codes go out through the job queue (`sms.send`), urgent and outside the notification
+//! records (a code is never shown or kept in clear): a code accepted is never lost, and the
 //! job payload holds the phone number and the template values encrypted for that job only.
 //! Nothing here logs a number or a code in clear.
 
-pub mod aliyun;
 mod store;
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use hops_kernel::{JobId, Phone};
 use serde_json::json;
@@ -22,6 +20,9 @@ use crate::core::Access;
 use crate::crypto::Field;
 use crate::error::{Error, Result};
 use crate::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun};
+pub use crate::notify::aliyun;
+use crate::notify::config::{ALIYUN_SANDBOX_KEY_ID, ALIYUN_SANDBOX_SECRET};
+use crate::notify::gateway;
 
 /// How long a verification code is valid.
 pub const CODE_TTL_SECONDS: i64 = 300;
@@ -43,124 +44,48 @@ pub(crate) const PHONE: Field = Field::new("jobs", "payload.phone", "sms.phone")
 pub(crate) const PARAMS: Field = Field::new("jobs", "payload.params", "sms.params");
 const CODE_CONTEXT: &str = "sms.code";
 
-pub const SANDBOX_PATH: &str = "/sandbox/sms/";
-pub const SANDBOX_KEY_ID: &str = "LTAI-hops-sandbox";
-pub const SANDBOX_SECRET: &str = "hops-sms-sandbox-secret";
+/// The Alibaba Cloud sandbox's published account (`/sandbox/sms/`).
+pub const SANDBOX_PATH: &str = gateway::ALIYUN_SANDBOX_PATH;
+pub const SANDBOX_KEY_ID: &str = ALIYUN_SANDBOX_KEY_ID;
+pub const SANDBOX_SECRET: &str = ALIYUN_SANDBOX_SECRET;
 
-/// An SMS account: Alibaba Cloud (`HOPS_SMS_*`) or the local sandbox.
-pub struct SmsConfig {
-    pub access_key_id: String,
-    secret: String,
-    pub sign_name: String,
-    /// Template codes by our template name (`verify` …).
-    pub templates: BTreeMap<String, String>,
-    /// `https://dysmsapi.aliyuncs.com/`; `None` for the sandbox on this server.
-    pub endpoint: Option<String>,
-}
-
-impl fmt::Debug for SmsConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmsConfig").field("access_key_id", &self.access_key_id).field("sandbox", &self.endpoint.is_none()).finish()
-    }
-}
-
-impl SmsConfig {
-    pub fn sandbox() -> SmsConfig {
-        SmsConfig {
-            access_key_id: SANDBOX_KEY_ID.into(),
-            secret: SANDBOX_SECRET.into(),
-            sign_name: "hops演示".into(),
-            templates: [("verify", "SMS_SANDBOX_VERIFY"), ("group_reminder", "SMS_SANDBOX_GROUP_REMINDER")]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            endpoint: None,
-        }
-    }
-
-    /// `HOPS_SMS_ACCESS_KEY_ID`, `HOPS_SMS_ACCESS_KEY_SECRET_FILE`, `HOPS_SMS_SIGN_NAME`,
-    /// `HOPS_SMS_TEMPLATE_VERIFY` (and `HOPS_SMS_ENDPOINT`, `HOPS_SMS_TEMPLATE_GROUP_REMINDER`);
-    /// `None` without the first.
-    pub fn from_env() -> anyhow::Result<Option<SmsConfig>> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let Some(id) = var("HOPS_SMS_ACCESS_KEY_ID") else { return Ok(None) };
-        let need = |k: &str| var(k).ok_or_else(|| anyhow::anyhow!("设置了 HOPS_SMS_ACCESS_KEY_ID 时必须同时设置 {k}"));
-        let path = need("HOPS_SMS_ACCESS_KEY_SECRET_FILE")?;
-        let secret =
-            std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("读取 HOPS_SMS_ACCESS_KEY_SECRET_FILE（{path}）失败：{e}"))?;
-        Ok(Some(SmsConfig {
-            access_key_id: id,
-            secret: secret.trim().to_string(),
-            sign_name: need("HOPS_SMS_SIGN_NAME")?,
-            templates: [("verify".to_string(), need("HOPS_SMS_TEMPLATE_VERIFY")?)]
-                .into_iter()
-                // Optional: group reminders are refused with a clear message without it.
-                .chain(var("HOPS_SMS_TEMPLATE_GROUP_REMINDER").map(|t| ("group_reminder".to_string(), t)))
-                .collect(),
-            endpoint: Some(var("HOPS_SMS_ENDPOINT").unwrap_or_else(|| "https://dysmsapi.aliyuncs.com/".into())),
-        }))
-    }
-
-    pub fn is_sandbox(&self) -> bool {
-        self.endpoint.is_none()
-    }
-}
-
-/// The real account from `HOPS_SMS_*`, if one is configured (read once; a configuration that
-/// cannot be read stops the server at start-up with its reason).
-pub fn live() -> Option<&'static SmsConfig> {
-    static C: OnceLock<Option<SmsConfig>> = OnceLock::new();
-    C.get_or_init(|| SmsConfig::from_env().unwrap_or_else(|e| panic!("短信配置有误：{e:#}"))).as_ref()
-}
-
-/// Whether this server serves the SMS sandbox: no real account, and the operator opted in.
+/// Whether this server serves the SMS sandboxes (see [`gateway::sms_sandbox_on`]).
 pub fn sandbox_on(core: &crate::Core) -> bool {
-    live().is_none() && core.config.sandbox
-}
-
-/// The account messages go out on: the real one, else the sandbox where opted in, else none.
-pub fn account(core: &crate::Core) -> Option<&'static SmsConfig> {
-    static SANDBOX: OnceLock<SmsConfig> = OnceLock::new();
-    live().or_else(|| sandbox_on(core).then(|| SANDBOX.get_or_init(SmsConfig::sandbox)))
+    gateway::sms_sandbox_on(core)
 }
 
 /// The refusal when text messages are off (no account, no sandbox).
 pub fn unavailable() -> Error {
-    Error::client(503, "sms_unavailable", "短信服务未开通，暂不能发送验证码或短信，请联系医院工作人员")
+    crate::notify::service::sms_unavailable()
 }
 
-/// Sends one message now (the job's work): a signed `SendSms` request; `Code: OK` or an error.
+/// Sends one message now (the job's work). `template` is a topic key (`VERIFY`; jobs queued
+/// before notifications existed say `verify` or `group_reminder`); the values go in the order
+/// of the topic's text (Tencent numbers them), or as they are for a topic of a module.
 async fn send_now(core: &crate::Core, phone: &str, template: &str, params: &serde_json::Value) -> anyhow::Result<()> {
-    let c = account(core).ok_or_else(|| anyhow::anyhow!("短信服务未开通（未配置短信账户）"))?;
-    let template_code = c.templates.get(template).ok_or_else(|| anyhow::anyhow!("短信模板 {template} 未配置"))?;
-    let endpoint = match &c.endpoint {
-        Some(e) => e.clone(),
-        None => format!("{}{SANDBOX_PATH}", core.local_url().ok_or_else(|| anyhow::anyhow!("短信沙箱：服务尚未启动"))?),
+    let key = template.to_uppercase();
+    let account = gateway::sms_account(core).ok_or_else(|| anyhow::anyhow!("短信服务未开通（未配置短信账户）"))?;
+    let code = account.templates.get(&key).ok_or_else(|| anyhow::anyhow!("短信模板 HOPS_SMS_TEMPLATE_{key} 未配置"))?;
+    let topic = crate::notify::platform_topics().into_iter().find(|t| t.key == key);
+    let order = topic.and_then(|t| t.default_text(crate::notify::Channel::Sms)).map_or("", |t| t.body);
+    let names = crate::notify::model::placeholders(order).unwrap_or_default();
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
     };
-    let timestamp = core.now().to_timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let nonce = crate::crypto::random_token(16);
-    let param_text = params.to_string();
-    let req = aliyun::SendSms {
-        access_key_id: &c.access_key_id,
-        phone,
-        sign_name: &c.sign_name,
-        template_code,
-        template_param: &param_text,
-        timestamp: &timestamp,
-        nonce: &nonce,
+    let values: Vec<(String, String)> = if names.is_empty() {
+        params.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), text(v))).collect()).unwrap_or_default()
+    } else {
+        names.iter().map(|n| (n.to_string(), text(&params[*n]))).collect()
     };
-    let form = req.params(&c.secret);
-    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
-    let http = HTTP.get_or_init(|| reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().expect("http client"));
-    let r = http.post(&endpoint).form(&form).send().await?;
-    let body: serde_json::Value = r.json().await?;
-    if body["Code"] == "OK" { Ok(()) } else { Err(anyhow::anyhow!("短信发送失败：{} {}", body["Code"], body["Message"])) }
+    gateway::send_sms(core, account, phone, code, &values).await.map(|_| ()).map_err(|f| anyhow::anyhow!(f.message))
 }
 
-/// Queues a message from `template` with `params` to `phone`, inside the caller's transaction;
-/// refused ([`unavailable`]) when text messages are off.
+/// Queues a message from `template` (a topic key, `VERIFY`) with `params` to `phone`, inside
+/// the caller's transaction; refused ([`unavailable`]) when text messages are off.
 pub async fn enqueue(access: &Access, tx: &mut crate::Tx, phone: &Phone, template: &str, params: serde_json::Value) -> Result<()> {
-    if account(access.core()).is_none() {
+    if gateway::sms_account(access.core()).is_none() {
         return Err(unavailable());
     }
     use base64::Engine;
@@ -217,7 +142,7 @@ fn code_hash(access: &Access, id: i64, code: &str) -> String {
 /// the caller has asked for too many codes ([`CODE_RATE`]), within [`RESEND_SECONDS`] of the
 /// phone's last code or after [`MAX_PER_DAY`] codes.
 pub async fn send_code(access: &Access, phone: &Phone, purpose: &str, caller: &str) -> Result<()> {
-    if account(access.core()).is_none() {
+    if gateway::sms_account(access.core()).is_none() {
         return Err(unavailable());
     }
     access.core().throttle.check(&CODE_RATE, access.hospital().0, caller)?;
@@ -239,7 +164,7 @@ pub async fn send_code(access: &Access, phone: &Phone, purpose: &str, caller: &s
     let code = format!("{:06}", u32::from_le_bytes(digits) % 1_000_000);
     let id = tx.next_id(access.engine()).await?;
     store::insert(&mut tx, id, &bidx, purpose, &code_hash(access, id, &code), now, now.plus_seconds(CODE_TTL_SECONDS)).await?;
-    enqueue(access, &mut tx, phone, "verify", json!({ "code": code })).await?;
+    enqueue(access, &mut tx, phone, crate::notify::VERIFY.key, json!({ "code": code })).await?;
     access.audit(&mut tx, "sms.code", &format!("phone:{}", phone.masked()), purpose).await?;
     tx.commit().await?;
     Ok(())

@@ -20,6 +20,8 @@ pub struct Page {
     pub session: SessionInfo,
     state: AppState,
     path: String,
+    /// The user's unread in-app messages (the bell in the header).
+    unread: i64,
 }
 
 impl Page {
@@ -28,7 +30,7 @@ impl Page {
     }
     /// The layout around a page: navigation for this user, title and active item.
     pub fn shell(&self, title: impl Into<String>) -> Shell {
-        Shell::new(&self.state, &self.session, title.into(), &self.path)
+        Shell::new(&self.state, &self.session, title.into(), &self.path, self.unread)
     }
     pub fn state(&self) -> &AppState {
         &self.state
@@ -51,7 +53,11 @@ impl FromRequestParts<AppState> for Page {
         if session.must_enrol_totp && !path.starts_with("/account/totp") {
             return Err(Redirect::to("/account/totp").into_response());
         }
-        Ok(Page { session, state: state.clone(), path })
+        let unread = crate::notify::service::unread_count(&session.access).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "unread notifications not counted");
+            0
+        });
+        Ok(Page { session, state: state.clone(), path, unread })
     }
 }
 

@@ -12,7 +12,6 @@ mod ops;
 pub mod pages;
 pub mod routes;
 pub mod shell;
-mod sms_sandbox;
 pub mod upload;
 
 use std::sync::Arc;
@@ -42,6 +41,11 @@ pub trait Module: Send + Sync + 'static {
     fn routes(&self) -> Routes;
     /// Its background job kinds.
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
+        Vec::new()
+    }
+    /// The topics of the notifications it sends (their variables and default texts), so a
+    /// hospital can edit their texts and the sandboxes can render them.
+    fn topics(&self) -> Vec<&'static crate::notify::Topic> {
         Vec::new()
     }
     /// Its columns of encrypted personal data, for the re-encryption at upgrade
@@ -101,8 +105,9 @@ pub struct App {
 }
 
 pub fn app(core: Arc<Core>, modules: Vec<Arc<dyn Module>>) -> App {
-    let mut routes = pages::routes().merge(sms_sandbox::routes());
+    let mut routes = pages::routes().merge(crate::notify::web::routes()).merge(crate::notify::web::sandbox::routes());
     let mut nav = pages::nav();
+    nav.extend(crate::notify::web::nav());
     for m in &modules {
         routes = routes.merge(m.routes());
         nav.extend(m.nav());

@@ -67,12 +67,14 @@ pub struct Shell {
     pub idle_seconds: i64,
     pub flash: Option<String>,
     pub asset_version: &'static str,
-    /// The SMS and WeChat Pay sandboxes are on (`HOPS_SANDBOX`): every console page says so.
+    /// The SMS, WeChat and WeChat Pay sandboxes are on (`HOPS_SANDBOX`): every console page says so.
     pub sandbox: bool,
+    /// Unread in-app messages: the bell in the header.
+    pub unread: i64,
 }
 
 impl Shell {
-    pub(crate) fn new(state: &AppState, session: &SessionInfo, title: String, path: &str) -> Shell {
+    pub(crate) fn new(state: &AppState, session: &SessionInfo, title: String, path: &str, unread: i64) -> Shell {
         let access = &session.access;
         let visible: Vec<&NavItem> = state.nav().iter().filter(|i| access.can(i.permission)).collect();
         // The active link is the longest href that prefixes the path.
@@ -105,7 +107,13 @@ impl Shell {
             flash: None,
             asset_version: env!("CARGO_PKG_VERSION"),
             sandbox: access.core().config.sandbox,
+            unread,
         }
+    }
+
+    /// The bell's count as shown: `99+` above 99.
+    pub fn unread_label(&self) -> String {
+        if self.unread > 99 { "99+".into() } else { self.unread.to_string() }
     }
 
     pub fn with_flash(mut self, flash: Option<String>) -> Self {

@@ -662,19 +662,7 @@ pub struct Subscriber {
     pub kinds: Vec<Period>,
 }
 
-/// A plausible e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces
-/// or angle brackets, at most 254 characters.
-pub fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty()
-        && s.len() <= 254
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && s.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\'))
-}
+pub use hops_platform::notify::model::valid_email;
 
 /// Validates a subscriber; every problem at once.
 pub fn subscriber(d: &SubscriberDraft) -> Result<Subscriber, Vec<hops_platform::FieldError>> {

@@ -47,7 +47,7 @@ pub async fn serve(globals: &Globals, listen: Option<SocketAddr>) -> anyhow::Res
     println!("数据库: {}", database_label(&config));
     if config.sandbox {
         println!(
-            "警告: 沙箱已开启（HOPS_SANDBOX=1）：未配置真实账户的短信和微信支付由本机模拟，任何人可读取验证码、模拟付款。仅供试用，切勿用于真实患者。"
+            "警告: 沙箱已开启（HOPS_SANDBOX=1）：未配置真实账户的短信、微信消息和微信支付由本机模拟，任何人可读取验证码、模拟付款。仅供试用，切勿用于真实患者。"
         );
     }
     run_until_stopped(server, &db).await

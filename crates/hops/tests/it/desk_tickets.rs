@@ -38,7 +38,11 @@ impl Desk {
 /// A hospital `kf` with an operator (who may do everything on the desk), an agent and a doctor;
 /// the desk's presets plus an office-hours calendar over the 2026 National Day holidays.
 pub async fn desk(backend: Backend) -> Desk {
-    let app = TestApp::spawn(backend).await;
+    desk_on(TestApp::spawn(backend).await).await
+}
+
+/// [`desk`] on an app of the caller's (another configuration).
+pub async fn desk_on(app: TestApp) -> Desk {
     let h = app.hospital("kf", &[Role::Operator, Role::Agent, Role::Doctor]).await;
     let sys = app.system(h);
     setup::load(&sys).await.unwrap();

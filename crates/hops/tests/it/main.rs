@@ -25,6 +25,7 @@ mod install;
 mod jobs;
 mod malformed;
 mod master;
+mod notify;
 mod performance;
 mod production;
 mod rankings;

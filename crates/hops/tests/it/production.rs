@@ -27,7 +27,15 @@ async fn hops_serve_has_sandboxes_only_on_opt_in() {
         let log = tdb.dir.join("stderr.log");
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hops"));
         cmd.arg("--data").arg(&tdb.dir).args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
-        for k in ["HOPS_SANDBOX", "HOPS_SMS_ACCESS_KEY_ID", "HOPS_WECHATPAY_MCHID", "HOPS_DATABASE_URL"] {
+        for k in [
+            "HOPS_SANDBOX",
+            "HOPS_SMS_ACCESS_KEY_ID",
+            "HOPS_SMS_SECRET_ID",
+            "HOPS_SMS_PROVIDER",
+            "HOPS_WECHAT_APPID",
+            "HOPS_WECHATPAY_MCHID",
+            "HOPS_DATABASE_URL",
+        ] {
             cmd.env_remove(k);
         }
         if opt_in {
@@ -43,14 +51,15 @@ async fn hops_serve_has_sandboxes_only_on_opt_in() {
         }
         let outbox = reqwest::get(format!("{url}/sandbox/sms/outbox?phone=13900000001")).await.unwrap().status().as_u16();
         let cashier = reqwest::get(format!("{url}/sandbox/wechatpay/cashier/wx1")).await.unwrap().status().as_u16();
+        let wechat = reqwest::get(format!("{url}/sandbox/wechat/outbox?openid=x")).await.unwrap().status().as_u16();
         server.kill().unwrap();
         server.wait().unwrap();
         let stderr = std::fs::read_to_string(&log).unwrap();
         if opt_in {
-            assert_eq!(outbox, 200);
+            assert_eq!((outbox, wechat), (200, 200));
             assert!(stderr.contains("SANDBOX ON"), "{stderr}");
         } else {
-            assert_eq!((outbox, cashier), (404, 404));
+            assert_eq!((outbox, cashier, wechat), (404, 404, 404));
             assert!(!stderr.contains("SANDBOX ON"), "{stderr}");
         }
     }
@@ -145,6 +154,8 @@ async fn serve_without_accounts_or_opt_in_has_no_sandbox(backend: Backend) {
     for (method, path) in [
         (Method::GET, "/sandbox/sms/outbox?phone=13900000001"),
         (Method::POST, "/sandbox/sms/"),
+        (Method::POST, "/sandbox/tencent-sms/"),
+        (Method::GET, "/sandbox/wechat/outbox?openid=x"),
         (Method::POST, "/sandbox/wechatpay/v3/pay/transactions/h5"),
         (Method::GET, "/sandbox/wechatpay/v3/pay/transactions/out-trade-no/X1?mchid=1900000109"),
         (Method::POST, "/sandbox/wechatpay/v3/refund/domestic/refunds"),

@@ -3,18 +3,17 @@
 //! published reports refuse changes, subscribers are validated, and the delivery job e-mails
 //! the PDF to a local SMTP sink — on both backends.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use hops_kernel::{HospitalId, Instant, ManualClock};
 use hops_platform::Role;
 use hops_platform::crypto::Keyring;
 use hops_platform::jobs::{self, Jobs};
-use hops_reports::mail::SmtpSettings;
+use hops_platform::notify::email::SmtpSettings;
 use hops_reports::service::DeliveryJob;
-use hops_testkit::{Backend, TestApp, both_backends, call};
+use hops_testkit::{Backend, SmtpSink, TestApp, both_backends, call};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 both_backends!(report_numbers_are_the_kpi_apis, publish_download_and_deliver);
 
@@ -213,56 +212,6 @@ fn page_count(pdf: &[u8]) -> usize {
     text[at..].split("Count ").nth(1).unwrap().chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap()
 }
 
-/// Messages received: (recipients, data).
-type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
-
-/// A minimal SMTP server that accepts every message and keeps it.
-async fn smtp_sink() -> (u16, Mails) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mails: Mails = Arc::default();
-    let store = mails.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
-                let mut rcpts = Vec::new();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-sink\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        rcpts.push(line[8..].trim().trim_matches(['<', '>']).to_string());
-                        b"250 OK\r\n"
-                    } else if upper.starts_with("DATA") {
-                        write.write_all(b"354 go ahead\r\n").await.unwrap();
-                        let mut data = String::new();
-                        while let Ok(Some(l)) = lines.next_line().await {
-                            if l == "." {
-                                break;
-                            }
-                            data.push_str(&l);
-                            data.push('\n');
-                        }
-                        store.lock().unwrap().push((std::mem::take(&mut rcpts), data));
-                        b"250 queued\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        break;
-                    } else {
-                        b"250 OK\r\n"
-                    };
-                    write.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (port, mails)
-}
-
 async fn publish_download_and_deliver(b: Backend) {
     let (app, h, token) = app_with_data(b).await;
     let client = app.client();
@@ -382,16 +331,16 @@ async fn publish_download_and_deliver(b: Backend) {
 
     // Delivery: the job was scheduled for 08:00 the next morning. Run it as a worker whose
     // clock has reached that time and whose mailer points at a local SMTP sink.
-    let (port, mails) = smtp_sink().await;
-    let settings = SmtpSettings { url: format!("smtp://127.0.0.1:{port}"), from: "运营平台 <reports@hops.test>".into() };
-    let config = app.core.config.clone();
+    let sink = SmtpSink::open().await;
+    let settings = SmtpSettings { url: sink.url(None), from: "运营平台 <reports@hops.test>".into() };
+    let mut config = app.core.config.clone();
+    config.notify.smtp = Some(settings);
     let keyring = Keyring::load_or_create(&config.key_file).unwrap();
     let morning = Arc::new(ManualClock::new(Instant::parse("2026-11-03 08:00:01").unwrap()));
-    let worker =
-        hops_platform::Core::new(app.db.clone(), keyring, morning, config, Jobs::new(vec![DeliveryJob::with_settings(settings).handler()]));
+    let worker = hops_platform::Core::new(app.db.clone(), keyring, morning, config, Jobs::new(vec![DeliveryJob.handler()]));
     assert!(!jobs::run_one(&app.core, "app-clock").await.unwrap(), "not due before 08:00");
     assert!(jobs::run_one(&worker, "test-worker").await.unwrap(), "the delivery job ran");
-    let sent = mails.lock().unwrap().clone();
+    let sent: Vec<(Vec<String>, String)> = sink.mails().into_iter().map(|m| (m.recipients, m.data)).collect();
     assert_eq!(sent.len(), 1, "only the monthly subscriber gets a monthly report");
     let (rcpts, data) = &sent[0];
     assert_eq!(rcpts, &vec!["yuanzhang@example.cn".to_string()]);
@@ -414,6 +363,6 @@ async fn publish_download_and_deliver(b: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(jobs::get(&system, job_id).await.unwrap().status, jobs::Status::Done);
-    assert_eq!(mails.lock().unwrap().len(), 1, "no second mail");
+    assert_eq!(sink.mails().len(), 1, "no second mail");
     app.stop().await;
 }

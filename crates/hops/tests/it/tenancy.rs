@@ -69,6 +69,7 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, Strin
     .await
     .unwrap();
     let job = jobs::enqueue_probes(&access, 1, 0).await.unwrap()[0];
+    let notification = notification_fixture(&access, user).await;
     let (report, subscriber) = report_fixtures(&access).await;
     let sheet = performance_sheet(&access).await;
     let (rule, booking) = checkup_fixtures(&access).await;
@@ -84,6 +85,7 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, Strin
         ("sheet_id", sheet),
         ("rule_id", rule),
         ("booking_id", booking),
+        ("notification_id", notification),
     ]);
     let mut out: HashMap<&'static str, String> = ids.into_iter().map(|(k, v)| (k, v.to_string())).collect();
     out.insert("employer_code", employer);
@@ -98,6 +100,30 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, Strin
         out.insert(k, v.to_string());
     }
     out
+}
+
+/// An in-app message to B's user (through the notifications' job), its id.
+async fn notification_fixture(access: &hops_platform::Access, user: hops_kernel::UserId) -> i64 {
+    use hops_platform::notify::{self, Address, Message, Status, service};
+    let vars = [
+        ("ticket", "乙院工单".to_string()),
+        ("subject", "乙院工单".to_string()),
+        ("clock", "解决".to_string()),
+        ("due", "2025-01-01 10:00".to_string()),
+        ("lead", "乙院用户".to_string()),
+    ];
+    let message = Message::new(&hops_desk::ticket::service::SLA_ESCALATION, "desk_ticket:1", &vars, vec![Address::Staff(user)]);
+    let mut tx = access.tenant().write().await.unwrap();
+    let delivery = notify::enqueue(access, &mut tx, &message).await.unwrap().deliveries[0].0;
+    tx.commit().await.unwrap();
+    for _ in 0..100 {
+        let (rows, _) = service::deliveries(access, notify::Filter::default(), None, 0, 50).await.unwrap();
+        if let Some(id) = rows.iter().find(|r| r.id == delivery && r.status == Status::Sent).and_then(|r| r.provider_message_id.clone()) {
+            return id.parse().unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the in-app message was never delivered");
 }
 
 /// B's follow-up questionnaire, key-patient plan with its call task (B's patient marked as a key
@@ -346,6 +372,10 @@ fn sample_body(schema: &str) -> Value {
         "ClassifyIn" => json!({"category": "consult", "priority": "normal"}),
         "MergeIn" => json!({"into": 1}),
         "AskIn" => json!({"question": "怎么挂号"}),
+        // ---- notifications ----
+        "OptOutIn" => json!({"address": "13900000000", "topic": "checkup.group_reminder"}),
+        "QuietHoursIo" => json!({"enabled": true, "start": "21:00", "end": "08:00"}),
+        "TemplateIn" => json!({"topic": "checkup.group_reminder", "channel": "email", "subject": "某主题", "body": "${name}"}),
         other => panic!("tenancy test has no sample body for request schema {other}: add one"),
     }
 }

@@ -1,7 +1,7 @@
 //! The Alibaba Cloud SMS protocol (阿里云短信服务 `SendSms`, RPC style, signature version 1.0):
 //! percent-encoding, the canonical query, the string to sign and its HMAC-SHA1 signature. Pure:
 //! the caller passes the timestamp and nonce. Used by the HTTP sender and by the local sandbox
-//! that plays Alibaba Cloud's side.
+//! that plays Alibaba Cloud's side. One of the SMS providers of [`crate::notify`].
 
 use std::collections::BTreeMap;
 
@@ -92,6 +92,21 @@ impl SendSms<'_> {
     }
 }
 
+/// What Alibaba Cloud answered: the message's `BizId`, or the error code and message.
+pub fn outcome(answer: &serde_json::Value) -> Result<String, (String, String)> {
+    match answer["Code"].as_str() {
+        Some("OK") => Ok(answer["BizId"].as_str().unwrap_or("").to_string()),
+        Some(code) => Err((code.to_string(), answer["Message"].as_str().unwrap_or("").to_string())),
+        None => Err(("InvalidResponse".into(), format!("无法识别的应答：{answer}"))),
+    }
+}
+
+/// Errors worth retrying: flow control and the service's own faults.
+pub fn transient(code: &str) -> bool {
+    matches!(code, "isv.BUSINESS_LIMIT_CONTROL" | "isp.SYSTEM_ERROR" | "SignatureNonceUsed" | "ServiceUnavailable")
+        || code.starts_with("Throttling")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +170,15 @@ mod tests {
         assert!(!verify("secret", "POST", &p), "a changed phone number");
         p.remove("Signature");
         assert!(!verify("secret", "POST", &p), "no signature");
+    }
+
+    #[test]
+    fn answers() {
+        let ok = serde_json::json!({"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "r"});
+        assert_eq!(outcome(&ok), Ok("900619746936498440^0".into()));
+        let limited = serde_json::json!({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发分钟级流控Permits:1"});
+        assert!(transient(&outcome(&limited).unwrap_err().0));
+        let bad = serde_json::json!({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"});
+        assert!(!transient(&outcome(&bad).unwrap_err().0));
     }
 }
