@@ -492,6 +492,12 @@ impl Address {
         }
     }
 
+    /// `text` (a provider's error, which may echo the recipient) with the address masked.
+    pub fn scrub(&self, text: &str) -> String {
+        let value = self.value();
+        if value.is_empty() { text.to_string() } else { text.replace(&value, &self.masked()) }
+    }
+
     /// The channel a direct address is reached on (`None` for staff, who have several).
     pub fn channel(&self) -> Option<Channel> {
         match self {
@@ -664,6 +670,8 @@ mod tests {
         assert!(Address::parse("a@b").unwrap_err().contains("电子邮箱"));
         assert!(Address::parse("短").unwrap_err().contains("openid"));
         assert!(Address::parse("").is_err());
+        assert_eq!(p.scrub("rejected +8613812345678: limit"), "rejected +86138****5678: limit");
+        assert_eq!(e.scrub("550 <zhang.san@example.cn>: unknown"), "550 <z***@example.cn>: unknown");
         assert_eq!(Address::from_value(Channel::Sms, "13812345678"), Some(p));
     }
 

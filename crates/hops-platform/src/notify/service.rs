@@ -417,7 +417,9 @@ impl JobHandler for SendJob {
                 tx.commit().await?;
                 return Ok(());
             }
-            match transmit(a, &row, &address, &sealed).await {
+            // A provider's error may echo the recipient: it is kept and logged masked.
+            let sent = transmit(a, &row, &address, &sealed).await.map_err(|f| Failure { message: address.scrub(&f.message), ..f });
+            match sent {
                 Ok(message_id) => {
                     let o = Outcome {
                         attempted: true,
@@ -525,7 +527,8 @@ pub async fn send_now(access: &Access, msg: &Message, attachments: &[Attachment<
         record_outcome(access, id, Outcome { due_at: Some(at), ..outcome(Status::Deferred) }).await?;
         return Ok(Sent::Deferred(at));
     }
-    match gateway::send_email(access.core(), &name, email, &content.subject, &content.body, attachments).await {
+    let sent = gateway::send_email(access.core(), &name, email, &content.subject, &content.body, attachments).await;
+    match sent.map_err(|f| address.scrub(&f.message)) {
         Ok(message_id) => {
             record_outcome(
                 access,
@@ -535,9 +538,9 @@ pub async fn send_now(access: &Access, msg: &Message, attachments: &[Attachment<
             .await?;
             Ok(Sent::Sent)
         }
-        Err(f) => {
-            record_outcome(access, id, Outcome { attempted: true, last_error: Some(&f.message), ..outcome(Status::Failed) }).await?;
-            Ok(Sent::Failed(f.message))
+        Err(message) => {
+            record_outcome(access, id, Outcome { attempted: true, last_error: Some(&message), ..outcome(Status::Failed) }).await?;
+            Ok(Sent::Failed(message))
         }
     }
 }

@@ -285,7 +285,8 @@ fn issue(state: &AppState, grant: &str, appid: &str, secret: &str, reuse: bool) 
         return axum::Json(json!({ "access_token": t.token, "expires_in": t.expires.seconds_since(now) })).into_response();
     }
     let token = crate::crypto::random_token(32);
-    tokens.retain(|t| t.expires > now);
+    // Each server has its own clock (tests): only this server's expired tokens go.
+    tokens.retain(|t| t.server != server || t.expires > now);
     tokens.push(Token { server, token: token.clone(), expires: now.plus_seconds(wechat::TOKEN_SECONDS) });
     axum::Json(json!({ "access_token": token, "expires_in": wechat::TOKEN_SECONDS })).into_response()
 }
