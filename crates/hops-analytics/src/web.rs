@@ -18,6 +18,11 @@ impl Module for AnalyticsModule {
     }
 
     /// Rebuilds the roll-ups an interrupted rebuild left marked stale.
+    fn provide(&self, services: &mut hops_platform::services::Services) {
+        use hops_contracts::activity::Consultations;
+        services.provide::<dyn Consultations>(std::sync::Arc::new(crate::activity::service::ConsultationsService));
+    }
+
     fn on_start<'a>(&'a self, core: &'a std::sync::Arc<hops_platform::Core>) -> BoxFuture<'a, Result<()>> {
         Box::pin(crate::activity::upkeep::rebuild_pending(core))
     }

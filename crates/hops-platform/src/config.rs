@@ -47,6 +47,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Background job workers in this process (0 disables them).
     pub job_workers: usize,
+    /// Whether this process enqueues the modules' recurring work when it falls due
+    /// (`HOPS_SCHEDULER`, default on; several servers may all run it: a due time is enqueued
+    /// once whoever gets there first). Test apps turn it off and enqueue due work themselves.
+    pub scheduler: bool,
     /// `tracing` filter, e.g. `info` or `hops=debug,info`.
     pub log: String,
     /// Serve the local SMS and WeChat Pay sandboxes for services without a real account
@@ -77,6 +81,7 @@ struct FileConfig {
     session_idle_minutes: Option<i64>,
     max_body_bytes: Option<usize>,
     job_workers: Option<usize>,
+    scheduler: Option<bool>,
     log: Option<String>,
     sandbox: Option<bool>,
     public_url: Option<String>,
@@ -101,6 +106,8 @@ listen = "127.0.0.1:8080"
 session_idle_minutes = 30
 max_body_bytes = 10485760
 job_workers = 2
+# Enqueue recurring work (daily follow-up generation, …) when it falls due.
+scheduler = true
 log = "info"
 
 # This server's public address: callbacks and return pages are built on it, and when it is
@@ -208,6 +215,12 @@ impl Config {
         let session_idle_minutes = number(env, "HOPS_SESSION_IDLE_MINUTES")?.or(file.session_idle_minutes).unwrap_or(30);
         let max_body_bytes = number(env, "HOPS_MAX_BODY_BYTES")?.or(file.max_body_bytes).unwrap_or(10 * 1024 * 1024);
         let job_workers = number(env, "HOPS_JOB_WORKERS")?.or(file.job_workers).unwrap_or(2);
+        let scheduler = match env("HOPS_SCHEDULER").as_deref().map(str::trim) {
+            Some("1" | "true" | "yes" | "on") => true,
+            Some("0" | "false" | "no" | "off") => false,
+            Some(v) => anyhow::bail!("HOPS_SCHEDULER 应为 1 或 0，实际为 {v:?}"),
+            None => file.scheduler.unwrap_or(true),
+        };
         let log = env("HOPS_LOG").or(file.log).unwrap_or_else(|| "info".into());
         let sandbox = match env("HOPS_SANDBOX").as_deref().map(str::trim) {
             Some("1" | "true" | "yes" | "on") => true,
@@ -238,6 +251,7 @@ impl Config {
             session_idle_minutes,
             max_body_bytes,
             job_workers,
+            scheduler,
             log,
             sandbox,
             public_url,
@@ -288,13 +302,14 @@ impl Config {
             None => format!("SQLite（{}）", self.data_dir.join("hops.db").display()),
         };
         format!(
-            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n日志: {}\n公网地址: {}\n可信代理: {}\n沙箱: {}\n{}",
+            "数据目录: {}\n数据库: {db}\n监听地址: {}\n密钥文件: {}\n会话空闲超时: {} 分钟\n请求体上限: {} 字节\n后台任务线程: {}\n定时任务: {}\n日志: {}\n公网地址: {}\n可信代理: {}\n沙箱: {}\n{}",
             self.data_dir.display(),
             self.listen,
             self.key_file.display(),
             self.session_idle_minutes,
             self.max_body_bytes,
             self.job_workers,
+            if self.scheduler { "开启" } else { "关闭" },
             self.log,
             self.public_url.as_deref().unwrap_or("未设置"),
             if self.trusted_proxies.is_empty() {

@@ -33,6 +33,8 @@ pub struct Core {
     /// Where this server answers (`http://127.0.0.1:8080`), once it listens: the local
     /// sandboxes of the payment and SMS services are reached there.
     local_url: std::sync::OnceLock<String>,
+    /// The interfaces modules provide one another (set once, at start).
+    services: std::sync::OnceLock<crate::services::Services>,
 }
 
 impl Core {
@@ -47,7 +49,21 @@ impl Core {
             shelf: Shelf::default(),
             throttle: Throttle::default(),
             local_url: std::sync::OnceLock::new(),
+            services: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Installs the interfaces the modules provide (once, at start, before any request).
+    pub fn set_services(&self, services: crate::services::Services) {
+        let _ = self.services.set(services);
+    }
+
+    /// The implementation of interface `T` a module provides (see [`crate::services`]).
+    pub fn service<T: ?Sized + Send + Sync + 'static>(&self) -> Result<Arc<T>> {
+        match self.services.get() {
+            Some(s) => s.get::<T>(),
+            None => Err(Error::Internal(anyhow::anyhow!("services are not installed yet"))),
+        }
     }
 
     pub(crate) fn db(&self) -> &Db {

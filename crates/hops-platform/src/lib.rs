@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod memo;
 pub mod notify;
 pub mod reencrypt;
+pub mod services;
 pub mod sms;
 pub mod tabular;
 pub mod throttle;

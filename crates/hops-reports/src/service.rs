@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use hops_kernel::{DoctorId, LocalDay, Period, PeriodRange};
-use hops_platform::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun};
+use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobHandler, JobRun};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
@@ -259,17 +259,8 @@ pub async fn publish(access: &Access, range: PeriodRange) -> Result<ReportId> {
         .audit(&mut tx, "report.publish", &format!("report:{id}"), &format!("{} {}，PDF {} 字节", report.label, report.title, pdf.len()))
         .await?;
     let key = format!("report:{id}");
-    jobs::enqueue(
-        access,
-        &mut tx,
-        Enqueue {
-            kind: DELIVERY_JOB,
-            payload: serde_json::json!({ "report_id": id.0 }),
-            idem_key: Some(&key),
-            run_at: Some(model::delivery_time(now)),
-        },
-    )
-    .await?;
+    jobs::enqueue(access, &mut tx, Enqueue::job::<DeliveryJob>(&ReportRef { report_id: id.0 }).key(&key).at(model::delivery_time(now)))
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -311,12 +302,7 @@ pub async fn send_now(access: &Access, id: ReportId) -> Result<hops_kernel::JobI
     access.require(PUBLISH)?;
     let row = get(access, id).await?;
     let mut tx = access.tenant().write().await?;
-    let (job, _) = jobs::enqueue(
-        access,
-        &mut tx,
-        Enqueue { kind: DELIVERY_JOB, payload: serde_json::json!({ "report_id": id.0 }), idem_key: None, run_at: None },
-    )
-    .await?;
+    let (job, _) = jobs::enqueue(access, &mut tx, Enqueue::job::<DeliveryJob>(&ReportRef { report_id: id.0 })).await?;
     access.audit(&mut tx, "report.send", &format!("report:{id}"), &row.label).await?;
     tx.commit().await?;
     Ok(job)
@@ -424,6 +410,12 @@ impl DeliveryJob {
     }
 }
 
+/// The report a delivery job sends.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct ReportRef {
+    report_id: i64,
+}
+
 /// What a delivery run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Delivered {
@@ -484,27 +476,25 @@ pub async fn deliver(access: &Access, id: ReportId) -> anyhow::Result<Delivered>
     Ok(delivered)
 }
 
-impl JobHandler for DeliveryJob {
-    fn kind(&self) -> &'static str {
-        DELIVERY_JOB
-    }
+impl Job for DeliveryJob {
+    const KIND: &'static str = DELIVERY_JOB;
+    type Payload = ReportRef;
     fn lease_seconds(&self) -> i64 {
         600
     }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn run<'a>(&'a self, job: &'a mut JobRun, p: ReportRef) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            let id = job.payload.get("report_id").and_then(|v| v.as_i64()).ok_or_else(|| anyhow::anyhow!("payload lacks report_id"))?;
+            let id = p.report_id;
+            // Each mail accepted is recorded as it goes (a batch's checkpoints); the audit entry,
+            // the wait past quiet hours and the completion commit together.
             let delivered = deliver(&job.access, ReportId(id)).await?;
-            let mut tx = job.access.tenant().write().await?;
+            let (access, tx) = job.tx().await?;
             if delivered.sent > 0 {
-                job.access.audit(&mut tx, "report.delivered", &format!("report:{id}"), &format!("发送 {} 封", delivered.sent)).await?;
+                access.audit(tx, "report.delivered", &format!("report:{id}"), &format!("发送 {} 封", delivered.sent)).await?;
             }
             if let Some(at) = delivered.wait_until {
-                let payload = serde_json::json!({ "report_id": id });
-                jobs::enqueue(&job.access, &mut tx, Enqueue { kind: DELIVERY_JOB, payload, idem_key: None, run_at: Some(at) }).await?;
+                jobs::enqueue(access, tx, Enqueue::job::<DeliveryJob>(&ReportRef { report_id: id }).at(at)).await?;
             }
-            job.complete_in(&mut tx).await?;
-            tx.commit().await?;
             Ok(())
         })
     }

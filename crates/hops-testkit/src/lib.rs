@@ -91,6 +91,9 @@ impl TestDb {
         config.key_file = self.dir.join("hops.key");
         config.database_url = Some(Secret::new(self.url.clone()));
         config.job_workers = 2;
+        // Recurring work runs when a test says so (`jobs::enqueue_due`), not when a real
+        // half-minute happens to pass mid-test.
+        config.scheduler = false;
         // Test apps talk to the local SMS and WeChat Pay sandboxes (the tests of production
         // without them switch this off).
         config.sandbox = true;

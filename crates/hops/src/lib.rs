@@ -14,7 +14,7 @@ use hops_platform::Core;
 use hops_platform::config::Config;
 use hops_platform::crypto::Keyring;
 use hops_platform::db::Db;
-use hops_platform::jobs::{JobHandler, Jobs};
+use hops_platform::jobs::{Jobs, Registry};
 use hops_platform::web::Module;
 
 pub use server::{Server, base_url, bind};
@@ -57,9 +57,17 @@ pub async fn open_with(config: &Config, clock: Arc<dyn Clock>, modules: &[Arc<dy
     let keyring = Keyring::load_or_create(&config.key_file)?;
     db.check_key_fingerprint(&keyring.fingerprint()).await?;
     reencrypt(&db, &keyring).await?;
-    let handlers: Vec<Arc<dyn JobHandler>> = modules.iter().flat_map(|m| m.jobs()).collect();
-    let jobs = Jobs::new(handlers);
+    let jobs = Jobs::new(Registry {
+        handlers: modules.iter().flat_map(|m| m.jobs()).collect(),
+        schedules: modules.iter().flat_map(|m| m.schedules()).collect(),
+        subscriptions: modules.iter().flat_map(|m| m.subscriptions()).collect(),
+    });
     let core = Core::new(db.clone(), keyring, clock, config.clone(), jobs);
+    let mut services = hops_platform::services::Services::default();
+    for m in modules {
+        m.provide(&mut services);
+    }
+    core.set_services(services);
     for m in modules {
         m.on_start(&core).await.with_context(|| format!("模块 {} 启动失败", m.name()))?;
     }

@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hops_kernel::DepartmentId;
+use hops_contracts::activity::{Consultation, Consultations};
+use hops_kernel::{DepartmentId, Instant};
+use hops_platform::jobs::BoxFuture;
 use hops_platform::tabular::{Column, ImportReport, Mode, RowError, Table};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
@@ -315,21 +317,29 @@ fn require_consultation_read(access: &Access) -> Result<()> {
     if access.can(Permission::AnalyticsRead) || access.can(Permission::DeskWork) { Ok(()) } else { Err(Error::forbidden()) }
 }
 
-/// Consultations completed in `[from, to)` (created at most 30 days before `from`), oldest
-/// completion first.
-pub async fn completed_consultations(
-    access: &Access,
-    from: hops_kernel::Instant,
-    to: hops_kernel::Instant,
-) -> Result<Vec<store::ConsultationBrief>> {
-    require_consultation_read(access)?;
-    let mut c = access.tenant().read().await?;
-    Ok(store::completed_between(&mut c, from, to, 30 * 86_400 * 1_000_000).await?)
+/// Consultations as other modules read them ([`hops_contracts::activity::Consultations`]).
+pub struct ConsultationsService;
+
+fn consultation(mut c: Consultation) -> Consultation {
+    c.review_reasons = super::reviews::reasons(&c.review);
+    c
 }
 
-/// The consultation with this 问诊单号, if any (e.g. the one a bad review was written on).
-pub async fn consultation_by_external_id(access: &Access, external_id: &str) -> Result<Option<store::ConsultationBrief>> {
-    require_consultation_read(access)?;
-    let mut c = access.tenant().read().await?;
-    Ok(store::consultation_by_external_id(&mut c, external_id.trim()).await?)
+impl Consultations for ConsultationsService {
+    /// Completed in `[from, to)` (a window of at most 30 days).
+    fn completed_between<'a>(&'a self, access: &'a Access, from: Instant, to: Instant) -> BoxFuture<'a, Result<Vec<Consultation>>> {
+        Box::pin(async move {
+            require_consultation_read(access)?;
+            let mut c = access.tenant().read().await?;
+            Ok(store::completed_between(&mut c, from, to, 30 * 86_400 * 1_000_000).await?.into_iter().map(consultation).collect())
+        })
+    }
+
+    fn by_number<'a>(&'a self, access: &'a Access, number: &'a str) -> BoxFuture<'a, Result<Option<Consultation>>> {
+        Box::pin(async move {
+            require_consultation_read(access)?;
+            let mut c = access.tenant().read().await?;
+            Ok(store::consultation_by_external_id(&mut c, number.trim()).await?.map(consultation))
+        })
+    }
 }

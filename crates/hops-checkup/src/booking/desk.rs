@@ -64,6 +64,8 @@ pub async fn complete(access: &Access, id: i64) -> Result<BookingRow> {
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，签到后才能完成", b.status.label_zh())));
     }
     access.audit(&mut tx, "checkup.booking.complete", &format!("checkup_booking:{id}"), &format!("{} 完成体检", b.number)).await?;
+    let done = hops_contracts::checkup::BookingCompleted { booking: id, person: b.person_id, day: b.day.0 };
+    hops_platform::jobs::publish(access, &mut tx, &done).await?;
     tx.commit().await?;
     Ok(BookingRow { status: Status::Completed, ..b })
 }

@@ -2,11 +2,12 @@
 //! pool it needs in one transaction, hold the places until payment), cancel, reschedule, and
 //! let unpaid holds expire through the job queue.
 
+use hops_contracts::checkup::{Bookings, CompletedCheckup};
 use hops_kernel::{IdCardNumber, LocalDay, Money, Phone};
 use hops_platform::crypto::Field;
-use hops_platform::jobs::{self, Enqueue};
-use hops_platform::{Access, Error, FieldError, Permission, Result, Visitor, db};
-use serde_json::json;
+use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
+use hops_platform::{Access, Error, FieldError, Permission, Result, Tx, Visitor, db};
+use serde::{Deserialize, Serialize};
 
 use super::model::{self, Person, Status};
 use super::store::{self, BookingRow, PersonRow};
@@ -360,14 +361,9 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         }
         return Err(e.into());
     }
-    if booking.hold_until.is_some() {
-        jobs::enqueue_as(
-            access,
-            &mut tx,
-            hops_kernel::JobId(ids[2]),
-            Enqueue { kind: EXPIRE_HOLD_JOB, payload: json!({ "booking": id }), idem_key: None, run_at: booking.hold_until },
-        )
-        .await?;
+    if let Some(hold) = booking.hold_until {
+        let expire = Enqueue::job::<ExpireHold>(&BookingRef { booking: id }).at(hold);
+        jobs::enqueue_as(access, &mut tx, hops_kernel::JobId(ids[2]), expire).await?;
     }
     // Places last, just before the audit entry and the commit: the pool rows stay locked (on
     // PostgreSQL) only for that tail, so concurrent bookings of a date queue as briefly as
@@ -377,6 +373,11 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
     }
     let detail = format!("{} {} {}，{}", booking.number, package.name, day, booking.total);
     access.audit(&mut tx, "checkup.booking.create", &format!("checkup_booking:{id}"), &detail).await?;
+    if booking.status == Status::Paid {
+        // Nothing to pay (a group card covers it): paid as booked.
+        let paid = hops_contracts::checkup::BookingPaid { booking: id, person: person_id, day: day.0, amount_fen: 0 };
+        jobs::publish(access, &mut tx, &paid).await?;
+    }
     tx.commit().await?;
     Ok(Ok(Booked { booking, created: true }))
 }
@@ -415,7 +416,14 @@ pub async fn cancel(access: &Access, id: i64) -> Result<BookingRow> {
 /// Ends a booking that holds places (cancel, expiry): status, places back, audit.
 async fn end(access: &Access, id: i64, to: Status, action: &str) -> Result<BookingRow> {
     let mut tx = access.tenant().write().await?;
-    let b = store::booking(&mut tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
+    let b = end_in(access, &mut tx, id, to, action).await?;
+    tx.commit().await?;
+    Ok(b)
+}
+
+/// [`end`] inside the caller's transaction.
+async fn end_in(access: &Access, tx: &mut Tx, id: i64, to: Status, action: &str) -> Result<BookingRow> {
+    let b = store::booking(tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
     let allowed = match to {
         Status::Cancelled => b.can_cancel(),
         Status::Expired => b.status == Status::PendingPayment,
@@ -429,29 +437,37 @@ async fn end(access: &Access, id: i64, to: Status, action: &str) -> Result<Booki
         ));
     }
     let now = access.now();
-    if !store::transition(&mut tx, id, b.status, to, now).await? {
+    if !store::transition(tx, id, b.status, to, now).await? {
         return Err(Error::conflict("invalid_status", "预约状态已变化，请刷新后重试"));
     }
-    let pools = store::pools_of(&mut tx, id).await?;
-    capacity::give_back_all(access, &mut tx, b.day, &pools).await?;
-    access.audit(&mut tx, action, &format!("checkup_booking:{id}"), &format!("{} {}", b.number, b.day)).await?;
-    tx.commit().await?;
+    let pools = store::pools_of(tx, id).await?;
+    capacity::give_back_all(access, tx, b.day, &pools).await?;
+    access.audit(tx, action, &format!("checkup_booking:{id}"), &format!("{} {}", b.number, b.day)).await?;
     Ok(BookingRow { status: to, ..b })
 }
 
-/// Lets an unpaid booking's places go once its hold has run out (run by the job queue; does
-/// nothing to a booking paid, cancelled or rescheduled meanwhile).
-pub async fn expire(access: &Access, id: i64) -> Result<bool> {
-    let b = {
-        let mut c = access.tenant().read().await?;
-        store::booking(&mut c, id).await?
-    };
-    match b {
-        Some(b) if b.status == Status::PendingPayment && b.hold_until.is_some_and(|t| t <= access.now()) => {
-            end(access, id, Status::Expired, "checkup.booking.expire").await?;
-            Ok(true)
-        }
-        _ => Ok(false),
+/// The booking a job is about.
+#[derive(Serialize, Deserialize)]
+pub struct BookingRef {
+    booking: i64,
+}
+
+/// Lets an unpaid booking's places go when its hold runs out; does nothing to a booking paid,
+/// cancelled or rescheduled meanwhile (so running twice is harmless).
+pub struct ExpireHold;
+
+impl Job for ExpireHold {
+    const KIND: &'static str = EXPIRE_HOLD_JOB;
+    type Payload = BookingRef;
+    fn run<'a>(&'a self, job: &'a mut JobRun, p: BookingRef) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let (access, tx) = job.tx().await?;
+            let b = store::booking(tx, p.booking).await?;
+            if b.is_some_and(|b| b.status == Status::PendingPayment && b.hold_until.is_some_and(|t| t <= access.now())) {
+                end_in(access, tx, p.booking, Status::Expired, "checkup.booking.expire").await?;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -549,4 +565,36 @@ pub async fn reveal_person_phone(access: &Access, booking_id: i64) -> Result<Str
     let phone = access.reveal(PERSON_PHONE, person, &enc)?;
     access.audit_read("checkup.person.reveal", &format!("checkup_booking:{booking_id}"), "查看受检人完整手机号").await?;
     Ok(phone)
+}
+
+/// Bookings as other modules read them ([`hops_contracts::checkup::Bookings`]).
+pub struct BookingsService;
+
+impl Bookings for BookingsService {
+    fn completed_on<'a>(
+        &'a self,
+        access: &'a Access,
+        day: LocalDay,
+        paging: hops_platform::web::Paging,
+    ) -> BoxFuture<'a, Result<(Vec<CompletedCheckup>, i64)>> {
+        Box::pin(async move {
+            let (rows, total) = list(access, Some(day), Some(Status::Completed), "", paging).await?;
+            let done = rows
+                .into_iter()
+                .map(|b| CompletedCheckup {
+                    booking: b.booking.id,
+                    number: b.booking.number,
+                    person: b.booking.person_id,
+                    day: b.booking.day,
+                    name: b.name,
+                    phone_masked: b.phone_masked,
+                })
+                .collect();
+            Ok((done, total))
+        })
+    }
+
+    fn reveal_phone<'a>(&'a self, access: &'a Access, booking: i64) -> BoxFuture<'a, Result<String>> {
+        Box::pin(reveal_person_phone(access, booking))
+    }
 }

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hops_kernel::LocalDay;
-use hops_platform::jobs::{self, Enqueue};
+use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::model::{self, DaySetting, Pool, PoolKey, PoolKind};
 use super::store;
@@ -124,12 +124,7 @@ pub async fn set_day(access: &Access, day: LocalDay, setting: &DaySetting) -> Re
     if setting.vip > 0 {
         let at = model::vip_release_at(day, cutoff);
         let key = format!("vip:{day}");
-        jobs::enqueue(
-            access,
-            &mut tx,
-            Enqueue { kind: RELEASE_VIP_JOB, payload: json!({ "day": day.0 }), idem_key: Some(&key), run_at: Some(at) },
-        )
-        .await?;
+        jobs::enqueue(access, &mut tx, Enqueue::job::<ReleaseVip>(&DayRef { day: day.0 }).key(&key).at(at)).await?;
     }
     let total: i64 = wanted.values().sum();
     access
@@ -180,14 +175,46 @@ pub(crate) async fn release_vip_if_due(access: &Access, day: LocalDay, cutoff_ho
         return Ok(0);
     }
     let mut tx = access.tenant().write().await?;
-    let moved = store::release_vip(&mut tx, day, access.now()).await?;
-    if moved > 0 {
-        access
-            .audit(&mut tx, "checkup.capacity.release_vip", &format!("checkup_day:{day}"), &format!("VIP 未用号源 {moved} 个转入个检"))
-            .await?;
-    }
+    let moved = release_vip_in(access, &mut tx, day, cutoff_hours).await?;
     tx.commit().await?;
     Ok(moved)
+}
+
+/// [`release_vip_if_due`] inside the caller's transaction.
+async fn release_vip_in(access: &Access, tx: &mut Tx, day: LocalDay, cutoff_hours: i64) -> Result<i64> {
+    if access.now() < model::vip_release_at(day, cutoff_hours) {
+        return Ok(0);
+    }
+    let moved = store::release_vip(tx, day, access.now()).await?;
+    if moved > 0 {
+        access
+            .audit(tx, "checkup.capacity.release_vip", &format!("checkup_day:{day}"), &format!("VIP 未用号源 {moved} 个转入个检"))
+            .await?;
+    }
+    Ok(moved)
+}
+
+/// The date a job is about.
+#[derive(Serialize, Deserialize)]
+pub struct DayRef {
+    pub(crate) day: i32,
+}
+
+/// Moves a date's unused VIP places to the individual pool at the cut-off; a date released
+/// already (by a booking after the cut-off) stays as is.
+pub struct ReleaseVip;
+
+impl Job for ReleaseVip {
+    const KIND: &'static str = RELEASE_VIP_JOB;
+    type Payload = DayRef;
+    fn run<'a>(&'a self, job: &'a mut JobRun, p: DayRef) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let cutoff = get_settings(&job.access).await?.vip_cutoff_hours;
+            let (access, tx) = job.tx().await?;
+            release_vip_in(access, tx, LocalDay(p.day), cutoff).await?;
+            Ok(())
+        })
+    }
 }
 
 /// Takes one place from each pool (in a fixed order, so concurrent bookings never deadlock);

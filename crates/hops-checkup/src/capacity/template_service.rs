@@ -9,10 +9,9 @@ use hops_kernel::LocalDay;
 use hops_platform::db::{Conn, Scoped};
 use hops_platform::jobs::{self, Enqueue};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
-use serde_json::json;
 
 use super::model::{self, DaySetting, Pool, PoolKey, PoolKind, SettingProblem};
-use super::service::{RELEASE_VIP_JOB, settings};
+use super::service::{DayRef, ReleaseVip, settings};
 use super::store;
 use super::template::{self, BulkRequest, Expansion, Skip, Source, Templates};
 use super::template_store;
@@ -196,12 +195,7 @@ async fn write_day(
     if setting.vip > 0 {
         let key = format!("vip:{day}");
         let at = model::vip_release_at(day, cutoff);
-        jobs::enqueue(
-            access,
-            tx,
-            Enqueue { kind: RELEASE_VIP_JOB, payload: json!({ "day": day.0 }), idem_key: Some(&key), run_at: Some(at) },
-        )
-        .await?;
+        jobs::enqueue(access, tx, Enqueue::job::<ReleaseVip>(&DayRef { day: day.0 }).key(&key).at(at)).await?;
     }
     Ok(())
 }

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
+use hops_contracts::checkup::BookingPaid;
 use hops_kernel::{HospitalId, LocalDay};
-use hops_platform::jobs::{self, Enqueue};
+use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
 use hops_platform::{Access, Core, Error, Permission, Result, Tx};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::gateway::{self, Gateway, GatewayError};
 use super::model::{self, Method, Mismatch, PayStatus, RefundStatus};
@@ -81,7 +82,7 @@ pub async fn start_wechat(access: &Access, booking_id: i64, client_ip: &str, ret
         notify_url: gateway::notify_url(core, access.hospital().0),
         amount: Amount { total: b.total.fen(), currency: "CNY".into() },
         payer: None,
-        scene_info: Some(json!({ "payer_client_ip": client_ip, "h5_info": { "type": "Wap" } })),
+        scene_info: Some(serde_json::json!({ "payer_client_ip": client_ip, "h5_info": { "type": "Wap" } })),
         time_expire: b.hold_until.map(|t| t.to_shanghai().strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
     };
     match gw.h5_order(&cfg.api_base(core), &order, now.0 / 1_000_000).await {
@@ -162,6 +163,8 @@ async fn paid(access: &Access, notification: &str, t: &Transaction) -> std::resu
             && bookings::transition(&mut tx, b.id, Status::PendingPayment, Status::Paid, now).await.map_err(Error::from)?
         {
             access.audit(&mut tx, "checkup.payment.paid", &target, &format!("{} 微信支付 {}", b.number, p.amount)).await?;
+            let paid = BookingPaid { booking: b.id, person: b.person_id, day: b.day.0, amount_fen: p.amount.fen() };
+            jobs::publish(access, &mut tx, &paid).await?;
         } else {
             // Paid after the hold ran out or the booking was cancelled: the money goes back.
             let reason = format!("预约已{}，自动退款", b.status.label_zh().trim_start_matches('已'));
@@ -207,7 +210,7 @@ async fn refund_payment(access: &Access, tx: &mut Tx, p: &store::PaymentRow, rea
     let status = if p.method == Method::Wechat { RefundStatus::Processing } else { RefundStatus::Success };
     store::insert_refund(tx, id, p.booking_id, p.id, &no, p.amount, status, reason, access.now()).await?;
     if p.method == Method::Wechat {
-        jobs::enqueue(access, tx, Enqueue { kind: REFUND_JOB, payload: json!({ "refund": id }), idem_key: None, run_at: None }).await?;
+        jobs::enqueue(access, tx, Enqueue::job::<SendRefund>(&RefundRef { refund: id })).await?;
     }
     Ok(())
 }
@@ -239,6 +242,7 @@ pub async fn record_offline(access: &Access, booking_id: i64, method: Method, no
             &format!("{} {} {}", b.number, method.label_zh(), b.total),
         )
         .await?;
+    jobs::publish(access, &mut tx, &BookingPaid { booking: b.id, person: b.person_id, day: b.day.0, amount_fen: b.total.fen() }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -269,49 +273,63 @@ pub async fn refund(access: &Access, booking_id: i64, reason: &str) -> Result<Bo
     Ok(BookingRow { status: Status::Refunded, ..b })
 }
 
-/// Sends one refund to WeChat Pay (the refund job). A refusal marks the refund abnormal for a
-/// person to look at; a transport failure is retried by the job queue.
-pub async fn send_refund(access: &Access, refund_id: i64) -> anyhow::Result<()> {
-    let (r, p) = {
-        let mut c = access.tenant().read().await?;
-        let Some(r) = store::refund(&mut c, refund_id).await? else { return Ok(()) };
-        let payments = store::payments_of(&mut c, r.booking_id).await?;
-        let Some(p) = payments.into_iter().find(|p| p.id == r.payment_id) else { return Ok(()) };
-        (r, p)
-    };
-    if r.status != RefundStatus::Processing {
-        return Ok(());
-    }
-    let core = access.core();
-    let gw = gateway::for_server(core).ok_or_else(|| anyhow::anyhow!("在线支付未开通（未配置微信支付商户），不能发起退款"))?;
-    let cfg = gw.config();
-    let request = RefundRequest {
-        out_trade_no: p.out_trade_no.clone(),
-        out_refund_no: r.out_refund_no.clone(),
-        reason: "体检预约退款".into(),
-        notify_url: gateway::notify_url(core, access.hospital().0),
-        amount: RefundAmount { refund: r.amount.fen(), total: p.amount.fen(), currency: "CNY".into() },
-    };
-    match gw.refund(&cfg.api_base(core), &request, access.now().0 / 1_000_000).await {
-        Ok(answer) => {
-            if answer.status == "SUCCESS" || answer.status == "ABNORMAL" || answer.status == "CLOSED" {
-                let status = if answer.status == "SUCCESS" { RefundStatus::Success } else { RefundStatus::Abnormal };
-                let mut tx = access.tenant().write().await?;
-                store::finish_refund(&mut tx, r.id, status, answer.refund_id.as_deref(), access.now()).await?;
-                tx.commit().await?;
+/// The refund a job is about.
+#[derive(Serialize, Deserialize)]
+pub struct RefundRef {
+    refund: i64,
+}
+
+/// Sends a refund to WeChat Pay and records its answer; retried by the queue until WeChat Pay
+/// answers. A refund no longer being processed (answered meanwhile) is left alone; sending
+/// the same refund twice is safe (WeChat Pay keys it by its refund number).
+pub struct SendRefund;
+
+impl Job for SendRefund {
+    const KIND: &'static str = REFUND_JOB;
+    type Payload = RefundRef;
+    fn run<'a>(&'a self, job: &'a mut JobRun, p: RefundRef) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let access = &job.access.clone();
+            let (r, p) = {
+                let mut c = access.tenant().read().await?;
+                let Some(r) = store::refund(&mut c, p.refund).await? else { return Ok(()) };
+                let payments = store::payments_of(&mut c, r.booking_id).await?;
+                let Some(p) = payments.into_iter().find(|p| p.id == r.payment_id) else { return Ok(()) };
+                (r, p)
+            };
+            if r.status != RefundStatus::Processing {
+                return Ok(());
             }
-            Ok(())
-        }
-        Err(GatewayError::Refused { code, message, .. }) => {
-            let mut tx = access.tenant().write().await?;
-            store::finish_refund(&mut tx, r.id, RefundStatus::Abnormal, None, access.now()).await?;
-            access
-                .audit(&mut tx, "checkup.refund.refused", &format!("checkup_booking:{}", r.booking_id), &format!("{code}：{message}"))
-                .await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        Err(e) => Err(anyhow::anyhow!("{e}")),
+            let core = access.core();
+            let gw = gateway::for_server(core).ok_or_else(|| anyhow::anyhow!("在线支付未开通（未配置微信支付商户），不能发起退款"))?;
+            let cfg = gw.config();
+            let request = RefundRequest {
+                out_trade_no: p.out_trade_no.clone(),
+                out_refund_no: r.out_refund_no.clone(),
+                reason: "体检预约退款".into(),
+                notify_url: gateway::notify_url(core, access.hospital().0),
+                amount: RefundAmount { refund: r.amount.fen(), total: p.amount.fen(), currency: "CNY".into() },
+            };
+            // The call first, the record after it in the job's transaction.
+            match gw.refund(&cfg.api_base(core), &request, access.now().0 / 1_000_000).await {
+                Ok(answer) => {
+                    if answer.status == "SUCCESS" || answer.status == "ABNORMAL" || answer.status == "CLOSED" {
+                        let status = if answer.status == "SUCCESS" { RefundStatus::Success } else { RefundStatus::Abnormal };
+                        let (access, tx) = job.tx().await?;
+                        store::finish_refund(tx, r.id, status, answer.refund_id.as_deref(), access.now()).await?;
+                    }
+                    Ok(())
+                }
+                Err(GatewayError::Refused { code, message, .. }) => {
+                    let (access, tx) = job.tx().await?;
+                    store::finish_refund(tx, r.id, RefundStatus::Abnormal, None, access.now()).await?;
+                    let target = format!("checkup_booking:{}", r.booking_id);
+                    access.audit(tx, "checkup.refund.refused", &target, &format!("{code}：{message}")).await?;
+                    Ok(())
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        })
     }
 }
 

@@ -23,13 +23,13 @@ mod transfer;
 use std::sync::Arc;
 
 use hops_platform::Permission;
-use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
+use hops_platform::jobs::JobHandler;
 use hops_platform::reencrypt::{Column, Key};
 use hops_platform::web::{Module, NavItem, Routes, Section};
 
-use crate::booking::service::{self as booking, EXPIRE_HOLD_JOB};
-use crate::capacity::service::{self as capacity, RELEASE_VIP_JOB};
-use crate::payment::service::{self as pay, REFUND_JOB};
+use crate::booking::service as booking;
+use crate::capacity::service::ReleaseVip;
+use crate::payment::service::SendRefund;
 
 /// The health-checkup module.
 pub struct CheckupModule;
@@ -96,69 +96,11 @@ impl Module for CheckupModule {
             .merge(h5_group::routes())
     }
 
+    fn provide(&self, services: &mut hops_platform::services::Services) {
+        services.provide::<dyn hops_contracts::checkup::Bookings>(Arc::new(booking::BookingsService));
+    }
+
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
-        vec![Arc::new(ExpireHold), Arc::new(ReleaseVip), Arc::new(SendRefund)]
-    }
-}
-
-fn payload_i64(job: &JobRun, key: &str) -> anyhow::Result<i64> {
-    job.payload.get(key).and_then(|v| v.as_i64()).ok_or_else(|| anyhow::anyhow!("payload lacks {key}"))
-}
-
-/// Lets an unpaid booking's places go when its hold runs out.
-struct ExpireHold;
-
-impl JobHandler for ExpireHold {
-    fn kind(&self) -> &'static str {
-        EXPIRE_HOLD_JOB
-    }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            // Idempotent: a booking paid, cancelled or already expired is left alone.
-            booking::expire(&job.access, payload_i64(job, "booking")?).await?;
-            let mut tx = job.access.tenant().write().await?;
-            job.complete_in(&mut tx).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-}
-
-/// Moves a date's unused VIP places to the individual pool at the cut-off.
-struct ReleaseVip;
-
-impl JobHandler for ReleaseVip {
-    fn kind(&self) -> &'static str {
-        RELEASE_VIP_JOB
-    }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            let day = hops_kernel::LocalDay(i32::try_from(payload_i64(job, "day")?)?);
-            let cutoff = capacity::get_settings(&job.access).await?.vip_cutoff_hours;
-            // Idempotent: a date released already (by a booking after the cut-off) stays as is.
-            capacity::release_vip_if_due(&job.access, day, cutoff).await?;
-            let mut tx = job.access.tenant().write().await?;
-            job.complete_in(&mut tx).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-}
-
-/// Sends a refund to WeChat Pay; retried by the queue until WeChat Pay answers.
-struct SendRefund;
-
-impl JobHandler for SendRefund {
-    fn kind(&self) -> &'static str {
-        REFUND_JOB
-    }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            pay::send_refund(&job.access, payload_i64(job, "refund")?).await?;
-            let mut tx = job.access.tenant().write().await?;
-            job.complete_in(&mut tx).await?;
-            tx.commit().await?;
-            Ok(())
-        })
+        vec![Arc::new(booking::ExpireHold), Arc::new(ReleaseVip), Arc::new(SendRefund)]
     }
 }

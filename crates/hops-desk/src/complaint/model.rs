@@ -1,6 +1,6 @@
 //! Complaint cases as pure rules: where a complaint came from, its status flow 登记 → 调查中 →
 //! 整改中 → 已回复 → 已结案 and what each step needs, the default root-cause categories (the
-//! seeds' 差评原因, aligned with the bad-review reason families of `hops_analytics::activity::reviews`),
+//! seeds' 差评原因, aligned with the bad-review reason families of the analytics module's review analysis),
 //! and the monthly trend of causes in China time.
 
 use std::collections::BTreeMap;
@@ -125,7 +125,8 @@ pub fn reply_channel_label(code: &str) -> &str {
 pub struct Cause {
     pub code: String,
     pub name: String,
-    /// The bad-review reason family (`hops_analytics::activity::reviews::REASONS`) it stands for.
+    /// The bad-review reason family (`hops_analytics::activity::reviews::REASONS`, given to the desk as
+    /// `hops_contracts::activity::Consultation::review_reasons`) it stands for.
     pub review_reason: String,
     pub active: bool,
 }

@@ -6,6 +6,7 @@
 //! Agents (`DeskWork`) register, investigate, record rectification and reply; the review that
 //! closes a case needs `DeskManage` and someone other than who recorded the rectification.
 
+use hops_contracts::activity::Consultations;
 use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay};
 use hops_platform::crypto::Field;
 use hops_platform::tabular::{self, Table};
@@ -100,13 +101,13 @@ async fn linked(access: &Access, origin: &Origin, errors: &mut Vec<FieldError>) 
             Some((id, _)) => l.ticket_id = Some(id),
             None => errors.push(FieldError::new("ticket", format!("没有编号为「{}」的工单", reference.trim()))),
         },
-        Origin::Review(number) => match hops_analytics::activity::service::consultation_by_external_id(access, number).await? {
+        Origin::Review(number) => match access.core().service::<dyn Consultations>()?.by_number(access, number).await? {
             Some(c) if c.rating.is_some_and(|r| r <= 2) => {
-                l.review_ref = c.external_id;
+                l.review_ref = c.number;
                 l.patient_id = Some(c.patient.0);
                 l.doctor_id = Some(c.doctor.0);
                 l.department_id = Some(c.department.0);
-                l.review_reason = hops_analytics::activity::reviews::reasons(&c.review).first().copied();
+                l.review_reason = c.review_reasons.first().copied();
             }
             Some(_) => errors.push(FieldError::new("review_ref", format!("问诊单 {} 不是差评（评分须为 1–2 星）", number.trim()))),
             None => errors.push(FieldError::new("review_ref", format!("没有问诊单号为「{}」的问诊", number.trim()))),
@@ -164,15 +165,14 @@ pub async fn prefill(access: &Access, origin: &Origin) -> Result<Prefill> {
             p.about = format!("工单 {number}");
         }
         Origin::Review(number) => {
-            let c = hops_analytics::activity::service::consultation_by_external_id(access, number)
-                .await?
-                .ok_or_else(|| Error::not_found("问诊"))?;
+            let c =
+                access.core().service::<dyn Consultations>()?.by_number(access, number).await?.ok_or_else(|| Error::not_found("问诊"))?;
             p.complainant = hops_master::service::patient(access, c.patient).await?.name;
             let doctor = hops_master::service::doctor(access, c.doctor).await?;
             p.subject = format!("差评：{}", c.review.chars().take(40).collect::<String>());
             p.description = c.review.clone();
             p.department_id = Some(c.department.0);
-            p.about = format!("问诊 {} · {} · {} 星", c.external_id, doctor.name, c.rating.unwrap_or(0));
+            p.about = format!("问诊 {} · {} · {} 星", c.number, doctor.name, c.rating.unwrap_or(0));
         }
         Origin::Followup(id) => {
             let t = followup::task(access, *id).await?.task;

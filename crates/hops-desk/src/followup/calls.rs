@@ -3,6 +3,7 @@
 //! in clear for the call (`PersonalUnmask`, audited), and the satisfaction results per doctor
 //! and department with their XLSX export.
 
+use hops_contracts::checkup::Bookings;
 use hops_kernel::{LocalDay, PatientId};
 use hops_platform::tabular::{self, Table};
 use hops_platform::web::Paging;
@@ -145,7 +146,7 @@ pub async fn reveal_phone(access: &Access, id: i64) -> Result<String> {
     let t = task(access, id).await?.task;
     let phone = match (t.patient_id, t.booking_id) {
         (Some(p), _) => hops_master::service::reveal_patient(access, PatientId(p)).await?.phone,
-        (None, Some(b)) => hops_checkup::booking::service::reveal_person_phone(access, b).await?,
+        (None, Some(b)) => access.core().service::<dyn Bookings>()?.reveal_phone(access, b).await?,
         (None, None) => String::new(),
     };
     if phone.is_empty() {

@@ -1,18 +1,20 @@
 //! Use cases of follow-up configuration: questionnaires, plans, key patients (marked one by one
 //! or imported), and generating call tasks from the plans' audiences — completed consultations
-//! (read through `hops_analytics::activity::service`), completed checkups (`hops_checkup` services) and
-//! key patients — once per plan and event, by hand or every morning ([`run_daily`], the job
-//! [`DAILY_JOB`]). Calls, results and exports are in [`super::calls`].
+//! and completed checkups (read through the interfaces of `hops_contracts`, provided by the
+//! analytics and checkup modules) and
+//! key patients — once per plan and event, by hand or every morning (the schedule
+//! [`FollowupDaily`]). Calls, results and exports are in [`super::calls`].
 
 use std::collections::HashMap;
 
+use hops_contracts::activity::Consultations;
+use hops_contracts::checkup::Bookings;
 use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay, PatientId};
 use hops_platform::core::Tx;
-use hops_platform::jobs::{self, Enqueue};
+use hops_platform::jobs::{BoxFuture, Every, Job, JobRun, Tick};
 use hops_platform::tabular::{self, Column, ImportReport, RowError, Table};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
-use serde_json::json;
 
 use super::model::{self, Audience, Plan, PlanDraft};
 use super::questionnaire::{self, Question};
@@ -27,10 +29,10 @@ pub const LOOKBACK_DAYS: i32 = 14;
 /// Calls fall due at 09:00 China time.
 const CALL_HOUR_SECONDS: i64 = 9 * 3600;
 
-/// The daily job that generates every active plan's call tasks ([`run_daily`]).
+/// The daily job that generates every active plan's call tasks ([`FollowupDaily`]).
 pub const DAILY_JOB: &str = "desk.followup_daily";
 /// It runs at 07:00 China time, so the morning's calls are in the agents' queue before 09:00.
-const DAILY_HOUR_SECONDS: i64 = 7 * 3600;
+pub const DAILY_AT: Every = Every::Day { hour: 7, minute: 0 };
 
 // ---- questionnaires ----
 
@@ -161,9 +163,6 @@ pub async fn save_plan(access: &Access, id: Option<i64>, d: &PlanDraft) -> Resul
         None => tx.next_id(access.engine()).await?,
     };
     store::save_plan(&mut tx, id, &plan, access.now()).await?;
-    if plan.active && plan.audience.available() {
-        schedule_daily(access, &mut tx).await?;
-    }
     let detail = format!(
         "{}：{}，{} 天后，最多 {} 次{}",
         plan.name,
@@ -323,6 +322,14 @@ pub struct Generated {
     pub opted_out: usize,
 }
 
+impl Generated {
+    fn add(&mut self, g: Generated) {
+        self.created += g.created;
+        self.existing += g.existing;
+        self.opted_out += g.opted_out;
+    }
+}
+
 fn at_call_hour(day: LocalDay) -> Instant {
     day.start().plus_seconds(CALL_HOUR_SECONDS)
 }
@@ -361,7 +368,7 @@ async fn consultation_candidates(access: &Access, plan: &Plan, now: Instant) -> 
     let delay = i64::from(plan.delay_days) * 86_400;
     let to = now.plus_seconds(-delay);
     let from = to.plus_seconds(-i64::from(LOOKBACK_DAYS) * 86_400);
-    let rows = hops_analytics::activity::service::completed_consultations(access, from, to).await?;
+    let rows = access.core().service::<dyn Consultations>()?.completed_between(access, from, to).await?;
     let departments: HashMap<i64, String> =
         hops_master::service::department_choices(access).await?.into_iter().map(|(_, id, name)| (id.0, name)).collect();
     let mut doctors: HashMap<i64, String> = HashMap::new();
@@ -375,7 +382,7 @@ async fn consultation_candidates(access: &Access, plan: &Plan, now: Instant) -> 
         }
         out.push(Candidate {
             key: model::source_key(Audience::Consultation, c.id, 0),
-            source_ref: c.external_id.clone(),
+            source_ref: c.number.clone(),
             subject: model::patient_subject(c.patient.0),
             patient_id: Some(c.patient.0),
             booking_id: None,
@@ -391,7 +398,7 @@ async fn consultation_candidates(access: &Access, plan: &Plan, now: Instant) -> 
 }
 
 async fn checkup_candidates(access: &Access, plan: &Plan, now: Instant) -> Result<Vec<Candidate>> {
-    use hops_checkup::booking::{model::Status, service as bookings};
+    let bookings = access.core().service::<dyn Bookings>()?;
     let last = now.local_day().plus_days(-plan.delay_days);
     let mut out = Vec::new();
     for back in 0..=LOOKBACK_DAYS {
@@ -399,14 +406,14 @@ async fn checkup_candidates(access: &Access, plan: &Plan, now: Instant) -> Resul
         let mut page = 1;
         loop {
             let paging = Paging { page, per_page: 500 };
-            let (rows, total) = bookings::list(access, Some(day), Some(Status::Completed), "", paging).await?;
+            let (rows, total) = bookings.completed_on(access, day, paging).await?;
             for b in rows {
                 out.push(Candidate {
-                    key: model::source_key(Audience::Checkup, b.booking.id, 0),
-                    source_ref: b.booking.number.clone(),
-                    subject: model::checkup_person_subject(b.booking.person_id),
+                    key: model::source_key(Audience::Checkup, b.booking, 0),
+                    source_ref: b.number.clone(),
+                    subject: model::checkup_person_subject(b.person),
                     patient_id: None,
-                    booking_id: Some(b.booking.id),
+                    booking_id: Some(b.booking),
                     name: b.name,
                     phone_masked: b.phone_masked,
                     doctor: None,
@@ -472,18 +479,31 @@ async fn key_candidates(access: &Access, plan: &Plan, now: Instant) -> Result<Ve
 pub async fn generate(access: &Access, plan_id: i64) -> Result<Generated> {
     access.require(Permission::DeskManage)?;
     let row = plan(access, plan_id).await?;
-    let p = &row.plan;
-    if !p.active {
-        return Err(Error::conflict("plan_inactive", format!("回访计划「{}」已停用，启用后才能生成任务", p.name)));
+    if !row.plan.active {
+        return Err(Error::conflict("plan_inactive", format!("回访计划「{}」已停用，启用后才能生成任务", row.plan.name)));
     }
-    let now = access.now();
-    let candidates = match p.audience {
-        Audience::Consultation => consultation_candidates(access, p, now).await?,
-        Audience::Checkup => checkup_candidates(access, p, now).await?,
-        Audience::KeyPatient => key_candidates(access, p, now).await?,
-        Audience::CarePlan => return Err(Error::conflict("not_available", "全病程管理（护理计划）尚未上线，不能生成回访任务")),
-    };
+    let candidates = candidates(access, &row.plan).await?;
     let mut tx = access.tenant().write().await?;
+    let done = insert_candidates(access, &mut tx, &row, &candidates).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// The events of a plan's audience whose follow-up fell due in the look-back window.
+async fn candidates(access: &Access, p: &Plan) -> Result<Vec<Candidate>> {
+    let now = access.now();
+    match p.audience {
+        Audience::Consultation => consultation_candidates(access, p, now).await,
+        Audience::Checkup => checkup_candidates(access, p, now).await,
+        Audience::KeyPatient => key_candidates(access, p, now).await,
+        Audience::CarePlan => Err(Error::conflict("not_available", "全病程管理（护理计划）尚未上线，不能生成回访任务")),
+    }
+}
+
+/// Creates the tasks of `candidates` that do not exist yet, skipping people who asked not to
+/// be called again; audited.
+async fn insert_candidates(access: &Access, tx: &mut Tx, row: &PlanRow, candidates: &[Candidate]) -> Result<Generated> {
+    let (plan_id, p, now) = (row.id, &row.plan, access.now());
     let mut done = Generated::default();
     let ids = tx.next_ids(access.engine(), candidates.len()).await?;
     let mut skipped: HashMap<String, bool> = HashMap::new();
@@ -491,7 +511,7 @@ pub async fn generate(access: &Access, plan_id: i64) -> Result<Generated> {
         let out = match skipped.get(&c.subject) {
             Some(v) => *v,
             None => {
-                let v = store::opted_out(&mut tx, &c.subject).await?;
+                let v = store::opted_out(tx, &c.subject).await?;
                 skipped.insert(c.subject.clone(), v);
                 v
             }
@@ -516,42 +536,45 @@ pub async fn generate(access: &Access, plan_id: i64) -> Result<Generated> {
             due_at: c.due_at,
             questionnaire_id: p.questionnaire_id,
         };
-        if store::insert_task(&mut tx, id, &task, now).await? {
+        if store::insert_task(tx, id, &task, now).await? {
             done.created += 1;
         } else {
             done.existing += 1;
         }
     }
-    store::set_generated_until(&mut tx, plan_id, now).await?;
+    store::set_generated_until(tx, plan_id, now).await?;
     let detail = format!("{}：新建 {} 个任务，已有 {}，不再回访 {}", p.name, done.created, done.existing, done.opted_out);
-    access.audit(&mut tx, "desk.followup.generate", &format!("desk_followup_plan:{plan_id}"), &detail).await?;
-    tx.commit().await?;
+    access.audit(tx, "desk.followup.generate", &format!("desk_followup_plan:{plan_id}"), &detail).await?;
     Ok(done)
 }
 
-/// Queues the next daily generation (the next 07:00 China time), once per day whoever asks.
-async fn schedule_daily(access: &Access, tx: &mut Tx) -> Result<()> {
-    let now = access.now();
-    let today = now.local_day().start().plus_seconds(DAILY_HOUR_SECONDS);
-    let at = if today > now { today } else { now.local_day().plus_days(1).start().plus_seconds(DAILY_HOUR_SECONDS) };
-    let key = format!("desk.followup_daily:{}", at.local_day());
-    jobs::enqueue(access, tx, Enqueue { kind: DAILY_JOB, payload: json!({}), idem_key: Some(&key), run_at: Some(at) }).await?;
-    Ok(())
-}
+/// Every morning ([`DAILY_AT`]): generates the call tasks of every active plan that can run
+/// ([`generate_all`]), all in the job's one transaction. Idempotent: an event that has its task
+/// gets no other.
+pub struct FollowupDaily;
 
-/// The daily job: queues the next day's run, then [`generate_all`] — as long as some plan is
-/// active (saving an active plan starts the chain again). The next run is queued first, so a
-/// day whose generation fails (and is retried by the queue) does not end the chain. `None` when
-/// no plan is active.
-pub async fn run_daily(access: &Access) -> Result<Option<Generated>> {
-    access.require(Permission::DeskManage)?;
-    if !plans(access).await?.iter().any(|r| r.plan.active && r.plan.audience.available()) {
-        return Ok(None);
+impl Job for FollowupDaily {
+    const KIND: &'static str = DAILY_JOB;
+    type Payload = Tick;
+    fn run<'a>(&'a self, job: &'a mut JobRun, _: Tick) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let mut work = Vec::new();
+            for row in plans(&job.access).await?.into_iter().filter(|r| r.plan.active && r.plan.audience.available()) {
+                let c = candidates(&job.access, &row.plan).await?;
+                work.push((row, c));
+            }
+            if work.is_empty() {
+                return Ok(());
+            }
+            let (access, tx) = job.tx().await?;
+            let mut total = Generated::default();
+            for (row, c) in &work {
+                total.add(insert_candidates(access, tx, row, c).await?);
+            }
+            tracing::info!(created = total.created, existing = total.existing, opted_out = total.opted_out, "follow-up tasks generated");
+            Ok(())
+        })
     }
-    let mut tx = access.tenant().write().await?;
-    schedule_daily(access, &mut tx).await?;
-    tx.commit().await?;
-    Ok(Some(generate_all(access).await?))
 }
 
 /// [`generate`] for every active plan that can run; the totals.
@@ -559,10 +582,7 @@ pub async fn generate_all(access: &Access) -> Result<Generated> {
     access.require(Permission::DeskManage)?;
     let mut total = Generated::default();
     for row in plans(access).await?.into_iter().filter(|r| r.plan.active && r.plan.audience.available()) {
-        let g = generate(access, row.id).await?;
-        total.created += g.created;
-        total.existing += g.existing;
-        total.opted_out += g.opted_out;
+        total.add(generate(access, row.id).await?);
     }
     Ok(total)
 }

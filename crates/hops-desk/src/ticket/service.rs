@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 
+use hops_contracts::desk::TicketResolved;
 use hops_kernel::Instant;
 use hops_platform::crypto::Field;
 use hops_platform::db::Engine;
-use hops_platform::jobs::{self, Enqueue};
+use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
 use hops_platform::notify::{self, Address, Channel, Message, Text, Topic, Var};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::model::{self, Action, Status, TicketDraft, TicketInput};
 use super::store::{self, AttachmentRow, EventRow, Filter, SlaSnapshot, TicketRow};
@@ -141,12 +142,7 @@ async fn refresh(access: &Access, tx: &mut Tx, settings: &Settings, t: &mut Tick
         let (a, b) = (s.first_response.alarm(now), s.resolution.alarm(now));
         let alarms = [a.warn_at, a.breach_at, b.warn_at, b.breach_at];
         for at in alarms.into_iter().flatten().filter(|at| *at > now) {
-            jobs::enqueue(
-                access,
-                tx,
-                Enqueue { kind: SLA_CHECK_JOB, payload: json!({ "ticket": t.id }), idem_key: None, run_at: Some(at) },
-            )
-            .await?;
+            jobs::enqueue(access, tx, Enqueue::job::<SlaCheck>(&TicketRef { ticket: t.id }).at(at)).await?;
         }
     }
     Ok(())
@@ -319,7 +315,7 @@ pub async fn reply(access: &Access, id: i64, body: &str, public: bool, then: Opt
         t.owner_id = access.actor().user_id.map(|u| u.0);
     }
     if let Some(s) = next {
-        apply_status(&mut t, s, now);
+        apply_status(access, &mut tx, &mut t, s, now).await?;
         store::insert_event(&mut tx, &actor_event(access, ids[1], id, now, "status", String::new(), Some(s))).await?;
     }
     t.updated_at = now;
@@ -331,7 +327,23 @@ pub async fn reply(access: &Access, id: i64, body: &str, public: bool, then: Opt
     Ok(t)
 }
 
-fn apply_status(t: &mut TicketRow, s: Status, now: Instant) {
+/// Sets a ticket's status and its times; a resolution is published
+/// ([`hops_contracts::desk::TicketResolved`]) in the transaction of the change.
+async fn apply_status(access: &Access, tx: &mut Tx, t: &mut TicketRow, s: Status, now: Instant) -> Result<()> {
+    if s == Status::Resolved && t.status != Status::Resolved {
+        let resolved = TicketResolved {
+            ticket: t.id,
+            number: t.number.clone(),
+            category: t.category_code.clone(),
+            seconds_open: now.seconds_since(t.created_at),
+        };
+        jobs::publish(access, tx, &resolved).await?;
+    }
+    set_status(t, s, now);
+    Ok(())
+}
+
+fn set_status(t: &mut TicketRow, s: Status, now: Instant) {
     match s {
         Status::Resolved => t.resolved_at = Some(now),
         Status::Closed => t.closed_at = Some(now),
@@ -369,7 +381,7 @@ pub async fn customer_message(access: &Access, id: i64, body: &str) -> Result<Ti
         let mut resumed = system_event(ids[1], id, now, "status", "客户已回复".into());
         resumed.status = Some(Status::Open);
         store::insert_event(&mut tx, &resumed).await?;
-        apply_status(&mut t, Status::Open, now);
+        set_status(&mut t, Status::Open, now);
     }
     t.updated_at = now;
     store::append_search_text(&mut tx, id, &body).await?;
@@ -389,7 +401,7 @@ pub async fn act(access: &Access, id: i64, action: Action, note: &str) -> Result
     let now = access.now();
     let id_ev = tx.next_id(access.engine()).await?;
     store::insert_event(&mut tx, &actor_event(access, id_ev, id, now, "status", note.trim().to_string(), Some(to))).await?;
-    apply_status(&mut t, to, now);
+    apply_status(access, &mut tx, &mut t, to, now).await?;
     t.updated_at = now;
     refresh(access, &mut tx, &settings, &mut t).await?;
     access.audit(&mut tx, "desk.ticket.status", &format!("desk_ticket:{id}"), &format!("{} {}", t.number, action.label_zh())).await?;
@@ -501,7 +513,7 @@ pub async fn merge(access: &Access, from: i64, into: i64) -> Result<TicketRow> {
         if dup.resolved_at.is_none() {
             dup.resolved_at = Some(now);
         }
-        apply_status(&mut dup, Status::Closed, now);
+        set_status(&mut dup, Status::Closed, now);
     }
     dup.merged_into = Some(target.id);
     dup.updated_at = now;
@@ -612,21 +624,57 @@ pub async fn list(access: &Access, filter: &Filter, paging: Paging) -> Result<(V
     Ok((listed, total))
 }
 
-/// Run by the job queue when a clock's warning or breach time has come: records the warning
-/// or escalates to the team lead, once per clock and due time.
+/// The ticket a job is about.
+#[derive(Serialize, Deserialize)]
+pub struct TicketRef {
+    ticket: i64,
+}
+
+/// Run by the job queue when a clock's warning or breach time has come ([`check_sla_in`]).
+pub struct SlaCheck;
+
+impl Job for SlaCheck {
+    const KIND: &'static str = SLA_CHECK_JOB;
+    type Payload = TicketRef;
+    fn run<'a>(&'a self, job: &'a mut JobRun, p: TicketRef) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let settings = setup::load(&job.access).await?;
+            let people = hops_platform::accounts::service::directory(&job.access).await?;
+            let (access, tx) = job.tx().await?;
+            check_sla_in(access, tx, &settings, &people, p.ticket).await?;
+            Ok(())
+        })
+    }
+}
+
+/// [`check_sla_in`] in a transaction of its own.
 pub async fn check_sla(access: &Access, id: i64) -> Result<()> {
     let settings = setup::load(access).await?;
+    let people = hops_platform::accounts::service::directory(access).await?;
     let mut tx = access.tenant().write().await?;
-    let Some(mut t) = store::get_for_update(&mut tx, id, access.engine() == Engine::Postgres).await? else {
+    check_sla_in(access, &mut tx, &settings, &people, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records the warning or escalates to the team lead, once per clock and due time (so a
+/// second run changes nothing).
+async fn check_sla_in(
+    access: &Access,
+    tx: &mut Tx,
+    settings: &Settings,
+    people: &[hops_platform::accounts::service::Colleague],
+    id: i64,
+) -> Result<()> {
+    let Some(mut t) = store::get_for_update(tx, id, access.engine() == Engine::Postgres).await? else {
         return Ok(());
     };
-    let changes = all_changes(&mut tx, id).await?;
+    let changes = all_changes(tx, id).await?;
     let now = access.now();
-    let Some(sla) = evaluate(&settings, &t, &changes, now) else {
+    let Some(sla) = evaluate(settings, &t, &changes, now) else {
         return Ok(());
     };
     let lead = t.team_code.as_deref().and_then(|c| settings.team(c)).and_then(|team| team.lead_user_id);
-    let people = hops_platform::accounts::service::directory(access).await?;
     let lead_name = lead.and_then(|l| people.iter().find(|p| p.id.0 == l)).map_or("班组长".to_string(), |p| p.display_name.clone());
     let mut changed = false;
     for (label, state) in [("首次响应", &sla.first_response), ("解决", &sla.resolution)] {
@@ -634,9 +682,9 @@ pub async fn check_sla(access: &Access, id: i64) -> Result<()> {
         let key = due.format_minute();
         if state.breached && state.met_at.is_none() {
             let body = format!("{label}已超时（应于 {key} 前完成），已升级至{lead_name}");
-            if !store::has_event(&mut tx, id, "escalate", &body).await? {
+            if !store::has_event(tx, id, "escalate", &body).await? {
                 let ev = tx.next_id(access.engine()).await?;
-                store::insert_event(&mut tx, &system_event(ev, id, now, "escalate", body)).await?;
+                store::insert_event(tx, &system_event(ev, id, now, "escalate", body)).await?;
                 t.escalated_at = Some(now);
                 changed = true;
                 if let Some(lead) = lead {
@@ -650,23 +698,22 @@ pub async fn check_sla(access: &Access, id: i64) -> Result<()> {
                     let to = vec![Address::Staff(hops_kernel::UserId(lead))];
                     let message =
                         Message::new(&SLA_ESCALATION, format!("desk_ticket:{id}"), &vars, to).with_link(format!("/desk/tickets/{id}"));
-                    notify::enqueue(access, &mut tx, &message).await?;
+                    notify::enqueue(access, tx, &message).await?;
                 }
             }
         } else if state.warning {
             let body = format!("{label}即将超时（应于 {key} 前完成）");
-            if !store::has_event(&mut tx, id, "warn", &body).await? {
+            if !store::has_event(tx, id, "warn", &body).await? {
                 let ev = tx.next_id(access.engine()).await?;
-                store::insert_event(&mut tx, &system_event(ev, id, now, "warn", body)).await?;
+                store::insert_event(tx, &system_event(ev, id, now, "warn", body)).await?;
                 changed = true;
             }
         }
     }
     if changed {
-        store::update(&mut tx, &t).await?;
-        access.audit(&mut tx, "desk.ticket.sla", &format!("desk_ticket:{id}"), &format!("{} SLA 预警/升级", t.number)).await?;
+        store::update(tx, &t).await?;
+        access.audit(tx, "desk.ticket.sla", &format!("desk_ticket:{id}"), &format!("{} SLA 预警/升级", t.number)).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

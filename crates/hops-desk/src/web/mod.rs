@@ -13,12 +13,12 @@ mod pages_ticket;
 use std::sync::Arc;
 
 use hops_platform::Permission;
-use hops_platform::jobs::{BoxFuture, JobHandler, JobRun};
+use hops_platform::jobs::{JobHandler, Schedule};
 use hops_platform::reencrypt::{Column, Legacy};
 use hops_platform::web::{Module, NavItem, Routes, Section};
 
 use crate::followup::service as followups;
-use crate::ticket::service::{self as tickets, SLA_CHECK_JOB};
+use crate::ticket::service as tickets;
 
 /// The service-desk module.
 pub struct DeskModule;
@@ -56,7 +56,11 @@ impl Module for DeskModule {
     }
 
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
-        vec![Arc::new(SlaCheck), Arc::new(FollowupDaily)]
+        vec![Arc::new(tickets::SlaCheck)]
+    }
+
+    fn schedules(&self) -> Vec<Schedule> {
+        vec![Schedule::new(followups::FollowupDaily, followups::DAILY_AT, "生成回访任务")]
     }
 
     fn encrypted_columns(&self) -> Vec<Column> {
@@ -69,47 +73,5 @@ impl Module for DeskModule {
                 .batch(8),
             Column::new(crate::complaint::service::PHONE).indexed_by("phone_bidx"),
         ]
-    }
-}
-
-/// Warns and escalates when a ticket's SLA clock is about to run out or has.
-struct SlaCheck;
-
-impl JobHandler for SlaCheck {
-    fn kind(&self) -> &'static str {
-        SLA_CHECK_JOB
-    }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            let id = job.payload.get("ticket").and_then(|v| v.as_i64()).ok_or_else(|| anyhow::anyhow!("payload lacks ticket"))?;
-            // Idempotent: a warning or escalation is recorded once per clock and due time.
-            tickets::check_sla(&job.access, id).await?;
-            let mut tx = job.access.tenant().write().await?;
-            job.complete_in(&mut tx).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-}
-
-/// Generates the day's follow-up call tasks from every active plan, then queues the next day.
-struct FollowupDaily;
-
-impl JobHandler for FollowupDaily {
-    fn kind(&self) -> &'static str {
-        followups::DAILY_JOB
-    }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            // Idempotent: generation makes one task per plan and event, and the next run is
-            // queued under its day's key.
-            if let Some(g) = followups::run_daily(&job.access).await? {
-                tracing::info!(created = g.created, existing = g.existing, opted_out = g.opted_out, "follow-up tasks generated");
-            }
-            let mut tx = job.access.tenant().write().await?;
-            job.complete_in(&mut tx).await?;
-            tx.commit().await?;
-            Ok(())
-        })
     }
 }

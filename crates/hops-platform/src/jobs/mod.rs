@@ -1,55 +1,64 @@
 //! The durable job queue (outbox) in the database, used by every reminder, message, sync and
-//! scheduled report.
+//! scheduled report; recurring work ([`schedule`]) and domain events ([`events`]) run through
+//! it too.
 //!
 //! Delivery is at least once: a worker leases a job; if it dies (even `kill -9`), the lease runs
-//! out and another worker takes the job again. A job is completed in the same transaction as
-//! its handler's database changes, and only by the worker that still holds the lease, so a job
-//! never completes twice. Failures retry with exponential backoff; after `max_attempts` the job
-//! is dead and listed in the console for a person to look at and requeue.
+//! out and another worker takes the job again. A handler makes its changes in the job's own
+//! transaction ([`JobRun::tx`]) and the worker completes the job in it, only while it still
+//! holds the lease: the changes and the completion commit together, and a job never completes
+//! twice. Failures retry with exponential backoff; after `max_attempts` the job is dead and
+//! listed in the console for a person to look at and requeue.
 
+pub mod events;
 pub mod model;
+pub mod schedule;
 pub(crate) mod store;
+mod worker;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures_util::FutureExt;
-use hops_kernel::{Instant, JobId};
-use tokio::sync::{Notify, watch};
+use hops_kernel::{HospitalId, Instant, JobId};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
 use crate::accounts::model::Permission;
 use crate::core::{Access, Core, Tx};
 use crate::error::{Error, Result};
+pub use events::{Event, Subscriber, Subscription, publish, subscribe};
 pub use model::Status;
+pub use schedule::{Every, Schedule, Tick, enqueue_due};
 pub use store::JobRow;
+pub use worker::{run_one, spawn_workers};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A job being run.
+/// A job being run: who it acts as, and its one transaction.
 pub struct JobRun {
     /// Acts as the system on the job's hospital.
     pub access: Access,
     pub id: JobId,
-    pub payload: serde_json::Value,
     pub attempt: i32,
     worker: String,
-    completed: AtomicBool,
+    tx: Option<Tx>,
 }
 
 impl JobRun {
-    /// Completes the job inside the handler's own transaction, so its changes and the
-    /// completion commit together. Fails if another worker has taken the job over.
-    pub async fn complete_in(&self, tx: &mut Tx) -> Result<()> {
-        if !store::complete(tx, self.id, &self.worker, self.access.now()).await? {
-            return Err(Error::Internal(anyhow::anyhow!("job {} lease lost", self.id)));
-        }
-        self.completed.store(true, Ordering::SeqCst);
-        Ok(())
+    /// The job's transaction, opened at first use. Everything the handler changes goes into
+    /// it; the worker completes the job in it and commits, so the changes and the completion
+    /// commit together or not at all (a run whose lease another worker took over is rolled
+    /// back). Do outside calls (an SMS gateway, WeChat Pay) before asking for it: on SQLite an
+    /// open write transaction holds the database's write lock.
+    pub async fn tx(&mut self) -> Result<(&Access, &mut Tx)> {
+        let tx = match self.tx.take() {
+            Some(tx) => tx,
+            None => self.access.tenant().write().await?,
+        };
+        Ok((&self.access, self.tx.insert(tx)))
     }
 
     pub fn worker(&self) -> &str {
@@ -57,9 +66,16 @@ impl JobRun {
     }
 }
 
-/// A kind of job and the code that runs it.
-pub trait JobHandler: Send + Sync + 'static {
-    fn kind(&self) -> &'static str;
+/// A kind of job: its payload and the code that runs it.
+///
+/// The handler makes its database changes in [`JobRun::tx`] and never commits: the worker
+/// completes the job in that same transaction. Delivery is at least once, so a handler must be
+/// idempotent (a second run after a crash finds its work done); an outside call made before a
+/// crash may be made again.
+pub trait Job: Send + Sync + 'static {
+    /// Unique across the application: `<module>.<what>`.
+    const KIND: &'static str;
+    type Payload: Serialize + DeserializeOwned + Send;
     fn max_attempts(&self) -> i32 {
         8
     }
@@ -67,33 +83,92 @@ pub trait JobHandler: Send + Sync + 'static {
     fn lease_seconds(&self) -> i64 {
         300
     }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>>;
+    fn run<'a>(&'a self, job: &'a mut JobRun, payload: Self::Payload) -> BoxFuture<'a, anyhow::Result<()>>;
 }
 
-/// The registered job kinds and the wake-up signal of the workers.
+/// Why a run failed.
+pub enum Failure {
+    /// Tried again later with back-off, until the attempts run out.
+    Retry(String),
+    /// Dead at once: retrying cannot help (a payload that does not read, a panic).
+    Permanent(String),
+}
+
+/// A [`Job`] as the registry holds it (any payload type).
+pub trait JobHandler: Send + Sync + 'static {
+    fn kind(&self) -> &'static str;
+    fn max_attempts(&self) -> i32;
+    fn lease_seconds(&self) -> i64;
+    fn run_payload<'a>(&'a self, job: &'a mut JobRun, payload: &'a str) -> BoxFuture<'a, std::result::Result<(), Failure>>;
+}
+
+impl<J: Job> JobHandler for J {
+    fn kind(&self) -> &'static str {
+        J::KIND
+    }
+    fn max_attempts(&self) -> i32 {
+        Job::max_attempts(self)
+    }
+    fn lease_seconds(&self) -> i64 {
+        Job::lease_seconds(self)
+    }
+    fn run_payload<'a>(&'a self, job: &'a mut JobRun, payload: &'a str) -> BoxFuture<'a, std::result::Result<(), Failure>> {
+        Box::pin(async move {
+            let payload: J::Payload =
+                serde_json::from_str(payload).map_err(|e| Failure::Permanent(format!("任务内容无法读取（{}）：{e}", J::KIND)))?;
+            self.run(job, payload).await.map_err(|e| Failure::Retry(format!("{e:#}")))
+        })
+    }
+}
+
+/// The registered job kinds, schedules and event subscriptions, and the wake-up signal of
+/// the workers.
 #[derive(Clone, Default)]
 pub struct Jobs {
     handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
+    schedules: Arc<Vec<Schedule>>,
+    /// Event name → the job kinds that deliver it to its subscribers.
+    subscribers: Arc<HashMap<&'static str, Vec<&'static str>>>,
     notify: Arc<Notify>,
     /// Jobs by status as last counted, and when (see [`status_counts`]).
     counted: Arc<std::sync::Mutex<Option<Counted>>>,
+    /// The last slot enqueued per hospital and schedule by this process (saves a write per tick).
+    enqueued: Arc<std::sync::Mutex<HashMap<(HospitalId, &'static str), Instant>>>,
 }
 
 /// Jobs by status, and when they were counted.
 type Counted = (std::time::Instant, Vec<(String, i64)>);
 
+/// What the modules hand the job system: job kinds, recurring work and event subscriptions.
+#[derive(Default)]
+pub struct Registry {
+    pub handlers: Vec<Arc<dyn JobHandler>>,
+    pub schedules: Vec<Schedule>,
+    pub subscriptions: Vec<Subscription>,
+}
+
 impl Jobs {
-    pub fn new(handlers: Vec<Arc<dyn JobHandler>>) -> Jobs {
+    /// Panics on a kind registered twice (a programming error found at start).
+    pub fn new(r: Registry) -> Jobs {
         let mut map: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
-        map.insert(ProbeJob.kind(), Arc::new(ProbeJob));
-        for h in crate::sms::job_handlers().into_iter().chain(crate::notify::service::job_handlers()) {
-            map.insert(h.kind(), h);
-        }
-        for h in handlers {
+        let builtin = crate::sms::job_handlers().into_iter().chain(crate::notify::service::job_handlers());
+        let subscribed = r.subscriptions.iter().map(|s| s.handler.clone());
+        let scheduled = r.schedules.iter().map(|s| s.handler.clone());
+        let probe: Arc<dyn JobHandler> = Arc::new(ProbeJob);
+        for h in std::iter::once(probe).chain(builtin).chain(r.handlers).chain(subscribed).chain(scheduled) {
             let kind = h.kind();
             assert!(map.insert(kind, h).is_none(), "job kind {kind} registered twice");
         }
-        Jobs { handlers: Arc::new(map), notify: Arc::new(Notify::new()), counted: Arc::default() }
+        for s in &r.schedules {
+            if let Err(e) = s.every.check() {
+                panic!("schedule of {}: {e}", s.kind());
+            }
+        }
+        let mut subscribers: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for s in &r.subscriptions {
+            subscribers.entry(s.event).or_default().push(s.handler.kind());
+        }
+        Jobs { handlers: Arc::new(map), schedules: Arc::new(r.schedules), subscribers: Arc::new(subscribers), ..Jobs::default() }
     }
 
     pub fn kinds(&self) -> Vec<&'static str> {
@@ -101,15 +176,35 @@ impl Jobs {
         k.sort_unstable();
         k
     }
+
+    pub fn schedules(&self) -> &[Schedule] {
+        &self.schedules
+    }
 }
 
-/// What to enqueue.
+/// What to enqueue: a job of a kind with its payload, made by [`Enqueue::job`].
 pub struct Enqueue<'a> {
-    pub kind: &'static str,
-    pub payload: serde_json::Value,
+    kind: &'static str,
+    payload: serde_json::Result<String>,
+    idem_key: Option<&'a str>,
+    run_at: Option<Instant>,
+}
+
+impl<'a> Enqueue<'a> {
+    /// A job of kind `J` with its payload, due now.
+    pub fn job<J: Job>(payload: &J::Payload) -> Enqueue<'a> {
+        Enqueue { kind: J::KIND, payload: serde_json::to_string(payload), idem_key: None, run_at: None }
+    }
+
     /// Enqueueing twice with the same key (per kind) yields the first job.
-    pub idem_key: Option<&'a str>,
-    pub run_at: Option<Instant>,
+    pub fn key(self, key: &'a str) -> Enqueue<'a> {
+        Enqueue { idem_key: Some(key), ..self }
+    }
+
+    /// Due at `at` instead of now.
+    pub fn at(self, at: Instant) -> Enqueue<'a> {
+        Enqueue { run_at: Some(at), ..self }
+    }
 }
 
 /// Enqueues a job inside the caller's transaction (the outbox pattern: the job exists if and
@@ -124,8 +219,8 @@ pub async fn enqueue(access: &Access, tx: &mut Tx, e: Enqueue<'_>) -> Result<(Jo
 pub async fn enqueue_as(access: &Access, tx: &mut Tx, id: JobId, e: Enqueue<'_>) -> Result<(JobId, bool)> {
     let jobs = &access.core().jobs;
     let handler = jobs.handlers.get(e.kind).ok_or_else(|| Error::Internal(anyhow::anyhow!("unknown job kind {}", e.kind)))?;
+    let payload = e.payload.map_err(|err| Error::Internal(anyhow::anyhow!("job {} payload: {err}", e.kind)))?;
     let now = access.now();
-    let payload = e.payload.to_string();
     let r = store::insert(
         tx,
         store::NewJob {
@@ -186,8 +281,7 @@ pub async fn enqueue_probes(access: &Access, count: u32, sleep_ms: u64) -> Resul
     let mut tx = access.tenant().write().await?;
     let mut ids = Vec::with_capacity(count as usize);
     for _ in 0..count {
-        let payload = serde_json::json!({ "sleep_ms": sleep_ms });
-        ids.push(enqueue(access, &mut tx, Enqueue { kind: ProbeJob.kind(), payload, idem_key: None, run_at: None }).await?.0);
+        ids.push(enqueue(access, &mut tx, Enqueue::job::<ProbeJob>(&Probe { sleep_ms })).await?.0);
     }
     access.audit(&mut tx, "job.probe", "jobs", &format!("{count} × {sleep_ms} ms")).await?;
     tx.commit().await?;
@@ -197,22 +291,24 @@ pub async fn enqueue_probes(access: &Access, count: u32, sleep_ms: u64) -> Resul
 /// Built-in probe: waits, then records one row per completion in `job_probes`.
 struct ProbeJob;
 
-impl JobHandler for ProbeJob {
-    fn kind(&self) -> &'static str {
-        "system.probe"
-    }
+#[derive(Serialize, Deserialize)]
+struct Probe {
+    sleep_ms: u64,
+}
+
+impl Job for ProbeJob {
+    const KIND: &'static str = "system.probe";
+    type Payload = Probe;
     fn lease_seconds(&self) -> i64 {
         5
     }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn run<'a>(&'a self, job: &'a mut JobRun, p: Probe) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            let ms = job.payload.get("sleep_ms").and_then(|v| v.as_u64()).unwrap_or(0);
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            let mut tx = job.access.tenant().write().await?;
-            let id = tx.next_id(job.access.engine()).await?;
-            store::insert_probe(&mut tx, id, job.id, job.worker(), job.access.now()).await?;
-            job.complete_in(&mut tx).await?;
-            tx.commit().await?;
+            tokio::time::sleep(Duration::from_millis(p.sleep_ms)).await;
+            let (id, worker) = (job.id, job.worker.clone());
+            let (access, tx) = job.tx().await?;
+            let row = tx.next_id(access.engine()).await?;
+            store::insert_probe(tx, row, id, &worker, access.now()).await?;
             Ok(())
         })
     }
@@ -236,98 +332,4 @@ pub async fn status_counts(core: &Core) -> Result<Vec<(String, i64)>> {
     let counts = store::counts_all(&mut c).await?;
     *core.jobs.counted.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), counts.clone()));
     Ok(counts)
-}
-
-/// Starts `n` worker tasks that run until `shutdown` turns true.
-pub fn spawn_workers(core: Arc<Core>, n: usize, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    let prefix = format!("{}-{}", std::process::id(), crate::crypto::random_token(4));
-    (0..n)
-        .map(|i| {
-            let core = core.clone();
-            let mut shutdown = shutdown.clone();
-            let worker = format!("{prefix}-{i}");
-            tokio::spawn(async move {
-                loop {
-                    if *shutdown.borrow() {
-                        break;
-                    }
-                    let worked = match run_one(&core, &worker).await {
-                        Ok(w) => w,
-                        Err(e) => {
-                            tracing::error!(worker, error = %e, "job worker error");
-                            false
-                        }
-                    };
-                    if !worked {
-                        tokio::select! {
-                            _ = core.jobs.notify.notified() => {}
-                            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                            _ = shutdown.changed() => {}
-                        }
-                    }
-                }
-            })
-        })
-        .collect()
-}
-
-/// Claims and runs one due job; false when none was due.
-pub async fn run_one(core: &Arc<Core>, worker: &str) -> Result<bool> {
-    let kinds = core.jobs.kinds();
-    let now = core.now();
-    // The longest lease of any kind bounds the claim; each kind's own lease is set right after.
-    let job = {
-        let mut tx = core.db().system().write().await?;
-        let job = store::claim(&mut tx, core.engine(), &kinds, worker, now, now.plus_seconds(3600)).await?;
-        if let Some(j) = &job {
-            let lease = core.jobs.handlers[j.kind.as_str()].lease_seconds();
-            store::set_lease(&mut tx, j, now.plus_seconds(lease)).await?;
-        }
-        tx.commit().await?;
-        job
-    };
-    let Some(job) = job else { return Ok(false) };
-    let handler = core.jobs.handlers[job.kind.as_str()].clone();
-    let access = core.act_as_system(job.hospital);
-    let payload = serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null);
-    let run = JobRun {
-        access: access.clone(),
-        id: job.id,
-        payload,
-        attempt: job.attempts,
-        worker: worker.to_string(),
-        completed: AtomicBool::new(false),
-    };
-    // A handler that panics fails its job (for good: a bug does not heal on retry) and leaves
-    // the worker running; without this the panic would end the worker task, and the job, its
-    // lease run out, would end the next worker too.
-    let outcome = match AssertUnwindSafe(handler.run(&run)).catch_unwind().await {
-        Ok(result) => result.map_err(|e| (format!("{e:#}"), true)),
-        Err(panic) => Err((format!("任务处理程序崩溃（panic）：{}", panic_message(panic.as_ref())), false)),
-    };
-    let mut tx = access.tenant().write().await?;
-    match outcome {
-        Ok(()) => {
-            if !run.completed.load(Ordering::SeqCst) && !store::complete(&mut tx, job.id, worker, access.now()).await? {
-                tracing::warn!(job = %job.id, kind = job.kind, "job finished after its lease was taken over");
-            }
-        }
-        Err((message, retry)) => {
-            let retry_at =
-                (retry && job.attempts < job.max_attempts).then(|| access.now().plus_seconds(model::backoff_seconds(job.attempts)));
-            tracing::warn!(job = %job.id, kind = job.kind, attempt = job.attempts, error = %message, "job failed");
-            store::fail(&mut tx, job.id, worker, &message, retry_at, access.now()).await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// The text a panic was raised with (`panic!("…")` carries a `&str` or a `String`).
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "（无说明）".into())
 }

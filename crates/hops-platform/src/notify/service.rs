@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use hops_kernel::{Phone, UserId};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::email::Attachment;
@@ -18,7 +19,7 @@ use crate::core::{Access, Tx};
 use crate::crypto::Field;
 use crate::db::{Conn, Scoped};
 use crate::error::{Error, FieldError, Result};
-use crate::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun};
+use crate::jobs::{self, BoxFuture, Enqueue, Job, JobHandler, JobRun};
 
 /// The job that sends one delivery.
 pub const SEND_JOB: &str = "notify.send";
@@ -293,8 +294,7 @@ pub async fn enqueue(access: &Access, tx: &mut Tx, msg: &Message) -> Result<Queu
         )
         .await?;
         if matches!(status, Status::Queued | Status::Deferred) {
-            let payload = json!({ "delivery": id });
-            jobs::enqueue(access, tx, Enqueue { kind: SEND_JOB, payload, idem_key: None, run_at: Some(due) }).await?;
+            jobs::enqueue(access, tx, Enqueue::job::<SendJob>(&DeliveryRef { delivery: id }).at(due)).await?;
         }
         queued.deliveries.push((id, target.channel, status));
     }
@@ -338,17 +338,21 @@ async fn transmit(access: &Access, row: &DeliveryRow, address: &Address, sealed:
 /// others are retried by the job queue with back-off, and the last failure is recorded.
 pub struct SendJob;
 
+/// The payload of [`SendJob`].
+#[derive(Serialize, Deserialize)]
+pub struct DeliveryRef {
+    delivery: i64,
+}
+
 impl SendJob {
-    async fn finish(job: &JobRun, id: i64, o: Outcome<'_>, requeue_at: Option<hops_kernel::Instant>) -> anyhow::Result<()> {
-        let a = &job.access;
-        let mut tx = a.tenant().write().await?;
-        store::record(&mut tx, id, o, a.now()).await?;
+    /// Records the outcome in the job's transaction (and queues the delivery again at
+    /// `requeue_at`).
+    async fn finish(job: &mut JobRun, id: i64, o: Outcome<'_>, requeue_at: Option<hops_kernel::Instant>) -> anyhow::Result<()> {
+        let (a, tx) = job.tx().await?;
+        store::record(tx, id, o, a.now()).await?;
         if let Some(at) = requeue_at {
-            let payload = json!({ "delivery": id });
-            jobs::enqueue(a, &mut tx, Enqueue { kind: SEND_JOB, payload, idem_key: None, run_at: Some(at) }).await?;
+            jobs::enqueue(a, tx, Enqueue::job::<SendJob>(&DeliveryRef { delivery: id }).at(at)).await?;
         }
-        job.complete_in(&mut tx).await?;
-        tx.commit().await?;
         Ok(())
     }
 }
@@ -357,17 +361,16 @@ fn outcome(status: Status) -> Outcome<'static> {
     Outcome { status, attempted: false, last_error: None, provider_message_id: None, due_at: None, sent_at: None }
 }
 
-impl JobHandler for SendJob {
-    fn kind(&self) -> &'static str {
-        SEND_JOB
-    }
+impl Job for SendJob {
+    const KIND: &'static str = SEND_JOB;
+    type Payload = DeliveryRef;
     fn max_attempts(&self) -> i32 {
         MAX_ATTEMPTS
     }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn run<'a>(&'a self, job: &'a mut JobRun, p: DeliveryRef) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            let a = &job.access;
-            let id = job.payload.get("delivery").and_then(|v| v.as_i64()).ok_or_else(|| anyhow::anyhow!("payload lacks delivery"))?;
+            let a = &job.access.clone();
+            let id = p.delivery;
             let (found, opted_out, quiet) = {
                 let mut c = a.tenant().read().await?;
                 let found = store::delivery_sealed(&mut c, id).await?;
@@ -378,9 +381,6 @@ impl JobHandler for SendJob {
                 (found, opted_out, quiet_hours_of(&mut c).await?)
             };
             let Some((row, recipient, content)) = found.filter(|(row, _, _)| row.status.open()) else {
-                let mut tx = a.tenant().write().await?;
-                job.complete_in(&mut tx).await?;
-                tx.commit().await?;
                 return Ok(());
             };
             if opted_out {
@@ -396,7 +396,7 @@ impl JobHandler for SendJob {
                 .ok_or_else(|| anyhow::anyhow!("delivery {id}: unreadable address"))?;
             let sealed = open_content(&a.reveal(CONTENT, id, &content)?)?;
             if let Address::Staff(user) = address {
-                let mut tx = a.tenant().write().await?;
+                let (_, tx) = job.tx().await?;
                 let inbox = tx.next_id(a.engine()).await?;
                 let c = &sealed.content;
                 let m = store::NewInbox {
@@ -409,12 +409,10 @@ impl JobHandler for SendJob {
                     delivery: id,
                     now: a.now(),
                 };
-                store::insert_inbox(&mut tx, m).await?;
+                store::insert_inbox(tx, m).await?;
                 let inbox = inbox.to_string();
                 let o = Outcome { attempted: true, provider_message_id: Some(&inbox), sent_at: Some(a.now()), ..outcome(Status::Sent) };
-                store::record(&mut tx, id, o, a.now()).await?;
-                job.complete_in(&mut tx).await?;
-                tx.commit().await?;
+                store::record(tx, id, o, a.now()).await?;
                 return Ok(());
             }
             // A provider's error may echo the recipient: it is kept and logged masked.
@@ -433,8 +431,10 @@ impl JobHandler for SendJob {
                     Self::finish(job, id, Outcome { attempted: true, last_error: Some(&f.message), ..outcome(Status::Failed) }, None).await
                 }
                 Err(f) => {
-                    let last = job.attempt >= self.max_attempts();
+                    let last = job.attempt >= MAX_ATTEMPTS;
                     let status = if last { Status::Failed } else { Status::Queued };
+                    // The attempt is recorded although the job fails (and its own transaction
+                    // rolls back): the record is the failure's, like the queue's own.
                     let mut tx = a.tenant().write().await?;
                     store::record(&mut tx, id, Outcome { attempted: true, last_error: Some(&f.message), ..outcome(status) }, a.now())
                         .await?;

@@ -14,12 +14,12 @@ mod store;
 use std::sync::Arc;
 
 use hops_kernel::{JobId, Phone};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::core::Access;
 use crate::crypto::Field;
 use crate::error::{Error, Result};
-use crate::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun};
+use crate::jobs::{self, BoxFuture, Enqueue, Job, JobHandler, JobRun};
 pub use crate::notify::aliyun;
 use crate::notify::config::{ALIYUN_SANDBOX_KEY_ID, ALIYUN_SANDBOX_SECRET};
 use crate::notify::gateway;
@@ -92,38 +92,41 @@ pub async fn enqueue(access: &Access, tx: &mut crate::Tx, phone: &Phone, templat
     let b64 = base64::engine::general_purpose::STANDARD;
     // The job's id first: the phone and parameters are encrypted for this job only.
     let id = tx.next_id(access.engine()).await?;
-    let payload = json!({
-        "phone": b64.encode(access.encrypt(PHONE, id, phone.as_str())),
-        "template": template,
-        "params": b64.encode(access.encrypt(PARAMS, id, &params.to_string())),
-    });
-    jobs::enqueue_as(access, tx, JobId(id), Enqueue { kind: SEND_JOB, payload, idem_key: None, run_at: None }).await?;
+    let payload = Queued {
+        phone: b64.encode(access.encrypt(PHONE, id, phone.as_str())),
+        template: template.to_string(),
+        params: b64.encode(access.encrypt(PARAMS, id, &params.to_string())),
+    };
+    jobs::enqueue_as(access, tx, JobId(id), Enqueue::job::<SendJob>(&payload)).await?;
     Ok(())
+}
+
+/// A queued message: phone and template values encrypted for its job only (base64).
+#[derive(Serialize, Deserialize)]
+pub struct Queued {
+    phone: String,
+    template: String,
+    params: String,
 }
 
 /// The job that sends queued messages.
 pub struct SendJob;
 
-impl JobHandler for SendJob {
-    fn kind(&self) -> &'static str {
-        SEND_JOB
-    }
+impl Job for SendJob {
+    const KIND: &'static str = SEND_JOB;
+    type Payload = Queued;
     fn max_attempts(&self) -> i32 {
         5
     }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn run<'a>(&'a self, job: &'a mut JobRun, q: Queued) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
             use base64::Engine;
             let b64 = base64::engine::general_purpose::STANDARD;
             let (a, id) = (&job.access, job.id.0);
-            let field = |name: &str| job.payload.get(name).and_then(|v| v.as_str()).ok_or_else(|| anyhow::anyhow!("payload lacks {name}"));
-            let phone = a.reveal(PHONE, id, &b64.decode(field("phone")?)?)?;
-            let params: serde_json::Value = serde_json::from_str(&a.reveal(PARAMS, id, &b64.decode(field("params")?)?)?)?;
-            send_now(job.access.core(), &phone, field("template")?, &params).await?;
-            let mut tx = job.access.tenant().write().await?;
-            job.complete_in(&mut tx).await?;
-            tx.commit().await?;
-            Ok(())
+            let phone = a.reveal(PHONE, id, &b64.decode(&q.phone)?)?;
+            let params: serde_json::Value = serde_json::from_str(&a.reveal(PARAMS, id, &b64.decode(&q.params)?)?)?;
+            // Nothing to record: the send is the work (the worker completes the job).
+            send_now(job.access.core(), &phone, &q.template, &params).await
         })
     }
 }
@@ -164,7 +167,7 @@ pub async fn send_code(access: &Access, phone: &Phone, purpose: &str, caller: &s
     let code = format!("{:06}", u32::from_le_bytes(digits) % 1_000_000);
     let id = tx.next_id(access.engine()).await?;
     store::insert(&mut tx, id, &bidx, purpose, &code_hash(access, id, &code), now, now.plus_seconds(CODE_TTL_SECONDS)).await?;
-    enqueue(access, &mut tx, phone, crate::notify::VERIFY.key, json!({ "code": code })).await?;
+    enqueue(access, &mut tx, phone, crate::notify::VERIFY.key, serde_json::json!({ "code": code })).await?;
     access.audit(&mut tx, "sms.code", &format!("phone:{}", phone.masked()), purpose).await?;
     tx.commit().await?;
     Ok(())

@@ -39,8 +39,18 @@ pub trait Module: Send + Sync + 'static {
     }
     /// Its pages and API operations.
     fn routes(&self) -> Routes;
-    /// Its background job kinds.
+    /// Its background job kinds (run when enqueued).
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
+        Vec::new()
+    }
+    /// Its recurring work, run per hospital by the scheduler ([`crate::jobs::schedule`]).
+    fn schedules(&self) -> Vec<crate::jobs::Schedule> {
+        Vec::new()
+    }
+    /// The interfaces it offers other modules ([`crate::services`]).
+    fn provide(&self, _services: &mut crate::services::Services) {}
+    /// The other modules' events it reacts to ([`crate::jobs::events`]).
+    fn subscriptions(&self) -> Vec<crate::jobs::Subscription> {
         Vec::new()
     }
     /// The topics of the notifications it sends (their variables and default texts), so a

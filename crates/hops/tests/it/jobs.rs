@@ -11,7 +11,7 @@ use hops_platform::Core;
 use hops_platform::accounts::service::{self as accounts, NewHospital};
 use hops_platform::crypto::Keyring;
 use hops_platform::db::Db;
-use hops_platform::jobs::{self, BoxFuture, Enqueue, JobHandler, JobRun, Jobs, Status};
+use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobHandler, JobRun, Jobs, Registry, Status};
 use hops_testkit::{Backend, TestDb, both_backends};
 use sqlx::Row;
 
@@ -20,14 +20,13 @@ both_backends!(retries_backoff_and_dead_letters, kill_nine_loses_nothing, a_pani
 /// Fails until its third attempt.
 struct Flaky(Arc<AtomicU32>);
 
-impl JobHandler for Flaky {
-    fn kind(&self) -> &'static str {
-        "test.flaky"
-    }
+impl Job for Flaky {
+    const KIND: &'static str = "test.flaky";
+    type Payload = ();
     fn max_attempts(&self) -> i32 {
         5
     }
-    fn run<'a>(&'a self, job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn run<'a>(&'a self, job: &'a mut JobRun, _: ()) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
             self.0.fetch_add(1, Ordering::SeqCst);
             if job.attempt < 3 { anyhow::bail!("接口超时（第 {} 次）", job.attempt) } else { Ok(()) }
@@ -37,14 +36,13 @@ impl JobHandler for Flaky {
 
 struct Broken;
 
-impl JobHandler for Broken {
-    fn kind(&self) -> &'static str {
-        "test.broken"
-    }
+impl Job for Broken {
+    const KIND: &'static str = "test.broken";
+    type Payload = ();
     fn max_attempts(&self) -> i32 {
         2
     }
-    fn run<'a>(&'a self, _job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn run<'a>(&'a self, _job: &'a mut JobRun, _: ()) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async { anyhow::bail!("短信网关拒绝") })
     }
 }
@@ -52,13 +50,16 @@ impl JobHandler for Broken {
 /// A bug in a handler: it panics.
 struct Panicky;
 
-impl JobHandler for Panicky {
-    fn kind(&self) -> &'static str {
-        "test.panic"
-    }
-    fn run<'a>(&'a self, _job: &'a JobRun) -> BoxFuture<'a, anyhow::Result<()>> {
+impl Job for Panicky {
+    const KIND: &'static str = "test.panic";
+    type Payload = ();
+    fn run<'a>(&'a self, _job: &'a mut JobRun, _: ()) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async { panic!("处理程序的缺陷") })
     }
+}
+
+fn registry(handlers: Vec<Arc<dyn JobHandler>>) -> Jobs {
+    Jobs::new(Registry { handlers, ..Registry::default() })
 }
 
 /// One worker; a job whose handler panics, then an ordinary job. The panicking job is failed
@@ -68,14 +69,11 @@ async fn a_panicking_job_fails_and_the_worker_lives_on(b: Backend) {
     let db = Db::connect(&tdb.url).await.unwrap();
     db.migrate().await.unwrap();
     let clock = Arc::new(ManualClock::new(hops_kernel::Instant(1_800_000_000_000_000)));
-    let core = Core::new(db.clone(), Keyring::from_master(&[1; 32]), clock, tdb.config(), Jobs::new(vec![Arc::new(Panicky)]));
+    let core = Core::new(db.clone(), Keyring::from_master(&[1; 32]), clock, tdb.config(), registry(vec![Arc::new(Panicky)]));
     let h = accounts::create_hospital(&core, NewHospital { code: "hx", name: "医院", grade: "", is_platform: false }).await.unwrap();
     let access = core.act_as_system(h);
     let mut tx = access.tenant().write().await.unwrap();
-    let (bad, _) =
-        jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.panic", payload: serde_json::json!({}), idem_key: None, run_at: None })
-            .await
-            .unwrap();
+    let (bad, _) = jobs::enqueue(&access, &mut tx, Enqueue::job::<Panicky>(&())).await.unwrap();
     tx.commit().await.unwrap();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let workers = jobs::spawn_workers(core.clone(), 1, stop_rx);
@@ -107,24 +105,15 @@ async fn retries_backoff_and_dead_letters(b: Backend) {
     let clock = Arc::new(ManualClock::new(hops_kernel::Instant(1_800_000_000_000_000)));
     let runs = Arc::new(AtomicU32::new(0));
     let handlers: Vec<Arc<dyn JobHandler>> = vec![Arc::new(Flaky(runs.clone())), Arc::new(Broken)];
-    let core = Core::new(db.clone(), Keyring::from_master(&[1; 32]), clock.clone(), tdb.config(), Jobs::new(handlers));
+    let core = Core::new(db.clone(), Keyring::from_master(&[1; 32]), clock.clone(), tdb.config(), registry(handlers));
     let h = accounts::create_hospital(&core, NewHospital { code: "hx", name: "医院", grade: "", is_platform: false }).await.unwrap();
     let access = core.act_as_system(h);
     let mut tx = access.tenant().write().await.unwrap();
-    let (flaky, new) =
-        jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.flaky", payload: serde_json::json!({}), idem_key: Some("k1"), run_at: None })
-            .await
-            .unwrap();
+    let (flaky, new) = jobs::enqueue(&access, &mut tx, Enqueue::job::<Flaky>(&()).key("k1")).await.unwrap();
     assert!(new);
-    let (again, new) =
-        jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.flaky", payload: serde_json::json!({}), idem_key: Some("k1"), run_at: None })
-            .await
-            .unwrap();
+    let (again, new) = jobs::enqueue(&access, &mut tx, Enqueue::job::<Flaky>(&()).key("k1")).await.unwrap();
     assert_eq!((again, new), (flaky, false), "same idempotency key, same job");
-    let (broken, _) =
-        jobs::enqueue(&access, &mut tx, Enqueue { kind: "test.broken", payload: serde_json::json!({}), idem_key: None, run_at: None })
-            .await
-            .unwrap();
+    let (broken, _) = jobs::enqueue(&access, &mut tx, Enqueue::job::<Broken>(&())).await.unwrap();
     tx.commit().await.unwrap();
 
     let run = |w: &'static str| {
@@ -187,7 +176,8 @@ async fn probe_counts(url: &str) -> (i64, i64, i64, i64) {
     let mut c = hops_platform::db::connect_one(url).await.unwrap();
     let r = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM job_probes), (SELECT COUNT(DISTINCT job_id) FROM job_probes), \
-                (SELECT COUNT(*) FROM jobs WHERE status = 'done'), (SELECT COUNT(*) FROM jobs WHERE status = 'dead')",
+                (SELECT COUNT(*) FROM jobs WHERE kind = 'system.probe' AND status = 'done'), \
+                (SELECT COUNT(*) FROM jobs WHERE kind = 'system.probe' AND status = 'dead')",
     )
     .fetch_one(&mut c)
     .await

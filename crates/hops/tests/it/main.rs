@@ -23,6 +23,7 @@ mod example_module;
 mod h5_identity;
 mod install;
 mod jobs;
+mod jobs_flow;
 mod malformed;
 mod master;
 mod notify;

@@ -337,7 +337,13 @@ async fn publish_download_and_deliver(b: Backend) {
     config.notify.smtp = Some(settings);
     let keyring = Keyring::load_or_create(&config.key_file).unwrap();
     let morning = Arc::new(ManualClock::new(Instant::parse("2026-11-03 08:00:01").unwrap()));
-    let worker = hops_platform::Core::new(app.db.clone(), keyring, morning, config, Jobs::new(vec![DeliveryJob.handler()]));
+    let worker = hops_platform::Core::new(
+        app.db.clone(),
+        keyring,
+        morning,
+        config,
+        Jobs::new(hops_platform::jobs::Registry { handlers: vec![DeliveryJob.handler()], ..Default::default() }),
+    );
     assert!(!jobs::run_one(&app.core, "app-clock").await.unwrap(), "not due before 08:00");
     assert!(jobs::run_one(&worker, "test-worker").await.unwrap(), "the delivery job ran");
     let sent: Vec<(Vec<String>, String)> = sink.mails().into_iter().map(|m| (m.recipients, m.data)).collect();

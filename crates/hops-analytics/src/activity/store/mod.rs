@@ -3,6 +3,7 @@
 
 pub mod rollups;
 
+use hops_contracts::activity::Consultation as Brief;
 use hops_kernel::{DepartmentId, DoctorId, Instant, PatientId};
 use std::collections::HashSet;
 
@@ -269,26 +270,14 @@ pub async fn rating_distribution<C: Conn>(c: &mut Scoped<C>, from: Instant, to: 
     Ok(out)
 }
 
-/// A consultation as other modules see it (follow-up calls, complaints from bad reviews).
-#[derive(Clone, Debug)]
-pub struct ConsultationBrief {
-    pub id: i64,
-    pub external_id: String,
-    pub patient: PatientId,
-    pub department: DepartmentId,
-    pub doctor: DoctorId,
-    pub created_at: Instant,
-    pub completed_at: Option<Instant>,
-    pub rating: Option<i16>,
-    pub review: String,
-}
-
 const BRIEF_COLUMNS: &str = "id, external_id, patient_id, department_id, doctor_id, created_at, completed_at, rating, review";
 
-fn brief(r: &sqlx::any::AnyRow) -> sqlx::Result<ConsultationBrief> {
-    Ok(ConsultationBrief {
+/// A consultation as other modules see it (follow-up calls, complaints from bad reviews); the
+/// service adds the review's reasons.
+fn brief(r: &sqlx::any::AnyRow) -> sqlx::Result<Brief> {
+    Ok(Brief {
         id: r.try_get("id")?,
-        external_id: r.try_get("external_id")?,
+        number: r.try_get("external_id")?,
         patient: PatientId(r.try_get("patient_id")?),
         department: DepartmentId(r.try_get("department_id")?),
         doctor: DoctorId(r.try_get("doctor_id")?),
@@ -296,17 +285,13 @@ fn brief(r: &sqlx::any::AnyRow) -> sqlx::Result<ConsultationBrief> {
         completed_at: r.try_get::<Option<i64>, _>("completed_at")?.map(Instant),
         rating: r.try_get::<Option<i16>, _>("rating")?,
         review: r.try_get("review")?,
+        review_reasons: Vec::new(),
     })
 }
 
 /// Consultations completed in `[from, to)` and created at most `created_within` µs before
 /// `from` (so the created-at index bounds the scan), oldest completion first.
-pub async fn completed_between<C: Conn>(
-    c: &mut Scoped<C>,
-    from: Instant,
-    to: Instant,
-    created_within: i64,
-) -> sqlx::Result<Vec<ConsultationBrief>> {
+pub async fn completed_between<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant, created_within: i64) -> sqlx::Result<Vec<Brief>> {
     let sql = format!(
         "SELECT {BRIEF_COLUMNS} FROM consultations WHERE hospital_id = $1 AND created_at >= $2 AND created_at < $3 \
          AND completed_at >= $4 AND completed_at < $3 ORDER BY completed_at, id"
@@ -316,7 +301,7 @@ pub async fn completed_between<C: Conn>(
 }
 
 /// The consultation with this external id (问诊单号).
-pub async fn consultation_by_external_id<C: Conn>(c: &mut Scoped<C>, external_id: &str) -> sqlx::Result<Option<ConsultationBrief>> {
+pub async fn consultation_by_external_id<C: Conn>(c: &mut Scoped<C>, external_id: &str) -> sqlx::Result<Option<Brief>> {
     let sql = format!("SELECT {BRIEF_COLUMNS} FROM consultations WHERE hospital_id = $1 AND external_id = $2");
     c.query_built(sql).bind(external_id.to_string()).fetch_optional(c.conn()).await?.as_ref().map(brief).transpose()
 }
