@@ -7,13 +7,15 @@
 //! * [`idcard`] and [`regions`] — the 18-digit resident identity card number (GB 11643-1999) and
 //!   administrative region codes;
 //! * [`phone`] — mainland mobile numbers;
-//! * [`sex`] — [`Sex`].
+//! * [`sex`] — [`Sex`];
+//! * [`coded!`] — enums with a stable code and a Chinese label.
 //!
 //! No I/O and no reading of the system time except in [`SystemClock`]. Types here are not
 //! `Serialize` by design: the web layer defines its own API types. Personal data types
 //! ([`IdCardNumber`], [`Phone`]) have no `Display` and a masked `Debug`. See
 //! docs/ARCHITECTURE.md.
 
+pub mod coded;
 pub mod idcard;
 pub mod ids;
 pub mod money;

@@ -478,6 +478,7 @@ pub async fn deliver(access: &Access, id: ReportId) -> anyhow::Result<Delivered>
 
 impl Job for DeliveryJob {
     const KIND: &'static str = DELIVERY_JOB;
+    const LABEL: &'static str = "发送报告邮件";
     type Payload = ReportRef;
     fn lease_seconds(&self) -> i64 {
         600

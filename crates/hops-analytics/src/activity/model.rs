@@ -181,36 +181,12 @@ impl<C: Cells> Check<'_, C> {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConsultationKind {
-    Text,
-    Video,
-    Phone,
-    Revisit,
-}
-
-impl ConsultationKind {
-    pub const ALL: [ConsultationKind; 4] =
-        [ConsultationKind::Text, ConsultationKind::Video, ConsultationKind::Phone, ConsultationKind::Revisit];
-    pub fn code(self) -> &'static str {
-        match self {
-            ConsultationKind::Text => "text",
-            ConsultationKind::Video => "video",
-            ConsultationKind::Phone => "phone",
-            ConsultationKind::Revisit => "revisit",
-        }
-    }
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ConsultationKind::Text => "图文",
-            ConsultationKind::Video => "视频",
-            ConsultationKind::Phone => "电话",
-            ConsultationKind::Revisit => "复诊",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ConsultationKind> {
-        let s = s.trim();
-        ConsultationKind::ALL.into_iter().find(|k| k.code().eq_ignore_ascii_case(s) || k.label_zh() == s)
+hops_kernel::coded! {
+    pub ConsultationKind {
+        Text = "text", "图文";
+        Video = "video", "视频";
+        Phone = "phone", "电话";
+        Revisit = "revisit", "复诊";
     }
 }
 

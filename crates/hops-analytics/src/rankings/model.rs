@@ -20,30 +20,11 @@
 use hops_kernel::{LocalDay, Period, PeriodRange, Phone};
 use hops_platform::FieldError;
 
-/// Whose ranking.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RankKind {
-    Doctor,
-    Department,
-}
-
-impl RankKind {
-    pub const ALL: [RankKind; 2] = [RankKind::Doctor, RankKind::Department];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            RankKind::Doctor => "doctor",
-            RankKind::Department => "department",
-        }
-    }
-    pub fn parse(s: &str) -> Option<RankKind> {
-        RankKind::ALL.into_iter().find(|k| k.code() == s.trim())
-    }
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            RankKind::Doctor => "医生",
-            RankKind::Department => "科室",
-        }
+hops_kernel::coded! {
+    /// Whose ranking.
+    pub RankKind {
+        Doctor = "doctor", "医生";
+        Department = "department", "科室";
     }
 }
 

@@ -458,6 +458,7 @@ pub struct ExpireHold;
 
 impl Job for ExpireHold {
     const KIND: &'static str = EXPIRE_HOLD_JOB;
+    const LABEL: &'static str = "释放超时未付的预约";
     type Payload = BookingRef;
     fn run<'a>(&'a self, job: &'a mut JobRun, p: BookingRef) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {

@@ -13,40 +13,15 @@ use hops_kernel::{Instant, LocalDay};
 /// The largest capacity a pool may be given on one date.
 pub const MAX_CAPACITY: i64 = 100_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PoolKind {
-    Individual,
-    Vip,
-    Group,
-    Special,
-    Resource,
-}
-
-impl PoolKind {
-    pub const ALL: [PoolKind; 5] = [PoolKind::Individual, PoolKind::Vip, PoolKind::Group, PoolKind::Special, PoolKind::Resource];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            PoolKind::Individual => "individual",
-            PoolKind::Vip => "vip",
-            PoolKind::Group => "group",
-            PoolKind::Special => "special",
-            PoolKind::Resource => "resource",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<PoolKind> {
-        PoolKind::ALL.into_iter().find(|k| k.code() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            PoolKind::Individual => "个检",
-            PoolKind::Vip => "VIP 预留",
-            PoolKind::Group => "团检",
-            PoolKind::Special => "特殊套餐",
-            PoolKind::Resource => "稀缺资源",
-        }
+hops_kernel::coded! {
+    /// The kind of a date's pool of places.
+    #[derive(PartialOrd, Ord)]
+    pub PoolKind {
+        Individual = "individual", "个检";
+        Vip = "vip", "VIP 预留";
+        Group = "group", "团检";
+        Special = "special", "特殊套餐";
+        Resource = "resource", "稀缺资源";
     }
 }
 

@@ -206,6 +206,7 @@ pub struct ReleaseVip;
 
 impl Job for ReleaseVip {
     const KIND: &'static str = RELEASE_VIP_JOB;
+    const LABEL: &'static str = "释放 VIP 预留号源";
     type Payload = DayRef;
     fn run<'a>(&'a self, job: &'a mut JobRun, p: DayRef) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {

@@ -230,41 +230,19 @@ impl Relation {
     }
 }
 
-/// Where a listed person stands with their checkup.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Progress {
-    NotBooked,
-    /// Holds a booking (paid or not), not yet checked in.
-    Booked,
-    CheckedIn,
-    Completed,
+hops_kernel::coded! {
+    /// Where a listed person stands with their checkup.
+    #[derive(PartialOrd, Ord)]
+    pub Progress {
+        NotBooked = "not_booked", "未预约";
+        /// Holds a booking (paid or not), not yet checked in.
+        Booked = "booked", "已预约";
+        CheckedIn = "checked_in", "已签到";
+        Completed = "completed", "已完成";
+    }
 }
 
 impl Progress {
-    pub const ALL: [Progress; 4] = [Progress::NotBooked, Progress::Booked, Progress::CheckedIn, Progress::Completed];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Progress::NotBooked => "not_booked",
-            Progress::Booked => "booked",
-            Progress::CheckedIn => "checked_in",
-            Progress::Completed => "completed",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Progress::NotBooked => "未预约",
-            Progress::Booked => "已预约",
-            Progress::CheckedIn => "已签到",
-            Progress::Completed => "已完成",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Progress> {
-        Progress::ALL.into_iter().find(|p| p.code() == s)
-    }
-
     /// A person's progress from the statuses of their bookings (the furthest one counts;
     /// cancelled, expired and refunded bookings count as none).
     pub fn of(statuses: &[crate::booking::model::Status]) -> Progress {

@@ -40,37 +40,17 @@ impl TitleKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InvoiceStatus {
-    /// Asked for; the hospital's e-invoice system has not issued it yet.
-    Requested,
-    Issued,
-    Cancelled,
+hops_kernel::coded! {
+    /// An invoice request's state.
+    pub InvoiceStatus {
+        /// Asked for; the hospital's e-invoice system has not issued it yet.
+        Requested = "requested", "待开票";
+        Issued = "issued", "已开票";
+        Cancelled = "cancelled", "已作废";
+    }
 }
 
 impl InvoiceStatus {
-    pub const ALL: [InvoiceStatus; 3] = [InvoiceStatus::Requested, InvoiceStatus::Issued, InvoiceStatus::Cancelled];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            InvoiceStatus::Requested => "requested",
-            InvoiceStatus::Issued => "issued",
-            InvoiceStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<InvoiceStatus> {
-        InvoiceStatus::ALL.into_iter().find(|x| x.code() == s.trim())
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            InvoiceStatus::Requested => "待开票",
-            InvoiceStatus::Issued => "已开票",
-            InvoiceStatus::Cancelled => "已作废",
-        }
-    }
-
     /// Requested or issued: the booking has its invoice request and takes no other.
     pub fn is_open(self) -> bool {
         self != InvoiceStatus::Cancelled

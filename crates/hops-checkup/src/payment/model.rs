@@ -5,83 +5,36 @@ use hops_kernel::Money;
 
 use crate::booking::model::Status as BookingStatus;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// WeChat Pay (online, API v3).
-    Wechat,
-    /// Paid at the checkup centre's counter (检中支付).
-    Onsite,
-    /// Paid outside the system (bank transfer, employer settlement), recorded by staff.
-    Offline,
-}
-
-impl Method {
-    pub fn code(self) -> &'static str {
-        match self {
-            Method::Wechat => "wechat",
-            Method::Onsite => "onsite",
-            Method::Offline => "offline",
-        }
-    }
-    pub fn from_code(s: &str) -> Option<Method> {
-        [Method::Wechat, Method::Onsite, Method::Offline].into_iter().find(|m| m.code() == s)
-    }
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Method::Wechat => "微信支付",
-            Method::Onsite => "检中支付",
-            Method::Offline => "线下支付",
-        }
+hops_kernel::coded! {
+    /// How a booking was paid.
+    pub Method {
+        /// WeChat Pay (online, API v3).
+        Wechat = "wechat", "微信支付";
+        /// Paid at the checkup centre's counter (检中支付).
+        Onsite = "onsite", "检中支付";
+        /// Paid outside the system (bank transfer, employer settlement), recorded by staff.
+        Offline = "offline", "线下支付";
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PayStatus {
-    /// Ordered with WeChat Pay, not paid yet.
-    Pending,
-    Paid,
-    /// Ordered but abandoned or failed.
-    Closed,
-}
-
-impl PayStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            PayStatus::Pending => "pending",
-            PayStatus::Paid => "paid",
-            PayStatus::Closed => "closed",
-        }
-    }
-    pub fn from_code(s: &str) -> Option<PayStatus> {
-        [PayStatus::Pending, PayStatus::Paid, PayStatus::Closed].into_iter().find(|m| m.code() == s)
+hops_kernel::coded! {
+    /// A payment's state.
+    pub PayStatus {
+        /// Ordered with WeChat Pay, not paid yet.
+        Pending = "pending", "待支付";
+        Paid = "paid", "已支付";
+        /// Ordered but abandoned or failed.
+        Closed = "closed", "已关闭";
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RefundStatus {
-    Processing,
-    Success,
-    /// Refused by the channel; needs a person.
-    Abnormal,
-}
-
-impl RefundStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            RefundStatus::Processing => "processing",
-            RefundStatus::Success => "success",
-            RefundStatus::Abnormal => "abnormal",
-        }
-    }
-    pub fn from_code(s: &str) -> Option<RefundStatus> {
-        [RefundStatus::Processing, RefundStatus::Success, RefundStatus::Abnormal].into_iter().find(|m| m.code() == s)
-    }
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            RefundStatus::Processing => "退款中",
-            RefundStatus::Success => "已退款",
-            RefundStatus::Abnormal => "退款异常",
-        }
+hops_kernel::coded! {
+    /// A refund's state.
+    pub RefundStatus {
+        Processing = "processing", "退款中";
+        Success = "success", "已退款";
+        /// Refused by the channel; needs a person.
+        Abnormal = "abnormal", "退款异常";
     }
 }
 

@@ -286,6 +286,7 @@ pub struct SendRefund;
 
 impl Job for SendRefund {
     const KIND: &'static str = REFUND_JOB;
+    const LABEL: &'static str = "微信支付退款";
     type Payload = RefundRef;
     fn run<'a>(&'a self, job: &'a mut JobRun, p: RefundRef) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {

@@ -22,40 +22,17 @@ use crate::ticket::store as ticket_store;
 
 pub const QUESTION_MAX: usize = 500;
 
-/// What the bot did with a question.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Answered from an article.
-    Answered,
-    /// Not sure: says so, offers close articles and a person.
-    Unsure,
-    /// Needs a doctor: routed to an online consultation, never answered.
-    Doctor,
-    /// The conversation is with a person now (handed over).
-    Person,
-}
-
-impl Outcome {
-    pub fn code(self) -> &'static str {
-        match self {
-            Outcome::Answered => "answered",
-            Outcome::Unsure => "unsure",
-            Outcome::Doctor => "doctor",
-            Outcome::Person => "person",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Outcome::Answered => "已解答",
-            Outcome::Unsure => "未能解答",
-            Outcome::Doctor => "转医生问诊",
-            Outcome::Person => "人工处理",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        [Outcome::Answered, Outcome::Unsure, Outcome::Doctor, Outcome::Person].into_iter().find(|o| o.code() == s)
+hops_kernel::coded! {
+    /// What the bot did with a question.
+    pub Outcome {
+        /// Answered from an article.
+        Answered = "answered", "已解答";
+        /// Not sure: says so, offers close articles and a person.
+        Unsure = "unsure", "未能解答";
+        /// Needs a doctor: routed to an online consultation, never answered.
+        Doctor = "doctor", "转医生问诊";
+        /// The conversation is with a person now (handed over).
+        Person = "person", "人工处理";
     }
 }
 

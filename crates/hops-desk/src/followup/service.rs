@@ -555,6 +555,7 @@ pub struct FollowupDaily;
 
 impl Job for FollowupDaily {
     const KIND: &'static str = DAILY_JOB;
+    const LABEL: &'static str = "生成回访任务";
     type Payload = Tick;
     fn run<'a>(&'a self, job: &'a mut JobRun, _: Tick) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {

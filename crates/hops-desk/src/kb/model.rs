@@ -4,36 +4,12 @@
 use hops_platform::FieldError;
 use hops_platform::tabular::Column;
 
-/// An article's status: only published articles answer patients.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ArticleStatus {
-    Draft,
-    Published,
-    Archived,
-}
-
-impl ArticleStatus {
-    pub const ALL: [ArticleStatus; 3] = [ArticleStatus::Draft, ArticleStatus::Published, ArticleStatus::Archived];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ArticleStatus::Draft => "draft",
-            ArticleStatus::Published => "published",
-            ArticleStatus::Archived => "archived",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ArticleStatus::Draft => "草稿",
-            ArticleStatus::Published => "已发布",
-            ArticleStatus::Archived => "已停用",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ArticleStatus> {
-        let s = s.trim();
-        Self::ALL.into_iter().find(|v| v.code().eq_ignore_ascii_case(s) || v.label_zh() == s)
+hops_kernel::coded! {
+    /// An article's status: only published articles answer patients.
+    pub ArticleStatus {
+        Draft = "draft", "草稿";
+        Published = "published", "已发布";
+        Archived = "archived", "已停用";
     }
 }
 

@@ -1,32 +1,14 @@
 //! Tickets: channels, priorities, who asks, the status flow and what a new ticket must say.
 //! Pure: no I/O, no `now()`.
 
-use hops_kernel::{Instant, Phone};
+use hops_kernel::{Instant, Phone, coded};
 use hops_platform::FieldError;
 
 use crate::sla::clock::{Stop, StopReason, Timeline};
 
-macro_rules! coded {
-    ($(#[$m:meta])* $name:ident { $($v:ident = $code:literal, $zh:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name { $($v),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),*];
-            pub fn code(self) -> &'static str { match self { $($name::$v => $code),* } }
-            pub fn label_zh(self) -> &'static str { match self { $($name::$v => $zh),* } }
-            /// Reads a code or the Chinese label (imports carry either).
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.code().eq_ignore_ascii_case(s) || v.label_zh() == s)
-            }
-        }
-    };
-}
-
 coded! {
     /// Where a ticket came from.
-    Channel {
+    pub Channel {
         Hotline = "hotline", "400热线";
         Chat = "chat", "在线客服";
         WechatGroup = "wechat_group", "微信群";
@@ -39,7 +21,7 @@ coded! {
 }
 
 coded! {
-    Priority {
+    pub Priority {
         Urgent = "urgent", "紧急";
         High = "high", "高";
         Normal = "normal", "普通";
@@ -49,7 +31,7 @@ coded! {
 
 coded! {
     /// Who asks: a patient, a doctor (e.g. 呼叫患者上线) or a member of staff.
-    RequesterKind {
+    pub RequesterKind {
         Patient = "patient", "患者";
         Doctor = "doctor", "医生";
         Staff = "staff", "工作人员";
@@ -58,7 +40,7 @@ coded! {
 
 coded! {
     /// new → open → pending ⇄ open → resolved → closed; resolved and closed may be reopened.
-    Status {
+    pub Status {
         New = "new", "新建";
         Open = "open", "处理中";
         Pending = "pending", "待客户回复";
@@ -69,7 +51,7 @@ coded! {
 
 coded! {
     /// What an agent does to a ticket's status.
-    Action {
+    pub Action {
         Start = "start", "开始处理";
         Pend = "pend", "等待客户回复";
         Resume = "resume", "继续处理";

@@ -635,6 +635,7 @@ pub struct SlaCheck;
 
 impl Job for SlaCheck {
     const KIND: &'static str = SLA_CHECK_JOB;
+    const LABEL: &'static str = "SLA 预警与升级";
     type Payload = TicketRef;
     fn run<'a>(&'a self, job: &'a mut JobRun, p: TicketRef) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {

@@ -198,9 +198,9 @@ async fn new_page(page: &Page, f: NewForm, errors: Vec<FieldError>) -> PageResul
         shell: page.shell("新建工单"),
         f,
         errors,
-        channels: pairs(Channel::ALL, Channel::code, Channel::label_zh),
-        priorities: pairs(Priority::ALL, Priority::code, Priority::label_zh),
-        kinds: pairs(RequesterKind::ALL, RequesterKind::code, RequesterKind::label_zh),
+        channels: pairs(&Channel::ALL, Channel::code, Channel::label_zh),
+        priorities: pairs(&Priority::ALL, Priority::code, Priority::label_zh),
+        kinds: pairs(&RequesterKind::ALL, RequesterKind::code, RequesterKind::label_zh),
         categories: settings.categories.iter().filter(|c| c.active).map(|c| (c.code.clone(), c.name.clone())).collect(),
     })
 }
@@ -290,7 +290,7 @@ async fn ticket_page(page: &Page, id: i64, ok: Option<&str>, error: String, phon
         resolution: sla.as_ref().filter(|s| s.resolution.target.is_some()).map(|s| clock_view(&s.resolution)),
         actions: model::actions(v.ticket.status).into_iter().map(|a| (a.code(), a.label_zh())).collect(),
         people,
-        priorities: pairs(Priority::ALL, Priority::code, Priority::label_zh),
+        priorities: pairs(&Priority::ALL, Priority::code, Priority::label_zh),
         settings,
         error,
         can_unmask: access.can(Permission::PersonalUnmask),

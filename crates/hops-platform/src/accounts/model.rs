@@ -2,18 +2,19 @@
 
 use hops_kernel::Instant;
 
-/// Every role of SPEC §0. Stored by [`Role::code`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    PlatformAdmin,
-    HospitalAdmin,
-    Operator,
-    Agent,
-    ContentReviewer,
-    Doctor,
-    Nurse,
-    Finance,
-    Auditor,
+hops_kernel::coded! {
+    /// Every role of SPEC §0. Stored by [`Role::code`].
+    pub Role {
+        PlatformAdmin = "platform_admin", "平台管理员";
+        HospitalAdmin = "hospital_admin", "医院管理员";
+        Operator = "operator", "运营专员";
+        Agent = "agent", "客服/医助";
+        ContentReviewer = "content_reviewer", "内容审核（宣传科）";
+        Doctor = "doctor", "医生";
+        Nurse = "nurse", "护士";
+        Finance = "finance", "财务";
+        Auditor = "auditor", "审计员";
+    }
 }
 
 /// What a user may do. Checked by services, not by handlers.
@@ -241,50 +242,6 @@ impl Role {
         match self {
             Role::Doctor | Role::Nurse => DataScope::Department,
             _ => DataScope::All,
-        }
-    }
-
-    pub const ALL: [Role; 9] = [
-        Role::PlatformAdmin,
-        Role::HospitalAdmin,
-        Role::Operator,
-        Role::Agent,
-        Role::ContentReviewer,
-        Role::Doctor,
-        Role::Nurse,
-        Role::Finance,
-        Role::Auditor,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::PlatformAdmin => "platform_admin",
-            Role::HospitalAdmin => "hospital_admin",
-            Role::Operator => "operator",
-            Role::Agent => "agent",
-            Role::ContentReviewer => "content_reviewer",
-            Role::Doctor => "doctor",
-            Role::Nurse => "nurse",
-            Role::Finance => "finance",
-            Role::Auditor => "auditor",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Role::PlatformAdmin => "平台管理员",
-            Role::HospitalAdmin => "医院管理员",
-            Role::Operator => "运营专员",
-            Role::Agent => "客服/医助",
-            Role::ContentReviewer => "内容审核（宣传科）",
-            Role::Doctor => "医生",
-            Role::Nurse => "护士",
-            Role::Finance => "财务",
-            Role::Auditor => "审计员",
         }
     }
 

@@ -29,6 +29,8 @@ pub trait Subscriber<E: Event>: Send + Sync + 'static {
     /// The kind of the jobs that deliver `E` to this subscriber, e.g.
     /// `people.on_booking_paid`: unique, like every job kind.
     const KIND: &'static str;
+    /// What the reaction does, in Chinese, for the console.
+    const LABEL: &'static str;
     /// Handles one event. Changes go into [`JobRun::tx`]; like every job, a delivery may
     /// come twice, so handling must be idempotent.
     fn handle<'a>(&'a self, job: &'a mut JobRun, event: E) -> BoxFuture<'a, anyhow::Result<()>>;
@@ -59,6 +61,7 @@ struct Delivery<E, S>(S, PhantomData<fn() -> E>);
 
 impl<E: Event, S: Subscriber<E>> Job for Delivery<E, S> {
     const KIND: &'static str = S::KIND;
+    const LABEL: &'static str = S::LABEL;
     type Payload = E;
     fn run<'a>(&'a self, job: &'a mut JobRun, event: E) -> BoxFuture<'a, anyhow::Result<()>> {
         self.0.handle(job, event)

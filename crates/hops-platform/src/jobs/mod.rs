@@ -75,6 +75,8 @@ impl JobRun {
 pub trait Job: Send + Sync + 'static {
     /// Unique across the application: `<module>.<what>`.
     const KIND: &'static str;
+    /// What it does, in Chinese, for the console.
+    const LABEL: &'static str;
     type Payload: Serialize + DeserializeOwned + Send;
     fn max_attempts(&self) -> i32 {
         8
@@ -97,6 +99,7 @@ pub enum Failure {
 /// A [`Job`] as the registry holds it (any payload type).
 pub trait JobHandler: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
+    fn label_zh(&self) -> &'static str;
     fn max_attempts(&self) -> i32;
     fn lease_seconds(&self) -> i64;
     fn run_payload<'a>(&'a self, job: &'a mut JobRun, payload: &'a str) -> BoxFuture<'a, std::result::Result<(), Failure>>;
@@ -105,6 +108,9 @@ pub trait JobHandler: Send + Sync + 'static {
 impl<J: Job> JobHandler for J {
     fn kind(&self) -> &'static str {
         J::KIND
+    }
+    fn label_zh(&self) -> &'static str {
+        J::LABEL
     }
     fn max_attempts(&self) -> i32 {
         Job::max_attempts(self)
@@ -179,6 +185,11 @@ impl Jobs {
 
     pub fn schedules(&self) -> &[Schedule] {
         &self.schedules
+    }
+
+    /// What a job kind does, in Chinese (the kind itself when it is not registered here).
+    pub fn label_zh<'a>(&self, kind: &'a str) -> &'a str {
+        self.handlers.get(kind).map_or(kind, |h| h.label_zh())
     }
 }
 
@@ -298,6 +309,7 @@ struct Probe {
 
 impl Job for ProbeJob {
     const KIND: &'static str = "system.probe";
+    const LABEL: &'static str = "队列自检";
     type Payload = Probe;
     fn lease_seconds(&self) -> i64 {
         5

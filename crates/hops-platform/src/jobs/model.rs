@@ -1,33 +1,12 @@
 //! Job states and retry policy. Pure.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Queued,
-    Running,
-    Done,
-    Dead,
-}
-
-impl Status {
-    pub const ALL: [Status; 4] = [Status::Queued, Status::Running, Status::Done, Status::Dead];
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Queued => "queued",
-            Status::Running => "running",
-            Status::Done => "done",
-            Status::Dead => "dead",
-        }
-    }
-    pub fn from_code(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.code() == s)
-    }
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Status::Queued => "排队中",
-            Status::Running => "执行中",
-            Status::Done => "已完成",
-            Status::Dead => "失败（死信）",
-        }
+hops_kernel::coded! {
+    /// Where a job is.
+    pub Status {
+        Queued = "queued", "排队中";
+        Running = "running", "执行中";
+        Done = "done", "已完成";
+        Dead = "dead", "失败（死信）";
     }
 }
 

@@ -31,8 +31,8 @@ pub enum Every {
     Month { day: u8, hour: u8, minute: u8 },
 }
 
-/// How far back a working day is looked for (the longest run of days off is the Spring
-/// Festival's, well under this).
+/// How far back (or ahead) a due day is looked for: a month's, and the longest run of days
+/// off (the Spring Festival's) are well under this.
 const WORKDAY_LOOKBACK: i32 = 40;
 
 impl Every {
@@ -71,24 +71,33 @@ impl Every {
     /// The latest time the rule fell due at or before `now`; `None` when none did within the
     /// look-back (a calendar without working days).
     pub fn latest(self, now: Instant, is_workday: impl Fn(LocalDay) -> bool) -> Option<Instant> {
-        let at = |day: LocalDay, hour: u8, minute: u8| day.start().plus_seconds(i64::from(hour) * 3600 + i64::from(minute) * 60);
-        let today = now.local_day();
-        let latest_day = |due: &dyn Fn(LocalDay) -> bool, hour: u8, minute: u8, lookback: i32| {
-            (0..=lookback).map(|back| today.plus_days(-back)).filter(|d| due(*d)).map(|d| at(d, hour, minute)).find(|t| *t <= now)
-        };
-        match self {
-            Every::Minutes(n) => {
-                let step = i64::from(n) * 60_000_000;
-                let start = today.start();
-                Some(Instant(start.0 + (now.0 - start.0).div_euclid(step) * step))
-            }
-            Every::Day { hour, minute } => latest_day(&|_| true, hour, minute, 1),
-            Every::Workday { hour, minute } => latest_day(&is_workday, hour, minute, WORKDAY_LOOKBACK),
-            Every::Week { weekday, hour, minute } => {
-                latest_day(&|d: LocalDay| d.weekday().to_monday_one_offset() == weekday as i8, hour, minute, 7)
-            }
-            Every::Month { day, hour, minute } => latest_day(&|d: LocalDay| d.to_date().day() == day as i8, hour, minute, 31 + 1),
+        if let Every::Minutes(n) = self {
+            let (step, start) = (i64::from(n) * 60_000_000, now.local_day().start());
+            return Some(Instant(start.0 + (now.0 - start.0).div_euclid(step) * step));
         }
+        let today = now.local_day();
+        (0..=WORKDAY_LOOKBACK).filter_map(|back| self.on(today.plus_days(-back), &is_workday)).find(|t| *t <= now)
+    }
+
+    /// The first time the rule falls due after `now`; `None` when none does within the look-ahead.
+    pub fn next(self, now: Instant, is_workday: impl Fn(LocalDay) -> bool) -> Option<Instant> {
+        if let Every::Minutes(n) = self {
+            return self.latest(now, |_| true).map(|t| t.plus_seconds(i64::from(n) * 60));
+        }
+        let today = now.local_day();
+        (0..=WORKDAY_LOOKBACK).filter_map(|ahead| self.on(today.plus_days(ahead), &is_workday)).find(|t| *t > now)
+    }
+
+    /// When the rule falls due on `day`, if it does (day rules only).
+    fn on(self, day: LocalDay, is_workday: &impl Fn(LocalDay) -> bool) -> Option<Instant> {
+        let (due, hour, minute) = match self {
+            Every::Minutes(_) => return None,
+            Every::Day { hour, minute } => (true, hour, minute),
+            Every::Workday { hour, minute } => (is_workday(day), hour, minute),
+            Every::Week { weekday, hour, minute } => (day.weekday().to_monday_one_offset() == weekday as i8, hour, minute),
+            Every::Month { day: d, hour, minute } => (day.to_date().day() == d as i8, hour, minute),
+        };
+        due.then(|| day.start().plus_seconds(i64::from(hour) * 3600 + i64::from(minute) * 60))
     }
 }
 
@@ -170,6 +179,31 @@ pub async fn enqueue_due(core: &Arc<Core>) -> Result<usize> {
     Ok(created)
 }
 
+/// A schedule as the console shows it for one hospital.
+pub struct Overview {
+    pub label_zh: &'static str,
+    pub rule_zh: String,
+    /// The latest run enqueued: its due time (`YYYY-MM-DD HH:MM`) and the job's state.
+    pub last: Option<(String, super::Status)>,
+    pub next: Option<Instant>,
+}
+
+/// Every schedule of the application for the caller's hospital: rule, latest run, next due.
+pub async fn overview(access: &crate::Access) -> Result<Vec<Overview>> {
+    access.require(crate::Permission::JobsManage)?;
+    let schedules = access.core().jobs.schedules.clone();
+    let calendar = crate::calendar::service::public_days(access).await?;
+    let mut c = access.tenant().read().await?;
+    let mut out = Vec::with_capacity(schedules.len());
+    for s in schedules.iter() {
+        let last =
+            super::store::last_of_kind(&mut c, s.kind()).await?.map(|j| (j.idem_key.unwrap_or_else(|| j.run_at.format_minute()), j.status));
+        let next = s.every.next(access.now(), |d| calendar.is_workday(d));
+        out.push(Overview { label_zh: s.label_zh, rule_zh: s.every.label_zh(), last, next });
+    }
+    Ok(out)
+}
+
 fn remembered(core: &Core, hospital: HospitalId, kind: &'static str) -> Option<Instant> {
     core.jobs.enqueued.lock().unwrap_or_else(|p| p.into_inner()).get(&(hospital, kind)).copied()
 }
@@ -199,6 +233,20 @@ mod tests {
         assert_eq!(Every::Week { weekday: 1, hour: 16, minute: 0 }.latest(now, any), Some(at("2026-11-30", 16, 0)));
         assert_eq!(Every::Month { day: 1, hour: 8, minute: 0 }.latest(now, any), Some(at("2026-12-01", 8, 0)));
         assert_eq!(Every::Month { day: 8, hour: 8, minute: 0 }.latest(now, any), Some(at("2026-11-08", 8, 0)));
+    }
+
+    #[test]
+    fn the_next_due_time_is_after_now() {
+        let now = at("2026-12-07", 15, 10); // a Monday
+        let any = |_: LocalDay| true;
+        assert_eq!(Every::Minutes(15).next(now, any), Some(at("2026-12-07", 15, 15)));
+        assert_eq!(Every::Minutes(15).next(at("2026-12-07", 15, 0), any), Some(at("2026-12-07", 15, 15)));
+        assert_eq!(Every::Day { hour: 7, minute: 0 }.next(now, any), Some(at("2026-12-08", 7, 0)));
+        assert_eq!(Every::Day { hour: 16, minute: 0 }.next(now, any), Some(at("2026-12-07", 16, 0)));
+        assert_eq!(Every::Week { weekday: 1, hour: 9, minute: 0 }.next(now, any), Some(at("2026-12-14", 9, 0)));
+        assert_eq!(Every::Month { day: 1, hour: 8, minute: 0 }.next(now, any), Some(at("2027-01-01", 8, 0)));
+        let no_weekend = |d: LocalDay| d.weekday().to_monday_zero_offset() < 5;
+        assert_eq!(Every::Workday { hour: 9, minute: 0 }.next(at("2026-12-11", 10, 0), no_weekend), Some(at("2026-12-14", 9, 0)));
     }
 
     #[test]

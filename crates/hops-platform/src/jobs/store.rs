@@ -212,6 +212,16 @@ pub async fn counts<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scope
     rows.iter().map(|r| Ok((Status::from_code(&r.try_get::<String, _>(0)?).unwrap_or(Status::Dead), r.try_get(1)?))).collect()
 }
 
+/// The latest job of a kind (the last enqueued) in this hospital, if any.
+pub async fn last_of_kind<C: std::ops::DerefMut<Target = AnyConnection>>(c: &mut Scoped<C>, kind: &str) -> sqlx::Result<Option<JobRow>> {
+    let row = c
+        .query_built(format!("SELECT {COLS} FROM jobs WHERE hospital_id = $1 AND kind = $2 ORDER BY created_at DESC, id DESC LIMIT 1"))
+        .bind(kind)
+        .fetch_optional(c.conn())
+        .await?;
+    row.as_ref().map(job).transpose()
+}
+
 /// Counts per status over all hospitals (for /metrics).
 pub async fn counts_all(conn: &mut AnyConnection) -> sqlx::Result<Vec<(String, i64)>> {
     let rows = sqlx::query("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetch_all(&mut *conn).await?;

@@ -8,40 +8,18 @@ use hops_kernel::{Instant, Phone, UserId};
 
 use crate::error::FieldError;
 
-/// How a message reaches its recipient.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Channel {
-    Sms,
-    Wechat,
-    Email,
-    InApp,
+hops_kernel::coded! {
+    /// How a message reaches its recipient.
+    #[derive(PartialOrd, Ord)]
+    pub Channel {
+        Sms = "sms", "短信";
+        Wechat = "wechat", "微信消息";
+        Email = "email", "电子邮件";
+        InApp = "in_app", "站内消息";
+    }
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [Channel::Sms, Channel::Wechat, Channel::Email, Channel::InApp];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Channel::Sms => "sms",
-            Channel::Wechat => "wechat",
-            Channel::Email => "email",
-            Channel::InApp => "in_app",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.code() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Channel::Sms => "短信",
-            Channel::Wechat => "微信消息",
-            Channel::Email => "电子邮件",
-            Channel::InApp => "站内消息",
-        }
-    }
-
     /// What the template's first line is called on this channel (none for SMS and WeChat).
     pub fn subject_label(self) -> Option<&'static str> {
         match self {
@@ -52,47 +30,22 @@ impl Channel {
     }
 }
 
-/// Where a delivery stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// Waiting for its job (or for a retry after a failed attempt).
-    Queued,
-    /// Due inside the hospital's quiet hours: waits until they end.
-    Deferred,
-    Sent,
-    /// Refused by the provider for good, or still failing after the last retry.
-    Failed,
-    /// Not sent: the recipient opted out of the topic.
-    Skipped,
+hops_kernel::coded! {
+    /// Where a delivery stands.
+    pub Status {
+        /// Waiting for its job (or for a retry after a failed attempt).
+        Queued = "queued", "待发送";
+        /// Due inside the hospital's quiet hours: waits until they end.
+        Deferred = "deferred", "免打扰延后";
+        Sent = "sent", "已发送";
+        /// Refused by the provider for good, or still failing after the last retry.
+        Failed = "failed", "发送失败";
+        /// Not sent: the recipient opted out of the topic.
+        Skipped = "skipped", "已退订未发";
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Queued, Status::Deferred, Status::Sent, Status::Failed, Status::Skipped];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Queued => "queued",
-            Status::Deferred => "deferred",
-            Status::Sent => "sent",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.code() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Status::Queued => "待发送",
-            Status::Deferred => "免打扰延后",
-            Status::Sent => "已发送",
-            Status::Failed => "发送失败",
-            Status::Skipped => "已退订未发",
-        }
-    }
-
     /// The badge class of the console's design system.
     pub fn badge(self) -> &'static str {
         match self {

@@ -363,6 +363,7 @@ fn outcome(status: Status) -> Outcome<'static> {
 
 impl Job for SendJob {
     const KIND: &'static str = SEND_JOB;
+    const LABEL: &'static str = "发送通知";
     type Payload = DeliveryRef;
     fn max_attempts(&self) -> i32 {
         MAX_ATTEMPTS

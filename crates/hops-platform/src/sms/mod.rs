@@ -79,7 +79,17 @@ async fn send_now(core: &crate::Core, phone: &str, template: &str, params: &serd
     } else {
         names.iter().map(|n| (n.to_string(), text(&params[*n]))).collect()
     };
-    gateway::send_sms(core, account, phone, code, &values).await.map(|_| ()).map_err(|f| anyhow::anyhow!(f.message))
+    gateway::send_sms(core, account, phone, code, &values).await.map(|_| ()).map_err(|f| anyhow::anyhow!(scrub(&f.message, phone, &values)))
+}
+
+/// A provider's error as kept and logged: without the number or the template's values (the
+/// code), should the provider echo them.
+fn scrub(message: &str, phone: &str, values: &[(String, String)]) -> String {
+    let mut out = message.replace(phone, &hops_kernel::Phone::parse(phone).map_or_else(|_| "***".to_string(), |p| p.masked()));
+    for (_, v) in values.iter().filter(|(_, v)| v.chars().count() >= 4) {
+        out = out.replace(v.as_str(), "***");
+    }
+    out
 }
 
 /// Queues a message from `template` (a topic key, `VERIFY`) with `params` to `phone`, inside
@@ -114,6 +124,7 @@ pub struct SendJob;
 
 impl Job for SendJob {
     const KIND: &'static str = SEND_JOB;
+    const LABEL: &'static str = "发送短信验证码";
     type Payload = Queued;
     fn max_attempts(&self) -> i32 {
         5
@@ -198,4 +209,14 @@ pub async fn check_code(access: &Access, phone: &Phone, purpose: &str, code: &st
     store::use_up(&mut tx, id, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn provider_errors_are_kept_without_number_or_code() {
+        let values = [("code".to_string(), "482913".to_string())];
+        let kept = super::scrub("isv.BUSINESS_LIMIT_CONTROL 13912345678 触发限流（482913）", "13912345678", &values);
+        assert_eq!(kept, "isv.BUSINESS_LIMIT_CONTROL 139****5678 触发限流（***）");
+    }
 }

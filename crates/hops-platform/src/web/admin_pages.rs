@@ -468,6 +468,7 @@ async fn audit_page(page: Page, Query(q): Query<ListQuery>) -> PageResult<Html<S
 pub struct JobView {
     pub id: i64,
     pub kind: String,
+    pub label: String,
     pub status: &'static str,
     pub status_class: &'static str,
     pub attempts: String,
@@ -477,10 +478,11 @@ pub struct JobView {
     pub dead: bool,
 }
 
-fn job_view(j: &JobRow) -> JobView {
+fn job_view(jobs: &jobs::Jobs, j: &JobRow) -> JobView {
     JobView {
         id: j.id.0,
         kind: j.kind.clone(),
+        label: jobs.label_zh(&j.kind).to_string(),
         status: j.status.label_zh(),
         status_class: match j.status {
             Status::Done => "badge-ok",
@@ -501,9 +503,19 @@ fn job_view(j: &JobRow) -> JobView {
 struct JobsPage {
     shell: Shell,
     jobs: Vec<JobView>,
+    schedules: Vec<ScheduleView>,
     status: String,
     statuses: Vec<(&'static str, &'static str)>,
     pager: Pager,
+}
+
+/// A schedule's line on the jobs page.
+struct ScheduleView {
+    label: &'static str,
+    rule: String,
+    last: String,
+    last_status: &'static str,
+    next: String,
 }
 
 fn parse_status(s: Option<&str>) -> Result<Option<Status>, Error> {
@@ -521,9 +533,22 @@ async fn jobs_page(page: Page, Query(q): Query<ListQuery>) -> PageResult<Html<St
     let paging = Paging::new(q.page, 50);
     let (rows, total) = jobs::list(access, status, paging.offset(), paging.per_page).await?;
     let status_code = status.map(Status::code).unwrap_or("").to_string();
+    let registry = &access.core().jobs;
+    let schedules = jobs::schedule::overview(access)
+        .await?
+        .into_iter()
+        .map(|o| ScheduleView {
+            label: o.label_zh,
+            rule: o.rule_zh,
+            last_status: o.last.as_ref().map_or("", |(_, s)| s.label_zh()),
+            last: o.last.map_or("尚未运行".into(), |(due, _)| due),
+            next: o.next.map_or("—".into(), |t| t.format_minute()),
+        })
+        .collect();
     render(JobsPage {
         shell: page.shell("后台任务"),
-        jobs: rows.iter().map(job_view).collect(),
+        jobs: rows.iter().map(|j| job_view(registry, j)).collect(),
+        schedules,
         pager: Pager::new(paging, total, &format!("/jobs?status={status_code}")),
         status: status_code,
         statuses: Status::ALL.iter().map(|s| (s.code(), s.label_zh())).collect(),

@@ -22,6 +22,7 @@ struct Flaky(Arc<AtomicU32>);
 
 impl Job for Flaky {
     const KIND: &'static str = "test.flaky";
+    const LABEL: &'static str = "测试：test.flaky";
     type Payload = ();
     fn max_attempts(&self) -> i32 {
         5
@@ -38,6 +39,7 @@ struct Broken;
 
 impl Job for Broken {
     const KIND: &'static str = "test.broken";
+    const LABEL: &'static str = "测试：test.broken";
     type Payload = ();
     fn max_attempts(&self) -> i32 {
         2
@@ -52,6 +54,7 @@ struct Panicky;
 
 impl Job for Panicky {
     const KIND: &'static str = "test.panic";
+    const LABEL: &'static str = "测试：test.panic";
     type Payload = ();
     fn run<'a>(&'a self, _job: &'a mut JobRun, _: ()) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async { panic!("处理程序的缺陷") })

@@ -37,6 +37,7 @@ struct WritesThenFails;
 
 impl Job for WritesThenFails {
     const KIND: &'static str = "test.writes_then_fails";
+    const LABEL: &'static str = "测试：test.writes_then_fails";
     type Payload = ();
     fn run<'a>(&'a self, job: &'a mut JobRun, _: ()) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
@@ -52,6 +53,7 @@ struct Slow(Arc<tokio::sync::Semaphore>);
 
 impl Job for Slow {
     const KIND: &'static str = "test.slow";
+    const LABEL: &'static str = "测试：test.slow";
     type Payload = ();
     fn lease_seconds(&self) -> i64 {
         5
@@ -94,6 +96,7 @@ struct Ticks(&'static str, Seen);
 
 impl Job for Ticks {
     const KIND: &'static str = "test.ticks";
+    const LABEL: &'static str = "测试：test.ticks";
     type Payload = Tick;
     fn run<'a>(&'a self, job: &'a mut JobRun, t: Tick) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
@@ -107,6 +110,7 @@ struct WorkdayTicks(Seen);
 
 impl Job for WorkdayTicks {
     const KIND: &'static str = "test.workday_ticks";
+    const LABEL: &'static str = "测试：test.workday_ticks";
     type Payload = Tick;
     fn run<'a>(&'a self, job: &'a mut JobRun, t: Tick) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
@@ -130,6 +134,7 @@ struct OnPinged(Seen);
 
 impl Subscriber<Pinged> for OnPinged {
     const KIND: &'static str = "test.on_pinged";
+    const LABEL: &'static str = "测试：test.on_pinged";
     fn handle<'a>(&'a self, _job: &'a mut JobRun, e: Pinged) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
             self.0.push(format!("ping {}", e.n));
@@ -143,6 +148,7 @@ struct AlsoOnPinged(Seen);
 
 impl Subscriber<Pinged> for AlsoOnPinged {
     const KIND: &'static str = "test.also_on_pinged";
+    const LABEL: &'static str = "测试：test.also_on_pinged";
     fn handle<'a>(&'a self, _job: &'a mut JobRun, e: Pinged) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
             self.0.push(format!("also {}", e.n));
@@ -155,6 +161,7 @@ struct OnResolved(Seen);
 
 impl Subscriber<TicketResolved> for OnResolved {
     const KIND: &'static str = "test.on_ticket_resolved";
+    const LABEL: &'static str = "测试：test.on_ticket_resolved";
     fn handle<'a>(&'a self, _job: &'a mut JobRun, e: TicketResolved) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
             self.0.push(format!("resolved {} {}", e.number, e.category));
@@ -399,4 +406,46 @@ fn module_crates_depend_on_no_other_module() {
         let wrong: Vec<&&str> = ours.iter().filter(|d| !allowed(d)).collect();
         assert!(wrong.is_empty(), "{m} depends on {wrong:?}");
     }
+}
+
+/// The jobs page shows each schedule (rule in Chinese, latest run, next due) and every job by
+/// what it does, not by its code.
+#[tokio::test]
+async fn the_jobs_page_in_a_browser() {
+    use hops_platform::Role;
+    use hops_testkit::TestApp;
+    use thirtyfour::prelude::*;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.clock.set(Instant::parse("2026-12-07 10:07").unwrap());
+    let h = app.hospital("jb", &[Role::HospitalAdmin]).await;
+    jobs::enqueue_due(&app.core).await.unwrap();
+    let access = app.system(h);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while jobs::list(&access, Some(Status::Done), 0, 10).await.unwrap().1 == 0 {
+        assert!(std::time::Instant::now() < deadline, "the app's workers never ran the scheduled job");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let browser = hops_testkit::Browser::start().await;
+    let d = &browser.driver;
+    d.goto(format!("{}/jobs", app.url)).await.unwrap();
+    d.find(By::Id("hospital")).await.unwrap().send_keys("jb").await.unwrap();
+    d.find(By::Id("username")).await.unwrap().send_keys("hospital_admin").await.unwrap();
+    d.find(By::Id("password")).await.unwrap().send_keys(hops_testkit::PASSWORD).await.unwrap();
+    d.find(By::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    // An administrator enrols the second factor first.
+    let secret = d.query(By::Id("totp-secret")).wait(Duration::from_secs(10), Duration::from_millis(100)).first().await.unwrap();
+    let code = hops_platform::accounts::service::totp_code(&secret.text().await.unwrap(), app.core.now()).unwrap();
+    let input = d.find(By::Id("code")).await.unwrap();
+    input.send_keys(&code).await.unwrap();
+    input.send_keys(Key::Enter).await.unwrap();
+    d.query(By::Css(".page-head")).wait(Duration::from_secs(10), Duration::from_millis(100)).first().await.unwrap();
+    d.goto(format!("{}/jobs", app.url)).await.unwrap();
+    d.query(By::Css("table.data")).wait(Duration::from_secs(10), Duration::from_millis(100)).first().await.expect("the jobs tables");
+    let text = browser.body_text().await;
+    for want in ["定时任务", "生成回访任务", "每天 07:00", "2026-12-07 07:00", "2026-12-08 07:00", "已完成"] {
+        assert!(text.contains(want), "{want} missing: {text}");
+    }
+    hops_testkit::screenshot(d, "jobs").await;
+    browser.quit().await;
+    app.stop().await;
 }
