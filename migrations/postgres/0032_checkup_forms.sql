@@ -17,7 +17,7 @@ SELECT hospital_id, id, 1, 0, '', '' FROM forms WHERE code = 'checkup.advice';
 INSERT INTO form_questions (hospital_id, form_id, version, position, section, code, kind, text, help, required, active, options,
     min_value, max_value, unit, decimals, earliest, latest, shown_if)
 SELECT q.hospital_id, f.id, 1, q.position, 0, q.code, CASE q.kind WHEN 'multi' THEN 'multiple' ELSE 'single' END, q.prompt, '', 0,
-    q.active, q.options, NULL, NULL, '', 0, '', '', ''
+    q.active, q.options, '', '', '', 0, '', '', ''
 FROM checkup_questions q JOIN forms f ON f.hospital_id = q.hospital_id AND f.code = 'checkup.advice';
 
 -- The rules lose their foreign key to the old questions table.

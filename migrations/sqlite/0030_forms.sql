@@ -48,8 +48,8 @@ CREATE TABLE form_sections (
 );
 
 -- kind: single | multiple | scale | number | text | date. options: one a line, 'label' or
--- 'label=score'. min_value/max_value: the scale's or number's range; earliest/latest: a
--- date's ('YYYY-MM-DD', 'today' or '').
+-- 'label=score'. min_value/max_value: the scale's or number's range as written ('1', '37.5',
+-- '' open); earliest/latest: a date's ('YYYY-MM-DD', 'today' or '').
 CREATE TABLE form_questions (
     hospital_id BIGINT NOT NULL REFERENCES hospitals (id),
     form_id BIGINT NOT NULL,
@@ -63,8 +63,8 @@ CREATE TABLE form_questions (
     required SMALLINT NOT NULL DEFAULT 0,
     active SMALLINT NOT NULL DEFAULT 1,
     options TEXT NOT NULL DEFAULT '',
-    min_value DOUBLE PRECISION,
-    max_value DOUBLE PRECISION,
+    min_value TEXT NOT NULL DEFAULT '',
+    max_value TEXT NOT NULL DEFAULT '',
     unit TEXT NOT NULL DEFAULT '',
     decimals INTEGER NOT NULL DEFAULT 0,
     earliest TEXT NOT NULL DEFAULT '',

@@ -19,7 +19,7 @@ SELECT hospital_id, id, 1, 0, '', '' FROM desk_followup_questionnaires;
 INSERT INTO form_questions (hospital_id, form_id, version, position, section, code, kind, text, help, required, active, options,
     min_value, max_value, unit, decimals, earliest, latest, shown_if)
 SELECT hospital_id, questionnaire_id, 1, position, 0, 'q' || position, CASE kind WHEN 'rating' THEN 'scale' ELSE kind END, text, '',
-    required, 1, REPLACE(options, '|', char(10)), CASE kind WHEN 'rating' THEN 1 END, CASE kind WHEN 'rating' THEN 5 END, '', 0, '', '', ''
+    required, 1, REPLACE(options, '|', char(10)), CASE kind WHEN 'rating' THEN '1' ELSE '' END, CASE kind WHEN 'rating' THEN '5' ELSE '' END, '', 0, '', '', ''
 FROM desk_followup_questions;
 
 INSERT INTO form_responses (hospital_id, id, form_id, version, subject, context, score_sum, scored, submitted_at, submitted_day,

@@ -5,7 +5,7 @@ use hops_kernel::Instant;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::model::{Answer, Band, Choice, Condition, DayLimit, Definition, Kind, Method, Question, Scoring, Section};
+use super::model::{Answer, Band, Choice, Condition, DayLimit, Definition, Kind, Method, Question, Scoring, Section, num};
 use crate::Tx;
 use crate::db::{Conn, Scoped};
 
@@ -159,7 +159,7 @@ fn options_from(text: &str) -> Vec<Choice> {
 }
 
 fn bands_text(bands: &[Band]) -> String {
-    bands.iter().map(|b| format!("{}={}", super::model::num(b.from), b.label)).collect::<Vec<_>>().join("\n")
+    bands.iter().map(|b| format!("{}={}", num(b.from), b.label)).collect::<Vec<_>>().join("\n")
 }
 
 fn bands_from(text: &str) -> Vec<Band> {
@@ -168,6 +168,11 @@ fn bands_from(text: &str) -> Vec<Band> {
             l.split_once('=').and_then(|(f, label)| Some(Band { from: f.trim().parse().ok()?, label: label.trim().to_string() }))
         })
         .collect()
+}
+
+/// A range bound as stored: the number as written, '' when open.
+fn bound(text: &str) -> Option<f64> {
+    text.trim().parse().ok()
 }
 
 fn limit(v: Option<DayLimit>) -> String {
@@ -223,8 +228,8 @@ pub(crate) async fn definition<C: Conn>(c: &mut Scoped<C>, form: i64, version: i
             required: r.try_get::<i16, _>("required")? != 0,
             active: r.try_get::<i16, _>("active")? != 0,
             choices: options_from(&r.try_get::<String, _>("options")?),
-            min: r.try_get("min_value")?,
-            max: r.try_get("max_value")?,
+            min: bound(&r.try_get::<String, _>("min_value")?),
+            max: bound(&r.try_get::<String, _>("max_value")?),
             unit: r.try_get("unit")?,
             decimals: u8::try_from(r.try_get::<i32, _>("decimals")?).unwrap_or(0),
             earliest: day("earliest")?,
@@ -295,8 +300,8 @@ pub(crate) async fn write_version(
         .bind(i16::from(q.required))
         .bind(i16::from(q.active))
         .bind(options_text(&q.choices))
-        .bind(q.min)
-        .bind(q.max)
+        .bind(q.min.map(num).unwrap_or_default())
+        .bind(q.max.map(num).unwrap_or_default())
         .bind(q.unit.clone())
         .bind(i32::from(q.decimals))
         .bind(limit(q.earliest))
