@@ -248,16 +248,8 @@ pub async fn save(access: &Access, id: Option<i64>, draft: &FormDraft) -> Result
         Err(e) => (Definition::default(), e.clone()),
     };
     let spec = FormSpec { id, owner: OWNER, code: None, name: &draft.name, intro: &draft.intro, active: draft.active };
-    let parsed = errors.is_empty();
-    let result = define_checked(access, &mut tx, &spec, &d, errors).await;
-    let defined = match result {
-        // Text that could not be read: its problems, not those of the empty definition.
-        Err(Error::Client { status: 422, fields, .. }) if !parsed => {
-            let fields = fields.into_iter().filter(|f| !f.field.starts_with("questions") && f.field != "sections").collect();
-            return Err(Error::invalid(fields));
-        }
-        other => other?,
-    };
+    // Text that could not be read comes with an empty definition: its problems and the name's.
+    let defined = define_checked(access, &mut tx, &spec, &d, errors).await?;
     tx.commit().await?;
     Ok(defined)
 }
