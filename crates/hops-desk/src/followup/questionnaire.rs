@@ -71,12 +71,9 @@ impl Kind {
     }
 }
 
-/// An option of a single-choice question, with its score (none: not counted).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Choice {
-    pub label: String,
-    pub score: Option<i32>,
-}
+/// An option of a single-choice question, with its score (none: not counted): the forms
+/// engine's.
+pub use hops_platform::forms::model::Choice;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {
@@ -89,14 +86,7 @@ pub struct Question {
 
 /// The options as stored: `非常满意=5|满意=4|不清楚`.
 pub fn choices_to_text(choices: &[Choice]) -> String {
-    choices
-        .iter()
-        .map(|c| match c.score {
-            Some(s) => format!("{}={s}", c.label),
-            None => c.label.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join("|")
+    hops_platform::forms::lines::join_choices(choices, "|")
 }
 
 /// Reads options as stored (see [`choices_to_text`]); separators `|`, `；` or `;`.
@@ -239,7 +229,7 @@ pub fn to_definition(questions: &[Question]) -> Definition {
         .map(|(i, q)| {
             let mut f = forms::Question::new(&code(i + 1), q.kind.forms_kind(), q.text.trim());
             f.required = q.required;
-            f.choices = q.choices.iter().map(|c| forms::Choice { label: c.label.clone(), score: c.score }).collect();
+            f.choices = q.choices.clone();
             if q.kind == Kind::Rating {
                 (f.min, f.max) = (Some(1.0), Some(5.0));
             }
@@ -252,12 +242,7 @@ pub fn to_definition(questions: &[Question]) -> Definition {
 /// The questions of a desk form's definition (asked ones, in order).
 pub fn from_definition(d: &Definition) -> Vec<Question> {
     d.asked()
-        .map(|(_, q)| Question {
-            kind: Kind::of(q.kind),
-            text: q.text.clone(),
-            choices: q.choices.iter().map(|c| Choice { label: c.label.clone(), score: c.score }).collect(),
-            required: q.required,
-        })
+        .map(|(_, q)| Question { kind: Kind::of(q.kind), text: q.text.clone(), choices: q.choices.clone(), required: q.required })
         .collect()
 }
 

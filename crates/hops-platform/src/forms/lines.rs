@@ -16,8 +16,8 @@
 use super::model::{Choice, Condition, DayLimit, Definition, Kind, Question, Section, num};
 use crate::error::FieldError;
 
-/// Options as written in a line: `非常满意=5；满意=4；不清楚`.
-pub fn choices_to_text(choices: &[Choice]) -> String {
+/// Options joined by `sep`, each `label` or `label=score`.
+pub fn join_choices(choices: &[Choice], sep: &str) -> String {
     choices
         .iter()
         .map(|c| match c.score {
@@ -25,7 +25,12 @@ pub fn choices_to_text(choices: &[Choice]) -> String {
             None => c.label.clone(),
         })
         .collect::<Vec<_>>()
-        .join("；")
+        .join(sep)
+}
+
+/// Options as written in a line: `非常满意=5；满意=4；不清楚`.
+pub fn choices_to_text(choices: &[Choice]) -> String {
+    join_choices(choices, "；")
 }
 
 /// Reads options (`；`, `;` or a new line between them; `=分值` after one that scores).

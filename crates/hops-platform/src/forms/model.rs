@@ -270,8 +270,8 @@ impl Clause {
         let values: &[String] = answer.map_or(&[], Vec::as_slice);
         match self.op {
             Op::Answered => !values.is_empty(),
-            Op::Eq => values.iter().any(|v| *v == self.value),
-            Op::Ne => !values.iter().any(|v| *v == self.value),
+            Op::Eq => values.contains(&self.value),
+            Op::Ne => !values.contains(&self.value),
             op => match values.first() {
                 None => false,
                 Some(v) => {

@@ -136,14 +136,7 @@ pub(crate) async fn versions<C: Conn>(c: &mut Scoped<C>, form: i64) -> sqlx::Res
 }
 
 fn options_text(choices: &[Choice]) -> String {
-    choices
-        .iter()
-        .map(|c| match c.score {
-            Some(s) => format!("{}={s}", c.label),
-            None => c.label.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    super::lines::join_choices(choices, "\n")
 }
 
 /// Options as stored: one a line, `label` or `label=score` (labels never hold `=`).

@@ -28,15 +28,15 @@ fn fields(b: &Value) -> Vec<(String, String)> {
 
 fn survey() -> Value {
     json!({"name": "吸烟与健康", "intro": "两分钟", "scoring": "sum", "bands": [{"from": 0, "label": "低"}, {"from": 5, "label": "高"}],
-        "sections": [{"title": "吸烟"}, {"title": "体征", "condition": ""}],
-        "questions": [
-            {"code": "smoking", "kind": "single", "text": "您是否吸烟？", "required": true,
-             "options": [{"label": "不吸烟", "score": 0}, {"label": "吸烟", "score": 3}]},
-            {"code": "cigarettes", "kind": "number", "text": "每天吸烟多少支？", "min": 1, "max": 100, "unit": "支",
-             "required": true, "condition": "smoking = 吸烟"},
-            {"code": "health", "kind": "scale", "text": "健康自评", "min": 1, "max": 5, "section": 1},
-            {"code": "checked", "kind": "date", "text": "上次体检", "latest": "today", "section": 1}
-        ]})
+    "sections": [{"title": "吸烟"}, {"title": "体征", "condition": ""}],
+    "questions": [
+        {"code": "smoking", "kind": "single", "text": "您是否吸烟？", "required": true,
+         "options": [{"label": "不吸烟", "score": 0}, {"label": "吸烟", "score": 3}]},
+        {"code": "cigarettes", "kind": "number", "text": "每天吸烟多少支？", "min": 1, "max": 100, "unit": "支",
+         "required": true, "condition": "smoking = 吸烟"},
+        {"code": "health", "kind": "scale", "text": "健康自评", "min": 1, "max": 5, "section": 1},
+        {"code": "checked", "kind": "date", "text": "上次体检", "latest": "today", "section": 1}
+    ]})
 }
 
 /// The number of forms of the hospital (by the operator's list).
@@ -165,13 +165,15 @@ async fn permissions_tenants_pages_and_export(backend: Backend) {
     // The console: list, editor, a refused text naming its line (nothing created), trying out.
     let (web, csrf) = d.app.web_login("fu", "operator").await;
     let url = |p: &str| format!("{}{p}", d.app.url);
-    for p in ["/forms".to_string(), "/forms/new".into(), format!("/forms/{id}"), format!("/forms/{qid}"), format!("/forms/{qid}/responses")] {
+    for p in ["/forms".to_string(), "/forms/new".into(), format!("/forms/{id}"), format!("/forms/{qid}"), format!("/forms/{qid}/responses")]
+    {
         let r = web.get(url(&p)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{p}");
         let html = r.text().await.unwrap();
         assert!(!html.contains("1390000000") && !html.contains("患者1"), "{p} shows no patient's name or number");
     }
-    let form = [("_csrf", csrf.as_str()), ("name", "新问卷"), ("scoring", "none"), ("definition", "评分|a|打分\n问答|b|x"), ("active", "1")];
+    let form =
+        [("_csrf", csrf.as_str()), ("name", "新问卷"), ("scoring", "none"), ("definition", "评分|a|打分\n问答|b|x"), ("active", "1")];
     let r = web.post(url("/forms/new")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("第 2 行：题型应为 单选、多选、评分、数值、文本 或 日期"));
@@ -198,7 +200,19 @@ async fn permissions_tenants_pages_and_export(backend: Backend) {
     assert_eq!(name, "回答");
     assert_eq!(
         t.headers,
-        ["编号", "提交时间", "对象", "来源", "版本", "记录人", "您对医生的服务态度满意吗？（q1）", "请为医生的专业水平打分（q2）", "您还有什么建议？（q3）", "得分", "结果分级"]
+        [
+            "编号",
+            "提交时间",
+            "对象",
+            "来源",
+            "版本",
+            "记录人",
+            "您对医生的服务态度满意吗？（q1）",
+            "请为医生的专业水平打分（q2）",
+            "您还有什么建议？（q3）",
+            "得分",
+            "结果分级"
+        ]
     );
     assert_eq!(t.rows.len(), 1);
     assert_eq!(t.rows[0][6..10], ["满意", "5", "回复再快些", "4.5"]);
@@ -213,7 +227,11 @@ async fn permissions_tenants_pages_and_export(backend: Backend) {
         .await
         .unwrap()
         .get(0);
-    let saved: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action IN ('forms.save', 'forms.response')").fetch_one(&mut c).await.unwrap().get(0);
+    let saved: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action IN ('forms.save', 'forms.response')")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!((audited, saved), (1, 3), "the export, two saves and a response are audited");
     d.app.stop().await;
 }
@@ -270,7 +288,8 @@ async fn existing_questionnaires_migrate(backend: Backend) {
     let day = hops_kernel::Instant(1_000_000_000_000).local_day();
     let r = hops_desk::followup::calls::results(&access, day, day).await.unwrap();
     assert_eq!((r.overall.calls, r.overall.average), (1, Some(4.5)));
-    let (_, responses, _) = hops_platform::forms::service::responses(&access, 100, hops_platform::web::Paging::new(None, 10)).await.unwrap();
+    let (_, responses, _) =
+        hops_platform::forms::service::responses(&access, 100, hops_platform::web::Paging::new(None, 10)).await.unwrap();
     assert_eq!((responses[0].subject.as_str(), responses[0].actor_name.as_str()), ("checkup_person:9", "坐席甲"));
     let advice = hops_checkup::advice::service::questionnaire(&access).await.unwrap();
     let codes: Vec<(&str, bool, usize)> = advice.questions.iter().map(|q| (q.code.as_str(), q.active, q.options.len())).collect();

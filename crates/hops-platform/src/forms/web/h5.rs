@@ -134,7 +134,7 @@ impl H5Form {
                 Kind::Single => "单选".to_string(),
                 Kind::Multiple => "可多选".to_string(),
                 Kind::Scale => format!("{} 分", q.range_zh()),
-                Kind::Number if q.min.is_some() || q.max.is_some() => format!("{}", q.range_zh()),
+                Kind::Number if q.min.is_some() || q.max.is_some() => q.range_zh(),
                 Kind::Number => q.unit.clone(),
                 Kind::Date => match q.range_zh() {
                     r if r.is_empty() => "日期".into(),
