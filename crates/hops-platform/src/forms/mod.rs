@@ -14,6 +14,7 @@
 //! renderer any module's patient pages include: `templates/forms/h5_questions.html` over
 //! [`web::H5Form`]).
 
+pub mod condition;
 pub mod lines;
 pub mod model;
 pub mod service;
