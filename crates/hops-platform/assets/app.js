@@ -535,6 +535,65 @@
     });
   }
 
+  /* -------------------------------------------------- questionnaire conditions */
+  // Questions and sections of the forms renderer carry data-show-if: any of the groups, each
+  // all of its clauses {q: input name, op, v}. Those whose condition does not hold on the
+  // answers above are hidden and their inputs disabled (so nothing hidden is sent); the server
+  // applies the same rule (hops_platform::forms::model::check_answers).
+  function formValues(form, name) {
+    var out = [];
+    var els = form.querySelectorAll("[name]");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (el.name !== name || el.disabled) continue;
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) continue;
+      if (el.value.trim() !== "") out.push(el.value.trim());
+    }
+    return out;
+  }
+
+  function clauseHolds(form, c) {
+    var vals = formValues(form, c.q);
+    if (c.op === "已填") return vals.length > 0;
+    if (c.op === "=") return vals.indexOf(c.v) >= 0;
+    if (c.op === "!=") return vals.indexOf(c.v) < 0;
+    if (!vals.length) return false;
+    var a = parseFloat(vals[0]), b = parseFloat(c.v);
+    var cmp = (!isNaN(a) && !isNaN(b) && /^-?[\d.]+$/.test(vals[0])) ? a - b : (vals[0] < c.v ? -1 : vals[0] > c.v ? 1 : 0);
+    if (c.op === ">") return cmp > 0;
+    if (c.op === ">=") return cmp >= 0;
+    if (c.op === "<") return cmp < 0;
+    return cmp <= 0;
+  }
+
+  function applyConditions(form) {
+    // In document order, so a hidden question's answer no longer counts further down.
+    var els = form.querySelectorAll("[data-show-if]");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i], any;
+      try { any = JSON.parse(el.getAttribute("data-show-if")); } catch (e) { continue; }
+      var show = any.some(function (group) { return group.every(function (c) { return clauseHolds(form, c); }); });
+      el.hidden = !show;
+      var inputs = el.querySelectorAll("input, select, textarea");
+      for (var j = 0; j < inputs.length; j++) inputs[j].disabled = !show;
+      var notes = el.querySelectorAll(".form-when");
+      for (var k = 0; k < notes.length; k++) notes[k].hidden = true;
+    }
+  }
+
+  function initConditions() {
+    var forms = [];
+    doc.querySelectorAll("[data-show-if]").forEach(function (el) {
+      var form = el.closest("form");
+      if (form && forms.indexOf(form) < 0) forms.push(form);
+    });
+    forms.forEach(function (form) {
+      applyConditions(form);
+      form.addEventListener("change", function () { applyConditions(form); });
+      form.addEventListener("input", function () { applyConditions(form); });
+    });
+  }
+
   /* -------------------------------------------------------------------- init */
   function init() {
     initNav();
@@ -543,6 +602,7 @@
     initLive();
     initKeys();
     initInsert();
+    initConditions();
   }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
   else init();

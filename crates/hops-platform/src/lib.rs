@@ -1,6 +1,6 @@
 //! What every hops module stands on: database access bound to a tenant, migrations, accounts
 //! and permissions, audit, field encryption, the job queue, notifications, configuration,
-//! tabular import and export, and the web shell. See `docs/ARCHITECTURE.md`.
+//! tabular import and export, questionnaires (forms), and the web shell. See `docs/ARCHITECTURE.md`.
 
 pub mod accounts;
 pub mod audit;
@@ -11,6 +11,7 @@ pub mod core;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod forms;
 pub mod jobs;
 pub mod memo;
 pub mod notify;

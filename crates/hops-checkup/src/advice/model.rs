@@ -1,19 +1,24 @@
 //! The questionnaire and its recommendation rules as pure data: checking a questionnaire before
 //! it is saved, checking a person's answers, and [`recommend`]ing add-on items with their
 //! reasons. Nothing here does I/O.
+//!
+//! The questions are a form of the platform's forms engine (`checkup.advice`, single and
+//! multiple choice, not scored): [`to_definition`] and [`from_definition`] convert, and the
+//! engine checks the questions and the answers; the recommendation rules are the checkup's own.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hops_kernel::{Money, Sex};
+use hops_kernel::{LocalDay, Money, Sex};
 use hops_platform::FieldError;
+use hops_platform::forms::model::{self as forms, Definition};
 
-use crate::catalogue::drafts::check_code;
 use crate::catalogue::model::{Applicability, Catalogue, Marital, Rule};
 
 /// At most this many questions: the questionnaire is meant to be short.
 pub const MAX_QUESTIONS: usize = 30;
-pub const MAX_OPTIONS: usize = 12;
 pub const MAX_RULES: usize = 500;
+/// The questionnaire's code in the forms engine.
+pub const FORM_CODE: &str = "checkup.advice";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuestionKind {
@@ -45,6 +50,45 @@ impl QuestionKind {
             QuestionKind::Multi => "多选",
         }
     }
+
+    fn forms_kind(self) -> forms::Kind {
+        match self {
+            QuestionKind::Single => forms::Kind::Single,
+            QuestionKind::Multi => forms::Kind::Multiple,
+        }
+    }
+}
+
+/// The questions as the form's definition: every question (inactive ones kept, not asked),
+/// optional, options without scores.
+pub fn to_definition(questions: &[Question]) -> Definition {
+    Definition::of(
+        questions
+            .iter()
+            .map(|q| {
+                let mut f = forms::Question::new(&q.code, q.kind.forms_kind(), &q.text);
+                f.active = q.active;
+                f.choices = q.options.iter().map(|o| forms::Choice::new(o, None)).collect();
+                f
+            })
+            .collect(),
+    )
+}
+
+/// The questions of the form's definition (choice questions only; others are not the
+/// questionnaire's).
+pub fn from_definition(d: &Definition) -> Vec<Question> {
+    d.questions
+        .iter()
+        .filter(|q| q.kind.is_choice())
+        .map(|q| Question {
+            code: q.code.clone(),
+            text: q.text.clone(),
+            kind: if q.kind == forms::Kind::Multiple { QuestionKind::Multi } else { QuestionKind::Single },
+            options: q.choices.iter().map(|c| c.label.clone()).collect(),
+            active: q.active,
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,33 +215,8 @@ pub fn check_questionnaire(q: &Questionnaire, cat: &Catalogue) -> Vec<FieldError
     if q.rules.len() > MAX_RULES {
         out.push(FieldError::new("rules", format!("推荐规则最多 {MAX_RULES} 条")));
     }
-    let mut codes = BTreeSet::new();
-    for (n, question) in q.questions.iter().enumerate() {
-        let f = |name: &str| format!("questions[{n}].{name}");
-        if let Err(e) = check_code(&question.code) {
-            out.push(FieldError::new(f("code"), format!("问题编码 {}：{e}", question.code)));
-        } else if !codes.insert(question.code.as_str()) {
-            out.push(FieldError::new(f("code"), format!("问题编码 {} 重复", question.code)));
-        }
-        text(&mut out, f("text"), "问题", &question.text, 200);
-        let options = &question.options;
-        if options.iter().all(|o| o.trim().is_empty()) {
-            out.push(FieldError::new(f("options"), format!("问题「{}」没有选项", question.text.trim())));
-        } else if question.kind == QuestionKind::Single && options.len() < 2 {
-            out.push(FieldError::new(f("options"), format!("单选题「{}」至少要有两个选项", question.text.trim())));
-        }
-        if options.len() > MAX_OPTIONS {
-            out.push(FieldError::new(f("options"), format!("每个问题最多 {MAX_OPTIONS} 个选项")));
-        }
-        let mut seen = BTreeSet::new();
-        for o in options {
-            if o.trim().is_empty() || o.chars().count() > 30 || o.contains(['|', '\n', '\r']) {
-                out.push(FieldError::new(f("options"), format!("选项「{o}」须为 1–30 个字，且不含 | 或换行")));
-            } else if !seen.insert(o.trim()) {
-                out.push(FieldError::new(f("options"), format!("选项「{}」重复", o.trim())));
-            }
-        }
-    }
+    // The questions by the forms engine's rules (codes, texts, options).
+    out.extend(forms::check_definition(&to_definition(&q.questions)).into_iter().filter(|e| e.field != "questions"));
     let mut rules = BTreeSet::new();
     for (n, r) in q.rules.iter().enumerate() {
         let f = |name: &str| format!("rules[{n}].{name}");
@@ -242,23 +261,12 @@ pub fn check_questionnaire(q: &Questionnaire, cat: &Catalogue) -> Vec<FieldError
 /// Checks answers against the asked (active) questions: unknown questions and options, and
 /// more than one answer to a single-choice question, each by field (`answers.<code>`).
 pub fn check_answers(questions: &[Question], answers: &Answers) -> Vec<FieldError> {
-    let mut out = Vec::new();
-    for (code, chosen) in answers {
-        let field = format!("answers.{code}");
-        let Some(q) = questions.iter().find(|q| q.active && q.code == *code) else {
-            out.push(FieldError::new(field, format!("问卷中没有问题 {code}")));
-            continue;
-        };
-        let distinct: BTreeSet<&str> = chosen.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
-        if q.kind == QuestionKind::Single && distinct.len() > 1 {
-            out.push(FieldError::new(field.clone(), format!("「{}」只能选一项", q.text)));
-        }
-        for c in distinct {
-            if !q.options.iter().any(|o| o == c) {
-                out.push(FieldError::new(field.clone(), format!("「{}」没有选项「{c}」", q.text)));
-            }
-        }
+    // Choice questions only: the day does not matter.
+    let mut out = forms::check_answers(&to_definition(questions), answers, LocalDay(0)).err().unwrap_or_default();
+    for e in &mut out {
+        e.field = format!("answers.{}", e.field);
     }
+    out.sort_by(|a, b| a.field.cmp(&b.field));
     out
 }
 

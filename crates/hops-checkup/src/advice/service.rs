@@ -1,9 +1,12 @@
 //! Use cases of the questionnaire: read it, replace it whole (API) or change one question or
 //! rule (console) — every change checked whole against the catalogue and audited — and
-//! recommend add-on items for a selection and answers.
+//! recommend add-on items for a selection and answers. The questions are saved as the form
+//! `checkup.advice` of the platform's forms engine (a new version once it has answers), the
+//! rules in the checkup's own table, in one transaction.
 
 use std::collections::BTreeSet;
 
+use hops_platform::forms::{self, FormSpec};
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
 use super::model::{self, AdviceRule, Answers, Question, Questionnaire, Recommendation, Respondent};
@@ -19,7 +22,7 @@ pub async fn questionnaire(access: &Access) -> Result<Questionnaire> {
 /// The questionnaire for use cases that have checked their own permission (the H5 pages).
 pub(crate) async fn load(access: &Access) -> Result<Questionnaire> {
     let mut c = access.tenant().read().await?;
-    Ok(store::questionnaire(&mut c).await?)
+    store::questionnaire(&mut c).await
 }
 
 /// Replaces the whole questionnaire: all or nothing, every problem at once.
@@ -48,7 +51,10 @@ where
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
     }
-    store::replace(&mut tx, &q).await?;
+    let id = store::form(&mut tx).await?.map(|f| f.row.id);
+    let spec = FormSpec { id, owner: "checkup", code: Some(model::FORM_CODE.into()), name: "健康问卷", intro: "", active: true };
+    forms::service::define(access, &mut tx, &spec, &model::to_definition(&q.questions)).await?;
+    store::replace_rules(&mut tx, &q.rules).await?;
     access.audit(&mut tx, action, "checkup_questionnaire", &detail).await?;
     tx.commit().await?;
     Ok(q)

@@ -1,34 +1,26 @@
-//! SQL of the questionnaire and its recommendation rules (migration 0015).
+//! SQL of the recommendation rules (migrations 0015, 0032). The questions are a form of the
+//! platform's forms engine (`checkup.advice`), read through its service.
 
 use hops_kernel::Sex;
 use hops_platform::Tx;
 use hops_platform::db::{Conn, Scoped};
+use hops_platform::forms;
 use sqlx::Row;
 
-use super::model::{AdviceRule, Question, QuestionKind, Questionnaire};
+use super::model::{AdviceRule, FORM_CODE, Questionnaire, from_definition};
 
 fn age(r: &sqlx::any::AnyRow, column: &str) -> sqlx::Result<Option<u32>> {
     Ok(r.try_get::<Option<i32>, _>(column)?.and_then(|v| u32::try_from(v).ok()))
 }
 
+/// The form holding the questions (none before the first save) and its id.
+pub async fn form<C: Conn>(c: &mut Scoped<C>) -> hops_platform::Result<Option<forms::Form>> {
+    forms::service::form_by_code_in(c, FORM_CODE).await
+}
+
 /// The whole questionnaire, questions and rules in their order.
-pub async fn questionnaire<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Questionnaire> {
-    let rows = c
-        .query("SELECT code, prompt, kind, options, active FROM checkup_questions WHERE hospital_id = $1 ORDER BY position, code")
-        .fetch_all(c.conn())
-        .await?;
-    let mut questions = Vec::with_capacity(rows.len());
-    for r in rows {
-        let kind: String = r.try_get("kind")?;
-        let options: String = r.try_get("options")?;
-        questions.push(Question {
-            code: r.try_get("code")?,
-            text: r.try_get("prompt")?,
-            kind: QuestionKind::from_code(&kind).unwrap_or(QuestionKind::Multi),
-            options: super::model::split_options(&options),
-            active: r.try_get::<i16, _>("active")? != 0,
-        });
-    }
+pub async fn questionnaire<C: Conn>(c: &mut Scoped<C>) -> hops_platform::Result<Questionnaire> {
+    let questions = form(c).await?.map(|f| from_definition(&f.definition)).unwrap_or_default();
     let rows = c
         .query(
             "SELECT question_code, answer, item_code, reason, sex, min_age, max_age FROM checkup_advice_rules WHERE hospital_id = $1 \
@@ -52,24 +44,10 @@ pub async fn questionnaire<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Questionn
     Ok(Questionnaire { questions, rules })
 }
 
-/// Replaces the questionnaire with `q` (checked already).
-pub async fn replace(tx: &mut Tx, q: &Questionnaire) -> sqlx::Result<()> {
+/// Replaces the rules with `rules` (checked already).
+pub async fn replace_rules(tx: &mut Tx, rules: &[AdviceRule]) -> sqlx::Result<()> {
     tx.query("DELETE FROM checkup_advice_rules WHERE hospital_id = $1").execute(tx.conn()).await?;
-    tx.query("DELETE FROM checkup_questions WHERE hospital_id = $1").execute(tx.conn()).await?;
-    for (n, question) in q.questions.iter().enumerate() {
-        tx.query(
-            "INSERT INTO checkup_questions (hospital_id, code, prompt, kind, options, position, active) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(question.code.clone())
-        .bind(question.text.clone())
-        .bind(question.kind.code())
-        .bind(question.options.join("\n"))
-        .bind(n as i32)
-        .bind(i16::from(question.active))
-        .execute(tx.conn())
-        .await?;
-    }
-    for (n, r) in q.rules.iter().enumerate() {
+    for (n, r) in rules.iter().enumerate() {
         tx.query(
             "INSERT INTO checkup_advice_rules (hospital_id, question_code, answer, item_code, reason, sex, min_age, max_age, position) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

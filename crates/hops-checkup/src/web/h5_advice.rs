@@ -13,11 +13,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use hops_kernel::{Money, Sex};
-use hops_platform::Error;
+use hops_platform::forms::web::H5Form;
 use hops_platform::web::{AppState, Method, Routes, Scope};
+use hops_platform::{Error, FieldError};
 
 use super::h5::{Chosen, R, chosen, fail, render, signed_in};
-use crate::advice::model::{Answers, Question, QuestionKind, Respondent};
+use crate::advice::model::{Answers, Respondent, to_definition};
 use crate::advice::service::{self as advice, AdviceRequest};
 use crate::h5::site;
 use crate::invoice::model::{InvoiceDraft, TitleKind, can_invoice};
@@ -122,20 +123,12 @@ struct AdvicePage {
     package_name: String,
     /// The package is for one sex: not asked.
     package_sex: bool,
-    questions: Vec<Question>,
+    /// The questions, by the forms engine's H5 renderer (inputs `a.<code>`).
+    h5form: H5Form,
     s: Sent,
     shown: Option<Vec<Shown>>,
     errors: Vec<String>,
     back: String,
-}
-
-impl AdvicePage {
-    fn checked(&self, q: &str, option: &str) -> bool {
-        self.s.answers.get(q).is_some_and(|a| a.iter().any(|x| x == option))
-    }
-    fn is_single(&self, q: &Question) -> bool {
-        q.kind == QuestionKind::Single
-    }
 }
 
 async fn advice_page(State(state): State<AppState>, Path((code, package)): Path<(String, String)>, RawQuery(raw): RawQuery) -> R {
@@ -151,7 +144,7 @@ async fn advice_page(State(state): State<AppState>, Path((code, package)): Path<
         answers: s.answers.clone(),
         person: s.respondent(),
     };
-    let (mut shown, mut errors) = (None, Vec::new());
+    let (mut shown, mut errors, mut fields) = (None, Vec::new(), Vec::<FieldError>::new());
     if s.answered {
         let names = |codes: &[String]| codes.iter().map(|c| cat.label(c)).collect::<Vec<_>>().join("、");
         match advice::recommend_in(&cat, &questionnaire, &request) {
@@ -169,7 +162,11 @@ async fn advice_page(State(state): State<AppState>, Path((code, package)): Path<
                         .collect(),
                 )
             }
-            Err(e) if e.status() == 422 => errors = e.fields().iter().map(|f| f.message.clone()).collect(),
+            Err(e) if e.status() == 422 => {
+                errors = e.fields().iter().map(|f| f.message.clone()).collect();
+                fields =
+                    e.fields().iter().filter_map(|f| Some(FieldError::new(f.field.strip_prefix("answers.")?, f.message.clone()))).collect();
+            }
             Err(e) => return Err(fail(e)),
         }
     }
@@ -182,7 +179,7 @@ async fn advice_page(State(state): State<AppState>, Path((code, package)): Path<
         package_code: p.code.clone(),
         package_name: p.name.clone(),
         package_sex: p.applicability.sex.is_some(),
-        questions: questionnaire.questions.into_iter().filter(|q| q.active).collect(),
+        h5form: H5Form::new(&to_definition(&questionnaire.questions), "a.", &s.answers, &fields),
         s,
         shown,
         errors,

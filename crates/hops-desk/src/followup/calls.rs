@@ -1,10 +1,15 @@
 //! Use cases of the agents' call tasks: the queue, a task with its script and questionnaire,
 //! recording a call (outcome, note, answers; the retry rule decides what follows), the number
 //! in clear for the call (`PersonalUnmask`, audited), and the satisfaction results per doctor
-//! and department with their XLSX export.
+//! and department with their XLSX export. Answers are stored by the platform's forms engine
+//! (one response per answered call, keyed by the task's subject, linked from the task); the
+//! figures are the desk's own.
+
+use std::collections::HashMap;
 
 use hops_contracts::checkup::Bookings;
 use hops_kernel::{LocalDay, PatientId};
+use hops_platform::forms::{self, Subject};
 use hops_platform::tabular::{self, Table};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
@@ -44,12 +49,19 @@ pub async fn task(access: &Access, id: i64) -> Result<TaskDetail> {
     let task = store::task_in_scope(&mut c, id, scope.as_deref()).await?.ok_or_else(|| Error::not_found("回访任务"))?;
     let plan = store::plan(&mut c, task.plan_id).await?.ok_or_else(|| Error::not_found("回访计划"))?;
     let q = match task.questionnaire_id {
-        Some(q) => store::questionnaire(&mut c, q).await?,
+        Some(q) => super::surveys::questionnaire_in(&mut c, q).await?,
         None => None,
     };
+    let mut answers = Vec::new();
+    if let Some(r) = task.response_id
+        && let Some(r) = forms::service::responses_in(&mut c, &[r]).await?.pop()
+    {
+        let d = forms::service::definition_in(&mut c, r.form_id, r.version).await?.unwrap_or_default();
+        answers = r.answers.iter().map(|a| questionnaire::answer_of(&d, a)).collect();
+    }
     Ok(TaskDetail {
         attempts: store::attempts(&mut c, id).await?,
-        answers: store::answers(&mut c, id).await?,
+        answers,
         questions: q.as_ref().map(|q| q.questions.clone()).unwrap_or_default(),
         questionnaire_name: q.map(|q| q.name).unwrap_or_default(),
         task,
@@ -117,13 +129,21 @@ pub async fn record_call(access: &Access, id: i64, input: &CallInput) -> Result<
     };
     let answered = !answers.is_empty();
     let mut tx = access.tenant().write().await?;
-    if !store::record_call(&mut tx, id, t.attempts, outcome, status, due, answered, now).await? {
+    // The answers go to the forms engine, keyed by whom the task calls.
+    let response = match (answered, t.questionnaire_id) {
+        (true, Some(form)) => {
+            let subject = Subject::parse(&t.subject).ok_or_else(|| Error::conflict("no_subject", "回访对象无法识别，不能记录问卷"))?;
+            let raw = questionnaire::raw_answers(&input.answers);
+            Some(forms::service::submit(access, &mut tx, form, subject, &format!("desk_followup_task:{id}"), &raw).await?.id)
+        }
+        _ => None,
+    };
+    if !store::record_call(&mut tx, id, t.attempts, outcome, status, due, response, now).await? {
         return Err(Error::conflict("invalid_status", "该任务刚被其他坐席处理，请刷新后查看"));
     }
     let attempt_id = tx.next_id(access.engine()).await?;
     let actor = access.actor();
     store::insert_attempt(&mut tx, attempt_id, id, outcome, note, (actor.user_id.map(|u| u.0), &actor.display_name), now).await?;
-    store::insert_answers(&mut tx, id, &answers).await?;
     if outcome == Outcome::OptOut {
         store::opt_out(&mut tx, &t.subject, id, now).await?;
     }
@@ -195,7 +215,14 @@ pub struct Results {
     pub by_doctor: Vec<Satisfaction>,
     pub by_department: Vec<Satisfaction>,
     pub by_question: Vec<QuestionFigures>,
-    pub calls: Vec<store::AnsweredCall>,
+    pub calls: Vec<CallRow>,
+}
+
+/// An answered call with the sum and count of its scored answers.
+pub struct CallRow {
+    pub call: store::AnsweredCall,
+    pub score_sum: i64,
+    pub scored: i64,
 }
 
 /// Label of calls that are about no doctor (checkups, key patients).
@@ -207,14 +234,33 @@ pub async fn results(access: &Access, from: LocalDay, to: LocalDay) -> Result<Re
     access.require(Permission::FollowupWork)?;
     let end = to.plus_days(1);
     let scope = scope(access).await?;
-    let (calls, answers) = {
+    let (calls, responses, versions) = {
         let mut c = access.tenant().read().await?;
-        (
-            store::answered_calls(&mut c, from.0, end.0, scope.as_deref()).await?,
-            store::answers_between(&mut c, from.0, end.0, scope.as_deref()).await?,
-        )
+        let calls = store::answered_calls(&mut c, from.0, end.0, scope.as_deref()).await?;
+        let ids: Vec<i64> = calls.iter().map(|x| x.response_id).collect();
+        let responses: HashMap<i64, forms::ResponseRow> =
+            forms::service::responses_in(&mut c, &ids).await?.into_iter().map(|r| (r.id, r)).collect();
+        let mut versions: HashMap<(i64, i32), forms::Definition> = HashMap::new();
+        for r in responses.values() {
+            if let std::collections::hash_map::Entry::Vacant(e) = versions.entry((r.form_id, r.version)) {
+                e.insert(forms::service::definition_in(&mut c, r.form_id, r.version).await?.unwrap_or_default());
+            }
+        }
+        (calls, responses, versions)
     };
-    let score = |group: &str, c: &store::AnsweredCall| CallScore { group: group.to_string(), score_sum: c.score_sum, scored: c.scored };
+    let sums_of = |c: &store::AnsweredCall| responses.get(&c.response_id).map_or((0, 0), |r| (r.score_sum, r.scored));
+    let answers: Vec<Answer> = calls
+        .iter()
+        .filter_map(|c| responses.get(&c.response_id))
+        .flat_map(|r| {
+            let d = versions.get(&(r.form_id, r.version));
+            r.answers.iter().map(move |a| questionnaire::answer_of(d.unwrap_or(&forms::Definition::default()), a))
+        })
+        .collect();
+    let score = |group: &str, c: &store::AnsweredCall| {
+        let (score_sum, scored) = sums_of(c);
+        CallScore { group: group.to_string(), score_sum, scored }
+    };
     let name_or = |s: &str, none: &str| if s.is_empty() { none.to_string() } else { s.to_string() };
     let by_doctor = questionnaire::summarize(&calls.iter().map(|c| score(&name_or(&c.doctor_name, NO_DOCTOR), c)).collect::<Vec<_>>());
     let by_department =
@@ -228,7 +274,7 @@ pub async fn results(access: &Access, from: LocalDay, to: LocalDay) -> Result<Re
     });
     let mut by_question: Vec<QuestionFigures> = Vec::new();
     let mut sums: Vec<i64> = Vec::new();
-    for (_, a) in &answers {
+    for a in &answers {
         let i = match by_question.iter().position(|q| q.question == a.question && q.kind == a.kind) {
             Some(i) => i,
             None => {
@@ -246,6 +292,13 @@ pub async fn results(access: &Access, from: LocalDay, to: LocalDay) -> Result<Re
     for (q, s) in by_question.iter_mut().zip(sums) {
         q.average = (q.scored > 0).then(|| s as f64 / q.scored as f64);
     }
+    let calls = calls
+        .into_iter()
+        .map(|c| {
+            let (score_sum, scored) = sums_of(&c);
+            CallRow { call: c, score_sum, scored }
+        })
+        .collect();
     Ok(Results { from, to, overall, by_doctor, by_department, by_question, calls })
 }
 
@@ -295,7 +348,8 @@ pub async fn export_results(access: &Access, from: LocalDay, to: LocalDay) -> Re
         rows: r
             .calls
             .iter()
-            .map(|c| {
+            .map(|r| {
+                let c = &r.call;
                 vec![
                     c.task_id.to_string(),
                     c.plan_name.clone(),
@@ -303,7 +357,7 @@ pub async fn export_results(access: &Access, from: LocalDay, to: LocalDay) -> Re
                     c.doctor_name.clone(),
                     c.department_name.clone(),
                     c.answered_at.format_minute(),
-                    questionnaire::fmt_average((c.scored > 0).then(|| c.score_sum as f64 / c.scored as f64)),
+                    questionnaire::fmt_average((r.scored > 0).then(|| r.score_sum as f64 / r.scored as f64)),
                 ]
             })
             .collect(),

@@ -2,6 +2,12 @@
 //! rating, free text), their one-line-per-question text form for the console, the checks of
 //! answers given on a call, and the satisfaction figures per doctor and department.
 //!
+//! The questionnaires live in the platform's forms engine (`hops_platform::forms`): a desk
+//! questionnaire is a form owned by `desk` whose questions are coded `q1`, `q2` … (a rating is a
+//! 1–5 scale), scored by the mean ([`to_definition`], [`from_definition`]); answers are checked
+//! by the engine ([`check_answers`]). What is the desk's own stays here: the line format, the
+//! 1–5 score scale, and the figures.
+//!
 //! Scores are on one scale, 1–5 (an option may carry no score, e.g. 「不清楚」). A call's score
 //! is the mean of its scored answers; a call is 满意 when that mean is at least 4. A group's
 //! average is the mean of its calls' scores (each call weighs the same) and its satisfaction
@@ -9,7 +15,9 @@
 
 use std::collections::BTreeMap;
 
+use hops_kernel::LocalDay;
 use hops_platform::FieldError;
+use hops_platform::forms::model::{self as forms, Definition, Method, RawAnswers, Scoring};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -43,14 +51,29 @@ impl Kind {
             Kind::Text => "文本",
         }
     }
+
+    /// The kind in the forms engine.
+    pub fn forms_kind(self) -> forms::Kind {
+        match self {
+            Kind::Single => forms::Kind::Single,
+            Kind::Rating => forms::Kind::Scale,
+            Kind::Text => forms::Kind::Text,
+        }
+    }
+
+    /// The desk's kind of a forms question (a desk form holds only these three).
+    pub fn of(k: forms::Kind) -> Kind {
+        match k {
+            forms::Kind::Single | forms::Kind::Multiple => Kind::Single,
+            forms::Kind::Scale => Kind::Rating,
+            _ => Kind::Text,
+        }
+    }
 }
 
-/// An option of a single-choice question, with its score (none: not counted).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Choice {
-    pub label: String,
-    pub score: Option<i32>,
-}
+/// An option of a single-choice question, with its score (none: not counted): the forms
+/// engine's.
+pub use hops_platform::forms::model::Choice;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {
@@ -63,14 +86,7 @@ pub struct Question {
 
 /// The options as stored: `非常满意=5|满意=4|不清楚`.
 pub fn choices_to_text(choices: &[Choice]) -> String {
-    choices
-        .iter()
-        .map(|c| match c.score {
-            Some(s) => format!("{}={s}", c.label),
-            None => c.label.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join("|")
+    hops_platform::forms::lines::join_choices(choices, "|")
 }
 
 /// Reads options as stored (see [`choices_to_text`]); separators `|`, `；` or `;`.
@@ -196,48 +212,70 @@ pub struct Answer {
     pub score: Option<i32>,
 }
 
-/// Checks the answers of a call (`answers[i]` for question `i + 1`, empty when not answered);
-/// problems are reported on fields `q1`, `q2` …
+/// The code of the question at `position` (1-based) in the forms engine.
+pub fn code(position: usize) -> String {
+    format!("q{position}")
+}
+
+fn position(code: &str) -> i32 {
+    code.strip_prefix('q').and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// The questions as a form's definition: codes `q1` …, a rating a 1–5 scale, scored by the mean.
+pub fn to_definition(questions: &[Question]) -> Definition {
+    let list = questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let mut f = forms::Question::new(&code(i + 1), q.kind.forms_kind(), q.text.trim());
+            f.required = q.required;
+            f.choices = q.choices.clone();
+            if q.kind == Kind::Rating {
+                (f.min, f.max) = (Some(1.0), Some(5.0));
+            }
+            f
+        })
+        .collect();
+    Definition { scoring: Scoring { method: Method::Mean, bands: Vec::new() }, ..Definition::of(list) }
+}
+
+/// The questions of a desk form's definition (asked ones, in order).
+pub fn from_definition(d: &Definition) -> Vec<Question> {
+    d.asked()
+        .map(|(_, q)| Question { kind: Kind::of(q.kind), text: q.text.clone(), choices: q.choices.clone(), required: q.required })
+        .collect()
+}
+
+/// A stored answer of the forms engine as the desk shows it, with its question as asked in
+/// `d` (the version it answered).
+pub fn answer_of(d: &Definition, a: &forms::Answer) -> Answer {
+    let q = d.question(&a.code);
+    Answer {
+        position: position(&a.code),
+        kind: q.map_or(Kind::Text, |q| Kind::of(q.kind)),
+        question: q.map_or_else(|| a.code.clone(), |q| q.text.clone()),
+        answer: a.text(),
+        score: a.score,
+    }
+}
+
+/// The answers of a call (`answers[i]` for question `i + 1`) by question code.
+pub fn raw_answers(answers: &[String]) -> RawAnswers {
+    answers.iter().enumerate().filter(|(_, a)| !a.trim().is_empty()).map(|(i, a)| (code(i + 1), vec![a.clone()])).collect()
+}
+
+/// Checks the answers of a call (`answers[i]` for question `i + 1`, empty when not answered)
+/// with the forms engine; problems are reported on fields `q1`, `q2` … and `answers`.
 pub fn check_answers(questions: &[Question], answers: &[String]) -> Result<Vec<Answer>, Vec<FieldError>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (i, q) in questions.iter().enumerate() {
-        let field = format!("q{}", i + 1);
-        let a = answers.get(i).map(|s| s.trim()).unwrap_or("");
-        if a.is_empty() {
-            if q.required {
-                errors.push(FieldError::new(&field, format!("第 {} 题为必答题：{}", i + 1, q.text)));
-            }
-            continue;
-        }
-        let score = match q.kind {
-            Kind::Single => match q.choices.iter().find(|c| c.label == a) {
-                Some(c) => c.score,
-                None => {
-                    errors.push(FieldError::new(&field, format!("第 {} 题的答案「{a}」不是该题的选项", i + 1)));
-                    continue;
-                }
-            },
-            Kind::Rating => match a.parse::<i32>() {
-                Ok(v) if (1..=5).contains(&v) => Some(v),
-                _ => {
-                    errors.push(FieldError::new(&field, format!("第 {} 题请打 1–5 分", i + 1)));
-                    continue;
-                }
-            },
-            Kind::Text if a.chars().count() > 500 => {
-                errors.push(FieldError::new(&field, format!("第 {} 题的回答不能超过 500 个字", i + 1)));
-                continue;
-            }
-            Kind::Text => None,
-        };
-        let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
-        out.push(Answer { position, kind: q.kind, question: q.text.clone(), answer: a.to_string(), score });
-    }
+    let d = to_definition(questions);
+    let known = &answers[..answers.len().min(questions.len())];
+    // No date questions: the day does not matter.
+    let mut result = forms::check_answers(&d, &raw_answers(known), LocalDay(0)).map(|list| list.iter().map(|a| answer_of(&d, a)).collect());
     if answers.len() > questions.len() && answers[questions.len()..].iter().any(|a| !a.trim().is_empty()) {
-        errors.push(FieldError::new("answers", format!("答案多于问卷的 {} 道题", questions.len())));
+        let extra = FieldError::new("answers", format!("答案多于问卷的 {} 道题", questions.len()));
+        result = Err(result.err().unwrap_or_default().into_iter().chain([extra]).collect());
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    result
 }
 
 /// The scores of one answered call: the sum and number of its scored answers, and who it was

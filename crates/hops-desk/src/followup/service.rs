@@ -17,10 +17,9 @@ use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result};
 
 use super::model::{self, Audience, Plan, PlanDraft};
-use super::questionnaire::{self, Question};
 /// How call tasks are filtered.
 pub use super::store::TaskFilter;
-use super::store::{self, KeyPatientRow, NewTask, PlanRow, QuestionnaireRow};
+use super::store::{self, KeyPatientRow, NewTask, PlanRow};
 
 /// How far back generation looks for events whose follow-up is due: an event whose call fell
 /// due more than this many days ago is not called any more.
@@ -34,79 +33,9 @@ pub const DAILY_JOB: &str = "desk.followup_daily";
 /// It runs at 07:00 China time, so the morning's calls are in the agents' queue before 09:00.
 pub const DAILY_AT: Every = Every::Day { hour: 7, minute: 0 };
 
-// ---- questionnaires ----
+// ---- questionnaires (kept in the forms engine: see [`super::surveys`]) ----
 
-pub async fn questionnaires(access: &Access) -> Result<Vec<QuestionnaireRow>> {
-    access.require(Permission::FollowupWork)?;
-    let mut c = access.tenant().read().await?;
-    Ok(store::questionnaires(&mut c).await?)
-}
-
-pub async fn questionnaire(access: &Access, id: i64) -> Result<QuestionnaireRow> {
-    access.require(Permission::FollowupWork)?;
-    let mut c = access.tenant().read().await?;
-    store::questionnaire(&mut c, id).await?.ok_or_else(|| Error::not_found("问卷"))
-}
-
-/// The questions of a questionnaire being saved: a list (API) or the console's text form.
-pub enum Questions {
-    List(Vec<Question>),
-    Lines(String),
-}
-
-pub struct QuestionnaireDraft {
-    pub name: String,
-    pub intro: String,
-    pub active: bool,
-    pub questions: Questions,
-}
-
-/// Creates (`id` None) or replaces a questionnaire; every problem at once.
-pub async fn save_questionnaire(access: &Access, id: Option<i64>, d: &QuestionnaireDraft) -> Result<i64> {
-    access.require(Permission::DeskManage)?;
-    let mut errors = Vec::new();
-    let questions = match &d.questions {
-        Questions::List(q) => q.clone(),
-        Questions::Lines(text) => questionnaire::from_lines(text).unwrap_or_else(|e| {
-            errors.extend(e);
-            Vec::new()
-        }),
-    };
-    let name = d.name.trim().to_string();
-    let mut problems = questionnaire::check(&name, &questions);
-    if !errors.is_empty() {
-        // The lines could not be read: report them, not "at least one question".
-        problems.retain(|p| p.field != "questions");
-    }
-    errors.extend(problems);
-    if d.intro.trim().chars().count() > 500 {
-        errors.push(FieldError::new("intro", "开场说明不能超过 500 个字"));
-    }
-    let mut tx = access.tenant().write().await?;
-    if let Some(id) = id
-        && store::questionnaire(&mut tx, id).await?.is_none()
-    {
-        return Err(Error::not_found("问卷"));
-    }
-    if !name.is_empty()
-        && let Some(other) = store::questionnaire_named(&mut tx, &name).await?
-        && Some(other) != id
-    {
-        errors.push(FieldError::new("name", format!("已有名为「{name}」的问卷")));
-    }
-    if !errors.is_empty() {
-        return Err(Error::invalid(errors));
-    }
-    let id = match id {
-        Some(id) => id,
-        None => tx.next_id(access.engine()).await?,
-    };
-    store::save_questionnaire(&mut tx, id, &name, d.intro.trim(), d.active, &questions, access.now()).await?;
-    let detail = format!("{name}：{} 道题{}", questions.len(), if d.active { "" } else { "（停用）" });
-    access.audit(&mut tx, "desk.followup.questionnaire.save", &format!("desk_questionnaire:{id}"), &detail).await?;
-    tx.commit().await?;
-    Ok(id)
-}
+pub use super::surveys::{QuestionnaireDraft, QuestionnaireRow, Questions, questionnaire, questionnaires, save_questionnaire};
 
 // ---- plans ----
 
@@ -141,7 +70,7 @@ pub async fn save_plan(access: &Access, id: Option<i64>, d: &PlanDraft) -> Resul
         return Err(Error::not_found("回访计划"));
     }
     if let Some(q) = d.questionnaire_id {
-        match store::questionnaire(&mut tx, q).await? {
+        match super::surveys::questionnaire_in(&mut tx, q).await? {
             Some(row) if row.active => {}
             Some(_) => errors.push(FieldError::new("questionnaire_id", "所选问卷已停用")),
             None => errors.push(FieldError::new("questionnaire_id", "所选问卷不存在")),

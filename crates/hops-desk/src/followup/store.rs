@@ -1,5 +1,6 @@
-//! SQL of follow-up (migration 0019): questionnaires and questions, plans, key patients, call
-//! tasks with their attempts and answers, opt-outs, and the figures of answered calls.
+//! SQL of follow-up (migrations 0019, 0031): the desk's list of its questionnaires (forms kept by
+//! the platform's forms engine), plans, key patients, call tasks with their attempts and the
+//! response each answered call recorded, opt-outs, and the answered calls.
 
 use hops_kernel::Instant;
 use hops_platform::Tx;
@@ -8,7 +9,6 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::{Audience, Outcome, Plan, RetryRule, TaskStatus};
-use super::questionnaire::{Answer, Kind, Question, choices_from_text, choices_to_text};
 
 fn decode(what: &str, v: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown follow-up {what} {v}").into())
@@ -16,119 +16,19 @@ fn decode(what: &str, v: &str) -> sqlx::Error {
 
 // ---- questionnaires ----
 
-#[derive(Clone, Debug)]
-pub struct QuestionnaireRow {
-    pub id: i64,
-    pub name: String,
-    pub intro: String,
-    pub active: bool,
-    pub questions: Vec<Question>,
-    /// Calls that recorded answers to it.
-    pub answered: i64,
-    pub updated_at: Instant,
+/// The ids of the desk's questionnaires (forms of the forms engine with the same id).
+pub async fn questionnaire_ids<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<i64>> {
+    let rows = c.query("SELECT id FROM desk_followup_questionnaires WHERE hospital_id = $1 ORDER BY id").fetch_all(c.conn()).await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
 }
 
-pub async fn questionnaires<C: Conn>(c: &mut Scoped<C>) -> sqlx::Result<Vec<QuestionnaireRow>> {
-    let rows = c
-        .query(
-            "SELECT q.id, q.name, q.intro, q.active, q.updated_at, \
-             (SELECT COUNT(*) FROM desk_followup_tasks t WHERE t.hospital_id = q.hospital_id AND t.questionnaire_id = q.id \
-              AND t.answered_at IS NOT NULL) AS answered \
-             FROM desk_followup_questionnaires q WHERE q.hospital_id = $1 ORDER BY q.active DESC, q.name",
-        )
-        .fetch_all(c.conn())
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: i64 = r.try_get("id")?;
-        out.push(QuestionnaireRow {
-            id,
-            name: r.try_get("name")?,
-            intro: r.try_get("intro")?,
-            active: r.try_get::<i16, _>("active")? != 0,
-            questions: questions(c, id).await?,
-            answered: r.try_get("answered")?,
-            updated_at: Instant(r.try_get("updated_at")?),
-        });
-    }
-    Ok(out)
-}
-
-pub async fn questionnaire<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<QuestionnaireRow>> {
-    Ok(questionnaires(c).await?.into_iter().find(|q| q.id == id))
-}
-
-async fn questions<C: Conn>(c: &mut Scoped<C>, questionnaire: i64) -> sqlx::Result<Vec<Question>> {
-    let rows = c
-        .query(
-            "SELECT kind, text, options, required FROM desk_followup_questions WHERE hospital_id = $1 AND questionnaire_id = $2 \
-             ORDER BY position",
-        )
-        .bind(questionnaire)
-        .fetch_all(c.conn())
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let kind: String = r.try_get("kind")?;
-            let options: String = r.try_get("options")?;
-            Ok(Question {
-                kind: Kind::from_code(&kind).ok_or_else(|| decode("question kind", &kind))?,
-                text: r.try_get("text")?,
-                choices: choices_from_text(&options).map_err(|e| decode("options", &e))?,
-                required: r.try_get::<i16, _>("required")? != 0,
-            })
-        })
-        .collect()
-}
-
-/// Inserts or replaces a questionnaire with its questions.
-pub async fn save_questionnaire(
-    tx: &mut Tx,
-    id: i64,
-    name: &str,
-    intro: &str,
-    active: bool,
-    qs: &[Question],
-    now: Instant,
-) -> sqlx::Result<()> {
-    tx.query(
-        "INSERT INTO desk_followup_questionnaires (hospital_id, id, name, intro, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (hospital_id, id) DO UPDATE SET name = excluded.name, intro = excluded.intro, active = excluded.active, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(id)
-    .bind(name.to_string())
-    .bind(intro.to_string())
-    .bind(i16::from(active))
-    .bind(now.0)
-    .execute(tx.conn())
-    .await?;
-    tx.query("DELETE FROM desk_followup_questions WHERE hospital_id = $1 AND questionnaire_id = $2").bind(id).execute(tx.conn()).await?;
-    for (i, q) in qs.iter().enumerate() {
-        tx.query(
-            "INSERT INTO desk_followup_questions (hospital_id, questionnaire_id, position, kind, text, options, required) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
+/// Lists a form as one of the desk's questionnaires.
+pub async fn register_questionnaire(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+    tx.query("INSERT INTO desk_followup_questionnaires (hospital_id, id) VALUES ($1, $2) ON CONFLICT (hospital_id, id) DO NOTHING")
         .bind(id)
-        .bind(i as i32 + 1)
-        .bind(q.kind.code())
-        .bind(q.text.trim().to_string())
-        .bind(choices_to_text(&q.choices))
-        .bind(i16::from(q.required))
         .execute(tx.conn())
         .await?;
-    }
     Ok(())
-}
-
-/// The id of the questionnaire with this name, if any.
-pub async fn questionnaire_named<C: Conn>(c: &mut Scoped<C>, name: &str) -> sqlx::Result<Option<i64>> {
-    let r = c
-        .query("SELECT id FROM desk_followup_questionnaires WHERE hospital_id = $1 AND name = $2")
-        .bind(name.to_string())
-        .fetch_optional(c.conn())
-        .await?;
-    r.map(|r| r.try_get(0)).transpose()
 }
 
 // ---- plans ----
@@ -374,13 +274,15 @@ pub struct TaskRow {
     pub attempts: i32,
     pub last_outcome: Option<Outcome>,
     pub questionnaire_id: Option<i64>,
+    /// The answers this task's call recorded (a response of the forms engine).
+    pub response_id: Option<i64>,
     pub answered_at: Option<Instant>,
     pub closed_at: Option<Instant>,
 }
 
 const TASK_SELECT: &str = "SELECT t.id, t.plan_id, p.name AS plan_name, t.source_kind, t.source_ref, t.subject, t.patient_id, t.booking_id, \
      t.patient_name, t.phone_masked, t.doctor_id, t.doctor_name, t.department_id, t.department_name, t.event_at, t.status, t.due_at, \
-     t.attempts, t.last_outcome, t.questionnaire_id, t.answered_at, t.closed_at \
+     t.attempts, t.last_outcome, t.questionnaire_id, t.response_id, t.answered_at, t.closed_at \
      FROM desk_followup_tasks t JOIN desk_followup_plans p ON p.hospital_id = t.hospital_id AND p.id = t.plan_id";
 
 fn task_row(r: &AnyRow) -> sqlx::Result<TaskRow> {
@@ -408,6 +310,7 @@ fn task_row(r: &AnyRow) -> sqlx::Result<TaskRow> {
         attempts: r.try_get("attempts")?,
         last_outcome: outcome.as_deref().map(|o| Outcome::from_code(o).ok_or_else(|| decode("outcome", o))).transpose()?,
         questionnaire_id: r.try_get("questionnaire_id")?,
+        response_id: r.try_get("response_id")?,
         answered_at: r.try_get::<Option<i64>, _>("answered_at")?.map(Instant),
         closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(Instant),
     })
@@ -496,16 +399,17 @@ pub async fn record_call(
     outcome: Outcome,
     status: TaskStatus,
     due_at: Instant,
-    answered: bool,
+    response: Option<i64>,
     now: Instant,
 ) -> sqlx::Result<bool> {
     let closed = (status != TaskStatus::Pending).then_some(now.0);
+    let answered = response.is_some();
     let answered_at = answered.then_some(now.0);
     let r = tx
         .query(
             "UPDATE desk_followup_tasks SET attempts = attempts + 1, last_outcome = $3, status = $4, due_at = $5, closed_at = $6, \
-             answered_at = COALESCE($7, answered_at), answered_day = COALESCE($8, answered_day), updated_at = $9 \
-             WHERE hospital_id = $1 AND id = $2 AND status = 'pending' AND attempts = $10",
+             answered_at = COALESCE($7, answered_at), answered_day = COALESCE($8, answered_day), updated_at = $9, \
+             response_id = COALESCE($11, response_id) WHERE hospital_id = $1 AND id = $2 AND status = 'pending' AND attempts = $10",
         )
         .bind(id)
         .bind(outcome.code())
@@ -516,6 +420,7 @@ pub async fn record_call(
         .bind(answered.then_some(now.local_day().0))
         .bind(now.0)
         .bind(seen_attempts)
+        .bind(response)
         .execute(tx.conn())
         .await?;
     Ok(r.rows_affected() == 1)
@@ -546,24 +451,6 @@ pub async fn insert_attempt(
     Ok(())
 }
 
-pub async fn insert_answers(tx: &mut Tx, task: i64, answers: &[Answer]) -> sqlx::Result<()> {
-    for a in answers {
-        tx.query(
-            "INSERT INTO desk_followup_answers (hospital_id, task_id, position, kind, question, answer, score) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(task)
-        .bind(a.position)
-        .bind(a.kind.code())
-        .bind(a.question.clone())
-        .bind(a.answer.clone())
-        .bind(a.score)
-        .execute(tx.conn())
-        .await?;
-    }
-    Ok(())
-}
-
 #[derive(Clone, Debug)]
 pub struct AttemptRow {
     pub at: Instant,
@@ -589,26 +476,6 @@ pub async fn attempts<C: Conn>(c: &mut Scoped<C>, task: i64) -> sqlx::Result<Vec
             })
         })
         .collect()
-}
-
-pub async fn answers<C: Conn>(c: &mut Scoped<C>, task: i64) -> sqlx::Result<Vec<Answer>> {
-    let rows = c
-        .query("SELECT position, kind, question, answer, score FROM desk_followup_answers WHERE hospital_id = $1 AND task_id = $2 ORDER BY position")
-        .bind(task)
-        .fetch_all(c.conn())
-        .await?;
-    rows.iter().map(answer_row).collect()
-}
-
-fn answer_row(r: &AnyRow) -> sqlx::Result<Answer> {
-    let k: String = r.try_get("kind")?;
-    Ok(Answer {
-        position: r.try_get("position")?,
-        kind: Kind::from_code(&k).ok_or_else(|| decode("question kind", &k))?,
-        question: r.try_get("question")?,
-        answer: r.try_get("answer")?,
-        score: r.try_get("score")?,
-    })
 }
 
 // ---- opt-outs ----
@@ -637,7 +504,7 @@ pub async fn opted_out(tx: &mut Tx, subject: &str) -> sqlx::Result<bool> {
 
 // ---- figures of answered calls ----
 
-/// One answered call: the task, who it was about, and its scores.
+/// One answered call: the task, who it was about, and the response it recorded.
 #[derive(Clone, Debug)]
 pub struct AnsweredCall {
     pub task_id: i64,
@@ -646,8 +513,7 @@ pub struct AnsweredCall {
     pub doctor_name: String,
     pub department_name: String,
     pub answered_at: Instant,
-    pub score_sum: i64,
-    pub scored: i64,
+    pub response_id: i64,
 }
 
 /// Calls whose questionnaire was answered on the days `[from, to)`, oldest first.
@@ -659,12 +525,10 @@ pub async fn answered_calls<C: Conn>(
 ) -> sqlx::Result<Vec<AnsweredCall>> {
     let rows = c
         .query_built(format!(
-            "SELECT t.id, p.name AS plan_name, t.patient_name, t.doctor_name, t.department_name, t.answered_at, \
-             COALESCE(SUM(a.score), 0) AS score_sum, COUNT(a.score) AS scored \
+            "SELECT t.id, p.name AS plan_name, t.patient_name, t.doctor_name, t.department_name, t.answered_at, t.response_id \
              FROM desk_followup_tasks t JOIN desk_followup_plans p ON p.hospital_id = t.hospital_id AND p.id = t.plan_id \
-             LEFT JOIN desk_followup_answers a ON a.hospital_id = t.hospital_id AND a.task_id = t.id \
-             WHERE t.hospital_id = $1 AND t.answered_day >= $2 AND t.answered_day < $3{} \
-             GROUP BY t.id, p.name, t.patient_name, t.doctor_name, t.department_name, t.answered_at ORDER BY t.answered_at, t.id",
+             WHERE t.hospital_id = $1 AND t.answered_day >= $2 AND t.answered_day < $3 AND t.response_id IS NOT NULL{} \
+             ORDER BY t.answered_at, t.id",
             in_departments(departments)
         ))
         .bind(from)
@@ -680,30 +544,8 @@ pub async fn answered_calls<C: Conn>(
                 doctor_name: r.try_get("doctor_name")?,
                 department_name: r.try_get("department_name")?,
                 answered_at: Instant(r.try_get("answered_at")?),
-                score_sum: r.try_get("score_sum")?,
-                scored: r.try_get("scored")?,
+                response_id: r.try_get("response_id")?,
             })
         })
         .collect()
-}
-
-/// Every answer of the calls answered on `[from, to)`, by task and position.
-pub async fn answers_between<C: Conn>(
-    c: &mut Scoped<C>,
-    from: i32,
-    to: i32,
-    departments: Option<&[i64]>,
-) -> sqlx::Result<Vec<(i64, Answer)>> {
-    let rows = c
-        .query_built(format!(
-            "SELECT a.task_id, a.position, a.kind, a.question, a.answer, a.score FROM desk_followup_answers a \
-             JOIN desk_followup_tasks t ON t.hospital_id = a.hospital_id AND t.id = a.task_id \
-             WHERE a.hospital_id = $1 AND t.answered_day >= $2 AND t.answered_day < $3{} ORDER BY a.task_id, a.position",
-            in_departments(departments)
-        ))
-        .bind(from)
-        .bind(to)
-        .fetch_all(c.conn())
-        .await?;
-    rows.iter().map(|r| Ok((r.try_get("task_id")?, answer_row(r)?))).collect()
 }

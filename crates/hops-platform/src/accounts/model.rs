@@ -77,6 +77,9 @@ pub enum Permission {
     /// Run the hospital's notifications: texts per topic and channel, quiet hours, opt-outs,
     /// and the delivery records (recipients masked).
     NotifyManage,
+    /// Design the hospital's own questionnaires (forms): questions, conditions, scoring and
+    /// versions; read and (with `DataExport`) export their answers hospital-wide.
+    FormsManage,
 }
 
 use Permission::*;
@@ -111,6 +114,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             KbEdit,
             CalendarManage,
             NotifyManage,
+            FormsManage,
         ],
     ),
     (
@@ -140,6 +144,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             KbEdit,
             CalendarManage,
             NotifyManage,
+            FormsManage,
         ],
     ),
     (
@@ -164,6 +169,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             KbEdit,
             CalendarManage,
             NotifyManage,
+            FormsManage,
         ],
     ),
     (Role::Agent, &[DashboardView, MasterRead, PersonalUnmask, CheckupRead, CheckupBrowse, CheckupBook, DeskWork, BotAsk, FollowupWork]),
@@ -344,6 +350,7 @@ mod tests {
         assert!(!Role::Doctor.can(DataExport));
         assert!(Role::PlatformAdmin.requires_totp() && !Role::Operator.requires_totp());
         assert!(Role::Operator.can(NotifyManage) && !Role::Agent.can(NotifyManage) && !Role::Doctor.can(NotifyManage));
+        assert!(Role::Operator.can(FormsManage) && !Role::Agent.can(FormsManage) && !Role::Nurse.can(FormsManage));
     }
 
     #[test]

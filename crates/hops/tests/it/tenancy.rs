@@ -161,7 +161,8 @@ async fn desk_followup_fixtures(access: &hops_platform::Access, patient: hops_ke
         ..Default::default()
     };
     let complaint = hops_desk::complaint::service::create(access, &hops_desk::complaint::service::Origin::Direct, &draft).await.unwrap().id;
-    vec![("questionnaire_id", questionnaire), ("plan_id", plan), ("task_id", task), ("complaint_id", complaint)]
+    // The questionnaire is a form of the forms engine with the same id.
+    vec![("questionnaire_id", questionnaire), ("form_id", questionnaire), ("plan_id", plan), ("task_id", task), ("complaint_id", complaint)]
 }
 
 /// A ticket of B with an attachment, a knowledge-base article and a bot conversation.
@@ -359,6 +360,7 @@ fn sample_body(schema: &str) -> Value {
         // ---- desk follow-up and complaints ----
         "FollowupPlanIn" => json!({"name": "某计划", "audience": "checkup", "delay_days": 1, "script": "话术", "max_attempts": 1,
                                    "retry_no_answer_hours": 0, "retry_refused_hours": 0}),
+        "FormIn" => json!({"name": "某问卷", "questions": [{"code": "q1", "kind": "scale", "text": "打分", "min": 1, "max": 5}]}),
         "FollowupQuestionnaireIn" => json!({"name": "某问卷", "questions": [{"kind": "rating", "text": "打分"}]}),
         "FollowupCallIn" => json!({"outcome": "no_answer"}),
         "KeyPatientIn" => json!({"external_id": "BP1"}),

@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 use crate::followup::calls::{self, CallInput};
 use crate::followup::model::{PlanDraft, TaskStatus};
 use crate::followup::questionnaire::{self, Choice, Kind, Question, Satisfaction, fmt_average, fmt_rate};
+use crate::followup::service::QuestionnaireRow;
 use crate::followup::service::{self, QuestionnaireDraft, Questions};
-use crate::followup::store::{PlanRow, QuestionnaireRow, TaskFilter, TaskRow};
+use crate::followup::store::{PlanRow, TaskFilter, TaskRow};
 
 const TAG: &str = "回访";
 

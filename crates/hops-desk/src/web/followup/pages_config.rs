@@ -15,8 +15,9 @@ use serde::Deserialize;
 
 use crate::followup::model::{Audience, PlanDraft};
 use crate::followup::questionnaire;
+use crate::followup::service::QuestionnaireRow;
 use crate::followup::service::{self, KeyPatientView, QuestionnaireDraft, Questions};
-use crate::followup::store::{PlanRow, QuestionnaireRow};
+use crate::followup::store::PlanRow;
 use crate::web::common::{Choice, FormErrors, opt_id, refusal_message, render, xlsx};
 
 pub fn routes() -> Routes {
