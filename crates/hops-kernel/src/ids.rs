@@ -53,6 +53,11 @@ macro_rules! define_id {
 }
 
 define_id!(
+    /// A human, once per hospital, whatever roles they have there (patient, checked-up person,
+    /// enrolled patient, contact).
+    PersonId
+);
+define_id!(
     /// A tenant: one hospital. Every tenant table carries it in its primary key.
     HospitalId
 );

@@ -25,7 +25,7 @@ pub mod sex;
 pub mod time;
 
 pub use idcard::{IdCardError, IdCardNumber};
-pub use ids::{DepartmentId, DoctorId, HospitalId, JobId, ParseIdError, PatientId, UserId};
+pub use ids::{DepartmentId, DoctorId, HospitalId, JobId, ParseIdError, PatientId, PersonId, UserId};
 pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};
 pub use regions::{COUNTIES, PROVINCES};

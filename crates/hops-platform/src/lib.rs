@@ -15,6 +15,7 @@ pub mod forms;
 pub mod jobs;
 pub mod memo;
 pub mod notify;
+pub mod people;
 pub mod reencrypt;
 pub mod services;
 pub mod sms;

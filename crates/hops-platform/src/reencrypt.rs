@@ -127,6 +127,8 @@ pub fn platform_columns() -> Vec<Column> {
         Column::new(CONTENT),
         Column::new(CONTACT_PHONE).keyed_by(Key::Id("user_id")),
         Column::new(CONTACT_EMAIL).keyed_by(Key::Id("user_id")),
+        Column::new(crate::people::service::ID_NUMBER).indexed_by("id_number_bidx"),
+        Column::new(crate::people::service::PHONE).indexed_by("phone_bidx"),
     ]
 }
 

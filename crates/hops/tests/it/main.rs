@@ -28,6 +28,7 @@ mod jobs_flow;
 mod malformed;
 mod master;
 mod notify;
+mod people;
 mod performance;
 mod production;
 mod rankings;
