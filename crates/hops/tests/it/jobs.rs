@@ -188,6 +188,8 @@ async fn probe_counts(url: &str) -> (i64, i64, i64, i64) {
     (r.get(0), r.get(1), r.get(2), r.get(3))
 }
 
+// The servers run on the system clock: so does what the test expects of their schedulers.
+#[allow(clippy::disallowed_methods)]
 async fn kill_nine_loses_nothing(b: Backend) {
     const N: u32 = 60;
     let tdb = TestDb::create(&b).await;
@@ -197,6 +199,7 @@ async fn kill_nine_loses_nothing(b: Backend) {
         jobs::enqueue_probes(&core.act_as_system(h), N, 150).await.unwrap();
         db.close().await;
     }
+    let started = hops_kernel::SystemClock.now();
     let mut server = serve(&tdb);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -227,4 +230,20 @@ async fn kill_nine_loses_nothing(b: Backend) {
     assert_eq!(dead, 0);
     assert_eq!(distinct, i64::from(N), "no job lost");
     assert_eq!(completions, i64::from(N), "no job completed twice");
+
+    // The servers' own schedulers (on by default) enqueued the daily follow-up generation of
+    // hospital hx: once for the due time they both saw, however often each looked.
+    let due_times: std::collections::BTreeSet<String> = [started, hops_kernel::SystemClock.now()]
+        .iter()
+        .map(|t| hops_desk::followup::service::DAILY_AT.latest(*t, |_| true).unwrap().format_minute())
+        .collect();
+    let mut c = hops_platform::db::connect_one(&tdb.url).await.unwrap();
+    let keys: Vec<String> = sqlx::query("SELECT idem_key FROM jobs WHERE kind = 'desk.followup_daily' ORDER BY idem_key")
+        .fetch_all(&mut c)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect();
+    assert_eq!(keys, due_times.into_iter().collect::<Vec<_>>(), "one job per due time across both starts");
 }
