@@ -84,6 +84,50 @@ pub enum Permission {
 
 use Permission::*;
 
+impl Permission {
+    /// Every permission, in declaration order.
+    pub const ALL: &'static [Permission] = &[
+        DashboardView,
+        MasterRead,
+        MasterWrite,
+        MasterImport,
+        DataExport,
+        PersonalUnmask,
+        UserManage,
+        AuditRead,
+        JobsManage,
+        HospitalManage,
+        ActivityIngest,
+        AnalyticsRead,
+        AnalyticsPublish,
+        AnalyticsConfigure,
+        OwnPerformance,
+        CheckupRead,
+        CheckupManage,
+        CheckupBook,
+        DeskWork,
+        DeskManage,
+        KbEdit,
+        CheckupBrowse,
+        CheckupSelfService,
+        CheckupProxyBook,
+        BotAsk,
+        FollowupWork,
+        CalendarManage,
+        NotifyManage,
+    ];
+
+    /// A stable name for storage (e.g. the permission an approval needs): the variant's name.
+    pub fn code(self) -> String {
+        format!("{self:?}")
+    }
+
+    /// The permission stored as [`Permission::code`].
+    pub fn from_code(code: &str) -> Option<Permission> {
+        Permission::ALL.iter().copied().find(|p| p.code() == code)
+    }
+}
+
 /// The permission table: the single place that says which role may do what.
 pub const GRANTS: &[(Role, &[Permission])] = &[
     (
