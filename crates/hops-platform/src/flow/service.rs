@@ -132,7 +132,7 @@ pub trait Approvable: Send + Sync + 'static {
     /// transaction (so the approval is recorded only with the change).
     fn approve<'a>(&'a self, access: &'a Access, approval: &'a Approval, comment: &'a str) -> BoxFuture<'a, Result<()>>;
     /// Inside the rejection's transaction, after [`settle`]: e.g. the subject's status back.
-    fn reject<'a>(&'a self, access: &'a Access, tx: &'a mut Tx, approval: &'a Approval) -> BoxFuture<'a, Result<()>>;
+    fn reject<'a>(&'a self, access: &'a Access, tx: &'a mut Tx, approval: &'a Approval, comment: &'a str) -> BoxFuture<'a, Result<()>>;
 }
 
 /// Asks for an approval inside the caller's transaction; 409 while the same request about the
@@ -228,7 +228,7 @@ pub async fn decide(access: &Access, id: i64, decision: Decision, comment: &str)
             let mut tx = access.tenant().write().await?;
             settle(access, &mut tx, &a, decision, comment).await?;
             if let (Decision::Rejected, Some(h)) = (decision, handler) {
-                h.reject(access, &mut tx, &a).await?;
+                h.reject(access, &mut tx, &a, comment).await?;
             }
             tx.commit().await?;
         }
