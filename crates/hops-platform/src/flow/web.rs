@@ -197,6 +197,8 @@ pub struct DecideForm {
 }
 
 async fn decide_form(page: Page, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> PageResult<Response> {
+    // Another hospital's or an unknown approval is not found, whatever the form says.
+    service::get(page.access(), id).await?;
     let decision = Decision::parse(&f.decision).filter(|d| *d != Decision::Pending);
     let result = match decision {
         Some(d) => service::decide(page.access(), id, d, &f.comment).await.map(|_| d),
