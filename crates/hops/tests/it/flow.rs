@@ -9,7 +9,11 @@ use hops_testkit::{Backend, TestApp, both_backends, call};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-both_backends!(history_rows_commit_with_their_change_only, approvals_are_four_eyes_and_stay_in_their_hospital);
+both_backends!(
+    history_rows_commit_with_their_change_only,
+    approvals_are_four_eyes_and_stay_in_their_hospital,
+    older_status_records_are_backfilled
+);
 
 /// (from, to, action) of a subject's history, oldest first.
 async fn history(access: &Access, subject: Subject) -> Vec<(Option<String>, String, String)> {
@@ -229,4 +233,82 @@ async fn the_approvals_inbox_in_a_browser() {
     assert_eq!(published.published_by, "运营专员");
     browser.quit().await;
     app.stop().await;
+}
+
+/// The status changes recorded before the status history (ticket and complaint events,
+/// performance answers, locked months, published reports, booking changes in the audit log) are
+/// moved or copied into it by migration 0041, on both engines.
+async fn older_status_records_are_backfilled(backend: Backend) {
+    use sqlx::Row;
+    let db = hops_testkit::TestDb::create(&backend).await;
+    let folder = if db.url.starts_with("sqlite") { "sqlite" } else { "postgres" };
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(folder);
+    let mut before = sqlx::migrate::Migrator::new(path.clone()).await.unwrap();
+    before.migrations = std::borrow::Cow::Owned(before.migrations.iter().filter(|m| m.version < 40).cloned().collect());
+    let mut c = hops_platform::db::connect_one(&db.url).await.unwrap();
+    before.run(&mut c).await.unwrap();
+    let minute = 60_000_000_i64;
+    for sql in [
+        "INSERT INTO hospitals (id, code, name, grade, created_at) VALUES (7, 'old', '旧院', '三级甲等', 0)",
+        // A ticket: opened, started, resolved, with a reply between.
+        "INSERT INTO desk_categories (hospital_id, code, name) VALUES (7, 'consult', '咨询')",
+        "INSERT INTO desk_tickets (hospital_id, id, number, channel, category_code, priority, subject, status, requester_kind, created_at, updated_at) \
+         VALUES (7, 100, 'GD00000100', 'chat', 'consult', 'normal', '旧工单', 'resolved', 'patient', 0, 0)",
+        "INSERT INTO desk_ticket_events (hospital_id, id, ticket_id, at, kind, actor_name, body, status) VALUES (7, 101, 100, 60000000, 'status', '小王', '说明', 'new')",
+        "INSERT INTO desk_ticket_events (hospital_id, id, ticket_id, at, kind, actor_name, body, status) VALUES (7, 102, 100, 120000000, 'reply', '小王', '您好', NULL)",
+        "INSERT INTO desk_ticket_events (hospital_id, id, ticket_id, at, kind, actor_name, body, status) VALUES (7, 103, 100, 120000000, 'status', '小王', '', 'open')",
+        "INSERT INTO desk_ticket_events (hospital_id, id, ticket_id, at, kind, actor_name, body, status) VALUES (7, 104, 100, 180000000, 'status', '小王', '', 'resolved')",
+        // A complaint with two steps.
+        "INSERT INTO desk_complaints (hospital_id, id, number, source, complainant, subject, description, status, received_at, received_day, updated_at) \
+         VALUES (7, 200, 'TS20250101001', 'phone', '王女士', '旧投诉', '内容', 'investigating', 0, 0, 0)",
+        "INSERT INTO desk_complaint_events (hospital_id, id, complaint_id, at, actor_name, action, from_status, to_status, note) VALUES (7, 201, 200, 60000000, '小李', 'register', NULL, 'registered', '电话')",
+        "INSERT INTO desk_complaint_events (hospital_id, id, complaint_id, at, actor_name, action, from_status, to_status, note) VALUES (7, 202, 200, 120000000, '小李', 'investigate', 'registered', 'investigating', '')",
+        // A locked month, a published report, and a booking paid then refunded (audit only).
+        "INSERT INTO performance_months (hospital_id, month, price_text_fen, price_video_fen, price_phone_fen, price_revisit_fen, share_bp, timeout_minutes, \
+         timeout_deduction_fen, complaint_deduction_fen, generated_at, generated_by, locked_at, locked_by) VALUES (7, '2025-01', 0, 0, 0, 0, 0, 0, 0, 0, 0, '小张', 240000000, '小张')",
+        "INSERT INTO reports (hospital_id, id, period_kind, period_start, period_end, title, label, conclusions, numbers, pdf, xlsx, published_at, published_by) \
+         VALUES (7, 300, 'month', 20089, 20119, '运营月报', '2025年1月', '', '{}', X'00', X'00', 300000000, '小赵')",
+        "INSERT INTO audit_log (hospital_id, seq, at, actor_id, actor_name, action, target, detail, prev_hash, hash) VALUES (7, 1, 60000000, NULL, '小孙', 'checkup.payment.record', 'checkup_booking:400', '', '', 'a')",
+        "INSERT INTO audit_log (hospital_id, seq, at, actor_id, actor_name, action, target, detail, prev_hash, hash) VALUES (7, 2, 120000000, NULL, '小孙', 'checkup.booking.refund', 'checkup_booking:400', '', 'a', 'b')",
+        "INSERT INTO audit_log (hospital_id, seq, at, actor_id, actor_name, action, target, detail, prev_hash, hash) VALUES (7, 3, 120000000, NULL, '小孙', 'checkup.booking.reschedule', 'checkup_booking:400', '', 'b', 'c')",
+    ] {
+        let sql = if folder == "postgres" { sql.replace("X'00'", "'\\x00'::bytea") } else { sql.to_string() };
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let after = sqlx::migrate::Migrator::new(path).await.unwrap();
+    after.run(&mut c).await.unwrap();
+    let rows = sqlx::query(
+        "SELECT subject_kind, subject_id, COALESCE(from_status, '-') AS f, to_status, action, actor_name, at, note FROM status_history \
+         WHERE hospital_id = 7 ORDER BY subject_kind, subject_id, at, id",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    let got: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let (k, id, f, t, a): (String, i64, String, String, String) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            format!("{k}:{id} {f}>{t} {a} {} {}", r.get::<String, _>(5), r.get::<i64, _>(6) / minute)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "checkup_booking:400 pending_payment>paid pay 小孙 1",
+            "checkup_booking:400 paid>refunded refund 小孙 2",
+            "desk_complaint:200 ->registered register 小李 1",
+            "desk_complaint:200 registered>investigating investigate 小李 2",
+            "desk_ticket:100 ->new create 小王 1",
+            "desk_ticket:100 new>open start 小王 2",
+            "desk_ticket:100 open>resolved resolve 小王 3",
+            "performance_month:202501 open>locked lock 小张 4",
+            "report:2020089 draft>published publish 小赵 5",
+        ]
+    );
+    // Moved, not copied: the old tables keep no status records.
+    let left: i64 = sqlx::query("SELECT COUNT(*) FROM desk_ticket_events WHERE kind = 'status'").fetch_one(&mut c).await.unwrap().get(0);
+    assert_eq!(left, 0);
+    let kinds: i64 = sqlx::query("SELECT COUNT(*) FROM desk_ticket_events").fetch_one(&mut c).await.unwrap().get(0);
+    assert_eq!(kinds, 1, "the reply stays in the conversation");
 }
