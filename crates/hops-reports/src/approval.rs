@@ -78,8 +78,7 @@ pub async fn submit(access: &Access, range: PeriodRange, note: &str) -> Result<i
     let id = subject_id(range);
     FLOW.record(access, &mut tx, id, current.status, Action::Submit, note).await?;
     let t = title(range);
-    let request =
-        Request { subject: FLOW.subject(id), title: &t, request: "publish", request_label: "发布", approver: PUBLISH, note };
+    let request = Request { subject: FLOW.subject(id), title: &t, request: "publish", request_label: "发布", approver: PUBLISH, note };
     let approval = flow::service::request(access, &mut tx, &request).await?;
     tx.commit().await?;
     Ok(approval)

@@ -306,7 +306,16 @@ pub async fn adjust(access: &Access, id: i64, draft: &AdjustmentDraft) -> Result
     let status = model::after_change(sheet.status, sheet.total, total);
     store::set_sheet_state(&mut tx, id, total, status, access.now()).await?;
     if status != sheet.status {
-        model::FLOW.record(access, &mut tx, id, sheet.status, model::Action::Reset, &format!("调整后合计 {} → {total}，需医生重新确认", sheet.total)).await?;
+        model::FLOW
+            .record(
+                access,
+                &mut tx,
+                id,
+                sheet.status,
+                model::Action::Reset,
+                &format!("调整后合计 {} → {total}，需医生重新确认", sheet.total),
+            )
+            .await?;
     }
     tx.commit().await?;
     Ok(total)

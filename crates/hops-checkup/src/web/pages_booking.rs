@@ -16,7 +16,10 @@ pub fn routes() -> Routes {
     Routes::scoped(Scope::AllPeople).page(Method::Get, "/checkup/bookings/{booking_id}", "预约详情", page).api(
         Method::Get,
         "/api/v1/checkup/bookings/{booking_id}/history",
-        ApiDoc::new("体检预约", "预约的状态记录").describe("每次状态变更：时间、操作人、从何状态到何状态、说明。").returns::<Vec<HistoryOut>>().error(404, "没有这个预约"),
+        ApiDoc::new("体检预约", "预约的状态记录")
+            .describe("每次状态变更：时间、操作人、从何状态到何状态、说明。")
+            .returns::<Vec<HistoryOut>>()
+            .error(404, "没有这个预约"),
         api_history,
     )
 }

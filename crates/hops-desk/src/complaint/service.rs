@@ -13,15 +13,15 @@ use hops_platform::tabular::{self, Table};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
 
+use super::model::Action;
 use super::model::{self, Cause, Draft, REPLY_CHANNELS, Source, Status, Trend, Verdict};
 /// How complaints are filtered.
 pub use super::store::Filter;
-use super::model::Action;
 use super::store::{self, ComplaintRow, NewComplaint, StepWrite};
-use hops_platform::flow::{self, HistoryRow};
 use crate::followup::calls as followup;
 use crate::ticket::service as tickets;
 use crate::ticket::store as ticket_store;
+use hops_platform::flow::{self, HistoryRow};
 
 /// The complainant's phone: encrypted for the complaint's row, blind-indexed, masked.
 pub const PHONE: Field = Field::new("desk_complaints", "phone_enc", "desk_complaints.phone");

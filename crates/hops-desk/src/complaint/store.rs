@@ -289,7 +289,6 @@ pub async fn apply_step(tx: &mut Tx, id: i64, from: Status, w: &StepWrite<'_>, n
     Ok(q.execute(tx.conn()).await?.rows_affected() == 1)
 }
 
-
 /// The complainant's encrypted phone.
 pub async fn phone_enc<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<Vec<u8>>> {
     let r = c.query("SELECT phone_enc FROM desk_complaints WHERE hospital_id = $1 AND id = $2").bind(id).fetch_optional(c.conn()).await?;

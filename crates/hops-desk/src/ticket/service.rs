@@ -139,14 +139,23 @@ pub(crate) async fn status_changes<C: Conn>(c: &mut Scoped<C>, tickets: &[i64]) 
     let rows = flow::service::histories(c, model::FLOW.kind, tickets).await?;
     rows.into_iter()
         .map(|r| {
-            let s = Status::parse(&r.to).ok_or_else(|| Error::Internal(anyhow::anyhow!("status_history of ticket {}: {}", r.subject_id, r.to)))?;
+            let s = Status::parse(&r.to)
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("status_history of ticket {}: {}", r.subject_id, r.to)))?;
             Ok((r.subject_id, r.at, s))
         })
         .collect()
 }
 
 /// Records a status change of ticket `id` by `actor` at `at` (imports keep their own times).
-async fn record(access: &Access, tx: &mut Tx, id: i64, change: (Option<Status>, Status, Action), note: &str, actor: (Option<i64>, &str), at: Instant) -> Result<()> {
+async fn record(
+    access: &Access,
+    tx: &mut Tx,
+    id: i64,
+    change: (Option<Status>, Status, Action),
+    note: &str,
+    actor: (Option<i64>, &str),
+    at: Instant,
+) -> Result<()> {
     let (from, to, action) = change;
     let c = Change { from: from.map(Status::code), to: to.code(), action: action.code(), note };
     flow::service::record_as(access, tx, model::FLOW.subject(id), c, actor, at).await?;

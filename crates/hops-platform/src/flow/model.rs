@@ -148,6 +148,7 @@ mod tests {
         assert_eq!(FLOW.actions(Light::Red), vec![Switch::Go, Switch::Cut]);
         assert!(FLOW.actions(Light::Off).is_empty());
         assert_eq!(FLOW.subject(7), Subject { kind: "light", id: 7 });
+        assert_eq!((Light::parse(" RED "), Switch::parse("断电"), Light::parse("蓝灯")), (Some(Light::Red), Some(Switch::Cut), None));
     }
 
     #[test]

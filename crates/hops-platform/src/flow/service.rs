@@ -255,7 +255,13 @@ pub async fn settle(access: &Access, tx: &mut Tx, a: &Approval, decision: Decisi
         return Err(already_decided(&now));
     }
     let what = if decision == Decision::Approved { "flow.approval.approve" } else { "flow.approval.reject" };
-    let detail = format!("{}：{}，{}{}", a.request_label, a.subject_title, decision.label_zh(), if comment.is_empty() { String::new() } else { format!("（{comment}）") });
+    let detail = format!(
+        "{}：{}，{}{}",
+        a.request_label,
+        a.subject_title,
+        decision.label_zh(),
+        if comment.is_empty() { String::new() } else { format!("（{comment}）") }
+    );
     access.audit(tx, what, &format!("approval:{}", a.id), &detail).await?;
     Ok(())
 }

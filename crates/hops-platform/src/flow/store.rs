@@ -196,7 +196,15 @@ pub async fn pending<C: Conn>(
 }
 
 /// Records a decision on a pending approval; false when it was no longer pending.
-pub async fn decide(tx: &mut Tx, id: i64, decision: Decision, by: Option<i64>, by_name: &str, at: Instant, comment: &str) -> sqlx::Result<bool> {
+pub async fn decide(
+    tx: &mut Tx,
+    id: i64,
+    decision: Decision,
+    by: Option<i64>,
+    by_name: &str,
+    at: Instant,
+    comment: &str,
+) -> sqlx::Result<bool> {
     let r = tx
         .query(
             "UPDATE approvals SET decision = $3, decided_by = $4, decided_by_name = $5, decided_at = $6, comment = $7 \

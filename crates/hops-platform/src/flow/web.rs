@@ -36,7 +36,10 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/approvals/{approval_id}",
-            ApiDoc::new("审批", "一项审批申请").returns::<ApprovalOut>().error(403, "既不是申请人也没有审批权限").error(404, "没有这项审批"),
+            ApiDoc::new("审批", "一项审批申请")
+                .returns::<ApprovalOut>()
+                .error(403, "既不是申请人也没有审批权限")
+                .error(404, "没有这项审批"),
             api_get,
         )
         .api(

@@ -192,7 +192,11 @@ pub(super) async fn api_subscriber_add(api: Api, Json(body): Json<SubscriberIn>)
     Ok((StatusCode::CREATED, Json(subscriber_out(&find_subscriber(&api, id).await?))))
 }
 
-pub(super) async fn api_subscriber_update(api: Api, Path(id): Path<String>, Json(body): Json<SubscriberIn>) -> ApiResult<Json<SubscriberOut>> {
+pub(super) async fn api_subscriber_update(
+    api: Api,
+    Path(id): Path<String>,
+    Json(body): Json<SubscriberIn>,
+) -> ApiResult<Json<SubscriberOut>> {
     let id = subscriber_id(&id)?;
     service::update_subscriber(api.access(), id, &draft_of(body)).await?;
     Ok(Json(subscriber_out(&find_subscriber(&api, id).await?)))

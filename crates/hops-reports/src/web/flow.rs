@@ -43,7 +43,9 @@ pub(super) async fn panel(access: &hops_platform::Access, range: hops_kernel::Pe
     let f = approval::period(access, range).await?;
     Ok(FlowPanel {
         approval_required: f.approval_required,
-        pending: f.pending.map(|a| format!("{} 于 {} 提交发布，等待有发布权限的其他人审批", a.requested_by_name, a.requested_at.format_minute())),
+        pending: f
+            .pending
+            .map(|a| format!("{} 于 {} 提交发布，等待有发布权限的其他人审批", a.requested_by_name, a.requested_at.format_minute())),
         history: items(&FLOW, &f.history),
         can_configure: access.can(CONFIGURE),
     })

@@ -32,7 +32,8 @@ async fn history_rows_commit_with_their_change_only(backend: Backend) {
 
     // A ticket: created (new), started; a refused action writes nothing.
     use hops_desk::ticket::{model as tm, service as tickets};
-    let input = tm::TicketInput { channel: "chat".into(), category: "consult".into(), subject: "无法登录".into(), ..Default::default() };
+    let input =
+        tm::TicketInput { channel: "chat".into(), category: "consult".into(), subject: "无法登录".into(), ..Default::default() };
     let t = tickets::open(&sys, &input, tickets::Origin::default()).await.unwrap();
     let subject = tm::FLOW.subject(t.id);
     assert_eq!(history(&sys, subject).await, [row(None, "new", "create")]);
@@ -48,7 +49,10 @@ async fn history_rows_commit_with_their_change_only(backend: Backend) {
 
     // A complaint: a step with bad input changes nothing, a good one writes one row.
     use hops_desk::complaint::{model as cm, service as complaints};
-    let draft = cm::Draft { complainant: "王女士".into(), subject: "候诊太久".into(), description: "等了两小时".into(), ..Default::default() };
+    let draft =
+        cm::Draft {
+            complainant: "王女士".into(), subject: "候诊太久".into(), description: "等了两小时".into(), ..Default::default()
+        };
     let c = complaints::create(&sys, &complaints::Origin::Direct, &draft).await.unwrap();
     let subject = cm::FLOW.subject(c.id);
     let bad = complaints::StepInput { department_id: None, ..Default::default() };
@@ -224,7 +228,8 @@ async fn the_approvals_inbox_in_a_browser() {
     assert!(d.find(By::Id("approvals")).await.is_ok(), "still pending");
     table.find(By::Css("button[value=approved]")).await.unwrap().click().await.unwrap();
     d.accept_alert().await.unwrap();
-    let empty = d.query(By::Css(".empty-title")).wait(std::time::Duration::from_secs(20), std::time::Duration::from_millis(100)).first().await;
+    let empty =
+        d.query(By::Css(".empty-title")).wait(std::time::Duration::from_secs(20), std::time::Duration::from_millis(100)).first().await;
     assert!(empty.is_ok(), "the inbox is empty after approving");
     let text = browser.body_text().await;
     assert!(text.contains("已审批通过") && text.contains("没有待您审批的申请"), "{text}");
@@ -287,8 +292,7 @@ async fn older_status_records_are_backfilled(backend: Backend) {
     let got: Vec<String> = rows
         .iter()
         .map(|r| {
-            let (k, id, f, t, a): (String, i64, String, String, String) =
-                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            let (k, id, f, t, a): (String, i64, String, String, String) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
             format!("{k}:{id} {f}>{t} {a} {} {}", r.get::<String, _>(5), r.get::<i64, _>(6) / minute)
         })
         .collect();
