@@ -4,7 +4,7 @@
 
 use hops_kernel::{LocalDay, Money, Period, PeriodRange};
 use hops_platform::FieldError;
-use hops_platform::flow::{Coded, Flow};
+use hops_platform::flow::Flow;
 
 use crate::activity::model::ConsultationKind;
 
@@ -521,14 +521,7 @@ pub fn after_change(status: Status, old_total: Money, new_total: Money) -> Statu
     if status == Status::Confirmed && old_total != new_total { Status::Draft } else { status }
 }
 
-impl Coded for Status {
-    fn code(self) -> &'static str {
-        Status::code(self)
-    }
-    fn label_zh(self) -> &'static str {
-        Status::label_zh(self)
-    }
-}
+hops_platform::coded_by_methods!(Status);
 
 hops_platform::coded! {
     /// What changes a sheet's status (codes as the sheet's records have always named them).

@@ -7,14 +7,16 @@ use std::collections::HashMap;
 use hops_contracts::desk::TicketResolved;
 use hops_kernel::Instant;
 use hops_platform::crypto::Field;
-use hops_platform::db::{Conn, Engine, Scoped};
-use hops_platform::flow::{self, Change, HistoryRow};
+use hops_platform::db::Engine;
+use hops_platform::flow::{self, HistoryRow};
 use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
 use hops_platform::notify::{self, Address, Channel, Message, Text, Topic, Var};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
 use serde::{Deserialize, Serialize};
 
+pub(crate) use super::history::status_changes;
+use super::history::{self, all_changes, me, record};
 use super::model::{self, Action, Status, TicketDraft, TicketInput};
 use super::store::{self, AttachmentRow, EventRow, Filter, SlaSnapshot, TicketRow};
 use crate::setup::service::{self as setup, Settings};
@@ -127,43 +129,6 @@ fn actor_event(access: &Access, id: i64, ticket: i64, at: Instant, kind: &str, b
         body,
         status,
     }
-}
-
-async fn all_changes(tx: &mut Tx, id: i64) -> Result<Vec<(Instant, Status)>> {
-    Ok(status_changes(tx, &[id]).await?.into_iter().map(|(_, at, s)| (at, s)).collect())
-}
-
-/// The status changes of many tickets from the status history, per ticket in time order (the
-/// SLA clocks' timeline).
-pub(crate) async fn status_changes<C: Conn>(c: &mut Scoped<C>, tickets: &[i64]) -> Result<Vec<(i64, Instant, Status)>> {
-    let rows = flow::service::histories(c, model::FLOW.kind, tickets).await?;
-    rows.into_iter()
-        .map(|r| {
-            let s = Status::parse(&r.to)
-                .ok_or_else(|| Error::Internal(anyhow::anyhow!("status_history of ticket {}: {}", r.subject_id, r.to)))?;
-            Ok((r.subject_id, r.at, s))
-        })
-        .collect()
-}
-
-/// Records a status change of ticket `id` by `actor` at `at` (imports keep their own times).
-async fn record(
-    access: &Access,
-    tx: &mut Tx,
-    id: i64,
-    change: (Option<Status>, Status, Action),
-    note: &str,
-    actor: (Option<i64>, &str),
-    at: Instant,
-) -> Result<()> {
-    let (from, to, action) = change;
-    let c = Change { from: from.map(Status::code), to: to.code(), action: action.code(), note };
-    flow::service::record_as(access, tx, model::FLOW.subject(id), c, actor, at).await?;
-    Ok(())
-}
-
-fn me(access: &Access) -> (Option<i64>, &str) {
-    (access.actor().user_id.map(|u| u.0), access.actor().display_name.as_str())
 }
 
 /// Recomputes the stored due times after a change and asks the job queue to look again when
@@ -633,25 +598,7 @@ pub async fn get(access: &Access, id: i64) -> Result<TicketView> {
     let mut events = store::events(&mut c, id).await?;
     let attachments = store::attachments(&mut c, id).await?;
     let history = flow::service::history(&mut c, model::FLOW.subject(id)).await?;
-    let mut changes: Vec<(Instant, Status)> = Vec::new();
-    for h in &history {
-        let status = Status::parse(&h.to);
-        if let Some(s) = status {
-            changes.push((h.at, s));
-        }
-        // The conversation shows each status change where it happened, as before.
-        events.push(EventRow {
-            id: h.id,
-            ticket_id: id,
-            at: h.at,
-            kind: "status".into(),
-            actor_id: h.actor_id,
-            actor_name: h.actor_name.clone(),
-            body: h.note.clone(),
-            status,
-        });
-    }
-    events.sort_by_key(|e| (e.at, e.id));
+    let changes = history::merge(id, &mut events, &history);
     let sla = evaluate(&settings, &ticket, &changes, access.now());
     Ok(TicketView { ticket, sla, events, attachments, history })
 }

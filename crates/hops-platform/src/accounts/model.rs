@@ -85,37 +85,17 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    /// Every permission, in declaration order.
-    pub const ALL: &'static [Permission] = &[
-        DashboardView,
-        MasterRead,
-        MasterWrite,
-        MasterImport,
-        DataExport,
-        PersonalUnmask,
-        UserManage,
-        AuditRead,
-        JobsManage,
-        HospitalManage,
-        ActivityIngest,
-        AnalyticsRead,
-        AnalyticsPublish,
-        AnalyticsConfigure,
-        OwnPerformance,
-        CheckupRead,
-        CheckupManage,
-        CheckupBook,
-        DeskWork,
-        DeskManage,
-        KbEdit,
-        CheckupBrowse,
-        CheckupSelfService,
-        CheckupProxyBook,
-        BotAsk,
-        FollowupWork,
-        CalendarManage,
-        NotifyManage,
-    ];
+    /// Every permission that some role or visitor holds, each once, in the grant tables' order.
+    pub fn all() -> Vec<Permission> {
+        let mut out: Vec<Permission> = Vec::new();
+        let granted = GRANTS.iter().flat_map(|(_, ps)| ps.iter()).chain(VISITOR_GRANTS.iter().flat_map(|(_, ps)| ps.iter()));
+        for p in granted {
+            if !out.contains(p) {
+                out.push(*p);
+            }
+        }
+        out
+    }
 
     /// A stable name for storage (e.g. the permission an approval needs): the variant's name.
     pub fn code(self) -> String {
@@ -124,7 +104,7 @@ impl Permission {
 
     /// The permission stored as [`Permission::code`].
     pub fn from_code(code: &str) -> Option<Permission> {
-        Permission::ALL.iter().copied().find(|p| p.code() == code)
+        Permission::all().into_iter().find(|p| p.code() == code)
     }
 }
 

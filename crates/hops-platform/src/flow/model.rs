@@ -44,6 +44,21 @@ macro_rules! coded {
     };
 }
 
+/// [`Coded`] for an enum that already has inherent `code()` and `label_zh()`.
+#[macro_export]
+macro_rules! coded_by_methods {
+    ($t:ty) => {
+        impl $crate::flow::Coded for $t {
+            fn code(self) -> &'static str {
+                <$t>::code(self)
+            }
+            fn label_zh(self) -> &'static str {
+                <$t>::label_zh(self)
+            }
+        }
+    };
+}
+
 /// The transitions of a flow: from a state, an action leads to a state.
 pub type Table<S, A> = &'static [(S, A, S)];
 
@@ -94,6 +109,29 @@ impl<S: Coded, A: Coded> Flow<S, A> {
     pub fn subject(&self, id: i64) -> Subject {
         Subject { kind: self.kind, id }
     }
+    /// For table tests: from each state in `offered`, exactly those actions are allowed, and
+    /// every other action is refused with [`next`]'s message. The first difference, if any.
+    pub fn offers_exactly(&self, offered: &[(S, &[A])]) -> Result<(), String> {
+        for (from, want) in offered {
+            let got = self.actions(*from);
+            if got != *want {
+                let codes = |v: &[A]| v.iter().map(|a| a.code()).collect::<Vec<_>>().join(",");
+                return Err(format!("{}: from {} offers [{}], not [{}]", self.kind, from.code(), codes(&got), codes(want)));
+            }
+            for a in self.actions.iter().filter(|a| !want.contains(a)) {
+                let expected = format!("{}当前为“{}”，不能{}", self.noun, from.label_zh(), a.label_zh());
+                match self.next(*from, *a) {
+                    Err(m) if m == expected => {}
+                    other => {
+                        let got = other.map(|to| to.code());
+                        return Err(format!("{}: {} {} gave {got:?}, not the refusal {expected}", self.kind, from.code(), a.code()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The Chinese label of a stored state code (never the raw code: 未知状态 when unknown).
     pub fn state_label(&self, code: &str) -> &'static str {
         self.states.iter().find(|s| s.code() == code).map_or("未知状态", |s| s.label_zh())
@@ -147,6 +185,9 @@ mod tests {
         assert_eq!(FLOW.next(Light::Green, Switch::Go), Err("信号灯当前为“绿灯”，不能放行".to_string()));
         assert_eq!(FLOW.actions(Light::Red), vec![Switch::Go, Switch::Cut]);
         assert!(FLOW.actions(Light::Off).is_empty());
+        let all = [(Light::Red, &[Switch::Go, Switch::Cut][..]), (Light::Green, &[Switch::Stop][..]), (Light::Off, &[][..])];
+        assert_eq!(FLOW.offers_exactly(&all), Ok(()));
+        assert!(FLOW.offers_exactly(&[(Light::Red, &[Switch::Go][..])]).unwrap_err().contains("offers [go,cut], not [go]"));
         assert_eq!(FLOW.subject(7), Subject { kind: "light", id: 7 });
         assert_eq!((Light::parse(" RED "), Switch::parse("断电"), Light::parse("蓝灯")), (Some(Light::Red), Some(Switch::Cut), None));
     }

@@ -269,7 +269,7 @@ pub async fn settle(access: &Access, tx: &mut Tx, a: &Approval, decision: Decisi
 /// The approvals waiting for the actor ("待我审批"): pending, of a permission the actor holds,
 /// not asked by the actor; oldest first, and how many.
 pub async fn pending(access: &Access, paging: Paging) -> Result<(Vec<Approval>, i64)> {
-    let codes: Vec<String> = Permission::ALL.iter().filter(|p| access.can(**p)).map(|p| p.code()).collect();
+    let codes: Vec<String> = Permission::all().into_iter().filter(|p| access.can(*p)).map(Permission::code).collect();
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
     let mut c = access.tenant().read().await?;
     let me = access.actor().user_id.map(|u| u.0);
