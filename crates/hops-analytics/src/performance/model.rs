@@ -523,9 +523,9 @@ pub fn after_change(status: Status, old_total: Money, new_total: Money) -> Statu
 
 hops_platform::coded_by_methods!(Status);
 
-hops_platform::coded! {
+hops_kernel::coded! {
     /// What changes a sheet's status (codes as the sheet's records have always named them).
-    Action {
+    pub Action {
         Confirm = "confirmed", "医生确认";
         Dispute = "disputed", "医生提出异议";
         ConfirmOnBehalf = "confirmed_on_behalf", "代医生确认";
@@ -554,7 +554,7 @@ pub const FLOW: Flow<Status, Action> = Flow {
     kind: "performance_sheet",
     noun: "绩效单",
     states: &Status::ALL,
-    actions: Action::ALL,
+    actions: &Action::ALL,
     table: &[
         (Status::Draft, Action::Confirm, Status::Confirmed),
         (Status::Draft, Action::Dispute, Status::Disputed),
@@ -571,16 +571,16 @@ pub const FLOW: Flow<Status, Action> = Flow {
     ],
 };
 
-hops_platform::coded! {
+hops_kernel::coded! {
     /// A month of sheets: open for changes, or locked.
-    MonthStatus {
+    pub MonthStatus {
         Open = "open", "未锁定";
         Locked = "locked", "已锁定";
     }
 }
 
-hops_platform::coded! {
-    MonthAction {
+hops_kernel::coded! {
+    pub MonthAction {
         Lock = "lock", "锁定";
     }
 }
@@ -589,8 +589,8 @@ hops_platform::coded! {
 pub const MONTH_FLOW: Flow<MonthStatus, MonthAction> = Flow {
     kind: "performance_month",
     noun: "绩效月份",
-    states: MonthStatus::ALL,
-    actions: MonthAction::ALL,
+    states: &MonthStatus::ALL,
+    actions: &MonthAction::ALL,
     table: &[(MonthStatus::Open, MonthAction::Lock, MonthStatus::Locked)],
 };
 

@@ -141,9 +141,9 @@ pub fn hold_until(now: Instant, hold_minutes: i64) -> Instant {
 
 hops_platform::coded_by_methods!(Status);
 
-hops_platform::coded! {
+hops_kernel::coded! {
     /// What happens to a booking's status.
-    Action {
+    pub Action {
         Pay = "pay", "支付";
         CheckIn = "check_in", "签到";
         Complete = "complete", "完成体检";
@@ -159,7 +159,7 @@ pub const FLOW: Flow<Status, Action> = Flow {
     kind: "checkup_booking",
     noun: "预约",
     states: &Status::ALL,
-    actions: Action::ALL,
+    actions: &Action::ALL,
     table: &[
         (Status::PendingPayment, Action::Pay, Status::Paid),
         (Status::PendingPayment, Action::Cancel, Status::Cancelled),

@@ -48,9 +48,9 @@ impl Status {
 
 hops_platform::coded_by_methods!(Status);
 
-hops_platform::coded! {
+hops_kernel::coded! {
     /// What is done to a complaint: each step of its flow (and its registration).
-    Action {
+    pub Action {
         /// Not a step: the complaint is registered (its first history row).
         Register = "register", "登记投诉";
         Investigate = "investigate", "开始调查";
@@ -67,7 +67,7 @@ pub const FLOW: Flow<Status, Action> = Flow {
     kind: "desk_complaint",
     noun: "投诉",
     states: &Status::ALL,
-    actions: Action::ALL,
+    actions: &Action::ALL,
     table: &[
         (Status::Registered, Action::Investigate, Status::Investigating),
         (Status::Investigating, Action::Rectify, Status::Rectifying),

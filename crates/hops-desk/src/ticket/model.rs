@@ -3,7 +3,6 @@
 
 use hops_kernel::{Instant, Phone, coded};
 use hops_platform::FieldError;
-use hops_platform::coded;
 use hops_platform::flow::Flow;
 
 use crate::sla::clock::{Stop, StopReason, Timeline};
@@ -72,8 +71,8 @@ coded! {
 pub const FLOW: Flow<Status, Action> = Flow {
     kind: "desk_ticket",
     noun: "工单",
-    states: Status::ALL,
-    actions: Action::ALL,
+    states: &Status::ALL,
+    actions: &Action::ALL,
     table: &[
         (Status::New, Action::Start, Status::Open),
         (Status::New, Action::Pend, Status::Pending),

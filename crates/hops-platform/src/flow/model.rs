@@ -2,47 +2,10 @@
 //! `const` in the module's `model` ([`Flow`]); [`next`] says where an action leads or why it is
 //! refused (in Chinese, naming the current state and the refused action), [`actions`] what may
 //! be done from a state. States and actions are [`Coded`] (`code()` for storage and the API,
-//! `label_zh()` for people; the [`coded!`](crate::coded) macro writes both). Approvals have a
-//! [`Decision`]. Pure: no I/O, no `now()`.
+//! `label_zh()` for people; `hops_kernel::coded!` writes both). Approvals have a [`Decision`].
+//! Pure: no I/O, no `now()`.
 
-/// A state or action: a stable code (stored, in the API) and its Chinese label (shown).
-pub trait Coded: Copy + Eq + 'static {
-    fn code(self) -> &'static str;
-    fn label_zh(self) -> &'static str;
-}
-
-/// An enum of coded values: `ALL`, `code()`, `label_zh()`, `parse()` (code or Chinese label)
-/// and [`Coded`].
-///
-/// ```
-/// hops_platform::coded! {
-///     /// A light.
-///     Light { Red = "red", "红灯"; Green = "green", "绿灯"; }
-/// }
-/// assert_eq!(Light::parse("绿灯"), Some(Light::Green));
-/// ```
-#[macro_export]
-macro_rules! coded {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vm])* $v),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),*];
-            pub fn code(self) -> &'static str { match self { $($name::$v => $code),* } }
-            pub fn label_zh(self) -> &'static str { match self { $($name::$v => $zh),* } }
-            /// Reads a code or the Chinese label (imports carry either).
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.code().eq_ignore_ascii_case(s) || v.label_zh() == s)
-            }
-        }
-        impl $crate::flow::Coded for $name {
-            fn code(self) -> &'static str { $name::code(self) }
-            fn label_zh(self) -> &'static str { $name::label_zh(self) }
-        }
-    };
-}
+pub use hops_kernel::coded::Coded;
 
 /// [`Coded`] for an enum that already has inherent `code()` and `label_zh()`.
 #[macro_export]
@@ -152,9 +115,9 @@ pub struct Subject {
     pub id: i64,
 }
 
-crate::coded! {
+hops_kernel::coded! {
     /// The decision of an approval.
-    Decision {
+    pub Decision {
         Pending = "pending", "待审批";
         Approved = "approved", "已通过";
         Rejected = "rejected", "已驳回";
@@ -165,17 +128,17 @@ crate::coded! {
 mod tests {
     use super::*;
 
-    crate::coded! {
+    hops_kernel::coded! {
         Light { Red = "red", "红灯"; Green = "green", "绿灯"; Off = "off", "关闭"; }
     }
-    crate::coded! {
+    hops_kernel::coded! {
         Switch { Go = "go", "放行"; Stop = "stop", "拦停"; Cut = "cut", "断电"; }
     }
     const FLOW: Flow<Light, Switch> = Flow {
         kind: "light",
         noun: "信号灯",
-        states: Light::ALL,
-        actions: Switch::ALL,
+        states: &Light::ALL,
+        actions: &Switch::ALL,
         table: &[(Light::Red, Switch::Go, Light::Green), (Light::Green, Switch::Stop, Light::Red), (Light::Red, Switch::Cut, Light::Off)],
     };
 

@@ -3,20 +3,19 @@
 //! someone else with the publishing permission approves (a rejection sends it back).
 
 use hops_kernel::{LocalDay, Period, PeriodRange};
-use hops_platform::coded;
 use hops_platform::flow::Flow;
 
-coded! {
+hops_kernel::coded! {
     /// Where a period's report is.
-    Status {
+    pub Status {
         Draft = "draft", "未发布";
         Submitted = "submitted", "待审批";
         Published = "published", "已发布";
     }
 }
 
-coded! {
-    Action {
+hops_kernel::coded! {
+    pub Action {
         Publish = "publish", "发布";
         Submit = "submit", "提交发布";
         Approve = "approve", "审批通过并发布";
@@ -27,8 +26,8 @@ coded! {
 pub const FLOW: Flow<Status, Action> = Flow {
     kind: "report",
     noun: "报告",
-    states: Status::ALL,
-    actions: Action::ALL,
+    states: &Status::ALL,
+    actions: &Action::ALL,
     table: &[
         (Status::Draft, Action::Publish, Status::Published),
         (Status::Draft, Action::Submit, Status::Submitted),
