@@ -1,4 +1,12 @@
-//! [`coded!`]: an enum whose variants have a stable code and a Chinese label.
+//! [`coded!`]: an enum whose variants have a stable code and a Chinese label, and [`Coded`],
+//! the trait every such enum implements (what status flows are made of).
+
+/// A value with a stable code (stored, in the API) and a Chinese label (shown). Every
+/// [`coded!`] enum implements it; status flows (`hops_platform::flow`) are tables of them.
+pub trait Coded: Copy + Eq + 'static {
+    fn code(self) -> &'static str;
+    fn label_zh(self) -> &'static str;
+}
 
 /// Declares an enum whose variants each have a stable **code** (what is stored, sent in the
 /// API and in URLs) and a **Chinese label** (what people see; never the code):
@@ -21,7 +29,7 @@
 /// It derives `Clone, Copy, Debug, PartialEq, Eq, Hash` and gives `ALL` (every variant, in
 /// declaration order), `code()`, `label_zh()`, `from_code()` (the exact code, surrounding
 /// spaces ignored) and `parse()` (the code in any letter case or the label, as imports carry
-/// either).
+/// either), and implements [`Coded`].
 #[macro_export]
 macro_rules! coded {
     ($(#[$m:meta])* $vis:vis $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal;)* }) => {
@@ -49,6 +57,14 @@ macro_rules! coded {
             pub fn parse(s: &str) -> Option<$name> {
                 let s = s.trim();
                 Self::ALL.into_iter().find(|v| v.code().eq_ignore_ascii_case(s) || v.label_zh() == s)
+            }
+        }
+        impl $crate::coded::Coded for $name {
+            fn code(self) -> &'static str {
+                $name::code(self)
+            }
+            fn label_zh(self) -> &'static str {
+                $name::label_zh(self)
             }
         }
     };

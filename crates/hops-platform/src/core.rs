@@ -66,6 +66,11 @@ impl Core {
         }
     }
 
+    /// What approvals of subjects of `kind` set off (see [`crate::flow::Approvable`]).
+    pub fn approvable(&self, kind: &str) -> Option<Arc<dyn crate::flow::Approvable>> {
+        self.services.get().and_then(|s| s.approvable_for(kind))
+    }
+
     pub(crate) fn db(&self) -> &Db {
         &self.db
     }

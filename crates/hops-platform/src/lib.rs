@@ -11,6 +11,7 @@ pub mod core;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod flow;
 pub mod forms;
 pub mod jobs;
 pub mod memo;

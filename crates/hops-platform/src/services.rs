@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
-/// The provided interfaces, one implementation each.
+/// The provided interfaces, one implementation each; and what approvals set off, per subject
+/// kind ([`crate::flow::Approvable`]).
 #[derive(Default)]
-pub struct Services(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
+pub struct Services(HashMap<TypeId, Box<dyn Any + Send + Sync>>, HashMap<&'static str, Arc<dyn crate::flow::Approvable>>);
 
 impl Services {
     /// Provides `service` as the implementation of interface `T` (a `dyn Trait`). Panics when
@@ -20,6 +21,18 @@ impl Services {
     pub fn provide<T: ?Sized + Send + Sync + 'static>(&mut self, service: Arc<T>) {
         let previous = self.0.insert(TypeId::of::<Arc<T>>(), Box::new(service));
         assert!(previous.is_none(), "service {} provided twice", type_name::<T>());
+    }
+
+    /// Provides what approvals of `a.kind()` subjects set off. Panics when a kind is provided
+    /// twice.
+    pub fn approvable(&mut self, a: Arc<dyn crate::flow::Approvable>) {
+        let kind = a.kind();
+        assert!(self.1.insert(kind, a).is_none(), "approvals of {kind} provided twice");
+    }
+
+    /// What approvals of subjects of `kind` set off, if a module provides it.
+    pub fn approvable_for(&self, kind: &str) -> Option<Arc<dyn crate::flow::Approvable>> {
+        self.1.get(kind).cloned()
     }
 
     /// The implementation of `T`; an internal error when no module provides it.

@@ -9,6 +9,7 @@
 //! holds its SQL; `service` the use cases and the delivery job; `pdf` and `xlsx` render; `web`
 //! the console pages and API.
 
+pub mod approval;
 pub mod model;
 pub mod pdf;
 pub mod service;

@@ -181,7 +181,7 @@ pub async fn published(access: &Access, range: PeriodRange) -> Result<Option<Rep
     Ok(store::published(&mut c, range.kind, range.start).await?)
 }
 
-fn already_published(range: PeriodRange) -> Error {
+pub(crate) fn already_published(range: PeriodRange) -> Error {
     Error::conflict("already_published", format!("{}的{}已发布，发布后的报告不可修改", range.label_zh(), model::kind_name(range.kind)))
 }
 
@@ -212,8 +212,24 @@ pub async fn save_conclusions(access: &Access, range: PeriodRange, text: &str) -
 
 /// Publishes the report of a finished period: renders the PDF and XLSX, stores them with the
 /// numbers (immutable from then on), audits, and schedules the e-mail to subscribers for the
-/// next 08:00. One publication per period.
+/// next 08:00. One publication per period. Where the hospital switched publishing approval on,
+/// a report is submitted instead ([`crate::approval::submit`]) and this refuses (409).
 pub async fn publish(access: &Access, range: PeriodRange) -> Result<ReportId> {
+    access.require(PUBLISH)?;
+    access.require(READ)?;
+    if crate::approval::required(access).await? {
+        return Err(Error::conflict("approval_required", "本院报告发布须经审批：请提交发布，由其他有发布权限的人审批通过后发布"));
+    }
+    publish_as(access, range, None).await
+}
+
+/// [`publish`], directly or as the approval of a submission (the approval is settled, and the
+/// report's status recorded, in the publication's transaction).
+pub(crate) async fn publish_as(
+    access: &Access,
+    range: PeriodRange,
+    approval: Option<(&hops_platform::flow::Approval, &str)>,
+) -> Result<ReportId> {
     access.require(PUBLISH)?;
     access.require(READ)?;
     let today = access.now().local_day();
@@ -255,6 +271,7 @@ pub async fn publish(access: &Access, range: PeriodRange) -> Result<ReportId> {
     )
     .await
     .map_err(|e| if hops_platform::db::is_unique_violation(&e) { already_published(range) } else { e.into() })?;
+    crate::approval::published(access, &mut tx, range, approval).await?;
     access
         .audit(&mut tx, "report.publish", &format!("report:{id}"), &format!("{} {}，PDF {} 字节", report.label, report.title, pdf.len()))
         .await?;

@@ -4,6 +4,7 @@
 
 use hops_kernel::{LocalDay, Money, Period, PeriodRange};
 use hops_platform::FieldError;
+use hops_platform::flow::Flow;
 
 use crate::activity::model::ConsultationKind;
 
@@ -518,6 +519,86 @@ pub fn resolve(status: Status) -> Result<Status, &'static str> {
 /// confirmation was of the old figures, so a changed total goes back to the doctor.
 pub fn after_change(status: Status, old_total: Money, new_total: Money) -> Status {
     if status == Status::Confirmed && old_total != new_total { Status::Draft } else { status }
+}
+
+hops_platform::coded_by_methods!(Status);
+
+hops_kernel::coded! {
+    /// What changes a sheet's status (codes as the sheet's records have always named them).
+    pub Action {
+        Confirm = "confirmed", "医生确认";
+        Dispute = "disputed", "医生提出异议";
+        ConfirmOnBehalf = "confirmed_on_behalf", "代医生确认";
+        DisputeOnBehalf = "disputed_on_behalf", "代医生提出异议";
+        Resolve = "resolved", "处理异议";
+        /// The total of a confirmed sheet changed (regeneration, adjustment): back to the doctor.
+        Reset = "reset", "金额变化，退回医生确认";
+    }
+}
+
+impl Action {
+    /// The action of an answer, given by the doctor or recorded on their behalf.
+    pub fn of_answer(a: Answer, own: bool) -> Action {
+        match (a, own) {
+            (Answer::Confirm, true) => Action::Confirm,
+            (Answer::Dispute, true) => Action::Dispute,
+            (Answer::Confirm, false) => Action::ConfirmOnBehalf,
+            (Answer::Dispute, false) => Action::DisputeOnBehalf,
+        }
+    }
+}
+
+/// A sheet's verification flow ([`answer`], [`resolve`] and [`after_change`] say why a step is
+/// refused in the sheet's own words; the table is what is recorded).
+pub const FLOW: Flow<Status, Action> = Flow {
+    kind: "performance_sheet",
+    noun: "绩效单",
+    states: &Status::ALL,
+    actions: &Action::ALL,
+    table: &[
+        (Status::Draft, Action::Confirm, Status::Confirmed),
+        (Status::Draft, Action::Dispute, Status::Disputed),
+        (Status::Draft, Action::ConfirmOnBehalf, Status::Confirmed),
+        (Status::Draft, Action::DisputeOnBehalf, Status::Disputed),
+        (Status::Disputed, Action::Confirm, Status::Confirmed),
+        (Status::Disputed, Action::ConfirmOnBehalf, Status::Confirmed),
+        (Status::Disputed, Action::Resolve, Status::Resolved),
+        (Status::Resolved, Action::Confirm, Status::Confirmed),
+        (Status::Resolved, Action::Dispute, Status::Disputed),
+        (Status::Resolved, Action::ConfirmOnBehalf, Status::Confirmed),
+        (Status::Resolved, Action::DisputeOnBehalf, Status::Disputed),
+        (Status::Confirmed, Action::Reset, Status::Draft),
+    ],
+};
+
+hops_kernel::coded! {
+    /// A month of sheets: open for changes, or locked.
+    pub MonthStatus {
+        Open = "open", "未锁定";
+        Locked = "locked", "已锁定";
+    }
+}
+
+hops_kernel::coded! {
+    pub MonthAction {
+        Lock = "lock", "锁定";
+    }
+}
+
+/// A month's flow: locked once, never unlocked.
+pub const MONTH_FLOW: Flow<MonthStatus, MonthAction> = Flow {
+    kind: "performance_month",
+    noun: "绩效月份",
+    states: &MonthStatus::ALL,
+    actions: &MonthAction::ALL,
+    table: &[(MonthStatus::Open, MonthAction::Lock, MonthStatus::Locked)],
+};
+
+impl Month {
+    /// The month as a history subject id: `YYYYMM`.
+    pub fn subject_id(self) -> i64 {
+        self.code().replace('-', "").parse().unwrap_or_default()
+    }
 }
 
 pub const MAX_COMMENT: usize = 500;

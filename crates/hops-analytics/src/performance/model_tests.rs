@@ -257,3 +257,26 @@ fn adjustment_draft_table() {
     assert_eq!(fields(d("manual", "1000000.01", "x").parse()), vec!["amount"]);
     assert_eq!(fields(d("manual", "5", &"长".repeat(501)).parse()), vec!["reason"]);
 }
+
+#[test]
+fn the_flow_table_agrees_with_the_sheet_rules_and_names_refusals() {
+    for from in Status::ALL {
+        for (a, own) in [(Answer::Confirm, true), (Answer::Dispute, true), (Answer::Confirm, false), (Answer::Dispute, false)] {
+            let action = Action::of_answer(a, own);
+            assert_eq!(FLOW.next(from, action).ok(), answer(from, a).ok(), "{from:?} {action:?}");
+        }
+        assert_eq!(FLOW.next(from, Action::Resolve).ok(), resolve(from).ok(), "{from:?}");
+        assert_eq!(FLOW.next(from, Action::Reset).is_ok(), after_change(from, Money(1), Money(2)) != from, "{from:?}");
+    }
+    use Action as A;
+    let offered: &[(Status, &[Action])] = &[
+        (Status::Draft, &[A::Confirm, A::Dispute, A::ConfirmOnBehalf, A::DisputeOnBehalf]),
+        (Status::Disputed, &[A::Confirm, A::ConfirmOnBehalf, A::Resolve]),
+        (Status::Resolved, &[A::Confirm, A::Dispute, A::ConfirmOnBehalf, A::DisputeOnBehalf]),
+        (Status::Confirmed, &[A::Reset]),
+    ];
+    assert_eq!(FLOW.offers_exactly(offered), Ok(()));
+    assert_eq!(MONTH_FLOW.offers_exactly(&[(MonthStatus::Open, &[MonthAction::Lock][..]), (MonthStatus::Locked, &[][..])]), Ok(()));
+    assert_eq!(MONTH_FLOW.next(MonthStatus::Locked, MonthAction::Lock), Err("绩效月份当前为“已锁定”，不能锁定".to_string()));
+    assert_eq!(Month::parse("2026-10").unwrap().subject_id(), 202_610);
+}

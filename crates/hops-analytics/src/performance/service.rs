@@ -106,6 +106,8 @@ pub struct MonthView {
     pub month: Month,
     pub row: Option<MonthRow>,
     pub sheets: Vec<SheetView>,
+    /// The month's status changes (its lock).
+    pub history: Vec<hops_platform::flow::HistoryRow>,
 }
 
 impl MonthView {
@@ -150,7 +152,8 @@ pub async fn month(access: &Access, month: Month) -> Result<MonthView> {
             })
             .collect::<Result<_>>()?,
     };
-    Ok(MonthView { month, row, sheets })
+    let history = hops_platform::flow::service::history(&mut c, model::MONTH_FLOW.subject(month.subject_id())).await?;
+    Ok(MonthView { month, row, sheets, history })
 }
 
 /// The signed-in doctor's sheets of every month, newest first (`None` for staff).
@@ -172,6 +175,8 @@ pub struct SheetDetail {
     pub computed: Computed,
     pub adjustments: Vec<AdjustmentRow>,
     pub events: Vec<EventRow>,
+    /// The sheet's status changes.
+    pub history: Vec<hops_platform::flow::HistoryRow>,
     /// The viewer is the sheet's doctor.
     pub is_own: bool,
     /// The viewer may manage performance.
@@ -205,7 +210,9 @@ pub async fn sheet(access: &Access, id: i64) -> Result<SheetDetail> {
     let list: Vec<model::Adjustment> = adjustments.iter().map(|a| a.adjustment.clone()).collect();
     let computed = model::compute(&month_row.formula, &sheet.activity, &list).map_err(overflow)?;
     let events = store::events(&mut c, id).await?;
+    let history = hops_platform::flow::service::history(&mut c, model::FLOW.subject(id)).await?;
     Ok(SheetDetail {
+        history,
         is_own: viewer == Viewer::Doctor(sheet.doctor_id),
         can_manage: viewer == Viewer::Staff { manage: true },
         sheet,
@@ -261,13 +268,7 @@ pub async fn answer(access: &Access, id: i64, a: Answer, comment: &str) -> Resul
     .map_err(|e| Error::invalid(vec![e]))?;
     let status = model::answer(sheet.status, a).map_err(|m| Error::conflict("invalid_transition", m))?;
     store::set_sheet_state(&mut tx, id, sheet.total, status, access.now()).await?;
-    let action = match (a, own) {
-        (Answer::Confirm, true) => "confirmed",
-        (Answer::Dispute, true) => "disputed",
-        (Answer::Confirm, false) => "confirmed_on_behalf",
-        (Answer::Dispute, false) => "disputed_on_behalf",
-    };
-    event(access, &mut tx, id, action, &comment).await?;
+    model::FLOW.record(access, &mut tx, id, sheet.status, model::Action::of_answer(a, own), &comment).await?;
     let what = match a {
         Answer::Confirm => "performance.confirm",
         Answer::Dispute => "performance.dispute",
@@ -302,7 +303,20 @@ pub async fn adjust(access: &Access, id: i64, draft: &AdjustmentDraft) -> Result
     let (mut tx, sheet, month) = begin_change(access, viewer, id).await?;
     let adjustment = draft.parse().map_err(Error::invalid)?;
     let total = apply_adjustment(access, &mut tx, &sheet, &month, &adjustment).await?;
-    store::set_sheet_state(&mut tx, id, total, model::after_change(sheet.status, sheet.total, total), access.now()).await?;
+    let status = model::after_change(sheet.status, sheet.total, total);
+    store::set_sheet_state(&mut tx, id, total, status, access.now()).await?;
+    if status != sheet.status {
+        model::FLOW
+            .record(
+                access,
+                &mut tx,
+                id,
+                sheet.status,
+                model::Action::Reset,
+                &format!("调整后合计 {} → {total}，需医生重新确认", sheet.total),
+            )
+            .await?;
+    }
     tx.commit().await?;
     Ok(total)
 }
@@ -341,7 +355,7 @@ pub async fn resolve(access: &Access, id: i64, comment: &str, adjustment: &Adjus
         None => sheet.total,
     };
     store::set_sheet_state(&mut tx, id, total, status, access.now()).await?;
-    event(access, &mut tx, id, "resolved", &comment).await?;
+    model::FLOW.record(access, &mut tx, id, sheet.status, model::Action::Resolve, &comment).await?;
     access.audit(&mut tx, "performance.resolve", &target(&sheet), &format!("{} {} {comment}", sheet.month, sheet.doctor_code)).await?;
     tx.commit().await?;
     Ok(status)
@@ -419,11 +433,11 @@ pub async fn generate(access: &Access, month: Month) -> Result<Generated> {
             Some(s) => {
                 store::update_sheet(&mut tx, s.id, &w).await?;
                 if s.total != computed.total || s.activity != *act {
-                    let mut note = format!("合计 {} → {}", s.total, computed.total);
-                    if s.status != status {
-                        note.push_str("；金额变化，需医生重新确认");
-                    }
-                    event(access, &mut tx, s.id, "regenerated", &note).await?;
+                    event(access, &mut tx, s.id, "regenerated", &format!("合计 {} → {}", s.total, computed.total)).await?;
+                }
+                if s.status != status {
+                    let note = format!("重新生成后合计 {} → {}，需医生重新确认", s.total, computed.total);
+                    model::FLOW.record(access, &mut tx, s.id, s.status, model::Action::Reset, &note).await?;
                 }
                 g.updated += 1;
             }
@@ -439,6 +453,7 @@ pub async fn generate(access: &Access, month: Month) -> Result<Generated> {
     for (doctor, sheet) in &existing {
         if !wanted.iter().any(|(d, _)| d == doctor) {
             store::delete_sheet(&mut tx, sheet.id).await?;
+            hops_platform::flow::service::forget(&mut tx, model::FLOW.subject(sheet.id)).await?;
             g.removed += 1;
         }
     }
@@ -477,6 +492,8 @@ pub async fn lock(access: &Access, month: Month) -> Result<()> {
     if !store::lock_month(&mut tx, &code, access.now(), &access.actor().display_name).await? {
         return Err(locked(month));
     }
+    let (open, lock) = (model::MonthStatus::Open, model::MonthAction::Lock);
+    model::MONTH_FLOW.record(access, &mut tx, month.subject_id(), open, lock, "").await?;
     let total: Money = sheets.iter().map(|s| s.total).sum();
     let drafts = sheets.iter().filter(|s| s.status == Status::Draft).count();
     let detail = format!("锁定 {}：{} 张绩效单，合计 {total}，其中医生未确认 {drafts} 张", month.label_zh(), sheets.len());

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Money;
+use hops_platform::flow::web::{HistoryItem, items as items_of};
 use hops_platform::web::pages::url_encode;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Access, Error, Permission};
@@ -275,6 +276,8 @@ struct ListPage {
     /// For a doctor: their sheets of every month (the list above is empty).
     mine: Option<Vec<MyItem>>,
     alert: Option<String>,
+    /// The month's status changes (its lock).
+    history: Vec<HistoryItem>,
 }
 
 /// Messages shown after a redirect, by code (never text from the query string).
@@ -340,6 +343,7 @@ async fn list_view(page: &Page, month: Month, f: &ListFilter, alert: Option<Stri
     let (mut items, mut chips, mut sheet_count, mut total, mut drafts, mut disputed) = (Vec::new(), Vec::new(), 0, Money::ZERO, 0, 0);
     let (mut state, mut generated, mut locked, mut formula) = ("not_generated", String::new(), String::new(), String::new());
     let mut pager = Pager::new(paging, 0, &base);
+    let history = view.as_ref().map(|v| items_of(&model::MONTH_FLOW, &v.history)).unwrap_or_default();
     if let Some(view) = &view {
         state = state_code(view);
         if let Some(r) = &view.row {
@@ -415,6 +419,7 @@ async fn list_view(page: &Page, month: Month, f: &ListFilter, alert: Option<Stri
         can_export: access.can(Permission::AnalyticsRead) && access.can(Permission::DataExport),
         mine,
         alert,
+        history,
     })
 }
 
@@ -631,6 +636,8 @@ struct SheetPage {
     total: String,
     adjustments: Vec<AdjustmentView>,
     events: Vec<EventView>,
+    /// The sheet's status changes.
+    history: Vec<HistoryItem>,
     can_confirm: bool,
     can_dispute: bool,
     can_resolve: bool,
@@ -699,6 +706,7 @@ fn sheet_view(
                 comment: e.comment.clone(),
             })
             .collect(),
+        history: items_of(&model::FLOW, &d.history),
         can_confirm: may_answer && model::answer(s.status, Answer::Confirm).is_ok(),
         can_dispute: may_answer && model::answer(s.status, Answer::Dispute).is_ok(),
         can_resolve: d.can_manage && !locked && model::resolve(s.status).is_ok(),

@@ -5,7 +5,7 @@
 use hops_kernel::IdCardNumber;
 use hops_platform::{Access, Error, Permission, Result};
 
-use super::model::Status;
+use super::model::{Action, Status};
 use super::service::ID_CONTEXT;
 use super::store::{self, BookingRow};
 
@@ -50,6 +50,7 @@ pub async fn check_in(access: &Access, id: i64, id_number: &str, name: &str) -> 
     if !store::check_in(&mut tx, id, by, now).await? {
         return Err(Error::conflict("invalid_status", "预约状态已变化，请刷新后重试"));
     }
+    super::history::recorded(access, &mut tx, id, Status::Paid, Action::CheckIn, "").await?;
     access.audit(&mut tx, "checkup.booking.check_in", &format!("checkup_booking:{id}"), &format!("{} 签到", b.number)).await?;
     tx.commit().await?;
     Ok(BookingRow { status: Status::CheckedIn, checked_in_at: Some(now), checked_in_by: by, ..b })
@@ -60,7 +61,7 @@ pub async fn complete(access: &Access, id: i64) -> Result<BookingRow> {
     access.require(Permission::CheckupBook)?;
     let mut tx = access.tenant().write().await?;
     let b = store::booking(&mut tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
-    if b.status != Status::CheckedIn || !store::transition(&mut tx, id, Status::CheckedIn, Status::Completed, access.now()).await? {
+    if b.status != Status::CheckedIn || !super::history::change(access, &mut tx, id, Status::CheckedIn, Action::Complete, "").await? {
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，签到后才能完成", b.status.label_zh())));
     }
     access.audit(&mut tx, "checkup.booking.complete", &format!("checkup_booking:{id}"), &format!("{} 完成体检", b.number)).await?;

@@ -2,6 +2,7 @@
 //! payment (expiring through the job queue), cancellation, rescheduling, idempotent requests.
 
 pub mod desk;
+pub mod history;
 pub mod model;
 pub mod service;
 pub(crate) mod store;

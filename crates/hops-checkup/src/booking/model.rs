@@ -3,6 +3,8 @@
 
 use hops_kernel::{IdCardNumber, Instant, LocalDay, Money, Phone};
 
+use hops_platform::flow::Flow;
+
 use crate::catalogue::model::Profile;
 
 /// How long an unpaid booking holds its places unless the hospital says otherwise.
@@ -137,6 +139,38 @@ pub fn hold_until(now: Instant, hold_minutes: i64) -> Instant {
     now.plus_minutes(hold_minutes)
 }
 
+hops_platform::coded_by_methods!(Status);
+
+hops_kernel::coded! {
+    /// What happens to a booking's status.
+    pub Action {
+        Pay = "pay", "支付";
+        CheckIn = "check_in", "签到";
+        Complete = "complete", "完成体检";
+        Cancel = "cancel", "取消";
+        Expire = "expire", "超时释放";
+        Refund = "refund", "退款";
+    }
+}
+
+/// The booking's status flow. A paid booking is cancelled (not refunded) only when the person
+/// paid nothing (a group card covered it): [`can_cancel`] says when.
+pub const FLOW: Flow<Status, Action> = Flow {
+    kind: "checkup_booking",
+    noun: "预约",
+    states: &Status::ALL,
+    actions: &Action::ALL,
+    table: &[
+        (Status::PendingPayment, Action::Pay, Status::Paid),
+        (Status::PendingPayment, Action::Cancel, Status::Cancelled),
+        (Status::PendingPayment, Action::Expire, Status::Expired),
+        (Status::Paid, Action::CheckIn, Status::CheckedIn),
+        (Status::Paid, Action::Cancel, Status::Cancelled),
+        (Status::Paid, Action::Refund, Status::Refunded),
+        (Status::CheckedIn, Action::Complete, Status::Completed),
+    ],
+};
+
 /// The order number shown to people: `TJ` and the booking id.
 pub fn number(id: i64) -> String {
     format!("TJ{id:010}")
@@ -177,6 +211,27 @@ mod tests {
                 "{s:?}"
             );
             assert_eq!(Status::from_code(s.code()), Some(s));
+        }
+    }
+
+    #[test]
+    fn flow_table() {
+        use Action as A;
+        let offered: &[(Status, &[Action])] = &[
+            (Status::PendingPayment, &[A::Pay, A::Cancel, A::Expire]),
+            (Status::Paid, &[A::CheckIn, A::Cancel, A::Refund]),
+            (Status::CheckedIn, &[A::Complete]),
+            (Status::Completed, &[]),
+            (Status::Cancelled, &[]),
+            (Status::Expired, &[]),
+            (Status::Refunded, &[]),
+        ];
+        assert_eq!(FLOW.offers_exactly(offered), Ok(()));
+        // The table agrees with what each status allows.
+        for s in Status::ALL {
+            assert_eq!(FLOW.next(s, A::CheckIn).is_ok(), s.can_check_in(), "{s:?}");
+            assert_eq!(FLOW.next(s, A::Refund).is_ok(), s.can_refund(), "{s:?}");
+            assert_eq!(FLOW.next(s, A::Cancel).is_ok(), can_cancel(s, Money(0)), "{s:?}");
         }
     }
 

@@ -436,8 +436,8 @@ async fn end_in(access: &Access, tx: &mut Tx, id: i64, to: Status, action: &str)
             format!("预约当前为“{}”，不能{}{hint}", b.status.label_zh(), to.label_zh().trim_start_matches('已')),
         ));
     }
-    let now = access.now();
-    if !store::transition(tx, id, b.status, to, now).await? {
+    let step = if to == Status::Cancelled { model::Action::Cancel } else { model::Action::Expire };
+    if !super::history::change(access, tx, id, b.status, step, "").await? {
         return Err(Error::conflict("invalid_status", "预约状态已变化，请刷新后重试"));
     }
     let pools = store::pools_of(tx, id).await?;

@@ -13,7 +13,7 @@ use super::gateway::{self, Gateway, GatewayError};
 use super::model::{self, Method, Mismatch, PayStatus, RefundStatus};
 use super::store;
 use super::wechat::{self, Amount, Notification, OrderRequest, RefundAmount, RefundRequest, SignedHeaders, Transaction};
-use crate::booking::model::Status;
+use crate::booking::model::{Action, Status};
 use crate::booking::store::{self as bookings, BookingRow};
 use crate::capacity::service as capacity;
 
@@ -160,7 +160,7 @@ async fn paid(access: &Access, notification: &str, t: &Transaction) -> std::resu
         let b = bookings::booking(&mut tx, p.booking_id).await.map_err(Error::from)?.ok_or_else(|| Error::not_found("预约"))?;
         let target = format!("checkup_booking:{}", b.id);
         if b.status == Status::PendingPayment
-            && bookings::transition(&mut tx, b.id, Status::PendingPayment, Status::Paid, now).await.map_err(Error::from)?
+            && crate::booking::history::change(access, &mut tx, b.id, Status::PendingPayment, Action::Pay, "微信支付").await?
         {
             access.audit(&mut tx, "checkup.payment.paid", &target, &format!("{} 微信支付 {}", b.number, p.amount)).await?;
             let paid = BookingPaid { booking: b.id, person: b.person_id, day: b.day.0, amount_fen: p.amount.fen() };
@@ -227,7 +227,9 @@ pub async fn record_offline(access: &Access, booking_id: i64, method: Method, no
     let mut tx = access.tenant().write().await?;
     let b = bookings::booking(&mut tx, booking_id).await?.ok_or_else(|| Error::not_found("预约"))?;
     let now = access.now();
-    if b.status != Status::PendingPayment || !bookings::transition(&mut tx, b.id, Status::PendingPayment, Status::Paid, now).await? {
+    if b.status != Status::PendingPayment
+        || !crate::booking::history::change(access, &mut tx, b.id, Status::PendingPayment, Action::Pay, method.label_zh()).await?
+    {
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，不能登记收款", b.status.label_zh())));
     }
     let id = tx.next_id(access.engine()).await?;
@@ -256,8 +258,7 @@ pub async fn refund(access: &Access, booking_id: i64, reason: &str) -> Result<Bo
     }
     let mut tx = access.tenant().write().await?;
     let b = bookings::booking(&mut tx, booking_id).await?.ok_or_else(|| Error::not_found("预约"))?;
-    let now = access.now();
-    if !b.can_refund() || !bookings::transition(&mut tx, b.id, b.status, Status::Refunded, now).await? {
+    if !b.can_refund() || !crate::booking::history::change(access, &mut tx, b.id, b.status, Action::Refund, reason).await? {
         let hint = if b.can_cancel() { "，未付款的预约请直接取消" } else { "" };
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，不能退款{hint}", b.status.label_zh())));
     }

@@ -12,6 +12,7 @@ mod h5_advice;
 mod h5_group;
 mod pages;
 mod pages_advice;
+mod pages_booking;
 mod pages_capacity;
 mod pages_catalogue;
 mod pages_group;
@@ -81,6 +82,7 @@ impl Module for CheckupModule {
             .merge(api_group::routes())
             .merge(transfer::routes())
             .merge(pages::routes())
+            .merge(pages_booking::routes())
             .merge(pages_group::routes())
             .merge(api_capacity::routes())
             .merge(pages_capacity::routes())

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use hops_kernel::{Instant, LocalDay, Period, PeriodRange, Phone};
 use hops_platform::FieldError;
+use hops_platform::flow::Flow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -44,6 +45,37 @@ impl Status {
         }
     }
 }
+
+hops_platform::coded_by_methods!(Status);
+
+hops_kernel::coded! {
+    /// What is done to a complaint: each step of its flow (and its registration).
+    pub Action {
+        /// Not a step: the complaint is registered (its first history row).
+        Register = "register", "登记投诉";
+        Investigate = "investigate", "开始调查";
+        Rectify = "rectify", "登记调查结果与整改措施";
+        Reply = "reply", "回复患者";
+        Review = "review", "复核结案";
+        ReviewReject = "review_reject", "复核退回整改";
+    }
+}
+
+/// The complaint's flow: 已登记 → 调查中 → 整改中 → 已回复 → 已结案, and a review that is not
+/// approved sends it back to 整改中.
+pub const FLOW: Flow<Status, Action> = Flow {
+    kind: "desk_complaint",
+    noun: "投诉",
+    states: &Status::ALL,
+    actions: &Action::ALL,
+    table: &[
+        (Status::Registered, Action::Investigate, Status::Investigating),
+        (Status::Investigating, Action::Rectify, Status::Rectifying),
+        (Status::Rectifying, Action::Reply, Status::Replied),
+        (Status::Replied, Action::Review, Status::Closed),
+        (Status::Replied, Action::ReviewReject, Status::Rectifying),
+    ],
+};
 
 /// Where a complaint came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -296,15 +328,10 @@ pub fn check_text(out: &mut Vec<FieldError>, field: &str, label: &str, text: &st
     }
 }
 
-/// The status a step needs, and the one it leads to.
+/// The status a step needs, and the one it leads to (a review that approves), from [`FLOW`].
 pub fn step_statuses(step: &str) -> Option<(Status, Status)> {
-    match step {
-        "investigate" => Some((Status::Registered, Status::Investigating)),
-        "rectify" => Some((Status::Investigating, Status::Rectifying)),
-        "reply" => Some((Status::Rectifying, Status::Replied)),
-        "review" => Some((Status::Replied, Status::Closed)),
-        _ => None,
-    }
+    let action = Action::parse(step).filter(|a| !matches!(a, Action::Register | Action::ReviewReject))?;
+    FLOW.table.iter().find(|(_, a, _)| *a == action).map(|(from, _, to)| (*from, *to))
 }
 
 /// The number of a complaint: `TS` + the day received + a 3-digit sequence of that day.
@@ -403,6 +430,21 @@ mod tests {
         for bad in ["2026-03-10 10:01", "2025-03-01", "昨天"] {
             assert_eq!(check_received(bad, now).unwrap_err().field, "received_at", "{bad}");
         }
+    }
+
+    #[test]
+    fn flow_table_refuses_with_its_message_and_offers_exactly_the_allowed() {
+        let offered: &[(Status, &[Action])] = &[
+            (Status::Registered, &[Action::Investigate]),
+            (Status::Investigating, &[Action::Rectify]),
+            (Status::Rectifying, &[Action::Reply]),
+            (Status::Replied, &[Action::Review, Action::ReviewReject]),
+            (Status::Closed, &[]),
+        ];
+        assert_eq!(FLOW.offers_exactly(offered), Ok(()));
+        assert_eq!(FLOW.next(Status::Replied, Action::ReviewReject), Ok(Status::Rectifying));
+        assert_eq!(step_statuses("register"), None);
+        assert_eq!(step_statuses("nope"), None);
     }
 
     #[test]

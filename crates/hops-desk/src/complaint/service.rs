@@ -13,13 +13,15 @@ use hops_platform::tabular::{self, Table};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
 
+use super::model::Action;
 use super::model::{self, Cause, Draft, REPLY_CHANNELS, Source, Status, Trend, Verdict};
 /// How complaints are filtered.
 pub use super::store::Filter;
-use super::store::{self, ComplaintRow, EventRow, NewComplaint, StepWrite};
+use super::store::{self, ComplaintRow, NewComplaint, StepWrite};
 use crate::followup::calls as followup;
 use crate::ticket::service as tickets;
 use crate::ticket::store as ticket_store;
+use hops_platform::flow::{self, HistoryRow};
 
 /// The complainant's phone: encrypted for the complaint's row, blind-indexed, masked.
 pub const PHONE: Field = Field::new("desk_complaints", "phone_enc", "desk_complaints.phone");
@@ -265,28 +267,12 @@ pub async fn create(access: &Access, origin: &Origin, d: &Draft) -> Result<Compl
         created_by: actor,
     };
     store::insert(&mut tx, id, &new, now).await?;
-    event(access, &mut tx, id, "register", None, Status::Registered, source.label_zh()).await?;
+    model::FLOW.created(access, &mut tx, id, Status::Registered, Action::Register, source.label_zh()).await?;
     let detail = format!("{number} {}：{}", source.label_zh(), d.subject.trim());
     access.audit(&mut tx, "desk.complaint.create", &format!("desk_complaint:{id}"), &detail).await?;
     let row = store::get(&mut tx, id).await?.ok_or_else(|| Error::not_found("投诉"))?;
     tx.commit().await?;
     Ok(row)
-}
-
-async fn event(access: &Access, tx: &mut Tx, complaint: i64, action: &str, from: Option<Status>, to: Status, note: &str) -> Result<()> {
-    let id = tx.next_id(access.engine()).await?;
-    let actor = access.actor();
-    let e = EventRow {
-        at: access.now(),
-        actor_id: actor.user_id.map(|u| u.0),
-        actor_name: actor.display_name.clone(),
-        action: action.to_string(),
-        from_status: from,
-        to_status: to,
-        note: note.to_string(),
-    };
-    store::insert_event(tx, id, complaint, &e).await?;
-    Ok(())
 }
 
 // ---- reading ----
@@ -297,24 +283,51 @@ pub async fn list(access: &Access, f: &Filter, paging: Paging) -> Result<(Vec<Co
     Ok(store::list(&mut c, f, paging.offset(), paging.per_page).await?)
 }
 
+/// One step of a complaint's history (from the status history).
+#[derive(Clone, Debug)]
+pub struct EventRow {
+    pub at: hops_kernel::Instant,
+    pub actor_name: String,
+    pub action: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub note: String,
+}
+
 pub struct Detail {
     pub complaint: ComplaintRow,
+    /// The status history as the API has always shown it.
     pub events: Vec<EventRow>,
+    /// The status history as stored (for the timeline).
+    pub history: Vec<HistoryRow>,
     pub department_name: String,
 }
 
 pub async fn get(access: &Access, id: i64) -> Result<Detail> {
     access.require(Permission::DeskWork)?;
-    let (complaint, events) = {
+    let (complaint, history) = {
         let mut c = access.tenant().read().await?;
         let complaint = store::get(&mut c, id).await?.ok_or_else(|| Error::not_found("投诉"))?;
-        (complaint, store::events(&mut c, id).await?)
+        (complaint, flow::service::history(&mut c, model::FLOW.subject(id)).await?)
     };
+    let events = history
+        .iter()
+        .filter_map(|h| {
+            Some(EventRow {
+                at: h.at,
+                actor_name: h.actor_name.clone(),
+                action: h.action.clone(),
+                from_status: h.from.as_deref().and_then(Status::from_code),
+                to_status: Status::from_code(&h.to)?,
+                note: h.note.clone(),
+            })
+        })
+        .collect();
     let department_name = match complaint.department_id {
         Some(d) => hops_master::service::department(access, DepartmentId(d)).await.map(|r| r.name).unwrap_or_default(),
         None => String::new(),
     };
-    Ok(Detail { complaint, events, department_name })
+    Ok(Detail { complaint, events, history, department_name })
 }
 
 /// The complainant's number in clear. Needs `PersonalUnmask`; audited.
@@ -428,8 +441,13 @@ pub async fn step(access: &Access, id: i64, step: &str, s: &StepInput) -> Result
     if !store::apply_step(&mut tx, id, from, &write, access.now()).await? {
         return Err(Error::conflict("invalid_status", "投诉状态已变化，请刷新后重试"));
     }
-    let action = if step == "review" && !s.approve { "review_reject" } else { step };
-    event(access, &mut tx, id, action, Some(from), to, &note).await?;
+    let action = match Action::parse(step) {
+        Some(Action::Review) if !s.approve => Action::ReviewReject,
+        Some(a) => a,
+        None => return Err(Error::not_found("操作")),
+    };
+    model::FLOW.record(access, &mut tx, id, from, action, &note).await?;
+    let action = action.code();
     let detail = format!("{}：{} → {}", current.number, from.label_zh(), to.label_zh());
     access.audit(&mut tx, &format!("desk.complaint.{action}"), &format!("desk_complaint:{id}"), &detail).await?;
     let row = store::get(&mut tx, id).await?.ok_or_else(|| Error::not_found("投诉"))?;

@@ -289,63 +289,6 @@ pub async fn apply_step(tx: &mut Tx, id: i64, from: Status, w: &StepWrite<'_>, n
     Ok(q.execute(tx.conn()).await?.rows_affected() == 1)
 }
 
-/// One step of a complaint's history.
-#[derive(Clone, Debug)]
-pub struct EventRow {
-    pub at: Instant,
-    pub actor_id: Option<i64>,
-    pub actor_name: String,
-    pub action: String,
-    pub from_status: Option<Status>,
-    pub to_status: Status,
-    pub note: String,
-}
-
-pub async fn insert_event(tx: &mut Tx, id: i64, complaint: i64, e: &EventRow) -> sqlx::Result<()> {
-    tx.query(
-        "INSERT INTO desk_complaint_events (hospital_id, id, complaint_id, at, actor_id, actor_name, action, from_status, to_status, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(id)
-    .bind(complaint)
-    .bind(e.at.0)
-    .bind(e.actor_id)
-    .bind(e.actor_name.clone())
-    .bind(e.action.clone())
-    .bind(e.from_status.map(|s| s.code().to_string()))
-    .bind(e.to_status.code())
-    .bind(e.note.clone())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
-
-pub async fn events<C: Conn>(c: &mut Scoped<C>, complaint: i64) -> sqlx::Result<Vec<EventRow>> {
-    let rows = c
-        .query(
-            "SELECT at, actor_id, actor_name, action, from_status, to_status, note FROM desk_complaint_events \
-             WHERE hospital_id = $1 AND complaint_id = $2 ORDER BY at, id",
-        )
-        .bind(complaint)
-        .fetch_all(c.conn())
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let from: Option<String> = r.try_get("from_status")?;
-            let to: String = r.try_get("to_status")?;
-            Ok(EventRow {
-                at: Instant(r.try_get("at")?),
-                actor_id: r.try_get("actor_id")?,
-                actor_name: r.try_get("actor_name")?,
-                action: r.try_get("action")?,
-                from_status: from.as_deref().and_then(Status::from_code),
-                to_status: Status::from_code(&to).ok_or_else(|| decode("status", &to))?,
-                note: r.try_get("note")?,
-            })
-        })
-        .collect()
-}
-
 /// The complainant's encrypted phone.
 pub async fn phone_enc<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<Vec<u8>>> {
     let r = c.query("SELECT phone_enc FROM desk_complaints WHERE hospital_id = $1 AND id = $2").bind(id).fetch_optional(c.conn()).await?;

@@ -3,6 +3,7 @@
 
 use hops_kernel::{Instant, Phone, coded};
 use hops_platform::FieldError;
+use hops_platform::flow::Flow;
 
 use crate::sla::clock::{Stop, StopReason, Timeline};
 
@@ -58,8 +59,37 @@ coded! {
         Resolve = "resolve", "标记已解决";
         Close = "close", "关闭";
         Reopen = "reopen", "重新打开";
+        /// Not offered: a ticket is created (its first history row).
+        Create = "create", "新建工单";
+        /// Not offered: closing a duplicate merged into another ticket.
+        Merge = "merge", "合并到其他工单";
     }
 }
+
+/// The ticket's status flow: new → open → pending ⇄ open → resolved → closed; resolved and
+/// closed may be reopened; a merged duplicate is closed from any state but closed.
+pub const FLOW: Flow<Status, Action> = Flow {
+    kind: "desk_ticket",
+    noun: "工单",
+    states: &Status::ALL,
+    actions: &Action::ALL,
+    table: &[
+        (Status::New, Action::Start, Status::Open),
+        (Status::New, Action::Pend, Status::Pending),
+        (Status::Open, Action::Pend, Status::Pending),
+        (Status::Pending, Action::Resume, Status::Open),
+        (Status::New, Action::Resolve, Status::Resolved),
+        (Status::Open, Action::Resolve, Status::Resolved),
+        (Status::Pending, Action::Resolve, Status::Resolved),
+        (Status::Resolved, Action::Close, Status::Closed),
+        (Status::Resolved, Action::Reopen, Status::Open),
+        (Status::Closed, Action::Reopen, Status::Open),
+        (Status::New, Action::Merge, Status::Closed),
+        (Status::Open, Action::Merge, Status::Closed),
+        (Status::Pending, Action::Merge, Status::Closed),
+        (Status::Resolved, Action::Merge, Status::Closed),
+    ],
+};
 
 impl Status {
     /// Still somebody's work (not resolved or closed).
@@ -77,25 +107,18 @@ impl Status {
     }
 }
 
-/// The status after `action`, or why it is not allowed.
+/// The status after an agent's `action`, or why it is not allowed (merging is not an agent's
+/// status action: it has its own operation).
 pub fn transition(from: Status, action: Action) -> Result<Status, String> {
-    use Action as A;
-    use Status as S;
-    let to = match (from, action) {
-        (S::New, A::Start) => S::Open,
-        (S::New | S::Open, A::Pend) => S::Pending,
-        (S::Pending, A::Resume) => S::Open,
-        (S::New | S::Open | S::Pending, A::Resolve) => S::Resolved,
-        (S::Resolved, A::Close) => S::Closed,
-        (S::Resolved | S::Closed, A::Reopen) => S::Open,
-        _ => return Err(format!("工单当前为“{}”，不能{}", from.label_zh(), action.label_zh())),
-    };
-    Ok(to)
+    match action {
+        Action::Merge => Err(format!("工单当前为“{}”，不能{}", from.label_zh(), action.label_zh())),
+        _ => FLOW.next(from, action),
+    }
 }
 
 /// The actions offered for a ticket in `status`.
 pub fn actions(status: Status) -> Vec<Action> {
-    Action::ALL.iter().copied().filter(|a| transition(status, *a).is_ok()).collect()
+    FLOW.actions(status).into_iter().filter(|a| *a != Action::Merge).collect()
 }
 
 /// Ticket numbers shown to people: `GD` and the id, zero-padded.
@@ -326,6 +349,25 @@ mod tests {
         }
         assert_eq!(actions(Status::Resolved), vec![Action::Close, Action::Reopen]);
         assert!(transition(Status::Closed, Action::Close).unwrap_err().contains("已关闭"));
+    }
+
+    #[test]
+    fn every_refusal_is_named_and_actions_are_exactly_the_allowed_ones() {
+        use Action as A;
+        use Status as S;
+        let offered: &[(Status, &[Action])] = &[
+            (S::New, &[A::Start, A::Pend, A::Resolve, A::Merge]),
+            (S::Open, &[A::Pend, A::Resolve, A::Merge]),
+            (S::Pending, &[A::Resume, A::Resolve, A::Merge]),
+            (S::Resolved, &[A::Close, A::Reopen, A::Merge]),
+            (S::Closed, &[A::Reopen]),
+        ];
+        assert_eq!(FLOW.offers_exactly(offered), Ok(()));
+        // Agents are offered all but merging (an operation of its own), refused in the same words.
+        for (from, want) in offered {
+            assert_eq!(actions(*from), want.iter().copied().filter(|a| *a != A::Merge).collect::<Vec<_>>());
+        }
+        assert_eq!(transition(S::Open, A::Merge), Err("工单当前为“处理中”，不能合并到其他工单".to_string()));
     }
 
     #[test]

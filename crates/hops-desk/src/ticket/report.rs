@@ -44,7 +44,7 @@ pub async fn attainment_report(access: &Access, from: LocalDay, to: LocalDay) ->
     let rows = store::created_between(&mut c, from.start(), to.plus_days(1).start()).await?;
     let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
     let mut changes: HashMap<i64, Vec<(Instant, Status)>> = HashMap::new();
-    for (t, at, s) in store::status_changes(&mut c, &ids).await? {
+    for (t, at, s) in super::service::status_changes(&mut c, &ids).await? {
         changes.entry(t).or_default().push((at, s));
     }
     drop(c);

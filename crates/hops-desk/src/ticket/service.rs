@@ -8,12 +8,15 @@ use hops_contracts::desk::TicketResolved;
 use hops_kernel::Instant;
 use hops_platform::crypto::Field;
 use hops_platform::db::Engine;
+use hops_platform::flow::{self, HistoryRow};
 use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
 use hops_platform::notify::{self, Address, Channel, Message, Text, Topic, Var};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx};
 use serde::{Deserialize, Serialize};
 
+pub(crate) use super::history::status_changes;
+use super::history::{self, all_changes, me, record};
 use super::model::{self, Action, Status, TicketDraft, TicketInput};
 use super::store::{self, AttachmentRow, EventRow, Filter, SlaSnapshot, TicketRow};
 use crate::setup::service::{self as setup, Settings};
@@ -72,8 +75,11 @@ pub struct Listed {
 pub struct TicketView {
     pub ticket: TicketRow,
     pub sla: Option<Sla>,
+    /// The conversation with the status changes (from the status history) in time order.
     pub events: Vec<EventRow>,
     pub attachments: Vec<AttachmentRow>,
+    /// The status history (the one record of status changes, which the SLA clocks read).
+    pub history: Vec<HistoryRow>,
 }
 
 /// How a ticket enters: typed by an agent now, or brought from another system with its own
@@ -125,10 +131,6 @@ fn actor_event(access: &Access, id: i64, ticket: i64, at: Instant, kind: &str, b
     }
 }
 
-async fn all_changes(tx: &mut Tx, id: i64) -> Result<Vec<(Instant, Status)>> {
-    Ok(store::status_changes(tx, &[id]).await?.into_iter().map(|(_, at, s)| (at, s)).collect())
-}
-
 /// Recomputes the stored due times after a change and asks the job queue to look again when
 /// a warning or a breach is due.
 async fn refresh(access: &Access, tx: &mut Tx, settings: &Settings, t: &mut TicketRow) -> Result<()> {
@@ -160,8 +162,7 @@ pub(crate) async fn open_checked(access: &Access, settings: &Settings, d: &Ticke
     let now = access.now();
     let created_at = origin.created_at.unwrap_or(now);
     let mut tx = access.tenant().write().await?;
-    let ids = tx.next_ids(access.engine(), 2).await?;
-    let (id, event_id) = (ids[0], ids[1]);
+    let id = tx.next_id(access.engine()).await?;
     let status = if origin.owner.is_some() { Status::Open } else { Status::New };
     let mut t = new_row(access, settings, d, id, created_at, status, origin.owner, origin.external_ref.clone());
     let search = format!("{} {} {}", d.subject, d.description, d.requester_name);
@@ -171,7 +172,7 @@ pub(crate) async fn open_checked(access: &Access, settings: &Settings, d: &Ticke
         }
         return Err(e.into());
     }
-    store::insert_event(&mut tx, &actor_event(access, event_id, id, created_at, "status", d.description.clone(), Some(t.status))).await?;
+    record(access, &mut tx, id, (None, t.status, Action::Create), &d.description, me(access), created_at).await?;
     refresh(access, &mut tx, settings, &mut t).await?;
     let detail = format!("{} {}（{}，{}）", t.number, t.subject, d.channel.label_zh(), settings.category_name(&t.category_code));
     access.audit(&mut tx, "desk.ticket.open", &format!("desk_ticket:{id}"), &detail).await?;
@@ -209,7 +210,7 @@ pub async fn external_exists(access: &Access, external: &str) -> Result<bool> {
 pub(crate) async fn import_history(access: &Access, settings: &Settings, rows: &[HistoricTicket], file: &str) -> Result<usize> {
     let mut tx = access.tenant().write().await?;
     for r in rows {
-        let ids = tx.next_ids(access.engine(), 5).await?;
+        let ids = tx.next_ids(access.engine(), 2).await?;
         let d = &r.draft;
         let status = super::import::final_status(r);
         let mut t = new_row(access, settings, d, ids[0], r.created_at, status, r.owner, Some(r.external_ref.clone()));
@@ -225,15 +226,18 @@ pub(crate) async fn import_history(access: &Access, settings: &Settings, rows: &
             body: body.into(),
             status,
         };
-        store::insert_event(&mut tx, &event(ids[1], r.created_at, "status", &d.description, Some(Status::New))).await?;
+        let who = (r.owner, "历史导入");
+        record(access, &mut tx, t.id, (None, Status::New, Action::Create), &d.description, who, r.created_at).await?;
         if let Some(at) = r.first_response_at {
-            store::insert_event(&mut tx, &event(ids[2], at, "reply", "（原系统记录的首次回复）", None)).await?;
+            store::insert_event(&mut tx, &event(ids[1], at, "reply", "（原系统记录的首次回复）", None)).await?;
         }
+        let mut current = Status::New;
         if let Some(at) = r.resolved_at {
-            store::insert_event(&mut tx, &event(ids[3], at, "status", "", Some(Status::Resolved))).await?;
+            record(access, &mut tx, t.id, (Some(current), Status::Resolved, Action::Resolve), "", who, at).await?;
+            current = Status::Resolved;
         }
         if let Some(at) = r.closed_at {
-            store::insert_event(&mut tx, &event(ids[4], at, "status", "", Some(Status::Closed))).await?;
+            record(access, &mut tx, t.id, (Some(current), Status::Closed, Action::Close), "", who, at).await?;
         }
         refresh(access, &mut tx, settings, &mut t).await?;
     }
@@ -300,23 +304,23 @@ pub async fn reply(access: &Access, id: i64, body: &str, public: bool, then: Opt
     let mut t = locked(access, &mut tx, id).await?;
     let now = access.now();
     let next = match then {
-        Some(a) => Some(model::transition(t.status, a).map_err(|m| Error::conflict("invalid_status", m))?),
+        Some(a) => Some((model::transition(t.status, a).map_err(|m| Error::conflict("invalid_status", m))?, a)),
         // Answering a new ticket starts work on it.
-        None if public && t.status == Status::New => Some(Status::Open),
+        None if public && t.status == Status::New => Some((Status::Open, Action::Start)),
         None => None,
     };
-    let ids = tx.next_ids(access.engine(), 2).await?;
+    let event_id = tx.next_id(access.engine()).await?;
     let kind = if public { "reply" } else { "note" };
-    store::insert_event(&mut tx, &actor_event(access, ids[0], id, now, kind, body.clone(), None)).await?;
+    store::insert_event(&mut tx, &actor_event(access, event_id, id, now, kind, body.clone(), None)).await?;
     if public && t.first_response_at.is_none() {
         t.first_response_at = Some(now);
     }
     if t.owner_id.is_none() && public {
         t.owner_id = access.actor().user_id.map(|u| u.0);
     }
-    if let Some(s) = next {
+    if let Some((s, action)) = next {
+        record(access, &mut tx, id, (Some(t.status), s, action), "", me(access), now).await?;
         apply_status(access, &mut tx, &mut t, s, now).await?;
-        store::insert_event(&mut tx, &actor_event(access, ids[1], id, now, "status", String::new(), Some(s))).await?;
     }
     t.updated_at = now;
     store::append_search_text(&mut tx, id, &body).await?;
@@ -364,7 +368,7 @@ pub async fn customer_message(access: &Access, id: i64, body: &str) -> Result<Ti
     let mut tx = access.tenant().write().await?;
     let mut t = locked(access, &mut tx, id).await?;
     let now = access.now();
-    let ids = tx.next_ids(access.engine(), 2).await?;
+    let ids = tx.next_ids(access.engine(), 1).await?;
     let who = if t.requester_name.is_empty() { "患者".to_string() } else { t.requester_name.clone() };
     let ev = EventRow {
         id: ids[0],
@@ -378,9 +382,7 @@ pub async fn customer_message(access: &Access, id: i64, body: &str) -> Result<Ti
     };
     store::insert_event(&mut tx, &ev).await?;
     if t.status == Status::Pending {
-        let mut resumed = system_event(ids[1], id, now, "status", "客户已回复".into());
-        resumed.status = Some(Status::Open);
-        store::insert_event(&mut tx, &resumed).await?;
+        record(access, &mut tx, id, (Some(Status::Pending), Status::Open, Action::Resume), "客户已回复", (None, "系统"), now).await?;
         set_status(&mut t, Status::Open, now);
     }
     t.updated_at = now;
@@ -399,8 +401,7 @@ pub async fn act(access: &Access, id: i64, action: Action, note: &str) -> Result
     let mut t = locked(access, &mut tx, id).await?;
     let to = model::transition(t.status, action).map_err(|m| Error::conflict("invalid_status", m))?;
     let now = access.now();
-    let id_ev = tx.next_id(access.engine()).await?;
-    store::insert_event(&mut tx, &actor_event(access, id_ev, id, now, "status", note.trim().to_string(), Some(to))).await?;
+    record(access, &mut tx, id, (Some(t.status), to, action), note, me(access), now).await?;
     apply_status(access, &mut tx, &mut t, to, now).await?;
     t.updated_at = now;
     refresh(access, &mut tx, &settings, &mut t).await?;
@@ -504,12 +505,12 @@ pub async fn merge(access: &Access, from: i64, into: i64) -> Result<TicketRow> {
     let second = locked(access, &mut tx, b).await?;
     let (mut dup, target) = if first.id == from { (first, second) } else { (second, first) };
     let now = access.now();
-    let ids = tx.next_ids(access.engine(), 3).await?;
+    let ids = tx.next_ids(access.engine(), 2).await?;
     store::insert_event(&mut tx, &actor_event(access, ids[0], dup.id, now, "merge", format!("合并到 {}", target.number), None)).await?;
     store::insert_event(&mut tx, &actor_event(access, ids[1], target.id, now, "merge", format!("{} 已合并到本工单", dup.number), None))
         .await?;
     if dup.status != Status::Closed {
-        store::insert_event(&mut tx, &actor_event(access, ids[2], dup.id, now, "status", String::new(), Some(Status::Closed))).await?;
+        model::FLOW.record(access, &mut tx, dup.id, dup.status, Action::Merge, &format!("合并到 {}", target.number)).await?;
         if dup.resolved_at.is_none() {
             dup.resolved_at = Some(now);
         }
@@ -594,12 +595,12 @@ pub async fn get(access: &Access, id: i64) -> Result<TicketView> {
     let settings = setup::load(access).await?;
     let mut c = access.tenant().read().await?;
     let ticket = store::get(&mut c, id).await?.ok_or_else(|| Error::not_found("工单"))?;
-    let events = store::events(&mut c, id).await?;
+    let mut events = store::events(&mut c, id).await?;
     let attachments = store::attachments(&mut c, id).await?;
-    let changes: Vec<(Instant, Status)> =
-        events.iter().filter(|e| e.kind == "status").filter_map(|e| e.status.map(|s| (e.at, s))).collect();
+    let history = flow::service::history(&mut c, model::FLOW.subject(id)).await?;
+    let changes = history::merge(id, &mut events, &history);
     let sla = evaluate(&settings, &ticket, &changes, access.now());
-    Ok(TicketView { ticket, sla, events, attachments })
+    Ok(TicketView { ticket, sla, events, attachments, history })
 }
 
 /// A page of tickets (most urgent first) with their clocks.
@@ -610,7 +611,7 @@ pub async fn list(access: &Access, filter: &Filter, paging: Paging) -> Result<(V
     let (rows, total) = store::list(&mut c, filter, paging.offset(), paging.per_page).await?;
     let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
     let mut changes: HashMap<i64, Vec<(Instant, Status)>> = HashMap::new();
-    for (t, at, s) in store::status_changes(&mut c, &ids).await? {
+    for (t, at, s) in status_changes(&mut c, &ids).await? {
         changes.entry(t).or_default().push((at, s));
     }
     let now = access.now();

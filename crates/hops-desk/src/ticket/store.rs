@@ -384,24 +384,6 @@ pub async fn events<C: Conn>(c: &mut Scoped<C>, ticket: i64) -> sqlx::Result<Vec
     .collect()
 }
 
-/// The status changes of many tickets, per ticket in time order (for SLA figures of a list).
-pub async fn status_changes<C: Conn>(c: &mut Scoped<C>, tickets: &[i64]) -> sqlx::Result<Vec<(i64, Instant, Status)>> {
-    let mut out = Vec::new();
-    for chunk in tickets.chunks(500) {
-        // Integers are ours, not input.
-        let ids = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT ticket_id, at, status FROM desk_ticket_events WHERE hospital_id = $1 AND kind = 'status' \
-             AND ticket_id IN ({ids}) ORDER BY ticket_id, at, id"
-        );
-        for r in c.query_built(sql).fetch_all(c.conn()).await? {
-            let s: String = r.try_get("status")?;
-            out.push((r.try_get("ticket_id")?, Instant(r.try_get("at")?), decode("status", &s, Status::parse)?));
-        }
-    }
-    Ok(out)
-}
-
 /// Whether the ticket already has an event of `kind` with `body` (SLA warnings fire once).
 pub async fn has_event<C: Conn>(c: &mut Scoped<C>, ticket: i64, kind: &str, body: &str) -> sqlx::Result<bool> {
     let r = c

@@ -84,6 +84,30 @@ pub enum Permission {
 
 use Permission::*;
 
+impl Permission {
+    /// Every permission that some role or visitor holds, each once, in the grant tables' order.
+    pub fn all() -> Vec<Permission> {
+        let mut out: Vec<Permission> = Vec::new();
+        let granted = GRANTS.iter().flat_map(|(_, ps)| ps.iter()).chain(VISITOR_GRANTS.iter().flat_map(|(_, ps)| ps.iter()));
+        for p in granted {
+            if !out.contains(p) {
+                out.push(*p);
+            }
+        }
+        out
+    }
+
+    /// A stable name for storage (e.g. the permission an approval needs): the variant's name.
+    pub fn code(self) -> String {
+        format!("{self:?}")
+    }
+
+    /// The permission stored as [`Permission::code`].
+    pub fn from_code(code: &str) -> Option<Permission> {
+        Permission::all().into_iter().find(|p| p.code() == code)
+    }
+}
+
 /// The permission table: the single place that says which role may do what.
 pub const GRANTS: &[(Role, &[Permission])] = &[
     (

@@ -115,11 +115,15 @@ pub struct App {
 }
 
 pub fn app(core: Arc<Core>, modules: Vec<Arc<dyn Module>>) -> App {
-    let mut routes =
-        pages::routes().merge(crate::notify::web::routes()).merge(crate::notify::web::sandbox::routes()).merge(crate::forms::web::routes());
+    let mut routes = pages::routes()
+        .merge(crate::notify::web::routes())
+        .merge(crate::notify::web::sandbox::routes())
+        .merge(crate::forms::web::routes())
+        .merge(crate::flow::web::routes());
     let mut nav = pages::nav();
     nav.extend(crate::notify::web::nav());
     nav.extend(crate::forms::web::nav());
+    nav.extend(crate::flow::web::nav());
     for m in &modules {
         routes = routes.merge(m.routes());
         nav.extend(m.nav());

@@ -723,5 +723,7 @@ pub fn delivery_time(published: Instant) -> Instant {
     if eight > published { eight } else { day.plus_days(1).start().plus_seconds(8 * 3600) }
 }
 
+pub mod flow;
+
 #[cfg(test)]
 mod tests;

@@ -20,6 +20,7 @@ mod desk_followup;
 mod desk_tickets;
 mod encryption;
 mod example_module;
+mod flow;
 mod forms;
 mod h5_identity;
 mod install;

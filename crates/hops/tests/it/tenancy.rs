@@ -30,6 +30,13 @@ async fn report_fixtures(access: &hops_platform::Access) -> (i64, i64) {
     (report.0, subscriber.0)
 }
 
+/// A pending approval of B: publishing approval switched on, February 2025 submitted.
+async fn approval_fixture(access: &hops_platform::Access) -> i64 {
+    let february = hops_kernel::PeriodRange::containing(hops_kernel::Period::Month, hops_kernel::LocalDay::parse("2025-02-15").unwrap());
+    hops_reports::approval::set_required(access, true).await.unwrap();
+    hops_reports::approval::submit(access, february, "乙院报告请审批").await.unwrap()
+}
+
 /// B's ids (and codes) by path parameter name.
 async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, String> {
     let access = app.system(b);
@@ -71,6 +78,7 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, Strin
     let job = jobs::enqueue_probes(&access, 1, 0).await.unwrap()[0];
     let notification = notification_fixture(&access, user).await;
     let (report, subscriber) = report_fixtures(&access).await;
+    let approval = approval_fixture(&access).await;
     let sheet = performance_sheet(&access).await;
     let (rule, booking) = checkup_fixtures(&access).await;
     let employer = checkup_employer(&access).await;
@@ -86,6 +94,7 @@ async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, Strin
         ("rule_id", rule),
         ("booking_id", booking),
         ("notification_id", notification),
+        ("approval_id", approval),
     ]);
     let mut out: HashMap<&'static str, String> = ids.into_iter().map(|(k, v)| (k, v.to_string())).collect();
     out.insert("employer_code", employer);
@@ -270,7 +279,7 @@ async fn performance_sheet(access: &hops_platform::Access) -> i64 {
 
 /// A well-formed body for each request schema, so a refusal is about the tenant, not the body.
 /// A checkup rule and a booking of B (the booking's person is marked as B's).
-async fn checkup_fixtures(access: &hops_platform::Access) -> (i64, i64) {
+pub(crate) async fn checkup_fixtures(access: &hops_platform::Access) -> (i64, i64) {
     use hops_checkup::catalogue::model::{Applicability, Item, Package, Rule};
     use hops_kernel::Money;
     let item = |code: &str| Item {
@@ -374,6 +383,9 @@ fn sample_body(schema: &str) -> Value {
         "ClassifyIn" => json!({"category": "consult", "priority": "normal"}),
         "MergeIn" => json!({"into": 1}),
         "AskIn" => json!({"question": "怎么挂号"}),
+        // ---- status flows and approvals ----
+        "DecisionIn" => json!({"decision": "approved", "comment": "同意"}),
+        "ApprovalSettingIo" => json!({"required": true}),
         // ---- notifications ----
         "OptOutIn" => json!({"address": "13900000000", "topic": "checkup.group_reminder"}),
         "QuietHoursIo" => json!({"enabled": true, "start": "21:00", "end": "08:00"}),

@@ -311,6 +311,7 @@ struct DetailPage {
     channels: Vec<Choice>,
     steps: Vec<(&'static str, bool, bool)>,
     errors: FormErrors,
+    history: Vec<hops_platform::flow::web::HistoryItem>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -363,6 +364,7 @@ async fn detail_view(
         phone,
         errors,
         f,
+        history: hops_platform::flow::web::items(&crate::complaint::model::FLOW, &d.history),
         d,
     })
 }

@@ -20,6 +20,10 @@ use crate::model::{self, Change, Report};
 use crate::service::{self, PUBLISH, READ};
 use crate::store::{File, ReportId, ReportRow, SubscriberId, SubscriberRow};
 
+mod api;
+mod flow;
+use api::*;
+
 /// The reports module.
 pub struct ReportsModule;
 
@@ -40,8 +44,13 @@ impl Module for ReportsModule {
         vec![&service::REPORT_PUBLISHED]
     }
 
+    fn provide(&self, services: &mut hops_platform::services::Services) {
+        services.approvable(std::sync::Arc::new(crate::approval::ReportApprovals));
+    }
+
     fn routes(&self) -> Routes {
         Routes::scoped(Scope::Hospital)
+            .merge(flow::routes())
             .page(Method::Get, "/reports", "运营报告", reports_page)
             .page(Method::Post, "/reports/conclusions", "保存结论与措施", conclusions_form)
             .page(Method::Post, "/reports/publish", "发布报告", publish_form)
@@ -343,6 +352,9 @@ struct ReportsPage {
     finished: bool,
     error: Option<String>,
     recent: Vec<HistoryRow>,
+    flow: flow::FlowPanel,
+    /// The flow panel's history, under the name the timeline partial reads.
+    history: Vec<hops_platform::flow::web::HistoryItem>,
 }
 
 async fn reports_page_with(page: &Page, q: &PeriodQuery, error: Option<String>) -> PageResult<Html<String>> {
@@ -351,9 +363,12 @@ async fn reports_page_with(page: &Page, q: &PeriodQuery, error: Option<String>) 
     let report = service::build(access, range).await?;
     let published = service::published(access, range).await?;
     let (recent, _) = service::list(access, None, Paging::new(None, 8)).await?;
+    let mut panel = flow::panel(access, range).await?;
     let flash = match (q.done.as_deref(), &published) {
         (Some("published"), Some(p)) => Some(format!("已发布{}{}，订阅人将在 8 点收到邮件。", p.label, model::kind_name(p.kind))),
         (Some("saved"), _) => Some("结论与措施已保存。".to_string()),
+        (Some("submitted"), _) => Some("已提交发布，等待其他有发布权限的人审批。".to_string()),
+        (Some("setting"), _) => Some("报告发布审批设置已保存。".to_string()),
         _ => None,
     };
     render(ReportsPage {
@@ -368,6 +383,8 @@ async fn reports_page_with(page: &Page, q: &PeriodQuery, error: Option<String>) 
         finished: range.end_exclusive <= access.now().local_day(),
         error,
         recent: recent.iter().map(history_row).collect(),
+        history: std::mem::take(&mut panel.history),
+        flow: panel,
     })
 }
 
@@ -404,9 +421,14 @@ async fn conclusions_form(page: Page, Form(f): Form<ConclusionsFormIn>) -> PageR
 async fn publish_form(page: Page, Form(q): Form<PeriodQuery>) -> PageResult<Response> {
     let access = page.access();
     let range = service::parse_range(q.period.as_deref(), q.at.as_deref(), access.now().local_day())?;
-    match service::publish(access, range).await {
-        Ok(_) => Ok(back(range, "published")),
-        Err(e) if e.status() == 422 => {
+    let published = if crate::approval::required(access).await? {
+        crate::approval::submit(access, range, "").await.map(|_| "submitted")
+    } else {
+        service::publish(access, range).await.map(|_| "published")
+    };
+    match published {
+        Ok(done) => Ok(back(range, done)),
+        Err(e) if e.status() == 422 || e.status() == 409 => {
             let html = reports_page_with(&page, &q, Some(e.public_message())).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
@@ -583,205 +605,4 @@ async fn subscriber_add_form(page: Page, Form(pairs): Form<Vec<(String, String)>
 async fn subscriber_delete_form(page: Page, Path(id): Path<String>) -> PageResult<Response> {
     service::remove_subscriber(page.access(), subscriber_id(&id)?).await?;
     Ok(Redirect::to("/reports/subscribers").into_response())
-}
-
-// ---- API ----
-
-#[derive(Serialize, ToSchema)]
-pub struct PreviewOut {
-    /// Report numbers: title, hospital, period, kpis (value/previous/year_ago as in /api/v1/kpis, with mom/yoy changes),
-    /// department_share, doctors, trend, reviews, summary, conclusions.
-    #[schema(value_type = Object)]
-    report: serde_json::Value,
-    /// The published report of this period, if any.
-    published: Option<ReportOut>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ReportOut {
-    id: i64,
-    /// week, month, quarter, half or year.
-    kind: String,
-    title: String,
-    label: String,
-    start: String,
-    end: String,
-    conclusions: String,
-    published_at: String,
-    published_by: String,
-    pdf_bytes: i64,
-    xlsx_bytes: i64,
-    /// Addresses it was e-mailed to so far.
-    delivered: i64,
-}
-
-fn report_out(r: &ReportRow) -> ReportOut {
-    ReportOut {
-        id: r.id.0,
-        kind: r.kind.code().into(),
-        title: r.title.clone(),
-        label: r.label.clone(),
-        start: r.start.to_string(),
-        end: r.end.to_string(),
-        conclusions: r.conclusions.clone(),
-        published_at: r.published_at.to_string(),
-        published_by: r.published_by.clone(),
-        pdf_bytes: r.pdf_bytes,
-        xlsx_bytes: r.xlsx_bytes,
-        delivered: r.delivered,
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ReportDetailOut {
-    report: ReportOut,
-    /// The numbers as published (same shape as the preview's `report`).
-    #[schema(value_type = Object)]
-    numbers: serde_json::Value,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ReportListOut {
-    items: Vec<ReportOut>,
-    total: i64,
-    page: i64,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ConclusionsIn {
-    /// week, month, quarter, half or year.
-    period: String,
-    /// A date YYYY-MM-DD or month YYYY-MM inside the period.
-    at: String,
-    /// 结论与措施, at most 5000 characters; empty restores the generated suggestion.
-    conclusions: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SavedOut {
-    saved: bool,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct PublishIn {
-    period: String,
-    at: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct JobOut {
-    job_id: i64,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct SubscriberIn {
-    name: String,
-    email: String,
-    /// Report kinds received: week, month, quarter, half, year.
-    kinds: Vec<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SubscriberOut {
-    id: i64,
-    name: String,
-    email: String,
-    kinds: Vec<String>,
-    created_at: String,
-}
-
-fn subscriber_out(s: &SubscriberRow) -> SubscriberOut {
-    SubscriberOut {
-        id: s.id.0,
-        name: s.name.clone(),
-        email: s.email.clone(),
-        kinds: s.kinds.iter().map(|k| k.code().to_string()).collect(),
-        created_at: s.created_at.to_string(),
-    }
-}
-
-async fn api_preview(api: Api, Query(q): Query<PeriodQuery>) -> ApiResult<Json<PreviewOut>> {
-    let access = api.access();
-    let range = service::parse_range(q.period.as_deref(), q.at.as_deref(), access.now().local_day())?;
-    let report = service::build(access, range).await?;
-    let published = service::published(access, range).await?;
-    Ok(Json(PreviewOut { report: model::numbers(&report), published: published.as_ref().map(report_out) }))
-}
-
-async fn api_conclusions(api: Api, Json(body): Json<ConclusionsIn>) -> ApiResult<Json<SavedOut>> {
-    let access = api.access();
-    let range = service::parse_range(Some(&body.period), Some(&body.at), access.now().local_day())?;
-    service::save_conclusions(access, range, &body.conclusions).await?;
-    Ok(Json(SavedOut { saved: true }))
-}
-
-async fn api_publish(api: Api, Json(body): Json<PublishIn>) -> ApiResult<(StatusCode, Json<ReportOut>)> {
-    let access = api.access();
-    let range = service::parse_range(Some(&body.period), Some(&body.at), access.now().local_day())?;
-    let id = service::publish(access, range).await?;
-    Ok((StatusCode::CREATED, Json(report_out(&service::get(access, id).await?))))
-}
-
-async fn api_list(api: Api, Query(q): Query<HistoryQuery>) -> ApiResult<Json<ReportListOut>> {
-    let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
-        Some(k) => Some(Period::parse(k).map_err(|_| Error::invalid_field("kind", "kind 应为 week、month、quarter、half 或 year"))?),
-        None => None,
-    };
-    let paging = Paging::new(q.page, 50);
-    let (rows, total) = service::list(api.access(), kind, paging).await?;
-    Ok(Json(ReportListOut { items: rows.iter().map(report_out).collect(), total, page: paging.page }))
-}
-
-async fn api_get(api: Api, Path(id): Path<String>) -> ApiResult<Json<ReportDetailOut>> {
-    let id = report_id(&id)?;
-    let row = service::get(api.access(), id).await?;
-    let numbers = service::numbers(api.access(), id).await?;
-    Ok(Json(ReportDetailOut { report: report_out(&row), numbers }))
-}
-
-async fn api_file(api: &Api, raw: &str, which: File) -> ApiResult<Response> {
-    let (row, bytes) = service::file(api.access(), report_id(raw)?, which).await?;
-    let (ct, ext) = if which == File::Pdf { (PDF, "pdf") } else { (XLSX, "xlsx") };
-    Ok(hops_platform::web::download(ct, &ascii_name(row.kind, row.start, ext), &file_name(&row.title, &row.label, ext), bytes))
-}
-
-async fn api_pdf(api: Api, Path(id): Path<String>) -> ApiResult<Response> {
-    api_file(&api, &id, File::Pdf).await
-}
-
-async fn api_xlsx(api: Api, Path(id): Path<String>) -> ApiResult<Response> {
-    api_file(&api, &id, File::Xlsx).await
-}
-
-async fn api_send(api: Api, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<JobOut>)> {
-    let job = service::send_now(api.access(), report_id(&id)?).await?;
-    Ok((StatusCode::ACCEPTED, Json(JobOut { job_id: job.0 })))
-}
-
-async fn api_subscribers(api: Api) -> ApiResult<Json<Vec<SubscriberOut>>> {
-    Ok(Json(service::subscribers(api.access()).await?.iter().map(subscriber_out).collect()))
-}
-
-fn draft_of(body: SubscriberIn) -> model::SubscriberDraft {
-    model::SubscriberDraft { name: body.name, email: body.email, kinds: body.kinds }
-}
-
-async fn find_subscriber(api: &Api, id: SubscriberId) -> Result<SubscriberRow> {
-    service::subscribers(api.access()).await?.into_iter().find(|s| s.id == id).ok_or_else(|| Error::not_found("订阅人"))
-}
-
-async fn api_subscriber_add(api: Api, Json(body): Json<SubscriberIn>) -> ApiResult<(StatusCode, Json<SubscriberOut>)> {
-    let id = service::add_subscriber(api.access(), &draft_of(body)).await?;
-    Ok((StatusCode::CREATED, Json(subscriber_out(&find_subscriber(&api, id).await?))))
-}
-
-async fn api_subscriber_update(api: Api, Path(id): Path<String>, Json(body): Json<SubscriberIn>) -> ApiResult<Json<SubscriberOut>> {
-    let id = subscriber_id(&id)?;
-    service::update_subscriber(api.access(), id, &draft_of(body)).await?;
-    Ok(Json(subscriber_out(&find_subscriber(&api, id).await?)))
-}
-
-async fn api_subscriber_delete(api: Api, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    service::remove_subscriber(api.access(), subscriber_id(&id)?).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
