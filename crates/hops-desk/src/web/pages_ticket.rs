@@ -250,7 +250,6 @@ struct TicketPage {
     error: String,
     can_unmask: bool,
     phone: String,
-    history: Vec<hops_platform::flow::web::HistoryItem>,
 }
 
 impl TicketPage {
@@ -296,7 +295,6 @@ async fn ticket_page(page: &Page, id: i64, ok: Option<&str>, error: String, phon
         error,
         can_unmask: access.can(Permission::PersonalUnmask),
         phone,
-        history: hops_platform::flow::web::items(&model::FLOW, &v.history),
         v,
     })
 }
