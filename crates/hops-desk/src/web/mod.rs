@@ -2,7 +2,6 @@
 
 mod api_ticket;
 mod bot;
-mod chart;
 mod common;
 mod complaint;
 mod followup;

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use crate::complaint::model::{self, REPLY_CHANNELS, Source, Status, Trend, Verdict};
 use crate::complaint::service::{self, Detail, Origin, StepInput};
 use crate::complaint::store::{ComplaintRow, Filter};
-use crate::web::chart::StackedBars;
 use crate::web::common::{Choice, FormErrors, opt_id, refusal_message, render, xlsx};
+use hops_platform::charts::StackedBarChart;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::AllPeople)
@@ -486,7 +486,7 @@ async fn trend(page: Page, Query(q): Query<TrendQ>) -> PageResult<Response> {
     let chart = if t.totals.iter().all(|v| *v == 0) {
         String::new()
     } else {
-        StackedBars { labels: &t.months, series: &t.rows, unit: "件" }.svg()
+        StackedBarChart { labels: &t.months, series: &t.rows, unit: "件" }.svg()
     };
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = render(TrendPage {
