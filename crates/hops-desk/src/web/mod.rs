@@ -59,7 +59,7 @@ impl Module for DeskModule {
     }
 
     fn schedules(&self) -> Vec<Schedule> {
-        vec![Schedule::new(followups::FollowupDaily, followups::DAILY_AT, "生成回访任务")]
+        vec![Schedule::new(followups::FollowupDaily, followups::DAILY_AT)]
     }
 
     fn encrypted_columns(&self) -> Vec<Column> {

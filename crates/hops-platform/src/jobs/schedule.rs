@@ -117,15 +117,18 @@ impl Tick {
 #[derive(Clone)]
 pub struct Schedule {
     pub every: Every,
-    /// What it does, in Chinese, for the console.
-    pub label_zh: &'static str,
     pub(crate) handler: Arc<dyn JobHandler>,
 }
 
 impl Schedule {
     /// Runs `job` per hospital `every` so often.
-    pub fn new<J: Job<Payload = Tick>>(job: J, every: Every, label_zh: &'static str) -> Schedule {
-        Schedule { every, label_zh, handler: Arc::new(job) }
+    pub fn new<J: Job<Payload = Tick>>(job: J, every: Every) -> Schedule {
+        Schedule { every, handler: Arc::new(job) }
+    }
+
+    /// What it does, in Chinese: its job's label.
+    pub fn label_zh(&self) -> &'static str {
+        self.handler.label_zh()
     }
 
     pub fn kind(&self) -> &'static str {
@@ -199,7 +202,7 @@ pub async fn overview(access: &crate::Access) -> Result<Vec<Overview>> {
         let last =
             super::store::last_of_kind(&mut c, s.kind()).await?.map(|j| (j.idem_key.unwrap_or_else(|| j.run_at.format_minute()), j.status));
         let next = s.every.next(access.now(), |d| calendar.is_workday(d));
-        out.push(Overview { label_zh: s.label_zh, rule_zh: s.every.label_zh(), last, next });
+        out.push(Overview { label_zh: s.label_zh(), rule_zh: s.every.label_zh(), last, next });
     }
     Ok(out)
 }

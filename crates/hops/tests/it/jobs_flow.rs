@@ -187,8 +187,8 @@ impl Module for TestModule {
     }
     fn schedules(&self) -> Vec<Schedule> {
         vec![
-            Schedule::new(Ticks("每刻钟", self.seen.clone()), Every::Minutes(15), "测试：每刻钟"),
-            Schedule::new(WorkdayTicks(self.seen.clone()), Every::Workday { hour: 9, minute: 0 }, "测试：工作日"),
+            Schedule::new(Ticks("每刻钟", self.seen.clone()), Every::Minutes(15)),
+            Schedule::new(WorkdayTicks(self.seen.clone()), Every::Workday { hour: 9, minute: 0 }),
         ]
     }
     fn subscriptions(&self) -> Vec<Subscription> {
