@@ -11,10 +11,9 @@
 use std::sync::Arc;
 
 use hops_kernel::{HospitalId, IdCardNumber, LocalDay, Phone, Sex};
-use sqlx::Row;
 
 use super::model::Person;
-use super::service;
+use super::{service, store};
 use crate::Core;
 use crate::crypto::Field;
 use crate::error::Result;
@@ -77,20 +76,12 @@ async fn adopt_role(core: &Arc<Core>, hospital: HospitalId, role: &Role, report:
     let today = access.now().local_day();
     loop {
         let mut tx = access.tenant().write().await?;
-        // The table is a module's declared constant, never input.
-        let rows = tx
-            .query_built(format!(
-                "SELECT id, name, sex, birth_date, id_number_enc, phone_enc FROM {} \
-                 WHERE hospital_id = $1 AND person_id IS NULL ORDER BY id LIMIT {BATCH}",
-                role.table
-            ))
-            .fetch_all(tx.conn())
-            .await?;
+        let rows = store::roles_without_person(&mut tx, role.table, BATCH).await?;
         if rows.is_empty() {
             return Ok(());
         }
         for r in &rows {
-            let id: i64 = r.try_get("id")?;
+            let id = r.id;
             // A number that no longer reads stops the step (named by place, never by value)
             // rather than being dropped: nothing accepted is lost.
             let unreadable = |what: &str| {
@@ -99,19 +90,18 @@ async fn adopt_role(core: &Arc<Core>, hospital: HospitalId, role: &Role, report:
                     role.table
                 ))
             };
-            let id_number = match r.try_get::<Option<Vec<u8>>, _>("id_number_enc")? {
-                Some(b) => Some(IdCardNumber::parse(&access.reveal(role.id_number, id, &b)?, today).map_err(|_| unreadable("身份证号"))?),
+            let id_number = match &r.id_number_enc {
+                Some(b) => Some(IdCardNumber::parse(&access.reveal(role.id_number, id, b)?, today).map_err(|_| unreadable("身份证号"))?),
                 None => None,
             };
-            let phone = match r.try_get::<Option<Vec<u8>>, _>("phone_enc")? {
-                Some(b) => Some(Phone::parse(&access.reveal(role.phone, id, &b)?).map_err(|_| unreadable("手机号"))?),
+            let phone = match &r.phone_enc {
+                Some(b) => Some(Phone::parse(&access.reveal(role.phone, id, b)?).map_err(|_| unreadable("手机号"))?),
                 None => None,
             };
-            let sex: String = r.try_get("sex")?;
             let mut person = Person {
-                name: r.try_get("name")?,
-                sex: Sex::from_code(&sex).or_else(|| id_number.as_ref().map(IdCardNumber::sex)).unwrap_or(Sex::Male),
-                birth_date: r.try_get::<Option<i32>, _>("birth_date")?.map(LocalDay),
+                name: r.name.clone(),
+                sex: Sex::from_code(&r.sex).or_else(|| id_number.as_ref().map(IdCardNumber::sex)).unwrap_or(Sex::Male),
+                birth_date: r.birth_date.map(LocalDay),
                 id_number,
                 phone,
             };
@@ -126,11 +116,7 @@ async fn adopt_role(core: &Arc<Core>, hospital: HospitalId, role: &Role, report:
             let (person_id, created) = service::upsert_in(&access, &mut tx, &person).await?;
             report.created += usize::from(created);
             // The role's own copies stay until the migration that drops them (after this step).
-            tx.query_built(format!("UPDATE {} SET person_id = $3 WHERE hospital_id = $1 AND id = $2", role.table))
-                .bind(id)
-                .bind(person_id.0)
-                .execute(tx.conn())
-                .await?;
+            store::set_person(&mut tx, role.table, id, person_id).await?;
             report.adopted += 1;
         }
         tx.commit().await?;

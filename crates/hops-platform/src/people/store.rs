@@ -75,33 +75,72 @@ pub async fn insert(tx: &mut Tx, id: PersonId, p: &PersonWrite<'_>) -> sqlx::Res
 /// Updates name, sex and birth date, and each number given (a number not given is kept).
 pub async fn update(tx: &mut Tx, id: PersonId, p: &PersonWrite<'_>) -> sqlx::Result<bool> {
     let r = tx
-        .query("UPDATE people SET name = $3, sex = $4, birth_date = $5, updated_at = $6 WHERE hospital_id = $1 AND id = $2")
+        .query(
+            "UPDATE people SET name = $3, sex = $4, birth_date = $5, updated_at = $6, \
+             id_number_enc = COALESCE($7, id_number_enc), id_number_bidx = COALESCE($8, id_number_bidx), \
+             id_number_masked = COALESCE($9, id_number_masked), phone_enc = COALESCE($10, phone_enc), \
+             phone_bidx = COALESCE($11, phone_bidx), phone_masked = COALESCE($12, phone_masked) \
+             WHERE hospital_id = $1 AND id = $2",
+        )
         .bind(id.0)
         .bind(p.name.to_string())
         .bind(p.sex.code())
         .bind(p.birth_date.map(|d| d.0))
         .bind(p.now.0)
+        .bind(p.id_number.map(|n| n.0.to_vec()))
+        .bind(p.id_number.map(|n| n.1.to_string()))
+        .bind(p.id_number.map(|n| n.2.to_string()))
+        .bind(p.phone.map(|n| n.0.to_vec()))
+        .bind(p.phone.map(|n| n.1.to_string()))
+        .bind(p.phone.map(|n| n.2.to_string()))
         .execute(tx.conn())
         .await?;
-    if let Some((enc, bidx, masked)) = p.id_number {
-        tx.query("UPDATE people SET id_number_enc = $3, id_number_bidx = $4, id_number_masked = $5 WHERE hospital_id = $1 AND id = $2")
-            .bind(id.0)
-            .bind(enc.to_vec())
-            .bind(bidx.to_string())
-            .bind(masked.to_string())
-            .execute(tx.conn())
-            .await?;
-    }
-    if let Some((enc, bidx, masked)) = p.phone {
-        tx.query("UPDATE people SET phone_enc = $3, phone_bidx = $4, phone_masked = $5 WHERE hospital_id = $1 AND id = $2")
-            .bind(id.0)
-            .bind(enc.to_vec())
-            .bind(bidx.to_string())
-            .bind(masked.to_string())
-            .execute(tx.conn())
-            .await?;
-    }
     Ok(r.rows_affected() == 1)
+}
+
+/// A row of a person role (a patient, a checkup person) that has no person yet, as
+/// [`super::adopt`] reads it: numbers still sealed for the role's row.
+pub struct RoleRow {
+    pub id: i64,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: Option<i32>,
+    pub id_number_enc: Option<Vec<u8>>,
+    pub phone_enc: Option<Vec<u8>>,
+}
+
+/// Up to `limit` rows of role `table` without a person, by id. `table` is a module's declared
+/// constant, never input.
+pub async fn roles_without_person(tx: &mut Tx, table: &str, limit: i64) -> sqlx::Result<Vec<RoleRow>> {
+    let rows = tx
+        .query_built(format!(
+            "SELECT id, name, sex, birth_date, id_number_enc, phone_enc FROM {table} \
+             WHERE hospital_id = $1 AND person_id IS NULL ORDER BY id LIMIT {limit}"
+        ))
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RoleRow {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                sex: r.try_get("sex")?,
+                birth_date: r.try_get("birth_date")?,
+                id_number_enc: r.try_get("id_number_enc")?,
+                phone_enc: r.try_get("phone_enc")?,
+            })
+        })
+        .collect()
+}
+
+/// Gives role row `id` of `table` its person.
+pub async fn set_person(tx: &mut Tx, table: &str, id: i64, person: PersonId) -> sqlx::Result<()> {
+    tx.query_built(format!("UPDATE {table} SET person_id = $3 WHERE hospital_id = $1 AND id = $2"))
+        .bind(id)
+        .bind(person.0)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 pub async fn get<C: Conn>(c: &mut Scoped<C>, id: PersonId) -> sqlx::Result<Option<PersonRow>> {
