@@ -48,19 +48,20 @@ pub struct Q {
     page: Option<i64>,
 }
 
+/// Messages shown after a redirect, by code (never text from the query string).
+const FLASH: &[(&str, &str)] = &[("saved", "已保存"), ("marked", "已标记为重点患者"), ("unmarked", "已取消重点患者")];
+
+/// The message after a redirect: the platform's by code, or a generation's counts.
 fn flash(q: &Q) -> Option<String> {
-    Some(match q.ok.as_deref()? {
-        "saved" => "已保存".to_string(),
-        "generated" => format!(
+    if q.ok.as_deref() == Some("generated") {
+        return Some(format!(
             "已生成回访任务：新建 {} 个，已有任务的事件 {} 个，要求不再回访跳过 {} 个",
             q.created.unwrap_or(0),
             q.existing.unwrap_or(0),
             q.opted.unwrap_or(0)
-        ),
-        "marked" => "已标记为重点患者".into(),
-        "unmarked" => "已取消重点患者".into(),
-        _ => return None,
-    })
+        ));
+    }
+    hops_platform::web::flash(q.ok.as_deref(), FLASH)
 }
 
 // ---- plans ----
