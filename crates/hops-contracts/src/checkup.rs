@@ -1,6 +1,6 @@
 //! Health-checkup bookings, owned by `hops-checkup`.
 
-use hops_kernel::LocalDay;
+use hops_kernel::{LocalDay, PersonId};
 use hops_platform::jobs::{BoxFuture, Event};
 use hops_platform::web::Paging;
 use hops_platform::{Access, Result};
@@ -12,7 +12,8 @@ pub struct CompletedCheckup {
     pub booking: i64,
     /// The order number (预约单号).
     pub number: String,
-    pub person: i64,
+    /// The person booked (`hops_platform::people`): one for a patient who also consulted.
+    pub person: PersonId,
     pub day: LocalDay,
     pub name: String,
     pub phone_masked: String,
@@ -31,6 +32,7 @@ pub trait Bookings: Send + Sync {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingPaid {
     pub booking: i64,
+    /// The person booked (`hops_platform::people`).
     pub person: i64,
     /// The checkup date (days since 1970-01-01, China time).
     pub day: i32,
@@ -46,6 +48,7 @@ impl Event for BookingPaid {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingCompleted {
     pub booking: i64,
+    /// The person booked (`hops_platform::people`).
     pub person: i64,
     pub day: i32,
 }

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use hops_platform::people::service as people;
 use hops_platform::tabular::{self, Column, RowError, Table, cell};
 pub use hops_platform::tabular::{ImportReport, Mode};
 use hops_platform::{Access, Error, Permission, Result};
@@ -247,18 +248,31 @@ pub async fn import(access: &Access, kind: Kind, table: &Table, mode: Mode) -> R
             if mode == Mode::AllOrNothing && !report.rejected.is_empty() {
                 return Ok(report);
             }
-            let now = access.now();
             let mut tx = access.tenant().write().await?;
             let ids = tx.next_ids(access.engine(), valid.len()).await?;
             for (p, id) in valid.iter().zip(ids) {
-                // The row first: the numbers are encrypted for the row they are stored in.
-                match store::patient_match(&mut tx, p.external_id.as_deref(), service::id_number_index(access, p).as_deref()).await? {
+                // The patient a row refers to: by external id, else the patient role of the
+                // person with its ID-card number.
+                let existing = match &p.external_id {
+                    Some(e) => store::patient_by_external_id(&mut tx, e).await?,
+                    None => None,
+                };
+                let existing = match (existing, &p.id_number) {
+                    (Some(e), _) => Some(e),
+                    (None, Some(n)) => match people::on_file_in(access, &mut tx, n).await? {
+                        Some(person) => store::patient_of_person(&mut tx, person.id).await?,
+                        None => None,
+                    },
+                    (None, None) => None,
+                };
+                match existing {
                     Some(existing) => {
-                        store::update_patient(&mut tx, existing, &service::protect(access, existing, p, now)).await?;
+                        let person = store::patient_by_id(&mut tx, existing).await?.ok_or_else(|| Error::not_found("患者"))?.person_id;
+                        service::update_patient_in(access, &mut tx, (existing, person), p, (false, false)).await?;
                         report.updated += 1;
                     }
                     None => {
-                        store::insert_patient(&mut tx, PatientId(id), &service::protect(access, PatientId(id), p, now)).await?;
+                        service::insert_patient_in(access, &mut tx, PatientId(id), p).await?;
                         report.inserted += 1;
                     }
                 }

@@ -1,8 +1,10 @@
 //! Use cases of master data: permission checks, validation, encryption of personal data,
 //! audit, all in one transaction per change.
 
-use hops_kernel::{DepartmentId, DoctorId, IdCardNumber, Instant, PatientId, Phone};
+use hops_kernel::{DepartmentId, DoctorId, IdCardNumber, Instant, PatientId, PersonId, Phone};
 use hops_platform::crypto::Field;
+use hops_platform::people::model::{Edit, Person};
+use hops_platform::people::service::{self as people, PersonEdit};
 use hops_platform::web::Paging;
 use hops_platform::{Access, DataScope, Error, FieldError, Permission, Result, Role, Tx};
 
@@ -11,9 +13,11 @@ use crate::store::{self, DepartmentWrite, DoctorWrite, PatientWrite};
 /// The rows the services read and return.
 pub use crate::store::{DepartmentRow, DoctorFilter, DoctorRow, PatientFilter, PatientRow};
 
-/// A patient's ID-card number: encrypted for the patient's row, blind-indexed, masked.
+/// Where patients' ID-card numbers were kept before they became their person's (migration
+/// 0042 dropped the column): read once at start-up by `hops_platform::people::adopt`, and by
+/// the re-encryption of older installations that runs before it.
 pub const ID_NUMBER: Field = Field::new("patients", "id_number_enc", "patients.id_number");
-/// A patient's mobile number, likewise.
+/// Likewise for patients' mobile numbers.
 pub const PHONE: Field = Field::new("patients", "phone_enc", "patients.phone");
 
 // ---- departments ----
@@ -144,15 +148,12 @@ pub async fn update_doctor(access: &Access, id: DoctorId, draft: &DoctorDraft) -
 
 // ---- patients ----
 
-/// The blind index of a search text that is an exact ID-card or mobile number.
-fn search_index(access: &Access, q: &str) -> String {
-    if let Ok(n) = IdCardNumber::parse(q, access.now().local_day()) {
-        return access.blind_index(ID_NUMBER.context, n.as_str());
-    }
-    if let Ok(p) = Phone::parse(q) {
-        return access.blind_index(PHONE.context, p.as_str());
-    }
-    String::new()
+/// The blind indexes of a search text as an exact ID-card number and as a mobile number
+/// (empty when it is not one).
+fn search_indexes(access: &Access, q: &str) -> (String, String) {
+    let id = IdCardNumber::parse(q, access.now().local_day()).map(|n| people::id_number_index(access, &n)).unwrap_or_default();
+    let phone = Phone::parse(q).map(|p| people::phone_index(access, &p)).unwrap_or_default();
+    (id, phone)
 }
 
 pub struct PatientQuery<'a> {
@@ -189,13 +190,20 @@ pub async fn list_patients(access: &Access, q: &PatientQuery<'_>, paging: Paging
     access.require(Permission::MasterRead)?;
     let departments = department_scope(access).await?;
     let text = q.q.trim();
-    let bidx = search_index(access, text);
+    let (id_bidx, phone_bidx) = search_indexes(access, text);
     let sex = match q.sex {
         "" => "",
         s => model::parse_sex(s).map(|s| s.code()).ok_or_else(|| Error::bad_request("invalid_sex", "性别筛选应为 男 或 女"))?,
     };
     let mut c = access.tenant().read().await?;
-    let f = PatientFilter { q: text, bidx: &bidx, sex, channel: q.channel.trim(), departments: departments.as_deref() };
+    let f = PatientFilter {
+        q: text,
+        id_bidx: &id_bidx,
+        phone_bidx: &phone_bidx,
+        sex,
+        channel: q.channel.trim(),
+        departments: departments.as_deref(),
+    };
     Ok(store::list_patients(&mut c, &f, paging.offset(), paging.per_page).await?)
 }
 
@@ -219,97 +227,123 @@ pub struct Revealed {
     pub phone: String,
 }
 
+/// A patient's numbers in clear, through their person ([`people::reveal`]: needs
+/// `PersonalUnmask`, audited as `person.reveal` naming the patient).
 pub async fn reveal_patient(access: &Access, id: PatientId) -> Result<Revealed> {
     access.require(Permission::PersonalUnmask)?;
     let row = patient(access, id).await?;
-    let id_number = row.id_number_enc.as_deref().map(|b| access.reveal(ID_NUMBER, id.0, b)).transpose()?.unwrap_or_default();
-    let phone = row.phone_enc.as_deref().map(|b| access.reveal(PHONE, id.0, b)).transpose()?.unwrap_or_default();
-    access.audit_read("patient.reveal", &format!("patient:{id}"), "查看完整身份证号与手机号").await?;
-    Ok(Revealed { id_number, phone })
-}
-
-/// The blind index of a validated patient's ID-card number (to find the patient on file
-/// before knowing which row the patient is stored in).
-pub fn id_number_index(access: &Access, p: &model::Patient) -> Option<String> {
-    p.id_number.as_ref().map(|n| access.blind_index(ID_NUMBER.context, n.as_str()))
-}
-
-/// Encrypts (for the patient's row `id`), indexes and masks a validated patient for storage.
-pub fn protect<'a>(access: &Access, id: PatientId, p: &'a model::Patient, now: Instant) -> PatientWrite<'a> {
-    let id_number = p.id_number.as_ref().map(|n| access.seal(ID_NUMBER, id.0, n.as_str(), n.masked()));
-    let phone = p.phone.as_ref().map(|n| access.seal(PHONE, id.0, n.as_str(), n.masked()));
-    let (id_number_enc, id_number_bidx, id_number_masked) = unzip(id_number);
-    let (phone_enc, phone_bidx, phone_masked) = unzip(phone);
-    PatientWrite {
-        external_id: p.external_id.as_deref(),
-        name: &p.name,
-        sex: p.sex,
-        birth: p.birth,
-        id_number_enc,
-        id_number_bidx,
-        id_number_masked,
-        phone_enc,
-        phone_bidx,
-        phone_masked,
-        channel: &p.channel,
-        registered_at: p.registered_at.unwrap_or(now),
-        now,
-    }
-}
-
-fn unzip(s: Option<hops_platform::crypto::Sealed>) -> (Option<Vec<u8>>, Option<String>, String) {
-    match s {
-        Some(s) => (Some(s.enc), Some(s.bidx), s.masked),
-        None => (None, None, String::new()),
-    }
+    let r = people::reveal(access, row.person_id, &format!("患者 #{id}：查看完整身份证号与手机号")).await?;
+    Ok(Revealed { id_number: r.id_number.unwrap_or_default(), phone: r.phone.unwrap_or_default() })
 }
 
 fn duplicate_id_number() -> Error {
     Error::invalid_field("id_number", "该身份证号已登记为其他患者")
 }
 
+/// The person a validated patient is.
+fn person_of(p: &model::Patient) -> Person {
+    Person { name: p.name.clone(), sex: p.sex, birth_date: p.birth, id_number: p.id_number, phone: p.phone }
+}
+
+/// Stores validated patient `p` as new patient `id`, inside the caller's transaction: their
+/// person is the one on file with the ID-card number (someone who booked a checkup, say), else
+/// a new one. A person who is already a patient is refused at the field.
+pub(crate) async fn insert_patient_in(access: &Access, tx: &mut Tx, id: PatientId, p: &model::Patient) -> Result<PersonId> {
+    if let Some(n) = &p.id_number
+        && let Some(on_file) = people::on_file_in(access, tx, n).await?
+        && store::patient_of_person(tx, on_file.id).await?.is_some()
+    {
+        return Err(duplicate_id_number());
+    }
+    let (person_id, _) = people::upsert_in(access, tx, &person_of(p)).await?;
+    let now = access.now();
+    let write = PatientWrite {
+        person_id,
+        external_id: p.external_id.as_deref(),
+        channel: &p.channel,
+        registered_at: p.registered_at.unwrap_or(now),
+        now,
+    };
+    store::insert_patient(tx, id, &write).await?;
+    Ok(person_id)
+}
+
+/// Stores validated patient `p` over patient `id` (of person `person`), inside the caller's
+/// transaction; each number as `p` has it, or kept as stored where `keep` says so.
+pub(crate) async fn update_patient_in(
+    access: &Access,
+    tx: &mut Tx,
+    (id, person): (PatientId, PersonId),
+    p: &model::Patient,
+    keep: (bool, bool),
+) -> Result<()> {
+    if let Some(e) = &p.external_id
+        && store::patient_by_external_id(tx, e).await?.is_some_and(|other| other != id)
+    {
+        return Err(Error::invalid_field("external_id", "外部编号已被其他患者使用"));
+    }
+    let edit = PersonEdit {
+        name: p.name.clone(),
+        sex: p.sex,
+        birth_date: p.birth,
+        id_number: if keep.0 { Edit::Keep } else { Edit::Set(p.id_number) },
+        phone: if keep.1 { Edit::Keep } else { Edit::Set(p.phone) },
+    };
+    people::update_in(access, tx, person, &edit).await?;
+    let now = access.now();
+    let write = PatientWrite {
+        person_id: person,
+        external_id: p.external_id.as_deref(),
+        channel: &p.channel,
+        registered_at: p.registered_at.unwrap_or(now),
+        now,
+    };
+    store::update_patient(tx, id, &write).await?;
+    Ok(())
+}
+
 pub async fn create_patient(access: &Access, draft: &PatientDraft) -> Result<PatientId> {
     access.require(Permission::MasterWrite)?;
     let p = model::patient(draft, access.now().local_day()).map_err(Error::invalid)?;
     let mut tx = access.tenant().write().await?;
-    if store::patient_match(&mut tx, None, id_number_index(access, &p).as_deref()).await?.is_some() {
-        return Err(duplicate_id_number());
-    }
-    if store::patient_match(&mut tx, p.external_id.as_deref(), None).await?.is_some() {
+    if let Some(e) = &p.external_id
+        && store::patient_by_external_id(&mut tx, e).await?.is_some()
+    {
         return Err(Error::invalid_field("external_id", "外部编号已被其他患者使用"));
     }
     let id = PatientId(tx.next_id(access.engine()).await?);
-    let write = protect(access, id, &p, access.now());
-    store::insert_patient(&mut tx, id, &write).await?;
-    access.audit(&mut tx, "patient.create", &format!("patient:{id}"), &format!("{} {}", p.name, write.id_number_masked)).await?;
+    insert_patient_in(access, &mut tx, id, &p).await?;
+    let masked = p.id_number.as_ref().map(IdCardNumber::masked).unwrap_or_default();
+    access.audit(&mut tx, "patient.create", &format!("patient:{id}"), &format!("{} {masked}", p.name)).await?;
     tx.commit().await?;
     Ok(id)
 }
 
+/// Changes a patient. A number sent back as the form showed it (masked), or an ID-card number
+/// left empty, keeps the stored one; an emptied phone removes it.
 pub async fn update_patient(access: &Access, id: PatientId, draft: &PatientDraft) -> Result<()> {
     access.require(Permission::MasterWrite)?;
     let mut draft = draft.clone();
     let mut tx = access.tenant().write().await?;
     let before = store::patient_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("患者"))?;
-    // Masked fields left as they were keep their stored value.
-    if draft.id_number.trim().is_empty() || draft.id_number.trim() == before.id_number_masked {
-        draft.id_number = before.id_number_enc.as_deref().map(|b| access.reveal(ID_NUMBER, id.0, b)).transpose()?.unwrap_or_default();
+    let keep_id = draft.id_number.trim().is_empty() || draft.id_number.trim() == before.id_number_masked;
+    let keep_phone = draft.phone.trim() == before.phone_masked && !before.phone_masked.is_empty();
+    if keep_id {
+        draft.id_number.clear();
+        if draft.sex.trim().is_empty() {
+            draft.sex = before.sex.label_zh().to_string();
+        }
     }
-    if draft.phone.trim() == before.phone_masked && !before.phone_masked.is_empty() {
-        draft.phone = before.phone_enc.as_deref().map(|b| access.reveal(PHONE, id.0, b)).transpose()?.unwrap_or_default();
+    if keep_phone {
+        draft.phone.clear();
     }
     if draft.registered_at.trim().is_empty() {
         draft.registered_at = before.registered_at.to_string();
     }
     let p = model::patient(&draft, access.now().local_day()).map_err(Error::invalid)?;
-    let write = protect(access, id, &p, access.now());
-    if let Some(other) = store::patient_match(&mut tx, None, write.id_number_bidx.as_deref()).await?
-        && other != id
-    {
-        return Err(duplicate_id_number());
-    }
-    store::update_patient(&mut tx, id, &write).await?;
-    access.audit(&mut tx, "patient.update", &format!("patient:{id}"), &format!("{} {}", p.name, write.id_number_masked)).await?;
+    update_patient_in(access, &mut tx, (id, before.person_id), &p, (keep_id, keep_phone)).await?;
+    let after = store::patient_by_id(&mut tx, id).await?.ok_or_else(|| Error::not_found("患者"))?;
+    access.audit(&mut tx, "patient.update", &format!("patient:{id}"), &format!("{} {}", p.name, after.id_number_masked)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! SQL of master data. Every statement runs on a tenant-bound connection (`$1` = hospital).
 
-use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay, PatientId, Sex};
+use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay, PatientId, PersonId, Sex};
 use hops_platform::Tx;
 use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
@@ -244,17 +244,17 @@ pub async fn update_doctor(tx: &mut Tx, id: DoctorId, d: DoctorWrite<'_>) -> sql
 
 // ---- patients ----
 
+/// A patient as read: the role's own columns and its person's (numbers masked).
 #[derive(Clone, Debug)]
 pub struct PatientRow {
     pub id: PatientId,
+    pub person_id: PersonId,
     pub external_id: Option<String>,
     pub name: String,
     pub sex: Sex,
     pub birth: Option<LocalDay>,
     pub id_number_masked: String,
     pub phone_masked: String,
-    pub id_number_enc: Option<Vec<u8>>,
-    pub phone_enc: Option<Vec<u8>>,
     pub channel: String,
     pub registered_at: Instant,
     pub updated_at: Instant,
@@ -264,28 +264,33 @@ fn patient(r: &AnyRow) -> sqlx::Result<PatientRow> {
     let sex: String = r.try_get("sex")?;
     Ok(PatientRow {
         id: PatientId(r.try_get("id")?),
+        person_id: PersonId(r.try_get("person_id")?),
         external_id: r.try_get("external_id")?,
         name: r.try_get("name")?,
         sex: Sex::from_code(&sex).unwrap_or(Sex::Female),
         birth: r.try_get::<Option<i32>, _>("birth_date")?.map(LocalDay),
         id_number_masked: r.try_get("id_number_masked")?,
         phone_masked: r.try_get("phone_masked")?,
-        id_number_enc: r.try_get("id_number_enc")?,
-        phone_enc: r.try_get("phone_enc")?,
         channel: r.try_get("channel")?,
         registered_at: Instant(r.try_get("registered_at")?),
         updated_at: Instant(r.try_get("updated_at")?),
     })
 }
 
-const PAT_COLS: &str =
-    "id, external_id, name, sex, birth_date, id_number_masked, phone_masked, id_number_enc, phone_enc, channel, registered_at, updated_at";
+/// A patient's columns: the role's (`patients`) and its person's (`people`, the platform's
+/// registry, read here and written only through `hops_platform::people::service`).
+const PAT_COLS: &str = "patients.id, patients.person_id, patients.external_id, pe.name, pe.sex, pe.birth_date, pe.id_number_masked, \
+                        pe.phone_masked, patients.channel, patients.registered_at, \
+                        CASE WHEN pe.updated_at > patients.updated_at THEN pe.updated_at ELSE patients.updated_at END AS updated_at";
+const PAT_FROM: &str = "patients JOIN people pe ON pe.hospital_id = patients.hospital_id AND pe.id = patients.person_id";
 
 pub struct PatientFilter<'a> {
     /// Name or external id, partial.
     pub q: &'a str,
-    /// Blind index of an exact ID-card or phone number, when the search text is one.
-    pub bidx: &'a str,
+    /// Blind indexes (people's) of the search text as an exact ID-card and as a phone number;
+    /// empty when it is not one.
+    pub id_bidx: &'a str,
+    pub phone_bidx: &'a str,
     pub sex: &'a str,
     pub channel: &'a str,
     /// The caller's data scope: `None` every patient, else those with a consultation in one of
@@ -316,25 +321,29 @@ pub async fn list_patients<C: Conn>(
 ) -> sqlx::Result<(Vec<PatientRow>, i64)> {
     let like = hops_platform::db::contains_pattern(f.q);
     let filter = format!(
-        "hospital_id = $1 AND ($2 = '' OR name LIKE $3 ESCAPE '\\' OR external_id LIKE $3 ESCAPE '\\' OR id_number_bidx = $4 OR phone_bidx = $4) \
-         AND ($5 = '' OR sex = $5) AND ($6 = '' OR channel = $6){}",
+        "patients.hospital_id = $1 AND ($2 = '' OR pe.name LIKE $3 ESCAPE '\\' OR patients.external_id LIKE $3 ESCAPE '\\' \
+         OR pe.id_number_bidx = $4 OR pe.phone_bidx = $5) AND ($6 = '' OR pe.sex = $6) AND ($7 = '' OR patients.channel = $7){}",
         in_departments(f.departments)
     );
     let total: i64 = c
-        .query_built(format!("SELECT COUNT(*) FROM patients WHERE {filter}"))
+        .query_built(format!("SELECT COUNT(*) FROM {PAT_FROM} WHERE {filter}"))
         .bind(f.q)
         .bind(&like)
-        .bind(f.bidx)
+        .bind(f.id_bidx)
+        .bind(f.phone_bidx)
         .bind(f.sex)
         .bind(f.channel)
         .fetch_one(c.conn())
         .await?
         .try_get(0)?;
     let rows = c
-        .query_built(format!("SELECT {PAT_COLS} FROM patients WHERE {filter} ORDER BY registered_at DESC, id DESC LIMIT $7 OFFSET $8"))
+        .query_built(format!(
+            "SELECT {PAT_COLS} FROM {PAT_FROM} WHERE {filter} ORDER BY patients.registered_at DESC, patients.id DESC LIMIT $8 OFFSET $9"
+        ))
         .bind(f.q)
         .bind(&like)
-        .bind(f.bidx)
+        .bind(f.id_bidx)
+        .bind(f.phone_bidx)
         .bind(f.sex)
         .bind(f.channel)
         .bind(limit)
@@ -355,75 +364,48 @@ pub async fn patient_in_scope<C: Conn>(
     departments: Option<&[DepartmentId]>,
 ) -> sqlx::Result<Option<PatientRow>> {
     let r = c
-        .query_built(format!("SELECT {PAT_COLS} FROM patients WHERE hospital_id = $1 AND id = $2{}", in_departments(departments)))
+        .query_built(format!(
+            "SELECT {PAT_COLS} FROM {PAT_FROM} WHERE patients.hospital_id = $1 AND patients.id = $2{}",
+            in_departments(departments)
+        ))
         .bind(id.0)
         .fetch_optional(c.conn())
         .await?;
     r.as_ref().map(patient).transpose()
 }
 
-/// The existing patient a row refers to: by external id, else by ID-number blind index. Two
-/// statements, so each uses its unique index (an OR across both makes SQLite scan the table).
-pub async fn patient_match<C: Conn>(
-    c: &mut Scoped<C>,
-    external_id: Option<&str>,
-    id_bidx: Option<&str>,
-) -> sqlx::Result<Option<PatientId>> {
-    if let Some(e) = external_id {
-        let r = c.query("SELECT id FROM patients WHERE hospital_id = $1 AND external_id = $2").bind(e).fetch_optional(c.conn()).await?;
-        if let Some(r) = r {
-            return Ok(Some(PatientId(r.try_get(0)?)));
-        }
-    }
-    if let Some(b) = id_bidx {
-        let r = c.query("SELECT id FROM patients WHERE hospital_id = $1 AND id_number_bidx = $2").bind(b).fetch_optional(c.conn()).await?;
-        if let Some(r) = r {
-            return Ok(Some(PatientId(r.try_get(0)?)));
-        }
-    }
-    Ok(None)
+/// The patient with this external id.
+pub async fn patient_by_external_id<C: Conn>(c: &mut Scoped<C>, external_id: &str) -> sqlx::Result<Option<PatientId>> {
+    let r =
+        c.query("SELECT id FROM patients WHERE hospital_id = $1 AND external_id = $2").bind(external_id).fetch_optional(c.conn()).await?;
+    r.map(|r| Ok(PatientId(r.try_get(0)?))).transpose()
 }
 
-/// A patient as stored: personal numbers already encrypted, indexed and masked.
+/// The patient role of a person, if they have one.
+pub async fn patient_of_person<C: Conn>(c: &mut Scoped<C>, person: PersonId) -> sqlx::Result<Option<PatientId>> {
+    let r = c.query("SELECT id FROM patients WHERE hospital_id = $1 AND person_id = $2").bind(person.0).fetch_optional(c.conn()).await?;
+    r.map(|r| Ok(PatientId(r.try_get(0)?))).transpose()
+}
+
+/// A patient role as stored (the person is written through the people service).
 pub struct PatientWrite<'a> {
+    pub person_id: PersonId,
     pub external_id: Option<&'a str>,
-    pub name: &'a str,
-    pub sex: Sex,
-    pub birth: Option<LocalDay>,
-    pub id_number_enc: Option<Vec<u8>>,
-    pub id_number_bidx: Option<String>,
-    pub id_number_masked: String,
-    pub phone_enc: Option<Vec<u8>>,
-    pub phone_bidx: Option<String>,
-    pub phone_masked: String,
     pub channel: &'a str,
     pub registered_at: Instant,
     pub now: Instant,
 }
 
-/// Binds a patient's columns as `$3…$15` (after `$1` hospital and `$2` id).
+/// Binds a patient's columns as `$3…$7` (after `$1` hospital and `$2` id).
 fn bind_patient(q: hops_platform::db::Q, p: &PatientWrite<'_>) -> hops_platform::db::Q {
-    q.bind(p.external_id.map(str::to_string))
-        .bind(p.name.to_string())
-        .bind(p.sex.code())
-        .bind(p.birth.map(|b| b.0))
-        .bind(p.id_number_enc.clone())
-        .bind(p.id_number_bidx.clone())
-        .bind(p.id_number_masked.clone())
-        .bind(p.phone_enc.clone())
-        .bind(p.phone_bidx.clone())
-        .bind(p.phone_masked.clone())
-        .bind(p.channel.to_string())
-        .bind(p.registered_at.0)
-        .bind(p.now.0)
+    q.bind(p.person_id.0).bind(p.external_id.map(str::to_string)).bind(p.channel.to_string()).bind(p.registered_at.0).bind(p.now.0)
 }
 
 pub async fn insert_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) -> sqlx::Result<()> {
     let q = tx
         .query(
-            "INSERT INTO patients (hospital_id, id, external_id, name, sex, birth_date, id_number_enc, id_number_bidx, id_number_masked, \
-             phone_enc, phone_bidx, phone_masked, channel, registered_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+            "INSERT INTO patients (hospital_id, id, person_id, external_id, channel, registered_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
         )
         .bind(id.0);
     bind_patient(q, p).execute(tx.conn()).await?;
@@ -459,8 +441,7 @@ pub async fn update_patient(tx: &mut Tx, id: PatientId, p: &PatientWrite<'_>) ->
     }
     let q = tx
         .query(
-            "UPDATE patients SET external_id = $3, name = $4, sex = $5, birth_date = $6, id_number_enc = $7, id_number_bidx = $8, \
-             id_number_masked = $9, phone_enc = $10, phone_bidx = $11, phone_masked = $12, channel = $13, registered_at = $14, updated_at = $15 \
+            "UPDATE patients SET person_id = $3, external_id = $4, channel = $5, registered_at = $6, updated_at = $7 \
              WHERE hospital_id = $1 AND id = $2",
         )
         .bind(id.0);

@@ -72,12 +72,15 @@ pub struct Column {
     pub row: Option<&'static str>,
     /// Rows per transaction (small for large values such as attachments).
     pub batch: i64,
+    /// The migration that dropped the column (its values moved elsewhere after it was brought
+    /// to version 2): once it is applied there is nothing here to do.
+    pub dropped_by: Option<i64>,
 }
 
 impl Column {
     /// A column of rows keyed by `id`, version 1 bound to the field's context.
     pub const fn new(field: Field) -> Column {
-        Column { field, key: Key::Id("id"), index: None, legacy: Legacy::Context, row: None, batch: 500 }
+        Column { field, key: Key::Id("id"), index: None, legacy: Legacy::Context, row: None, batch: 500, dropped_by: None }
     }
 
     pub const fn keyed_by(self, key: Key) -> Column {
@@ -98,6 +101,10 @@ impl Column {
 
     pub const fn batch(self, rows: i64) -> Column {
         Column { batch: rows, ..self }
+    }
+
+    pub const fn dropped_by(self, migration: i64) -> Column {
+        Column { dropped_by: Some(migration), ..self }
     }
 }
 
@@ -148,8 +155,12 @@ pub async fn run(db: &Db, keyring: &Keyring, columns: &[Column]) -> anyhow::Resu
         let mut c = system.read().await?;
         sqlx::query_scalar("SELECT id FROM hospitals ORDER BY id").fetch_all(&mut *c).await?
     };
+    let applied: Vec<i64> = {
+        let mut c = system.read().await?;
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE").fetch_all(&mut *c).await?
+    };
     let mut report = Report::default();
-    for column in columns {
+    for column in columns.iter().filter(|c| c.dropped_by.is_none_or(|m| !applied.contains(&m))) {
         for &h in &hospitals {
             reencrypt_column(db, keyring, column, h, &mut report)
                 .await

@@ -44,7 +44,8 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
 /// Opens everything the application needs: connects (see [`connect`]), applies pending
 /// migrations, loads (or creates on first start) the key file, re-encrypts what was encrypted
 /// before ciphertexts were bound to their rows (once, see [`reencrypt`]), registers the
-/// modules' job kinds and builds the [`Core`]. The returned [`Db`] is the same database the
+/// modules' job kinds, builds the [`Core`] and gives the rows of older installations' person
+/// roles their person ([`hops_platform::people::adopt`], once, between migrations 0041 and 0042). The returned [`Db`] is the same database the
 /// core uses, for platform-wide work such as `audit verify`.
 pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Db, Arc<Core>)> {
     open_with(config, clock, &modules()).await
@@ -53,7 +54,9 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Db,
 /// [`open`] with these modules instead of the product's (tests add an example module).
 pub async fn open_with(config: &Config, clock: Arc<dyn Clock>, modules: &[Arc<dyn Module>]) -> anyhow::Result<(Db, Arc<Core>)> {
     let db = connect(config).await?;
-    db.migrate().await.context("数据库迁移失败")?;
+    // The people of older installations are adopted between two migrations: after the one
+    // that creates `people`, before the one that drops the roles' own copies.
+    db.migrate_before(hops_platform::people::adopt::DROPS_ROLE_COLUMNS).await.context("数据库迁移失败")?;
     let keyring = Keyring::load_or_create(&config.key_file)?;
     db.check_key_fingerprint(&keyring.fingerprint()).await?;
     reencrypt(&db, &keyring).await?;
@@ -68,6 +71,9 @@ pub async fn open_with(config: &Config, clock: Arc<dyn Clock>, modules: &[Arc<dy
         m.provide(&mut services);
     }
     core.set_services(services);
+    let roles: Vec<_> = modules.iter().flat_map(|m| m.person_roles()).collect();
+    hops_platform::people::adopt::run(&core, &roles).await.context("人员合并（患者与体检人归为同一人员）失败")?;
+    db.migrate().await.context("数据库迁移失败")?;
     for m in modules {
         m.on_start(&core).await.with_context(|| format!("模块 {} 启动失败", m.name()))?;
     }

@@ -6,7 +6,6 @@ use hops_kernel::IdCardNumber;
 use hops_platform::{Access, Error, Permission, Result};
 
 use super::model::{Action, Status};
-use super::service::ID_CONTEXT;
 use super::store::{self, BookingRow};
 
 /// Today's bookings at the desk (paid, checked in, completed), or the one with order number
@@ -26,7 +25,6 @@ pub async fn check_in(access: &Access, id: i64, id_number: &str, name: &str) -> 
     let mut tx = access.tenant().write().await?;
     let b = store::booking(&mut tx, id).await?.ok_or_else(|| Error::not_found("预约"))?;
     let number = IdCardNumber::parse(id_number.trim(), today).map_err(|e| Error::invalid_field("id_number", e.to_string()))?;
-    let bidx = access.blind_index(ID_CONTEXT, number.as_str());
     if !b.status.can_check_in() {
         let hint = if b.status == Status::PendingPayment { "，请先完成支付" } else { "" };
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，不能签到{hint}", b.status.label_zh())));
@@ -34,8 +32,9 @@ pub async fn check_in(access: &Access, id: i64, id_number: &str, name: &str) -> 
     if b.day != today {
         return Err(Error::conflict("wrong_day", format!("该预约的体检日期为 {}，今天不能签到", b.day)));
     }
-    let (person_bidx, person_name) = store::person_identity(&mut tx, b.person_id).await?.ok_or_else(|| Error::not_found("受检人"))?;
-    if person_bidx != bidx || person_name != name.trim() {
+    let (person, person_name) = store::person_of(&mut tx, b.person_id).await?.ok_or_else(|| Error::not_found("受检人"))?;
+    let on_file = hops_platform::people::service::on_file_in(access, &mut tx, &number).await?;
+    if on_file.is_none_or(|p| p.id != person) || person_name != name.trim() {
         drop(tx);
         // Recorded: a possible stand-in (替检) is worth a look.
         let mut tx = access.tenant().write().await?;
@@ -65,7 +64,8 @@ pub async fn complete(access: &Access, id: i64) -> Result<BookingRow> {
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，签到后才能完成", b.status.label_zh())));
     }
     access.audit(&mut tx, "checkup.booking.complete", &format!("checkup_booking:{id}"), &format!("{} 完成体检", b.number)).await?;
-    let done = hops_contracts::checkup::BookingCompleted { booking: id, person: b.person_id, day: b.day.0 };
+    let (person, _) = store::person_of(&mut tx, b.person_id).await?.ok_or_else(|| Error::not_found("受检人"))?;
+    let done = hops_contracts::checkup::BookingCompleted { booking: id, person: person.0, day: b.day.0 };
     hops_platform::jobs::publish(access, &mut tx, &done).await?;
     tx.commit().await?;
     Ok(BookingRow { status: Status::Completed, ..b })

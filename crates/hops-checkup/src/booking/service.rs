@@ -6,25 +6,31 @@ use hops_contracts::checkup::{Bookings, CompletedCheckup};
 use hops_kernel::{IdCardNumber, LocalDay, Money, Phone};
 use hops_platform::crypto::Field;
 use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
+use hops_platform::people::model::Person as PlatformPerson;
+use hops_platform::people::service as people;
 use hops_platform::{Access, Error, FieldError, Permission, Result, Tx, Visitor, db};
 use serde::{Deserialize, Serialize};
 
 use super::model::{self, Person, Status};
-use super::store::{self, BookingRow, PersonRow};
+use super::store::{self, BookingRow};
 use crate::capacity::model::{Channel, PoolKey, pools_for};
 use crate::capacity::service as capacity;
 use crate::catalogue::model::{Selection, Violation, validate};
 use crate::group::model as group_model;
 use crate::group::service as group;
 
-/// What a person's identity number is: the blind-index namespace shared by every checkup table
-/// that stores one (persons, listed people), so they match each other.
+/// The blind-index namespace of identity numbers on employers' lists (a booking finds its
+/// listed person by it). A checkup person's own numbers are their person's
+/// (`hops_platform::people`).
 pub const ID_CONTEXT: &str = "checkup_persons.id_number";
-/// Likewise for phones (persons, listed people, employer contacts, H5 sessions).
+/// Likewise for phones on employers' lists and of employer contacts (and patients' H5
+/// sessions).
 pub const PHONE_CONTEXT: &str = "checkup_persons.phone";
-/// A person's identity number: encrypted for the person's row, blind-indexed, masked.
+/// Where checkup persons' identity numbers were kept before they became their person's
+/// (migration 0042 dropped the column): read once at start-up by
+/// `hops_platform::people::adopt`, and by the re-encryption of older installations before it.
 pub const PERSON_ID_NUMBER: Field = Field::new("checkup_persons", "id_number_enc", ID_CONTEXT);
-/// A person's phone, likewise.
+/// Likewise for checkup persons' phones.
 pub const PERSON_PHONE: Field = Field::new("checkup_persons", "phone_enc", PHONE_CONTEXT);
 
 /// The job that lets an unpaid booking's places go when its hold runs out.
@@ -176,14 +182,14 @@ pub async fn authorize(access: &Access, id: i64, staff: Permission) -> Result<()
         }
         Some(Visitor::Patient(phone)) => {
             access.require(Permission::CheckupSelfService)?;
-            Some(access.blind_index(PHONE_CONTEXT, phone.as_str()))
+            Some(people::phone_index(access, phone))
         }
         Some(_) => return Err(Error::forbidden()),
     };
     let mut c = access.tenant().read().await?;
     match (store::person_phone_bidx_of_booking(&mut c, id).await?, proven) {
         (Some(_), None) => Ok(()),
-        (Some(stored), Some(proven)) if stored == proven => Ok(()),
+        (Some(Some(stored)), Some(proven)) if stored == proven => Ok(()),
         _ => Err(Error::not_found("预约")),
     }
 }
@@ -193,7 +199,7 @@ pub async fn authorize(access: &Access, id: i64, staff: Permission) -> Result<()
 pub async fn own(access: &Access) -> Result<Vec<store::ListedBooking>> {
     access.require(Permission::CheckupSelfService)?;
     let phone = access.actor().proven_phone().ok_or_else(Error::forbidden)?;
-    let bidx = access.blind_index(PHONE_CONTEXT, phone.as_str());
+    let bidx = people::phone_index(access, phone);
     let mut c = access.tenant().read().await?;
     Ok(store::list_where(&mut c, "p.phone_bidx = $2", |q| q.bind(bidx), 100, 0).await?)
 }
@@ -203,6 +209,53 @@ pub async fn items(access: &Access, id: i64) -> Result<Vec<(String, Money, Strin
     authorize(access, id, Permission::CheckupRead).await?;
     let mut c = access.tenant().read().await?;
     Ok(store::items_of(&mut c, id).await?)
+}
+
+/// The checkup person a booking is for, inside the booking's transaction: the role of the
+/// person on file with the identity number (brought up to date as the booker may), else a new
+/// person and role (`new_role` is its id).
+async fn take_person(access: &Access, tx: &mut Tx, booker: &Booker, person: &Person, new_role: i64) -> Result<i64> {
+    let on_file = people::on_file_in(access, tx, &person.id_number).await?;
+    let mut keep_phone = false;
+    if let Some(on_file) = &on_file {
+        // Anti-impersonation: an identity number stays bound to the name it was first given with.
+        if on_file.name != person.name {
+            return Err(Error::invalid_field("person.name", "姓名与该身份证号已登记的姓名不一致，请核对"));
+        }
+        let new_phone = !on_file.has_phone(access, &person.phone);
+        match booker {
+            // Whoever typed the number proved only their own phone.
+            Booker::Patient(_) if new_phone => return Err(not_your_phone()),
+            // The contact books with the list's numbers; the person's own stay as they are.
+            Booker::Contact => keep_phone = true,
+            Booker::Staff if new_phone => {
+                let detail = format!("{} 手机号 {} → {}", person.name, on_file.phone_masked, person.phone.masked());
+                access.audit(tx, "checkup.person.contact", &format!("person:{}", on_file.id), &detail).await?;
+            }
+            Booker::Staff | Booker::Patient(_) => {}
+        }
+    }
+    let given = PlatformPerson {
+        name: person.name.clone(),
+        sex: person.id_number.sex(),
+        birth_date: Some(person.id_number.birth_date()),
+        id_number: Some(person.id_number),
+        phone: (!keep_phone || on_file.as_ref().is_some_and(|p| p.phone_masked.is_empty())).then_some(person.phone),
+    };
+    let (person_id, _) = people::upsert_in(access, tx, &given).await?;
+    let now = access.now();
+    match store::role_of(tx, person_id).await? {
+        Some(role) => {
+            if let (Some(married), false) = (person.married, matches!(booker, Booker::Contact)) {
+                store::set_married(tx, role, married, now).await?;
+            }
+            Ok(role)
+        }
+        None => {
+            store::insert_role(tx, new_role, person_id, person.married, now).await?;
+            Ok(new_role)
+        }
+    }
 }
 
 /// Books a checkup. Errors: 422 `invalid` (fields), 409 `capacity_full`, 409
@@ -268,47 +321,9 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
         return Err(Error::conflict("closed", format!("{day} 不开放体检")));
     }
     let now = access.now();
-    // The person's id (used if new), the booking's and its expiry job's, in one round trip.
+    // The checkup role's id (used if new), the booking's and its expiry job's, in one round trip.
     let ids = tx.next_ids(access.engine(), 3).await?;
-    let on_file = store::person_by_id_number(&mut tx, &id_bidx).await?;
-    // The numbers are encrypted for the person's row: the one on file, else the new one.
-    let person_id = on_file.as_ref().map_or(ids[0], |p| p.id);
-    let row = PersonRow {
-        id: person_id,
-        name: person.name.clone(),
-        sex: person.id_number.sex().code().to_string(),
-        birth_date: person.id_number.birth_date(),
-        id_number: access.seal(PERSON_ID_NUMBER, person_id, person.id_number.as_str(), person.id_number.masked()),
-        phone: access.seal(PERSON_PHONE, person_id, person.phone.as_str(), person.phone.masked()),
-        married: person.married,
-    };
-    match on_file {
-        // Anti-impersonation: an identity number stays bound to the name it was first booked with.
-        Some(on_file) if on_file.name != person.name => {
-            return Err(Error::invalid_field("person.name", "姓名与该身份证号已登记的姓名不一致，请核对"));
-        }
-        Some(on_file) => {
-            let new_phone = on_file.phone_bidx != row.phone.bidx;
-            match &booker {
-                // Whoever typed the number proved only their own phone.
-                Booker::Patient(_) if new_phone => return Err(not_your_phone()),
-                // The contact books with the list's numbers; the person's own stay as they are.
-                Booker::Contact => {}
-                Booker::Staff if new_phone => {
-                    store::update_person_contact(&mut tx, &row, now).await?;
-                    let detail = format!("{} 手机号 {} → {}", person.name, on_file.phone_masked, row.phone.masked);
-                    access.audit(&mut tx, "checkup.person.contact", &format!("checkup_person:{}", row.id), &detail).await?;
-                }
-                Booker::Staff | Booker::Patient(_) if person.married.is_some() => {
-                    store::update_person_contact(&mut tx, &row, now).await?;
-                }
-                Booker::Staff | Booker::Patient(_) => {}
-            }
-        }
-        None => {
-            store::insert_person(&mut tx, &row, now).await?;
-        }
-    }
+    let checkup_person = take_person(access, &mut tx, &booker, &person, ids[0]).await?;
     // A second active booking of the person on the day is refused by the unique active key at
     // the insert below (no query of its own on this hot path).
     // One group booking per listed person (any date), checked in the booking's transaction.
@@ -321,7 +336,7 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
     let booking = BookingRow {
         id,
         number: model::number(id),
-        person_id: row.id,
+        person_id: checkup_person,
         package_code: package.code.clone(),
         day,
         channel: match &channel {
@@ -375,8 +390,7 @@ pub async fn book(access: &Access, r: &BookingRequest) -> Result<std::result::Re
     access.audit(&mut tx, "checkup.booking.create", &format!("checkup_booking:{id}"), &detail).await?;
     if booking.status == Status::Paid {
         // Nothing to pay (a group card covers it): paid as booked.
-        let paid = hops_contracts::checkup::BookingPaid { booking: id, person: person_id, day: day.0, amount_fen: 0 };
-        jobs::publish(access, &mut tx, &paid).await?;
+        publish_paid(access, &mut tx, &booking, Money(0)).await?;
     }
     tx.commit().await?;
     Ok(Ok(Booked { booking, created: true }))
@@ -559,13 +573,19 @@ async fn check_still_valid(tx: &mut hops_platform::Tx, b: &BookingRow, day: Loca
 /// desk's follow-up after a checkup). Needs `PersonalUnmask`; every call is audited.
 pub async fn reveal_person_phone(access: &Access, booking_id: i64) -> Result<String> {
     access.require(Permission::PersonalUnmask)?;
-    let (person, enc) = {
+    let person = {
         let mut c = access.tenant().read().await?;
-        store::person_phone_of_booking(&mut c, booking_id).await?.ok_or_else(|| Error::not_found("预约"))?
+        store::person_of_booking(&mut c, booking_id).await?.ok_or_else(|| Error::not_found("预约"))?
     };
-    let phone = access.reveal(PERSON_PHONE, person, &enc)?;
-    access.audit_read("checkup.person.reveal", &format!("checkup_booking:{booking_id}"), "查看受检人完整手机号").await?;
-    Ok(phone)
+    let r = people::reveal(access, person, &format!("体检预约 #{booking_id}：查看受检人完整手机号")).await?;
+    r.phone.ok_or_else(|| Error::not_found("受检人手机号"))
+}
+
+/// Tells other modules that booking `b` was paid `amount`, in the transaction of the payment.
+pub(crate) async fn publish_paid(access: &Access, tx: &mut Tx, b: &BookingRow, amount: Money) -> Result<()> {
+    let (person, _) = store::person_of(tx, b.person_id).await?.ok_or_else(|| Error::not_found("受检人"))?;
+    let paid = hops_contracts::checkup::BookingPaid { booking: b.id, person: person.0, day: b.day.0, amount_fen: amount.fen() };
+    jobs::publish(access, tx, &paid).await
 }
 
 /// Bookings as other modules read them ([`hops_contracts::checkup::Bookings`]).
@@ -585,7 +605,7 @@ impl Bookings for BookingsService {
                 .map(|b| CompletedCheckup {
                     booking: b.booking.id,
                     number: b.booking.number,
-                    person: b.booking.person_id,
+                    person: b.person,
                     day: b.booking.day,
                     name: b.name,
                     phone_masked: b.phone_masked,

@@ -1,8 +1,7 @@
 //! SQL of persons and bookings (migration 0010).
 
-use hops_kernel::{Instant, LocalDay, Money};
+use hops_kernel::{Instant, LocalDay, Money, PersonId};
 use hops_platform::Tx;
-use hops_platform::crypto::Sealed;
 use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
 
@@ -10,71 +9,42 @@ use super::model::Status;
 use crate::capacity::model::{PoolKey, PoolKind};
 use crate::catalogue::model::Source;
 
-/// A person as stored: numbers already encrypted, indexed and masked.
-pub struct PersonRow {
-    pub id: i64,
-    pub name: String,
-    pub sex: String,
-    pub birth_date: LocalDay,
-    pub id_number: Sealed,
-    pub phone: Sealed,
-    pub married: Option<bool>,
-}
+/// The join from a booking (`b`) to its person as the platform keeps them (`p`: name, sex,
+/// birth date, masked and indexed numbers), through the checkup role (`cp`: marital status).
+/// `people` is read here and written only through `hops_platform::people::service`.
+const PERSON_JOIN: &str = "JOIN checkup_persons cp ON cp.hospital_id = b.hospital_id AND cp.id = b.person_id \
+                           JOIN people p ON p.hospital_id = cp.hospital_id AND p.id = cp.person_id";
 
-/// A stored person as a booking finds them by identity number.
-pub struct OnFile {
-    pub id: i64,
-    pub name: String,
-    pub phone_bidx: String,
-    pub phone_masked: String,
-}
-
-/// The stored person with this identity number (by blind index).
-pub async fn person_by_id_number<C: Conn>(c: &mut Scoped<C>, bidx: &str) -> sqlx::Result<Option<OnFile>> {
-    let r = c
-        .query("SELECT id, name, phone_bidx, phone_masked FROM checkup_persons WHERE hospital_id = $1 AND id_number_bidx = $2")
-        .bind(bidx.to_string())
-        .fetch_optional(c.conn())
+/// The checkup role of a person (its id), if they have one.
+pub async fn role_of(tx: &mut Tx, person: PersonId) -> sqlx::Result<Option<i64>> {
+    let r = tx
+        .query("SELECT id FROM checkup_persons WHERE hospital_id = $1 AND person_id = $2")
+        .bind(person.0)
+        .fetch_optional(tx.conn())
         .await?;
-    r.map(|r| Ok(OnFile { id: r.try_get(0)?, name: r.try_get(1)?, phone_bidx: r.try_get(2)?, phone_masked: r.try_get(3)? })).transpose()
+    r.map(|r| r.try_get(0)).transpose()
 }
 
-pub async fn insert_person(tx: &mut Tx, p: &PersonRow, now: Instant) -> sqlx::Result<()> {
-    tx.query(
-        "INSERT INTO checkup_persons (hospital_id, id, name, sex, birth_date, id_number_enc, id_number_bidx, id_number_masked, phone_enc, \
-         phone_bidx, phone_masked, married, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
-    )
-    .bind(p.id)
-    .bind(p.name.clone())
-    .bind(p.sex.clone())
-    .bind(p.birth_date.0)
-    .bind(p.id_number.enc.clone())
-    .bind(p.id_number.bidx.clone())
-    .bind(p.id_number.masked.clone())
-    .bind(p.phone.enc.clone())
-    .bind(p.phone.bidx.clone())
-    .bind(p.phone.masked.clone())
-    .bind(p.married.map(i16::from))
-    .bind(now.0)
-    .execute(tx.conn())
-    .await?;
+/// Gives person `person` the checkup role `id`.
+pub async fn insert_role(tx: &mut Tx, id: i64, person: PersonId, married: Option<bool>, now: Instant) -> sqlx::Result<()> {
+    tx.query("INSERT INTO checkup_persons (hospital_id, id, person_id, married, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)")
+        .bind(id)
+        .bind(person.0)
+        .bind(married.map(i16::from))
+        .bind(now.0)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
-/// Updates the phone and marital status of a stored person.
-pub async fn update_person_contact(tx: &mut Tx, p: &PersonRow, now: Instant) -> sqlx::Result<()> {
-    tx.query(
-        "UPDATE checkup_persons SET phone_enc = $3, phone_bidx = $4, phone_masked = $5, married = COALESCE($6, married), updated_at = $7 \
-         WHERE hospital_id = $1 AND id = $2",
-    )
-    .bind(p.id)
-    .bind(p.phone.enc.clone())
-    .bind(p.phone.bidx.clone())
-    .bind(p.phone.masked.clone())
-    .bind(p.married.map(i16::from))
-    .bind(now.0)
-    .execute(tx.conn())
-    .await?;
+/// Records a checkup person's marital status.
+pub async fn set_married(tx: &mut Tx, id: i64, married: bool, now: Instant) -> sqlx::Result<()> {
+    tx.query("UPDATE checkup_persons SET married = $3, updated_at = $4 WHERE hospital_id = $1 AND id = $2")
+        .bind(id)
+        .bind(i16::from(married))
+        .bind(now.0)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
@@ -310,6 +280,8 @@ pub async fn items_of<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<
 /// A booking in a list, with its person as shown (name, masked ID and phone numbers).
 pub struct ListedBooking {
     pub booking: BookingRow,
+    /// The person booked (`hops_platform::people`).
+    pub person: PersonId,
     pub name: String,
     pub id_number_masked: String,
     pub phone_masked: String,
@@ -367,15 +339,15 @@ pub async fn list_where<C: Conn>(
     // Integers, not input: the page size and offset are ours.
     let paging = format!("LIMIT {} OFFSET {}", limit.max(1), offset.max(0));
     let sql = format!(
-        "SELECT {cols}, p.name AS person_name, p.id_number_masked, p.phone_masked FROM checkup_bookings b \
-         JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id WHERE b.hospital_id = $1 AND {filter} \
-         ORDER BY b.id DESC {paging}"
+        "SELECT {cols}, p.id AS people_id, p.name AS person_name, p.id_number_masked, p.phone_masked FROM checkup_bookings b {PERSON_JOIN} \
+         WHERE b.hospital_id = $1 AND {filter} ORDER BY b.id DESC {paging}"
     );
     let rows = bind(c.query_built(sql)).fetch_all(c.conn()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(ListedBooking {
             booking: booking_row(&r)?,
+            person: PersonId(r.try_get("people_id")?),
             name: r.try_get("person_name")?,
             id_number_masked: r.try_get("id_number_masked")?,
             phone_masked: r.try_get("phone_masked")?,
@@ -387,7 +359,10 @@ pub async fn list_where<C: Conn>(
 /// Sex code, birth date and marital status of a stored person.
 pub async fn person_profile<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<(String, LocalDay, Option<bool>)>> {
     let r = c
-        .query("SELECT sex, birth_date, married FROM checkup_persons WHERE hospital_id = $1 AND id = $2")
+        .query(
+            "SELECT p.sex, p.birth_date, cp.married FROM checkup_persons cp JOIN people p ON p.hospital_id = cp.hospital_id \
+             AND p.id = cp.person_id WHERE cp.hospital_id = $1 AND cp.id = $2",
+        )
         .bind(id)
         .fetch_optional(c.conn())
         .await?;
@@ -420,14 +395,17 @@ pub async fn check_in(tx: &mut Tx, id: i64, by: Option<i64>, now: Instant) -> sq
     Ok(r.rows_affected() == 1)
 }
 
-/// The blind index of a stored person's identity number, and their name.
-pub async fn person_identity<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<(String, String)>> {
+/// The person of a checkup person (whose numbers the people service reads), and their name.
+pub async fn person_of<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<(PersonId, String)>> {
     let r = c
-        .query("SELECT id_number_bidx, name FROM checkup_persons WHERE hospital_id = $1 AND id = $2")
+        .query(
+            "SELECT p.id, p.name FROM checkup_persons cp JOIN people p ON p.hospital_id = cp.hospital_id AND p.id = cp.person_id \
+             WHERE cp.hospital_id = $1 AND cp.id = $2",
+        )
         .bind(id)
         .fetch_optional(c.conn())
         .await?;
-    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    r.map(|r| Ok((PersonId(r.try_get(0)?), r.try_get(1)?))).transpose()
 }
 
 /// Whether a listed person (of an employer's list) holds a booking that takes places.
@@ -457,28 +435,23 @@ pub async fn statuses_by_employee<C: Conn>(c: &mut Scoped<C>, employer: &str) ->
     Ok(out)
 }
 
-/// The phone blind index of a booking's person (`None`: no such booking).
-pub async fn person_phone_bidx_of_booking<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Option<String>> {
+/// The phone blind index of a booking's person (`None`: no such booking; `Some(None)`: the
+/// person has no phone on file).
+pub async fn person_phone_bidx_of_booking<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Option<Option<String>>> {
     let r = c
-        .query(
-            "SELECT p.phone_bidx FROM checkup_bookings b JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id \
-             WHERE b.hospital_id = $1 AND b.id = $2",
-        )
+        .query_built(format!("SELECT p.phone_bidx FROM checkup_bookings b {PERSON_JOIN} WHERE b.hospital_id = $1 AND b.id = $2"))
         .bind(booking)
         .fetch_optional(c.conn())
         .await?;
     r.map(|r| r.try_get(0)).transpose()
 }
 
-/// The encrypted phone number of a booking's person.
-pub async fn person_phone_of_booking<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Option<(i64, Vec<u8>)>> {
+/// The person of a booking.
+pub async fn person_of_booking<C: Conn>(c: &mut Scoped<C>, booking: i64) -> sqlx::Result<Option<PersonId>> {
     let r = c
-        .query(
-            "SELECT p.id, p.phone_enc FROM checkup_bookings b JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id \
-             WHERE b.hospital_id = $1 AND b.id = $2",
-        )
+        .query_built(format!("SELECT p.id FROM checkup_bookings b {PERSON_JOIN} WHERE b.hospital_id = $1 AND b.id = $2"))
         .bind(booking)
         .fetch_optional(c.conn())
         .await?;
-    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    r.map(|r| Ok(PersonId(r.try_get(0)?))).transpose()
 }

@@ -31,7 +31,8 @@ pub struct InvoiceRow {
 const COLUMNS: &str = "i.id, i.booking_id, b.number AS booking_number, p.name AS person_name, i.title_kind, i.title, i.tax_number, \
                        i.email, i.amount_fen, i.status, i.invoice_number, i.note, i.requested_at, i.requested_by, i.issued_at, i.issued_by";
 const FROM: &str = "checkup_invoice_requests i JOIN checkup_bookings b ON b.hospital_id = i.hospital_id AND b.id = i.booking_id \
-                    JOIN checkup_persons p ON p.hospital_id = b.hospital_id AND p.id = b.person_id";
+                    JOIN checkup_persons cp ON cp.hospital_id = b.hospital_id AND cp.id = b.person_id \
+                    JOIN people p ON p.hospital_id = cp.hospital_id AND p.id = cp.person_id";
 
 fn row(r: &sqlx::any::AnyRow) -> sqlx::Result<InvoiceRow> {
     let decode = |what: &str, v: &str| sqlx::Error::Decode(format!("unknown invoice {what} {v}").into());

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use hops_contracts::checkup::BookingPaid;
 use hops_kernel::{HospitalId, LocalDay};
 use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
 use hops_platform::{Access, Core, Error, Permission, Result, Tx};
@@ -163,8 +162,7 @@ async fn paid(access: &Access, notification: &str, t: &Transaction) -> std::resu
             && crate::booking::history::change(access, &mut tx, b.id, Status::PendingPayment, Action::Pay, "微信支付").await?
         {
             access.audit(&mut tx, "checkup.payment.paid", &target, &format!("{} 微信支付 {}", b.number, p.amount)).await?;
-            let paid = BookingPaid { booking: b.id, person: b.person_id, day: b.day.0, amount_fen: p.amount.fen() };
-            jobs::publish(access, &mut tx, &paid).await?;
+            crate::booking::service::publish_paid(access, &mut tx, &b, p.amount).await?;
         } else {
             // Paid after the hold ran out or the booking was cancelled: the money goes back.
             let reason = format!("预约已{}，自动退款", b.status.label_zh().trim_start_matches('已'));
@@ -244,7 +242,7 @@ pub async fn record_offline(access: &Access, booking_id: i64, method: Method, no
             &format!("{} {} {}", b.number, method.label_zh(), b.total),
         )
         .await?;
-    jobs::publish(access, &mut tx, &BookingPaid { booking: b.id, person: b.person_id, day: b.day.0, amount_fen: b.total.fen() }).await?;
+    crate::booking::service::publish_paid(access, &mut tx, &b, b.total).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -61,14 +61,25 @@ impl Module for CheckupModule {
     fn encrypted_columns(&self) -> Vec<Column> {
         use crate::group::service as group;
         vec![
-            Column::new(booking::PERSON_ID_NUMBER).indexed_by("id_number_bidx"),
-            Column::new(booking::PERSON_PHONE).indexed_by("phone_bidx"),
+            // Checkup persons' own numbers, until they became their person's (`people`).
+            Column::new(booking::PERSON_ID_NUMBER)
+                .indexed_by("id_number_bidx")
+                .dropped_by(hops_platform::people::adopt::DROPS_ROLE_COLUMNS),
+            Column::new(booking::PERSON_PHONE).indexed_by("phone_bidx").dropped_by(hops_platform::people::adopt::DROPS_ROLE_COLUMNS),
             Column::new(group::EMPLOYEE_ID_NUMBER).indexed_by("id_number_bidx"),
             Column::new(group::EMPLOYEE_PHONE).indexed_by("phone_bidx"),
             Column::new(group::EMPLOYER_CONTACT_PHONE).keyed_by(Key::Text("code")).indexed_by("contact_phone_bidx"),
             Column::new(crate::h5::SESSION_PHONE).keyed_by(Key::Text("token_hash")).indexed_by("phone_bidx"),
             Column::new(crate::h5::group::SESSION_PHONE).keyed_by(Key::Text("token_hash")).indexed_by("phone_bidx"),
         ]
+    }
+
+    fn person_roles(&self) -> Vec<hops_platform::people::adopt::Role> {
+        vec![hops_platform::people::adopt::Role {
+            table: "checkup_persons",
+            id_number: booking::PERSON_ID_NUMBER,
+            phone: booking::PERSON_PHONE,
+        }]
     }
 
     fn routes(&self) -> Routes {

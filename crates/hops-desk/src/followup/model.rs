@@ -2,7 +2,7 @@
 //! (done, call again after the plan's interval, or give up), plan checks, and the task's
 //! source key that makes generation idempotent. Questionnaires are in [`super::questionnaire`].
 
-use hops_kernel::{Instant, LocalDay};
+use hops_kernel::{Instant, LocalDay, PersonId};
 use hops_platform::FieldError;
 
 /// Whom a plan follows up.
@@ -324,14 +324,10 @@ pub fn key_cycle_due(marked: LocalDay, delay: i32, repeat: i32, today: LocalDay)
     Some((i64::from(n), first.plus_days(n * repeat)))
 }
 
-/// Who a task calls, as recorded for opt-outs: a master-data patient.
-pub fn patient_subject(patient_id: i64) -> String {
-    format!("patient:{patient_id}")
-}
-
-/// Who a task calls, as recorded for opt-outs: a checkup booking's person.
-pub fn checkup_person_subject(person_id: i64) -> String {
-    format!("checkup-person:{person_id}")
+/// Who a task calls, as recorded for opt-outs and answers: the person (one for a patient who
+/// also had a checkup, so an opt-out holds for both).
+pub fn person_subject(person: PersonId) -> String {
+    hops_platform::forms::model::Subject::Person(person.0).code()
 }
 
 #[cfg(test)]
@@ -411,7 +407,7 @@ mod tests {
         assert_eq!(key_cycle_due(d("2026-01-01"), 7, 30, d("2026-02-07")), Some((1, d("2026-02-07"))));
         assert_eq!(key_cycle_due(d("2026-01-01"), 7, 0, d("2026-12-31")), Some((0, d("2026-01-08"))));
         assert_eq!(source_key(Audience::KeyPatient, 5, 2), "key:5:2");
-        assert_eq!((patient_subject(1), checkup_person_subject(2)), ("patient:1".to_string(), "checkup-person:2".to_string()));
+        assert_eq!(person_subject(PersonId(3)), "person:3");
     }
 
     #[test]

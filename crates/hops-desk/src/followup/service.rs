@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use hops_contracts::activity::Consultations;
 use hops_contracts::checkup::Bookings;
-use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay, PatientId};
+use hops_kernel::{DepartmentId, DoctorId, Instant, LocalDay, PatientId, PersonId};
 use hops_platform::core::Tx;
 use hops_platform::jobs::{BoxFuture, Every, Job, JobRun, Tick};
 use hops_platform::tabular::{self, Column, ImportReport, RowError, Table};
@@ -280,16 +280,17 @@ struct Candidate {
 
 /// Names and masked phones of master-data patients, looked up once each.
 #[derive(Default)]
-struct People(HashMap<i64, (String, String)>);
+/// Patients as a task shows them — name, masked phone — and the person they are, read once each.
+struct People(HashMap<i64, (String, String, PersonId)>);
 
 impl People {
-    async fn get(&mut self, access: &Access, id: PatientId) -> Result<(String, String)> {
+    async fn get(&mut self, access: &Access, id: PatientId) -> Result<(String, String, PersonId)> {
         if let Some(p) = self.0.get(&id.0) {
             return Ok(p.clone());
         }
         let p = hops_master::service::patient(access, id).await?;
-        self.0.insert(id.0, (p.name.clone(), p.phone_masked.clone()));
-        Ok((p.name, p.phone_masked))
+        self.0.insert(id.0, (p.name.clone(), p.phone_masked.clone(), p.person_id));
+        Ok((p.name, p.phone_masked, p.person_id))
     }
 }
 
@@ -305,14 +306,14 @@ async fn consultation_candidates(access: &Access, plan: &Plan, now: Instant) -> 
     let mut out = Vec::new();
     for c in rows.into_iter().filter(|c| plan.department_id.is_none_or(|d| d == c.department.0)) {
         let Some(done) = c.completed_at else { continue };
-        let (name, phone) = people.get(access, c.patient).await?;
+        let (name, phone, person) = people.get(access, c.patient).await?;
         if let std::collections::hash_map::Entry::Vacant(e) = doctors.entry(c.doctor.0) {
             e.insert(hops_master::service::doctor(access, DoctorId(c.doctor.0)).await?.name);
         }
         out.push(Candidate {
             key: model::source_key(Audience::Consultation, c.id, 0),
             source_ref: c.number.clone(),
-            subject: model::patient_subject(c.patient.0),
+            subject: model::person_subject(person),
             patient_id: Some(c.patient.0),
             booking_id: None,
             name,
@@ -340,7 +341,7 @@ async fn checkup_candidates(access: &Access, plan: &Plan, now: Instant) -> Resul
                 out.push(Candidate {
                     key: model::source_key(Audience::Checkup, b.booking, 0),
                     source_ref: b.number.clone(),
-                    subject: model::checkup_person_subject(b.person),
+                    subject: model::person_subject(b.person),
                     patient_id: None,
                     booking_id: Some(b.booking),
                     name: b.name,
@@ -379,11 +380,11 @@ async fn key_candidates(access: &Access, plan: &Plan, now: Instant) -> Result<Ve
             if today.days_since(day) > LOOKBACK_DAYS {
                 continue;
             }
-            let (name, phone) = people.get(access, PatientId(k.patient_id)).await?;
+            let (name, phone, person) = people.get(access, PatientId(k.patient_id)).await?;
             out.push(Candidate {
                 key: model::source_key(Audience::KeyPatient, k.patient_id, cycle),
                 source_ref: if k.reason.is_empty() { "重点患者".into() } else { k.reason.clone() },
-                subject: model::patient_subject(k.patient_id),
+                subject: model::person_subject(person),
                 patient_id: Some(k.patient_id),
                 booking_id: None,
                 name,

@@ -34,7 +34,16 @@ impl Module for MasterModule {
     }
 
     fn encrypted_columns(&self) -> Vec<Column> {
-        vec![Column::new(service::ID_NUMBER).indexed_by("id_number_bidx"), Column::new(service::PHONE).indexed_by("phone_bidx")]
+        // Patients' own numbers, until they became their person's (`people`, a platform column).
+        let dropped = hops_platform::people::adopt::DROPS_ROLE_COLUMNS;
+        vec![
+            Column::new(service::ID_NUMBER).indexed_by("id_number_bidx").dropped_by(dropped),
+            Column::new(service::PHONE).indexed_by("phone_bidx").dropped_by(dropped),
+        ]
+    }
+
+    fn person_roles(&self) -> Vec<hops_platform::people::adopt::Role> {
+        vec![hops_platform::people::adopt::Role { table: "patients", id_number: service::ID_NUMBER, phone: service::PHONE }]
     }
 
     fn tiles<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {

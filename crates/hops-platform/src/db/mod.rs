@@ -105,12 +105,22 @@ impl Db {
 
     /// Applies pending migrations of this engine.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.engine {
+        self.migrator().run(&self.writer).await?;
+        Ok(())
+    }
+
+    /// Applies pending migrations of this engine numbered below `version` (for a start-up step
+    /// that must run between two migrations, such as [`crate::people::adopt`]).
+    pub async fn migrate_before(&self, version: i64) -> anyhow::Result<()> {
+        self.migrator().run_to(version - 1, &self.writer).await?;
+        Ok(())
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.engine {
             Engine::Sqlite => &SQLITE_MIGRATOR,
             Engine::Postgres => &POSTGRES_MIGRATOR,
-        };
-        migrator.run(&self.writer).await?;
-        Ok(())
+        }
     }
 
     /// Records the key fingerprint on first start; afterwards refuses a different key, whose

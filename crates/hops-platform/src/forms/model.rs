@@ -657,20 +657,23 @@ pub fn next_version(current: i32, changed: bool, answered: bool) -> VersionStep 
     }
 }
 
-/// Whom answers are about. Today there is no single person id (a later change unifies patients
-/// and checkup persons): answers are keyed by this reference, in one column a later migration
-/// can map to a person id.
+/// Whom answers are about: a person (`hops_platform::people`), `person:<id>`. Answers recorded
+/// before people existed were keyed by role (`patient:<id>`, `checkup_person:<id>`); migration
+/// 0043 moved those it could to their person, and the others still read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subject {
-    /// A master-data patient: `patient:<id>`.
+    /// A person: `person:<id>`.
+    Person(i64),
+    /// A master-data patient, as recorded before people: `patient:<id>`.
     Patient(i64),
-    /// A checkup booking's person: `checkup_person:<id>`.
+    /// A checkup booking's person, as recorded before people: `checkup_person:<id>`.
     CheckupPerson(i64),
 }
 
 impl Subject {
     pub fn code(self) -> String {
         match self {
+            Subject::Person(id) => format!("person:{id}"),
             Subject::Patient(id) => format!("patient:{id}"),
             Subject::CheckupPerson(id) => format!("checkup_person:{id}"),
         }
@@ -680,15 +683,18 @@ impl Subject {
         let (kind, id) = s.trim().split_once(':')?;
         let id = id.parse::<i64>().ok().filter(|v| *v > 0)?;
         match kind {
+            "person" => Some(Subject::Person(id)),
             "patient" => Some(Subject::Patient(id)),
             "checkup_person" | "checkup-person" => Some(Subject::CheckupPerson(id)),
             _ => None,
         }
     }
 
-    /// As shown in lists: 患者 #12, 体检人 #7 (never a name or number).
+    /// As shown in lists: 人员 #12 (患者 #12, 体检人 #7 for older answers), never a name or
+    /// number.
     pub fn label_zh(self) -> String {
         match self {
+            Subject::Person(id) => format!("人员 #{id}"),
             Subject::Patient(id) => format!("患者 #{id}"),
             Subject::CheckupPerson(id) => format!("体检人 #{id}"),
         }

@@ -262,6 +262,8 @@ fn codes_and_subjects() {
     for m in Method::ALL {
         assert_eq!(Method::from_code(m.code()), Some(m));
     }
+    assert_eq!(Subject::parse("person:12"), Some(Subject::Person(12)));
+    assert_eq!(Subject::Person(12).label_zh(), "人员 #12");
     assert_eq!(Subject::parse("patient:12"), Some(Subject::Patient(12)));
     assert_eq!(Subject::parse("checkup-person:7").map(Subject::code).as_deref(), Some("checkup_person:7"));
     assert_eq!((Subject::parse("patient:x"), Subject::parse("doctor:1"), Subject::parse("patient:0")), (None, None, None));

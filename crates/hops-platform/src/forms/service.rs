@@ -290,7 +290,7 @@ pub async fn responses(access: &Access, id: i64, paging: Paging) -> Result<(Form
 pub const MAX_EXPORT: i64 = 50_000;
 
 /// Every response of a form as a workbook: one row a response, one column a question (of every
-/// version, newest first), the score and its band; whom it is about as a reference (患者 #12),
+/// version, newest first), the score and its band; whom it is about as a reference (人员 #12),
 /// never a name or number. Needs `DataExport`; audited.
 pub async fn export(access: &Access, id: i64) -> Result<(String, Vec<u8>)> {
     require_all_people(access)?;

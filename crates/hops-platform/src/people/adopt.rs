@@ -6,17 +6,25 @@
 //!
 //! Rows are taken in batches, each in its own transaction, only those without a person yet, so
 //! a start interrupted half-way resumes where it stopped; a finished installation records
-//! `people = v1` in `installation` and later starts skip the work. Nothing is logged by value.
+//! `people = v1` in `installation` and later starts skip the work. Rows merged into one person
+//! keep the name and phone of the later changed one; a phone set aside so is named, masked, in
+//! the audit log (`person.adopt_merged`), as is a number that did not decrypt where it was
+//! stored (`person.adopt_unreadable`). Nothing is logged by value.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use hops_kernel::{HospitalId, IdCardNumber, LocalDay, Phone, Sex};
+use hops_kernel::{HospitalId, IdCardNumber, LocalDay, PersonId, Phone, Sex};
 
 use super::model::Person;
 use super::{service, store};
 use crate::Core;
 use crate::crypto::Field;
 use crate::error::Result;
+
+/// The migration that drops the roles' own columns (and makes `person_id` required): the step
+/// runs after every migration before it and before it.
+pub const DROPS_ROLE_COLUMNS: i64 = 42;
 
 /// The `installation` row recording that every role row has its person.
 pub const DONE_NAME: &str = "people";
@@ -41,6 +49,8 @@ pub struct Report {
     pub adopted: usize,
     /// People created (fewer than `adopted` when rows merged by ID-card number).
     pub created: usize,
+    /// Numbers left behind because they did not decrypt where they were stored.
+    pub unreadable: usize,
 }
 
 /// Gives every role row of `roles` its person, unless the installation records it as done.
@@ -50,15 +60,22 @@ pub async fn run(core: &Arc<Core>, roles: &[Role]) -> anyhow::Result<Report> {
         let mut c = system.read().await?;
         let done: Option<String> =
             sqlx::query_scalar("SELECT value FROM installation WHERE name = $1").bind(DONE_NAME).fetch_optional(&mut *c).await?;
-        if done.as_deref() == Some(DONE_VALUE) {
+        // Done, or past the migration after which the roles' columns are gone (a database
+        // migrated by other means than the application's start).
+        let dropped: Option<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE version = $1 AND success = TRUE")
+            .bind(DROPS_ROLE_COLUMNS)
+            .fetch_optional(&mut *c)
+            .await?;
+        if done.as_deref() == Some(DONE_VALUE) || dropped.is_some() {
             return Ok(Report { already_done: true, ..Report::default() });
         }
     }
     let hospitals = crate::accounts::service::all_hospitals(core).await?;
     let mut report = Report::default();
     for h in &hospitals {
+        let mut seen = HashMap::new();
         for role in roles {
-            adopt_role(core, h.id, role, &mut report).await?;
+            adopt_role(core, h.id, role, &mut seen, &mut report).await?;
         }
     }
     let mut tx = system.write().await?;
@@ -66,12 +83,25 @@ pub async fn run(core: &Arc<Core>, roles: &[Role]) -> anyhow::Result<Report> {
     sqlx::query("INSERT INTO installation (name, value) VALUES ($1, $2)").bind(DONE_NAME).bind(DONE_VALUE).execute(&mut *tx).await?;
     tx.commit().await?;
     if report.adopted > 0 {
-        tracing::info!(adopted = report.adopted, created = report.created, "role rows given their person");
+        tracing::info!(adopted = report.adopted, created = report.created, unreadable = report.unreadable, "role rows given their person");
     }
     Ok(report)
 }
 
-async fn adopt_role(core: &Arc<Core>, hospital: HospitalId, role: &Role, report: &mut Report) -> Result<()> {
+/// When a person was last changed as a role row said it, and where: of the rows merged into
+/// one person, the later changed one gives the name and phone.
+struct Seen {
+    updated_at: i64,
+    place: String,
+}
+
+async fn adopt_role(
+    core: &Arc<Core>,
+    hospital: HospitalId,
+    role: &Role,
+    seen: &mut HashMap<PersonId, Seen>,
+    report: &mut Report,
+) -> Result<()> {
     let access = core.act_as_system(hospital);
     let today = access.now().local_day();
     loop {
@@ -90,12 +120,24 @@ async fn adopt_role(core: &Arc<Core>, hospital: HospitalId, role: &Role, report:
                     role.table
                 ))
             };
-            let id_number = match &r.id_number_enc {
-                Some(b) => Some(IdCardNumber::parse(&access.reveal(role.id_number, id, b)?, today).map_err(|_| unreadable("身份证号"))?),
+            // A ciphertext that does not open here (a copy from another row, refused by the
+            // re-encryption) was unreadable to the application already: the person is given
+            // without it, and the audit log says where.
+            let mut lost = Vec::new();
+            let id_number = match r.id_number_enc.as_deref().map(|b| access.reveal(role.id_number, id, b)) {
+                Some(Ok(clear)) => Some(IdCardNumber::parse(&clear, today).map_err(|_| unreadable("身份证号"))?),
+                Some(Err(_)) => {
+                    lost.push("身份证号");
+                    None
+                }
                 None => None,
             };
-            let phone = match &r.phone_enc {
-                Some(b) => Some(Phone::parse(&access.reveal(role.phone, id, b)?).map_err(|_| unreadable("手机号"))?),
+            let phone = match r.phone_enc.as_deref().map(|b| access.reveal(role.phone, id, b)) {
+                Some(Ok(clear)) => Some(Phone::parse(&clear).map_err(|_| unreadable("手机号"))?),
+                Some(Err(_)) => {
+                    lost.push("手机号");
+                    None
+                }
                 None => None,
             };
             let mut person = Person {
@@ -113,8 +155,44 @@ async fn adopt_role(core: &Arc<Core>, hospital: HospitalId, role: &Role, report:
             if person.name.trim().is_empty() {
                 person.name = "（未登记姓名）".into();
             }
+            let place = format!("{} 第 {id} 行", role.table);
+            // Merged by ID-card number with a person adopted before: the later changed row
+            // gives the name and phone (a person found without having been seen in this run
+            // was adopted by an interrupted earlier start: the row at hand is taken as later).
+            let on_file = match &person.id_number {
+                Some(n) => service::on_file_in(&access, &mut tx, n).await?,
+                None => None,
+            };
+            if let Some(p) = &on_file {
+                let before = seen.get(&p.id);
+                let later = before.is_none_or(|s| r.updated_at >= s.updated_at);
+                if let Some(phone) = &person.phone
+                    && !p.phone_masked.is_empty()
+                    && !p.has_phone(&access, phone)
+                {
+                    let (kept, other) =
+                        if later { (phone.masked(), p.phone_masked.clone()) } else { (p.phone_masked.clone(), phone.masked()) };
+                    let earlier = before.map_or("此前合并的记录", |s| s.place.as_str());
+                    let detail = format!("{place}与{earlier}为同一身份证号，合并为同一人员：保留较新的手机号 {kept}，不再使用 {other}");
+                    access.audit(&mut tx, "person.adopt_merged", &format!("person:{}", p.id), &detail).await?;
+                }
+                if !later {
+                    person.name = p.name.clone();
+                    if !p.phone_masked.is_empty() {
+                        person.phone = None;
+                    }
+                }
+            }
             let (person_id, created) = service::upsert_in(&access, &mut tx, &person).await?;
+            let newest = seen.get(&person_id).map_or(r.updated_at, |s| s.updated_at.max(r.updated_at));
+            let place_of_newest = if newest == r.updated_at { place.clone() } else { seen[&person_id].place.clone() };
+            seen.insert(person_id, Seen { updated_at: newest, place: place_of_newest });
             report.created += usize::from(created);
+            if !lost.is_empty() {
+                let detail = format!("{place}的{}无法解密（不属于该行的密文副本），未带入人员", lost.join("、"));
+                access.audit(&mut tx, "person.adopt_unreadable", &format!("person:{person_id}"), &detail).await?;
+                report.unreadable += lost.len();
+            }
             // The role's own copies stay until the migration that drops them (after this step).
             store::set_person(&mut tx, role.table, id, person_id).await?;
             report.adopted += 1;

@@ -47,6 +47,14 @@ impl Person {
     }
 }
 
+/// A personal number in an edit of a person: kept as stored (a form showed it masked and it
+/// came back unchanged), or set to this value (`None` removes it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit<T> {
+    Keep,
+    Set(Option<T>),
+}
+
 /// A personal number as kept: encrypted for its row, blind-indexed, masked. Never clear text;
 /// the type says which number it is.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use hops_kernel::{IdCardNumber, PersonId, Phone};
+use hops_kernel::{IdCardNumber, LocalDay, PersonId, Phone, Sex};
 
-use super::model::{Person, Sealed};
+use super::model::{Edit, Person, Sealed};
 pub use super::store::PersonRow;
 use super::store::{self, PersonWrite};
 use crate::accounts::model::Permission;
@@ -43,8 +43,18 @@ fn seal_phone(access: &Access, id: PersonId, p: &Phone) -> Sealed<Phone> {
     Sealed::new(access.seal(PHONE, id.0, p.as_str(), p.masked()))
 }
 
-/// Writes `p` as person `id` (new or existing): numbers sealed for that row.
-async fn write(access: &Access, tx: &mut Tx, id: PersonId, p: &Person, new: bool) -> Result<()> {
+/// How [`write`] treats a person's row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Insert,
+    /// Numbers not given are kept.
+    Merge,
+    /// Numbers not given are removed.
+    Replace,
+}
+
+/// Writes `p` as person `id`: numbers sealed for that row.
+async fn write(access: &Access, tx: &mut Tx, id: PersonId, p: &Person, how: Write) -> Result<()> {
     let id_number = p.id_number.as_ref().map(|n| seal_id(access, id, n));
     let phone = p.phone.as_ref().map(|n| seal_phone(access, id, n));
     let w = PersonWrite {
@@ -55,9 +65,9 @@ async fn write(access: &Access, tx: &mut Tx, id: PersonId, p: &Person, new: bool
         phone: phone.as_ref().map(|s| (s.enc.as_slice(), s.bidx.as_str(), s.masked.as_str())),
         now: access.now(),
     };
-    if new {
+    if how == Write::Insert {
         store::insert(tx, id, &w).await?;
-    } else if !store::update(tx, id, &w).await? {
+    } else if !store::update(tx, id, &w, how == Write::Replace).await? {
         return Err(Error::not_found("人员"));
     }
     Ok(())
@@ -74,17 +84,52 @@ pub async fn upsert_in(access: &Access, tx: &mut Tx, p: &Person) -> Result<(Pers
     if let Some(n) = &p.id_number
         && let Some(id) = store::by_id_number(tx, &id_number_index(access, n)).await?
     {
-        write(access, tx, id, p, false).await?;
+        write(access, tx, id, p, Write::Merge).await?;
         return Ok((id, false));
     }
     let id = PersonId(tx.next_id(access.engine()).await?);
-    write(access, tx, id, p, true).await?;
+    write(access, tx, id, p, Write::Insert).await?;
     Ok((id, true))
 }
 
-/// Changes person `id` (the person of a role being edited), inside the caller's transaction.
-/// An ID-card number that is another person's is refused at the field.
-pub async fn update_in(access: &Access, tx: &mut Tx, id: PersonId, p: &Person) -> Result<()> {
+/// A person as an edit form gives them back: each number kept as stored or set anew.
+#[derive(Clone, Debug)]
+pub struct PersonEdit {
+    pub name: String,
+    pub sex: Sex,
+    pub birth_date: Option<LocalDay>,
+    pub id_number: Edit<IdCardNumber>,
+    pub phone: Edit<Phone>,
+}
+
+/// Changes person `id` (the person of a role being edited), inside the caller's transaction:
+/// the person as `edit` gives them, a kept number as it was (checked against sex and birth date
+/// like a typed one). An ID-card number that is another person's is refused at the field.
+pub async fn update_in(access: &Access, tx: &mut Tx, id: PersonId, edit: &PersonEdit) -> Result<()> {
+    let stored = store::get(tx, id).await?.ok_or_else(|| Error::not_found("人员"))?;
+    let today = access.now().local_day();
+    // A kept number is read to check the person as a whole; it is written back sealed anew.
+    let id_number = match &edit.id_number {
+        Edit::Set(n) => *n,
+        Edit::Keep => match &stored.id_number_enc {
+            Some(b) => Some(
+                IdCardNumber::parse(&access.reveal(ID_NUMBER, id.0, b)?, today)
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("stored ID-card number of person {id}: {e}")))?,
+            ),
+            None => None,
+        },
+    };
+    let phone = match &edit.phone {
+        Edit::Set(p) => *p,
+        Edit::Keep => match &stored.phone_enc {
+            Some(b) => Some(
+                Phone::parse(&access.reveal(PHONE, id.0, b)?)
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("stored phone of person {id}: {e}")))?,
+            ),
+            None => None,
+        },
+    };
+    let p = Person { name: edit.name.clone(), sex: edit.sex, birth_date: edit.birth_date, id_number, phone };
     let mut errors = p.check();
     if let Some(n) = &p.id_number
         && let Some(other) = store::by_id_number(tx, &id_number_index(access, n)).await?
@@ -95,7 +140,22 @@ pub async fn update_in(access: &Access, tx: &mut Tx, id: PersonId, p: &Person) -
     if !errors.is_empty() {
         return Err(Error::invalid(errors));
     }
-    write(access, tx, id, p, false).await
+    write(access, tx, id, &p, Write::Replace).await
+}
+
+/// The person on file with this ID-card number, inside the caller's transaction.
+pub async fn on_file_in(access: &Access, tx: &mut Tx, n: &IdCardNumber) -> Result<Option<PersonRow>> {
+    match store::by_id_number(tx, &id_number_index(access, n)).await? {
+        Some(id) => Ok(store::get(tx, id).await?),
+        None => Ok(None),
+    }
+}
+
+impl PersonRow {
+    /// Whether `phone` is the person's stored phone.
+    pub fn has_phone(&self, access: &Access, phone: &Phone) -> bool {
+        self.phone_bidx.as_deref() == Some(phone_index(access, phone).as_str())
+    }
 }
 
 /// One person, masked.

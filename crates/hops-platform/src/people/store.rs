@@ -18,11 +18,13 @@ pub struct PersonRow {
     pub phone_masked: String,
     pub(crate) id_number_enc: Option<Vec<u8>>,
     pub(crate) phone_enc: Option<Vec<u8>>,
+    pub(crate) phone_bidx: Option<String>,
     pub created_at: Instant,
     pub updated_at: Instant,
 }
 
-const COLS: &str = "id, name, sex, birth_date, id_number_masked, phone_masked, id_number_enc, phone_enc, created_at, updated_at";
+const COLS: &str =
+    "id, name, sex, birth_date, id_number_masked, phone_masked, id_number_enc, phone_enc, phone_bidx, created_at, updated_at";
 
 fn person(r: &AnyRow) -> sqlx::Result<PersonRow> {
     let sex: String = r.try_get("sex")?;
@@ -35,6 +37,7 @@ fn person(r: &AnyRow) -> sqlx::Result<PersonRow> {
         phone_masked: r.try_get("phone_masked")?,
         id_number_enc: r.try_get("id_number_enc")?,
         phone_enc: r.try_get("phone_enc")?,
+        phone_bidx: r.try_get("phone_bidx")?,
         created_at: Instant(r.try_get("created_at")?),
         updated_at: Instant(r.try_get("updated_at")?),
     })
@@ -72,16 +75,22 @@ pub async fn insert(tx: &mut Tx, id: PersonId, p: &PersonWrite<'_>) -> sqlx::Res
     Ok(())
 }
 
-/// Updates name, sex and birth date, and each number given (a number not given is kept).
-pub async fn update(tx: &mut Tx, id: PersonId, p: &PersonWrite<'_>) -> sqlx::Result<bool> {
+/// Updates name, sex and birth date, and the numbers: each number not given is kept, or with
+/// `replace` removed.
+pub async fn update(tx: &mut Tx, id: PersonId, p: &PersonWrite<'_>, replace: bool) -> sqlx::Result<bool> {
+    let set = |col: &str, n: u8| if replace { format!("{col} = ${n}") } else { format!("{col} = COALESCE(${n}, {col})") };
+    let masked = |col: &str, n: u8| if replace { format!("{col} = COALESCE(${n}, '')") } else { format!("{col} = COALESCE(${n}, {col})") };
     let r = tx
-        .query(
-            "UPDATE people SET name = $3, sex = $4, birth_date = $5, updated_at = $6, \
-             id_number_enc = COALESCE($7, id_number_enc), id_number_bidx = COALESCE($8, id_number_bidx), \
-             id_number_masked = COALESCE($9, id_number_masked), phone_enc = COALESCE($10, phone_enc), \
-             phone_bidx = COALESCE($11, phone_bidx), phone_masked = COALESCE($12, phone_masked) \
+        .query_built(format!(
+            "UPDATE people SET name = $3, sex = $4, birth_date = $5, updated_at = $6, {}, {}, {}, {}, {}, {} \
              WHERE hospital_id = $1 AND id = $2",
-        )
+            set("id_number_enc", 7),
+            set("id_number_bidx", 8),
+            masked("id_number_masked", 9),
+            set("phone_enc", 10),
+            set("phone_bidx", 11),
+            masked("phone_masked", 12)
+        ))
         .bind(id.0)
         .bind(p.name.to_string())
         .bind(p.sex.code())
@@ -107,6 +116,7 @@ pub struct RoleRow {
     pub birth_date: Option<i32>,
     pub id_number_enc: Option<Vec<u8>>,
     pub phone_enc: Option<Vec<u8>>,
+    pub updated_at: i64,
 }
 
 /// Up to `limit` rows of role `table` without a person, by id. `table` is a module's declared
@@ -114,7 +124,7 @@ pub struct RoleRow {
 pub async fn roles_without_person(tx: &mut Tx, table: &str, limit: i64) -> sqlx::Result<Vec<RoleRow>> {
     let rows = tx
         .query_built(format!(
-            "SELECT id, name, sex, birth_date, id_number_enc, phone_enc FROM {table} \
+            "SELECT id, name, sex, birth_date, id_number_enc, phone_enc, updated_at FROM {table} \
              WHERE hospital_id = $1 AND person_id IS NULL ORDER BY id LIMIT {limit}"
         ))
         .fetch_all(tx.conn())
@@ -128,6 +138,7 @@ pub async fn roles_without_person(tx: &mut Tx, table: &str, limit: i64) -> sqlx:
                 birth_date: r.try_get("birth_date")?,
                 id_number_enc: r.try_get("id_number_enc")?,
                 phone_enc: r.try_get("phone_enc")?,
+                updated_at: r.try_get("updated_at")?,
             })
         })
         .collect()

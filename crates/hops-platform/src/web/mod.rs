@@ -63,6 +63,12 @@ pub trait Module: Send + Sync + 'static {
     fn encrypted_columns(&self) -> Vec<crate::reencrypt::Column> {
         Vec::new()
     }
+    /// Its tables whose rows were roles of a person before the person's columns moved to
+    /// `people` (migration 0042 drops them): read once at start-up by [`crate::people::adopt`].
+    /// A new module gives its role rows a `person_id` from the start and declares nothing.
+    fn person_roles(&self) -> Vec<crate::people::adopt::Role> {
+        Vec::new()
+    }
     /// Its headline figures on the home dashboard.
     fn tiles<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
         Box::pin(async { Ok(Vec::new()) })

@@ -35,6 +35,11 @@ async fn patient(access: &Access, name: &str, id_number: &str, phone: &str) -> i
     master::create_patient(access, &draft(name, id_number, phone)).await.expect("create patient").0
 }
 
+/// The person (the `people` row keeping the numbers) of a patient.
+async fn person(access: &Access, patient: i64) -> i64 {
+    master::patient(access, PatientId(patient)).await.expect("patient").person_id.0
+}
+
 async fn blob(conn: &mut AnyConnection, sql: &'static str, id: i64) -> Vec<u8> {
     sqlx::query_scalar(sql).bind(id).fetch_one(conn).await.expect("read ciphertext")
 }
@@ -63,8 +68,8 @@ fn refused(r: Result<impl std::fmt::Debug, Error>) {
     }
 }
 
-/// Patient A's numbers copied by SQL into patient B's row (same hospital) and into patient C's
-/// row of another hospital; a ticket's requester phone copied to tickets of both hospitals, an
+/// Patient A's numbers copied by SQL into patient B's person's row (same hospital) and into
+/// patient C's of another hospital; a ticket's requester phone copied to tickets of both hospitals, an
 /// attachment copied to another attachment and one moved to another ticket. Revealing the copies is refused (409 `undecryptable`) and never shows A's numbers;
 /// A's own row still reveals.
 async fn copied_ciphertext_is_refused(b: Backend) {
@@ -76,11 +81,11 @@ async fn copied_ciphertext_is_refused(b: Backend) {
     let bp = patient(&s1, "李四", ID_B, PHONE_B).await;
     let c = patient(&s2, "王五", ID_C, PHONE_C).await;
     let mut conn = hops_platform::db::connect_one(app.database_url()).await.unwrap();
-    let a_phone = blob(&mut conn, "SELECT phone_enc FROM patients WHERE id = $1", a).await;
-    let a_id = blob(&mut conn, "SELECT id_number_enc FROM patients WHERE id = $1", a).await;
-    for target in [bp, c] {
-        write(&mut conn, "UPDATE patients SET phone_enc = $2 WHERE id = $1", target, a_phone.clone()).await;
-        write(&mut conn, "UPDATE patients SET id_number_enc = $2 WHERE id = $1", target, a_id.clone()).await;
+    let a_phone = blob(&mut conn, "SELECT phone_enc FROM people WHERE id = $1", person(&s1, a).await).await;
+    let a_id = blob(&mut conn, "SELECT id_number_enc FROM people WHERE id = $1", person(&s1, a).await).await;
+    for target in [person(&s1, bp).await, person(&s2, c).await] {
+        write(&mut conn, "UPDATE people SET phone_enc = $2 WHERE id = $1", target, a_phone.clone()).await;
+        write(&mut conn, "UPDATE people SET id_number_enc = $2 WHERE id = $1", target, a_id.clone()).await;
     }
 
     // Over HTTP, as an agent who may unmask: A as before, B and C refused with a clear message.
@@ -138,13 +143,11 @@ const SMS_PARAMS: Field = Field::new("jobs", "payload.params", "sms.params");
 async fn snapshot(conn: &mut AnyConnection) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for (table, column, key) in [
-        ("patients", "id_number_enc", "id"),
-        ("patients", "phone_enc", "id"),
+        ("people", "id_number_enc", "id"),
+        ("people", "phone_enc", "id"),
         ("desk_tickets", "requester_phone_enc", "id"),
         ("desk_attachments", "data_enc", "id"),
         ("checkup_h5_sessions", "phone_enc", "token_hash"),
-        ("checkup_persons", "id_number_enc", "id"),
-        ("checkup_persons", "phone_enc", "id"),
         ("checkup_employers", "contact_phone_enc", "code"),
         ("users", "totp_secret", "id"),
     ] {
@@ -186,9 +189,10 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     let h1 = hospital(&core, "m1").await;
     let h2 = hospital(&core, "m2").await;
     let (s1, s2) = (core.act_as_system(h1), core.act_as_system(h2));
-    let a = patient(&s1, "张三", ID_A, PHONE_A).await;
-    let bp = patient(&s1, "李四", ID_B, PHONE_B).await;
-    let c = patient(&s2, "王五", ID_C, PHONE_C).await;
+    let (pa, pb, pc) =
+        (patient(&s1, "张三", ID_A, PHONE_A).await, patient(&s1, "李四", ID_B, PHONE_B).await, patient(&s2, "王五", ID_C, PHONE_C).await);
+    // The numbers are their people's rows'.
+    let (a, bp, c) = (person(&s1, pa).await, person(&s1, pb).await, person(&s2, pc).await);
     let t = ticket(&s1, PHONE_A).await;
     let png = [&b"\x89PNG\r\n\x1a\n"[..], "病历".as_bytes()].concat();
     let att = tickets::attach(&s1, t, "a.png", &png).await.unwrap().id;
@@ -203,9 +207,9 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     let mut conn = hops_platform::db::connect_one(tdb.url.as_str()).await.unwrap();
     let legacy = |context: &str, plain: &[u8]| k.encrypt_legacy(context, plain);
     for (id, number, phone) in [(a, ID_A, PHONE_A), (bp, ID_B, PHONE_A), (c, ID_C, PHONE_A)] {
-        write(&mut conn, "UPDATE patients SET id_number_enc = $2 WHERE id = $1", id, legacy("patients.id_number", number.as_bytes())).await;
+        write(&mut conn, "UPDATE people SET id_number_enc = $2 WHERE id = $1", id, legacy("people.id_number", number.as_bytes())).await;
         // A's phone everywhere: right for A, a copy for B and for C (whose indexes name theirs).
-        write(&mut conn, "UPDATE patients SET phone_enc = $2 WHERE id = $1", id, legacy("patients.phone", phone.as_bytes())).await;
+        write(&mut conn, "UPDATE people SET phone_enc = $2 WHERE id = $1", id, legacy("people.phone", phone.as_bytes())).await;
     }
     write(
         &mut conn,
@@ -231,22 +235,8 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     .execute(&mut conn)
     .await
     .unwrap();
-    // A checkup person (keyed by id, two numbers) and an employer's contact (keyed by code).
-    let person = 990_001_i64;
+    // An employer's contact (keyed by code).
     let index = |context: &str, plain: &str| k.blind_index(context, h1.0, plain);
-    sqlx::query(
-        "INSERT INTO checkup_persons (hospital_id, id, name, sex, birth_date, id_number_enc, id_number_bidx, id_number_masked, \
-         phone_enc, phone_bidx, phone_masked, created_at, updated_at) VALUES ($1, $2, '张三', 'F', 0, $3, $4, '', $5, $6, '', 0, 0)",
-    )
-    .bind(h1.0)
-    .bind(person)
-    .bind(legacy("checkup_persons.id_number", ID_A.as_bytes()))
-    .bind(index("checkup_persons.id_number", ID_A))
-    .bind(legacy("checkup_persons.phone", PHONE_A.as_bytes()))
-    .bind(index("checkup_persons.phone", PHONE_A))
-    .execute(&mut conn)
-    .await
-    .unwrap();
     sqlx::query(
         "INSERT INTO checkup_employers (hospital_id, code, name, contact_phone_enc, contact_phone_bidx, updated_at) \
          VALUES ($1, 'ACME', '某单位', $2, $3, 0)",
@@ -265,10 +255,10 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     sqlx::query("UPDATE jobs SET payload = $2 WHERE id = $1").bind(job).bind(payload.to_string()).execute(&mut conn).await.unwrap();
     sqlx::query("DELETE FROM installation WHERE name = 'field_encryption'").execute(&mut conn).await.unwrap();
     let before = snapshot(&mut conn).await;
-    assert_eq!(before.len(), 14, "{:?}", before.iter().map(|(w, _)| w).collect::<Vec<_>>());
+    assert_eq!(before.len(), 12, "{:?}", before.iter().map(|(w, _)| w).collect::<Vec<_>>());
     assert!(before.iter().filter(|(w, _)| !w.starts_with("jobs.")).all(|(_, v)| cipher_version(v) == Some(LEGACY_VERSION)));
     // The application does not read version 1.
-    refused(master::reveal_patient(&s1, PatientId(a)).await.map(|r| r.phone));
+    refused(master::reveal_patient(&s1, PatientId(pa)).await.map(|r| r.phone));
     db.close().await;
 
     // The next start re-encrypts.
@@ -276,28 +266,26 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     let k: &Keyring = &core.keyring;
     let (s1, s2) = (core.act_as_system(h1), core.act_as_system(h2));
     let after = snapshot(&mut conn).await;
-    assert_eq!(after.len(), 14);
+    assert_eq!(after.len(), 12);
     let version = |what: &str| {
         let (_, v) = after.iter().find(|(w, _)| w == what).unwrap_or_else(|| panic!("{what}"));
         cipher_version(v)
     };
     for what in [
-        format!("patients.id_number_enc:{a}"),
-        format!("patients.phone_enc:{a}"),
-        format!("patients.id_number_enc:{bp}"),
-        format!("patients.id_number_enc:{c}"),
+        format!("people.id_number_enc:{a}"),
+        format!("people.phone_enc:{a}"),
+        format!("people.id_number_enc:{bp}"),
+        format!("people.id_number_enc:{c}"),
         format!("desk_tickets.requester_phone_enc:{t}"),
         format!("desk_attachments.data_enc:{att}"),
         format!("users.totp_secret:{}", user.0),
         format!("checkup_h5_sessions.phone_enc:{}", sha256_hex(token)),
-        format!("checkup_persons.id_number_enc:{person}"),
-        format!("checkup_persons.phone_enc:{person}"),
         "checkup_employers.contact_phone_enc:ACME".to_string(),
     ] {
         assert_eq!(version(&what), Some(CIPHER_VERSION), "{what}");
     }
     // Bound to their rows: readable where they are.
-    let r = master::reveal_patient(&s1, PatientId(a)).await.unwrap();
+    let r = master::reveal_patient(&s1, PatientId(pa)).await.unwrap();
     assert_eq!((r.id_number.as_str(), r.phone.as_str()), (ID_A, PHONE_A));
     assert_eq!(tickets::requester_phone(&s1, t).await.unwrap(), PHONE_A);
     assert_eq!(tickets::attachment(&s1, t, att).await.unwrap().1, png);
@@ -305,10 +293,8 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     assert_eq!(k.decrypt(&Binding::new(TOTP, h1.0, user.0), &totp).unwrap(), secret_hex);
     let raw = |what: &str| after.iter().find(|(w, _)| w == what).map(|(_, v)| v.clone()).unwrap();
     let at = |field: Field, row: i64| Binding::new(field, h1.0, row);
-    let person_id = raw(&format!("checkup_persons.id_number_enc:{person}"));
-    assert_eq!(k.decrypt(&at(hops_checkup::booking::service::PERSON_ID_NUMBER, person), &person_id).unwrap(), ID_A);
-    let person_phone = raw(&format!("checkup_persons.phone_enc:{person}"));
-    assert_eq!(k.decrypt(&at(hops_checkup::booking::service::PERSON_PHONE, person), &person_phone).unwrap(), PHONE_A);
+    let person_id = raw(&format!("people.id_number_enc:{a}"));
+    assert_eq!(k.decrypt(&at(hops_platform::people::service::ID_NUMBER, a), &person_id).unwrap(), ID_A);
     let contact = raw("checkup_employers.contact_phone_enc:ACME");
     let employer = Binding::new(hops_checkup::group::service::EMPLOYER_CONTACT_PHONE, h1.0, "ACME");
     assert_eq!(k.decrypt(&employer, &contact).unwrap(), PHONE_B);
@@ -323,14 +309,17 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     assert!(k.decrypt(&Binding::new(SMS_PHONE, h1.0, job + 1), &unb64(&payload["phone"])).is_err());
     // …and nowhere else: A's rebound phone copied into B's row does not decrypt there.
     assert!(
-        k.decrypt(&Binding::new(master::PHONE, h1.0, bp), &blob(&mut conn, "SELECT phone_enc FROM patients WHERE id = $1", a).await)
-            .is_err()
+        k.decrypt(
+            &Binding::new(hops_platform::people::service::PHONE, h1.0, bp),
+            &blob(&mut conn, "SELECT phone_enc FROM people WHERE id = $1", a).await
+        )
+        .is_err()
     );
     // The copies made before the upgrade were not made good: left as they were, refused.
-    assert_eq!(version(&format!("patients.phone_enc:{bp}")), Some(LEGACY_VERSION));
-    assert_eq!(version(&format!("patients.phone_enc:{c}")), Some(LEGACY_VERSION));
-    refused(master::reveal_patient(&s1, PatientId(bp)).await.map(|r| r.phone));
-    refused(master::reveal_patient(&s2, PatientId(c)).await.map(|r| r.phone));
+    assert_eq!(version(&format!("people.phone_enc:{bp}")), Some(LEGACY_VERSION));
+    assert_eq!(version(&format!("people.phone_enc:{c}")), Some(LEGACY_VERSION));
+    refused(master::reveal_patient(&s1, PatientId(pb)).await.map(|r| r.phone));
+    refused(master::reveal_patient(&s2, PatientId(pc)).await.map(|r| r.phone));
     db.close().await;
 
     // A second start does nothing: every value stays byte for byte.
@@ -341,7 +330,7 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     // A run that did not record its end (interrupted) starts again and skips what it did.
     sqlx::query("DELETE FROM installation WHERE name = 'field_encryption'").execute(&mut conn).await.unwrap();
     let report = hops::reencrypt(&db, &core.keyring).await.unwrap();
-    assert_eq!(report, hops_platform::reencrypt::Report { already_done: false, rewritten: 0, current: 13, refused: 2 });
+    assert_eq!(report, hops_platform::reencrypt::Report { already_done: false, rewritten: 0, current: 11, refused: 2 });
     assert_eq!(snapshot(&mut conn).await, after);
     let done: String =
         sqlx::query_scalar("SELECT value FROM installation WHERE name = 'field_encryption'").fetch_one(&mut conn).await.unwrap();

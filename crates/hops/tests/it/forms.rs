@@ -114,7 +114,7 @@ async fn definitions_versions_and_answers(backend: Backend) {
     assert_eq!(s, 200, "{r}");
     let item = &r["items"][0];
     assert_eq!((r["total"].as_i64(), item["version"].as_i64(), item["score"].as_str()), (Some(1), Some(1), Some("4.50")));
-    assert!(item["subject"].as_str().unwrap().starts_with("patient:"), "{item}");
+    assert!(item["subject"].as_str().unwrap().starts_with("person:"), "{item}");
     assert_eq!(item["context"], format!("desk_followup_task:{task}"));
     assert_eq!(item["answers"][0], json!({"code": "q1", "values": ["满意"], "score": 4}));
     assert_eq!(item["answers"][2], json!({"code": "q3", "values": ["回复再快些"], "score": null}));
@@ -216,7 +216,7 @@ async fn permissions_tenants_pages_and_export(backend: Backend) {
     );
     assert_eq!(t.rows.len(), 1);
     assert_eq!(t.rows[0][6..10], ["满意", "5", "回复再快些", "4.5"]);
-    assert!(t.rows[0][2].starts_with("患者 #") && t.rows[0][4] == "第 1 版", "{:?}", t.rows[0]);
+    assert!(t.rows[0][2].starts_with("人员 #") && t.rows[0][4] == "第 1 版", "{:?}", t.rows[0]);
     let text = String::from_utf8_lossy(&bytes);
     assert!(!text.contains("1390000000") && !text.contains("患者1"), "no name or number");
     let (agent_web, _) = d.app.web_login("fu", "agent").await;

@@ -109,7 +109,7 @@ async fn crud_validation_and_masking(b: Backend) {
     assert_eq!(none["total"], 0);
     // Numbers are not stored in clear anywhere in the database.
     let mut conn = hops_platform::db::connect_one(app.database_url()).await.unwrap();
-    let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT id_number_enc FROM patients").fetch_all(&mut conn).await.unwrap();
+    let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT id_number_enc FROM people").fetch_all(&mut conn).await.unwrap();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|(blob,)| !String::from_utf8_lossy(blob).contains("11010519491231002X")));
     // Unmasking: the operator may not; the agent may, and it is audited.
@@ -121,7 +121,7 @@ async fn crud_validation_and_masking(b: Backend) {
     assert_eq!(s, 200);
     assert_eq!(r["id_number"], "11010519491231002X");
     assert_eq!(r["phone"], "13812345678");
-    let (reveals, _) = hops_platform::audit::list(&app.system(h).tenant(), "patient.reveal", 0, 10).await.unwrap();
+    let (reveals, _) = hops_platform::audit::list(&app.system(h).tenant(), "person.reveal", 0, 10).await.unwrap();
     assert_eq!(reveals.len(), 1);
     assert_eq!(reveals[0].actor_name, Role::Agent.label_zh());
     // The audit trail never holds the number in clear.
