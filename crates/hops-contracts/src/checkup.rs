@@ -19,11 +19,23 @@ pub struct CompletedCheckup {
     pub phone_masked: String,
 }
 
+/// A person's booking in their history: order number, date, package and status (in Chinese).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonBooking {
+    pub booking: i64,
+    pub number: String,
+    pub day: LocalDay,
+    pub package: String,
+    pub status_label: String,
+}
+
 /// Reading bookings (needs the permission to read checkups).
 pub trait Bookings: Send + Sync {
     /// The checkups completed on `day`, a page at a time, and how many there are.
     fn completed_on<'a>(&'a self, access: &'a Access, day: LocalDay, paging: Paging)
     -> BoxFuture<'a, Result<(Vec<CompletedCheckup>, i64)>>;
+    /// A person's bookings, newest first (at most 50).
+    fn of_person<'a>(&'a self, access: &'a Access, person: PersonId) -> BoxFuture<'a, Result<Vec<PersonBooking>>>;
     /// The booked person's phone number in clear: needs the permission to unmask; audited.
     fn reveal_phone<'a>(&'a self, access: &'a Access, booking: i64) -> BoxFuture<'a, Result<String>>;
 }

@@ -2,8 +2,8 @@
 //! pool it needs in one transaction, hold the places until payment), cancel, reschedule, and
 //! let unpaid holds expire through the job queue.
 
-use hops_contracts::checkup::{Bookings, CompletedCheckup};
-use hops_kernel::{IdCardNumber, LocalDay, Money, Phone};
+use hops_contracts::checkup::{Bookings, CompletedCheckup, PersonBooking};
+use hops_kernel::{IdCardNumber, LocalDay, Money, PersonId, Phone};
 use hops_platform::crypto::Field;
 use hops_platform::jobs::{self, BoxFuture, Enqueue, Job, JobRun};
 use hops_platform::people::model::Person as PlatformPerson;
@@ -612,6 +612,25 @@ impl Bookings for BookingsService {
                 })
                 .collect();
             Ok((done, total))
+        })
+    }
+
+    fn of_person<'a>(&'a self, access: &'a Access, person: PersonId) -> BoxFuture<'a, Result<Vec<PersonBooking>>> {
+        Box::pin(async move {
+            access.require(Permission::CheckupRead)?;
+            let cat = crate::catalogue::service::load(access).await?;
+            let mut c = access.tenant().read().await?;
+            let rows = store::list_where(&mut c, "p.id = $2", |q| q.bind(person.0), 50, 0).await?;
+            Ok(rows
+                .into_iter()
+                .map(|b| PersonBooking {
+                    package: cat.packages.get(&b.booking.package_code).map_or_else(|| b.booking.package_code.clone(), |p| p.name.clone()),
+                    booking: b.booking.id,
+                    number: b.booking.number,
+                    day: b.booking.day,
+                    status_label: b.booking.status.label_zh().to_string(),
+                })
+                .collect())
         })
     }
 

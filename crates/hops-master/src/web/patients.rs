@@ -99,18 +99,26 @@ struct DetailPage {
     revealed: Option<Revealed>,
     can_reveal: bool,
     can_write: bool,
+    /// The person's checkup bookings (one person: a patient who also booked a checkup), when
+    /// the caller may read checkups.
+    checkups: Option<Vec<hops_contracts::checkup::PersonBooking>>,
 }
 
 async fn show(page: &Page, id: i64, revealed: Option<Revealed>) -> PageResult<Html<String>> {
     let access = page.access();
     let p = service::patient(access, PatientId(id)).await?;
     let today = access.now().local_day();
+    let checkups = match access.core().service::<dyn hops_contracts::checkup::Bookings>() {
+        Ok(bookings) if access.can(Permission::CheckupRead) => Some(bookings.of_person(access, p.person_id).await?),
+        _ => None,
+    };
     render(DetailPage {
         shell: page.shell(format!("患者 · {}", p.name)),
         row: Row { age: age(&p, today), p },
         revealed,
         can_reveal: access.can(Permission::PersonalUnmask),
         can_write: access.can(Permission::MasterWrite),
+        checkups,
     })
 }
 

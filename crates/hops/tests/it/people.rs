@@ -15,7 +15,7 @@ use hops_platform::{Access, Visitor};
 use hops_testkit::{Backend, TestDb, both_backends};
 use sqlx::AnyConnection;
 
-both_backends!(a_database_of_the_earlier_shape_moves_to_one_person_per_human);
+both_backends!(a_database_of_the_earlier_shape_moves_to_one_person_per_human, a_patient_who_books_a_checkup_is_one_person);
 
 const H: i64 = 7;
 const PHONE_A: &str = "13900000001";
@@ -276,4 +276,47 @@ async fn a_database_of_the_earlier_shape_moves_to_one_person_per_human(b: Backen
     let again = master::reveal_patient(&core.act_as_system(HospitalId(H)), a.id).await.unwrap();
     assert_eq!(again.phone, PHONE_X);
     database.close().await;
+}
+
+/// A registered patient books a checkup with the same ID-card number (and a new phone): one
+/// person, whose patient page lists the booking, and whose phone is the one given last.
+async fn a_patient_who_books_a_checkup_is_one_person(b: Backend) {
+    use super::checkup::{book, day_after, person, setup};
+    let api = setup(b).await;
+    let h = hops_platform::accounts::service::hospital_by_code(&api.app.core, "tj").await.unwrap().unwrap().id;
+    let system = api.app.system(h);
+    let who = person(7);
+    let draft = hops_master::model::PatientDraft {
+        name: who["name"].as_str().unwrap().into(),
+        id_number: who["id_number"].as_str().unwrap().into(),
+        phone: "13700000007".into(),
+        channel: "app".into(),
+        ..hops_master::model::PatientDraft::default()
+    };
+    let patient = master::create_patient(&system, &draft).await.unwrap();
+    let day = day_after(&api, 3);
+    let (s, b) =
+        api.call(reqwest::Method::PUT, &format!("/api/v1/checkup/capacity/{day}"), Some(serde_json::json!({"individual": 10}))).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, booked) = book(&api, &day, 7, serde_json::json!({})).await;
+    assert_eq!(s, 201, "{booked}");
+    let number = booked["number"].as_str().unwrap().to_string();
+    let p = master::patient(&system, patient).await.unwrap();
+    assert_eq!(p.phone_masked, "139****0007", "the phone given with the booking is the person's now");
+    let (rows, _) = master::list_patients(&system, &PatientQuery { q: "", sex: "", channel: "" }, Paging::new(None, 10)).await.unwrap();
+    assert_eq!(rows.len(), 1, "still one patient");
+    let mut c = hops_platform::db::connect_one(api.app.database_url()).await.unwrap();
+    let humans: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE hospital_id = $1").bind(h.0).fetch_one(&mut c).await.unwrap();
+    assert_eq!(humans, 1);
+    // The patient's page shows the checkup booking; someone without checkups sees the empty state.
+    let (web, _) = api.app.web_login("tj", "operator").await;
+    let page = web.get(format!("{}/patients/{}", api.app.url, patient.0)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("体检预约") && page.contains(&number), "{page}");
+    let other =
+        master::create_patient(&system, &hops_master::model::PatientDraft { name: "钱八".into(), sex: "女".into(), ..Default::default() })
+            .await
+            .unwrap();
+    let page = web.get(format!("{}/patients/{}", api.app.url, other.0)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("该患者暂无体检预约"), "{page}");
+    api.app.stop().await;
 }
