@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{Applicability, Catalogue, Rule};
+use super::model::{Applicability, Catalogue, Package, Rule};
 
 /// One contradiction: a stable kind code, the items or package it concerns, and a Chinese
 /// explanation a catalogue editor can act on.
@@ -243,4 +243,47 @@ fn dependency_cycles(cat: &Catalogue) -> Vec<Vec<String>> {
         cycles.push(path);
     }
     cycles
+}
+
+/// What keeps package `code` from being sold as it stands: the audit's findings about it, and
+/// what booking it without add-ons would refuse (the same validation as a booking, for
+/// no person in particular). Empty for a package that sells.
+pub fn sale_blockers(cat: &Catalogue, code: &str) -> Vec<String> {
+    let mut out: Vec<String> = audit(cat).into_iter().filter(|f| f.package.as_deref() == Some(code)).map(|f| f.message).collect();
+    let selection = super::model::Selection { package: code.to_string(), add: Vec::new(), remove: Vec::new() };
+    if let Err(violations) = super::model::validate(cat, &selection, None) {
+        out.extend(violations.into_iter().map(|v| v.message).filter(|m| !out.contains(m)).collect::<Vec<_>>());
+    }
+    out
+}
+
+/// The active packages of `after` that a change from `before` keeps from being sold, with
+/// what stops each of them — only what the change brings (a package already blocked before
+/// is named only for new reasons).
+pub fn newly_blocked(before: &Catalogue, after: &Catalogue) -> Vec<(String, Vec<String>)> {
+    after
+        .packages
+        .values()
+        .filter(|p| p.active)
+        .filter_map(|p| {
+            let was = if before.packages.get(&p.code).is_some_and(|b| b.active) { sale_blockers(before, &p.code) } else { Vec::new() };
+            let new: Vec<String> = sale_blockers(after, &p.code).into_iter().filter(|m| !was.contains(m)).collect();
+            (!new.is_empty()).then(|| (p.code.clone(), new))
+        })
+        .collect()
+}
+
+/// The packages on sale: active, and booked as they stand without a refusal (a package saved
+/// before saving checked this, or blocked by a later change of an item, is kept off the
+/// patients' pages until it is mended).
+pub fn on_sale(cat: &Catalogue) -> Vec<&Package> {
+    let findings: BTreeSet<String> = audit(cat).into_iter().filter_map(|f| f.package).collect();
+    cat.packages
+        .values()
+        .filter(|p| p.active && !findings.contains(&p.code))
+        .filter(|p| {
+            let selection = super::model::Selection { package: p.code.clone(), add: Vec::new(), remove: Vec::new() };
+            super::model::validate(cat, &selection, None).is_ok()
+        })
+        .collect()
 }

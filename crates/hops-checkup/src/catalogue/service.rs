@@ -69,6 +69,10 @@ pub async fn save_item(access: &Access, item: &Item) -> Result<()> {
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
     }
+    let cat = store::catalogue(&mut tx).await?;
+    let mut after = cat.clone();
+    after.items.insert(item.code.clone(), item.clone());
+    refuse_blocking(&cat, &after, "")?;
     store::upsert_item(&mut tx, item, access.now()).await?;
     access.audit(&mut tx, "checkup.item.save", &format!("checkup_item:{}", item.code), &item.name).await?;
     tx.commit().await?;
@@ -84,11 +88,28 @@ pub async fn save_package(access: &Access, package: &Package) -> Result<()> {
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
     }
+    let mut after = cat.clone();
+    after.packages.insert(package.code.clone(), package.clone());
+    if let Some((_, blockers)) = audit::newly_blocked(&cat, &after).into_iter().find(|(code, _)| *code == package.code) {
+        let message = format!("套餐启用后无法预约：{}。请调整项目，或先保存为停用", blockers.join("；"));
+        return Err(Error::invalid_field("items", message));
+    }
     store::upsert_package(&mut tx, package, access.now()).await?;
     let detail = format!("{}（{} 项，{}）", package.name, package.items.len(), package.price);
     access.audit(&mut tx, "checkup.package.save", &format!("checkup_package:{}", package.code), &detail).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Refuses a change (at `field`) that would keep an active package from being sold, naming
+/// the packages and why: an invalid package is never on sale.
+fn refuse_blocking(before: &Catalogue, after: &Catalogue, field: &str) -> Result<()> {
+    let blocked = audit::newly_blocked(before, after);
+    if blocked.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<String> = blocked.iter().map(|(code, why)| format!("{}（{}）", after.packages[code].name, why.join("；"))).collect();
+    Err(Error::invalid_field(field, format!("此修改会使在售套餐无法预约：{}。请先调整或停用这些套餐", named.join("；"))))
 }
 
 /// Every rule with its id and note.
@@ -110,6 +131,9 @@ pub async fn add_rule(access: &Access, rule: &Rule, note: &str) -> Result<i64> {
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
     }
+    let mut after = cat.clone();
+    after.rules.push(rule.clone());
+    refuse_blocking(&cat, &after, "")?;
     let id = tx.next_id(access.engine()).await?;
     if !store::insert_rule(&mut tx, id, rule, note.trim()).await? {
         return Err(Error::conflict("duplicate_rule", "相同的规则已存在"));

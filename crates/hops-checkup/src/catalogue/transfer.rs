@@ -231,6 +231,27 @@ pub async fn import(access: &Access, bytes: &[u8], filename: &str) -> Result<Imp
     if !summary.problems.is_empty() {
         return Ok(summary);
     }
+    // An active package the workbook would keep from being sold refuses the workbook.
+    let mut after = cat.clone();
+    after.items.extend(plan.items.iter().map(|i| (i.code.clone(), i.clone())));
+    after.packages.extend(plan.packages.iter().map(|p| (p.code.clone(), p.clone())));
+    after.rules.extend(plan.rules.iter().map(|(r, _)| r.clone()));
+    for (code, why) in super::audit::newly_blocked(&cat, &after) {
+        summary.problems.push(Problem {
+            sheet: PACKAGES.into(),
+            // A package the workbook does not list is blocked by its items or rules.
+            row: plan.package_rows.get(&code).copied().unwrap_or(0),
+            column: String::new(),
+            message: format!(
+                "套餐「{}」（{code}）导入后无法预约：{}。请调整，或将其状态设为停用",
+                after.packages[&code].name,
+                why.join("；")
+            ),
+        });
+    }
+    if !summary.problems.is_empty() {
+        return Ok(summary);
+    }
     let now = access.now();
     for (code, name) in &plan.resources {
         store::upsert_resource(&mut tx, code, name).await?;
@@ -258,6 +279,8 @@ struct Plan {
     items: Vec<Item>,
     packages: Vec<Package>,
     rules: Vec<(Rule, String)>,
+    /// The spreadsheet row of each package, by code.
+    package_rows: std::collections::BTreeMap<String, usize>,
     summary: ImportSummary,
 }
 
@@ -476,6 +499,7 @@ fn plan(cat: &Catalogue, resources: &[(String, String)], book: &[(String, Table)
         }
         if !package.code.is_empty() {
             seen.insert(package.code.clone(), c.row);
+            plan.package_rows.insert(package.code.clone(), c.row);
             after.packages.insert(package.code.clone(), package.clone());
         }
         parsed.push((c, package));

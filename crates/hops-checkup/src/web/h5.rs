@@ -103,10 +103,8 @@ struct HomePage {
 async fn home(State(state): State<AppState>, Path(code): Path<String>) -> R {
     let s = site(state.core(), &code).await.map_err(fail)?;
     let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
-    let packages = cat
-        .packages
-        .values()
-        .filter(|p| p.active)
+    let packages = crate::catalogue::audit::on_sale(&cat)
+        .into_iter()
         .map(|p| PackageCard {
             list_price: p.items.iter().filter_map(|c| cat.items.get(c)).map(|i| i.price).sum(),
             items: p.items.len(),

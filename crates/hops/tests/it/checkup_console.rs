@@ -165,6 +165,15 @@ async fn catalogue_forms(backend: Backend) {
         ("special_pool", "1"),
         ("active", "1"),
     ];
+    // ECG was taken off (above): a package on sale cannot hold it, said at the items.
+    let (s, _, html) = web.post("/checkup/packages/form", &package).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("套餐启用后无法预约") && html.contains("包含已停用的项目「常规心电图」"), "{html}");
+    assert_eq!(count(&api, "packages").await, 2, "nothing saved");
+    let mut on = edit.to_vec();
+    on.push(("active", "1"));
+    let (s, _, _) = web.post("/checkup/items/form", &on).await;
+    assert_eq!(s, 303);
     let (s, loc, _) = web.post("/checkup/packages/form", &package).await;
     assert_eq!((s, loc.as_deref()), (303, Some("/checkup/packages?ok=package_saved")));
     let expected = json!({"code": "WOMAN", "name": "女性套餐", "target_group": "已婚女性", "description": "含宫颈筛查", "price": "300.00",

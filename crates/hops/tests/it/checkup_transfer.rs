@@ -204,6 +204,25 @@ async fn bad_workbook_changes_nothing(b: Backend) {
     assert_eq!(s, 400, "{r}");
     let (s, r) = upload(&app, &op, "c.xlsx", b"not a zip".to_vec()).await;
     assert_eq!(s, 400, "{r}");
+    // Well-formed rows that would put a package on sale that cannot be booked: refused, named.
+    let clash = vec![(
+        "套餐".to_string(),
+        Table {
+            headers: headers(&["code", "name", "price", "items"]), rows: text(&[&["CLASH", "冲突套餐", "100.00", "BLOOD|CT|MRI"]])
+        },
+    )];
+    let (s, r) = upload(&app, &op, "clash.xlsx", workbook(&clash)).await;
+    assert_eq!(s, 422, "{r}");
+    assert!(
+        r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["sheet"] == "套餐" && e["row"] == 2 && e["message"].as_str().unwrap().contains("导入后无法预约")),
+        "{r}"
+    );
+    let (_, after) = download(&app, &op).await;
+    assert_eq!(after, before, "nothing imported");
     app.stop().await;
 }
 
@@ -241,7 +260,8 @@ async fn command_line(b: Backend) {
             applicability: Applicability::anyone(),
             items: vec!["BLOOD".into(), "CT".into(), "MRI".into()],
             special_pool: false,
-            active: true,
+            // A contradictory package is kept off sale (saving it on sale is refused).
+            active: false,
         },
     )
     .await
