@@ -492,7 +492,7 @@ async fn h5_book(api: &Api, n: u32, date: &str) -> (reqwest::Client, i64, String
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let id = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
-    let token = cookie.split(';').next().unwrap().strip_prefix("hops_h5=").unwrap().to_string();
+    let token = cookie.split(';').next().unwrap().strip_prefix("hops_patient=").unwrap().to_string();
     (client, id, token)
 }
 
@@ -653,8 +653,8 @@ async fn questionnaire_and_invoice_in_a_browser() {
     let (_, id, token) = h5_book(&api, 31, &date).await;
     let (s, _) = api.call(Method::POST, &format!("/api/v1/checkup/bookings/{id}/payments"), Some(json!({"method": "onsite"}))).await;
     assert_eq!(s, 204);
-    let mut cookie = Cookie::new("hops_h5", token);
-    cookie.set_path("/p/tj/checkup");
+    let mut cookie = Cookie::new("hops_patient", token);
+    cookie.set_path("/p/tj");
     d.add_cookie(cookie).await.unwrap();
     d.goto(format!("{base}/orders/{id}")).await.unwrap();
     wait_for(&browser, "已支付").await;
