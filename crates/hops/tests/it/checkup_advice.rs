@@ -549,7 +549,9 @@ async fn patient_questionnaire_and_invoice(backend: Backend) {
     let (patient, id, _) = h5_book(&api, 21, &date).await;
     let (other, _, _) = h5_book(&api, 22, &date).await;
     let invoice = format!("{base}/invoice/{id}");
-    assert_eq!(api.app.client().get(&invoice).send().await.unwrap().status(), 401);
+    let r = api.app.client().get(&invoice).send().await.unwrap();
+    let to = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    assert_eq!((r.status().as_u16(), to.starts_with("/p/tj/login?next=")), (303, true), "no session: to sign in");
     assert_eq!(other.get(&invoice).send().await.unwrap().status(), 404, "someone else's booking");
     let page = patient.get(&invoice).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("只有已支付的预约可以申请发票") && !page.contains("submit-invoice"));
