@@ -22,6 +22,7 @@ both_backends!(
     wechat_sign_in_binds_once_and_refuses_replays,
     no_wechat_simulator_without_the_opt_in,
     wechat_signs_a_patient_in_in_a_browser,
+    a_signed_in_patient_hands_over_with_the_proven_phone,
 );
 
 const PHONE: &str = "13900000501";
@@ -276,6 +277,43 @@ async fn no_wechat_simulator_without_the_opt_in(backend: Backend) {
     let r = app.client().get(format!("{}/p/tj/login/wechat", app.url)).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("本院未开通微信登录"));
+    api.app.stop().await;
+}
+
+async fn a_signed_in_patient_hands_over_with_the_proven_phone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let h = app.hospital("kf", &[hops_platform::Role::Operator, hops_platform::Role::Agent]).await;
+    let sys = app.system(h);
+    let faq = hops_desk::kb::DEMO_FAQ.as_bytes();
+    assert!(hops_desk::kb::service::import(&sys, faq, "faq.csv", hops_platform::tabular::Mode::AllOrNothing).await.unwrap().committed);
+    let token = app.token("kf", "operator").await;
+    let api = Api { app, token };
+    let app = &api.app;
+
+    // Not signed in: the chat offers a phone field and a way to sign in.
+    let anon = app.browser_client();
+    let page = anon.get(format!("{}/p/kf/bot", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("智能客服") && !page.contains("bot-sign-in"), "{page}");
+    let r = anon.post(format!("{}/p/kf/bot", app.url)).form(&[("question", "怎么挂号")]).send().await.unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"phone\"") && page.contains("/p/kf/login?next=%2Fp%2Fkf%2Fbot"), "{page}");
+
+    // Signed in: the conversation keeps its own cookie; the hand-over carries the proven phone,
+    // whatever is typed.
+    let client = app.browser_client();
+    let r = sign_in_with(&api, &client, "kf", PHONE, "/p/kf/bot").await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/p/kf/bot".to_string()));
+    let r = client.post(format!("{}/p/kf/bot", app.url)).form(&[("question", "怎么挂号")]).send().await.unwrap();
+    let conversation = set_cookie(&r, "hops_bot").expect("the conversation's own cookie");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("客服将通过您已验证的手机号") && page.contains("139****0501") && !page.contains("id=\"phone\""), "{page}");
+    let r = client.post(format!("{}/p/kf/bot/handover", app.url)).form(&[("name", "王女士"), ("phone", "13700001234")]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let t = hops_desk::bot::service::handover(&sys, &conversation, "", "").await.unwrap();
+    let (s, detail) = api.call(Method::GET, &format!("/api/v1/desk/tickets/{}", t.id), None).await;
+    assert_eq!(s, 200, "{detail}");
+    assert_eq!(detail["ticket"]["requester_phone"], "139****0501", "{detail}");
+    assert!(detail["events"][0]["body"].as_str().unwrap().contains("手机号已通过短信验证"), "{detail}");
     api.app.stop().await;
 }
 
