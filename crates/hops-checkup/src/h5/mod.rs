@@ -61,7 +61,7 @@ impl Site {
         IdCardNumber::parse(r.id_number.trim(), today).map_err(|e| Error::invalid_field("person.id_number", e.to_string()))?;
         let phone: Phone = patient::service::parse_phone(&r.phone, "person.phone")?;
         self.0.prove(&phone, PURPOSE, code).await?;
-        let p = Patient { access: self.as_visitor(Kind::Patient, phone.clone()) };
+        let p = Patient { access: self.as_visitor(Kind::Patient, phone) };
         match booking::book(&p.access, r).await? {
             Ok(booked) => {
                 let token = self.0.open(Kind::Patient, &phone, "短信验证码（体检预约）").await?;

@@ -177,7 +177,9 @@ async fn package_page(v: PatientVisit, Path((_, package)): Path<(String, String)
         list.sort_by_key(|c| (!c.in_package, c.code.clone()));
     }
     let today = s.access.now().local_day();
-    let avail = crate::capacity::service::availability(&s.access, today.plus_days(1), today.plus_days(30), &package).await.map_err(|e| s.fail(e))?;
+    let avail = crate::capacity::service::availability(&s.access, today.plus_days(1), today.plus_days(30), &package)
+        .await
+        .map_err(|e| s.fail(e))?;
     let days = avail
         .into_iter()
         .filter(|a| !a.closed)

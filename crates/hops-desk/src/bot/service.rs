@@ -193,9 +193,9 @@ pub async fn handover(access: &Access, token: &str, name: &str, phone: &str) -> 
         errs.push(hops_platform::FieldError::new("name", "称呼不能超过 50 个字"));
     }
     // A signed-in patient's ticket carries the phone they proved, not one typed.
-    let proven = access.actor().proven_phone().cloned();
+    let proven = access.actor().proven_phone().copied();
     let phone = match phone.trim() {
-        _ if proven.is_some() => proven.clone(),
+        _ if proven.is_some() => proven,
         "" => None,
         p => Phone::parse(p).map(Some).unwrap_or_else(|e| {
             errs.push(hops_platform::FieldError::new("phone", e.to_string()));

@@ -6,6 +6,9 @@
 //! ([`crate::notify::gateway::wechat_sandbox_on`]: the operator opted in, no WeChat app);
 //! else 404. Codes are kept in memory per server.
 
+// Refusals are pages of their own (WeChat shows them in its browser).
+#![allow(clippy::result_large_err)]
+
 use std::sync::Mutex;
 
 use askama::Template;
@@ -26,7 +29,12 @@ pub fn routes() -> Routes {
     Routes::scoped(Scope::Public)
         .public(Method::Get, "/sandbox/wechat/connect/oauth2/authorize", "微信沙箱：网页授权页", authorize)
         .public(Method::Get, "/sandbox/wechat/connect/oauth2/authorize/confirm", "微信沙箱：同意或拒绝网页授权", confirm)
-        .public(Method::Get, "/sandbox/wechat/sns/oauth2/access_token", "微信沙箱：用 code 换取网页授权 access_token 与 openid", access_token)
+        .public(
+            Method::Get,
+            "/sandbox/wechat/sns/oauth2/access_token",
+            "微信沙箱：用 code 换取网页授权 access_token 与 openid",
+            access_token,
+        )
 }
 
 /// A code given out: at which server, for which app and user, until when, whether used.
@@ -67,7 +75,8 @@ struct AuthorizePage {
 
 /// What WeChat says on its own page for a request it refuses.
 fn refused(message: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Html(format!("<!doctype html><meta charset=\"utf-8\"><title>微信授权（沙箱）</title><p>{message}</p>"))).into_response()
+    (StatusCode::BAD_REQUEST, Html(format!("<!doctype html><meta charset=\"utf-8\"><title>微信授权（沙箱）</title><p>{message}</p>")))
+        .into_response()
 }
 
 /// The checks WeChat makes before showing its page: the app, and a return address on the
@@ -126,7 +135,14 @@ async fn confirm(State(state): State<AppState>, Query(q): Query<AuthorizeQuery>)
     {
         let mut codes = CODES.lock().unwrap_or_else(|e| e.into_inner());
         codes.retain(|c| c.expires.seconds_since(now) > -3600);
-        codes.push(Code { server, code: code.clone(), appid: q.appid, openid: q.openid.trim().to_string(), expires: now.plus_seconds(CODE_SECONDS), used: false });
+        codes.push(Code {
+            server,
+            code: code.clone(),
+            appid: q.appid,
+            openid: q.openid.trim().to_string(),
+            expires: now.plus_seconds(CODE_SECONDS),
+            used: false,
+        });
     }
     Redirect::to(&format!("{}{sep}code={code}&state={state_param}", q.redirect_uri)).into_response()
 }

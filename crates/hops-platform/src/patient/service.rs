@@ -92,11 +92,17 @@ impl Site {
     pub async fn open(&self, kind: Kind, phone: &Phone, how: &str) -> Result<String> {
         let token = random_token(32);
         let token_hash = sha256_hex(&token);
-        let access = self.as_visitor(kind, phone.clone());
+        let access = self.as_visitor(kind, *phone);
         let sealed = access.seal(SESSION_PHONE, &token_hash, phone.as_str(), phone.masked());
         let now = access.now();
         let mut tx = access.tenant().write().await?;
-        let new = NewSession { token_hash: &token_hash, kind: kind.code(), phone: &sealed, now, expires: now.plus_seconds(kind.absolute_seconds()) };
+        let new = NewSession {
+            token_hash: &token_hash,
+            kind: kind.code(),
+            phone: &sealed,
+            now,
+            expires: now.plus_seconds(kind.absolute_seconds()),
+        };
         store::insert_session(&mut tx, &new).await?;
         access.audit(&mut tx, "patient.sign_in", &format!("phone:{}", phone.masked()), how).await?;
         tx.commit().await?;
@@ -119,7 +125,7 @@ impl Site {
             store::touch(&mut tx, &token_hash, now).await?;
             tx.commit().await?;
         }
-        Ok(Some(Signed { access: self.as_visitor(kind, phone.clone()), phone, kind }))
+        Ok(Some(Signed { access: self.as_visitor(kind, phone), phone, kind }))
     }
 
     /// Ends a session (whatever its kind).
@@ -136,7 +142,7 @@ impl Site {
         let phone = parse_phone(phone, "phone")?;
         self.prove(&phone, model::SIGN_IN_PURPOSE, code).await?;
         let Some((bind, browser)) = bind else { return self.open(Kind::Patient, &phone, "短信验证码").await };
-        let access = self.as_visitor(Kind::Patient, phone.clone());
+        let access = self.as_visitor(Kind::Patient, phone);
         let now = access.now();
         let mut tx = access.tenant().write().await?;
         let pending = store::take_pending(&mut tx, &sha256_hex(bind), BIND, now).await?;
@@ -225,7 +231,9 @@ impl Site {
         let mut tx = s.access.tenant().write().await?;
         let n = store::unbind_phone(&mut tx, &bidx).await?;
         if n > 0 {
-            s.access.audit(&mut tx, "patient.wechat_unbind", &format!("phone:{}", s.phone.masked()), &format!("解除 {n} 个微信绑定")).await?;
+            s.access
+                .audit(&mut tx, "patient.wechat_unbind", &format!("phone:{}", s.phone.masked()), &format!("解除 {n} 个微信绑定"))
+                .await?;
         }
         tx.commit().await?;
         Ok(n)

@@ -225,7 +225,12 @@ impl<K: SignInKind> FromRequestParts<AppState> for SignedIn<K> {
         if parts.method == axum::http::Method::GET || parts.method == axum::http::Method::HEAD {
             return Err(Redirect::to(&target).into_response());
         }
-        Err(v.site.message(StatusCode::UNAUTHORIZED, "请先登录", "登录已过期，请重新获取短信验证码登录后再试。", &K::sign_in(&v.site, &v.site.home())))
+        Err(v.site.message(
+            StatusCode::UNAUTHORIZED,
+            "请先登录",
+            "登录已过期，请重新获取短信验证码登录后再试。",
+            &K::sign_in(&v.site, &v.site.home()),
+        ))
     }
 }
 
@@ -345,7 +350,12 @@ async fn wechat_begin(v: PatientVisit, headers: HeaderMap, Query(q): Query<NextQ
         None => (crate::crypto::random_token(16), true),
     };
     let Some(url) = s.wechat_begin(&browser, &next).await.map_err(|e| s.fail(e))? else {
-        return Err(s.message(StatusCode::NOT_FOUND, "未开通微信登录", "本院未开通微信登录，请使用手机号验证码登录。", &s.sign_in_path(&next)));
+        return Err(s.message(
+            StatusCode::NOT_FOUND,
+            "未开通微信登录",
+            "本院未开通微信登录，请使用手机号验证码登录。",
+            &s.sign_in_path(&next),
+        ));
     };
     let mut r = Redirect::to(&url).into_response();
     if fresh {
@@ -402,7 +412,8 @@ struct MePage {
 async fn me(p: PatientPage, State(state): State<AppState>, Query(q): Query<BTreeMap<String, String>>) -> R {
     let s = &p.site;
     let bindings = s.wechat_bindings(&p.signed).await.map_err(|e| s.fail(e))?;
-    let links = state.modules().iter().flat_map(|m| m.h5_links()).map(|(label, path)| (label.to_string(), format!("{}{path}", s.home()))).collect();
+    let links =
+        state.modules().iter().flat_map(|m| m.h5_links()).map(|(label, path)| (label.to_string(), format!("{}{path}", s.home()))).collect();
     s.render(MePage {
         hospital: s.name.clone(),
         base: format!("{}/me", s.home()),

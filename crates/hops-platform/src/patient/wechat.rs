@@ -94,7 +94,8 @@ mod tests {
 
     #[test]
     fn token_answers() {
-        let ok = json!({"access_token": "ACCESS_TOKEN", "expires_in": 7200, "refresh_token": "R", "openid": "OPENID", "scope": "snsapi_base"});
+        let ok =
+            json!({"access_token": "ACCESS_TOKEN", "expires_in": 7200, "refresh_token": "R", "openid": "OPENID", "scope": "snsapi_base"});
         assert_eq!(openid_of(&ok).unwrap(), "OPENID");
         let used = json!({"errcode": 40163, "errmsg": "code been used"});
         assert_eq!(openid_of(&used).unwrap_err().code, CODE_USED);

@@ -307,7 +307,8 @@ async fn a_signed_in_patient_hands_over_with_the_proven_phone(backend: Backend) 
     let conversation = set_cookie(&r, "hops_bot").expect("the conversation's own cookie");
     let page = r.text().await.unwrap();
     assert!(page.contains("客服将通过您已验证的手机号") && page.contains("139****0501") && !page.contains("id=\"phone\""), "{page}");
-    let r = client.post(format!("{}/p/kf/bot/handover", app.url)).form(&[("name", "王女士"), ("phone", "13700001234")]).send().await.unwrap();
+    let r =
+        client.post(format!("{}/p/kf/bot/handover", app.url)).form(&[("name", "王女士"), ("phone", "13700001234")]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let t = hops_desk::bot::service::handover(&sys, &conversation, "", "").await.unwrap();
     let (s, detail) = api.call(Method::GET, &format!("/api/v1/desk/tickets/{}", t.id), None).await;
