@@ -5,9 +5,8 @@
 //! removal; the simulator only with the sandbox opt-in. A browser test signs a patient in by
 //! WeChat twice (binding, then WeChat alone).
 
-use std::time::Duration;
-
 use hops_kernel::Phone;
+use hops_platform::notify::config::{WECHAT_SANDBOX_APPID, WECHAT_SANDBOX_SECRET};
 use hops_platform::patient::{self, Kind};
 use hops_testkit::{Backend, Browser, TestApp, both_backends};
 use reqwest::Method;
@@ -198,32 +197,14 @@ async fn wechat_sign_in_binds_once_and_refuses_replays(backend: Backend) {
     assert!(page.contains("微信登录已失效或已使用") && page.contains("h5-main"), "{page}");
     // The code is single-use at WeChat's token endpoint too, and needs the AppSecret.
     let code = back.split("code=").nth(1).unwrap().split('&').next().unwrap();
-    let token_url = format!("{}/sandbox/wechat/sns/oauth2/access_token", app.url);
-    let v: Value = app
-        .client()
-        .get(&token_url)
-        .query(&patient::wechat::token_query(hops_platform::notify::config::WECHAT_SANDBOX_APPID, "wrong-secret", code))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let exchange = |secret: &'static str| {
+        let url = format!("{}/sandbox/wechat/sns/oauth2/access_token", app.url);
+        let query = patient::wechat::token_query(WECHAT_SANDBOX_APPID, secret, code).map(|(k, v)| (k, v.to_string()));
+        async move { app.client().get(url).query(&query).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let v = exchange("wrong-secret").await;
     assert_eq!(v["errcode"], 40125, "{v}");
-    let v: Value = app
-        .client()
-        .get(&token_url)
-        .query(&patient::wechat::token_query(
-            hops_platform::notify::config::WECHAT_SANDBOX_APPID,
-            hops_platform::notify::config::WECHAT_SANDBOX_SECRET,
-            code,
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = exchange(WECHAT_SANDBOX_SECRET).await;
     assert_eq!(v["errcode"], 40163, "{v}");
     let page = client.get(format!("{}/p/tj/login?next={next}&bind=1", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("绑定手机号") && page.contains("首次使用微信登录"), "{page}");
@@ -320,25 +301,6 @@ async fn a_signed_in_patient_hands_over_with_the_proven_phone(backend: Backend) 
 
 // ---- in a browser ----
 
-async fn text(b: &Browser) -> String {
-    match b.driver.find(By::Tag("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn wait_for(b: &Browser, needle: &str) -> String {
-    let mut t = String::new();
-    for _ in 0..100 {
-        t = text(b).await;
-        if t.contains(needle) {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("page never showed {needle:?}: {t}");
-}
-
 async fn shot(d: &WebDriver, name: &str) {
     hops_testkit::screenshot(d, &format!("patient-login-{name}")).await;
 }
@@ -346,7 +308,7 @@ async fn shot(d: &WebDriver, name: &str) {
 /// On the simulator's page: agree as `openid`.
 async fn wechat_agrees(b: &Browser, openid: &str) {
     let d = &b.driver;
-    wait_for(b, "微信授权（沙箱）").await;
+    b.wait_for("微信授权（沙箱）").await;
     let input = d.find(By::Id("openid")).await.unwrap();
     input.clear().await.unwrap();
     input.send_keys(openid).await.unwrap();
@@ -368,33 +330,33 @@ async fn wechat_signs_a_patient_in_in_a_browser(backend: Backend) {
 
     // First visit: my bookings → sign in → WeChat → first time: prove the phone by SMS code.
     d.goto(format!("{}/p/tj/checkup/orders", app.url)).await.unwrap();
-    wait_for(&browser, "手机号登录").await;
+    browser.wait_for("手机号登录").await;
     d.find(By::Id("wechat-login")).await.unwrap().click().await.unwrap();
     wechat_agrees(&browser, "o-browser-1").await;
-    let t = wait_for(&browser, "绑定手机号").await;
+    let t = browser.wait_for("绑定手机号").await;
     assert!(t.contains("首次使用微信登录"), "{t}");
     d.find(By::Id("phone")).await.unwrap().send_keys(PHONE).await.unwrap();
     d.find(By::Id("send-code")).await.unwrap().click().await.unwrap();
-    wait_for(&browser, "验证码已发送").await;
+    browser.wait_for("验证码已发送").await;
     let code = new_code(&api, PHONE, 0).await;
     d.find(By::Id("code")).await.unwrap().send_keys(&code).await.unwrap();
     shot(d, "1-bind").await;
     d.find(By::Id("sign-in")).await.unwrap().click().await.unwrap();
-    let t = wait_for(&browser, "我的预约").await;
+    let t = browser.wait_for("我的预约").await;
     assert!(t.contains(&number), "{t}");
     shot(d, "2-orders-after-binding").await;
 
     // Second visit (the session gone): WeChat alone signs the patient in.
     d.delete_cookie("hops_patient").await.unwrap();
     d.goto(format!("{}/p/tj/checkup/orders", app.url)).await.unwrap();
-    wait_for(&browser, "手机号登录").await;
+    browser.wait_for("手机号登录").await;
     d.find(By::Id("wechat-login")).await.unwrap().click().await.unwrap();
     wechat_agrees(&browser, "o-browser-1").await;
-    let t = wait_for(&browser, "我的预约").await;
+    let t = browser.wait_for("我的预约").await;
     assert!(t.contains(&number) && !t.contains("绑定手机号"), "{t}");
     shot(d, "3-orders-by-wechat").await;
     d.goto(format!("{}/p/tj/me", app.url)).await.unwrap();
-    let t = wait_for(&browser, "已绑定微信").await;
+    let t = browser.wait_for("已绑定微信").await;
     assert!(t.contains("139****0501"), "{t}");
     shot(d, "4-me").await;
     browser.quit().await;
