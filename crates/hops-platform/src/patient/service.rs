@@ -170,7 +170,7 @@ impl Site {
         let now = self.access.now();
         let mut tx = self.access.tenant().write().await?;
         let p = Pending { browser_hash: sha256_hex(browser), openid_bidx: String::new(), next: next.to_string() };
-        store::insert_pending(&mut tx, &sha256_hex(&state), STATE, &p, now.plus_seconds(PENDING_SECONDS)).await?;
+        store::insert_pending(&mut tx, &sha256_hex(&state), STATE, &p, now, now.plus_seconds(PENDING_SECONDS)).await?;
         tx.commit().await?;
         let redirect = format!("{}{}/login/wechat/back", self.access.core().public_url(), self.home());
         Ok(Some(wechat::authorize_url(&wechat::oauth_base(self.access.core(), a), &a.appid, &redirect, &state)))
@@ -214,7 +214,7 @@ impl Site {
         let bind = random_token(16);
         let mut tx = self.access.tenant().write().await?;
         let pending = Pending { browser_hash: p.browser_hash, openid_bidx, next: p.next.clone() };
-        store::insert_pending(&mut tx, &sha256_hex(&bind), BIND, &pending, now.plus_seconds(PENDING_SECONDS)).await?;
+        store::insert_pending(&mut tx, &sha256_hex(&bind), BIND, &pending, now, now.plus_seconds(PENDING_SECONDS)).await?;
         tx.commit().await?;
         Ok(Back::MustBind { bind, next: p.next })
     }

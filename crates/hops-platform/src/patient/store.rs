@@ -16,7 +16,9 @@ pub struct NewSession<'a> {
     pub expires: Instant,
 }
 
+/// Stores a new session, and forgets the hospital's sessions past their absolute expiry.
 pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> sqlx::Result<()> {
+    tx.query("DELETE FROM patient_sessions WHERE hospital_id = $1 AND expires_at <= $2").bind(s.now.0).execute(tx.conn()).await?;
     tx.query(
         "INSERT INTO patient_sessions (hospital_id, token_hash, kind, phone_enc, phone_bidx, created_at, last_seen_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
@@ -82,7 +84,9 @@ pub struct Pending {
     pub next: String,
 }
 
-pub async fn insert_pending(tx: &mut Tx, token_hash: &str, purpose: &str, p: &Pending, expires: Instant) -> sqlx::Result<()> {
+/// Stores a one-time value, and forgets the hospital's expired ones.
+pub async fn insert_pending(tx: &mut Tx, token_hash: &str, purpose: &str, p: &Pending, now: Instant, expires: Instant) -> sqlx::Result<()> {
+    tx.query("DELETE FROM patient_wechat_pending WHERE hospital_id = $1 AND expires_at <= $2").bind(now.0).execute(tx.conn()).await?;
     tx.query(
         "INSERT INTO patient_wechat_pending (hospital_id, token_hash, purpose, browser_hash, openid_bidx, next, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -50,6 +50,9 @@ pub type R = Result<Response, Response>;
 const BROWSER_COOKIE: &str = "hops_wx";
 /// A pending openid binding waiting for the patient's SMS code.
 const BIND_COOKIE: &str = "hops_wx_bind";
+/// WeChat sign-ins started by one caller: each stores a one-time `state`.
+const WECHAT_RATE: crate::throttle::Rate =
+    crate::throttle::Rate { name: "patient.wechat", per_hour: 60, burst: 10, hospital_per_hour: 12_000, message: "微信登录太频繁" };
 
 #[derive(Template)]
 #[template(path = "patient/message.html")]
@@ -330,10 +333,12 @@ fn append_cookie(r: &mut Response, c: &str) {
     }
 }
 
-async fn sign_out(v: Visit<AsPatient>, headers: HeaderMap) -> R {
+async fn sign_out(v: PatientVisit, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
     let s = &v.site;
-    if let Some(token) = cookie(&headers, Kind::Patient.cookie()) {
-        s.sign_out(token).await.map_err(|e| s.fail(e))?;
+    if let Some(page) = &v.signed
+        && page.check_form(&form).is_ok()
+    {
+        s.sign_out(page.token()).await.map_err(|e| s.fail(e))?;
     }
     let mut r = Redirect::to(&s.sign_in_path(&s.home())).into_response();
     append_cookie(&mut r, &s.clear_cookie(Kind::Patient));
@@ -342,9 +347,10 @@ async fn sign_out(v: Visit<AsPatient>, headers: HeaderMap) -> R {
 
 // ---- WeChat ----
 
-async fn wechat_begin(v: PatientVisit, headers: HeaderMap, Query(q): Query<NextQuery>) -> R {
+async fn wechat_begin(v: PatientVisit, ClientKey(caller): ClientKey, headers: HeaderMap, Query(q): Query<NextQuery>) -> R {
     let s = &v.site;
     let next = model::next_of(&s.code, q.next.as_deref());
+    s.access.core().throttle.check(&WECHAT_RATE, s.access.hospital().0, &caller).map_err(|e| s.fail(e))?;
     let (browser, fresh) = match cookie(&headers, BROWSER_COOKIE) {
         Some(b) => (b.to_string(), false),
         None => (crate::crypto::random_token(16), true),
@@ -407,6 +413,7 @@ struct MePage {
     bindings: i64,
     links: Vec<(String, String)>,
     notice: String,
+    form_token: String,
 }
 
 async fn me(p: PatientPage, State(state): State<AppState>, Query(q): Query<BTreeMap<String, String>>) -> R {
@@ -422,10 +429,12 @@ async fn me(p: PatientPage, State(state): State<AppState>, Query(q): Query<BTree
         bindings,
         links,
         notice: if q.contains_key("unbound") { "已解除微信绑定".into() } else { String::new() },
+        form_token: p.form_token(),
     })
 }
 
-async fn unbind(p: PatientPage) -> R {
+async fn unbind(p: PatientPage, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
+    p.check_form(&form)?;
     let s = &p.site;
     s.unbind(&p.signed).await.map_err(|e| s.fail(e))?;
     Ok(Redirect::to(&format!("{}/me?unbound=1", s.home())).into_response())

@@ -57,6 +57,13 @@ async fn with_cookie(app: &TestApp, path: &str, cookie: &str, token: &str) -> (u
     (status, if status == 303 { to } else { r.text().await.unwrap() })
 }
 
+/// The form token of a signed-in patient's pages (from 我的).
+async fn form_token(app: &TestApp, client: &reqwest::Client) -> String {
+    let page = client.get(format!("{}/p/tj/me", app.url)).send().await.unwrap().text().await.unwrap();
+    let at = page.find("name=\"_t\" value=\"").expect("a signed-in page") + 17;
+    page[at..at + 32].to_string()
+}
+
 async fn audit(app: &TestApp, action: &str) -> Vec<hops_platform::audit::Entry> {
     let h = hops_platform::accounts::service::hospital_by_code(&app.core, "tj").await.unwrap().unwrap().id;
     hops_platform::audit::list(&app.system(h).tenant(), action, 0, 100).await.unwrap().0
@@ -120,7 +127,8 @@ async fn sessions_keep_to_their_phone_kind_hospital_and_time(backend: Backend) {
     app.clock.advance_seconds(61);
     let r = sign_in_with(&api, &client, "tj", PHONE, "/p/tj/me").await;
     let token = set_cookie(&r, "hops_patient").unwrap();
-    let r = client.post(format!("{}/p/tj/logout", app.url)).send().await.unwrap();
+    let t = form_token(app, &client).await;
+    let r = client.post(format!("{}/p/tj/logout", app.url)).form(&[("_t", t.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
     assert!(site.resolve(Kind::Patient, &token).await.unwrap().is_none());
@@ -229,7 +237,12 @@ async fn wechat_sign_in_binds_once_and_refuses_replays(backend: Backend) {
     assert!(signed.iter().any(|e| e.detail == "微信授权" && e.actor_name == "患者 139****0501"), "{signed:?}");
 
     // The patient unbinds: WeChat must be bound again by SMS code.
-    let r = other.post(format!("{}/p/tj/me/wechat/unbind", app.url)).send().await.unwrap();
+    let r = other.post(format!("{}/p/tj/me/wechat/unbind", app.url)).form(&[("_t", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), 403, "a form without the session's token changes nothing");
+    let me = other.get(format!("{}/p/tj/me", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(me.contains("已绑定微信"), "{me}");
+    let t = form_token(app, &other).await;
+    let r = other.post(format!("{}/p/tj/me/wechat/unbind", app.url)).form(&[("_t", t.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let me = other.get(format!("{}/p/tj/me?unbound=1", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(me.contains("已解除微信绑定") && me.contains("未绑定微信"), "{me}");
