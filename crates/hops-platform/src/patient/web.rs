@@ -35,6 +35,7 @@ use crate::web::{AppState, Method, Routes, Scope, cookie, set_cookie};
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Visitor)
+        .public(Method::Get, "/p/{hospital_code}", "患者服务首页", home)
         .public(Method::Get, "/p/{hospital_code}/login", "患者登录：手机号验证码", sign_in_page)
         .public(Method::Post, "/p/{hospital_code}/login", "患者登录：获取验证码、登录", sign_in)
         .public(Method::Get, "/p/{hospital_code}/login/wechat", "患者登录：跳转微信授权", wechat_begin)
@@ -95,7 +96,7 @@ fn no_site(e: Error) -> Response {
 impl Site {
     /// A page inside the H5 shell that says one thing, with a way back and the home link.
     pub fn message(&self, status: StatusCode, title: &str, message: &str, back: &str) -> Response {
-        message_page(&self.name, &format!("{}/me", self.home()), status, title, message, back)
+        message_page(&self.name, &self.home(), status, title, message, back)
     }
 
     /// An error as a page inside the H5 shell (internal errors logged, never shown in detail).
@@ -266,7 +267,7 @@ fn sign_in_view(s: &Site, next: &str, phone: &str, notice: &str, errors: Vec<Str
     let wechat = super::wechat::login_account(s.access.core()).map(|_| format!("{}/login/wechat?next={}", s.home(), url_encode(next)));
     s.render(SignInPage {
         hospital: s.name.clone(),
-        base: format!("{}/me", s.home()),
+        base: s.home(),
         action: format!("{}/login", s.home()),
         next: next.to_string(),
         phone: phone.to_string(),
@@ -401,7 +402,27 @@ async fn wechat_back(Path(code): Path<String>, State(state): State<AppState>, he
     }
 }
 
-// ---- me ----
+// ---- home and me ----
+
+/// The patient pages the modules offer on this site: (label, address).
+fn links(state: &AppState, s: &Site) -> Vec<(String, String)> {
+    state.modules().iter().flat_map(|m| m.h5_links()).map(|(label, path)| (label.to_string(), format!("{}{path}", s.home()))).collect()
+}
+
+#[derive(Template)]
+#[template(path = "patient/home.html")]
+struct HomePage {
+    hospital: String,
+    base: String,
+    links: Vec<(String, String)>,
+    phone: Option<String>,
+}
+
+async fn home(v: PatientVisit, State(state): State<AppState>) -> R {
+    let s = &v.site;
+    let phone = v.signed.as_ref().map(|p| p.signed.phone.masked());
+    s.render(HomePage { hospital: s.name.clone(), base: s.home(), links: links(&state, s), phone })
+}
 
 #[derive(Template)]
 #[template(path = "patient/me.html")]
@@ -423,7 +444,7 @@ async fn me(p: PatientPage, State(state): State<AppState>, Query(q): Query<BTree
         state.modules().iter().flat_map(|m| m.h5_links()).map(|(label, path)| (label.to_string(), format!("{}{path}", s.home()))).collect();
     s.render(MePage {
         hospital: s.name.clone(),
-        base: format!("{}/me", s.home()),
+        base: s.home(),
         phone_masked: p.signed.phone.masked(),
         wechat_login: super::wechat::login_account(s.access.core()).is_some(),
         bindings,

@@ -372,6 +372,18 @@ async fn wechat_signs_a_patient_in_in_a_browser(backend: Backend) {
     let t = browser.wait_for("已绑定微信").await;
     assert!(t.contains("139****0501"), "{t}");
     shot(d, "4-me").await;
+    // The patient unbinds WeChat on 我的 (after confirming), then signs out.
+    d.find(By::Id("unbind")).await.unwrap().click().await.unwrap();
+    d.accept_alert().await.unwrap();
+    let t = browser.wait_for("已解除微信绑定").await;
+    assert!(t.contains("未绑定微信"), "{t}");
+    shot(d, "5-unbound").await;
+    d.find(By::Id("logout")).await.unwrap().click().await.unwrap();
+    browser.wait_for("手机号登录").await;
+    d.goto(format!("{}/p/tj", app.url)).await.unwrap();
+    let t = browser.wait_for("患者服务").await;
+    assert!(t.contains("体检预约") && t.contains("智能客服") && t.contains("登录"), "{t}");
+    shot(d, "6-home").await;
     browser.quit().await;
     api.app.stop().await;
 }
