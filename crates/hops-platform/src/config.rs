@@ -150,6 +150,10 @@ log = "info"
 #   HOPS_WECHAT_TOKEN                     optional: stable (cgi-bin/stable_token, default) or basic (cgi-bin/token)
 #   HOPS_WECHAT_TEMPLATE_GROUP_REMINDER   template id of group-checkup reminders (a hospital may set its own)
 #   HOPS_WECHAT_API_BASE                  optional, defaults to https://api.weixin.qq.com
+#   HOPS_WECHAT_LOGIN                     optional: 1 lets patients sign in on the H5 pages by the
+#                                         official account's web authorisation (网页授权, snsapi_base);
+#                                         the app's 网页授权域名 must be public_url's host
+#   HOPS_WECHAT_OAUTH_BASE                optional, defaults to https://open.weixin.qq.com
 
 # Checkup payments through WeChat Pay API v3 are also set in the environment only. Without
 # HOPS_WECHATPAY_MCHID online payment is off (patients pay at the centre), unless the sandbox is

@@ -16,6 +16,7 @@ pub mod forms;
 pub mod jobs;
 pub mod memo;
 pub mod notify;
+pub mod patient;
 pub mod people;
 pub mod reencrypt;
 pub mod services;

@@ -136,6 +136,8 @@ pub fn platform_columns() -> Vec<Column> {
         Column::new(CONTACT_EMAIL).keyed_by(Key::Id("user_id")),
         Column::new(crate::people::service::ID_NUMBER).indexed_by("id_number_bidx"),
         Column::new(crate::people::service::PHONE).indexed_by("phone_bidx"),
+        Column::new(crate::patient::service::SESSION_PHONE).keyed_by(Key::Text("token_hash")).indexed_by("phone_bidx"),
+        Column::new(crate::patient::service::BINDING_PHONE).keyed_by(Key::Text("openid_bidx")).indexed_by("phone_bidx"),
     ]
 }
 

@@ -84,6 +84,23 @@ impl Browser {
         self.driver.find(By::Tag("body")).await.expect("body").text().await.expect("text")
     }
 
+    /// Waits (up to ten seconds) until the page body contains `needle`; its text then. The
+    /// text is empty while a page is loading.
+    pub async fn wait_for(&self, needle: &str) -> String {
+        let mut t = String::new();
+        for _ in 0..100 {
+            t = match self.driver.find(By::Tag("body")).await {
+                Ok(body) => body.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if t.contains(needle) {
+                return t;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("page never showed {needle:?}: {t}");
+    }
+
     pub async fn quit(self) {
         let _ = self.driver.clone().quit().await;
     }

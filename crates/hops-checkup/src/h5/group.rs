@@ -1,5 +1,6 @@
 //! The employer contact's side of the H5 pages (团检代预约, issue 4 item 7): a contact proves
-//! their phone with an SMS code; the session is bound to that phone, and at every request
+//! their phone with an SMS code; the session (the platform's patient login, kind contact) is
+//! bound to that phone, and at every request
 //! reaches exactly the employers whose contact phone it is (in this hospital). The contact sees
 //! their lists with progress and books a listed person's card on their behalf; the person's
 //! numbers are read here from the list and never leave the server.
@@ -7,9 +8,10 @@
 use std::collections::BTreeMap;
 
 use hops_kernel::{LocalDay, Phone};
-use hops_platform::crypto::Field;
 use hops_platform::db::{Conn, Scoped};
-use hops_platform::{Error, Result, sms};
+use hops_platform::patient::service::parse_phone;
+use hops_platform::patient::{Kind, SignInKind, Signed, SignedIn};
+use hops_platform::{Error, Result};
 
 use super::{Site, group_store};
 use crate::booking::service::{self as booking, Booked, BookingRequest, PHONE_CONTEXT, Refusal};
@@ -21,14 +23,22 @@ use crate::group::service::{EMPLOYEE_ID_NUMBER, EMPLOYEE_PHONE, Tracked, tracked
 use crate::group::store as group_db;
 pub use group_store::GroupBooking;
 
-/// The phone a contact's session proved: encrypted for the session's row (keyed by the hash of
-/// its token), blind-indexed as a person's phone.
-pub const SESSION_PHONE: Field = Field::new("checkup_contact_sessions", "phone_enc", PHONE_CONTEXT);
-
-/// How long a contact stays signed in.
-pub const CONTACT_SESSION_HOURS: i64 = 8;
 /// The purpose of the contact's SMS codes (limits per phone are the platform's).
 pub const PURPOSE: &str = "checkup.group_contact";
+
+/// Contacts sign in through the platform's patient login, as their own kind of session, on
+/// the group portal's sign-in page.
+pub struct AsContact;
+
+impl SignInKind for AsContact {
+    const KIND: Kind = Kind::Contact;
+    fn sign_in(site: &hops_platform::patient::Site, _next: &str) -> String {
+        format!("{}/checkup/group", site.home())
+    }
+}
+
+/// A page of the group portal with a contact's session.
+pub type ContactPage = SignedIn<AsContact>;
 
 /// A signed-in contact: access as the phone they proved, and the employers it is the contact
 /// phone of.
@@ -78,65 +88,37 @@ pub struct Person {
 }
 
 impl Site {
-    fn as_contact(&self, phone: Phone) -> hops_platform::Access {
-        self.access.core().act_as_visitor(self.access.hospital(), hops_platform::Visitor::Contact(phone))
-    }
-
     /// Sends a sign-in code to `phone`, whoever's it is: whether it is a contact's phone shows
     /// only to someone who can read the code.
     pub async fn contact_send_code(&self, phone: &str, caller: &str) -> Result<()> {
-        let phone = Phone::parse(phone.trim()).map_err(|e| Error::invalid_field("phone", e.to_string()))?;
-        sms::send_code(&self.access, &phone, PURPOSE, caller).await
+        let phone = parse_phone(phone, "phone")?;
+        self.0.send_code(&phone, PURPOSE, caller).await
     }
 
-    /// Checks the code and signs the contact in; returns the cookie token. A phone that is no
-    /// employer's contact is refused after the code (403 `not_contact`), and no session made.
+    /// Checks the code and signs the contact in (a session of the contact kind); returns the
+    /// cookie token. A phone that is no employer's contact is refused after the code (403
+    /// `not_contact`), and no session made.
     pub async fn contact_sign_in(&self, phone: &str, code: &str) -> Result<String> {
-        let phone = Phone::parse(phone.trim()).map_err(|e| Error::invalid_field("phone", e.to_string()))?;
-        if code.trim().is_empty() {
-            return Err(Error::invalid_field("code", "请输入短信验证码"));
-        }
-        sms::check_code(&self.access, &phone, PURPOSE, code).await?;
-        let bidx = self.access.blind_index(SESSION_PHONE.context, phone.as_str());
-        let employers = group_db::employers_of_contact(&mut self.access.tenant().read().await?, &bidx).await?;
+        let phone = parse_phone(phone, "phone")?;
+        self.0.prove(&phone, PURPOSE, code).await?;
+        let employers = self.employers_of(&phone).await?;
         if employers.is_empty() {
             return Err(Error::client(403, "not_contact", "该手机号不是本院团检单位的联系人，不能代预约。如有疑问请联系体检中心。"));
         }
-        let token = hops_platform::crypto::random_token(32);
-        let token_hash = hops_platform::crypto::sha256_hex(&token);
-        let sealed = self.access.seal(SESSION_PHONE, &token_hash, phone.as_str(), phone.masked());
-        let now = self.access.now();
-        let access = self.as_contact(phone);
-        let mut tx = access.tenant().write().await?;
-        group_store::insert_session(&mut tx, &token_hash, &sealed, now, now.plus_seconds(CONTACT_SESSION_HOURS * 3600)).await?;
         let names = employers.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join("、");
-        access.audit(&mut tx, "checkup.h5.contact_sign_in", &format!("phone:{}", phone.masked()), &names).await?;
-        tx.commit().await?;
-        Ok(token)
+        self.0.open(Kind::Contact, &phone, &format!("短信验证码；团检单位：{names}")).await
     }
 
-    /// The contact of a cookie token, if the session is alive and the phone is still some
-    /// employer's contact phone.
-    pub async fn contact(&self, token: &str) -> Result<Option<Contact>> {
-        let mut c = self.access.tenant().read().await?;
-        let token_hash = hops_platform::crypto::sha256_hex(token);
-        let Some((phone_enc, phone_bidx)) = group_store::find_session(&mut c, &token_hash, self.access.now()).await? else {
-            return Ok(None);
-        };
-        let employers = group_db::employers_of_contact(&mut c, &phone_bidx).await?;
-        if employers.is_empty() {
-            return Ok(None);
-        }
-        let clear = self.access.reveal(SESSION_PHONE, &token_hash, &phone_enc)?;
-        let phone = Phone::parse(&clear).map_err(|e| Error::Internal(anyhow::anyhow!("stored session phone: {e}")))?;
-        Ok(Some(Contact { access: self.as_contact(phone), employers }))
+    async fn employers_of(&self, phone: &Phone) -> Result<Vec<Employer>> {
+        let bidx = self.access.blind_index(PHONE_CONTEXT, phone.as_str());
+        Ok(group_db::employers_of_contact(&mut self.access.tenant().read().await?, &bidx).await?)
     }
 
-    pub async fn contact_sign_out(&self, token: &str) -> Result<()> {
-        let mut tx = self.access.tenant().write().await?;
-        group_store::delete_session(&mut tx, &hops_platform::crypto::sha256_hex(token), self.access.now()).await?;
-        tx.commit().await?;
-        Ok(())
+    /// The contact of a live contact session, if the phone is still some employer's contact
+    /// phone (checked at every request).
+    pub async fn contact(&self, signed: &Signed) -> Result<Option<Contact>> {
+        let employers = self.employers_of(&signed.phone).await?;
+        Ok((!employers.is_empty()).then(|| Contact { access: signed.access.clone(), employers }))
     }
 
     /// The contact's employers with their progress.

@@ -1,49 +1,10 @@
-//! SQL of employer contacts' H5 sessions (migrations 0017, 0021) and of the group bookings a contact
-//! sees for an employer's list.
+//! SQL of the group bookings an employer's contact sees for the employer's list.
 
-use hops_kernel::{Instant, LocalDay, Money};
-use hops_platform::Tx;
-use hops_platform::crypto::Sealed;
+use hops_kernel::{LocalDay, Money};
 use hops_platform::db::{Conn, Scoped};
 use sqlx::Row;
 
 use crate::booking::model::Status;
-
-pub async fn insert_session(tx: &mut Tx, token_hash: &str, phone: &Sealed, now: Instant, expires: Instant) -> sqlx::Result<()> {
-    tx.query(
-        "INSERT INTO checkup_contact_sessions (hospital_id, token_hash, phone_enc, phone_bidx, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(token_hash.to_string())
-    .bind(phone.enc.clone())
-    .bind(phone.bidx.clone())
-    .bind(now.0)
-    .bind(expires.0)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
-
-/// The phone (encrypted, blind index) of a live contact session.
-pub async fn find_session<C: Conn>(c: &mut Scoped<C>, token_hash: &str, now: Instant) -> sqlx::Result<Option<(Vec<u8>, String)>> {
-    let r = c
-        .query("SELECT phone_enc, phone_bidx FROM checkup_contact_sessions WHERE hospital_id = $1 AND token_hash = $2 AND expires_at > $3")
-        .bind(token_hash.to_string())
-        .bind(now.0)
-        .fetch_optional(c.conn())
-        .await?;
-    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
-}
-
-/// Ends a session, and every expired one of the hospital with it.
-pub async fn delete_session(tx: &mut Tx, token_hash: &str, now: Instant) -> sqlx::Result<()> {
-    tx.query("DELETE FROM checkup_contact_sessions WHERE hospital_id = $1 AND (token_hash = $2 OR expires_at <= $3)")
-        .bind(token_hash.to_string())
-        .bind(now.0)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
-}
 
 /// A group booking as a contact sees it.
 #[derive(Clone, Debug)]

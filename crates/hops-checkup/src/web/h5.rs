@@ -1,5 +1,6 @@
 //! Patient H5 pages (`/p/{hospital_code}/checkup…`): packages with items by body part, live
-//! validation and price, a date from live availability, identification by SMS code, payment
+//! validation and price, a date from live availability, identification by SMS code (which signs
+//! the patient in through the platform's patient login), payment
 //! through WeChat Pay (the sandbox locally), my orders with cancel, refund and reschedule.
 //! Mobile-first, server-rendered, a few lines of script for the live price (works without).
 
@@ -9,19 +10,21 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::{Path, Query};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
 use hops_platform::Error;
+use hops_platform::patient::web::messages;
+use hops_platform::patient::{Kind, PatientPage, PatientVisit};
 use hops_platform::throttle::ClientKey;
-use hops_platform::web::{AppState, Method, Routes, Scope};
+use hops_platform::web::{Method, Routes, Scope};
 use serde::Deserialize;
 
 use crate::booking::service::{BookingRequest, Refusal};
 use crate::booking::store::ListedBooking;
 use crate::catalogue::model::{BODY_PARTS, Catalogue, Package, Selection, Violation, validate};
-use crate::h5::{Identified, Patient, Site, site};
+use crate::h5::{Identified, Patient, Site};
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Visitor)
@@ -33,54 +36,21 @@ pub fn routes() -> Routes {
         .public(Method::Get, "/p/{hospital_code}/checkup/orders", "体检预约（患者端）：我的预约", orders)
         .public(Method::Get, "/p/{hospital_code}/checkup/orders/{booking}", "体检预约（患者端）：预约详情", order)
         .public(Method::Post, "/p/{hospital_code}/checkup/orders/{booking}/{action}", "体检预约（患者端）：支付、取消、退款、改约", act)
-        .public(Method::Get, "/p/{hospital_code}/checkup/login", "体检预约（患者端）：手机号登录", login_page)
-        .public(Method::Post, "/p/{hospital_code}/checkup/login", "体检预约（患者端）：短信验证码登录", login)
-        .public(Method::Post, "/p/{hospital_code}/checkup/logout", "体检预约（患者端）：退出", logout)
-}
-
-const COOKIE: &str = "hops_h5";
-
-/// The patient's session cookie: only for the hospital's checkup pages.
-fn session_cookie(s: &Site, token: &str) -> String {
-    hops_platform::web::set_cookie(s.access.core(), COOKIE, token, &format!("/p/{}/checkup", s.code), Some(crate::h5::SESSION_HOURS * 3600))
+        .public(Method::Get, "/p/{hospital_code}/checkup/login", "体检预约（患者端）：登录（转到患者登录）", login_page)
 }
 
 pub(super) type R = Result<Response, Response>;
 
-/// A page that says one thing, with a way back.
-pub(super) fn message(status: StatusCode, title: &str, message: &str, back: &str) -> Response {
-    (status, Html(MessagePage { title, message, back }.render().unwrap_or_default())).into_response()
+/// The site of a patient page, for the checkup's use cases.
+pub(super) fn checkup_site(v: PatientVisit) -> (Site, Option<Patient>) {
+    let patient = v.signed.as_ref().map(|p| Patient::from(&p.signed));
+    (Site(v.site), patient)
 }
 
-pub(super) fn fail(e: Error) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if status.is_server_error() {
-        tracing::error!(error = %e, "h5");
-    }
-    message(status, "出错了", &e.public_message(), "javascript:history.back()")
-}
-
-pub(super) fn render(t: impl Template) -> R {
-    t.render().map(|h| Html(h).into_response()).map_err(|e| fail(Error::Internal(e.into())))
-}
-
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    hops_platform::web::cookie(headers, COOKIE).map(str::to_string)
-}
-
-async fn patient(s: &Site, headers: &HeaderMap) -> Result<Option<Patient>, Response> {
-    match cookie_token(headers) {
-        Some(t) => s.patient(&t).await.map_err(fail),
-        None => Ok(None),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "h5_message.html")]
-struct MessagePage<'a> {
-    title: &'a str,
-    message: &'a str,
-    back: &'a str,
+/// The signed-in patient on the hospital's checkup pages.
+pub(super) fn signed_in(p: PatientPage) -> (Site, Patient) {
+    let patient = Patient::from(&p.signed);
+    (Site(p.site), patient)
 }
 
 // ---- packages ----
@@ -100,9 +70,9 @@ struct HomePage {
     packages: Vec<PackageCard>,
 }
 
-async fn home(State(state): State<AppState>, Path(code): Path<String>) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+async fn home(v: PatientVisit) -> R {
+    let (s, _) = checkup_site(v);
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
     let packages = crate::catalogue::audit::on_sale(&cat)
         .into_iter()
         .map(|p| PackageCard {
@@ -112,7 +82,7 @@ async fn home(State(state): State<AppState>, Path(code): Path<String>) -> R {
             package: p.clone(),
         })
         .collect();
-    render(HomePage { hospital: s.name, base: format!("/p/{}/checkup", s.code), packages })
+    s.render(HomePage { hospital: s.name.clone(), base: format!("/p/{}/checkup", s.code), packages })
 }
 
 /// An item on the selection page.
@@ -180,10 +150,10 @@ fn summary(cat: &Catalogue, sel: &Selection) -> Summary {
     }
 }
 
-async fn package_page(State(state): State<AppState>, Path((code, package)): Path<(String, String)>, raw: axum::extract::RawQuery) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
-    let Some(p) = cat.packages.get(&package).filter(|p| p.active).cloned() else { return Err(fail(Error::not_found("套餐"))) };
+async fn package_page(v: PatientVisit, Path((_, package)): Path<(String, String)>, raw: axum::extract::RawQuery) -> R {
+    let (s, _) = checkup_site(v);
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
+    let Some(p) = cat.packages.get(&package).filter(|p| p.active).cloned() else { return Err(s.fail(Error::not_found("套餐"))) };
     let query = raw.0.unwrap_or_default();
     let c = chosen(&query);
     let sel = selection(&cat, &package, &c, query.is_empty());
@@ -205,13 +175,15 @@ async fn package_page(State(state): State<AppState>, Path((code, package)): Path
         list.sort_by_key(|c| (!c.in_package, c.code.clone()));
     }
     let today = s.access.now().local_day();
-    let avail = crate::capacity::service::availability(&s.access, today.plus_days(1), today.plus_days(30), &package).await.map_err(fail)?;
+    let avail = crate::capacity::service::availability(&s.access, today.plus_days(1), today.plus_days(30), &package)
+        .await
+        .map_err(|e| s.fail(e))?;
     let days = avail
         .into_iter()
         .filter(|a| !a.closed)
         .map(|a| (a.day.to_string(), format!("{} 周{}", a.day, WEEKDAYS[a.day.weekday().to_monday_zero_offset() as usize]), a.remaining))
         .collect();
-    render(PackagePage {
+    s.render(PackagePage {
         hospital: s.name.clone(),
         base: format!("/p/{}/checkup", s.code),
         summary: summary(&cat, &sel),
@@ -224,10 +196,10 @@ async fn package_page(State(state): State<AppState>, Path((code, package)): Path
 
 const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
 
-async fn check(State(state): State<AppState>, Path((code, package)): Path<(String, String)>, body: String) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
-    render(summary(&cat, &selection(&cat, &package, &chosen(&body), false)))
+async fn check(v: PatientVisit, Path((_, package)): Path<(String, String)>, body: String) -> R {
+    let (s, _) = checkup_site(v);
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
+    s.render(summary(&cat, &selection(&cat, &package, &chosen(&body), false)))
 }
 
 // ---- identification and booking ----
@@ -253,26 +225,26 @@ struct BookPage {
 }
 
 async fn book_view(s: &Site, query: &str, form: BTreeMap<String, String>, notice: String, errors: Vec<String>) -> R {
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
     let c = chosen(query);
     let package = form
         .get("package")
         .cloned()
         .or_else(|| url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "package").map(|(_, v)| v.into_owned()))
         .unwrap_or_default();
-    let Some(p) = cat.packages.get(&package).cloned() else { return Err(fail(Error::not_found("套餐"))) };
+    let Some(p) = cat.packages.get(&package).cloned() else { return Err(s.fail(Error::not_found("套餐"))) };
     let sel = selection(&cat, &package, &c, false);
     let priced = match validate(&cat, &sel, None) {
         Ok(priced) => priced,
         Err(v) => {
             let back = format!("/p/{}/checkup/packages/{package}?{query}", s.code);
             let text = v.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("；");
-            return Err(message(StatusCode::UNPROCESSABLE_ENTITY, "请调整所选项目", &text, &back));
+            return Err(s.message(StatusCode::UNPROCESSABLE_ENTITY, "请调整所选项目", &text, &back));
         }
     };
     if LocalDay::parse(&c.date).is_err() {
         let back = format!("/p/{}/checkup/packages/{package}?{query}", s.code);
-        return Err(message(StatusCode::UNPROCESSABLE_ENTITY, "请选择体检日期", "请先选择一个可预约的日期", &back));
+        return Err(s.message(StatusCode::UNPROCESSABLE_ENTITY, "请选择体检日期", "请先选择一个可预约的日期", &back));
     }
     let f = |k: &str| form.get(k).cloned().unwrap_or_default();
     let items = priced
@@ -282,7 +254,7 @@ async fn book_view(s: &Site, query: &str, form: BTreeMap<String, String>, notice
             (cat.items.get(code).map_or(code.clone(), |i| i.name.clone()), *price, *src == crate::catalogue::model::Source::Added)
         })
         .collect();
-    render(BookPage {
+    s.render(BookPage {
         hospital: s.name.clone(),
         base: format!("/p/{}/checkup", s.code),
         package: p,
@@ -300,22 +272,15 @@ async fn book_view(s: &Site, query: &str, form: BTreeMap<String, String>, notice
     })
 }
 
-async fn book_page(State(state): State<AppState>, Path(code): Path<String>, raw: axum::extract::RawQuery) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
+async fn book_page(v: PatientVisit, raw: axum::extract::RawQuery) -> R {
+    let (s, _) = checkup_site(v);
     book_view(&s, &raw.0.unwrap_or_default(), BTreeMap::new(), String::new(), Vec::new()).await
 }
 
-async fn book(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    ClientKey(caller): ClientKey,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
-) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
+async fn book(v: PatientVisit, ClientKey(caller): ClientKey, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
+    let (s, _) = checkup_site(v);
     let query = form.get("query").cloned().unwrap_or_default();
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let messages =
-        |e: &Error| if e.fields().is_empty() { vec![e.public_message()] } else { e.fields().iter().map(|f| f.message.clone()).collect() };
     if form.contains_key("send_code") {
         return match s.send_code(&field("phone"), &caller).await {
             Ok(()) => book_view(&s, &query, form.clone(), "验证码已发送，请查看短信".into(), Vec::new()).await,
@@ -324,11 +289,11 @@ async fn book(
                 *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
                 Ok(page)
             }
-            Err(e) => Err(fail(e)),
+            Err(e) => Err(s.fail(e)),
         };
     }
     let c = chosen(&query);
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
     let sel = selection(&cat, &field("package"), &c, false);
     let request = BookingRequest {
         package: sel.package,
@@ -352,7 +317,7 @@ async fn book(
     match s.identify_and_book(&request, &field("code")).await {
         Ok(Identified::Booked { token, booked }) => {
             let to = format!("/p/{}/checkup/orders/{}", s.code, booked.booking.id);
-            Ok(([(header::SET_COOKIE, session_cookie(&s, &token))], Redirect::to(&to)).into_response())
+            Ok(([(header::SET_COOKIE, s.session_cookie(Kind::Patient, &token))], Redirect::to(&to)).into_response())
         }
         // No session: the code is used up, a corrected submission asks for a new one.
         Ok(Identified::Refused(Refusal::Rules(v))) => {
@@ -367,7 +332,7 @@ async fn book(
             *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             Ok(page)
         }
-        Err(e) => Err(fail(e)),
+        Err(e) => Err(s.fail(e)),
     }
 }
 
@@ -388,93 +353,18 @@ impl OrdersPage {
     }
 }
 
-pub(super) async fn signed_in(state: &AppState, headers: &HeaderMap, code: &str) -> Result<(Site, Patient), Response> {
-    let s = site(state.core(), code).await.map_err(fail)?;
-    match patient(&s, headers).await? {
-        Some(p) => Ok((s, p)),
-        None => Err(message(
-            StatusCode::UNAUTHORIZED,
-            "请先登录",
-            "查看预约前请用预约时填写的手机号获取短信验证码登录。",
-            &format!("/p/{code}/checkup/login"),
-        )),
-    }
+/// The old sign-in address of the checkup pages: the hospital's one patient sign-in, back to
+/// my bookings.
+async fn login_page(v: PatientVisit) -> Response {
+    let orders = format!("{}/checkup/orders", v.site.home());
+    Redirect::to(&v.site.sign_in_path(&orders)).into_response()
 }
 
-// ---- sign in with the phone (to see one's bookings) ----
-
-#[derive(Template)]
-#[template(path = "h5_login.html")]
-struct LoginPage {
-    hospital: String,
-    base: String,
-    phone: String,
-    notice: String,
-    errors: Vec<String>,
-}
-
-fn login_view(s: &Site, phone: &str, notice: &str, errors: Vec<String>) -> R {
-    render(LoginPage {
-        hospital: s.name.clone(),
-        base: format!("/p/{}/checkup", s.code),
-        phone: phone.to_string(),
-        notice: notice.to_string(),
-        errors,
-    })
-}
-
-async fn login_page(State(state): State<AppState>, Path(code): Path<String>) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
-    login_view(&s, "", "", Vec::new())
-}
-
-async fn login(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    ClientKey(caller): ClientKey,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
-) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
-    let phone = form.get("phone").map_or("", |p| p.trim());
-    let refused = |e: Error| -> R {
-        let messages =
-            if e.fields().is_empty() { vec![e.public_message()] } else { e.fields().iter().map(|f| f.message.clone()).collect() };
-        let mut page = login_view(&s, phone, "", messages)?;
-        *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-        Ok(page)
-    };
-    if form.contains_key("send_code") {
-        return match s.send_code(phone, &caller).await {
-            Ok(()) => login_view(&s, phone, "验证码已发送，请查看短信", Vec::new()),
-            Err(e) if e.status() < 500 => refused(e),
-            Err(e) => Err(fail(e)),
-        };
-    }
-    match s.sign_in(phone, form.get("code").map_or("", String::as_str)).await {
-        Ok(token) => {
-            let to = format!("/p/{}/checkup/orders", s.code);
-            Ok(([(header::SET_COOKIE, session_cookie(&s, &token))], Redirect::to(&to)).into_response())
-        }
-        Err(e) if e.status() < 500 => refused(e),
-        Err(e) => Err(fail(e)),
-    }
-}
-
-async fn logout(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
-    if let Some(token) = cookie_token(&headers) {
-        s.sign_out(&token).await.map_err(fail)?;
-    }
-    let clear = hops_platform::web::set_cookie(s.access.core(), COOKIE, "", &format!("/p/{}/checkup", s.code), Some(0));
-    Ok(([(header::SET_COOKIE, clear)], Redirect::to(&format!("/p/{}/checkup", s.code))).into_response())
-}
-
-async fn orders(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
-    let Some(p) = patient(&s, &headers).await? else { return Ok(Redirect::to(&format!("/p/{}/checkup/login", s.code)).into_response()) };
-    let list = s.my_bookings(&p).await.map_err(fail)?;
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
-    render(OrdersPage {
+async fn orders(p: PatientPage) -> R {
+    let (s, p) = signed_in(p);
+    let list = s.my_bookings(&p).await.map_err(|e| s.fail(e))?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
+    s.render(OrdersPage {
         hospital: s.name.clone(),
         base: format!("/p/{}/checkup", s.code),
         orders: list,
@@ -499,10 +389,10 @@ pub struct OrderQuery {
     ok: Option<String>,
 }
 
-async fn order(State(state): State<AppState>, headers: HeaderMap, Path((code, id)): Path<(String, i64)>, Query(q): Query<OrderQuery>) -> R {
-    let (s, p) = signed_in(&state, &headers, &code).await?;
-    let (order, items) = s.my_booking_items(&p, id).await.map_err(fail)?;
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(fail)?;
+async fn order(p: PatientPage, Path((_, id)): Path<(String, i64)>, Query(q): Query<OrderQuery>) -> R {
+    let (s, p) = signed_in(p);
+    let (order, items) = s.my_booking_items(&p, id).await.map_err(|e| s.fail(e))?;
+    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
     let now = s.access.now();
     let hold_minutes = order.booking.hold_until.map_or(0, |t| (t.seconds_since(now) / 60).max(0));
     let notice = match q.ok.as_deref() {
@@ -511,7 +401,7 @@ async fn order(State(state): State<AppState>, headers: HeaderMap, Path((code, id
         Some("rescheduled") => "已改约",
         _ => "",
     };
-    render(OrderPage {
+    s.render(OrderPage {
         hospital: s.name.clone(),
         base: format!("/p/{}/checkup", s.code),
         package: cat.packages.get(&order.booking.package_code).map_or(order.booking.package_code.clone(), |p| p.name.clone()),
@@ -523,13 +413,12 @@ async fn order(State(state): State<AppState>, headers: HeaderMap, Path((code, id
 }
 
 async fn act(
-    State(state): State<AppState>,
+    p: PatientPage,
     ClientKey(payer_ip): ClientKey,
-    headers: HeaderMap,
-    Path((code, id, action)): Path<(String, i64, String)>,
+    Path((_, id, action)): Path<(String, i64, String)>,
     axum::Form(form): axum::Form<BTreeMap<String, String>>,
 ) -> R {
-    let (s, p) = signed_in(&state, &headers, &code).await?;
+    let (s, p) = signed_in(p);
     let here = format!("/p/{}/checkup/orders/{id}", s.code);
     let result = match action.as_str() {
         "pay" => match s.pay(&p, id, &payer_ip).await {
@@ -544,8 +433,8 @@ async fn act(
     match result {
         Ok(done) => Ok(Redirect::to(&format!("{here}?ok={done}")).into_response()),
         Err(e) if e.status() < 500 => {
-            Ok(message(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT), "未能完成", &e.public_message(), &here))
+            Ok(s.message(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT), "未能完成", &e.public_message(), &here))
         }
-        Err(e) => Err(fail(e)),
+        Err(e) => Err(s.fail(e)),
     }
 }

@@ -9,18 +9,20 @@
 use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, RawQuery};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use hops_kernel::{Money, Sex};
 use hops_platform::forms::web::H5Form;
-use hops_platform::web::{AppState, Method, Routes, Scope};
+use hops_platform::patient::web::messages;
+use hops_platform::patient::{PatientPage, PatientVisit};
+use hops_platform::web::{Method, Routes, Scope};
 use hops_platform::{Error, FieldError};
 
-use super::h5::{Chosen, R, chosen, fail, render, signed_in};
+use super::h5::{Chosen, R, checkup_site, chosen, signed_in};
 use crate::advice::model::{Answers, Respondent, to_definition};
 use crate::advice::service::{self as advice, AdviceRequest};
-use crate::h5::site;
+use crate::h5::{Patient, Site};
 use crate::invoice::model::{InvoiceDraft, TitleKind, can_invoice};
 use crate::invoice::service as invoice;
 use crate::invoice::store::InvoiceRow;
@@ -131,11 +133,11 @@ struct AdvicePage {
     back: String,
 }
 
-async fn advice_page(State(state): State<AppState>, Path((code, package)): Path<(String, String)>, RawQuery(raw): RawQuery) -> R {
-    let site = site(state.core(), &code).await.map_err(fail)?;
-    let cat = crate::catalogue::service::load(&site.access).await.map_err(fail)?;
-    let Some(p) = cat.packages.get(&package).filter(|p| p.active).cloned() else { return Err(fail(Error::not_found("套餐"))) };
-    let questionnaire = advice::load(&site.access).await.map_err(fail)?;
+async fn advice_page(v: PatientVisit, Path((_, package)): Path<(String, String)>, RawQuery(raw): RawQuery) -> R {
+    let (site, _) = checkup_site(v);
+    let cat = crate::catalogue::service::load(&site.access).await.map_err(|e| site.fail(e))?;
+    let Some(p) = cat.packages.get(&package).filter(|p| p.active).cloned() else { return Err(site.fail(Error::not_found("套餐"))) };
+    let questionnaire = advice::load(&site.access).await.map_err(|e| site.fail(e))?;
     let s = sent(raw.as_deref().unwrap_or(""));
     let request = AdviceRequest {
         package: p.code.clone(),
@@ -167,7 +169,7 @@ async fn advice_page(State(state): State<AppState>, Path((code, package)): Path<
                 fields =
                     e.fields().iter().filter_map(|f| Some(FieldError::new(f.field.strip_prefix("answers.")?, f.message.clone()))).collect();
             }
-            Err(e) => return Err(fail(e)),
+            Err(e) => return Err(site.fail(e)),
         }
     }
     let keep = if s.chosen.keep.is_empty() { p.items.clone() } else { s.chosen.keep.clone() };
@@ -185,7 +187,7 @@ async fn advice_page(State(state): State<AppState>, Path((code, package)): Path<
         errors,
         back,
     };
-    let mut response = render(page)?;
+    let mut response = site.render(page)?;
     if refused {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -194,10 +196,10 @@ async fn advice_page(State(state): State<AppState>, Path((code, package)): Path<
 
 /// Adds the picked recommendations (with the items they depend on) to the selection, drops the
 /// chosen items they replace, and goes back to the selection page.
-async fn add(State(state): State<AppState>, Path((code, package)): Path<(String, String)>, RawQuery(raw): RawQuery) -> R {
-    let site = site(state.core(), &code).await.map_err(fail)?;
-    let cat = crate::catalogue::service::load(&site.access).await.map_err(fail)?;
-    let Some(p) = cat.packages.get(&package).filter(|p| p.active).cloned() else { return Err(fail(Error::not_found("套餐"))) };
+async fn add(v: PatientVisit, Path((_, package)): Path<(String, String)>, RawQuery(raw): RawQuery) -> R {
+    let (site, _) = checkup_site(v);
+    let cat = crate::catalogue::service::load(&site.access).await.map_err(|e| site.fail(e))?;
+    let Some(p) = cat.packages.get(&package).filter(|p| p.active).cloned() else { return Err(site.fail(Error::not_found("套餐"))) };
     let s = sent(raw.as_deref().unwrap_or(""));
     let mut keep: Vec<String> = if s.chosen.keep.is_empty() { p.items.clone() } else { s.chosen.keep.clone() };
     let mut add: Vec<String> = s.chosen.add.clone();
@@ -265,11 +267,10 @@ struct InvoiceForm {
     email: String,
 }
 
-async fn invoice_view(state: &AppState, headers: &HeaderMap, code: &str, id: i64, f: InvoiceForm, notice: &str, errors: Vec<String>) -> R {
-    let (site, patient) = signed_in(state, headers, code).await?;
-    let requests = invoice::of_booking(&patient.access, id).await.map_err(fail)?;
-    let b = site.my_booking(&patient, id).await.map_err(fail)?;
-    render(InvoicePage {
+async fn invoice_view(site: &Site, patient: &Patient, id: i64, f: InvoiceForm, notice: &str, errors: Vec<String>) -> R {
+    let requests = invoice::of_booking(&patient.access, id).await.map_err(|e| site.fail(e))?;
+    let b = site.my_booking(patient, id).await.map_err(|e| site.fail(e))?;
+    site.render(InvoicePage {
         hospital: site.name.clone(),
         base: format!("/p/{}/checkup", site.code),
         booking_id: id,
@@ -287,24 +288,19 @@ async fn invoice_view(state: &AppState, headers: &HeaderMap, code: &str, id: i64
     })
 }
 
-async fn invoice_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((code, id)): Path<(String, i64)>,
-    RawQuery(raw): RawQuery,
-) -> R {
+async fn invoice_page(p: PatientPage, Path((_, id)): Path<(String, i64)>, RawQuery(raw): RawQuery) -> R {
+    let (site, patient) = signed_in(p);
     let done = raw.as_deref() == Some("ok=requested");
     let notice = if done { "发票申请已提交，开具后将发送到您填写的邮箱" } else { "" };
-    invoice_view(&state, &headers, &code, id, InvoiceForm::default(), notice, Vec::new()).await
+    invoice_view(&site, &patient, id, InvoiceForm::default(), notice, Vec::new()).await
 }
 
 async fn request_invoice(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((code, id)): Path<(String, i64)>,
+    p: PatientPage,
+    Path((_, id)): Path<(String, i64)>,
     axum::Form(form): axum::Form<std::collections::BTreeMap<String, String>>,
 ) -> R {
-    let (site, patient) = signed_in(&state, &headers, &code).await?;
+    let (site, patient) = signed_in(p);
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     let f = InvoiceForm { kind: field("title_kind"), title: field("title"), tax_number: field("tax_number"), email: field("email") };
     let result = match TitleKind::from_code(&f.kind) {
@@ -316,14 +312,12 @@ async fn request_invoice(
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/p/{}/checkup/invoice/{id}?ok=requested", site.code)).into_response()),
-        Err(e) if e.status() == 404 => Err(fail(e)),
+        Err(e) if e.status() == 404 => Err(site.fail(e)),
         Err(e) if e.status() < 500 => {
-            let errors =
-                if e.fields().is_empty() { vec![e.public_message()] } else { e.fields().iter().map(|f| f.message.clone()).collect() };
-            let mut page = invoice_view(&state, &headers, &code, id, f, "", errors).await?;
+            let mut page = invoice_view(&site, &patient, id, f, "", messages(&e)).await?;
             *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             Ok(page)
         }
-        Err(e) => Err(fail(e)),
+        Err(e) => Err(site.fail(e)),
     }
 }

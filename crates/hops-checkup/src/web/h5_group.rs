@@ -9,20 +9,21 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, Query};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
-use hops_platform::Error;
+use hops_platform::patient::web::{messages, with_status};
+use hops_platform::patient::{Kind, Visit};
 use hops_platform::throttle::ClientKey;
-use hops_platform::web::{AppState, Method, Routes, Scope};
+use hops_platform::web::{Method, Routes, Scope};
 use serde::Deserialize;
 
-use super::h5::{R, fail, message, render};
+use super::h5::R;
 use crate::booking::service::Refusal;
 use crate::group::model::{Progress, Relation};
-use crate::h5::group::{CONTACT_SESSION_HOURS, Contact, GroupBooking, Person};
-use crate::h5::{Site, site};
+use crate::h5::Site;
+use crate::h5::group::{AsContact, Contact, ContactPage, GroupBooking, Person};
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Visitor)
@@ -34,58 +35,44 @@ pub fn routes() -> Routes {
         .public(Method::Post, "/p/{hospital_code}/checkup/group/people/{person}/book", "团检代预约（单位联系人）：代预约", book)
 }
 
-const COOKIE: &str = "hops_h5_contact";
 const PER_PAGE: usize = 20;
 const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
 
 fn base(s: &Site) -> String {
-    format!("/p/{}/checkup/group", s.code)
-}
-
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    hops_platform::web::cookie(headers, COOKIE).map(str::to_string)
-}
-
-/// The form token of a session: forms of the contact's pages carry it, so a page of another
-/// site cannot submit them (on top of the SameSite cookie).
-fn form_token(token: &str) -> String {
-    hops_platform::crypto::sha256_hex(&format!("h5-contact-form:{token}"))[..32].to_string()
+    format!("{}/checkup/group", s.home())
 }
 
 /// A signed-in contact on one hospital's pages.
 struct Signed {
     site: Site,
     contact: Contact,
-    token: String,
+    page: ContactPage,
 }
 
 impl Signed {
-    fn check_form(&self, form: &BTreeMap<String, String>) -> Result<(), Response> {
-        if form.get("_t").is_some_and(|t| *t == form_token(&self.token)) {
-            Ok(())
-        } else {
-            Err(message(StatusCode::FORBIDDEN, "页面已过期", "页面已过期，请返回刷新后重试。", &base(&self.site)))
-        }
+    fn form_token(&self) -> String {
+        self.page.form_token()
     }
 }
 
-/// The signed-in contact, or `None` (no cookie, an expired session, or a phone that is no
-/// longer an employer's contact phone).
-async fn contact(state: &AppState, headers: &HeaderMap, code: &str) -> Result<(Site, Option<(Contact, String)>), Response> {
-    let s = site(state.core(), code).await.map_err(fail)?;
-    let found = match cookie_token(headers) {
-        Some(t) => s.contact(&t).await.map_err(fail)?.map(|c| (c, t)),
-        None => None,
-    };
-    Ok((s, found))
+/// The signed-in contact of a contact session, or `None` when the phone is no longer an
+/// employer's contact phone.
+async fn contact_of(page: ContactPage) -> Result<Option<Signed>, Response> {
+    let site = Site(page.site.clone());
+    match site.contact(&page.signed).await {
+        Ok(Some(contact)) => Ok(Some(Signed { site, contact, page })),
+        Ok(None) => Ok(None),
+        Err(e) => Err(site.fail(e)),
+    }
 }
 
 /// The signed-in contact; a page asking to sign in otherwise (GET: back to the sign-in page).
-async fn signed_in(state: &AppState, headers: &HeaderMap, code: &str, get: bool) -> Result<Signed, Response> {
-    match contact(state, headers, code).await? {
-        (site, Some((contact, token))) => Ok(Signed { site, contact, token }),
-        (s, None) if get => Err(Redirect::to(&base(&s)).into_response()),
-        (s, None) => Err(message(StatusCode::UNAUTHORIZED, "请先登录", "登录已过期，请用联系人手机号重新获取验证码登录。", &base(&s))),
+async fn signed_in(page: ContactPage, get: bool) -> Result<Signed, Response> {
+    let site = Site(page.site.clone());
+    match contact_of(page).await? {
+        Some(me) => Ok(me),
+        None if get => Err(Redirect::to(&base(&site)).into_response()),
+        None => Err(site.message(StatusCode::UNAUTHORIZED, "请先登录", "登录已过期，请用联系人手机号重新获取验证码登录。", &base(&site))),
     }
 }
 
@@ -96,6 +83,8 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, code: &str, get: bool)
 struct LoginPage {
     hospital: String,
     base: String,
+    action: String,
+    next: String,
     form_token: String,
     phone: String,
     notice: String,
@@ -103,9 +92,11 @@ struct LoginPage {
 }
 
 fn login_page(s: &Site, phone: &str, notice: &str, errors: Vec<String>) -> R {
-    render(LoginPage {
+    s.render(LoginPage {
         hospital: s.name.clone(),
         base: base(s),
+        action: format!("{}/login", base(s)),
+        next: String::new(),
         form_token: String::new(),
         phone: phone.to_string(),
         notice: notice.to_string(),
@@ -113,55 +104,31 @@ fn login_page(s: &Site, phone: &str, notice: &str, errors: Vec<String>) -> R {
     })
 }
 
-fn messages(e: &Error) -> Vec<String> {
-    if e.fields().is_empty() { vec![e.public_message()] } else { e.fields().iter().map(|f| f.message.clone()).collect() }
-}
-
-fn with_status(status: u16, page: Response) -> Response {
-    let mut page = page;
-    *page.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-    page
-}
-
-async fn login(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    ClientKey(caller): ClientKey,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
-) -> R {
-    let s = site(state.core(), &code).await.map_err(fail)?;
+async fn login(v: Visit<AsContact>, ClientKey(caller): ClientKey, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
+    let s = Site(v.site);
     let phone = form.get("phone").map_or("", |p| p.trim());
     if form.contains_key("send_code") {
         return match s.contact_send_code(phone, &caller).await {
             Ok(()) => login_page(&s, phone, "验证码已发送，请查看短信", Vec::new()),
             Err(e) if e.status() < 500 => Ok(with_status(e.status(), login_page(&s, phone, "", messages(&e))?)),
-            Err(e) => Err(fail(e)),
+            Err(e) => Err(s.fail(e)),
         };
     }
     match s.contact_sign_in(phone, form.get("code").map_or("", String::as_str)).await {
-        Ok(token) => {
-            let cookie = hops_platform::web::set_cookie(state.core(), COOKIE, &token, &base(&s), Some(CONTACT_SESSION_HOURS * 3600));
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&base(&s))).into_response())
-        }
+        Ok(token) => Ok(([(header::SET_COOKIE, s.session_cookie(Kind::Contact, &token))], Redirect::to(&base(&s))).into_response()),
         Err(e) if e.status() < 500 => Ok(with_status(e.status(), login_page(&s, phone, "", messages(&e))?)),
-        Err(e) => Err(fail(e)),
+        Err(e) => Err(s.fail(e)),
     }
 }
 
-async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(code): Path<String>,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
-) -> R {
-    let (s, found) = contact(&state, &headers, &code).await?;
-    if let Some((_, token)) = &found
-        && form.get("_t").is_some_and(|t| *t == form_token(token))
+async fn logout(v: Visit<AsContact>, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
+    let s = Site(v.site);
+    if let Some(page) = &v.signed
+        && page.check_form(&form).is_ok()
     {
-        s.contact_sign_out(token).await.map_err(fail)?;
+        s.sign_out(page.token()).await.map_err(|e| s.fail(e))?;
     }
-    let clear = hops_platform::web::set_cookie(state.core(), COOKIE, "", &base(&s), Some(0));
-    Ok(([(header::SET_COOKIE, clear)], Redirect::to(&base(&s))).into_response())
+    Ok(([(header::SET_COOKIE, s.clear_cookie(Kind::Contact))], Redirect::to(&base(&s))).into_response())
 }
 
 // ---- employers ----
@@ -187,13 +154,17 @@ fn window(w: Option<(LocalDay, LocalDay)>) -> String {
     w.map_or_else(|| "不限".to_string(), |(a, b)| format!("{a} 至 {b}"))
 }
 
-async fn home(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> R {
-    let (s, found) = contact(&state, &headers, &code).await?;
-    let Some((c, token)) = found else { return login_page(&s, "", "", Vec::new()) };
+async fn home(v: Visit<AsContact>) -> R {
+    let s = Site(v.site.clone());
+    let found = match v.signed {
+        Some(page) => contact_of(page).await?,
+        None => None,
+    };
+    let Some(me) = found else { return login_page(&s, "", "", Vec::new()) };
     let employers = s
-        .contact_overview(&c)
+        .contact_overview(&me.contact)
         .await
-        .map_err(fail)?
+        .map_err(|e| s.fail(e))?
         .into_iter()
         .map(|o| EmployerCard {
             code: o.employer.code.clone(),
@@ -203,7 +174,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, Path(code): Pat
             counts: Progress::ALL.iter().map(|p| (p.code(), p.label_zh(), o.counts.get(p).copied().unwrap_or(0))).collect(),
         })
         .collect();
-    render(HomePage { hospital: s.name.clone(), base: base(&s), form_token: form_token(&token), employers })
+    s.render(HomePage { hospital: s.name.clone(), base: base(&s), form_token: me.form_token(), employers })
 }
 
 // ---- the list ----
@@ -244,18 +215,13 @@ pub struct RosterQuery {
     page: Option<usize>,
 }
 
-async fn roster(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((code, employer)): Path<(String, String)>,
-    Query(q): Query<RosterQuery>,
-) -> R {
-    let me = signed_in(&state, &headers, &code, true).await?;
+async fn roster(page: ContactPage, Path((_, employer)): Path<(String, String)>, Query(q): Query<RosterQuery>) -> R {
+    let me = signed_in(page, true).await?;
     let r = me.site.contact_roster(&me.contact, &employer).await.map_err(|e| {
         if e.status() == 404 {
-            message(StatusCode::NOT_FOUND, "未找到单位", "您不是该单位的联系人，或单位不存在。", &base(&me.site))
+            me.site.message(StatusCode::NOT_FOUND, "未找到单位", "您不是该单位的联系人，或单位不存在。", &base(&me.site))
         } else {
-            fail(e)
+            me.site.fail(e)
         }
     })?;
     // 未预约 first: the people the contact is here for.
@@ -287,10 +253,10 @@ async fn roster(
         })
         .collect();
     let here = format!("{}/employers/{}?progress={}", base(&me.site), r.employer.code, chosen.map_or("all", Progress::code));
-    render(RosterPage {
+    me.site.render(RosterPage {
         hospital: me.site.name.clone(),
         base: base(&me.site),
-        form_token: form_token(&me.token),
+        form_token: me.form_token(),
         employer: r.employer.name.clone(),
         employer_code: r.employer.code.clone(),
         window: window(r.employer.window),
@@ -332,9 +298,9 @@ pub struct PersonQuery {
 async fn person_page(me: &Signed, id: i64, date: &str, notice: &str, errors: Vec<String>) -> R {
     let p = me.site.contact_person(&me.contact, id).await.map_err(|e| {
         if e.status() == 404 {
-            message(StatusCode::NOT_FOUND, "未找到受检人", "该人员不在您所联系单位的名单中。", &base(&me.site))
+            me.site.message(StatusCode::NOT_FOUND, "未找到受检人", "该人员不在您所联系单位的名单中。", &base(&me.site))
         } else {
-            fail(e)
+            me.site.fail(e)
         }
     })?;
     let days = p
@@ -342,10 +308,10 @@ async fn person_page(me: &Signed, id: i64, date: &str, notice: &str, errors: Vec
         .iter()
         .map(|(d, left)| (d.to_string(), format!("{} 周{}", d, WEEKDAYS[d.weekday().to_monday_zero_offset() as usize]), *left))
         .collect();
-    render(PersonPage {
+    me.site.render(PersonPage {
         hospital: me.site.name.clone(),
         base: base(&me.site),
-        form_token: form_token(&me.token),
+        form_token: me.form_token(),
         relation: p.person.person.relation.label_zh(),
         employer_pays: p.split.as_ref().map(|s| s.employer),
         person_pays: p.split.as_ref().map(|s| s.person),
@@ -358,13 +324,8 @@ async fn person_page(me: &Signed, id: i64, date: &str, notice: &str, errors: Vec
     })
 }
 
-async fn person(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((code, id)): Path<(String, i64)>,
-    Query(q): Query<PersonQuery>,
-) -> R {
-    let me = signed_in(&state, &headers, &code, true).await?;
+async fn person(page: ContactPage, Path((_, id)): Path<(String, i64)>, Query(q): Query<PersonQuery>) -> R {
+    let me = signed_in(page, true).await?;
     let notice = match q.ok.as_deref() {
         Some("booked") => "代预约成功",
         Some("again") => "该预约此前已提交成功，未重复预约",
@@ -373,14 +334,9 @@ async fn person(
     person_page(&me, id, "", notice, Vec::new()).await
 }
 
-async fn book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((code, id)): Path<(String, i64)>,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
-) -> R {
-    let me = signed_in(&state, &headers, &code, false).await?;
-    me.check_form(&form)?;
+async fn book(page: ContactPage, Path((_, id)): Path<(String, i64)>, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
+    let me = signed_in(page, false).await?;
+    me.page.check_form(&form)?;
     let date = form.get("date").map_or("", |d| d.trim());
     let request = form.get("request").map_or("", String::as_str);
     let here = format!("{}/people/{id}", base(&me.site));
@@ -391,9 +347,9 @@ async fn book(
             Ok(with_status(422, person_page(&me, id, date, "", errors).await?))
         }
         Err(e) if e.status() == 404 => {
-            Err(message(StatusCode::NOT_FOUND, "未找到受检人", "该人员不在您所联系单位的名单中。", &base(&me.site)))
+            Err(me.site.message(StatusCode::NOT_FOUND, "未找到受检人", "该人员不在您所联系单位的名单中。", &base(&me.site)))
         }
         Err(e) if e.status() < 500 => Ok(with_status(e.status(), person_page(&me, id, date, "", messages(&e)).await?)),
-        Err(e) => Err(fail(e)),
+        Err(e) => Err(me.site.fail(e)),
     }
 }

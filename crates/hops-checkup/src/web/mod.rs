@@ -54,6 +54,10 @@ impl Module for CheckupModule {
         ]
     }
 
+    fn h5_links(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("体检预约", "/checkup"), ("我的体检预约", "/checkup/orders")]
+    }
+
     fn topics(&self) -> Vec<&'static hops_platform::notify::Topic> {
         vec![&crate::group::service::REMINDER]
     }
@@ -69,8 +73,6 @@ impl Module for CheckupModule {
             Column::new(group::EMPLOYEE_ID_NUMBER).indexed_by("id_number_bidx"),
             Column::new(group::EMPLOYEE_PHONE).indexed_by("phone_bidx"),
             Column::new(group::EMPLOYER_CONTACT_PHONE).keyed_by(Key::Text("code")).indexed_by("contact_phone_bidx"),
-            Column::new(crate::h5::SESSION_PHONE).keyed_by(Key::Text("token_hash")).indexed_by("phone_bidx"),
-            Column::new(crate::h5::group::SESSION_PHONE).keyed_by(Key::Text("token_hash")).indexed_by("phone_bidx"),
         ]
     }
 

@@ -176,7 +176,8 @@ pub async fn ask(access: &Access, token: Option<&str>, channel: &str, question: 
 }
 
 /// Hands the conversation to a person: a ticket in the service team's queue with the whole
-/// conversation, the patient's name and phone if given. Asking again returns the same ticket.
+/// conversation, the patient's name and phone if given — a signed-in patient's proven phone,
+/// whatever was typed. Asking again returns the same ticket.
 pub async fn handover(access: &Access, token: &str, name: &str, phone: &str) -> Result<ticket_store::TicketRow> {
     access.require(Permission::BotAsk)?;
     let mut c = access.tenant().read().await?;
@@ -191,7 +192,10 @@ pub async fn handover(access: &Access, token: &str, name: &str, phone: &str) -> 
     if name.chars().count() > 50 {
         errs.push(hops_platform::FieldError::new("name", "称呼不能超过 50 个字"));
     }
+    // A signed-in patient's ticket carries the phone they proved, not one typed.
+    let proven = access.actor().proven_phone().copied();
     let phone = match phone.trim() {
+        _ if proven.is_some() => proven,
         "" => None,
         p => Phone::parse(p).map(Some).unwrap_or_else(|e| {
             errs.push(hops_platform::FieldError::new("phone", e.to_string()));
@@ -220,7 +224,10 @@ pub async fn handover(access: &Access, token: &str, name: &str, phone: &str) -> 
         category,
         priority: Priority::Normal,
         subject,
-        description: format!("智能客服会话记录：\n{transcript}"),
+        description: format!(
+            "{}智能客服会话记录：\n{transcript}",
+            if proven.is_some() { "患者已登录，手机号已通过短信验证。\n" } else { "" }
+        ),
         requester_kind: RequesterKind::Patient,
         requester_name: name.to_string(),
         requester_phone: phone,

@@ -1,16 +1,16 @@
 //! The FAQ bot: `POST /api/v1/bot/ask` for integrators (bearer token; the hospital is the
 //! token's), the same answer for the patients' chat page at `/p/{hospital}/bot` (server-rendered,
-//! works without JavaScript; the conversation is bound to an HttpOnly cookie), and the hand-over
-//! to a person.
-
-use std::sync::Arc;
+//! works without JavaScript; the conversation is bound to its own HttpOnly cookie, signed in or
+//! not), and the hand-over to a person: a patient signed in through the platform's patient login
+//! hands over with the phone they proved; others may type one.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use hops_platform::patient::{PatientVisit, Site};
 use hops_platform::throttle::{ClientKey, Rate};
-use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, PageError, Routes, Scope};
+use hops_platform::web::{Api, ApiDoc, ApiResult, AppState, Form, Json, Method, Routes, Scope};
 use hops_platform::{Access, Core, Error};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -97,12 +97,24 @@ async fn ask_api(api: Api, Json(b): Json<AskIn>) -> ApiResult<Json<AskOut>> {
     Ok(Json(ask_out(bot::ask(api.access(), b.session.as_deref(), "api", &b.question).await?)))
 }
 
-/// The hospital of a patient page, acting for it.
-async fn site(core: &Arc<Core>, code: &str) -> Result<(Access, String), Error> {
-    let (access, h) = hops_platform::accounts::service::public_site(core, code, hops_platform::Visitor::Anonymous)
-        .await?
-        .ok_or_else(|| Error::not_found("医院"))?;
-    Ok((access, h.name))
+/// The chat's site and who asks: the signed-in patient (their phone), else an anonymous visitor.
+struct Chat {
+    site: Site,
+    access: Access,
+    phone: Option<String>,
+}
+
+impl Chat {
+    fn of(v: PatientVisit) -> Chat {
+        match v.signed {
+            Some(p) => Chat { access: p.access().clone(), phone: Some(p.signed.phone.masked()), site: v.site },
+            None => Chat { access: v.site.access.clone(), phone: None, site: v.site },
+        }
+    }
+
+    fn code(&self) -> &str {
+        &self.site.code
+    }
 }
 
 const COOKIE: &str = "hops_bot";
@@ -137,15 +149,14 @@ struct ChatPage {
     handed_over: Option<String>,
     replies: Vec<(String, String)>,
     offer_person: bool,
+    /// The signed-in patient's phone (masked): the hand-over carries it.
+    phone: Option<String>,
+    /// Where to sign in and come back here.
+    sign_in: String,
     error: String,
 }
 
 type R = Result<Response, Response>;
-
-/// The platform's error page (internal errors logged, never shown in detail).
-fn fail(e: Error) -> Response {
-    PageError(e).into_response()
-}
 
 fn message_of(o: Outcome) -> &'static str {
     match o {
@@ -156,9 +167,10 @@ fn message_of(o: Outcome) -> &'static str {
     }
 }
 
-async fn render(access: &Access, hospital: String, code: &str, token: Option<&str>, last: Option<Reply>, error: String) -> R {
+async fn render(chat: &Chat, token: Option<&str>, last: Option<Reply>, error: String) -> R {
+    let fail = |e| chat.site.fail(e);
     let t = match token {
-        Some(t) => bot::transcript(access, t).await.map_err(fail)?,
+        Some(t) => bot::transcript(&chat.access, t).await.map_err(fail)?,
         None => bot::Transcript::default(),
     };
     let lines: Vec<Line> = t
@@ -175,9 +187,12 @@ async fn render(access: &Access, hospital: String, code: &str, token: Option<&st
     let handed_over = t.ticket;
     let replies: Vec<(String, String)> = t.replies.into_iter().map(|(at, body)| (at.format_minute(), body)).collect();
     let offer_person = handed_over.is_none() && !lines.is_empty();
+    let base = format!("{}/bot", chat.site.home());
     let page = ChatPage {
-        hospital,
-        base: format!("/p/{code}/bot"),
+        hospital: chat.site.name.clone(),
+        sign_in: chat.site.sign_in_path(&base),
+        phone: chat.phone.clone(),
+        base,
         alternatives: last.map(|r| r.alternatives).unwrap_or_default(),
         lines,
         handed_over,
@@ -185,13 +200,11 @@ async fn render(access: &Access, hospital: String, code: &str, token: Option<&st
         offer_person,
         error,
     };
-    let html = page.render().map_err(|e| fail(Error::Internal(e.into())))?;
-    Ok(Html(html).into_response())
+    chat.site.render(page)
 }
 
-async fn chat_page(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> R {
-    let (access, name) = site(state.core(), &code).await.map_err(fail)?;
-    render(&access, name, &code, cookie(&headers).as_deref(), None, String::new()).await
+async fn chat_page(v: PatientVisit, headers: HeaderMap) -> R {
+    render(&Chat::of(v), cookie(&headers).as_deref(), None, String::new()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -209,36 +222,36 @@ fn with_cookie(core: &Core, mut resp: Response, code: &str, token: &str) -> Resp
 }
 
 /// The chat page again with `e`'s message above the form, answering `e`'s status.
-async fn refused(access: &Access, name: String, code: &str, token: Option<&str>, e: Error) -> R {
+async fn refused(chat: &Chat, token: Option<&str>, e: Error) -> R {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let msg = match e.fields() {
         [] => e.public_message(),
         fields => fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("；"),
     };
-    let resp = render(access, name, code, token, None, msg).await?;
+    let resp = render(chat, token, None, msg).await?;
     Ok((status, resp).into_response())
 }
 
 async fn chat_ask(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    v: PatientVisit,
     ClientKey(caller): ClientKey,
     headers: HeaderMap,
     Form(f): Form<AskForm>,
 ) -> R {
-    let (access, name) = site(state.core(), &code).await.map_err(fail)?;
+    let chat = Chat::of(v);
     let token = cookie(&headers);
-    if let Err(e) = state.core().throttle.check(&ASK_RATE, access.hospital().0, &caller) {
-        return refused(&access, name, &code, token.as_deref(), e).await;
+    if let Err(e) = state.core().throttle.check(&ASK_RATE, chat.access.hospital().0, &caller) {
+        return refused(&chat, token.as_deref(), e).await;
     }
-    match bot::ask(&access, token.as_deref(), "h5", &f.question).await {
+    match bot::ask(&chat.access, token.as_deref(), "h5", &f.question).await {
         Ok(reply) => {
             let t = reply.session.clone();
-            let resp = render(&access, name, &code, Some(&t), Some(reply), String::new()).await?;
-            Ok(with_cookie(state.core(), resp, &code, &t))
+            let resp = render(&chat, Some(&t), Some(reply), String::new()).await?;
+            Ok(with_cookie(state.core(), resp, chat.code(), &t))
         }
-        Err(e @ Error::Client { status: 422, .. }) => refused(&access, name, &code, token.as_deref(), e).await,
-        Err(e) => Err(fail(e)),
+        Err(e @ Error::Client { status: 422, .. }) => refused(&chat, token.as_deref(), e).await,
+        Err(e) => Err(chat.site.fail(e)),
     }
 }
 
@@ -251,21 +264,21 @@ pub struct HandoverForm {
 
 async fn chat_handover(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    v: PatientVisit,
     ClientKey(caller): ClientKey,
     headers: HeaderMap,
     Form(f): Form<HandoverForm>,
 ) -> R {
-    let (access, name) = site(state.core(), &code).await.map_err(fail)?;
+    let chat = Chat::of(v);
     let Some(token) = cookie(&headers) else {
-        return render(&access, name, &code, None, None, "会话已过期，请先描述您的问题".into()).await;
+        return render(&chat, None, None, "会话已过期，请先描述您的问题".into()).await;
     };
-    if let Err(e) = state.core().throttle.check(&HANDOVER_RATE, access.hospital().0, &caller) {
-        return refused(&access, name, &code, Some(&token), e).await;
+    if let Err(e) = state.core().throttle.check(&HANDOVER_RATE, chat.access.hospital().0, &caller) {
+        return refused(&chat, Some(&token), e).await;
     }
-    match bot::handover(&access, &token, &f.name, &f.phone).await {
-        Ok(_) => Ok(Redirect::to(&format!("/p/{code}/bot")).into_response()),
-        Err(e @ Error::Client { status: 422, .. }) => refused(&access, name, &code, Some(&token), e).await,
-        Err(e) => Err(fail(e)),
+    match bot::handover(&chat.access, &token, &f.name, &f.phone).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}/bot", chat.site.home())).into_response()),
+        Err(e @ Error::Client { status: 422, .. }) => refused(&chat, Some(&token), e).await,
+        Err(e) => Err(chat.site.fail(e)),
     }
 }

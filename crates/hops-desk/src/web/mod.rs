@@ -31,6 +31,10 @@ impl Module for DeskModule {
         vec![&crate::ticket::service::SLA_ESCALATION]
     }
 
+    fn h5_links(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("智能客服", "/bot")]
+    }
+
     fn nav(&self) -> Vec<NavItem> {
         let item = |label, href, permission| NavItem { section: Section::Desk, label, href, permission };
         let mut v = vec![

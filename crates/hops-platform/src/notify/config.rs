@@ -184,6 +184,11 @@ pub struct WechatAccount {
     pub templates: BTreeMap<String, String>,
     /// `https://api.weixin.qq.com`; `None` for the sandbox on this server.
     pub api_base: Option<String>,
+    /// Patients may sign in by the official account's web authorisation (网页授权,
+    /// `HOPS_WECHAT_LOGIN=1`; always in the sandbox): see [`crate::patient`].
+    pub login: bool,
+    /// `https://open.weixin.qq.com` (`HOPS_WECHAT_OAUTH_BASE`); `None` for the sandbox.
+    pub oauth_base: Option<String>,
 }
 
 impl fmt::Debug for WechatAccount {
@@ -192,6 +197,7 @@ impl fmt::Debug for WechatAccount {
             .field("appid", &self.appid)
             .field("kind", &self.kind)
             .field("sandbox", &self.api_base.is_none())
+            .field("login", &self.login)
             .finish_non_exhaustive()
     }
 }
@@ -205,6 +211,8 @@ impl WechatAccount {
             token: TokenMode::Stable,
             templates: TEMPLATE_KEYS.iter().map(|k| (k.to_string(), sandbox_template("wechat", k))).collect(),
             api_base: None,
+            login: true,
+            oauth_base: None,
         }
     }
 
@@ -235,6 +243,14 @@ impl WechatAccount {
             templates,
             api_base: Some(
                 env("HOPS_WECHAT_API_BASE").unwrap_or_else(|| "https://api.weixin.qq.com".into()).trim_end_matches('/').to_string(),
+            ),
+            login: match env("HOPS_WECHAT_LOGIN").as_deref().map(str::trim) {
+                None | Some("" | "0" | "false") => false,
+                Some("1" | "true") => true,
+                Some(v) => anyhow::bail!("HOPS_WECHAT_LOGIN 应为 1 或 0，实际为 {v:?}"),
+            },
+            oauth_base: Some(
+                env("HOPS_WECHAT_OAUTH_BASE").unwrap_or_else(|| "https://open.weixin.qq.com".into()).trim_end_matches('/').to_string(),
             ),
         }))
     }

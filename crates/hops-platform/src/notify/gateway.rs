@@ -37,21 +37,21 @@ impl Failure {
     }
 }
 
-fn http() -> &'static reqwest::Client {
+pub(crate) fn http() -> &'static reqwest::Client {
     static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
     HTTP.get_or_init(|| reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client"))
 }
 
-fn local(core: &Core, path: &str) -> Result<String, Failure> {
+pub(crate) fn local(core: &Core, path: &str) -> Result<String, Failure> {
     core.local_url().map(|u| format!("{u}{path}")).ok_or_else(|| Failure::transient("沙箱：服务尚未启动"))
 }
 
-fn network(e: reqwest::Error) -> Failure {
+pub(crate) fn network(e: reqwest::Error) -> Failure {
     Failure::transient(format!("无法连接服务商：{}", e.without_url()))
 }
 
 /// Reads a JSON answer; a 5xx (or an unreadable answer) is worth another try.
-async fn answer(r: reqwest::Response) -> Result<Value, Failure> {
+pub(crate) async fn answer(r: reqwest::Response) -> Result<Value, Failure> {
     let status = r.status();
     let text = r.text().await.map_err(network)?;
     match serde_json::from_str::<Value>(&text) {

@@ -69,6 +69,10 @@ pub trait Module: Send + Sync + 'static {
     fn person_roles(&self) -> Vec<crate::people::adopt::Role> {
         Vec::new()
     }
+    /// Its patient pages as links on the patient's 我的 page: (label, path under `/p/{hospital}`).
+    fn h5_links(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
     /// Its headline figures on the home dashboard.
     fn tiles<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
         Box::pin(async { Ok(Vec::new()) })
@@ -125,7 +129,9 @@ pub fn app(core: Arc<Core>, modules: Vec<Arc<dyn Module>>) -> App {
         .merge(crate::notify::web::routes())
         .merge(crate::notify::web::sandbox::routes())
         .merge(crate::forms::web::routes())
-        .merge(crate::flow::web::routes());
+        .merge(crate::flow::web::routes())
+        .merge(crate::patient::web::routes())
+        .merge(crate::patient::sandbox::routes());
     let mut nav = pages::nav();
     nav.extend(crate::notify::web::nav());
     nav.extend(crate::forms::web::nav());

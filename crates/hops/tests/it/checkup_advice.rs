@@ -492,7 +492,7 @@ async fn h5_book(api: &Api, n: u32, date: &str) -> (reqwest::Client, i64, String
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let id = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
-    let token = cookie.split(';').next().unwrap().strip_prefix("hops_h5=").unwrap().to_string();
+    let token = cookie.split(';').next().unwrap().strip_prefix("hops_patient=").unwrap().to_string();
     (client, id, token)
 }
 
@@ -549,7 +549,9 @@ async fn patient_questionnaire_and_invoice(backend: Backend) {
     let (patient, id, _) = h5_book(&api, 21, &date).await;
     let (other, _, _) = h5_book(&api, 22, &date).await;
     let invoice = format!("{base}/invoice/{id}");
-    assert_eq!(api.app.client().get(&invoice).send().await.unwrap().status(), 401);
+    let r = api.app.client().get(&invoice).send().await.unwrap();
+    let to = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    assert_eq!((r.status().as_u16(), to.starts_with("/p/tj/login?next=")), (303, true), "no session: to sign in");
     assert_eq!(other.get(&invoice).send().await.unwrap().status(), 404, "someone else's booking");
     let page = patient.get(&invoice).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("只有已支付的预约可以申请发票") && !page.contains("submit-invoice"));
@@ -653,8 +655,8 @@ async fn questionnaire_and_invoice_in_a_browser() {
     let (_, id, token) = h5_book(&api, 31, &date).await;
     let (s, _) = api.call(Method::POST, &format!("/api/v1/checkup/bookings/{id}/payments"), Some(json!({"method": "onsite"}))).await;
     assert_eq!(s, 204);
-    let mut cookie = Cookie::new("hops_h5", token);
-    cookie.set_path("/p/tj/checkup");
+    let mut cookie = Cookie::new("hops_patient", token);
+    cookie.set_path("/p/tj");
     d.add_cookie(cookie).await.unwrap();
     d.goto(format!("{base}/orders/{id}")).await.unwrap();
     wait_for(&browser, "已支付").await;

@@ -229,7 +229,7 @@ impl Contact {
     async fn send(&self, method: Method, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
         let mut req = self.client.request(method, format!("{}{path}", self.app_url));
         if !self.cookie.is_empty() {
-            req = req.header("cookie", format!("hops_h5_contact={}", self.cookie));
+            req = req.header("cookie", format!("hops_contact={}", self.cookie));
         }
         if !form.is_empty() {
             req = req.form(form);
@@ -282,13 +282,14 @@ async fn contact_sees_and_books_only_their_own(backend: Backend) {
     assert_eq!(s, 403, "{page}");
     assert!(page.contains("不是本院团检单位的联系人") && cookie.is_none(), "{page}");
 
-    // The contact signs in: a hash-only, HttpOnly, SameSite cookie for these pages.
+    // The contact signs in: a hash-only, HttpOnly, SameSite cookie for the hospital's patient
+    // pages (the platform's patient login, a contact's session).
     app.clock.advance_seconds(61);
     let (s, _, cookie) = sign_in(&api, CONTACT, None).await;
     assert_eq!(s, 303);
     let cookie = cookie.expect("a session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains(&format!("Path={BASE}")), "{cookie}");
-    let token = cookie.trim_start_matches("hops_h5_contact=").split(';').next().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/p/tj;"), "{cookie}");
+    let token = cookie.trim_start_matches("hops_contact=").split(';').next().unwrap().to_string();
     let c = Contact { app_url: app.url.clone(), client: app.client(), cookie: token.clone() };
     let (_, page) = c.get(BASE).await;
     assert!(page.contains("示例科技有限公司") && !page.contains("另一家公司"), "{page}");

@@ -150,6 +150,9 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
 
     // Another browser (no session) sees no orders: it is sent to sign in with its phone.
     let anon = app.client().get(format!("{}/p/tj/checkup/orders", app.url)).send().await.unwrap();
-    assert_eq!((anon.status().as_u16(), anon.headers()["location"].to_str().unwrap()), (303, "/p/tj/checkup/login"));
+    assert_eq!(
+        (anon.status().as_u16(), anon.headers()["location"].to_str().unwrap()),
+        (303, "/p/tj/login?next=%2Fp%2Ftj%2Fcheckup%2Forders")
+    );
     browser.quit().await;
 }

@@ -147,7 +147,7 @@ async fn snapshot(conn: &mut AnyConnection) -> Vec<(String, Vec<u8>)> {
         ("people", "phone_enc", "id"),
         ("desk_tickets", "requester_phone_enc", "id"),
         ("desk_attachments", "data_enc", "id"),
-        ("checkup_h5_sessions", "phone_enc", "token_hash"),
+        ("patient_sessions", "phone_enc", "token_hash"),
         ("checkup_employers", "contact_phone_enc", "code"),
         ("users", "totp_secret", "id"),
     ] {
@@ -224,12 +224,13 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     write(&mut conn, "UPDATE users SET totp_secret = $2 WHERE id = $1", user.0, legacy("users.totp_secret", secret_hex.as_bytes())).await;
     let token = "legacy-session-token";
     sqlx::query(
-        "INSERT INTO checkup_h5_sessions (hospital_id, token_hash, phone_enc, phone_bidx, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO patient_sessions (hospital_id, token_hash, kind, phone_enc, phone_bidx, created_at, last_seen_at, expires_at) \
+         VALUES ($1, $2, 'patient', $3, $4, $5, $5, $6)",
     )
     .bind(h1.0)
     .bind(sha256_hex(token))
-    .bind(legacy("checkup_persons.phone", PHONE_A.as_bytes()))
-    .bind(k.blind_index("checkup_persons.phone", h1.0, PHONE_A))
+    .bind(legacy("people.phone", PHONE_A.as_bytes()))
+    .bind(k.blind_index("people.phone", h1.0, PHONE_A))
     .bind(core.now().0)
     .bind(core.now().plus_seconds(3600).0)
     .execute(&mut conn)
@@ -279,7 +280,7 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
         format!("desk_tickets.requester_phone_enc:{t}"),
         format!("desk_attachments.data_enc:{att}"),
         format!("users.totp_secret:{}", user.0),
-        format!("checkup_h5_sessions.phone_enc:{}", sha256_hex(token)),
+        format!("patient_sessions.phone_enc:{}", sha256_hex(token)),
         "checkup_employers.contact_phone_enc:ACME".to_string(),
     ] {
         assert_eq!(version(&what), Some(CIPHER_VERSION), "{what}");
@@ -299,8 +300,8 @@ async fn legacy_ciphertexts_are_rebound_once(b: Backend) {
     let employer = Binding::new(hops_checkup::group::service::EMPLOYER_CONTACT_PHONE, h1.0, "ACME");
     assert_eq!(k.decrypt(&employer, &contact).unwrap(), PHONE_B);
     assert!(k.decrypt(&Binding::new(hops_checkup::group::service::EMPLOYER_CONTACT_PHONE, h1.0, "ACME2"), &contact).is_err());
-    let site = hops_checkup::h5::site(&core, "m1").await.unwrap();
-    let patient = site.patient(token).await.unwrap().expect("the session lives on");
+    let site = hops_platform::patient::site(&core, "m1").await.unwrap();
+    let patient = site.resolve(hops_platform::patient::Kind::Patient, token).await.unwrap().expect("the session lives on");
     assert_eq!(patient.access.actor().proven_phone().map(Phone::as_str), Some(PHONE_A));
     let (payload,): (String,) = sqlx::query_as("SELECT payload FROM jobs WHERE id = $1").bind(job).fetch_one(&mut conn).await.unwrap();
     let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();

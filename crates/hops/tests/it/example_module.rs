@@ -1,7 +1,8 @@
 //! The example module of `docs/module.md`: a department directory (科室通讯录). It owns no
 //! table, reads master data only through `hops_master::service`, declares each route's data
-//! scope and API responses, and is registered in the test app the tenancy tests walk
-//! (`tenancy.rs` spawns with it), so it is held to the rules of the product's modules.
+//! scope and API responses, has a patient page on the platform's patient login
+//! (`PatientPage`), and is registered in the test app the tenancy tests walk (`tenancy.rs`
+//! spawns with it), so it is held to the rules of the product's modules.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use axum::response::Html;
 use hops_kernel::DepartmentId;
 use hops_master::service as master;
 use hops_platform::Permission;
+use hops_platform::patient::PatientPage;
 use hops_platform::web::error::{ApiResult, PageResult};
 use hops_platform::web::{Api, ApiDoc, Json, Method, Module, NavItem, Page, Pager, Paging, Routes, Scope, Section, Shell};
 use hops_testkit::{Backend, TestApp, both_backends, call};
@@ -31,12 +33,20 @@ impl Module for DirectoryModule {
 
     fn routes(&self) -> Routes {
         // Departments and doctors are hospital data, not patients': scope `Hospital`.
-        Routes::scoped(Scope::Hospital).page(Method::Get, "/directory", "科室通讯录", directory_page).api(
-            Method::Get,
-            "/api/v1/directory/departments/{department_id}",
-            ApiDoc::new("科室通讯录", "科室及其医生").returns::<DepartmentOut>(),
-            api_department,
-        )
+        Routes::scoped(Scope::Hospital)
+            .page(Method::Get, "/directory", "科室通讯录", directory_page)
+            .api(
+                Method::Get,
+                "/api/v1/directory/departments/{department_id}",
+                ApiDoc::new("科室通讯录", "科室及其医生").returns::<DepartmentOut>(),
+                api_department,
+            )
+            // The patients' page: what a signed-in patient's proven phone reaches: scope `Visitor`.
+            .merge(Routes::scoped(Scope::Visitor).public(Method::Get, "/p/{hospital_code}/directory", "科室通讯录（患者端）", patient_page))
+    }
+
+    fn h5_links(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("科室通讯录", "/directory")]
     }
 }
 
@@ -66,6 +76,24 @@ async fn directory_page(page: Page, Query(q): Query<ListQuery>) -> PageResult<Ht
     let (departments, total) = master::list_departments(page.access(), "", paging).await?;
     let t = DirectoryPage { shell: page.shell("科室通讯录"), departments, pager: Pager::new(paging, total, "/directory?") };
     Ok(Html(t.render().map_err(anyhow::Error::from)?))
+}
+
+#[derive(Template)]
+#[template(path = "directory_h5.html")]
+struct PatientDirectoryPage {
+    hospital: String,
+    base: String,
+    phone: String,
+}
+
+/// A patient page: without a session the patient is sent to the hospital's sign-in and back.
+async fn patient_page(page: PatientPage) -> hops_platform::patient::web::R {
+    let site = &page.site;
+    site.render(PatientDirectoryPage {
+        hospital: site.name.clone(),
+        base: format!("{}/directory", site.home()),
+        phone: page.signed.phone.masked(),
+    })
 }
 
 /// A department and its doctors.
@@ -122,5 +150,15 @@ async fn the_directory_lists_departments_with_their_doctors(backend: Backend) {
     let (web, _) = app.web_login("dir", "operator").await;
     let page = web.get(format!("{}/directory", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("科室通讯录") && page.contains("内科") && page.contains("href=\"/directory\""), "{page}");
+    // The patient page: to the hospital's sign-in without a session, the proven phone with one.
+    let r = app.client().get(format!("{}/p/dir/directory", app.url)).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/p/dir/login?next=%2Fp%2Fdir%2Fdirectory"));
+    let site = hops_platform::patient::site(&app.core, "dir").await.unwrap();
+    let phone = hops_kernel::Phone::parse("13900000777").unwrap();
+    let token = site.open(hops_platform::patient::Kind::Patient, &phone, "测试").await.unwrap();
+    let r =
+        app.client().get(format!("{}/p/dir/directory", app.url)).header("cookie", format!("hops_patient={token}")).send().await.unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("139****0777") && page.contains("h5-main"), "{page}");
     app.stop().await;
 }

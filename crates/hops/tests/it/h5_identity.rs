@@ -21,14 +21,14 @@ struct Attempt {
     page: String,
 }
 
-async fn outbox(api: &Api, phone: &str) -> Vec<Value> {
+pub(crate) async fn outbox(api: &Api, phone: &str) -> Vec<Value> {
     let v: Value = reqwest::get(format!("{}/sandbox/sms/outbox?phone={phone}", api.app.url)).await.unwrap().json().await.unwrap();
     v["messages"].as_array().cloned().unwrap_or_default()
 }
 
 /// The verification code of the message to `phone` after the `before` it had (messages go out
 /// through the job queue, a moment later).
-async fn new_code(api: &Api, phone: &str, before: usize) -> String {
+pub(crate) async fn new_code(api: &Api, phone: &str, before: usize) -> String {
     for _ in 0..100 {
         let messages = outbox(api, phone).await;
         if messages.len() > before {
@@ -70,7 +70,7 @@ async fn attempt(api: &Api, client: &reqwest::Client, query: &str, name: &str, i
     let session = r
         .headers()
         .get("set-cookie")
-        .and_then(|c| c.to_str().unwrap().split(';').next().unwrap().strip_prefix("hops_h5=").map(str::to_string))
+        .and_then(|c| c.to_str().unwrap().split(';').next().unwrap().strip_prefix("hops_patient=").map(str::to_string))
         .filter(|t| !t.is_empty());
     let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
     Attempt { status, session, location, page: r.text().await.unwrap() }
@@ -78,7 +78,7 @@ async fn attempt(api: &Api, client: &reqwest::Client, query: &str, name: &str, i
 
 /// Signs in with a phone on the login page; returns the client holding the session.
 async fn sign_in(api: &Api, phone: &str) -> reqwest::Client {
-    let base = format!("{}/p/tj/checkup", api.app.url);
+    let base = format!("{}/p/tj", api.app.url);
     let client = api.app.browser_client();
     let before = outbox(api, phone).await.len();
     let r = client.post(format!("{base}/login")).form(&[("phone", phone), ("send_code", "1")]).send().await.unwrap();
@@ -142,7 +142,8 @@ async fn a_session_proves_a_phone_not_an_identity(backend: Backend) {
     assert!(a.session.is_none(), "a refused attempt issues no session");
     assert!(a.page.contains("宫颈TCT"), "{}", a.page);
     let r = mallory.get(format!("{}/p/tj/checkup/orders/{victims}", api.app.url)).send().await.unwrap();
-    assert_eq!(r.status(), 401, "no session, nothing shown");
+    let to = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    assert_eq!((r.status().as_u16(), to.starts_with("/p/tj/login?next=")), (303, true), "no session, nothing shown: to sign in");
 
     // Signed in with her own phone, Mallory sees nothing of the victim's and changes nothing.
     next_minute(&api);

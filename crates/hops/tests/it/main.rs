@@ -29,6 +29,7 @@ mod jobs_flow;
 mod malformed;
 mod master;
 mod notify;
+mod patient_login;
 mod people;
 mod performance;
 mod production;

@@ -140,7 +140,7 @@ async fn an_https_public_address_makes_cookies_secure(backend: Backend) {
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
         assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
         assert_eq!(r.headers().contains_key("strict-transport-security"), secure);
-        let r = app.client().get(format!("{}/p/tj/checkup/login", app.url)).send().await.unwrap();
+        let r = app.client().get(format!("{}/p/tj/login", app.url)).send().await.unwrap();
         assert_eq!(r.headers().contains_key("strict-transport-security"), secure);
         app.stop().await;
     }
@@ -166,8 +166,7 @@ async fn serve_without_accounts_or_opt_in_has_no_sandbox(backend: Backend) {
         assert_eq!(r.status(), 404, "{method} {path}");
     }
     // No verification code can be had: the patient is told text messages are off.
-    let r =
-        client.post(format!("{}/p/tj/checkup/login", app.url)).form(&[("phone", "13900000001"), ("send_code", "1")]).send().await.unwrap();
+    let r = client.post(format!("{}/p/tj/login", app.url)).form(&[("phone", "13900000001"), ("send_code", "1")]).send().await.unwrap();
     assert_eq!(r.status(), 503);
     assert!(r.text().await.unwrap().contains("短信服务未开通"));
     // A callback signed with the published sandbox key is not even looked at.

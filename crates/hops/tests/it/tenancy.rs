@@ -617,7 +617,7 @@ async fn every_route_keeps_to_its_data_scope(backend: Backend) {
     // A patient who proved another phone, on every public page of the hospital with the ids
     // of this person's booking.
     let visitor = app.browser_client();
-    let base = format!("{}/p/ha/checkup/login", app.url);
+    let base = format!("{}/p/ha/login", app.url);
     let r = visitor.post(&base).form(&[("phone", "13900000777"), ("send_code", "1")]).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let mut code = String::new();
