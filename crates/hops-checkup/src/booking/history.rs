@@ -25,6 +25,16 @@ pub(crate) async fn recorded(access: &Access, tx: &mut Tx, id: i64, from: Status
     let to = FLOW.next(from, action).map_err(|m| Error::conflict("invalid_status", m))?;
     let change = Change { from: Some(from.code()), to: to.code(), action: action.code(), note };
     flow::service::record(access, tx, FLOW.subject(id), change).await?;
+    // Money no longer held (refunded, cancelled): a waiting invoice request goes with it.
+    if crate::invoice::model::can_invoice(from) && !crate::invoice::model::can_invoice(to) {
+        crate::invoice::service::void_waiting(
+            access,
+            tx,
+            id,
+            &format!("预约已{}，发票申请自动作废", to.label_zh().trim_start_matches('已')),
+        )
+        .await?;
+    }
     Ok(())
 }
 

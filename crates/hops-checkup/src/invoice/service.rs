@@ -40,6 +40,9 @@ async fn create(access: &Access, booking_id: i64, draft: &InvoiceDraft) -> Resul
     if !model::can_invoice(b.status) {
         return Err(Error::conflict("invalid_status", format!("预约当前为“{}”，只有已支付的预约可以申请发票", b.status.label_zh())));
     }
+    if b.total.fen() == 0 {
+        return Err(Error::conflict("nothing_to_invoice", format!("预约 {} 个人支付金额为 ¥0.00，无需开具发票", b.number)));
+    }
     let problems = model::check_draft(draft);
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
@@ -128,6 +131,20 @@ pub async fn cancel(access: &Access, id: i64, reason: &str) -> Result<InvoiceRow
     let row = store::get(&mut tx, id).await?.ok_or_else(|| Error::not_found("发票申请"))?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// Voids the booking's waiting request (not yet issued) when the booking stops holding money
+/// (refunded or cancelled), in the transaction of that change. An issued invoice stays as
+/// issued: reversing it (红冲) is the e-invoice system's.
+pub(crate) async fn void_waiting(access: &Access, tx: &mut hops_platform::Tx, booking_id: i64, why: &str) -> Result<()> {
+    if let Some(open) = store::open_of_booking(tx, booking_id).await?
+        && open.status == InvoiceStatus::Requested
+        && store::cancel(tx, open.id, why, access.now()).await?
+    {
+        let detail = format!("{}：{why}", open.booking_number);
+        access.audit(tx, "checkup.invoice.cancel", &format!("checkup_invoice:{}", open.id), &detail).await?;
+    }
+    Ok(())
 }
 
 /// The column headers of the export.

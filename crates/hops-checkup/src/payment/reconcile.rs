@@ -32,6 +32,23 @@ pub struct Reconciliation {
     /// Successful refunds of the checked bookings.
     pub refunded: Money,
     pub mismatches: Vec<Mismatch>,
+    /// Every checked booking with its money and what it came to, by booking number.
+    pub rows: Vec<Checked>,
+}
+
+/// A checked booking: what was due, received and returned, and its result — 相符, or the
+/// labels of its mismatches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub booking_number: String,
+    pub status: Status,
+    pub total: Money,
+    pub paid: Money,
+    pub refunded: Money,
+    pub matched: bool,
+    pub result: String,
+    /// The mismatches' explanations, joined.
+    pub message: String,
 }
 
 /// The summary of the ledgers of a day and their mismatches.
@@ -44,6 +61,26 @@ pub fn summarize(day: LocalDay, ledgers: &[Ledger]) -> Reconciliation {
         matched: ledgers.iter().filter(|l| !wrong.contains(l.booking_number.as_str())).count(),
         paid: ledgers.iter().map(|l| l.paid).sum(),
         refunded: ledgers.iter().map(|l| l.refunded).sum(),
+        rows: ledgers
+            .iter()
+            .map(|l| {
+                let own: Vec<&Mismatch> = mismatches.iter().filter(|m| m.booking_number == l.booking_number).collect();
+                Checked {
+                    booking_number: l.booking_number.clone(),
+                    status: l.status,
+                    total: l.total,
+                    paid: l.paid,
+                    refunded: l.refunded,
+                    matched: own.is_empty(),
+                    result: if own.is_empty() {
+                        "相符".into()
+                    } else {
+                        own.iter().map(|m| kind_label(m.kind)).collect::<Vec<_>>().join("、")
+                    },
+                    message: own.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("；"),
+                }
+            })
+            .collect(),
         mismatches,
     }
 }
@@ -70,18 +107,41 @@ pub async fn day(access: &Access, day: LocalDay) -> Result<Reconciliation> {
 }
 
 pub const EXPORT_HEADERS: [&str; 4] = ["对账日期", "预约号", "差异类型", "说明"];
+/// The columns of the export of every checked booking.
+pub const EXPORT_ALL_HEADERS: [&str; 8] = ["对账日期", "预约号", "预约状态", "应收（元）", "已收（元）", "已退（元）", "结果", "说明"];
 
-/// The day's mismatches as an XLSX sheet (audited as an export).
-pub async fn export(access: &Access, day: LocalDay) -> Result<Vec<u8>> {
+/// The day's mismatches — or, with `all`, every checked booking with its money and result —
+/// as an XLSX sheet (audited as an export).
+pub async fn export(access: &Access, day: LocalDay, all: bool) -> Result<Vec<u8>> {
     access.require(Permission::DataExport)?;
     let r = self::day(access, day).await?;
-    let rows: Vec<Vec<String>> = r
-        .mismatches
-        .iter()
-        .map(|m| vec![day.to_string(), m.booking_number.clone(), kind_label(m.kind).to_string(), m.message.clone()])
-        .collect();
-    let bytes = tabular::write_xlsx("对账差异", &EXPORT_HEADERS, &rows)?;
-    let detail = format!("导出 {day} 体检对账差异 {} 条（核对预约 {} 个）", rows.len(), r.bookings);
+    let (bytes, what, n) = if all {
+        let rows: Vec<Vec<String>> = r
+            .rows
+            .iter()
+            .map(|c| {
+                vec![
+                    day.to_string(),
+                    c.booking_number.clone(),
+                    c.status.label_zh().to_string(),
+                    c.total.to_yuan_string(),
+                    c.paid.to_yuan_string(),
+                    c.refunded.to_yuan_string(),
+                    c.result.clone(),
+                    c.message.clone(),
+                ]
+            })
+            .collect();
+        (tabular::write_xlsx("逐单核对", &EXPORT_ALL_HEADERS, &rows)?, "逐单核对", rows.len())
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .mismatches
+            .iter()
+            .map(|m| vec![day.to_string(), m.booking_number.clone(), kind_label(m.kind).to_string(), m.message.clone()])
+            .collect();
+        (tabular::write_xlsx("对账差异", &EXPORT_HEADERS, &rows)?, "差异", rows.len())
+    };
+    let detail = format!("导出 {day} 体检对账{what} {n} 条（核对预约 {} 个）", r.bookings);
     access.audit_read("export", &format!("checkup_reconciliation:{day}"), &detail).await?;
     Ok(bytes)
 }
@@ -114,6 +174,8 @@ mod tests {
         assert_eq!((r.bookings, r.matched, r.paid, r.refunded), (4, 2, Money(240_00), Money(80_00)));
         let kinds: Vec<(&str, &str)> = r.mismatches.iter().map(|m| (m.booking_number.as_str(), kind_label(m.kind))).collect();
         assert_eq!(kinds, [("TJ2", "金额不符"), ("TJ3", "款项未退"), ("TJ3", "超额退款")]);
+        let results: Vec<(&str, &str)> = r.rows.iter().map(|c| (c.booking_number.as_str(), c.result.as_str())).collect();
+        assert_eq!(results, [("TJ1", "相符"), ("TJ2", "金额不符"), ("TJ3", "款项未退、超额退款"), ("TJ4", "相符")]);
         let empty = summarize(day, &[]);
         assert_eq!((empty.bookings, empty.matched, empty.paid, empty.mismatches.len()), (0, 0, Money(0), 0));
     }

@@ -20,7 +20,8 @@ pub fn routes() -> Routes {
                 .describe(
                     "仅已支付、已签到、已完成的预约可申请（否则 409 invalid_status）；金额为受检人实付金额（预约总价）。\
                      单位抬头须填写有效的统一社会信用代码（GB 32100-2015 校验位），个人抬头须填写姓名，另须电子邮箱；\
-                     有误返回 422 并列出字段。每个预约同时只能有一份未作废的申请，重复申请返回 409 duplicate_invoice。",
+                     有误返回 422 并列出字段。每个预约同时只能有一份未作废的申请，重复申请返回 409 duplicate_invoice；个人实付 ¥0.00 的预约无需开票，返回 409 nothing_to_invoice。\
+                     预约退款或取消时，待开票的申请自动作废。",
                 )
                 .body::<InvoiceIn>()
                 .returns::<InvoiceOut>()

@@ -24,6 +24,8 @@ pub fn routes() -> Routes {
 #[derive(Deserialize, Default)]
 pub struct DateQuery {
     date: Option<String>,
+    /// Export every checked booking, not only the mismatches.
+    all: Option<String>,
 }
 
 /// The date asked for, today when none; a malformed date is refused.
@@ -72,6 +74,8 @@ async fn page_view(page: Page, Query(q): Query<DateQuery>) -> PageResult<Html<St
 
 async fn export(page: Page, Query(q): Query<DateQuery>) -> PageResult<Response> {
     let day = day_of(&page, &q)?;
-    let bytes = reconcile::export(page.access(), day).await?;
-    Ok(hops_platform::web::xlsx(&format!("checkup-reconciliation-{day}.xlsx"), &format!("体检对账差异_{day}.xlsx"), bytes))
+    let all = q.all.as_deref() == Some("1");
+    let bytes = reconcile::export(page.access(), day, all).await?;
+    let what = if all { "逐单核对" } else { "差异" };
+    Ok(hops_platform::web::xlsx(&format!("checkup-reconciliation-{day}.xlsx"), &format!("体检对账{what}_{day}.xlsx"), bytes))
 }

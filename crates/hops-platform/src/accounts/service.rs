@@ -697,11 +697,23 @@ pub async fn begin_totp(access: &Access) -> Result<Enrolment> {
     if user.totp_enabled {
         return Err(Error::conflict("totp_already_enabled", "已绑定动态验证码"));
     }
-    let mut secret = [0u8; 20];
-    getrandom::fill(&mut secret).expect("operating system randomness");
-    let blob = access.encrypt(TOTP_SECRET, user_id.0, &hex::encode(secret));
-    store::set_totp(&mut tx, user_id, Some(&blob), false, access.now()).await?;
-    tx.commit().await?;
+    // The secret already shown and not yet confirmed stays (a mistyped first code must not
+    // replace the secret the user has just scanned); otherwise a new one.
+    let pending = match &user.totp_secret {
+        Some(blob) => hex::decode(access.reveal(TOTP_SECRET, user_id.0, blob)?).ok().and_then(|b| <[u8; 20]>::try_from(b).ok()),
+        None => None,
+    };
+    let secret = match pending {
+        Some(secret) => secret,
+        None => {
+            let mut secret = [0u8; 20];
+            getrandom::fill(&mut secret).expect("operating system randomness");
+            let blob = access.encrypt(TOTP_SECRET, user_id.0, &hex::encode(secret));
+            store::set_totp(&mut tx, user_id, Some(&blob), false, access.now()).await?;
+            tx.commit().await?;
+            secret
+        }
+    };
     let secret_base32 = totp_rs::Secret::from(secret).to_base32();
     let hospital = hospital(access.core(), access.hospital()).await?.map(|h| h.code).unwrap_or_default();
     let label = format!("hops:{}@{}", user.username, hospital);

@@ -75,9 +75,13 @@ pub async fn migrate(globals: &Globals) -> anyhow::Result<ExitCode> {
 
 pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32, no_serve: bool) -> anyhow::Result<ExitCode> {
     let mut config = globals.load_and_log()?;
-    if config.database_url.take().is_some() {
-        eprintln!("提示: 演示模式始终使用数据目录中的内置 SQLite 数据库，已忽略配置的 database_url。");
-    }
+    // On the configured database when there is one (a vendor trying hops on their own
+    // PostgreSQL), else the embedded SQLite database in the data directory.
+    let on = if config.database_url.is_some() {
+        "配置的 PostgreSQL 数据库（database_url）"
+    } else {
+        "数据目录中的内置 SQLite 数据库"
+    };
     // The demo is a trial: text messages and payments go to the local sandboxes.
     config.sandbox = true;
     let listen = listen.unwrap_or(config.listen);
@@ -97,7 +101,12 @@ pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32, no_
         }
         None => {
             db.close().await;
-            anyhow::bail!("演示数据生成已中断，数据不完整；请删除数据目录 {} 后重新运行 hops demo", config.data_dir.display());
+            let reset = if config.database_url.is_some() {
+                "清空该数据库".to_string()
+            } else {
+                format!("删除数据目录 {}", config.data_dir.display())
+            };
+            anyhow::bail!("演示数据生成已中断，数据不完整；请{reset}后重新运行 hops demo");
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
@@ -116,9 +125,11 @@ pub async fn demo(globals: &Globals, listen: Option<SocketAddr>, scale: u32, no_
     println!("hops 演示环境已启动");
     println!("  地址:     {}", server.url);
     println!("  医院编码: {}（{}）", info.hospital_code, info.hospital_name);
+    println!("  数据库:   {on}");
     println!("  数据目录: {}", config.data_dir.display());
     if !info.created {
-        println!("  演示医院已存在，沿用现有数据（删除数据目录后再运行可重新生成）。");
+        let reset = if config.database_url.is_some() { "清空数据库" } else { "删除数据目录" };
+        println!("  演示医院已存在，沿用现有数据（{reset}后再运行可重新生成）。");
     }
     println!();
     println!("演示账户（登录时填写医院编码、用户名和密码）:");

@@ -232,11 +232,13 @@ async fn admin_needs_totp(b: Backend) {
     let page = c.get(format!("{}/account/totp", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("<svg"), "QR code");
     let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let scanned = page.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
     let r = c.post(format!("{}/account/totp", app.url)).form(&[("_csrf", csrf.as_str()), ("code", "000000")]).send().await.unwrap();
     assert_eq!(r.status(), 200, "a wrong code re-renders the page");
-    // The wrong attempt re-renders the page with a fresh secret; read it again.
+    // The wrong attempt keeps the secret just scanned (the phone already holds it).
     let page = r.text().await.unwrap();
     let secret = page.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_eq!(secret, scanned, "the secret is not rotated by a mistyped code");
     assert!(page.contains("验证码不正确"));
     let code = accounts::totp_code(&secret, app.core.now()).unwrap();
     let r = c.post(format!("{}/account/totp", app.url)).form(&[("_csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();

@@ -452,6 +452,27 @@ async fn invoice_requests(backend: Backend) {
     assert_eq!(t.rows[2][4..10], ["示例科技有限公司", "91350100M000100Y43", "fp@example.cn", "100.00", "已开票", "26330000000012345678"]);
     assert_eq!(t.rows[0][8..10], ["已开票", "12345678"]);
     assert_eq!(audit_count(&api, "export").await, 1);
+
+    // A waiting request goes with the money: refunded, the request is voided, saying why.
+    let fourth = paid_booking(&api, 5).await;
+    let (s, b) = api.call(Method::POST, &path(fourth), Some(company.clone())).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, _) = api.call(Method::POST, &format!("/api/v1/checkup/bookings/{fourth}/refund"), Some(json!({"reason": "行程变更"}))).await;
+    assert_eq!(s, 200);
+    let cancelled = invoices(&api, "?status=cancelled").await;
+    let voided = cancelled["items"].as_array().unwrap().iter().find(|i| i["booking_id"] == fourth).unwrap_or_else(|| panic!("{cancelled}"));
+    assert_eq!(voided["note"], "预约已退款，发票申请自动作废", "{voided}");
+    // Nothing to invoice: a booking the person paid nothing for.
+    let free = paid_booking(&api, 6).await;
+    {
+        let mut c = hops_platform::db::connect_one(api.app.database_url()).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE checkup_bookings SET total_fen = 0 WHERE id = {free}")))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    let (s, b) = api.call(Method::POST, &path(free), Some(company.clone())).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("nothing_to_invoice")), "{b}");
     api.app.stop().await;
 }
 

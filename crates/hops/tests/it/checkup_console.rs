@@ -502,7 +502,12 @@ async fn reconciliation_page(backend: Backend) {
         numbers[1].1
     );
     assert!(html.contains(&row), "the mismatch, labelled");
-    assert!(!html.contains(&format!(">{}</a>", numbers[0].1)), "the matching booking is not listed");
+    let differences = hops_testkit::between(&html, "差异清单", "逐单核对");
+    assert!(!differences.contains(&numbers[0].1), "the matching booking is not a difference");
+    // Every checked booking, matched or not, with its money.
+    let checked = hops_testkit::between(&html, "逐单核对（2 单）", "</table>");
+    assert!(checked.contains(&numbers[0].1) && checked.contains("badge-ok\">相符"), "{checked}");
+    assert!(checked.contains(&numbers[1].1) && checked.contains("¥90.00") && checked.contains("badge-bad\">金额不符"), "{checked}");
     for stat in [
         "核对预约</div><div class=\"stat-value\">2<small>单</small>",
         "账实相符</div><div class=\"stat-value\">1<small>单</small>",
@@ -517,6 +522,35 @@ async fn reconciliation_page(backend: Backend) {
     let table = hops_platform::tabular::parse(&r.bytes().await.unwrap(), "x.xlsx").unwrap();
     assert_eq!(table.headers, ["对账日期", "预约号", "差异类型", "说明"]);
     assert_eq!(table.rows, [vec![date.clone(), numbers[1].1.clone(), "金额不符".into(), "应收 ¥100.00，实收 ¥90.00".into()]]);
+    let r = web.client.get(format!("{}/checkup/reconciliation/export?date={date}&all=1", api.app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let mut table = hops_platform::tabular::parse(&r.bytes().await.unwrap(), "x.xlsx").unwrap();
+    assert_eq!(table.headers, ["对账日期", "预约号", "预约状态", "应收（元）", "已收（元）", "已退（元）", "结果", "说明"]);
+    table.rows.sort();
+    let mut expected = vec![
+        vec![
+            date.clone(),
+            numbers[0].1.clone(),
+            "已支付".into(),
+            "100.00".into(),
+            "100.00".into(),
+            "0.00".into(),
+            "相符".into(),
+            String::new(),
+        ],
+        vec![
+            date.clone(),
+            numbers[1].1.clone(),
+            "已支付".into(),
+            "100.00".into(),
+            "90.00".into(),
+            "0.00".into(),
+            "金额不符".into(),
+            "应收 ¥100.00，实收 ¥90.00".into(),
+        ],
+    ];
+    expected.sort();
+    assert_eq!(table.rows, expected);
 
     let (_, html) = web.get(&format!("/checkup/reconciliation?date={}", day_after(&api, 20))).await;
     assert!(html.contains("没有需要核对的预约"), "empty state");
