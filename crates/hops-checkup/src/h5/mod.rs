@@ -91,8 +91,13 @@ impl Site {
         booking::cancel(&p.access, id).await
     }
 
-    pub async fn refund(&self, p: &Patient, id: i64) -> Result<BookingRow> {
-        crate::payment::service::refund(&p.access, id, "受检人在线申请退款").await
+    /// The patient's refund, with the reason they give (required, up to 200 characters).
+    pub async fn refund(&self, p: &Patient, id: i64, reason: &str) -> Result<BookingRow> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(Error::invalid_field("reason", "请填写退款原因（不超过 200 个字）"));
+        }
+        crate::payment::service::refund(&p.access, id, &format!("受检人在线申请退款：{reason}")).await
     }
 
     pub async fn reschedule(&self, p: &Patient, id: i64, date: &str) -> Result<BookingRow> {

@@ -426,7 +426,7 @@ async fn act(
             Err(e) => Err(e),
         },
         "cancel" => s.cancel(&p, id).await.map(|_| "cancelled"),
-        "refund" => s.refund(&p, id).await.map(|_| "refunded"),
+        "refund" => s.refund(&p, id, form.get("reason").map_or("", String::as_str)).await.map(|_| "refunded"),
         "reschedule" => s.reschedule(&p, id, form.get("date").map_or("", String::as_str)).await.map(|_| "rescheduled"),
         _ => Err(Error::not_found("操作")),
     };

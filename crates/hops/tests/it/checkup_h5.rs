@@ -141,7 +141,14 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
     shot(d, "9-my-orders").await;
     d.find(By::Css("a.h5-order")).await.unwrap().click().await.unwrap();
     wait_for(&browser, "申请退款").await;
+    // The refund asks for a reason and a confirmation; dismissing it changes nothing.
+    d.find(By::Id("refund-reason")).await.unwrap().send_keys("行程变更").await.unwrap();
+    shot(d, "9b-refund-reason").await;
     d.find(By::Id("refund")).await.unwrap().click().await.unwrap();
+    d.dismiss_alert().await.unwrap();
+    assert!(browser.body_text().await.contains("已支付"), "still paid");
+    d.find(By::Id("refund")).await.unwrap().click().await.unwrap();
+    d.accept_alert().await.unwrap();
     let t = wait_for(&browser, "已退款").await;
     assert!(t.contains("款项将原路退回"), "{t}");
     shot(d, "10-refunded").await;
