@@ -13,6 +13,27 @@ use crate::kpi::web::{compact_money, delta, find, show};
 pub struct AnalyticsModule;
 
 impl Module for AnalyticsModule {
+    fn audit_actions(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("analytics.rebuild", "重建统计数据"),
+            ("ingest.consultations", "导入问诊数据"),
+            ("ingest.appointments", "导入预约挂号数据"),
+            ("ingest.payments", "导入充值缴费数据"),
+            ("ingest.prescriptions", "导入处方数据"),
+            ("performance.generate", "生成绩效表"),
+            ("performance.adjust", "调整绩效"),
+            ("performance.resolve", "处理绩效异议"),
+            ("performance.lock", "锁定绩效月份"),
+            ("performance.settings", "绩效设置"),
+            ("rankings.publish", "发布排行榜"),
+            ("rankings.settings", "排行榜设置"),
+            ("rankings.feedback", "提交排行榜反馈"),
+            ("rankings.feedback_handled", "处理排行榜反馈"),
+            ("rankings.feedback_reveal", "查看反馈联系方式"),
+            ("revenue.settings", "收入口径设置"),
+        ]
+    }
+
     fn name(&self) -> &'static str {
         "analytics"
     }

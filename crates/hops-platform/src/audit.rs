@@ -242,6 +242,54 @@ pub async fn verify(system: &System) -> Result<Verification> {
     Ok(out)
 }
 
+/// The Chinese names of the platform's audit actions (each module names its own with
+/// `Module::audit_actions`); the audit log shows these, never the codes.
+pub const PLATFORM_ACTIONS: &[(&str, &str)] = &[
+    ("auth.login", "登录"),
+    ("auth.logout", "退出登录"),
+    ("auth.login_failed", "登录失败"),
+    ("auth.login_refused", "拒绝登录"),
+    ("auth.locked", "账户锁定"),
+    ("auth.totp_enrolled", "绑定动态验证码"),
+    ("user.create", "新建用户"),
+    ("user.update", "修改用户"),
+    ("user.import", "批量导入用户"),
+    ("user.password_reset", "重置密码"),
+    ("user.totp_reset", "重置动态验证码"),
+    ("hospital.create", "新建医院"),
+    ("calendar.year.save", "保存年度日历"),
+    ("calendar.year.reset", "恢复年度日历"),
+    ("job.probe", "任务探测"),
+    ("job.requeue", "重新排队任务"),
+    ("notify.contact", "修改通知联系方式"),
+    ("notify.opt_in", "恢复接收通知"),
+    ("notify.opt_out", "退订通知"),
+    ("notify.quiet_hours", "设置免打扰时段"),
+    ("notify.template.save", "保存通知模板"),
+    ("notify.template.reset", "恢复通知模板"),
+    ("flow.approval.request", "提交审批"),
+    ("flow.settings", "审批设置"),
+    ("forms.save", "保存问卷"),
+    ("forms.response", "记录问卷答卷"),
+    ("sms.code", "发送短信验证码"),
+    ("export", "导出数据"),
+    ("person.reveal", "查看完整证件号与手机号"),
+    ("person.adopt_merged", "人员合并（手机号取较新）"),
+    ("person.adopt_unreadable", "人员合并（号码无法解密）"),
+    ("patient.sign_in", "患者登录"),
+    ("patient.wechat_bind", "绑定微信"),
+    ("patient.wechat_unbind", "解绑微信"),
+];
+
+/// The name of `action` from `labels` (code → name); an action nobody named shows as 其他操作
+/// with its code, so it is still told apart.
+pub fn action_label(labels: &std::collections::HashMap<&'static str, &'static str>, action: &str) -> String {
+    match labels.get(action) {
+        Some(l) => (*l).to_string(),
+        None => format!("其他操作（{action}）"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,6 +36,52 @@ use crate::payment::service::SendRefund;
 pub struct CheckupModule;
 
 impl Module for CheckupModule {
+    fn audit_actions(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("checkup.booking.create", "体检预约"),
+            ("checkup.booking.check_in", "体检签到"),
+            ("checkup.booking.check_in_refused", "签到核验不符"),
+            ("checkup.booking.complete", "完成体检"),
+            ("checkup.booking.refund", "体检退款"),
+            ("checkup.booking.reschedule", "体检改约"),
+            ("checkup.capacity.set", "设置号源"),
+            ("checkup.capacity.bulk", "批量设置号源"),
+            ("checkup.capacity.closed", "设置停诊日"),
+            ("checkup.capacity.release_vip", "释放VIP号源"),
+            ("checkup.capacity.templates", "保存号源模板"),
+            ("checkup.catalogue.import", "导入体检目录"),
+            ("checkup.employer.save", "保存团检单位"),
+            ("checkup.group.proxy_book", "单位代约"),
+            ("checkup.group_discounts.set", "设置团检优惠"),
+            ("checkup.group_plan.save", "保存团检方案"),
+            ("checkup.invoice.request", "申请发票"),
+            ("checkup.invoice.issue", "登记开票"),
+            ("checkup.invoice.cancel", "作废发票申请"),
+            ("checkup.item.save", "保存体检项目"),
+            ("checkup.package.save", "保存体检套餐"),
+            ("checkup.payment.start", "发起支付"),
+            ("checkup.payment.paid", "支付成功"),
+            ("checkup.payment.failed", "支付失败"),
+            ("checkup.payment.late", "逾期到账"),
+            ("checkup.payment.record", "登记线下收款"),
+            ("checkup.person.contact", "修改受检人手机号"),
+            ("checkup.refund.refused", "退款被拒"),
+            ("checkup.refund.done", "退款到账"),
+            ("checkup.resource.save", "保存检查资源"),
+            ("checkup.roster.import", "导入团检名单"),
+            ("checkup.roster.export", "导出团检名单"),
+            ("checkup.roster.remind", "提醒团检人员"),
+            ("checkup.rule.add", "新增项目规则"),
+            ("checkup.rule.delete", "删除项目规则"),
+            ("checkup.settings.save", "保存体检设置"),
+            ("checkup.questionnaire.save", "保存健康问卷"),
+            ("checkup.questionnaire.question", "保存问卷题目"),
+            ("checkup.questionnaire.question_delete", "删除问卷题目"),
+            ("checkup.questionnaire.rule_add", "新增加项推荐规则"),
+            ("checkup.questionnaire.rule_delete", "删除加项推荐规则"),
+        ]
+    }
+
     fn name(&self) -> &'static str {
         "checkup"
     }

@@ -23,6 +23,51 @@ use crate::ticket::service as tickets;
 pub struct DeskModule;
 
 impl Module for DeskModule {
+    fn audit_actions(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("desk.attachment.read", "查看工单附件"),
+            ("desk.calendar.save", "保存服务日历"),
+            ("desk.canned.save", "保存快捷回复"),
+            ("desk.category.save", "保存工单分类"),
+            ("desk.complaint.causes", "保存投诉原因"),
+            ("desk.complaint.create", "登记投诉"),
+            ("desk.complaint.register", "登记投诉"),
+            ("desk.complaint.investigate", "开始调查投诉"),
+            ("desk.complaint.rectify", "登记整改措施"),
+            ("desk.complaint.reply", "回复投诉人"),
+            ("desk.complaint.review", "复核结案"),
+            ("desk.complaint.review_reject", "复核退回整改"),
+            ("desk.complaint.reveal", "查看投诉人手机号"),
+            ("desk.followup.call", "记录回访"),
+            ("desk.followup.generate", "生成回访任务"),
+            ("desk.followup.key.import", "导入重点患者"),
+            ("desk.followup.key.mark", "标记重点患者"),
+            ("desk.followup.key.unmark", "取消重点患者"),
+            ("desk.followup.plan.save", "保存回访计划"),
+            ("desk.followup.questionnaire.save", "保存回访问卷"),
+            ("desk.followup.reveal", "查看回访对象手机号"),
+            ("desk.kb.save", "保存知识库文章"),
+            ("desk.kb.import", "导入知识库"),
+            ("desk.kb.export", "导出知识库"),
+            ("desk.setup.defaults", "载入客服预设"),
+            ("desk.sla.save", "保存服务时限"),
+            ("desk.sla.delete", "删除服务时限"),
+            ("desk.team.save", "保存客服小组"),
+            ("desk.ticket.open", "新建工单"),
+            ("desk.ticket.reply", "回复工单"),
+            ("desk.ticket.note", "工单内部备注"),
+            ("desk.ticket.assign", "分派工单"),
+            ("desk.ticket.attach", "上传工单附件"),
+            ("desk.ticket.classify", "工单分类"),
+            ("desk.ticket.customer", "修改工单联系人"),
+            ("desk.ticket.import", "导入工单"),
+            ("desk.ticket.merge", "合并工单"),
+            ("desk.ticket.sla", "工单时限变更"),
+            ("desk.ticket.status", "工单状态变更"),
+            ("desk.ticket.unmask_phone", "查看工单联系人手机号"),
+        ]
+    }
+
     fn name(&self) -> &'static str {
         "desk"
     }

@@ -17,6 +17,20 @@ use crate::service;
 pub struct MasterModule;
 
 impl Module for MasterModule {
+    fn audit_actions(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("department.create", "新建科室"),
+            ("department.update", "修改科室"),
+            ("department.import", "导入科室"),
+            ("doctor.create", "新建医生"),
+            ("doctor.update", "修改医生"),
+            ("doctor.import", "导入医生"),
+            ("patient.create", "新建患者"),
+            ("patient.update", "修改患者"),
+            ("patient.import", "导入患者"),
+        ]
+    }
+
     fn name(&self) -> &'static str {
         "master"
     }

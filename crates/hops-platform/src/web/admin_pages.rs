@@ -1,7 +1,8 @@
 //! System administration: users and roles, the audit log, background jobs, hospitals.
 
+use crate::web::AppState;
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::{JobId, UserId};
 use serde::{Deserialize, Serialize};
@@ -418,6 +419,7 @@ pub struct AuditView {
     pub at: String,
     pub actor: String,
     pub action: String,
+    pub action_label: String,
     pub target: String,
     pub detail: String,
 }
@@ -428,6 +430,8 @@ struct AuditPageT {
     shell: Shell,
     entries: Vec<AuditView>,
     action: String,
+    /// Every named action (code, name), by name, for the filter.
+    actions: Vec<(&'static str, &'static str)>,
     pager: Pager,
 }
 
@@ -453,12 +457,14 @@ async fn audit_page(page: Page, Query(q): Query<ListQuery>) -> PageResult<Html<S
                 seq: e.seq,
                 at: e.at.format_second(),
                 actor: e.actor_name,
+                action_label: page.state().action_label(&e.action),
                 action: e.action,
                 target: e.target,
                 detail: e.detail,
             })
             .collect(),
         action,
+        actions: page.state().actions(),
         pager: Pager::new(paging, total, &base),
     })
 }
@@ -655,6 +661,8 @@ pub struct AuditOut {
     at: String,
     actor: String,
     action: String,
+    /// The action's Chinese name.
+    action_label: String,
     target: String,
     detail: String,
 }
@@ -666,7 +674,7 @@ pub struct AuditPage {
     items: Vec<AuditOut>,
 }
 
-async fn api_audit(api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<AuditPage>> {
+async fn api_audit(State(state): State<AppState>, api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<AuditPage>> {
     let access = api.access();
     access.require(Permission::AuditRead)?;
     let paging = Paging::new(q.page, 100);
@@ -680,6 +688,7 @@ async fn api_audit(api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<Audit
                 seq: e.seq,
                 at: e.at.to_string(),
                 actor: e.actor_name,
+                action_label: state.action_label(&e.action),
                 action: e.action,
                 target: e.target,
                 detail: e.detail,

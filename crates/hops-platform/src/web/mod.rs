@@ -69,6 +69,10 @@ pub trait Module: Send + Sync + 'static {
     fn person_roles(&self) -> Vec<crate::people::adopt::Role> {
         Vec::new()
     }
+    /// The Chinese names of the audit actions it writes (code → name), for the audit log.
+    fn audit_actions(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// Its patient pages as links on the patient's 我的 page: (label, path under `/p/{hospital}`).
     fn h5_links(&self) -> Vec<(&'static str, &'static str)> {
         Vec::new()
@@ -95,6 +99,8 @@ struct Shared {
     specs: Vec<RouteSpec>,
     openapi: serde_json::Value,
     metrics: metrics::Metrics,
+    /// Audit action code → Chinese name, the platform's and every module's.
+    action_labels: std::collections::HashMap<&'static str, &'static str>,
 }
 
 #[derive(Clone)]
@@ -115,6 +121,16 @@ impl AppState {
     }
     pub fn openapi(&self) -> &serde_json::Value {
         &self.0.openapi
+    }
+    /// Every named audit action (code, name), ordered by code (so an area's actions stand together).
+    pub fn actions(&self) -> Vec<(&'static str, &'static str)> {
+        let mut v: Vec<(&'static str, &'static str)> = self.0.action_labels.iter().map(|(c, l)| (*c, *l)).collect();
+        v.sort();
+        v
+    }
+    /// The Chinese name of an audit action.
+    pub fn action_label(&self, action: &str) -> String {
+        crate::audit::action_label(&self.0.action_labels, action)
     }
 }
 
@@ -143,7 +159,16 @@ pub fn app(core: Arc<Core>, modules: Vec<Arc<dyn Module>>) -> App {
     let (router, specs) = routes.into_parts();
     let openapi = routes::openapi(&specs, env!("CARGO_PKG_VERSION"));
     let max_body = core.config.max_body_bytes;
-    let state = AppState(Arc::new(Shared { core, modules, nav, specs: specs.clone(), openapi, metrics: metrics::Metrics::default() }));
+    let action_labels = crate::audit::PLATFORM_ACTIONS.iter().chain(modules.iter().flat_map(|m| m.audit_actions())).copied().collect();
+    let state = AppState(Arc::new(Shared {
+        core,
+        modules,
+        nav,
+        specs: specs.clone(),
+        openapi,
+        metrics: metrics::Metrics::default(),
+        action_labels,
+    }));
     let router = router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics))
         .fallback(middleware::not_found)

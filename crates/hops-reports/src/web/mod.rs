@@ -28,6 +28,20 @@ use api::*;
 pub struct ReportsModule;
 
 impl Module for ReportsModule {
+    fn audit_actions(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("report.publish", "发布报告"),
+            ("report.send", "发送报告"),
+            ("report.delivered", "报告已送达"),
+            ("report.download", "下载报告"),
+            ("report.preview_download", "下载报告预览"),
+            ("report.subscriber.add", "添加报告订阅人"),
+            ("report.subscriber.remove", "移除报告订阅人"),
+            ("report.subscriber.update", "修改报告订阅人"),
+            ("report.conclusions", "保存报告结论"),
+        ]
+    }
+
     fn name(&self) -> &'static str {
         "reports"
     }
