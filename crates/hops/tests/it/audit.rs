@@ -126,7 +126,7 @@ fn every_audit_action_has_a_chinese_name() {
 /// filters by a named action.
 async fn the_log_speaks_chinese(b: Backend) {
     let app = TestApp::spawn(b).await;
-    app.hospital("h1", &[Role::Operator]).await;
+    app.hospital("h1", &[Role::Operator, Role::HospitalAdmin]).await;
     app.token("h1", "operator").await;
     let admin = app.admin_session("h1", "hospital_admin").await;
     let page = admin.web.get(format!("{}/audit", app.url)).send().await.unwrap().text().await.unwrap();
