@@ -67,6 +67,7 @@ pub struct ProblemOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CatalogueImportOut)]
 pub struct ImportOut {
     committed: bool,
     items: CountsOut,

@@ -247,6 +247,7 @@ async fn generate(api: Api, Path(id): Path<i64>) -> ApiResult<Json<GeneratedOut>
 // ---- questionnaires ----
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[schema(as = FollowupOptionIo)]
 pub struct OptionIo {
     label: String,
     /// 1–5, or none for an option that is not counted.
@@ -254,6 +255,7 @@ pub struct OptionIo {
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[schema(as = FollowupQuestionIo)]
 pub struct QuestionIo {
     /// single | rating | text
     kind: String,
@@ -438,6 +440,7 @@ pub struct AttemptOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = FollowupAnswerOut)]
 pub struct AnswerOut {
     position: i32,
     question: String,
