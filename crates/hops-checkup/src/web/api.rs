@@ -42,7 +42,7 @@ pub fn routes() -> Routes {
                 .status(201),
             add_rule,
         )
-        .api(Method::Delete, "/api/v1/checkup/rules/{rule_id}", ApiDoc::new("体检目录", "删除规则"), delete_rule)
+        .api(Method::Delete, "/api/v1/checkup/rules/{rule_id}", ApiDoc::new("体检目录", "删除规则").status(204), delete_rule)
         .api(
             Method::Get,
             "/api/v1/checkup/audit",
@@ -55,7 +55,7 @@ pub fn routes() -> Routes {
             ApiDoc::new("体检目录", "校验所选套餐与加减项并计价（返回全部违规）").body::<CheckIn>().returns::<CheckOut>(),
             check,
         )
-        .api(Method::Post, "/api/v1/checkup/resources", ApiDoc::new("体检目录", "新建或修改稀缺资源").body::<ResourceIn>(), save_resource)
+        .api(Method::Post, "/api/v1/checkup/resources", ApiDoc::new("体检目录", "新建或修改稀缺资源").body::<ResourceIn>().status(204), save_resource)
         .api(
             Method::Get,
             "/api/v1/checkup/capacity/{date}",
@@ -71,10 +71,10 @@ pub fn routes() -> Routes {
         .api(
             Method::Put,
             "/api/v1/checkup/closed/{date}",
-            ApiDoc::new("号源", "设置某日不开放（已有有效预约时拒绝）").body::<ClosedIn>(),
+            ApiDoc::new("号源", "设置某日不开放（已有有效预约时拒绝）").body::<ClosedIn>().status(204).error(409, "当日已有有效预约"),
             close_day,
         )
-        .api(Method::Delete, "/api/v1/checkup/closed/{date}", ApiDoc::new("号源", "恢复某日开放"), open_day)
+        .api(Method::Delete, "/api/v1/checkup/closed/{date}", ApiDoc::new("号源", "恢复某日开放").status(204), open_day)
         .api(
             Method::Get,
             "/api/v1/checkup/availability",

@@ -39,7 +39,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Post,
             "/api/v1/checkup/bookings/{booking_id}/payments",
-            ApiDoc::new("体检支付", "登记检中或线下收款（预约变为已支付）").body::<RecordIn>(),
+            ApiDoc::new("体检支付", "登记检中或线下收款（预约变为已支付）").body::<RecordIn>().status(204),
             record,
         )
         .api(

@@ -92,7 +92,10 @@ pub fn routes() -> Routes {
 fn import_doc(tag: &'static str) -> ApiDoc {
     ApiDoc::new(tag, "批量导入（multipart 上传 .xlsx/.csv）")
         .describe("multipart/form-data，字段 file 为文件，mode 为 all（默认，有误则全部不导入）或 skip_bad（跳过有误的行）。返回逐行错误。")
+        .upload()
+        .upload_field("mode", "all（默认）或 skip_bad")
         .returns::<ImportOut>()
+        .error_returns::<ImportOut>(422, "有错误行（mode=all 时全部未导入）")
 }
 
 #[derive(Deserialize)]

@@ -164,8 +164,10 @@ enum Body {
 /// Description of an API operation for the OpenAPI document: every status the route can answer.
 /// From its shape the document declares 400 (a parameter or body that does not parse), 401 and
 /// 403 (signed-in routes: no or an expired token, a missing permission or second factor), 404
-/// (a record in the path), 413 and 415 (bodies) and 422 (bodies and query parameters the handler
-/// checks); `error` adds what the handler itself answers (409, 429, 503…).
+/// (a record in the path), 409 (writes of signed-in users: a duplicate or a status that no
+/// longer allows it), 413 (every route: the body limit), 415 (JSON bodies) and 422 (bodies, query
+/// parameters and days in the path, which handlers check); `error` adds what else the handler
+/// answers (429, 503…) and `status`/`also` its success statuses.
 #[derive(Clone, Debug)]
 pub struct ApiDoc {
     pub tag: &'static str,
@@ -456,16 +458,22 @@ fn responses(s: &RouteSpec, doc: &ApiDoc, schemas: &mut Schemas, error: &Value) 
     if s.access == Access::Tenant {
         errors.extend([(401, "未登录或令牌无效"), (403, "没有权限（或须先绑定动态验证码）")]);
     }
-    if params.iter().any(|p| !matches!(doc.path_param(p), Some(Param::Date | Param::Year | Param::Month))) {
+    let kinds: Vec<Option<Param>> = params.iter().map(|p| doc.path_param(p)).collect();
+    if kinds.iter().any(|k| !matches!(k, Some(Param::Date | Param::Month))) {
         errors.push((404, "不存在（或属于其他医院）"));
     }
-    if has_body {
-        errors.push((413, "请求内容过大"));
+    // The body limit answers every route, whether it reads a body or not.
+    errors.push((413, "请求内容过大"));
+    // Every write of a signed-in user can meet a record that exists (unique keys answer 409
+    // `duplicate`) or a status that no longer allows it (status flows answer 409).
+    if s.access == Access::Tenant && s.method != Method::Get {
+        errors.push((409, "与现有记录或当前状态冲突"));
     }
     if doc.request.is_some() {
         errors.push((415, "请求头须为 Content-Type: application/json"));
     }
-    if has_body || !doc.query.is_empty() {
+    // Days and months in the path are checked by the handler (422), not by the router.
+    if has_body || !doc.query.is_empty() || kinds.iter().any(|k| matches!(k, Some(Param::Date | Param::Month))) {
         errors.push((422, "输入校验失败（error.fields 列出各字段的问题）"));
     }
     errors.extend(doc.errors.iter().copied());

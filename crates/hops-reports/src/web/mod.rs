@@ -114,13 +114,13 @@ impl Module for ReportsModule {
             .api(
                 Method::Get,
                 "/api/v1/reports/{report_id}/pdf",
-                ApiDoc::new("运营报告", "下载已发布报告 PDF").describe("application/pdf"),
+                ApiDoc::new("运营报告", "下载已发布报告 PDF").file(PDF),
                 api_pdf,
             )
             .api(
                 Method::Get,
                 "/api/v1/reports/{report_id}/xlsx",
-                ApiDoc::new("运营报告", "下载已发布报告 Excel").describe(XLSX),
+                ApiDoc::new("运营报告", "下载已发布报告 Excel").file(XLSX),
                 api_xlsx,
             )
             .api(

@@ -70,6 +70,7 @@ async fn directory_page(page: Page, Query(q): Query<ListQuery>) -> PageResult<Ht
 
 /// A department and its doctors.
 #[derive(Serialize, ToSchema)]
+#[schema(as = DirectoryDepartmentOut)]
 struct DepartmentOut {
     code: String,
     name: String,
@@ -77,6 +78,7 @@ struct DepartmentOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = DirectoryDoctorOut)]
 struct DoctorOut {
     code: String,
     name: String,
