@@ -17,6 +17,7 @@ mod checkup_transfer;
 mod desk_bot;
 mod desk_complaint;
 mod desk_followup;
+mod desk_kb_api;
 mod desk_tickets;
 mod encryption;
 mod example_module;

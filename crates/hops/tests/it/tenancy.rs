@@ -383,6 +383,8 @@ fn sample_body(schema: &str) -> Value {
         "ClassifyIn" => json!({"category": "consult", "priority": "normal"}),
         "MergeIn" => json!({"into": 1}),
         "AskIn" => json!({"question": "怎么挂号"}),
+        "KbArticleIn" => json!({"question": "某问题", "answer": "某答案"}),
+        "KbVariantsIn" => json!({"variants": ["某问法"]}),
         // ---- status flows and approvals ----
         "DecisionIn" => json!({"decision": "approved", "comment": "同意"}),
         "ApprovalSettingIo" => json!({"required": true}),
