@@ -2,6 +2,7 @@
 //! sheet with its trace and the verification forms, the formula settings, and
 //! `GET /api/v1/performance`.
 
+use hops_platform::web::Param;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -40,7 +41,7 @@ pub fn routes() -> Routes {
                     "month 为 YYYY-MM（北京时间自然月，问诊按下单时间归月），默认上个月。state 为 not_generated（未生成）、open（核对中）或 locked（已锁定）。\
                      金额为以元为单位、两位小数的字符串，按分精确计算。运营人员可见全部医生；医生账号（用户名为医生工号）只返回本人的绩效单。",
                 )
-                .query("month", "YYYY-MM，默认上个月")
+                .query_as("month", Param::Month, "YYYY-MM，默认上个月")
                 .returns::<PerformanceMonthOut>()
                 .error(422, "month 格式有误"),
             api_month,

@@ -1,5 +1,6 @@
 //! JSON API of the catalogue, rules, audit, employers, capacity and availability.
 
+use hops_platform::web::Param;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query};
@@ -79,8 +80,8 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/checkup/availability",
             ApiDoc::new("号源", "某套餐各日期的剩余号源")
-                .query("from", "开始日期 YYYY-MM-DD")
-                .query("to", "结束日期 YYYY-MM-DD")
+                .query_as("from", Param::Date, "开始日期 YYYY-MM-DD")
+                .query_as("to", Param::Date, "结束日期 YYYY-MM-DD")
                 .query("package", "套餐编码")
                 .returns::<Vec<AvailabilityOut>>(),
             availability,

@@ -1,5 +1,6 @@
 //! JSON API of payments, refunds and reconciliation, and the WeChat Pay callback endpoint.
 
+use hops_platform::web::Param;
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
@@ -54,7 +55,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/checkup/reconciliation",
-            ApiDoc::new("体检支付", "按日对账：收款、退款与预约状态不符的清单").query("date", "日期 YYYY-MM-DD").returns::<ReconcileOut>(),
+            ApiDoc::new("体检支付", "按日对账：收款、退款与预约状态不符的清单").query_as("date", Param::Date, "日期 YYYY-MM-DD").returns::<ReconcileOut>(),
             reconcile,
         )
         .scope(Scope::Public)

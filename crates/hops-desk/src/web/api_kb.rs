@@ -9,7 +9,7 @@ use axum::response::Response;
 use hops_platform::Permission;
 use hops_platform::tabular::Mode;
 use hops_platform::web::pages::XLSX;
-use hops_platform::web::routes::Param;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope, upload};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

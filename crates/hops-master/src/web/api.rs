@@ -1,6 +1,7 @@
 //! JSON API of master data. Personal numbers are masked in every response; the reveal
 //! operation returns them in clear to holders of the unmask permission, and is audited.
 
+use hops_platform::web::Param;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
@@ -18,7 +19,7 @@ use crate::store::{DepartmentRow, DoctorFilter, DoctorRow, PatientRow};
 
 pub fn routes() -> Routes {
     let list = |tag, summary| {
-        ApiDoc::new(tag, summary).query("q", "搜索").query("page", "页码（从 1 开始）").query("per_page", "每页条数（1–200，默认 50）")
+        ApiDoc::new(tag, summary).query("q", "搜索").query_as("page", Param::PAGE, "页码（从 1 开始）").query_as("per_page", Param::Int { min: 1 }, "每页条数（1–200，默认 50）")
     };
     Routes::scoped(Scope::Hospital)
         .api(Method::Get, "/api/v1/departments", list("科室", "科室列表").returns::<DepartmentPage>(), list_departments)
@@ -38,7 +39,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/doctors",
-            list("医生", "医生列表").query("department_id", "科室编号").query("title", "职称").returns::<DoctorPage>(),
+            list("医生", "医生列表").query_as("department_id", Param::Id, "科室编号").query("title", "职称").returns::<DoctorPage>(),
             list_doctors,
         )
         .api(
@@ -58,7 +59,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/patients",
-            list("患者", "患者列表（脱敏）").query("sex", "男|女").query("channel", "来源渠道").returns::<PatientPage>(),
+            list("患者", "患者列表（脱敏）").query_as("sex", Param::OneOf(&["男", "女"]), "男|女").query("channel", "来源渠道").returns::<PatientPage>(),
             list_patients,
         )
         .api(

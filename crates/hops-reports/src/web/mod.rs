@@ -1,6 +1,7 @@
 //! Pages and API of reports: pick a period, preview, edit 结论与措施, publish, history and
 //! downloads, subscribers.
 
+use hops_platform::web::Param;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -68,7 +69,7 @@ impl Module for ReportsModule {
                 "/api/v1/reports/preview",
                 ApiDoc::new("运营报告", "预览一个周期的报告数据")
                     .describe("返回报告（PDF/Excel）所呈现的全部数字：指标（含环比、同比，取值格式同 /api/v1/kpis）、趋势、科室占比、医生排行、满意度与差评原因、概况与结论。")
-                    .query("period", "week|month|quarter|half|year，默认 month")
+                    .query_as("period", Param::OneOf(&["week", "month", "quarter", "half", "year"]), "week|month|quarter|half|year，默认 month")
                     .query("at", "YYYY-MM-DD 或 YYYY-MM，默认今天")
                     .returns::<PreviewOut>(),
                 api_preview,
@@ -100,8 +101,8 @@ impl Module for ReportsModule {
                 Method::Get,
                 "/api/v1/reports",
                 ApiDoc::new("运营报告", "已发布报告列表")
-                    .query("kind", "week|month|quarter|half|year（可选）")
-                    .query("page", "页码，从 1 开始")
+                    .query_as("kind", Param::OneOf(&["week", "month", "quarter", "half", "year"]), "week|month|quarter|half|year（可选）")
+                    .query_as("page", Param::PAGE, "页码，从 1 开始")
                     .returns::<ReportListOut>(),
                 api_list,
             )

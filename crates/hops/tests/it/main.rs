@@ -2,6 +2,7 @@
 //! always; PostgreSQL too when HOPS_TEST_DATABASE_URL is set), real Chromium for pages.
 
 mod analytics;
+mod api_doc;
 mod audit;
 mod auth;
 mod browser;

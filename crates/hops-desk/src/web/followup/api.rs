@@ -1,6 +1,7 @@
 //! JSON API of follow-up: plans, questionnaires, key patients, call tasks and satisfaction
 //! results.
 
+use hops_platform::web::Param;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::PatientId;
@@ -72,11 +73,11 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/desk/followup/tasks",
             ApiDoc::new(TAG, "回访任务（待回访的按应回访时间在前）")
-                .query("status", "pending | completed | failed，不填为全部")
-                .query("plan", "回访计划编号")
-                .query("due", "1：只看已到期")
+                .query_as("status", Param::OneOf(&["pending", "completed", "failed"]), "pending | completed | failed，不填为全部")
+                .query_as("plan", Param::Id, "回访计划编号")
+                .query_as("due", Param::Flag, "1：只看已到期")
                 .query("q", "患者姓名、来源单号或任务号")
-                .query("page", "页码（每页 50 条）")
+                .query_as("page", Param::PAGE, "页码（每页 50 条）")
                 .returns::<FollowupTaskPage>(),
             tasks,
         )
@@ -100,7 +101,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/desk/followup/key-patients",
-            ApiDoc::new(TAG, "重点患者").query("page", "页码（每页 50 条）").returns::<KeyPatientPage>(),
+            ApiDoc::new(TAG, "重点患者").query_as("page", Param::PAGE, "页码（每页 50 条）").returns::<KeyPatientPage>(),
             key_patients,
         )
         .api(
@@ -120,8 +121,8 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/desk/followup/results",
             ApiDoc::new(TAG, "回访满意度（按医生、科室）")
-                .query("from", "开始日期 YYYY-MM-DD")
-                .query("to", "结束日期 YYYY-MM-DD（含）")
+                .query_as("from", Param::Date, "开始日期 YYYY-MM-DD")
+                .query_as("to", Param::Date, "结束日期 YYYY-MM-DD（含）")
                 .returns::<ResultsOut>(),
             results,
         )
