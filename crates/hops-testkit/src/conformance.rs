@@ -307,7 +307,10 @@ mod tests {
             let e = c.check("GET", "/api/v1/things/7", *status, ct, body).unwrap_err();
             assert!(e.contains(want), "{e} should say {want}");
         }
-        assert_eq!(c.check("POST", "/api/v1/things", 204, "application/json", b"{}").unwrap_err(), "a body (application/json) where none is declared");
+        assert_eq!(
+            c.check("POST", "/api/v1/things", 204, "application/json", b"{}").unwrap_err(),
+            "a body (application/json) where none is declared"
+        );
         assert_eq!(c.violations().len(), 4, "one per operation and status: {:?}", c.violations());
     }
 }

@@ -1,6 +1,5 @@
 //! The KPI page and API.
 
-use hops_platform::web::Param;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::header;
@@ -8,6 +7,7 @@ use axum::response::Html;
 use hops_kernel::{LocalDay, Period, PeriodRange};
 use hops_platform::Error;
 use hops_platform::charts::BarChart;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Page, PageError, PageResult, Routes, Scope, Shell, group_digits};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as JsonValue;

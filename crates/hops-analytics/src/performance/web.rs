@@ -2,13 +2,13 @@
 //! sheet with its trace and the verification forms, the formula settings, and
 //! `GET /api/v1/performance`.
 
-use hops_platform::web::Param;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Money;
 use hops_platform::flow::web::{HistoryItem, items as items_of};
+use hops_platform::web::Param;
 use hops_platform::web::pages::url_encode;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Access, Error, Permission};

@@ -1,7 +1,7 @@
 //! JSON API of the leaderboards.
 
-use hops_platform::web::Param;
 use axum::extract::Query;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use hops_platform::{Access, Result};
 use serde::{Deserialize, Serialize};

@@ -56,7 +56,12 @@ pub fn routes() -> Routes {
             ApiDoc::new("体检目录", "校验所选套餐与加减项并计价（返回全部违规）").body::<CheckIn>().returns::<CheckOut>(),
             check,
         )
-        .api(Method::Post, "/api/v1/checkup/resources", ApiDoc::new("体检目录", "新建或修改稀缺资源").body::<ResourceIn>().status(204), save_resource)
+        .api(
+            Method::Post,
+            "/api/v1/checkup/resources",
+            ApiDoc::new("体检目录", "新建或修改稀缺资源").body::<ResourceIn>().status(204),
+            save_resource,
+        )
         .api(
             Method::Get,
             "/api/v1/checkup/capacity/{date}",
@@ -80,9 +85,9 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/checkup/availability",
             ApiDoc::new("号源", "某套餐各日期的剩余号源")
-                .query_as("from", Param::Date, "开始日期 YYYY-MM-DD")
-                .query_as("to", Param::Date, "结束日期 YYYY-MM-DD")
-                .query("package", "套餐编码")
+                .query_required("from", Param::Date, "开始日期 YYYY-MM-DD")
+                .query_required("to", Param::Date, "结束日期 YYYY-MM-DD")
+                .query_required("package", Param::Text, "套餐编码")
                 .returns::<Vec<AvailabilityOut>>(),
             availability,
         )

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hops_platform::Permission;
 use hops_platform::tabular::Mode;
-use hops_platform::web::pages::XLSX;
 use hops_platform::web::Param;
+use hops_platform::web::pages::XLSX;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope, upload};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -190,8 +190,7 @@ async fn list(api: Api, Query(q): Query<ListQuery>) -> ApiResult<Json<KbArticleP
         None => None,
     };
     let paging = Paging::new(q.page, PER_PAGE);
-    let (rows, total) =
-        kb::list(api.access(), q.q.as_deref().unwrap_or(""), q.category.as_deref().unwrap_or(""), status, paging).await?;
+    let (rows, total) = kb::list(api.access(), q.q.as_deref().unwrap_or(""), q.category.as_deref().unwrap_or(""), status, paging).await?;
     Ok(Json(KbArticlePage { total, page: paging.page, per_page: paging.per_page, items: rows.into_iter().map(out).collect() }))
 }
 

@@ -1,9 +1,9 @@
 //! JSON API of tickets: open, list the queues, read one with its history and SLA clocks,
 //! reply/note, move through the status flow, assign, reclassify, merge.
 
-use hops_platform::web::Param;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::{Deserialize, Serialize};

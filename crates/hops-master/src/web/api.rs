@@ -1,12 +1,12 @@
 //! JSON API of master data. Personal numbers are masked in every response; the reveal
 //! operation returns them in clear to holders of the unmask permission, and is audited.
 
-use hops_platform::web::Param;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::{DepartmentId, DoctorId, PatientId};
 use hops_platform::Permission;
+use hops_platform::web::Param;
 use hops_platform::web::upload;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,11 @@ use crate::store::{DepartmentRow, DoctorFilter, DoctorRow, PatientRow};
 
 pub fn routes() -> Routes {
     let list = |tag, summary| {
-        ApiDoc::new(tag, summary).query("q", "搜索").query_as("page", Param::PAGE, "页码（从 1 开始）").query_as("per_page", Param::Int { min: 1 }, "每页条数（1–200，默认 50）")
+        ApiDoc::new(tag, summary).query("q", "搜索").query_as("page", Param::PAGE, "页码（从 1 开始）").query_as(
+            "per_page",
+            Param::Int { min: 1 },
+            "每页条数（1–200，默认 50）",
+        )
     };
     Routes::scoped(Scope::Hospital)
         .api(Method::Get, "/api/v1/departments", list("科室", "科室列表").returns::<DepartmentPage>(), list_departments)
@@ -59,7 +63,10 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/patients",
-            list("患者", "患者列表（脱敏）").query_as("sex", Param::OneOf(&["男", "女"]), "男|女").query("channel", "来源渠道").returns::<PatientPage>(),
+            list("患者", "患者列表（脱敏）")
+                .query_as("sex", Param::OneOf(&["男", "女"]), "男|女")
+                .query("channel", "来源渠道")
+                .returns::<PatientPage>(),
             list_patients,
         )
         .api(

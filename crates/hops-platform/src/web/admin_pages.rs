@@ -59,7 +59,10 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/jobs",
-            ApiDoc::new("后台任务", "任务列表").query_as("status", Param::OneOf(&["queued", "running", "done", "dead"]), "queued|running|done|dead").query_as("page", Param::PAGE, "页码").returns::<JobPage>(),
+            ApiDoc::new("后台任务", "任务列表")
+                .query_as("status", Param::OneOf(&["queued", "running", "done", "dead"]), "queued|running|done|dead")
+                .query_as("page", Param::PAGE, "页码")
+                .returns::<JobPage>(),
             api_jobs,
         )
         .api(Method::Get, "/api/v1/jobs/{job_id}", ApiDoc::new("后台任务", "任务详情").returns::<JobOut>(), api_job)

@@ -440,7 +440,9 @@ fn responses(s: &RouteSpec, doc: &ApiDoc, schemas: &mut Schemas, error: &Value) 
     let mut responses = serde_json::Map::new();
     let ok = match &doc.response {
         Body::Json(resp) => json!({"description": "成功", "content": json_content(resp(schemas))}),
-        Body::File(media_type) => json!({"description": "成功（文件）", "content": {*media_type: {"schema": {"type": "string", "format": "binary"}}}}),
+        Body::File(media_type) => {
+            json!({"description": "成功（文件）", "content": {*media_type: {"schema": {"type": "string", "format": "binary"}}}})
+        }
         Body::None => json!({"description": "成功"}),
     };
     for (status, meaning) in &doc.also {
@@ -518,7 +520,9 @@ fn request_body(doc: &ApiDoc, schemas: &mut Schemas) -> Option<Value> {
     for (name, d) in fields {
         properties.insert((*name).into(), json!({"type": "string", "description": d}));
     }
-    Some(json!({"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": properties, "required": ["file"]}}}}))
+    Some(
+        json!({"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": properties, "required": ["file"]}}}}),
+    )
 }
 
 /// The components of the document by name. Two different schemas registered under one name

@@ -1,7 +1,6 @@
 //! Pages and API of reports: pick a period, preview, edit 结论与措施, publish, history and
 //! downloads, subscribers.
 
-use hops_platform::web::Param;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -10,6 +9,7 @@ use hops_analytics::kpi::model as kpi;
 use hops_kernel::Period;
 use hops_platform::charts::{BarChart, LineChart, LineSeries};
 use hops_platform::jobs::JobHandler;
+use hops_platform::web::Param;
 use hops_platform::web::{
     Api, ApiDoc, ApiResult, Form, Json, Method, Module, NavItem, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Section, Shell,
 };

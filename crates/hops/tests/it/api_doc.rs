@@ -127,11 +127,7 @@ async fn every_api_route_answers_as_documented(backend: Backend) {
     let checked = app.conformance().checked();
     let answered = |ok: bool| {
         api.iter()
-            .filter(|s| {
-                checked
-                    .iter()
-                    .any(|(m, t, status)| m == s.method.as_str() && t == s.path && (!ok || (200..300).contains(status)))
-            })
+            .filter(|s| checked.iter().any(|(m, t, status)| m == s.method.as_str() && t == s.path && (!ok || (200..300).contains(status))))
             .count()
     };
     assert_eq!(answered(false), api.len(), "every operation answered at least once");

@@ -155,15 +155,7 @@ async fn upload(k: &Kb, token: &str, name: &str, bytes: Vec<u8>, mode: Option<&s
     if let Some(mode) = mode {
         form = form.text("mode", mode.to_string());
     }
-    let r = k
-        .app
-        .client()
-        .post(format!("{}/api/v1/desk/kb/import", k.app.url))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = k.app.client().post(format!("{}/api/v1/desk/kb/import", k.app.url)).bearer_auth(token).multipart(form).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap())
 }

@@ -1,9 +1,9 @@
 //! JSON API of complaints: registering, the list, a case with its history, the steps of its
 //! status flow, the complainant's number, the monthly trend of causes and the categories.
 
-use hops_platform::web::Param;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::{Deserialize, Serialize};

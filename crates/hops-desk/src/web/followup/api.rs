@@ -1,10 +1,10 @@
 //! JSON API of follow-up: plans, questionnaires, key patients, call tasks and satisfaction
 //! results.
 
-use hops_platform::web::Param;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::PatientId;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, FieldError, Permission};
 use serde::{Deserialize, Serialize};

@@ -8,8 +8,8 @@ mod pages;
 
 pub use h5::{H5Form, raw_answers};
 
-use crate::web::Param;
 use crate::accounts::model::Permission;
+use crate::web::Param;
 use crate::web::routes::{ApiDoc, Method, Routes, Scope};
 use crate::web::shell::{NavItem, Section};
 

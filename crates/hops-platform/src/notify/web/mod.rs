@@ -64,7 +64,11 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/notify/deliveries",
             ApiDoc::new("消息通知", "消息发送记录（新的在前，收件人已脱敏）")
-                .query_as("status", Param::OneOf(&["queued", "deferred", "sent", "failed", "skipped"]), "queued|deferred|sent|failed|skipped")
+                .query_as(
+                    "status",
+                    Param::OneOf(&["queued", "deferred", "sent", "failed", "skipped"]),
+                    "queued|deferred|sent|failed|skipped",
+                )
                 .query_as("channel", Param::OneOf(&["sms", "wechat", "email", "in_app"]), "sms|wechat|email|in_app")
                 .query("topic", "消息类型，如 checkup.group_reminder")
                 .query("recipient", "按收件人查找：手机号、电子邮箱或 openid（精确匹配）")
