@@ -134,7 +134,7 @@ async fn every_api_route_answers_as_documented(backend: Backend) {
     // Most operations succeed with the fixtures and the sample bodies; those that do not were
     // still held to their declared refusals above.
     let succeeded = answered(true);
-    eprintln!("{} responses checked; {succeeded} of {} operations answered a success", checked.len(), api.len());
+    eprintln!("{} (operation, status) pairs seen; {succeeded} of {} operations answered a success", checked.len(), api.len());
     assert!(succeeded * 10 >= api.len() * 6, "only {succeeded} of {} operations answered a success", api.len());
     app.stop().await;
 }
