@@ -4,6 +4,7 @@
 //! local SMTP sink.
 
 mod browser;
+pub mod conformance;
 mod smtp;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use hops_platform::{Access, Core, Role};
 use serde_json::{Value, json};
 
 pub use browser::{Browser, screenshot, screenshot_dir};
+pub use conformance::Conformance;
 pub use smtp::{ReceivedMail, SmtpSink};
 
 /// A password every test account shares; it satisfies the password policy.
@@ -142,6 +144,7 @@ pub struct TestApp {
     pub backend: Backend,
     server: Option<hops::Server>,
     test_db: TestDb,
+    conformance: Arc<Conformance>,
 }
 
 /// The environment variable that starts every test app's clock at a chosen instant instead of
@@ -185,8 +188,21 @@ impl TestApp {
         adjust(&mut config);
         let (db, core) = hops::open_with(&config, clock.clone(), &modules).await.expect("open app");
         let listener = hops::bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
-        let server = hops::Server::start_with(core.clone(), listener, modules).await.expect("start server");
-        TestApp { url: server.url.clone(), core, db, clock, backend, server: Some(server), test_db }
+        let mut conformance = None;
+        let server = hops::Server::start_wrapped(core.clone(), listener, modules, |specs, router| {
+            let c = Arc::new(Conformance::new(hops_platform::web::routes::openapi(specs, "test")));
+            conformance = Some(c.clone());
+            router.layer(axum::middleware::from_fn(move |req, next| check_response(c.clone(), req, next)))
+        })
+        .await
+        .expect("start server");
+        let conformance = conformance.expect("wrapped");
+        TestApp { url: server.url.clone(), core, db, clock, backend, server: Some(server), test_db, conformance }
+    }
+
+    /// The API responses this app answered, held to its OpenAPI document.
+    pub fn conformance(&self) -> &Conformance {
+        &self.conformance
     }
 
     pub fn specs(&self) -> &[hops_platform::web::RouteSpec] {
@@ -303,6 +319,33 @@ impl TestApp {
         }
         self.db.close().await;
     }
+}
+
+/// A test fails when a response of its app broke the API document (see [`conformance`]).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let violations = self.conformance.violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            let n = violations.len();
+            let shown: Vec<String> = violations.into_iter().take(60).collect();
+            panic!("{n} API responses broke the OpenAPI document:\n{}", shown.join("\n"));
+        }
+    }
+}
+
+/// Records an API response against the document (the body is read and passed on unchanged).
+async fn check_response(c: Arc<Conformance>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    if !path.starts_with("/api/") || c.operation(&method, &path).is_none() {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let content_type = parts.headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let _ = c.check(&method, &path, parts.status.as_u16(), content_type, &bytes);
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// A signed-in administrator: browser cookie + CSRF token, and an API token.

@@ -66,9 +66,21 @@ impl Server {
         listener: TcpListener,
         modules: Vec<Arc<dyn hops_platform::web::Module>>,
     ) -> anyhow::Result<Server> {
+        Server::start_wrapped(core, listener, modules, |_, router| router).await
+    }
+
+    /// Like [`Server::start_with`] with the router wrapped by `wrap` (given the routes): the
+    /// tests hold every API response to the OpenAPI document this way.
+    pub async fn start_wrapped(
+        core: Arc<Core>,
+        listener: TcpListener,
+        modules: Vec<Arc<dyn hops_platform::web::Module>>,
+        wrap: impl FnOnce(&[RouteSpec], axum::Router) -> axum::Router,
+    ) -> anyhow::Result<Server> {
         let addr = listener.local_addr()?;
         core.set_local_url(&base_url(addr));
-        let app = web::app(core.clone(), modules);
+        let mut app = web::app(core.clone(), modules);
+        app.router = wrap(&app.specs, app.router);
         let (stop, stop_rx) = watch::channel(false);
         let mut http_stop = stop_rx.clone();
         let http = tokio::spawn(async move {

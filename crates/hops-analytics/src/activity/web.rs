@@ -30,7 +30,7 @@ pub(crate) fn routes() -> Routes {
                         .describe("按 external_id（科室、医生为 code）幂等：重复发送同一行即更新、不会重复。默认整批校验，任何一行有误则整批不写入并返回逐行错误；mode=skip_bad 时只写入无误的行。行号从 1 开始。列见 docs/ingest.md。")
                         .body::<IngestRequest>()
                         .returns::<IngestResponse>()
-                        .error(422, "有错误行，整批未写入"),
+                        .error_returns::<IngestResponse>(422, "有错误行，整批未写入（返回逐行错误）"),
                     |api: Api, Json(body): Json<IngestRequest>| async move { api_ingest(api, $slug, body).await },
                 );
             };

@@ -7,6 +7,7 @@ use axum::response::Html;
 use hops_kernel::{LocalDay, Period, PeriodRange};
 use hops_platform::Error;
 use hops_platform::charts::BarChart;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Page, PageError, PageResult, Routes, Scope, Shell, group_digits};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as JsonValue;
@@ -22,7 +23,7 @@ pub(crate) fn routes() -> Routes {
                 "/api/v1/kpis",
                 ApiDoc::new("运营指标", "一个周期的全部指标（含环比、同比）")
                     .describe("period 为 week|month|quarter|half|year；at 为周期内任意日期（YYYY-MM-DD）或月份（YYYY-MM），默认今天。比率为小数（0.8312），金额为以元为单位的字符串。同一周期的结果会缓存数秒（有数据变更即失效）；请求头 Cache-Control: no-cache 可要求重新计算。")
-                    .query("period", "week|month|quarter|half|year")
+                    .query_as("period", Param::OneOf(&["week", "month", "quarter", "half", "year"]), "week|month|quarter|half|year")
                     .query("at", "YYYY-MM-DD 或 YYYY-MM")
                     .returns::<KpiResponse>(),
                 api_kpis,

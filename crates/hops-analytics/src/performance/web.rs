@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::Money;
 use hops_platform::flow::web::{HistoryItem, items as items_of};
+use hops_platform::web::Param;
 use hops_platform::web::pages::url_encode;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Form, Json, Method, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Shell};
 use hops_platform::{Access, Error, Permission};
@@ -40,7 +41,7 @@ pub fn routes() -> Routes {
                     "month 为 YYYY-MM（北京时间自然月，问诊按下单时间归月），默认上个月。state 为 not_generated（未生成）、open（核对中）或 locked（已锁定）。\
                      金额为以元为单位、两位小数的字符串，按分精确计算。运营人员可见全部医生；医生账号（用户名为医生工号）只返回本人的绩效单。",
                 )
-                .query("month", "YYYY-MM，默认上个月")
+                .query_as("month", Param::Month, "YYYY-MM，默认上个月")
                 .returns::<PerformanceMonthOut>()
                 .error(422, "month 格式有误"),
             api_month,

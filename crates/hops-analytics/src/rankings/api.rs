@@ -1,6 +1,7 @@
 //! JSON API of the leaderboards.
 
 use axum::extract::Query;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use hops_platform::{Access, Result};
 use serde::{Deserialize, Serialize};
@@ -21,8 +22,8 @@ pub fn routes() -> Routes {
                      问诊按下单时间（北京时间）计入月份。综合得分 = Σ 权重 × 标准化得分（0–100）；满意度为贝叶斯平均 \
                      (m × μ + 评分总和) ÷ (m + 评分条数)，μ 为本院本月平均评分；首次响应越短越好；完成问诊少于最低样本量者列入 unranked。",
                 )
-                .query("month", "YYYY-MM，默认上个月")
-                .query("kind", "doctor|department，默认 doctor")
+                .query_as("month", Param::Month, "YYYY-MM，默认上个月")
+                .query_as("kind", Param::OneOf(&["doctor", "department"]), "doctor|department，默认 doctor")
                 .returns::<RankingOut>(),
             api_ranking,
         )

@@ -1,5 +1,6 @@
 //! JSON API of the catalogue, rules, audit, employers, capacity and availability.
 
+use hops_platform::web::Param;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query};
@@ -42,7 +43,7 @@ pub fn routes() -> Routes {
                 .status(201),
             add_rule,
         )
-        .api(Method::Delete, "/api/v1/checkup/rules/{rule_id}", ApiDoc::new("体检目录", "删除规则"), delete_rule)
+        .api(Method::Delete, "/api/v1/checkup/rules/{rule_id}", ApiDoc::new("体检目录", "删除规则").status(204), delete_rule)
         .api(
             Method::Get,
             "/api/v1/checkup/audit",
@@ -55,7 +56,12 @@ pub fn routes() -> Routes {
             ApiDoc::new("体检目录", "校验所选套餐与加减项并计价（返回全部违规）").body::<CheckIn>().returns::<CheckOut>(),
             check,
         )
-        .api(Method::Post, "/api/v1/checkup/resources", ApiDoc::new("体检目录", "新建或修改稀缺资源").body::<ResourceIn>(), save_resource)
+        .api(
+            Method::Post,
+            "/api/v1/checkup/resources",
+            ApiDoc::new("体检目录", "新建或修改稀缺资源").body::<ResourceIn>().status(204),
+            save_resource,
+        )
         .api(
             Method::Get,
             "/api/v1/checkup/capacity/{date}",
@@ -71,17 +77,17 @@ pub fn routes() -> Routes {
         .api(
             Method::Put,
             "/api/v1/checkup/closed/{date}",
-            ApiDoc::new("号源", "设置某日不开放（已有有效预约时拒绝）").body::<ClosedIn>(),
+            ApiDoc::new("号源", "设置某日不开放（已有有效预约时拒绝）").body::<ClosedIn>().status(204).error(409, "当日已有有效预约"),
             close_day,
         )
-        .api(Method::Delete, "/api/v1/checkup/closed/{date}", ApiDoc::new("号源", "恢复某日开放"), open_day)
+        .api(Method::Delete, "/api/v1/checkup/closed/{date}", ApiDoc::new("号源", "恢复某日开放").status(204), open_day)
         .api(
             Method::Get,
             "/api/v1/checkup/availability",
             ApiDoc::new("号源", "某套餐各日期的剩余号源")
-                .query("from", "开始日期 YYYY-MM-DD")
-                .query("to", "结束日期 YYYY-MM-DD")
-                .query("package", "套餐编码")
+                .query_required("from", Param::Date, "开始日期 YYYY-MM-DD")
+                .query_required("to", Param::Date, "结束日期 YYYY-MM-DD")
+                .query_required("package", Param::Text, "套餐编码")
                 .returns::<Vec<AvailabilityOut>>(),
             availability,
         )

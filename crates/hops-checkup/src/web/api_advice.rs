@@ -48,6 +48,7 @@ pub fn routes() -> Routes {
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
+#[schema(as = AdviceQuestionIo)]
 pub struct QuestionIo {
     code: String,
     text: String,

@@ -26,7 +26,9 @@ pub fn routes() -> Routes {
                 )
                 .body::<BookingIn>()
                 .returns::<BookingOut>()
-                .status(201),
+                .status(201)
+                .also(200, "同一 Idempotency-Key 的重试：返回原预约")
+                .error(409, "号源已满（capacity_full）或当日已有预约（duplicate_booking）"),
             create,
         )
         .api(Method::Get, "/api/v1/checkup/bookings/{booking_id}", ApiDoc::new("体检预约", "预约详情（脱敏）").returns::<BookingOut>(), get)

@@ -28,7 +28,8 @@ pub fn routes() -> Routes {
             "/api/v1/checkup/employers",
             ApiDoc::new("团检", "新建或修改团检单位")
                 .describe("contact_phone：单位联系人手机号，联系人凭短信验证码可为员工代预约；不填则不修改。addon_pct：员工自费加项按原价的百分比支付。")
-                .body::<EmployerIn>(),
+                .body::<EmployerIn>()
+                .status(204),
             save_employer,
         )
         .api(
@@ -37,7 +38,7 @@ pub fn routes() -> Routes {
             ApiDoc::new("团检", "单位的团检卡（固定套餐卡、金额卡、自选卡）").returns::<Vec<PlanIo>>(),
             list_plans,
         )
-        .api(Method::Post, "/api/v1/checkup/employers/{employer_code}/plans", ApiDoc::new("团检", "新建或修改团检卡").body::<PlanIo>(), save_plan)
+        .api(Method::Post, "/api/v1/checkup/employers/{employer_code}/plans", ApiDoc::new("团检", "新建或修改团检卡").body::<PlanIo>().status(204), save_plan)
         .api(
             Method::Get,
             "/api/v1/checkup/employers/{employer_code}/discounts",
@@ -58,8 +59,9 @@ pub fn routes() -> Routes {
                     "字段 file。列：姓名、身份证号、手机号、部门、体检卡、关系、员工身份证号（亲属填写所属员工）。整批校验，\
                      有任何问题则全部不导入（422，列出每行每列的问题）；否则按身份证号新增或更新，不删除任何人。",
                 )
+                .upload()
                 .returns::<RosterImportOut>()
-                .error(422, "名单有误，未导入任何人"),
+                .error_returns::<RosterImportOut>(422, "名单有误，未导入任何人（返回每行每列的问题）"),
             import_roster,
         )
         .api(
@@ -71,7 +73,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/checkup/employers/{employer_code}/roster.xlsx",
-            ApiDoc::new("团检", "导出团检进度 Excel（脱敏）").describe(XLSX),
+            ApiDoc::new("团检", "导出团检进度 Excel（脱敏）").file(XLSX),
             export_roster,
         )
         .api(

@@ -3,6 +3,7 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use hops_platform::Error;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,8 +33,12 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/checkup/invoices",
             ApiDoc::new("发票", "发票申请列表（新的在前）")
-                .query("status", "requested（待开票）| issued（已开票）| cancelled（已作废），不填为全部")
-                .query("page", "页码（从 1 开始，每页 50 条）")
+                .query_as(
+                    "status",
+                    Param::OneOf(&["requested", "issued", "cancelled"]),
+                    "requested（待开票）| issued（已开票）| cancelled（已作废），不填为全部",
+                )
+                .query_as("page", Param::PAGE, "页码（从 1 开始，每页 50 条）")
                 .returns::<InvoicePage>(),
             list,
         )

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use hops_kernel::LocalDay;
 use hops_platform::Error;
 use hops_platform::throttle::ClientKey;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Routes, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -39,7 +40,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Post,
             "/api/v1/checkup/bookings/{booking_id}/payments",
-            ApiDoc::new("体检支付", "登记检中或线下收款（预约变为已支付）").body::<RecordIn>(),
+            ApiDoc::new("体检支付", "登记检中或线下收款（预约变为已支付）").body::<RecordIn>().status(204),
             record,
         )
         .api(
@@ -54,7 +55,9 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/checkup/reconciliation",
-            ApiDoc::new("体检支付", "按日对账：收款、退款与预约状态不符的清单").query("date", "日期 YYYY-MM-DD").returns::<ReconcileOut>(),
+            ApiDoc::new("体检支付", "按日对账：收款、退款与预约状态不符的清单")
+                .query_required("date", Param::Date, "日期 YYYY-MM-DD")
+                .returns::<ReconcileOut>(),
             reconcile,
         )
         .scope(Scope::Public)

@@ -20,7 +20,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/checkup/catalogue.xlsx",
-            ApiDoc::new("体检目录", "导出体检目录 Excel（项目、套餐、规则、资源四个工作表）").describe(XLSX),
+            ApiDoc::new("体检目录", "导出体检目录 Excel（项目、套餐、规则、资源四个工作表）").file(XLSX),
             download,
         )
         .api(
@@ -31,8 +31,9 @@ pub fn routes() -> Routes {
                     "multipart/form-data，字段 file 为导出格式的 .xlsx 文件。整批校验：有任何问题则全部不导入（422），\
                      返回每个问题的工作表、行号与列；否则在一个事务中按编码新增或更新项目、套餐、资源，新增尚无的规则。",
                 )
+                .upload()
                 .returns::<ImportOut>()
-                .error(422, "文件有误，未导入任何内容"),
+                .error_returns::<ImportOut>(422, "文件有误，未导入任何内容（返回每个问题）"),
             import,
         )
 }
@@ -67,6 +68,7 @@ pub struct ProblemOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CatalogueImportOut)]
 pub struct ImportOut {
     committed: bool,
     items: CountsOut,

@@ -55,8 +55,28 @@ pub async fn get(access: &Access, id: i64) -> Result<ArticleRow> {
     store::get(&mut c, id).await?.ok_or_else(|| Error::not_found("知识"))
 }
 
-pub async fn versions(access: &Access, id: i64) -> Result<Vec<(i64, ArticleDraft, hops_kernel::Instant, String)>> {
+/// An article for its editors.
+pub async fn article(access: &Access, id: i64) -> Result<ArticleRow> {
     access.require(Permission::KbEdit)?;
+    get(access, id).await
+}
+
+/// Replaces an article's variant phrasings (a new version, the rest unchanged).
+pub async fn set_variants(access: &Access, id: i64, variants: &[String]) -> Result<ArticleRow> {
+    let a = article(access, id).await?;
+    let input = ArticleInput {
+        question: a.question,
+        variants: variants.join("\n"),
+        answer: a.answer,
+        category: a.category,
+        status: a.status.code().into(),
+    };
+    save(access, Some(id), &input).await
+}
+
+/// An article's saved versions, newest first; 404 for an article not in the hospital.
+pub async fn versions(access: &Access, id: i64) -> Result<Vec<(i64, ArticleDraft, hops_kernel::Instant, String)>> {
+    article(access, id).await?;
     let mut c = access.tenant().read().await?;
     Ok(store::versions(&mut c, id).await?)
 }

@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::{Deserialize, Serialize};
@@ -21,9 +22,9 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/desk/tickets",
             ApiDoc::new(TAG, "工单队列（最紧急的在前）")
-                .query("queue", "mine（我的）| team（班组）| unassigned（待领取）| escalated（升级给我）| all（全部，默认）")
+                .query_as("queue", Param::OneOf(&["mine", "team", "unassigned", "escalated", "all"]), "mine（我的）| team（班组）| unassigned（待领取）| escalated（升级给我）| all（全部，默认）")
                 .query("q", "工单号（GD…）、手机号（精确）或文字")
-                .query("page", "页码（从 1 开始，每页 50 条）")
+                .query_as("page", Param::PAGE, "页码（从 1 开始，每页 50 条）")
                 .returns::<TicketPage>(),
             list,
         )

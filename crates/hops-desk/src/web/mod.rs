@@ -1,5 +1,6 @@
 //! The service desk's console pages, API, patient chat page and jobs.
 
+mod api_kb;
 mod api_ticket;
 mod bot;
 mod common;
@@ -98,6 +99,7 @@ impl Module for DeskModule {
             .merge(pages_ticket::routes())
             .merge(bot::routes())
             .merge(pages_kb::routes())
+            .merge(api_kb::routes())
             .merge(pages_setup::routes())
             .merge(followup::routes())
             .merge(complaint::routes())

@@ -6,6 +6,7 @@ use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::{DepartmentId, DoctorId, PatientId};
 use hops_platform::Permission;
+use hops_platform::web::Param;
 use hops_platform::web::upload;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,11 @@ use crate::store::{DepartmentRow, DoctorFilter, DoctorRow, PatientRow};
 
 pub fn routes() -> Routes {
     let list = |tag, summary| {
-        ApiDoc::new(tag, summary).query("q", "搜索").query("page", "页码（从 1 开始）").query("per_page", "每页条数（1–200，默认 50）")
+        ApiDoc::new(tag, summary).query("q", "搜索").query_as("page", Param::PAGE, "页码（从 1 开始）").query_as(
+            "per_page",
+            Param::Int { min: 1 },
+            "每页条数（1–200，默认 50）",
+        )
     };
     Routes::scoped(Scope::Hospital)
         .api(Method::Get, "/api/v1/departments", list("科室", "科室列表").returns::<DepartmentPage>(), list_departments)
@@ -38,7 +43,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/doctors",
-            list("医生", "医生列表").query("department_id", "科室编号").query("title", "职称").returns::<DoctorPage>(),
+            list("医生", "医生列表").query_as("department_id", Param::Id, "科室编号").query("title", "职称").returns::<DoctorPage>(),
             list_doctors,
         )
         .api(
@@ -58,7 +63,10 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/patients",
-            list("患者", "患者列表（脱敏）").query("sex", "男|女").query("channel", "来源渠道").returns::<PatientPage>(),
+            list("患者", "患者列表（脱敏）")
+                .query_as("sex", Param::OneOf(&["男", "女"]), "男|女")
+                .query("channel", "来源渠道")
+                .returns::<PatientPage>(),
             list_patients,
         )
         .api(
@@ -92,7 +100,10 @@ pub fn routes() -> Routes {
 fn import_doc(tag: &'static str) -> ApiDoc {
     ApiDoc::new(tag, "批量导入（multipart 上传 .xlsx/.csv）")
         .describe("multipart/form-data，字段 file 为文件，mode 为 all（默认，有误则全部不导入）或 skip_bad（跳过有误的行）。返回逐行错误。")
+        .upload()
+        .upload_field("mode", "all（默认）或 skip_bad")
         .returns::<ImportOut>()
+        .error_returns::<ImportOut>(422, "有错误行（mode=all 时全部未导入）")
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,7 @@
 //! (`flow/history.html`, included by each flow's detail page with a `history` field built by
 //! [`items`]), the approvals inbox 待我审批 (`/approvals`), and `/api/v1/approvals`.
 
+use crate::web::Param;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -29,7 +30,7 @@ pub fn routes() -> Routes {
             "/api/v1/approvals",
             ApiDoc::new("审批", "待我审批")
                 .describe("我有权审批、且不是我提交的待审批申请，先提交的在前。")
-                .query("page", "页码，从 1 开始")
+                .query_as("page", Param::PAGE, "页码，从 1 开始")
                 .returns::<ApprovalPage>(),
             api_pending,
         )

@@ -1,6 +1,6 @@
 //! System administration: users and roles, the audit log, background jobs, hospitals.
 
-use crate::web::AppState;
+use crate::web::{AppState, Param};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -51,7 +51,7 @@ pub fn routes() -> Routes {
             "/api/v1/audit",
             ApiDoc::new("审计", "审计日志（新的在前）")
                 .query("action", "按操作前缀筛选，如 patient.")
-                .query("page", "页码")
+                .query_as("page", Param::PAGE, "页码")
                 .returns::<AuditPage>(),
             api_audit,
         )
@@ -59,7 +59,10 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/jobs",
-            ApiDoc::new("后台任务", "任务列表").query("status", "queued|running|done|dead").query("page", "页码").returns::<JobPage>(),
+            ApiDoc::new("后台任务", "任务列表")
+                .query_as("status", Param::OneOf(&["queued", "running", "done", "dead"]), "queued|running|done|dead")
+                .query_as("page", Param::PAGE, "页码")
+                .returns::<JobPage>(),
             api_jobs,
         )
         .api(Method::Get, "/api/v1/jobs/{job_id}", ApiDoc::new("后台任务", "任务详情").returns::<JobOut>(), api_job)

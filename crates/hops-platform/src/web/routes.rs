@@ -11,15 +11,21 @@ use utoipa::openapi::{RefOr, Schema};
 
 use super::AppState;
 
-type Schemas = Vec<(String, RefOr<Schema>)>;
-/// Registers a type's schema (and the schemas it refers to); returns its name.
-pub type SchemaFn = fn(&mut Schemas) -> String;
+pub type Schemas = Vec<(String, RefOr<Schema>)>;
+/// Registers a type's schema (and the schemas it refers to); returns the schema to use: a
+/// reference to the named component, or the array itself for a list (`Vec<T>` has no name of
+/// its own: utoipa would call every list `Vec`).
+pub type SchemaFn = fn(&mut Schemas) -> Value;
 
-fn collect<T: utoipa::ToSchema>(v: &mut Schemas) -> String {
-    let name = T::name().to_string();
-    v.push((name.clone(), <T as utoipa::PartialSchema>::schema()));
+fn collect<T: utoipa::ToSchema>(v: &mut Schemas) -> Value {
+    let schema = <T as utoipa::PartialSchema>::schema();
     T::schemas(v);
-    name
+    if matches!(schema, RefOr::T(Schema::Array(_))) {
+        return serde_json::to_value(schema).expect("schemas serialise");
+    }
+    let name = T::name().to_string();
+    v.push((name.clone(), schema));
+    schema_ref(&name)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,22 +89,121 @@ pub enum Scope {
     Visitor,
 }
 
-/// Description of an API operation for the OpenAPI document.
+/// The type of a path or query parameter, as the document declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Param {
+    /// A record id: an integer (int64).
+    Id,
+    /// An integer, at least `min` (a page number: 1).
+    Int { min: i64 },
+    /// Text or a code.
+    Text,
+    /// A calendar day, `2026-11-22` (`format: date`).
+    Date,
+    /// A month, `2026-11`.
+    Month,
+    /// A year, `2026`.
+    Year,
+    /// A flag: `1`/`true` or `0`/`false`.
+    Flag,
+    /// One of these codes.
+    OneOf(&'static [&'static str]),
+}
+
+impl Param {
+    /// A page number (from 1).
+    pub const PAGE: Param = Param::Int { min: 1 };
+
+    /// The parameter's JSON schema.
+    pub fn schema(self) -> Value {
+        match self {
+            Param::Id => json!({"type": "integer", "format": "int64"}),
+            Param::Int { min } => json!({"type": "integer", "format": "int64", "minimum": min}),
+            Param::Text => json!({"type": "string"}),
+            Param::Date => json!({"type": "string", "format": "date"}),
+            Param::Month => json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}),
+            Param::Year => json!({"type": "integer", "format": "int32", "minimum": 1, "maximum": 9999}),
+            Param::Flag => json!({"type": "string", "enum": ["1", "0", "true", "false"]}),
+            Param::OneOf(codes) => json!({"type": "string", "enum": codes}),
+        }
+    }
+
+    /// The type of path parameter `name` when the route does not declare it: `…_id` is an id,
+    /// `date` a day, `year` a year, `code` and `…_code` text; any other name must be declared.
+    fn by_name(name: &str) -> Option<Param> {
+        match name {
+            "id" => Some(Param::Id),
+            "date" => Some(Param::Date),
+            "year" => Some(Param::Year),
+            "code" => Some(Param::Text),
+            n if n.ends_with("_id") => Some(Param::Id),
+            n if n.ends_with("_code") => Some(Param::Text),
+            _ => None,
+        }
+    }
+}
+
+/// A query parameter of an API operation.
+#[derive(Clone, Debug)]
+pub struct QueryParam {
+    pub name: &'static str,
+    pub kind: Param,
+    pub description: &'static str,
+    pub required: bool,
+}
+
+/// What a successful call answers with.
+#[derive(Clone, Debug)]
+enum Body {
+    None,
+    Json(SchemaFn),
+    /// A file of this media type.
+    File(&'static str),
+}
+
+/// Description of an API operation for the OpenAPI document: every status the route can answer.
+/// From its shape the document declares 400 (a parameter or body that does not parse), 401 and
+/// 403 (signed-in routes: no or an expired token, a missing permission or second factor), 404
+/// (a record in the path), 409 (writes of signed-in users: a duplicate or a status that no
+/// longer allows it), 413 (every route: the body limit), 415 (JSON bodies) and 422 (bodies, query
+/// parameters and days in the path, which handlers check); `error` adds what else the handler
+/// answers (429, 503…) and `status`/`also` its success statuses.
 #[derive(Clone, Debug)]
 pub struct ApiDoc {
     pub tag: &'static str,
     pub summary: &'static str,
     pub description: &'static str,
     pub request: Option<SchemaFn>,
-    pub response: Option<SchemaFn>,
+    /// A multipart upload: the file field `file` and these text fields (name, description).
+    pub upload: Option<Vec<(&'static str, &'static str)>>,
+    response: Body,
     pub response_status: u16,
-    pub query: Vec<(&'static str, &'static str)>,
+    /// Other success statuses answering the same body (e.g. 200 for an idempotent replay of a 201).
+    pub also: Vec<(u16, &'static str)>,
+    pub query: Vec<QueryParam>,
+    /// Path parameters whose type is not given by their name.
+    pub path: Vec<(&'static str, Param)>,
     pub errors: Vec<(u16, &'static str)>,
+    /// Errors answered with another body than the error's, e.g. an import's row report (422).
+    pub error_bodies: Vec<(u16, &'static str, SchemaFn)>,
 }
 
 impl ApiDoc {
     pub fn new(tag: &'static str, summary: &'static str) -> Self {
-        ApiDoc { tag, summary, description: "", request: None, response: None, response_status: 200, query: Vec::new(), errors: Vec::new() }
+        ApiDoc {
+            tag,
+            summary,
+            description: "",
+            request: None,
+            upload: None,
+            response: Body::None,
+            response_status: 200,
+            also: Vec::new(),
+            query: Vec::new(),
+            path: Vec::new(),
+            errors: Vec::new(),
+            error_bodies: Vec::new(),
+        }
     }
     pub fn describe(mut self, d: &'static str) -> Self {
         self.description = d;
@@ -108,21 +213,65 @@ impl ApiDoc {
         self.request = Some(collect::<T>);
         self
     }
+    /// A `multipart/form-data` upload with the file in field `file`.
+    pub fn upload(mut self) -> Self {
+        self.upload.get_or_insert_with(Vec::new);
+        self
+    }
+    /// A text field of the upload form.
+    pub fn upload_field(mut self, name: &'static str, description: &'static str) -> Self {
+        self.upload.get_or_insert_with(Vec::new).push((name, description));
+        self
+    }
     pub fn returns<T: utoipa::ToSchema>(mut self) -> Self {
-        self.response = Some(collect::<T>);
+        self.response = Body::Json(collect::<T>);
+        self
+    }
+    /// Answers a file of `media_type` (a download).
+    pub fn file(mut self, media_type: &'static str) -> Self {
+        self.response = Body::File(media_type);
         self
     }
     pub fn status(mut self, s: u16) -> Self {
         self.response_status = s;
         self
     }
-    pub fn query(mut self, name: &'static str, description: &'static str) -> Self {
-        self.query.push((name, description));
+    /// Also answers `status` with the same body.
+    pub fn also(mut self, status: u16, meaning: &'static str) -> Self {
+        self.also.push((status, meaning));
+        self
+    }
+    /// An optional text query parameter.
+    pub fn query(self, name: &'static str, description: &'static str) -> Self {
+        self.query_as(name, Param::Text, description)
+    }
+    /// An optional query parameter of type `kind`.
+    pub fn query_as(mut self, name: &'static str, kind: Param, description: &'static str) -> Self {
+        self.query.push(QueryParam { name, kind, description, required: false });
+        self
+    }
+    /// A query parameter the route cannot do without (400 when absent).
+    pub fn query_required(mut self, name: &'static str, kind: Param, description: &'static str) -> Self {
+        self.query.push(QueryParam { name, kind, description, required: true });
+        self
+    }
+    /// The type of path parameter `name` (needed when its name does not say it).
+    pub fn path(mut self, name: &'static str, kind: Param) -> Self {
+        self.path.push((name, kind));
         self
     }
     pub fn error(mut self, status: u16, meaning: &'static str) -> Self {
         self.errors.push((status, meaning));
         self
+    }
+    /// Answers `status` with `T` (or, from the extractors, the error body).
+    pub fn error_returns<T: utoipa::ToSchema>(mut self, status: u16, meaning: &'static str) -> Self {
+        self.error_bodies.push((status, meaning, collect::<T>));
+        self
+    }
+    /// The type of path parameter `name`.
+    fn path_param(&self, name: &str) -> Option<Param> {
+        self.path.iter().find(|(n, _)| *n == name).map(|(_, k)| *k).or_else(|| Param::by_name(name))
     }
 }
 
@@ -278,10 +427,133 @@ struct ErrorField {
     message: String,
 }
 
-/// Builds the OpenAPI 3.1 document from the API routes.
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({"application/json": {"schema": schema}})
+}
+
+/// The statuses an operation answers, each with its meaning and body (see [`ApiDoc`]).
+fn responses(s: &RouteSpec, doc: &ApiDoc, schemas: &mut Schemas, error: &Value) -> serde_json::Map<String, Value> {
+    let mut responses = serde_json::Map::new();
+    let ok = match &doc.response {
+        Body::Json(resp) => json!({"description": "成功", "content": json_content(resp(schemas))}),
+        Body::File(media_type) => {
+            json!({"description": "成功（文件）", "content": {*media_type: {"schema": {"type": "string", "format": "binary"}}}})
+        }
+        Body::None => json!({"description": "成功"}),
+    };
+    for (status, meaning) in &doc.also {
+        let mut also = ok.clone();
+        also["description"] = json!(meaning);
+        responses.insert(status.to_string(), also);
+    }
+    responses.insert(doc.response_status.to_string(), ok);
+    let has_body = doc.request.is_some() || doc.upload.is_some();
+    let params = s.params();
+    let mut errors: Vec<(u16, &str)> = Vec::new();
+    if has_body || !doc.query.is_empty() || !params.is_empty() {
+        errors.push((400, "请求格式错误（参数或请求内容无法解析）"));
+    }
+    if s.access == Access::Tenant {
+        errors.extend([(401, "未登录或令牌无效"), (403, "没有权限（或须先绑定动态验证码）")]);
+    }
+    let kinds: Vec<Option<Param>> = params.iter().map(|p| doc.path_param(p)).collect();
+    if kinds.iter().any(|k| !matches!(k, Some(Param::Date | Param::Month))) {
+        errors.push((404, "不存在（或属于其他医院）"));
+    }
+    // The body limit answers every route, whether it reads a body or not.
+    errors.push((413, "请求内容过大"));
+    // Every write of a signed-in user can meet a record that exists (unique keys answer 409
+    // `duplicate`) or a status that no longer allows it (status flows answer 409).
+    if s.access == Access::Tenant && s.method != Method::Get {
+        errors.push((409, "与现有记录或当前状态冲突"));
+    }
+    if doc.request.is_some() {
+        errors.push((415, "请求头须为 Content-Type: application/json"));
+    }
+    // Days and months in the path are checked by the handler (422), not by the router.
+    if has_body || !doc.query.is_empty() || kinds.iter().any(|k| matches!(k, Some(Param::Date | Param::Month))) {
+        errors.push((422, "输入校验失败（error.fields 列出各字段的问题）"));
+    }
+    errors.extend(doc.errors.iter().copied());
+    for (status, d) in errors {
+        responses.insert(status.to_string(), json!({"description": d, "content": json_content(error.clone())}));
+    }
+    for (status, d, body) in &doc.error_bodies {
+        let schema = json!({"anyOf": [error.clone(), body(schemas)]});
+        responses.insert(status.to_string(), json!({"description": d, "content": json_content(schema)}));
+    }
+    responses
+}
+
+fn parameters(s: &RouteSpec, doc: &ApiDoc) -> Vec<Value> {
+    let mut params: Vec<Value> = s
+        .params()
+        .into_iter()
+        .map(|p| {
+            let kind = doc.path_param(p).unwrap_or_else(|| {
+                panic!("{} {}: declare the type of path parameter {{{p}}} with ApiDoc::path", s.method.as_str(), s.path)
+            });
+            json!({"name": p, "in": "path", "required": true, "schema": kind.schema()})
+        })
+        .collect();
+    params.extend(doc.query.iter().map(|q| {
+        let mut v = json!({"name": q.name, "in": "query", "required": q.required, "schema": q.kind.schema()});
+        if !q.description.is_empty() {
+            v["description"] = json!(q.description);
+        }
+        v
+    }));
+    params
+}
+
+fn request_body(doc: &ApiDoc, schemas: &mut Schemas) -> Option<Value> {
+    if let Some(req) = doc.request {
+        return Some(json!({"required": true, "content": json_content(req(schemas))}));
+    }
+    let fields = doc.upload.as_ref()?;
+    let mut properties = serde_json::Map::new();
+    properties.insert("file".into(), json!({"type": "string", "format": "binary", "description": "文件（.xlsx 或 .csv）"}));
+    for (name, d) in fields {
+        properties.insert((*name).into(), json!({"type": "string", "description": d}));
+    }
+    Some(
+        json!({"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": properties, "required": ["file"]}}}}),
+    )
+}
+
+/// The components of the document by name. Two different schemas registered under one name
+/// (two Rust types of the same name in different modules) would overwrite each other and make
+/// the document lie about one of them: that is a programming error, refused here, naming both.
+pub fn components(schemas: Schemas) -> Result<serde_json::Map<String, Value>, Vec<String>> {
+    let mut out = serde_json::Map::new();
+    let mut clashes = Vec::new();
+    for (name, schema) in schemas {
+        let value = serde_json::to_value(schema).expect("schemas serialise");
+        match out.get(&name) {
+            Some(existing) if *existing != value => {
+                if !clashes.iter().any(|c: &String| c.starts_with(&format!("{name}:"))) {
+                    clashes.push(format!("{name}: {existing} ≠ {value}"));
+                }
+            }
+            Some(_) => {}
+            None => {
+                out.insert(name, value);
+            }
+        }
+    }
+    if clashes.is_empty() { Ok(out) } else { Err(clashes) }
+}
+
+/// Builds the OpenAPI 3.1 document from the API routes. Panics when two different types
+/// register one schema name (see [`components`]) or a path parameter's type is unknown: the
+/// route table is static, so every test that starts the application catches either.
 pub fn openapi(specs: &[RouteSpec], version: &str) -> Value {
     let mut schemas: Schemas = Vec::new();
-    let error_name = collect::<ErrorBody>(&mut schemas);
+    let error = collect::<ErrorBody>(&mut schemas);
     let mut paths: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
     for s in specs {
         let Some(doc) = &s.api else { continue };
@@ -296,61 +568,25 @@ pub fn openapi(specs: &[RouteSpec], version: &str) -> Value {
             json!(format!(
                 "{}_{}",
                 s.method.as_str().to_lowercase(),
-                s.path.trim_start_matches("/api/v1/").replace(['/', '{', '}', '-'], "_")
+                s.path.trim_start_matches("/api/v1/").replace(['/', '{', '}', '-', '.'], "_")
             )),
         );
-        let mut params: Vec<Value> = s
-            .params()
-            .into_iter()
-            .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}))
-            .collect();
-        params.extend(
-            doc.query
-                .iter()
-                .map(|(n, d)| json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": "string"}})),
-        );
+        let params = parameters(s, doc);
         if !params.is_empty() {
             op.insert("parameters".into(), Value::Array(params));
         }
-        if let Some(req) = doc.request {
-            let name = req(&mut schemas);
-            op.insert(
-                "requestBody".into(),
-                json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}}),
-            );
+        if let Some(body) = request_body(doc, &mut schemas) {
+            op.insert("requestBody".into(), body);
         }
-        let mut responses = serde_json::Map::new();
-        let ok = match doc.response {
-            Some(resp) => {
-                let name = resp(&mut schemas);
-                json!({"description": "成功", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}})
-            }
-            None => json!({"description": "成功"}),
-        };
-        responses.insert(doc.response_status.to_string(), ok);
-        let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{error_name}")}}}});
-        let mut errors: Vec<(u16, &str)> = vec![(400, "请求格式错误"), (422, "输入校验失败")];
-        if s.access == Access::Tenant {
-            errors.extend([(401, "未登录或令牌无效"), (403, "没有权限")]);
-        }
-        if !s.params().is_empty() {
-            errors.push((404, "不存在（或属于其他医院）"));
-        }
-        if doc.request.is_some() {
-            errors.push((415, "请求头须为 Content-Type: application/json"));
-        }
-        errors.extend(doc.errors.iter().copied());
-        for (status, d) in errors {
-            responses.insert(status.to_string(), err(d));
-        }
-        op.insert("responses".into(), Value::Object(responses));
+        op.insert("responses".into(), Value::Object(responses(s, doc, &mut schemas, &error)));
         if s.access == Access::Tenant {
             op.insert("security".into(), json!([{"bearer": []}]));
         }
         paths.entry(s.path).or_default().insert(s.method.as_str().to_lowercase(), Value::Object(op));
     }
-    let components: serde_json::Map<String, Value> =
-        schemas.into_iter().map(|(n, s)| (n, serde_json::to_value(s).expect("schemas serialise"))).collect();
+    let components = components(schemas).unwrap_or_else(|clashes| {
+        panic!("schema names registered by different types (rename one, or #[schema(as = …)]):\n{}", clashes.join("\n"))
+    });
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -364,4 +600,49 @@ pub fn openapi(specs: &[RouteSpec], version: &str) -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod a {
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code)]
+        pub struct Item {
+            pub code: String,
+        }
+    }
+
+    mod b {
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code)]
+        pub struct Item {
+            pub id: i64,
+        }
+    }
+
+    #[test]
+    fn one_name_two_types_is_refused() {
+        let mut v = Schemas::new();
+        collect::<a::Item>(&mut v);
+        collect::<a::Item>(&mut v);
+        assert!(components(v.clone()).is_ok(), "one type registered twice is fine");
+        collect::<b::Item>(&mut v);
+        let clashes = components(v).unwrap_err();
+        assert_eq!(clashes.len(), 1);
+        assert!(clashes[0].starts_with("Item: "), "{clashes:?}");
+    }
+
+    #[test]
+    fn parameters_are_typed_by_name_or_declaration() {
+        assert_eq!(Param::by_name("ticket_id"), Some(Param::Id));
+        assert_eq!(Param::by_name("employer_code"), Some(Param::Text));
+        assert_eq!(Param::by_name("date"), Some(Param::Date));
+        assert_eq!(Param::by_name("victims"), None);
+        let doc = ApiDoc::new("t", "s").path("victims", Param::Text);
+        assert_eq!(doc.path_param("victims"), Some(Param::Text));
+        assert_eq!(Param::Date.schema()["format"], "date");
+        assert_eq!(Param::OneOf(&["a", "b"]).schema()["enum"], json!(["a", "b"]));
+    }
 }

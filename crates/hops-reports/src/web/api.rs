@@ -86,6 +86,7 @@ pub struct PublishIn {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ReportJobOut)]
 pub struct JobOut {
     job_id: i64,
 }

@@ -9,6 +9,7 @@ use hops_analytics::kpi::model as kpi;
 use hops_kernel::Period;
 use hops_platform::charts::{BarChart, LineChart, LineSeries};
 use hops_platform::jobs::JobHandler;
+use hops_platform::web::Param;
 use hops_platform::web::{
     Api, ApiDoc, ApiResult, Form, Json, Method, Module, NavItem, Page, PageError, PageResult, Pager, Paging, Routes, Scope, Section, Shell,
 };
@@ -82,7 +83,7 @@ impl Module for ReportsModule {
                 "/api/v1/reports/preview",
                 ApiDoc::new("运营报告", "预览一个周期的报告数据")
                     .describe("返回报告（PDF/Excel）所呈现的全部数字：指标（含环比、同比，取值格式同 /api/v1/kpis）、趋势、科室占比、医生排行、满意度与差评原因、概况与结论。")
-                    .query("period", "week|month|quarter|half|year，默认 month")
+                    .query_as("period", Param::OneOf(&["week", "month", "quarter", "half", "year"]), "week|month|quarter|half|year，默认 month")
                     .query("at", "YYYY-MM-DD 或 YYYY-MM，默认今天")
                     .returns::<PreviewOut>(),
                 api_preview,
@@ -114,8 +115,8 @@ impl Module for ReportsModule {
                 Method::Get,
                 "/api/v1/reports",
                 ApiDoc::new("运营报告", "已发布报告列表")
-                    .query("kind", "week|month|quarter|half|year（可选）")
-                    .query("page", "页码，从 1 开始")
+                    .query_as("kind", Param::OneOf(&["week", "month", "quarter", "half", "year"]), "week|month|quarter|half|year（可选）")
+                    .query_as("page", Param::PAGE, "页码，从 1 开始")
                     .returns::<ReportListOut>(),
                 api_list,
             )
@@ -128,13 +129,13 @@ impl Module for ReportsModule {
             .api(
                 Method::Get,
                 "/api/v1/reports/{report_id}/pdf",
-                ApiDoc::new("运营报告", "下载已发布报告 PDF").describe("application/pdf"),
+                ApiDoc::new("运营报告", "下载已发布报告 PDF").file(PDF),
                 api_pdf,
             )
             .api(
                 Method::Get,
                 "/api/v1/reports/{report_id}/xlsx",
-                ApiDoc::new("运营报告", "下载已发布报告 Excel").describe(XLSX),
+                ApiDoc::new("运营报告", "下载已发布报告 Excel").file(XLSX),
                 api_xlsx,
             )
             .api(

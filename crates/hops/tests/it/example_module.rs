@@ -98,6 +98,7 @@ async fn patient_page(page: PatientPage) -> hops_platform::patient::web::R {
 
 /// A department and its doctors.
 #[derive(Serialize, ToSchema)]
+#[schema(as = DirectoryDepartmentOut)]
 struct DepartmentOut {
     code: String,
     name: String,
@@ -105,6 +106,7 @@ struct DepartmentOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = DirectoryDoctorOut)]
 struct DoctorOut {
     code: String,
     name: String,

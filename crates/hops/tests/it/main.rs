@@ -2,6 +2,7 @@
 //! always; PostgreSQL too when HOPS_TEST_DATABASE_URL is set), real Chromium for pages.
 
 mod analytics;
+mod api_doc;
 mod audit;
 mod auth;
 mod browser;
@@ -17,6 +18,7 @@ mod checkup_transfer;
 mod desk_bot;
 mod desk_complaint;
 mod desk_followup;
+mod desk_kb_api;
 mod desk_tickets;
 mod encryption;
 mod example_module;

@@ -38,7 +38,7 @@ async fn approval_fixture(access: &hops_platform::Access) -> i64 {
 }
 
 /// B's ids (and codes) by path parameter name.
-async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, String> {
+pub(crate) async fn b_fixtures(app: &TestApp, b: HospitalId) -> HashMap<&'static str, String> {
     let access = app.system(b);
     let dept = hops_master::service::create_department(
         &access,
@@ -326,7 +326,7 @@ pub(crate) async fn checkup_fixtures(access: &hops_platform::Access) -> (i64, i6
     (rule, booked.booking.id)
 }
 
-fn sample_body(schema: &str) -> Value {
+pub(crate) fn sample_body(schema: &str) -> Value {
     match schema {
         "DepartmentIn" => json!({"code": "X1", "name": "某科室"}),
         "DoctorIn" => json!({"code": "X1", "name": "某医生", "department_code": "BDEPT", "title": "主治医师"}),
@@ -383,6 +383,8 @@ fn sample_body(schema: &str) -> Value {
         "ClassifyIn" => json!({"category": "consult", "priority": "normal"}),
         "MergeIn" => json!({"into": 1}),
         "AskIn" => json!({"question": "怎么挂号"}),
+        "KbArticleIn" => json!({"question": "某问题", "answer": "某答案"}),
+        "KbVariantsIn" => json!({"variants": ["某问法"]}),
         // ---- status flows and approvals ----
         "DecisionIn" => json!({"decision": "approved", "comment": "同意"}),
         "ApprovalSettingIo" => json!({"required": true}),
@@ -448,14 +450,24 @@ const OUT_OF_SCOPE: &[&str] = &["乙院患者", "乙院病人"];
 const OTHER_DOCTOR: &str = "乙院医生";
 const IN_SCOPE: &str = "甲科患者";
 
+/// `spec`'s path with the fixtures' ids (and a day and a year for the routes by date).
+pub(crate) fn fill_path(spec: &RouteSpec, ids: &HashMap<&'static str, String>) -> String {
+    let mut path = spec.path.to_string();
+    for p in spec.params().into_iter().filter(|p| !NOT_IDS.contains(p)) {
+        let id = ids.get(p).unwrap_or_else(|| panic!("route {} has parameter {{{p}}} without a fixture: add one", spec.path));
+        path = path.replace(&format!("{{{p}}}"), id);
+    }
+    path.replace("{date}", "2030-01-01").replace("{year}", "2030")
+}
+
 /// A session of one role: the browser (cookie, CSRF token) and an API token.
-struct Session {
+pub(crate) struct Session {
     web: reqwest::Client,
     csrf: String,
     token: String,
 }
 
-async fn session(app: &TestApp, role: Role) -> Session {
+pub(crate) async fn session(app: &TestApp, role: Role) -> Session {
     if role.requires_totp() {
         let a = app.admin_session("ha", role.code()).await;
         return Session { web: a.web, csrf: a.csrf, token: a.token };
@@ -465,7 +477,7 @@ async fn session(app: &TestApp, role: Role) -> Session {
 }
 
 /// Calls `spec` on `path` as `s` (a well-formed body for writes); status and body.
-async fn call_route(app: &TestApp, openapi: &Value, spec: &RouteSpec, path: &str, s: &Session) -> (u16, String) {
+pub(crate) async fn call_route(app: &TestApp, openapi: &Value, spec: &RouteSpec, path: &str, s: &Session) -> (u16, String) {
     let url = format!("{}{path}", app.url);
     let res = if spec.is_api() {
         let mut req = app.client().request(http_method(spec.method), &url).bearer_auth(&s.token);
@@ -549,14 +561,7 @@ async fn every_route_keeps_to_its_data_scope(backend: Backend) {
     .unwrap();
 
     let openapi: Value = app.client().get(format!("{}/api/v1/openapi.json", app.url)).send().await.unwrap().json().await.unwrap();
-    let path_of = |spec: &RouteSpec| {
-        let mut path = spec.path.to_string();
-        for p in spec.params().into_iter().filter(|p| !NOT_IDS.contains(p)) {
-            let id = ids.get(p).unwrap_or_else(|| panic!("route {} has parameter {{{p}}} without a fixture: add one", spec.path));
-            path = path.replace(&format!("{{{p}}}"), id);
-        }
-        path.replace("{date}", "2030-01-01").replace("{year}", "2030")
-    };
+    let path_of = |spec: &RouteSpec| fill_path(spec, &ids);
     let mut walked = 0;
     // Every breach, so one run names them all.
     let mut breaches: Vec<String> = Vec::new();

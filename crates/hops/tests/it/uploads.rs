@@ -219,6 +219,7 @@ async fn bombs_through_every_upload_route(backend: Backend) {
         api("/api/v1/patients/import"),
         api("/api/v1/checkup/catalogue/import"),
         api("/api/v1/checkup/employers/ACME/roster/import"),
+        api("/api/v1/desk/kb/import"),
     ];
     // Every route that takes a file is in the list: each is a POST of the route table.
     for r in &routes {

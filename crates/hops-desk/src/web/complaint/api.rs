@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, Permission};
 use serde::{Deserialize, Serialize};
@@ -24,11 +25,11 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/desk/complaints",
             ApiDoc::new(TAG, "投诉列表（新的在前）")
-                .query("status", "registered | investigating | rectifying | replied | closed")
-                .query("source", "direct | ticket | review | followup")
+                .query_as("status", Param::OneOf(&["registered", "investigating", "rectifying", "replied", "closed"]), "registered | investigating | rectifying | replied | closed")
+                .query_as("source", Param::OneOf(&["direct", "ticket", "review", "followup"]), "direct | ticket | review | followup")
                 .query("cause", "原因分类编码")
                 .query("q", "编号、投诉人、事由或医生")
-                .query("page", "页码（每页 50 条）")
+                .query_as("page", Param::PAGE, "页码（每页 50 条）")
                 .returns::<ComplaintPage>(),
             list,
         )
@@ -77,8 +78,8 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/desk/complaints/trend",
             ApiDoc::new(TAG, "投诉原因月度趋势（北京时间）")
-                .query("from", "开始月份 YYYY-MM")
-                .query("to", "结束月份 YYYY-MM（含，最多 24 个月）")
+                .query_as("from", Param::Month, "开始月份 YYYY-MM")
+                .query_as("to", Param::Month, "结束月份 YYYY-MM（含，最多 24 个月）")
                 .returns::<TrendOut>(),
             trend,
         )

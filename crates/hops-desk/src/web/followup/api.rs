@@ -4,6 +4,7 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use hops_kernel::PatientId;
+use hops_platform::web::Param;
 use hops_platform::web::{Api, ApiDoc, ApiResult, Json, Method, Paging, Routes, Scope};
 use hops_platform::{Error, FieldError, Permission};
 use serde::{Deserialize, Serialize};
@@ -72,11 +73,11 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/desk/followup/tasks",
             ApiDoc::new(TAG, "回访任务（待回访的按应回访时间在前）")
-                .query("status", "pending | completed | failed，不填为全部")
-                .query("plan", "回访计划编号")
-                .query("due", "1：只看已到期")
+                .query_as("status", Param::OneOf(&["pending", "completed", "failed"]), "pending | completed | failed，不填为全部")
+                .query_as("plan", Param::Id, "回访计划编号")
+                .query_as("due", Param::Flag, "1：只看已到期")
                 .query("q", "患者姓名、来源单号或任务号")
-                .query("page", "页码（每页 50 条）")
+                .query_as("page", Param::PAGE, "页码（每页 50 条）")
                 .returns::<FollowupTaskPage>(),
             tasks,
         )
@@ -100,7 +101,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/desk/followup/key-patients",
-            ApiDoc::new(TAG, "重点患者").query("page", "页码（每页 50 条）").returns::<KeyPatientPage>(),
+            ApiDoc::new(TAG, "重点患者").query_as("page", Param::PAGE, "页码（每页 50 条）").returns::<KeyPatientPage>(),
             key_patients,
         )
         .api(
@@ -120,8 +121,8 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/desk/followup/results",
             ApiDoc::new(TAG, "回访满意度（按医生、科室）")
-                .query("from", "开始日期 YYYY-MM-DD")
-                .query("to", "结束日期 YYYY-MM-DD（含）")
+                .query_as("from", Param::Date, "开始日期 YYYY-MM-DD")
+                .query_as("to", Param::Date, "结束日期 YYYY-MM-DD（含）")
                 .returns::<ResultsOut>(),
             results,
         )
@@ -247,6 +248,7 @@ async fn generate(api: Api, Path(id): Path<i64>) -> ApiResult<Json<GeneratedOut>
 // ---- questionnaires ----
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[schema(as = FollowupOptionIo)]
 pub struct OptionIo {
     label: String,
     /// 1–5, or none for an option that is not counted.
@@ -254,6 +256,7 @@ pub struct OptionIo {
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[schema(as = FollowupQuestionIo)]
 pub struct QuestionIo {
     /// single | rating | text
     kind: String,
@@ -438,6 +441,7 @@ pub struct AttemptOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = FollowupAnswerOut)]
 pub struct AnswerOut {
     position: i32,
     question: String,

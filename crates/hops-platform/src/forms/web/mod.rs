@@ -9,6 +9,7 @@ mod pages;
 pub use h5::{H5Form, raw_answers};
 
 use crate::accounts::model::Permission;
+use crate::web::Param;
 use crate::web::routes::{ApiDoc, Method, Routes, Scope};
 use crate::web::shell::{NavItem, Section};
 
@@ -45,7 +46,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/forms/{form_id}",
-            ApiDoc::new(TAG, "问卷内容（默认当前版本）").query("version", "版本号，查看历史版本").returns::<api::FormDetailOut>(),
+            ApiDoc::new(TAG, "问卷内容（默认当前版本）").query_as("version", Param::Int { min: 1 }, "版本号，查看历史版本").returns::<api::FormDetailOut>(),
             api::get,
         )
         .api(
@@ -66,7 +67,7 @@ pub fn routes() -> Routes {
             "/api/v1/forms/{form_id}/responses",
             ApiDoc::new(TAG, "问卷回答（新的在前）")
                 .describe("回答属个人信息：仅全院数据范围的账号可查看；对象以编号引用（patient:<id>、checkup_person:<id>），不含姓名与号码。")
-                .query("page", "页码（每页 50 条）")
+                .query_as("page", Param::PAGE, "页码（每页 50 条）")
                 .returns::<api::ResponsePage>(),
             api::responses,
         )

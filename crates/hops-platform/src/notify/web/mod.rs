@@ -10,6 +10,7 @@ pub mod sandbox;
 mod settings;
 mod templates;
 
+use crate::web::Param;
 use askama::Template as Askama;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -44,7 +45,7 @@ pub fn routes() -> Routes {
         .api(
             Method::Get,
             "/api/v1/notifications",
-            ApiDoc::new("消息通知", "我的站内消息（新的在前）").query("page", "页码").returns::<InboxPage>(),
+            ApiDoc::new("消息通知", "我的站内消息（新的在前）").query_as("page", Param::PAGE, "页码").returns::<InboxPage>(),
             api_inbox,
         )
         .api(Method::Post, "/api/v1/notifications/read-all", ApiDoc::new("消息通知", "全部标为已读").returns::<Marked>(), api_read_all)
@@ -63,13 +64,17 @@ pub fn routes() -> Routes {
             Method::Get,
             "/api/v1/notify/deliveries",
             ApiDoc::new("消息通知", "消息发送记录（新的在前，收件人已脱敏）")
-                .query("status", "queued|deferred|sent|failed|skipped")
-                .query("channel", "sms|wechat|email|in_app")
+                .query_as(
+                    "status",
+                    Param::OneOf(&["queued", "deferred", "sent", "failed", "skipped"]),
+                    "queued|deferred|sent|failed|skipped",
+                )
+                .query_as("channel", Param::OneOf(&["sms", "wechat", "email", "in_app"]), "sms|wechat|email|in_app")
                 .query("topic", "消息类型，如 checkup.group_reminder")
                 .query("recipient", "按收件人查找：手机号、电子邮箱或 openid（精确匹配）")
-                .query("from", "创建日期起（含），如 2026-11-01")
-                .query("to", "创建日期止（含）")
-                .query("page", "页码")
+                .query_as("from", Param::Date, "创建日期起（含），如 2026-11-01")
+                .query_as("to", Param::Date, "创建日期止（含）")
+                .query_as("page", Param::PAGE, "页码")
                 .returns::<DeliveryPage>(),
             api_deliveries,
         )
