@@ -93,6 +93,8 @@ impl Site {
 
     /// The patient's refund, with the reason they give (required, up to 200 characters).
     pub async fn refund(&self, p: &Patient, id: i64, reason: &str) -> Result<BookingRow> {
+        // Someone else's booking is "not found" before anything about the request is said.
+        self.my_booking(p, id).await?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 200 {
             return Err(Error::invalid_field("reason", "请填写退款原因（不超过 200 个字）"));

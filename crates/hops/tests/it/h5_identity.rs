@@ -158,6 +158,12 @@ async fn a_session_proves_a_phone_not_an_identity(backend: Backend) {
     }
     let r = mallory.post(format!("{order}/reschedule")).form(&[("date", day3.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 404);
+    let r = mallory.post(format!("{order}/refund")).form(&[("reason", "行程变更")]).send().await.unwrap();
+    assert_eq!(r.status(), 404, "with a reason too");
+    // The owner's refund without a reason is refused at the field, and nothing changes.
+    let r = victim.post(format!("{order}/refund")).form(&[("reason", "  ")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请填写退款原因"));
     let (_, b) = api.call(Method::GET, &format!("/api/v1/checkup/bookings/{victims}"), None).await;
     assert_eq!((b["status"].as_str(), b["date"].as_str()), (Some("pending_payment"), Some(day2.as_str())), "{b}");
 
