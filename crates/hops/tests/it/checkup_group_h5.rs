@@ -124,25 +124,6 @@ async fn shot(d: &WebDriver, name: &str) {
     hops_testkit::screenshot(d, &format!("h5-group-{name}")).await;
 }
 
-async fn text(b: &Browser) -> String {
-    match b.driver.find(By::Tag("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn wait_for(b: &Browser, needle: &str) -> String {
-    let mut t = String::new();
-    for _ in 0..100 {
-        t = text(b).await;
-        if t.contains(needle) {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("page never showed {needle:?}: {t}");
-}
-
 async fn click(d: &WebDriver, e: WebElement) {
     d.execute("arguments[0].scrollIntoView({block: 'center'});", vec![e.to_json().unwrap()]).await.unwrap();
     e.click().await.unwrap();
@@ -159,38 +140,38 @@ async fn contact_books_on_a_phone(backend: Backend) {
 
     // 1. Sign in with a code to the contact phone.
     d.goto(format!("{}{BASE}", app.url)).await.unwrap();
-    wait_for(&browser, "单位联系人登录").await;
+    browser.wait_for("单位联系人登录").await;
     d.find(By::Id("phone")).await.unwrap().send_keys(CONTACT).await.unwrap();
     d.find(By::Id("send-code")).await.unwrap().click().await.unwrap();
-    wait_for(&browser, "验证码已发送").await;
+    browser.wait_for("验证码已发送").await;
     let code = code_after(app, CONTACT, 0).await;
     d.find(By::Id("code")).await.unwrap().send_keys(&code).await.unwrap();
     shot(d, "1-sign-in").await;
     d.find(By::Id("sign-in")).await.unwrap().click().await.unwrap();
 
     // 2. The employer with its progress; not another employer.
-    let t = wait_for(&browser, "我的团检单位").await;
+    let t = browser.wait_for("我的团检单位").await;
     assert!(t.contains("示例科技有限公司") && t.contains("名单共 28 人") && t.contains("未预约"), "{t}");
     assert!(!t.contains("另一家公司"), "{t}");
     shot(d, "2-employers").await;
     d.find(By::Id("open-ACME")).await.unwrap().click().await.unwrap();
 
     // 3. The list, 未预约 first, masked, in pages.
-    let t = wait_for(&browser, "第 1 / 2 页").await;
+    let t = browser.wait_for("第 1 / 2 页").await;
     assert!(t.contains("甲员工") && t.contains("137****0001") && t.contains("未预约 28"), "{t}");
     assert!(!d.source().await.unwrap().contains(&id_number(1)), "no identity number in the page");
     shot(d, "3-list").await;
     d.find(By::Id("next")).await.unwrap().click().await.unwrap();
-    let t = wait_for(&browser, "第 2 / 2 页").await;
+    let t = browser.wait_for("第 2 / 2 页").await;
     assert!(!t.contains("甲员工"), "{t}");
     d.execute("window.scrollTo(0, document.body.scrollHeight);", vec![]).await.unwrap();
     shot(d, "3b-list-page-2").await;
     d.find(By::Id("prev")).await.unwrap().click().await.unwrap();
-    wait_for(&browser, "第 1 / 2 页").await;
+    browser.wait_for("第 1 / 2 页").await;
     click(d, d.find(By::Id(format!("book-{jia}"))).await.unwrap()).await;
 
     // 4. Dates of the window with the employer's places; book.
-    let t = wait_for(&browser, "选择体检日期").await;
+    let t = browser.wait_for("选择体检日期").await;
     assert!(t.contains("甲员工") && t.contains("员工卡") && t.contains("基础套餐") && t.contains("余 10"), "{t}");
     let source = d.source().await.unwrap();
     assert!(!source.contains(&id_number(1)) && !source.contains("13700000001"), "the person's numbers stay on the server");
@@ -199,16 +180,16 @@ async fn contact_books_on_a_phone(backend: Backend) {
     click(d, d.find(By::Id("confirm-book")).await.unwrap()).await;
 
     // 5. Booked and paid at once: the card covers everything.
-    let t = wait_for(&browser, "代预约成功").await;
+    let t = browser.wait_for("代预约成功").await;
     assert!(t.contains("已支付") && t.contains(&date) && t.contains("单位联系人 人事 王芳") && t.contains("费用由单位承担"), "{t}");
     shot(d, "5-booked").await;
 
     // 6. The person shows as 已预约 in the list.
     d.find(By::Css("a.g-back")).await.unwrap().click().await.unwrap();
-    let t = wait_for(&browser, "未预约 27").await;
+    let t = browser.wait_for("未预约 27").await;
     assert!(!t.contains("甲员工"), "{t}");
     d.find(By::Id("filter-booked")).await.unwrap().click().await.unwrap();
-    let t = wait_for(&browser, "甲员工").await;
+    let t = browser.wait_for("甲员工").await;
     assert!(t.contains("已预约") && t.contains(&format!("体检日期 {date}")), "{t}");
     shot(d, "6-booked-list").await;
     assert_eq!(roster(&api, "ACME").await["counts"]["booked"], 1);

@@ -24,27 +24,6 @@ async fn click(d: &WebDriver, e: WebElement) {
     e.click().await.unwrap();
 }
 
-/// The page's text, or nothing while a page is loading.
-async fn text(b: &Browser) -> String {
-    match b.driver.find(By::Tag("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-/// Waits until the page body contains `needle`.
-async fn wait_for(b: &Browser, needle: &str) -> String {
-    let mut t = String::new();
-    for _ in 0..100 {
-        t = text(b).await;
-        if t.contains(needle) {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("page never showed {needle:?}: {t}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patient_books_pays_and_refunds_on_a_phone() {
     let api = setup(Backend::Sqlite).await;
@@ -62,13 +41,13 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
 
     // 1. Packages.
     d.goto(format!("{}/p/tj/checkup", app.url)).await.unwrap();
-    let t = text(&browser).await;
+    let t = browser.body_text().await;
     assert!(t.contains("选择体检套餐") && t.contains("基础套餐") && t.contains("¥100.00"), "{t}");
     shot(d, "1-packages").await;
     d.find(By::Id("pkg-BASIC")).await.unwrap().click().await.unwrap();
 
     // 2. Items by body part, live price; a swap that breaks a rule is named at once.
-    let t = wait_for(&browser, "合计").await;
+    let t = browser.wait_for("合计").await;
     assert!(t.contains("¥100.00") && t.contains("胸部") && t.contains("血液"), "{t}");
     shot(d, "2-package").await;
     // The groups with package items are open; add CT in 胸部: it excludes DR, in the package.
@@ -78,25 +57,25 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
         }
     }
     click(d, d.find(By::Css("input[name=add][value=CT]")).await.unwrap()).await;
-    let t = wait_for(&browser, "不能同时选择").await;
+    let t = browser.wait_for("不能同时选择").await;
     assert!(t.contains("「胸部CT」与「胸部DR」不能同时选择"), "{t}");
     shot(d, "3-live-violation").await;
     // Swap: drop DR; the price follows (100 − DR's share 47.06 + CT 300).
     click(d, d.find(By::Css("input[name=keep][value=DR]")).await.unwrap()).await;
-    wait_for(&browser, "¥352.94").await;
+    browser.wait_for("¥352.94").await;
     let date = today.plus_days(2).to_string();
     click(d, d.find(By::Css(format!("input[name=date][value='{date}']"))).await.unwrap().find(By::XPath("..")).await.unwrap()).await;
     shot(d, "4-swap-and-date").await;
     d.find(By::Id("next")).await.unwrap().click().await.unwrap();
 
     // 3. Identify: an SMS code to the phone (read from the SMS sandbox), then book.
-    let t = wait_for(&browser, "确认预约").await;
+    let t = browser.wait_for("确认预约").await;
     assert!(t.contains("¥352.94") && t.contains(&date), "{t}");
     d.find(By::Id("name")).await.unwrap().send_keys("周建国").await.unwrap();
     d.find(By::Id("id_number")).await.unwrap().send_keys(&id_number).await.unwrap();
     d.find(By::Id("phone")).await.unwrap().send_keys("13912340001").await.unwrap();
     d.find(By::Id("send-code")).await.unwrap().click().await.unwrap();
-    wait_for(&browser, "验证码已发送").await;
+    browser.wait_for("验证码已发送").await;
     let mut code = String::new();
     for _ in 0..100 {
         let v: Value = reqwest::get(format!("{}/sandbox/sms/outbox?phone=13912340001", app.url)).await.unwrap().json().await.unwrap();
@@ -111,7 +90,7 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
     // A wrong code is refused and nothing is booked.
     d.find(By::Id("code")).await.unwrap().send_keys("999999").await.unwrap();
     d.find(By::Id("submit-booking")).await.unwrap().click().await.unwrap();
-    let t = wait_for(&browser, "验证码").await;
+    let t = browser.wait_for("验证码").await;
     if code != "999999" {
         assert!(t.contains("验证码不正确"), "{t}");
     }
@@ -121,26 +100,26 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
     d.find(By::Id("submit-booking")).await.unwrap().click().await.unwrap();
 
     // 4. The order, held for payment; pay in the WeChat Pay sandbox.
-    let t = wait_for(&browser, "预约详情").await;
+    let t = browser.wait_for("预约详情").await;
     assert!(t.contains("待支付") && t.contains("¥352.94") && t.contains("****"), "{t}");
     assert!(!t.contains(&id_number), "the ID number is masked");
     shot(d, "6-order").await;
     d.find(By::Id("pay")).await.unwrap().click().await.unwrap();
-    let t = wait_for(&browser, "确认支付").await;
+    let t = browser.wait_for("确认支付").await;
     assert!(t.contains("¥352.94") && t.contains("沙箱"), "{t}");
     shot(d, "7-cashier").await;
     d.find(By::Id("confirm-pay")).await.unwrap().click().await.unwrap();
-    let t = wait_for(&browser, "已支付").await;
+    let t = browser.wait_for("已支付").await;
     assert!(t.contains("申请退款"), "{t}");
     shot(d, "8-paid").await;
 
     // 5. My orders, then a refund: the places go back and the money is returned.
     d.goto(format!("{}/p/tj/checkup/orders", app.url)).await.unwrap();
-    let t = wait_for(&browser, "我的预约").await;
+    let t = browser.wait_for("我的预约").await;
     assert!(t.contains("基础套餐") && t.contains("已支付") && t.contains(&date), "{t}");
     shot(d, "9-my-orders").await;
     d.find(By::Css("a.h5-order")).await.unwrap().click().await.unwrap();
-    wait_for(&browser, "申请退款").await;
+    browser.wait_for("申请退款").await;
     // The refund asks for a reason and a confirmation; dismissing it changes nothing.
     d.find(By::Id("refund-reason")).await.unwrap().send_keys("行程变更").await.unwrap();
     shot(d, "9b-refund-reason").await;
@@ -149,7 +128,7 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
     assert!(browser.body_text().await.contains("已支付"), "still paid");
     d.find(By::Id("refund")).await.unwrap().click().await.unwrap();
     d.accept_alert().await.unwrap();
-    let t = wait_for(&browser, "已退款").await;
+    let t = browser.wait_for("已退款").await;
     assert!(t.contains("款项将原路退回"), "{t}");
     shot(d, "10-refunded").await;
     let (_, pools) = api.call(Method::GET, &format!("/api/v1/checkup/capacity/{date}"), None).await;
