@@ -382,6 +382,10 @@ struct OrderPage {
     items: Vec<(String, Money, bool)>,
     hold_minutes: i64,
     notice: String,
+    /// For a paid booking: the check-in code (the order number as a QR code, SVG) and what
+    /// the booked items ask of the person beforehand, item by item.
+    check_in_qr: Option<String>,
+    preparation: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -401,10 +405,29 @@ async fn order(p: PatientPage, Path((_, id)): Path<(String, i64)>, Query(q): Que
         Some("rescheduled") => "已改约",
         _ => "",
     };
+    let paid = crate::invoice::model::can_invoice(order.booking.status) && order.booking.status != crate::booking::model::Status::Completed;
+    let check_in_qr = if paid {
+        let qr = qrcode::QrCode::new(order.booking.number.as_bytes()).map_err(|e| s.fail(Error::Internal(anyhow::anyhow!("qr: {e}"))))?;
+        Some(qr.render::<qrcode::render::svg::Color>().min_dimensions(180, 180).quiet_zone(true).build())
+    } else {
+        None
+    };
+    let preparation = if paid {
+        items
+            .iter()
+            .filter_map(|(c, _, _)| cat.items.get(c))
+            .filter(|i| !i.preparation.trim().is_empty())
+            .map(|i| (i.name.clone(), i.preparation.trim().to_string()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     s.render(OrderPage {
         hospital: s.name.clone(),
         base: format!("/p/{}/checkup", s.code),
         package: cat.packages.get(&order.booking.package_code).map_or(order.booking.package_code.clone(), |p| p.name.clone()),
+        check_in_qr,
+        preparation,
         items: items.into_iter().map(|(c, price, src)| (cat.items.get(&c).map_or(c, |i| i.name.clone()), price, src == "added")).collect(),
         order,
         hold_minutes,

@@ -112,6 +112,11 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
     let t = browser.wait_for("已支付").await;
     assert!(t.contains("申请退款"), "{t}");
     shot(d, "8-paid").await;
+    // Paid: the check-in code, the date, what to bring and the items' preparation.
+    assert!(t.contains("到检签到") && t.contains("请携带") && t.contains("肝功能：空腹"), "{t}");
+    assert!(d.find(By::Css("#check-in svg")).await.is_ok(), "the check-in QR code");
+    d.find(By::Id("check-in")).await.unwrap().scroll_into_view().await.unwrap();
+    shot(d, "8b-check-in").await;
 
     // 5. My orders, then a refund: the places go back and the money is returned.
     d.goto(format!("{}/p/tj/checkup/orders", app.url)).await.unwrap();
