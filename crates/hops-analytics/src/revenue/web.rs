@@ -260,7 +260,7 @@ async fn settings_save(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> 
 pub(crate) async fn tile(access: &Access) -> Result<Tile> {
     let c = service::cumulative(access, access.now().local_day()).await?;
     Ok(Tile {
-        label: "合同年度累计收入 R".into(),
+        label: "合同年度累计收入".into(),
         value: crate::kpi::web::compact_money(c.total),
         sub: format!("目标 {} 万元 · 完成 {}", model::wan(c.target), percent(c.progress)),
         href: "/kpis/revenue".into(),
