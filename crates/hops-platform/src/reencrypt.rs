@@ -145,24 +145,20 @@ pub fn platform_columns() -> Vec<Column> {
 /// installation records it as done. See the module's documentation.
 pub async fn run(db: &Db, keyring: &Keyring, columns: &[Column]) -> anyhow::Result<Report> {
     let system = db.system();
-    {
-        let mut c = system.read().await?;
-        let done: Option<String> =
-            sqlx::query_scalar("SELECT value FROM installation WHERE name = $1").bind(DONE_NAME).fetch_optional(&mut *c).await?;
-        if done.as_deref() == Some(DONE_VALUE) {
-            return Ok(Report { already_done: true, ..Report::default() });
-        }
+    if db.installation(DONE_NAME).await?.as_deref() == Some(DONE_VALUE) {
+        return Ok(Report { already_done: true, ..Report::default() });
     }
     let hospitals: Vec<i64> = {
         let mut c = system.read().await?;
         sqlx::query_scalar("SELECT id FROM hospitals ORDER BY id").fetch_all(&mut *c).await?
     };
-    let applied: Vec<i64> = {
-        let mut c = system.read().await?;
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE").fetch_all(&mut *c).await?
-    };
     let mut report = Report::default();
-    for column in columns.iter().filter(|c| c.dropped_by.is_none_or(|m| !applied.contains(&m))) {
+    for column in columns {
+        if let Some(m) = column.dropped_by
+            && db.migration_applied(m).await?
+        {
+            continue;
+        }
         for &h in &hospitals {
             reencrypt_column(db, keyring, column, h, &mut report)
                 .await
@@ -172,10 +168,7 @@ pub async fn run(db: &Db, keyring: &Keyring, columns: &[Column]) -> anyhow::Resu
     for &h in &hospitals {
         reencrypt_sms_jobs(db, keyring, h, &mut report).await.with_context(|| format!("重新加密待发短信（医院 {h}）失败"))?;
     }
-    let mut tx = system.write().await?;
-    sqlx::query("DELETE FROM installation WHERE name = $1").bind(DONE_NAME).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO installation (name, value) VALUES ($1, $2)").bind(DONE_NAME).bind(DONE_VALUE).execute(&mut *tx).await?;
-    tx.commit().await?;
+    db.set_installation(DONE_NAME, DONE_VALUE).await?;
     if report.rewritten > 0 || report.refused > 0 {
         tracing::info!(rewritten = report.rewritten, refused = report.refused, "field ciphertexts re-encrypted, bound to their rows");
     }

@@ -123,6 +123,30 @@ impl Db {
         }
     }
 
+    /// A value the installation recorded under `name` (a start-up step done, the key's
+    /// fingerprint), if any.
+    pub async fn installation(&self, name: &str) -> anyhow::Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM installation WHERE name = $1").bind(name).fetch_optional(&self.reader).await?)
+    }
+
+    /// Records `value` under `name` for the installation (replacing what was there).
+    pub async fn set_installation(&self, name: &str, value: &str) -> anyhow::Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM installation WHERE name = $1").bind(name).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO installation (name, value) VALUES ($1, $2)").bind(name).bind(value).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether migration `version` is applied.
+    pub async fn migration_applied(&self, version: i64) -> anyhow::Result<bool> {
+        let r: Option<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE version = $1 AND success = TRUE")
+            .bind(version)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(r.is_some())
+    }
+
     /// Records the key fingerprint on first start; afterwards refuses a different key, whose
     /// ciphertexts the rest of the installation could not read.
     pub async fn check_key_fingerprint(&self, fingerprint: &str) -> anyhow::Result<()> {

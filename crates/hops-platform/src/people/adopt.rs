@@ -55,20 +55,11 @@ pub struct Report {
 
 /// Gives every role row of `roles` its person, unless the installation records it as done.
 pub async fn run(core: &Arc<Core>, roles: &[Role]) -> anyhow::Result<Report> {
-    let system = core.db().system();
-    {
-        let mut c = system.read().await?;
-        let done: Option<String> =
-            sqlx::query_scalar("SELECT value FROM installation WHERE name = $1").bind(DONE_NAME).fetch_optional(&mut *c).await?;
-        // Done, or past the migration after which the roles' columns are gone (a database
-        // migrated by other means than the application's start).
-        let dropped: Option<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE version = $1 AND success = TRUE")
-            .bind(DROPS_ROLE_COLUMNS)
-            .fetch_optional(&mut *c)
-            .await?;
-        if done.as_deref() == Some(DONE_VALUE) || dropped.is_some() {
-            return Ok(Report { already_done: true, ..Report::default() });
-        }
+    let db = core.db();
+    // Done, or past the migration after which the roles' columns are gone (a database migrated
+    // by other means than the application's start).
+    if db.installation(DONE_NAME).await?.as_deref() == Some(DONE_VALUE) || db.migration_applied(DROPS_ROLE_COLUMNS).await? {
+        return Ok(Report { already_done: true, ..Report::default() });
     }
     let hospitals = crate::accounts::service::all_hospitals(core).await?;
     let mut report = Report::default();
@@ -78,10 +69,7 @@ pub async fn run(core: &Arc<Core>, roles: &[Role]) -> anyhow::Result<Report> {
             adopt_role(core, h.id, role, &mut seen, &mut report).await?;
         }
     }
-    let mut tx = system.write().await?;
-    sqlx::query("DELETE FROM installation WHERE name = $1").bind(DONE_NAME).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO installation (name, value) VALUES ($1, $2)").bind(DONE_NAME).bind(DONE_VALUE).execute(&mut *tx).await?;
-    tx.commit().await?;
+    db.set_installation(DONE_NAME, DONE_VALUE).await?;
     if report.adopted > 0 {
         tracing::info!(adopted = report.adopted, created = report.created, unreadable = report.unreadable, "role rows given their person");
     }

@@ -611,21 +611,6 @@ async fn patient_questionnaire_and_invoice(backend: Backend) {
     api.app.stop().await;
 }
 
-/// Waits until the page body contains `needle`; returns the text.
-async fn wait_for(b: &Browser, needle: &str) -> String {
-    let mut t = String::new();
-    for _ in 0..100 {
-        if let Ok(body) = b.driver.find(By::Tag("body")).await {
-            t = body.text().await.unwrap_or_default();
-        }
-        if t.contains(needle) {
-            return t;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("page never showed {needle:?}: {t}");
-}
-
 async fn shot(d: &WebDriver, name: &str) {
     hops_testkit::screenshot(d, name).await;
 }
@@ -650,9 +635,9 @@ async fn questionnaire_and_invoice_in_a_browser() {
     d.set_window_rect(0, 0, 390, 844).await.unwrap();
     let base = format!("{}/p/tj/checkup", api.app.url);
     d.goto(format!("{base}/packages/BASIC")).await.unwrap();
-    wait_for(&browser, "合计").await;
+    browser.wait_for("合计").await;
     click(d, "#advice").await;
-    wait_for(&browser, "您是否吸烟？").await;
+    browser.wait_for("您是否吸烟？").await;
     shot(d, "h5-advice-1-questions").await;
     for css in [
         "input[name='a.smoking'][value='吸烟']",
@@ -664,11 +649,11 @@ async fn questionnaire_and_invoice_in_a_browser() {
     }
     d.find(By::Id("age")).await.unwrap().send_keys("45").await.unwrap();
     click(d, "#get-advice").await;
-    let t = wait_for(&browser, "推荐加选").await;
+    let t = browser.wait_for("推荐加选").await;
     assert!(t.contains("胸部CT") && t.contains("将替换已选的「胸部DR」") && t.contains("有肝病家族史"), "{t}");
     shot(d, "h5-advice-2-recommendations").await;
     click(d, "#add-recommended").await;
-    let t = wait_for(&browser, "¥472.94").await;
+    let t = browser.wait_for("¥472.94").await;
     assert!(t.contains("合计"), "{t}");
     shot(d, "h5-advice-3-added").await;
 
@@ -680,9 +665,9 @@ async fn questionnaire_and_invoice_in_a_browser() {
     cookie.set_path("/p/tj");
     d.add_cookie(cookie).await.unwrap();
     d.goto(format!("{base}/orders/{id}")).await.unwrap();
-    wait_for(&browser, "已支付").await;
+    browser.wait_for("已支付").await;
     click(d, "#invoice").await;
-    wait_for(&browser, "开票金额").await;
+    browser.wait_for("开票金额").await;
     click(d, "#title_kind option[value='company']").await;
     let title = d.find(By::Id("title")).await.unwrap();
     title.clear().await.unwrap();
@@ -691,13 +676,13 @@ async fn questionnaire_and_invoice_in_a_browser() {
     d.find(By::Id("email")).await.unwrap().send_keys("fp@example.cn").await.unwrap();
     shot(d, "h5-advice-4-invoice-form").await;
     click(d, "#submit-invoice").await;
-    wait_for(&browser, "校验位不正确").await;
+    browser.wait_for("校验位不正确").await;
     shot(d, "h5-advice-5-invoice-refused").await;
     let tax = d.find(By::Id("tax_number")).await.unwrap();
     tax.clear().await.unwrap();
     tax.send_keys("91350100M000100Y43").await.unwrap();
     click(d, "#submit-invoice").await;
-    let t = wait_for(&browser, "发票申请已提交").await;
+    let t = browser.wait_for("发票申请已提交").await;
     assert!(t.contains("待开票") && t.contains("91350100M000100Y43"), "{t}");
     shot(d, "h5-advice-6-invoice-requested").await;
 
@@ -710,10 +695,10 @@ async fn questionnaire_and_invoice_in_a_browser() {
     d.find(By::Id("username")).await.unwrap().send_keys("operator").await.unwrap();
     d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     click(d, "button[type=submit]").await;
-    wait_for(&browser, "加项推荐规则").await;
+    browser.wait_for("加项推荐规则").await;
     shot(d, "checkup-questionnaire").await;
     d.goto(format!("{}/checkup/invoices", api.app.url)).await.unwrap();
-    let t = wait_for(&browser, "示例科技有限公司").await;
+    let t = browser.wait_for("示例科技有限公司").await;
     assert!(t.contains("待开票") && t.contains("登记开票"), "{t}");
     shot(d, "checkup-invoices").await;
     browser.quit().await;

@@ -298,21 +298,6 @@ async fn existing_questionnaires_migrate(backend: Backend) {
     database.close().await;
 }
 
-async fn wait_for(b: &Browser, needle: &str) -> String {
-    let mut t = String::new();
-    for _ in 0..100 {
-        // The page may be replaced while it is read (a form just submitted): read again.
-        if let Ok(body) = b.driver.find(By::Tag("body")).await {
-            t = body.text().await.unwrap_or_default();
-        }
-        if t.contains(needle) {
-            return t;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("page never showed {needle:?}: {t}");
-}
-
 async fn click(d: &WebDriver, css: &str) {
     let e = d.find(By::Css(css)).await.unwrap();
     d.execute("arguments[0].scrollIntoView({block: 'center'});", vec![e.to_json().unwrap()]).await.unwrap();
@@ -334,7 +319,7 @@ async fn editor_and_h5_renderer_in_a_browser() {
     d.find(By::Id("username")).await.unwrap().send_keys("operator").await.unwrap();
     d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     click(d, "button[type=submit]").await;
-    wait_for(&browser, "新建问卷").await;
+    browser.wait_for("新建问卷").await;
     d.find(By::Id("name")).await.unwrap().send_keys("吸烟调查").await.unwrap();
     let text = d.find(By::Id("definition")).await.unwrap();
     text.clear().await.unwrap();
@@ -342,7 +327,7 @@ async fn editor_and_h5_renderer_in_a_browser() {
         .await
         .unwrap();
     click(d, "#save-form").await;
-    let t = wait_for(&browser, "未保存").await;
+    let t = browser.wait_for("未保存").await;
     assert!(t.contains("第 3 行：题型应为"), "{t}");
     hops_testkit::screenshot(d, "forms-editor-refused").await;
     let text = d.find(By::Id("definition")).await.unwrap();
@@ -351,7 +336,7 @@ async fn editor_and_h5_renderer_in_a_browser() {
         .await
         .unwrap();
     click(d, "#save-form").await;
-    let t = wait_for(&browser, "问卷已创建").await;
+    let t = browser.wait_for("问卷已创建").await;
     assert!(t.contains("预览") && t.contains("每天吸烟多少支？") && t.contains("第 1 版"), "{t}");
     hops_testkit::screenshot(d, "forms-editor").await;
 
@@ -359,7 +344,7 @@ async fn editor_and_h5_renderer_in_a_browser() {
     let path = d.current_url().await.unwrap().path().to_string();
     d.set_window_rect(0, 0, 390, 844).await.unwrap();
     d.goto(format!("{}{path}/try", app.url)).await.unwrap();
-    wait_for(&browser, "您是否吸烟？").await;
+    browser.wait_for("您是否吸烟？").await;
     let cigarettes = d.find(By::Id("q-cigarettes")).await.unwrap();
     assert!(!cigarettes.is_displayed().await.unwrap(), "hidden until its condition holds");
     click(d, "input[name='a.smoking'][value='不吸烟']").await;
@@ -368,20 +353,20 @@ async fn editor_and_h5_renderer_in_a_browser() {
     assert!(cigarettes.is_displayed().await.unwrap(), "shown once 吸烟 is chosen");
     hops_testkit::screenshot(d, "forms-h5-condition").await;
     click(d, "#try-submit").await;
-    let t = wait_for(&browser, "有 1 处需要修改").await;
+    let t = browser.wait_for("有 1 处需要修改").await;
     assert!(t.contains("第 2 题为必答题：每天吸烟多少支？"), "{t}");
     d.find(By::Css("input[name='a.cigarettes']")).await.unwrap().send_keys("20").await.unwrap();
     click(d, "input[name='a.health'][value='4']").await;
     hops_testkit::screenshot(d, "forms-h5-filled").await;
     click(d, "#try-submit").await;
-    let t = wait_for(&browser, "检查通过（未保存）").await;
+    let t = browser.wait_for("检查通过（未保存）").await;
     assert!(t.contains("总分：7") && t.contains("20"), "{t}");
     hops_testkit::screenshot(d, "forms-h5-result").await;
     // Not a smoker: the hidden question's answer is not sent.
     click(d, "input[name='a.smoking'][value='不吸烟']").await;
     click(d, "#try-submit").await;
     // (The page before said 检查通过 too: wait for the new score.)
-    let t = wait_for(&browser, "总分：4").await;
+    let t = browser.wait_for("总分：4").await;
     assert!(t.contains("检查通过（未保存）") && !t.contains("每天吸烟多少支？\n20"), "{t}");
     browser.quit().await;
     app.stop().await;
