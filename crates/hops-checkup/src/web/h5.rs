@@ -405,13 +405,10 @@ async fn order(p: PatientPage, Path((_, id)): Path<(String, i64)>, Query(q): Que
         Some("rescheduled") => "已改约",
         _ => "",
     };
-    let paid = crate::invoice::model::can_invoice(order.booking.status) && order.booking.status != crate::booking::model::Status::Completed;
-    let check_in_qr = if paid {
-        let qr = qrcode::QrCode::new(order.booking.number.as_bytes()).map_err(|e| s.fail(Error::Internal(anyhow::anyhow!("qr: {e}"))))?;
-        Some(qr.render::<qrcode::render::svg::Color>().min_dimensions(180, 180).quiet_zone(true).build())
-    } else {
-        None
-    };
+    // Paid and not yet through the centre: the person still comes for the checkup.
+    use crate::booking::model::Status;
+    let paid = matches!(order.booking.status, Status::Paid | Status::CheckedIn);
+    let check_in_qr = if paid { Some(hops_platform::web::qr_svg(&order.booking.number, 180).map_err(|e| s.fail(e))?) } else { None };
     let preparation = if paid {
         items
             .iter()

@@ -146,8 +146,7 @@ async fn totp_page(page: Page) -> PageResult<Response> {
 
 async fn render_totp(page: &Page, error: Option<String>) -> PageResult<Response> {
     let enrolment = accounts::begin_totp(page.access()).await?;
-    let qr = qrcode::QrCode::new(enrolment.otpauth_url.as_bytes()).map_err(|e| anyhow::anyhow!("qr: {e}"))?;
-    let qr_svg = qr.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+    let qr_svg = super::qr_svg(&enrolment.otpauth_url, 200)?;
     let t = TotpPage { shell: page.shell("绑定动态验证码"), qr_svg, secret: enrolment.secret_base32, error };
     Ok(Html(t.render().map_err(anyhow::Error::from)?).into_response())
 }

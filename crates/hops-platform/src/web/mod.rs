@@ -26,7 +26,7 @@ use crate::jobs::JobHandler;
 pub use error::{ApiError, ApiResult, PageError, PageResult};
 pub use extract::{Api, Form, Json, Page, cookie, set_cookie};
 pub use forms::{FormErrors, flash};
-pub use pages::{download, xlsx};
+pub use pages::{download, qr_svg, xlsx};
 pub use routes::{ApiDoc, Method, Param, RouteSpec, Routes, Scope};
 pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile, group_digits};
 

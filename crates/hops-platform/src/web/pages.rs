@@ -45,6 +45,13 @@ pub fn xlsx(ascii: &str, name: &str, bytes: Vec<u8>) -> axum::response::Response
     download(XLSX, ascii, name, bytes)
 }
 
+/// `text` as a QR code in SVG, at least `size` pixels square with its quiet zone (a check-in
+/// code, an authenticator's enrolment link).
+pub fn qr_svg(text: &str, size: u32) -> crate::error::Result<String> {
+    let qr = qrcode::QrCode::new(text.as_bytes()).map_err(|e| crate::error::Error::Internal(anyhow::anyhow!("qr: {e}")))?;
+    Ok(qr.render::<qrcode::render::svg::Color>().min_dimensions(size, size).quiet_zone(true).build())
+}
+
 /// `next` when it is a path on this site, else `None`: it starts with one `/`, and holds no
 /// backslash, control character or white space. Browsers drop tabs and line breaks inside an
 /// address and read `\` as `/`, so `/\t/evil.example` or `/\evil.example` would leave the site;
