@@ -32,7 +32,8 @@ mod docs_tests {
     fn kpi_doc_lists_every_kpi() {
         let doc = include_str!("../../../docs/kpis.md");
         for k in crate::kpi::model::KPIS {
-            assert!(doc.contains(&format!("| `{}` | {} |", k.key, k.label_zh)), "docs/kpis.md lacks {}", k.key);
+            let row = doc.lines().find(|l| l.starts_with(&format!("| `{}` | {} |", k.key, k.label_zh)));
+            assert!(row.is_some_and(|r| r.ends_with(&format!("| {} |", k.definition_zh))), "docs/kpis.md: {} differs from the page", k.key);
         }
     }
 }

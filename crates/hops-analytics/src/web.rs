@@ -84,7 +84,7 @@ impl Module for AnalyticsModule {
                         Value::Money(m) => compact_money(*m),
                         other => show(other),
                     },
-                    sub: format!("环比 {}", delta(v, find(&set.previous, key))),
+                    sub: format!("{} {}", set.spans.previous_change(), delta(v, find(&set.previous, key))),
                     href: "/kpis".into(),
                 }
             };
@@ -130,6 +130,7 @@ impl Module for AnalyticsModule {
             let (tl, tv): (Vec<String>, Vec<i64>) = top.iter().map(|(name, _, n)| (name.clone(), *n)).unzip();
             let reasons = service::bad_review_reasons(access, month).await?;
             let (rl, rv): (Vec<String>, Vec<i64>) = reasons.iter().map(|(r, n)| (r.to_string(), *n)).unzip();
+            let bad = service::bad_reviews(access, month).await?;
             let mut panels = vec![
                 ChartPanel {
                     title: "近 30 天问诊量".into(),
@@ -153,7 +154,7 @@ impl Module for AnalyticsModule {
             if !rv.is_empty() {
                 panels.push(ChartPanel {
                     title: "本月差评原因".into(),
-                    subtitle: format!("评分 ≤ 2 的评价 {} 条，按内容归类", group_digits(rv.iter().sum())),
+                    subtitle: format!("差评（1–2 分）{} 条；按评价内容归类，一条可归入多个原因", group_digits(bad)),
                     svg: BarChart { labels: &rl, values: &rv, unit: "条" }.svg(),
                     href: "/kpis".into(),
                 });

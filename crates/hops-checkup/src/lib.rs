@@ -6,6 +6,7 @@ pub mod advice;
 pub mod booking;
 pub mod capacity;
 pub mod catalogue;
+pub mod centre;
 pub mod group;
 pub mod h5;
 pub mod invoice;

@@ -29,4 +29,7 @@ pub trait Consultations: Send + Sync {
     fn completed_between<'a>(&'a self, access: &'a Access, from: Instant, to: Instant) -> BoxFuture<'a, Result<Vec<Consultation>>>;
     /// The consultation with this 问诊单号, if any.
     fn by_number<'a>(&'a self, access: &'a Access, number: &'a str) -> BoxFuture<'a, Result<Option<Consultation>>>;
+    /// Every bad-review reason family a review can be sorted into (the names
+    /// [`Consultation::review_reasons`] uses), in their order.
+    fn review_reason_families(&self) -> Vec<&'static str>;
 }

@@ -423,6 +423,14 @@ pub async fn checkup(access: &Access, weight: u64, bar: &ProgressBar) -> anyhow:
         return Err(audit_failure(&findings));
     }
     advice::seed_questionnaire(access).await?;
+    let centre = hops_checkup::centre::model::Centre {
+        name: "示范人民医院健康管理中心".into(),
+        address: "浙江省杭州市上城区示范路 88 号 门诊楼 3 层".into(),
+        phone: "0571-8700 1234".into(),
+        arrival: "07:30–10:00 空腹到检（周六 07:30–09:30）".into(),
+        directions: "地铁 1 号线示范站 C 口步行约 300 米；院内停车场入口在北门，车位紧张，建议公共交通出行。".into(),
+    };
+    hops_checkup::centre::service::save(access, &centre).await.context("体检中心信息")?;
     bar.inc(weight * 3 / 10);
 
     let today = access.now().local_day();

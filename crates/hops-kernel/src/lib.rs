@@ -30,4 +30,4 @@ pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};
 pub use regions::{COUNTIES, PROVINCES};
 pub use sex::Sex;
-pub use time::{Clock, Instant, LocalDay, ManualClock, Period, PeriodRange, SystemClock, TimeError};
+pub use time::{Clock, DaySpan, Instant, LocalDay, ManualClock, Period, PeriodRange, SystemClock, TimeError};

@@ -15,7 +15,7 @@ mod clock;
 mod period;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use period::{Period, PeriodRange};
+pub use period::{DaySpan, Period, PeriodRange};
 
 use std::fmt;
 use std::str::FromStr;

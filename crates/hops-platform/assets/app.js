@@ -83,6 +83,16 @@
   });
 
   /* ---------------------------------------------------------- data-confirm */
+  // A confirmed form says so (`_confirmed=1`): the server shows its own confirmation step to a
+  // form that arrives without it (no script, or the script blocked) — web/confirm.rs.
+  function markConfirmed(form) {
+    if (form.querySelector("input[name='_confirmed']")) return;
+    var i = doc.createElement("input");
+    i.type = "hidden";
+    i.name = "_confirmed";
+    i.value = "1";
+    form.appendChild(i);
+  }
   // Clicks on links/buttons with data-confirm (capture phase, so it runs before anything else).
   doc.addEventListener("click", function (e) {
     var el = closest(e.target, "a[data-confirm], button[data-confirm], input[data-confirm]");
@@ -93,6 +103,7 @@
     } else if (el.form && (el.type === "submit" || el.type === "image")) {
       // already confirmed: do not ask again for the form's own data-confirm
       el.form._hopsConfirmed = true;
+      markConfirmed(el.form);
     }
   }, true);
 
@@ -107,6 +118,8 @@
     if (!window.confirm(form.getAttribute("data-confirm"))) {
       e.preventDefault();
       e.stopImmediatePropagation();
+    } else {
+      markConfirmed(form);
     }
   }, true);
 

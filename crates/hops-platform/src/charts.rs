@@ -15,22 +15,49 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Gridlines on the value axis.
-pub const TICKS: i64 = 4;
+/// At most this many gridline steps on the value axis.
+pub const MAX_TICKS: i64 = 5;
 
-/// A "nice" gridline step (1, 2 or 5 × a power of ten) so that `TICKS` steps cover `max`.
-pub fn nice_step(max: i64) -> i64 {
-    let needed = (max.max(1) + TICKS - 1) / TICKS;
-    let mut power = 1i64;
-    loop {
-        for m in [1, 2, 5] {
-            let step = power.saturating_mul(m);
-            if step >= needed {
-                return step;
+/// The value axis: a "nice" step (1, 2 or 5 × a power of ten) and the fewest steps (at most
+/// [`MAX_TICKS`]) that cover the largest value — so the axis ends just above the data (100 for
+/// a largest value of 100, never 200).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Axis {
+    pub step: i64,
+    pub ticks: i64,
+}
+
+impl Axis {
+    pub fn for_max(max: i64) -> Axis {
+        let max = max.max(1);
+        let mut power = 1i64;
+        loop {
+            for m in [1, 2, 5] {
+                let step = power.saturating_mul(m);
+                let ticks = (max + step - 1) / step;
+                if ticks <= MAX_TICKS {
+                    return Axis { step, ticks };
+                }
             }
+            power = power.saturating_mul(10);
         }
-        power = power.saturating_mul(10);
     }
+
+    /// The axis' top value.
+    pub fn top(self) -> i64 {
+        self.step * self.ticks
+    }
+}
+
+/// Roughly how wide an axis label is drawn (CJK characters full width, others about half).
+fn label_width(s: &str) -> f64 {
+    s.chars().map(|c| if c.is_ascii() { 6.5 } else { 11.5 }).sum()
+}
+
+/// Every how many slots a label is written so that neighbours do not overlap (1: all of them).
+pub fn label_stride(labels: &[String], slot: f64) -> usize {
+    let widest = labels.iter().map(|l| label_width(l)).fold(0.0, f64::max);
+    ((widest + 6.0) / slot.max(1.0)).ceil().max(1.0) as usize
 }
 
 impl BarChart<'_> {
@@ -38,17 +65,18 @@ impl BarChart<'_> {
         let (w, h) = (640.0f64, 220.0f64);
         let (left, right, top, bottom) = (44.0, 8.0, 12.0, 28.0);
         let n = self.values.len().max(1) as f64;
-        let step = nice_step(self.values.iter().copied().max().unwrap_or(0));
-        let max = step * TICKS;
+        let axis = Axis::for_max(self.values.iter().copied().max().unwrap_or(0));
+        let max = axis.top();
         let plot_w = w - left - right;
         let plot_h = h - top - bottom;
         let slot = plot_w / n;
         let bar_w = (slot * 0.62).max(2.0);
+        let every = label_stride(self.labels, slot);
         let mut s = String::new();
         let _ = write!(s, r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">"#);
-        for i in 0..=TICKS {
-            let v = step * i;
-            let y = top + plot_h - plot_h * (i as f64) / (TICKS as f64);
+        for i in 0..=axis.ticks {
+            let v = axis.step * i;
+            let y = top + plot_h - plot_h * (i as f64) / (axis.ticks as f64);
             let _ = write!(s, r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#, w - right);
             let _ = write!(s, r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{v}</text>"#, left - 6.0, y + 4.0);
         }
@@ -62,8 +90,15 @@ impl BarChart<'_> {
                 escape(label),
                 escape(self.unit)
             );
-            let _ =
-                write!(s, r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#, x + bar_w / 2.0, h - 8.0, escape(label));
+            if i % every == 0 {
+                let _ = write!(
+                    s,
+                    r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+                    x + bar_w / 2.0,
+                    h - 8.0,
+                    escape(label)
+                );
+            }
         }
         s.push_str("</svg>");
         s
@@ -96,12 +131,13 @@ impl StackedBarChart<'_> {
         let (w, h) = (640.0f64, 220.0 + 18.0 * legend_rows);
         let (left, right, top, bottom) = (44.0, 8.0, 14.0 + 18.0 * legend_rows, 28.0);
         let totals: Vec<i64> = (0..self.labels.len()).map(|i| self.series.iter().map(|s| s.1.get(i).copied().unwrap_or(0)).sum()).collect();
-        let step = nice_step(totals.iter().copied().max().unwrap_or(0));
-        let max = (step * TICKS) as f64;
+        let axis = Axis::for_max(totals.iter().copied().max().unwrap_or(0));
+        let max = axis.top() as f64;
         let plot_w = w - left - right;
         let plot_h = h - top - bottom;
         let slot = plot_w / self.labels.len().max(1) as f64;
         let bar_w = (slot * 0.62).max(2.0);
+        let every = label_stride(self.labels, slot);
         let mut s = String::new();
         let _ = write!(s, r#"<svg class="chart" viewBox="0 0 {w} {h:.0}" role="img" xmlns="http://www.w3.org/2000/svg">"#);
         for (i, (name, _)) in self.series.iter().enumerate() {
@@ -117,10 +153,10 @@ impl StackedBarChart<'_> {
                 escape(name)
             );
         }
-        for t in 0..=TICKS {
-            let y = top + plot_h - plot_h * (t as f64) / (TICKS as f64);
+        for t in 0..=axis.ticks {
+            let y = top + plot_h - plot_h * (t as f64) / (axis.ticks as f64);
             let _ = write!(s, r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#, w - right);
-            let _ = write!(s, r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{}</text>"#, left - 6.0, y + 4.0, step * t);
+            let _ = write!(s, r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{}</text>"#, left - 6.0, y + 4.0, axis.step * t);
         }
         for (i, label) in self.labels.iter().enumerate() {
             let x = left + slot * (i as f64) + (slot - bar_w) / 2.0;
@@ -141,8 +177,15 @@ impl StackedBarChart<'_> {
                     escape(self.unit)
                 );
             }
-            let _ =
-                write!(s, r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#, x + bar_w / 2.0, h - 8.0, escape(label));
+            if i % every == 0 {
+                let _ = write!(
+                    s,
+                    r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+                    x + bar_w / 2.0,
+                    h - 8.0,
+                    escape(label)
+                );
+            }
         }
         s.push_str("</svg>");
         s
@@ -155,24 +198,49 @@ mod tests {
 
     #[test]
     fn nice_axis() {
-        // (largest value, step): four steps always cover the largest value.
-        for (max, step) in [(0, 1), (4, 1), (5, 2), (37, 10), (40, 10), (41, 20), (1234, 500), (4999, 2000), (100_000, 50_000)] {
-            assert_eq!(nice_step(max), step, "{max}");
-            assert!(nice_step(max) * TICKS >= max);
+        // (largest value, step, top): the fewest nice steps, at most five, that cover it.
+        for (max, step, top) in [
+            (0, 1, 1),
+            (4, 1, 4),
+            (5, 1, 5),
+            (7, 2, 8),
+            (37, 10, 40),
+            (41, 10, 50),
+            (100, 20, 100),
+            (1234, 500, 1500),
+            (100_000, 20_000, 100_000),
+        ] {
+            let a = Axis::for_max(max);
+            assert_eq!((a.step, a.top()), (step, top), "{max}");
+            assert!(a.top() >= max && a.ticks <= MAX_TICKS);
         }
+    }
+
+    #[test]
+    fn labels_do_not_overlap() {
+        let days: Vec<String> = (1..=30).map(|d| format!("2026-11-{d:02}")).collect();
+        let svg = BarChart { labels: &days, values: &[1; 30], unit: "次" }.svg();
+        // 30 slots of under 20 px for labels about 65 px wide: every fourth label is written.
+        assert_eq!(svg.matches("text-anchor=\"middle\"").count(), 8, "{svg}");
+        assert!(svg.contains(">2026-11-01<") && svg.contains(">2026-11-05<") && !svg.contains(">2026-11-02<"));
+        assert_eq!(svg.matches("<title>").count(), 30, "every bar keeps its tooltip");
+        let short: Vec<String> = (1..=12).map(|m| format!("{m}月")).collect();
+        let svg = BarChart { labels: &short, values: &[1; 12], unit: "次" }.svg();
+        assert_eq!(svg.matches("text-anchor=\"middle\"").count(), 12, "short labels all fit");
     }
 
     #[test]
     fn bars_scale_and_escape() {
         let labels = vec!["1月".to_string(), "<2月>".to_string()];
         let svg = BarChart { labels: &labels, values: &[50, 100], unit: "人" }.svg();
-        // Step 50 for 100: the axis ends at 200, so 100 fills half the plot height (90 of 180).
+        // Five steps of 20 for 100: the axis ends at 100, which fills the plot (180), 50 half of it.
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(svg.contains("&lt;2月&gt;：100 人"));
         assert!(!svg.contains("<2月>"));
+        assert!(svg.contains(r#"height="180.0""#));
         assert!(svg.contains(r#"height="90.0""#));
-        assert!(svg.contains(r#"height="45.0""#));
+        assert!(!svg.contains(">200</text>"), "the axis ends at the data, not beyond");
     }
 }
 
@@ -200,18 +268,19 @@ impl LineChart<'_> {
         let (w, h) = (640.0f64, 240.0f64);
         let (left, right, top, bottom) = (44.0, 12.0, 34.0, 28.0);
         let n = self.labels.len().max(1);
-        let step = nice_step(self.series.iter().flat_map(|s| s.values.iter().copied()).max().unwrap_or(0));
-        let max = step * TICKS;
+        let axis = Axis::for_max(self.series.iter().flat_map(|s| s.values.iter().copied()).max().unwrap_or(0));
+        let max = axis.top();
         let plot_w = w - left - right;
         let plot_h = h - top - bottom;
         let slot = plot_w / n as f64;
+        let every = label_stride(self.labels, slot);
         let x_of = |i: usize| left + slot * (i as f64) + slot / 2.0;
         let y_of = |v: i64| top + plot_h - plot_h * (v.max(0) as f64) / (max as f64);
         let mut s = String::new();
         let _ = write!(s, r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">"#);
-        for i in 0..=TICKS {
-            let v = step * i;
-            let y = top + plot_h - plot_h * (i as f64) / (TICKS as f64);
+        for i in 0..=axis.ticks {
+            let v = axis.step * i;
+            let y = top + plot_h - plot_h * (i as f64) / (axis.ticks as f64);
             let _ = write!(s, r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#, w - right);
             let _ = write!(s, r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{v}</text>"#, left - 6.0, y + 4.0);
         }
@@ -250,7 +319,7 @@ impl LineChart<'_> {
                 );
             }
         }
-        for (i, label) in self.labels.iter().enumerate() {
+        for (i, label) in self.labels.iter().enumerate().filter(|(i, _)| i % every == 0) {
             let _ = write!(s, r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#, x_of(i), h - 8.0, escape(label));
         }
         s.push_str("</svg>");
@@ -276,8 +345,9 @@ mod line_chart_tests {
         // Legend entries in series colours.
         assert!(svg.contains(">图文</text>") && svg.contains(">视频</text>"));
         assert!(svg.contains("stroke:#0b66c3") && svg.contains("stroke:#0f7f78"));
-        // Steps of 50 for a largest value of 100: the axis ends at 200, so 100 sits halfway up the
-        // plot (34 + 178 / 2 = 123), zero at its bottom (240 - 28).
+        // Steps of 20 for a largest value of 100: the axis ends at 100, so 100 sits at the top of
+        // the plot (34), 50 halfway (34 + 178 / 2 = 123), zero at its bottom (240 - 28).
+        assert!(svg.contains(r#"cy="34.0""#));
         assert!(svg.contains(r#"cy="123.0""#));
         assert!(svg.contains(r#"cy="212.0""#));
     }

@@ -281,6 +281,8 @@ pub fn document_data(r: &Report, family: &str) -> Json {
         "start": r.range.start.to_string(),
         "end": r.range.last_day().to_string(),
         "generated": r.generated_at.format_minute(),
+        "columns": r.columns(),
+        "compared": r.spans.explain(),
         // Generated before the period ended: the figures are partial.
         "partial": r.generated_at < r.range.end_exclusive.start(),
         "trend_periods": r.trend.len(),

@@ -29,7 +29,7 @@ pub const DELIVERY_JOB: &str = "reports.deliver";
 pub const MAX_CONCLUSIONS: usize = 5000;
 
 /// `period` (`week` … `year`, default month) and `at` (a date `YYYY-MM-DD` or a month
-/// `YYYY-MM` inside the period, default today) into a period.
+/// `YYYY-MM` inside the period; default the last finished period) into a period.
 pub fn parse_range(period: Option<&str>, at: Option<&str>, today: LocalDay) -> Result<PeriodRange> {
     let kind = match period.map(str::trim).filter(|p| !p.is_empty()) {
         None => Period::Month,
@@ -37,7 +37,8 @@ pub fn parse_range(period: Option<&str>, at: Option<&str>, today: LocalDay) -> R
     };
     let bad_at = || Error::invalid_field("at", "at 应为 YYYY-MM-DD 或 YYYY-MM");
     let day = match at.map(str::trim).filter(|s| !s.is_empty()) {
-        None => today,
+        // A report is of a finished period unless one under way is asked for.
+        None => return Ok(PeriodRange::containing(kind, today).previous()),
         Some(s) if s.len() == 7 => LocalDay::parse(&format!("{s}-01")).map_err(|_| bad_at())?,
         Some(s) => LocalDay::parse(s).map_err(|_| bad_at())?,
     };
@@ -53,12 +54,18 @@ fn round(x: f64, places: i32) -> f64 {
     (x * f).round() / f
 }
 
-/// The trend: the report's period and those before it (two per KPI computation: each set
-/// carries its previous period), oldest first, leading periods without consultations dropped.
+/// The trend: the report's period and those before it (two per KPI computation: each set of a
+/// finished period carries its whole previous period), oldest first, leading periods without
+/// consultations dropped.
 async fn trend(access: &Access, set: &hops_analytics::kpi::service::KpiSet) -> Result<Vec<TrendPoint>> {
     let n = model::trend_length(set.range.kind);
-    let mut points = vec![TrendPoint::from_kpis(set.range, &set.current), TrendPoint::from_kpis(set.range.previous(), &set.previous)];
-    let mut r = set.range.previous().previous();
+    let mut points = vec![TrendPoint::from_kpis(set.range, &set.current)];
+    let mut r = set.range.previous();
+    // A period under way carries only the same first days of its previous one: not a trend point.
+    if !set.spans.partial {
+        points.push(TrendPoint::from_kpis(r, &set.previous));
+        r = r.previous();
+    }
     while points.len() < n {
         let s = hops_analytics::kpi::service::kpis(access, r).await?;
         points.push(TrendPoint::from_kpis(r, &s.current));

@@ -65,14 +65,9 @@ fn header(ws: &mut Worksheet, row: u32, names: &[&str], widths: &[f64], f: &Form
     Ok(())
 }
 
-fn kpi_rows(ws: &mut Worksheet, lines: &[KpiLine], f: &Formats) -> Result<(), XlsxError> {
-    header(
-        ws,
-        0,
-        &["指标", "指标键", "本期", "上期", "环比", "去年同期", "同比", "单位"],
-        &[22.0, 30.0, 14.0, 14.0, 16.0, 14.0, 16.0, 8.0],
-        f,
-    )?;
+fn kpi_rows(ws: &mut Worksheet, lines: &[KpiLine], columns: &[String; 5], f: &Formats) -> Result<(), XlsxError> {
+    let [current, previous, mom, year_ago, yoy] = columns.each_ref().map(String::as_str);
+    header(ws, 0, &["指标", "指标键", current, previous, mom, year_ago, yoy, "单位"], &[22.0, 30.0, 14.0, 14.0, 16.0, 14.0, 16.0, 8.0], f)?;
     for (i, l) in lines.iter().enumerate() {
         let r = (i + 1) as u32;
         ws.write_string(r, 0, &l.label)?;
@@ -101,7 +96,7 @@ fn build(r: &Report) -> Result<Vec<u8>, XlsxError> {
     let ws = book.add_worksheet();
     ws.set_name("核心指标")?;
     let all: Vec<KpiLine> = r.kpis.iter().chain(&r.kinds).cloned().collect();
-    kpi_rows(ws, &all, &f)?;
+    kpi_rows(ws, &all, &r.columns(), &f)?;
 
     let ws = book.add_worksheet();
     ws.set_name("科室占比")?;

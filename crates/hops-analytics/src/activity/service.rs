@@ -342,4 +342,8 @@ impl Consultations for ConsultationsService {
             Ok(store::consultation_by_external_id(&mut c, number.trim()).await?.map(consultation))
         })
     }
+
+    fn review_reason_families(&self) -> Vec<&'static str> {
+        crate::activity::reviews::REASONS.iter().map(|(r, _)| *r).collect()
+    }
 }

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use hops_kernel::{DepartmentId, PeriodRange};
+use hops_kernel::{DaySpan, DepartmentId, PeriodRange};
 use hops_platform::{Access, Permission, Result};
 
-use super::model::{self as kpi, ConsultationSums, OtherSums, PeriodSums, Value};
+use super::model::{self as kpi, ConsultationSums, OtherSums, PeriodSums, Spans, Value};
 use crate::activity::rollup::{self, Sums};
 use crate::activity::store::{self, rollups};
 
@@ -19,29 +19,85 @@ pub struct DepartmentShare {
     pub share: Option<f64>,
 }
 
-/// The KPI set of a period with its previous period (环比) and the same period a year earlier (同比).
+/// The KPI set of a period with its previous period (环比) and the same period a year earlier
+/// (同比) — while the period is under way, the same first days of each ([`Spans`]).
 #[derive(Clone)]
 pub struct KpiSet {
     pub range: PeriodRange,
+    pub spans: Spans,
     pub current: Vec<(String, Value)>,
     pub previous: Vec<(String, Value)>,
     pub year_ago: Vec<(String, Value)>,
     pub department_share: Vec<DepartmentShare>,
 }
 
-async fn sums(access: &Access, range: PeriodRange, doctors: i64) -> Result<PeriodSums> {
-    let registrations = hops_master::service::registrations_between(access, range.start, range.end_exclusive).await?;
+/// The consultation roll-up's figures of some days: a whole period reads the period roll-up,
+/// a part of one sums the same cells by day (one definition either way: the roll-up is the sum
+/// of the days).
+struct Figures {
+    by_kind: Vec<(String, Sums)>,
+    by_department: Vec<(i64, Sums)>,
+    patients: (i64, i64),
+    active_doctors: i64,
+}
+
+/// The days of a KPI column and how they are read: a whole period from its roll-up, any other
+/// days by day.
+#[derive(Clone, Copy)]
+enum Days {
+    Period(PeriodRange),
+    Part(DaySpan),
+}
+
+impl Days {
+    fn of(range: PeriodRange, span: DaySpan) -> Days {
+        if span == range.span() { Days::Period(range) } else { Days::Part(span) }
+    }
+
+    fn span(self) -> DaySpan {
+        match self {
+            Days::Period(r) => r.span(),
+            Days::Part(s) => s,
+        }
+    }
+}
+
+async fn figures(access: &Access, days: Days) -> Result<Figures> {
     let mut c = access.tenant().read().await?;
-    let kinds: Vec<(String, Sums)> = rollups::period_sums_by(&mut c, range, "kind").await?;
+    let span = match days {
+        Days::Part(span) => span,
+        Days::Period(range) => {
+            return Ok(Figures {
+                by_kind: rollups::period_sums_by(&mut c, range, "kind").await?,
+                by_department: rollups::period_sums_by(&mut c, range, "department_id").await?,
+                patients: rollups::period_patients(&mut c, range).await?,
+                active_doctors: rollups::active_doctors(&mut c, range).await?,
+            });
+        }
+    };
+    let (from, to) = (span.start, span.end_exclusive);
+    Ok(Figures {
+        by_kind: rollups::span_sums_by(&mut c, from, to, "kind").await?,
+        by_department: rollups::span_sums_by(&mut c, from, to, "department_id").await?,
+        patients: rollups::span_patients(&mut c, from, to).await?,
+        active_doctors: rollups::span_active_doctors(&mut c, from, to).await?,
+    })
+}
+
+async fn sums(access: &Access, f: &Figures, span: DaySpan, doctors: i64) -> Result<PeriodSums> {
+    let registrations = hops_master::service::registrations_between(access, span.start, span.end_exclusive).await?;
+    let other = {
+        let mut c = access.tenant().read().await?;
+        rollups::activity_sums(&mut c, span.start, span.end_exclusive).await?
+    };
+    let kinds = &f.by_kind;
     let mut total: Sums = [0; 11];
-    for (_, s) in &kinds {
+    for (_, s) in kinds {
         for (t, v) in total.iter_mut().zip(s) {
             *t += v;
         }
     }
-    let (patients, returning_patients) = rollups::period_patients(&mut c, range).await?;
-    let active_doctors = rollups::active_doctors(&mut c, range).await?;
-    let other = rollups::activity_sums(&mut c, range.start, range.end_exclusive).await?;
+    let (patients, returning_patients) = f.patients;
     let metric = |k: &str| other.get(k).copied().unwrap_or(0);
     let g = |name: &str| total[rollup::col(name)];
     Ok(PeriodSums {
@@ -58,7 +114,7 @@ async fn sums(access: &Access, range: PeriodRange, doctors: i64) -> Result<Perio
             good: g("good"),
             revenue_fen: g("revenue_fen"),
             revisit: kinds.iter().filter(|(k, _)| k == "revisit").map(|(_, s)| s[rollup::col("created")]).sum(),
-            active_doctors,
+            active_doctors: f.active_doctors,
             patients,
         },
         by_kind: kinds.iter().map(|(k, s)| (k.clone(), ["created", "paid", "completed", "refunded"].map(|c| s[rollup::col(c)]))).collect(),
@@ -76,11 +132,26 @@ async fn sums(access: &Access, range: PeriodRange, doctors: i64) -> Result<Perio
     })
 }
 
+/// The KPI values of some days, and the roll-up figures they came from.
+async fn values(access: &Access, days: Days, doctors: i64) -> Result<(Vec<(String, Value)>, Figures)> {
+    let f = figures(access, days).await?;
+    Ok((kpi::compute(&sums(access, &f, days.span(), doctors).await?), f))
+}
+
+/// The KPI values of some days summed day by day, whatever they are: what a period's roll-up
+/// must equal (the test of one definition holds the two side by side).
+pub async fn values_by_day(access: &Access, span: DaySpan) -> Result<Vec<(String, Value)>> {
+    access.require(Permission::AnalyticsRead)?;
+    let doctors = hops_master::service::doctor_count(access).await?;
+    Ok(values(access, Days::Part(span), doctors).await?.0)
+}
+
 /// The KPI set of a period, as remembered for a few seconds ([`hops_platform::memo`]: cleared by
 /// every change of the hospital); [`compute_kpis`] always computes.
 pub async fn kpis(access: &Access, range: PeriodRange) -> Result<KpiSet> {
     access.require(Permission::AnalyticsRead)?;
-    let key = format!("kpis:{}:{}", range.kind.code(), range.start);
+    let spans = Spans::of(range, access.now().local_day());
+    let key = format!("kpis:{}:{}:{}", range.kind.code(), range.start, spans.current.end_exclusive);
     let memo = &access.core().memo;
     if let Some(set) = memo.get::<KpiSet>(access.hospital(), &key) {
         return Ok((*set).clone());
@@ -90,23 +161,19 @@ pub async fn kpis(access: &Access, range: PeriodRange) -> Result<KpiSet> {
     Ok(set)
 }
 
-/// Computes the KPI set of a period from the roll-ups.
+/// Computes the KPI set of a period from the roll-ups: while the period is under way, its days
+/// so far against the same days of the previous period and of a year earlier ([`Spans`]).
 pub async fn compute_kpis(access: &Access, range: PeriodRange) -> Result<KpiSet> {
     access.require(Permission::AnalyticsRead)?;
+    let spans = Spans::of(range, access.now().local_day());
     let doctors = hops_master::service::doctor_count(access).await?;
-    let current = kpi::compute(&sums(access, range, doctors).await?);
-    let previous = kpi::compute(&sums(access, range.previous(), doctors).await?);
-    let year_ago = kpi::compute(&sums(access, range.year_ago(), doctors).await?);
+    let (current, f) = values(access, Days::of(range, spans.current), doctors).await?;
+    let previous = values(access, Days::of(range.previous(), spans.previous), doctors).await?.0;
+    let year_ago = values(access, Days::of(range.year_ago(), spans.year_ago), doctors).await?.0;
     let names: HashMap<DepartmentId, (String, String)> =
         hops_master::service::department_choices(access).await?.into_iter().map(|(code, id, name)| (id, (code, name))).collect();
-    let paid: Vec<(DepartmentId, i64)> = {
-        let mut c = access.tenant().read().await?;
-        rollups::period_sums_by::<_, i64>(&mut c, range, "department_id").await?
-    }
-    .into_iter()
-    .map(|(id, s)| (DepartmentId(id), s[rollup::col("paid")]))
-    .filter(|(_, n)| *n > 0)
-    .collect();
+    let paid: Vec<(DepartmentId, i64)> =
+        f.by_department.into_iter().map(|(id, s)| (DepartmentId(id), s[rollup::col("paid")])).filter(|(_, n)| *n > 0).collect();
     let total: i64 = paid.iter().map(|(_, n)| n).sum();
     let mut department_share: Vec<DepartmentShare> = paid
         .into_iter()
@@ -121,7 +188,7 @@ pub async fn compute_kpis(access: &Access, range: PeriodRange) -> Result<KpiSet>
         })
         .collect();
     department_share.sort_by(|a, b| b.consultations.cmp(&a.consultations).then(a.code.cmp(&b.code)));
-    Ok(KpiSet { range, current, previous, year_ago, department_share })
+    Ok(KpiSet { range, spans, current, previous, year_ago, department_share })
 }
 
 // ---- dashboard ----
@@ -196,6 +263,13 @@ pub async fn doctor_stats(access: &Access, range: PeriodRange, limit: i64) -> Re
             reply_micros: g(&s, "reply_micros"),
         })
         .collect())
+}
+
+/// Bad reviews of a period: its consultations rated 1 or 2 (one per review, whatever the
+/// number of reasons its text names) — the figure the home page and the report both show.
+pub async fn bad_reviews(access: &Access, range: PeriodRange) -> Result<i64> {
+    let d = rating_distribution(access, range).await?;
+    Ok(d[0] + d[1])
 }
 
 /// How many consultations of a period got 1, 2, 3, 4 and 5 stars.

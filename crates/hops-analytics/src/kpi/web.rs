@@ -17,12 +17,14 @@ use super::model::Value;
 use super::service::{self, KpiSet};
 
 pub(crate) fn routes() -> Routes {
-    Routes::scoped(Scope::Hospital).page(Method::Get, "/kpis", "运营指标", kpis_page)
+    Routes::scoped(Scope::Hospital)
+        .page(Method::Get, "/kpis", "运营指标", kpis_page)
+        .page(Method::Get, "/kpis/definitions", "指标口径", definitions_page)
         .api(
                 Method::Get,
                 "/api/v1/kpis",
                 ApiDoc::new("运营指标", "一个周期的全部指标（含环比、同比）")
-                    .describe("period 为 week|month|quarter|half|year；at 为周期内任意日期（YYYY-MM-DD）或月份（YYYY-MM），默认今天。比率为小数（0.8312），金额为以元为单位的字符串。同一周期的结果会缓存数秒（有数据变更即失效）；请求头 Cache-Control: no-cache 可要求重新计算。")
+                    .describe("period 为 week|month|quarter|half|year；at 为周期内任意日期（YYYY-MM-DD）或月份（YYYY-MM），默认今天。进行中的周期只统计至今天，并与上一周期和去年同一周期的相同天数对比（本月至今对比上月同期），compared 给出各列实际覆盖的日期。比率为小数（0.8312），金额为以元为单位的字符串。同一周期的结果会缓存数秒（有数据变更即失效）；请求头 Cache-Control: no-cache 可要求重新计算。")
                     .query_as("period", Param::OneOf(&["week", "month", "quarter", "half", "year"]), "week|month|quarter|half|year")
                     .query("at", "YYYY-MM-DD 或 YYYY-MM")
                     .returns::<KpiResponse>(),
@@ -100,6 +102,31 @@ pub struct PeriodOut {
     label: String,
 }
 
+/// Days `start`–`end` (inclusive).
+#[derive(Serialize, ToSchema)]
+pub struct DaysOut {
+    start: String,
+    end: String,
+}
+
+impl DaysOut {
+    fn of(s: hops_kernel::DaySpan) -> DaysOut {
+        DaysOut { start: s.start.to_string(), end: s.last_day().to_string() }
+    }
+}
+
+/// The days each column covers: while the period is under way (`partial`), its days so far
+/// and the same days of the previous period and of a year earlier.
+#[derive(Serialize, ToSchema)]
+pub struct ComparedOut {
+    partial: bool,
+    current: DaysOut,
+    previous: DaysOut,
+    year_ago: DaysOut,
+    /// What is compared with what, for people.
+    note: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct KpiValueOut {
     /// Number, fraction, or money as a yuan string; null when undefined (e.g. no ratings).
@@ -122,6 +149,7 @@ pub struct DepartmentShareOut {
 #[derive(Serialize, ToSchema)]
 pub struct KpiResponse {
     period: PeriodOut,
+    compared: ComparedOut,
     #[schema(value_type = Object)]
     kpis: serde_json::Map<String, JsonValue>,
     department_share: Vec<DepartmentShareOut>,
@@ -151,6 +179,13 @@ fn kpi_json(set: &KpiSet) -> KpiResponse {
             start: set.range.start.to_string(),
             end: set.range.last_day().to_string(),
             label: set.range.label_zh(),
+        },
+        compared: ComparedOut {
+            partial: set.spans.partial,
+            current: DaysOut::of(set.spans.current),
+            previous: DaysOut::of(set.spans.previous),
+            year_ago: DaysOut::of(set.spans.year_ago),
+            note: set.spans.explain(),
         },
         kpis,
         department_share: set
@@ -204,8 +239,8 @@ struct KpisPage {
     period: String,
     at: String,
     label: String,
-    start: String,
-    end: String,
+    explain: String,
+    columns: [String; 5],
     rows: Vec<KpiRow>,
     kinds: Vec<KpiRow>,
     shares: Vec<(String, String, String)>,
@@ -243,8 +278,14 @@ async fn kpis_page(page: Page, Query(q): Query<KpiQuery>) -> PageResult<Html<Str
         period: range.kind.code().into(),
         at: range.start.to_string(),
         label: range.label_zh(),
-        start: range.start.to_string(),
-        end: range.last_day().to_string(),
+        explain: set.spans.explain(),
+        columns: [
+            set.spans.current_name(),
+            set.spans.previous_name(),
+            set.spans.previous_change(),
+            set.spans.year_ago_name().into(),
+            set.spans.year_ago_change().into(),
+        ],
         rows,
         kinds,
         shares: set
@@ -254,6 +295,24 @@ async fn kpis_page(page: Page, Query(q): Query<KpiQuery>) -> PageResult<Html<Str
             .collect(),
         chart,
         periods: Period::ALL.iter().map(|p| (p.code(), p.label_zh())).collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "kpi_definitions.html")]
+struct DefinitionsPage {
+    shell: Shell,
+    kpis: &'static [super::model::Kpi],
+    kinds: String,
+}
+
+/// 指标口径: how every KPI is counted, and what is compared with what.
+async fn definitions_page(page: Page) -> PageResult<Html<String>> {
+    page.access().require(hops_platform::Permission::AnalyticsRead)?;
+    render(DefinitionsPage {
+        shell: page.shell("指标口径"),
+        kpis: super::model::KPIS,
+        kinds: super::model::KINDS.iter().map(|(_, name)| *name).collect::<Vec<_>>().join("、"),
     })
 }
 

@@ -24,7 +24,7 @@ pub fn routes() -> Routes {
     Routes::scoped(Scope::Own)
         .page(Method::Get, "/performance", "医生绩效", list_page)
         .page(Method::Post, "/performance/generate", "生成月度绩效单", generate)
-        .page(Method::Post, "/performance/lock", "锁定月度绩效", lock)
+        .page_confirmed(Method::Post, "/performance/lock", "锁定月度绩效", lock)
         .page(Method::Get, "/performance/export.xlsx", "导出月度绩效（Excel）", export)
         .page(Method::Get, "/performance/settings", "绩效方案", settings_page)
         .page(Method::Post, "/performance/settings", "保存绩效方案", save_settings)

@@ -21,7 +21,7 @@ use super::store::FeedbackRow;
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/rankings", "排行榜", ranking_page)
-        .page(Method::Post, "/rankings/publish", "发布月度排行榜", publish)
+        .page_confirmed(Method::Post, "/rankings/publish", "发布月度排行榜", publish)
         .page(Method::Get, "/rankings/settings", "排行榜规则", settings_page)
         .page(Method::Post, "/rankings/settings", "保存排行榜规则", settings_save)
         .scope(Scope::AllPeople)
@@ -136,6 +136,54 @@ fn top_chart(board: &Board) -> String {
 struct RankQuery {
     month: Option<String>,
     kind: Option<String>,
+    /// Page of the ranked table and of the unranked table.
+    page: Option<i64>,
+    upage: Option<i64>,
+    /// Column to sort by ([`SORTS`]); default the rank.
+    sort: Option<String>,
+}
+
+/// Rows a table shows per page.
+const PER_PAGE: i64 = 50;
+
+/// The columns a table can be sorted by: code, heading, and the order (best first: most
+/// volume, highest satisfaction, fastest reply, most revisits).
+const SORTS: &[(&str, &str)] =
+    &[("rank", "名次"), ("volume", "完成问诊"), ("satisfaction", "满意度"), ("reply", "首次响应"), ("revisit", "复诊率")];
+
+/// The entries in the order of `sort` (ties and missing values after, by rank then name).
+fn sorted<'a>(entries: &'a [Entry], sort: &str) -> Vec<&'a Entry> {
+    let mut v: Vec<&Entry> = entries.iter().collect();
+    let key = |e: &Entry| -> Option<f64> {
+        let i = &e.indicators;
+        match sort {
+            "volume" => Some(-(i.volume as f64)),
+            "satisfaction" => i.satisfaction.map(|x| -x),
+            "reply" => i.reply_minutes,
+            "revisit" => i.revisit_rate.map(|x| -x),
+            _ => e.rank.map(|r| r as f64),
+        }
+    };
+    v.sort_by(|a, b| {
+        let (x, y) = (key(a), key(b));
+        match (x, y) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+        .then(a.rank.cmp(&b.rank))
+        .then(a.subject.name.cmp(&b.subject.name))
+    });
+    v
+}
+
+/// One page of sorted entries, as rows, with its pager.
+fn page_of(entries: &[Entry], sort: &str, page: Option<i64>, base: &str) -> (Vec<RowView>, Pager) {
+    let paging = Paging::new(page, PER_PAGE);
+    let all = sorted(entries, sort);
+    let rows = all.iter().skip(usize::try_from(paging.offset()).unwrap_or(0)).take(PER_PAGE as usize).map(|e| row_view(e)).collect();
+    (rows, Pager::new(paging, all.len() as i64, base))
 }
 
 #[derive(Template)]
@@ -148,6 +196,13 @@ struct RankingPage {
     who: &'static str,
     rows: Vec<RowView>,
     unranked: Vec<RowView>,
+    /// All ranked and unranked subjects (the tables show a page of each).
+    ranked_total: usize,
+    unranked_total: usize,
+    pager: Pager,
+    upager: Pager,
+    /// The sortable headings: (code, heading, link, whether it is the current order).
+    sorts: Vec<(&'static str, &'static str, String, bool)>,
     method: Vec<String>,
     chart: String,
     /// Nobody had consultations in the month.
@@ -166,13 +221,28 @@ async fn ranking_view(page: &Page, q: &RankQuery, flash: Option<String>, error: 
     let r: Ranking = service::ranking(access, month, kind).await?;
     let code = model::month_code(month);
     let hospital = service::hospital_code(access).await?;
+    let sort = q.sort.as_deref().filter(|s| SORTS.iter().any(|(c, _)| c == s)).unwrap_or("rank").to_string();
+    let here = format!("/rankings?month={code}&kind={}", kind.code());
+    let (rows, pager) = page_of(&r.board.ranked, &sort, q.page, &format!("{here}&sort={sort}"));
+    let (unranked, upager) = {
+        let (rows, p) = page_of(&r.board.unranked, &sort, q.upage, &format!("{here}&sort={sort}"));
+        // The unranked table pages with its own parameter.
+        let fix = |l: Option<String>| l.map(|l| l.replace("&page=", "&upage="));
+        (rows, Pager { prev: fix(p.prev), next: fix(p.next), ..p })
+    };
+    let sorts = SORTS.iter().map(|(c, label)| (*c, *label, format!("{here}&sort={c}#ranking-table"), *c == sort)).collect();
     Ok(RankingPage {
         shell: page.shell(format!("排行榜 · {}", month.label_zh())).with_flash(flash),
         label: month.label_zh(),
         kind: kind.code(),
         who: kind.label_zh(),
-        rows: r.board.ranked.iter().map(row_view).collect(),
-        unranked: r.board.unranked.iter().map(row_view).collect(),
+        rows,
+        unranked,
+        ranked_total: r.board.ranked.len(),
+        unranked_total: r.board.unranked.len(),
+        pager,
+        upager,
+        sorts,
         method: model::method_text(&r.board, kind),
         chart: top_chart(&r.board),
         no_data: r.board.ranked.is_empty() && r.board.unranked.is_empty(),
@@ -203,7 +273,7 @@ async fn publish(page: Page, Form(f): Form<PublishForm>) -> PageResult<Response>
     let access = page.access();
     let month = model::parse_month(f.month.trim()).ok_or_else(|| Error::invalid_field("month", "请选择要发布的月份（YYYY-MM）"))?;
     let kind = RankKind::parse(&f.kind).unwrap_or(RankKind::Doctor);
-    let back = RankQuery { month: Some(model::month_code(month)), kind: Some(kind.code().into()) };
+    let back = RankQuery { month: Some(model::month_code(month)), kind: Some(kind.code().into()), page: None, upage: None, sort: None };
     match service::publish(access, month).await {
         Ok(p) => {
             let flash = format!("已发布{}排行榜，公开页面即刻生效", p.month.label_zh());
@@ -587,4 +657,41 @@ async fn public_feedback(
     view.errors = errors;
     view.notice = notice;
     Ok((status, render(view)?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, rank: Option<usize>, volume: i64, reply: Option<f64>) -> Entry {
+        Entry {
+            subject: model::Subject {
+                id: 0,
+                code: name.into(),
+                name: name.into(),
+                department: String::new(),
+                title: String::new(),
+                sums: model::Sums::default(),
+            },
+            indicators: model::Indicators { volume, rating_mean: None, satisfaction: None, reply_minutes: reply, revisit_rate: None },
+            scores: None,
+            composite: None,
+            rank,
+        }
+    }
+
+    #[test]
+    fn tables_sort_by_a_column_and_page() {
+        let all = vec![entry("甲", Some(2), 30, Some(12.0)), entry("乙", Some(1), 10, None), entry("丙", Some(3), 50, Some(3.5))];
+        let names = |sort: &str| sorted(&all, sort).iter().map(|e| e.subject.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names("rank"), ["乙", "甲", "丙"]);
+        assert_eq!(names("volume"), ["丙", "甲", "乙"], "most first");
+        assert_eq!(names("reply"), ["丙", "甲", "乙"], "fastest first, none last");
+        let many: Vec<Entry> = (1..=120).map(|i| entry(&format!("医生{i:03}"), Some(i), 1, None)).collect();
+        let (rows, pager) = page_of(&many, "rank", Some(3), "/rankings?month=2026-10&kind=doctor&sort=rank");
+        assert_eq!((rows.len(), pager.pages, pager.total), (20, 3, 120));
+        assert_eq!(rows[0].rank, "101");
+        assert_eq!(pager.prev.as_deref(), Some("/rankings?month=2026-10&kind=doctor&sort=rank&page=2"));
+        assert!(pager.next.is_none());
+    }
 }

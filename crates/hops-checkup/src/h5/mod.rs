@@ -105,7 +105,8 @@ impl Site {
 
     /// Starts paying one of the patient's bookings; returns the address of the payment page.
     pub async fn pay(&self, p: &Patient, id: i64, ip: &str) -> Result<String> {
-        let back = format!("/p/{}/checkup/orders/{id}", self.code);
+        // Back to the booking, which says whether the payment arrived (a success page once it has).
+        let back = format!("/p/{}/checkup/orders/{id}?ok=paid", self.code);
         crate::payment::service::start_wechat(&p.access, id, ip, &back).await
     }
 }

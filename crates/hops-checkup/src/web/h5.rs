@@ -386,6 +386,10 @@ struct OrderPage {
     /// the booked items ask of the person beforehand, item by item.
     check_in_qr: Option<String>,
     preparation: Vec<(String, String)>,
+    /// Where to go (for a paid booking, when the hospital gave it).
+    centre: Option<crate::centre::model::Centre>,
+    /// Back from the cashier with the payment not yet confirmed: the page looks again shortly.
+    confirming: bool,
 }
 
 #[derive(Deserialize)]
@@ -399,14 +403,18 @@ async fn order(p: PatientPage, Path((_, id)): Path<(String, i64)>, Query(q): Que
     let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
     let now = s.access.now();
     let hold_minutes = order.booking.hold_until.map_or(0, |t| (t.seconds_since(now) / 60).max(0));
+    use crate::booking::model::Status;
+    // Back from the cashier: the payment's notification may still be on its way.
+    let confirming = q.ok.as_deref() == Some("paid") && order.booking.status == Status::PendingPayment;
     let notice = match q.ok.as_deref() {
+        Some("paid") if confirming => "正在确认支付结果，页面将自动刷新…",
+        Some("paid") if matches!(order.booking.status, Status::Paid | Status::CheckedIn) => "支付成功！请按下方信息准时到检",
         Some("cancelled") => "预约已取消",
         Some("refunded") => "已申请退款，款项将原路退回",
         Some("rescheduled") => "已改约",
         _ => "",
     };
     // Paid and not yet through the centre: the person still comes for the checkup.
-    use crate::booking::model::Status;
     let paid = matches!(order.booking.status, Status::Paid | Status::CheckedIn);
     let check_in_qr = if paid { Some(hops_platform::web::qr_svg(&order.booking.number, 180).map_err(|e| s.fail(e))?) } else { None };
     let preparation = if paid {
@@ -426,6 +434,8 @@ async fn order(p: PatientPage, Path((_, id)): Path<(String, i64)>, Query(q): Que
         check_in_qr,
         preparation,
         items: items.into_iter().map(|(c, price, src)| (cat.items.get(&c).map_or(c, |i| i.name.clone()), price, src == "added")).collect(),
+        centre: if paid { crate::centre::service::get(&s.access).await.map_err(|e| s.fail(e))? } else { None },
+        confirming,
         order,
         hold_minutes,
         notice: notice.into(),
@@ -440,6 +450,19 @@ async fn act(
 ) -> R {
     let (s, p) = signed_in(p);
     let here = format!("/p/{}/checkup/orders/{id}", s.code);
+    // Cancelling and refunding are carried out once confirmed (hops_platform::web::confirm).
+    let what = match action.as_str() {
+        "cancel" => Some("取消预约"),
+        "refund" => Some("申请退款"),
+        _ => None,
+    };
+    if let Some(what) = what {
+        // Only the patient's own booking is asked about (another's is not found, as below).
+        s.my_booking(&p, id).await.map_err(|e| s.fail(e))?;
+        if let Some(page) = hops_platform::web::confirm::ask(&format!("{here}/{action}"), what, form.clone().into_iter().collect()) {
+            return Ok(page);
+        }
+    }
     let result = match action.as_str() {
         "pay" => match s.pay(&p, id, &payer_ip).await {
             Ok(url) => return Ok(Redirect::to(&url).into_response()),

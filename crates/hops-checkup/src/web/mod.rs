@@ -15,6 +15,7 @@ mod pages_advice;
 mod pages_booking;
 mod pages_capacity;
 mod pages_catalogue;
+mod pages_centre;
 mod pages_group;
 mod pages_invoice;
 mod pages_reconcile;
@@ -39,6 +40,7 @@ impl Module for CheckupModule {
     fn audit_actions(&self) -> &'static [(&'static str, &'static str)] {
         &[
             ("checkup.booking.create", "体检预约"),
+            ("checkup.centre", "修改体检中心信息"),
             ("checkup.booking.check_in", "体检签到"),
             ("checkup.booking.check_in_refused", "签到核验不符"),
             ("checkup.booking.complete", "完成体检"),
@@ -145,6 +147,7 @@ impl Module for CheckupModule {
             .merge(pages_group::routes())
             .merge(api_capacity::routes())
             .merge(pages_capacity::routes())
+            .merge(pages_centre::routes())
             .merge(pages_catalogue::routes())
             .merge(pages_reconcile::routes())
             .merge(sandbox::routes())

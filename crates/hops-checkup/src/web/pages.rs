@@ -27,12 +27,12 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/checkup/packages", "体检套餐", packages)
         .page(Method::Get, "/checkup/rules", "项目规则", rules)
         .page(Method::Post, "/checkup/rules", "新增项目规则", add_rule)
-        .page(Method::Post, "/checkup/rules/{rule_id}/delete", "删除项目规则", delete_rule)
+        .page_confirmed(Method::Post, "/checkup/rules/{rule_id}/delete", "删除项目规则", delete_rule)
         .page(Method::Get, "/checkup/audit", "配置审核", audit)
         .page(Method::Get, "/checkup/capacity", "号源监控", capacity_page)
         .page(Method::Post, "/checkup/capacity", "设置号源", set_capacity)
         .page(Method::Get, "/checkup/bookings", "体检预约", bookings)
-        .page(Method::Post, "/checkup/bookings/{booking_id}/cancel", "取消预约", cancel)
+        .page_confirmed(Method::Post, "/checkup/bookings/{booking_id}/cancel", "取消预约", cancel)
         .page(Method::Post, "/checkup/bookings/{booking_id}/reschedule", "改约", reschedule)
 }
 
@@ -110,8 +110,14 @@ struct PackageView {
     package: Package,
     list_price: Money,
     who: String,
+    /// The items' names: the first few always shown, all of them folded.
+    item_preview: String,
     item_names: String,
+    folded: bool,
 }
+
+/// Item names a package row shows before folding the rest.
+const PREVIEW_ITEMS: usize = 6;
 
 #[derive(Template)]
 #[template(path = "checkup_packages.html")]
@@ -129,7 +135,15 @@ async fn packages(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
         .map(|p| PackageView {
             list_price: p.items.iter().filter_map(|c| cat.items.get(c)).map(|i| i.price).sum(),
             who: who(&p.applicability),
+            item_preview: p
+                .items
+                .iter()
+                .take(PREVIEW_ITEMS)
+                .map(|c| cat.items.get(c).map_or(c.as_str(), |i| i.name.as_str()))
+                .collect::<Vec<_>>()
+                .join("、"),
             item_names: p.items.iter().map(|c| cat.items.get(c).map_or(c.as_str(), |i| i.name.as_str())).collect::<Vec<_>>().join("、"),
+            folded: p.items.len() > PREVIEW_ITEMS,
             package: p.clone(),
         })
         .collect();

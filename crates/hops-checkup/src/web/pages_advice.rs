@@ -17,9 +17,9 @@ pub fn routes() -> Routes {
     Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/checkup/questionnaire", "健康问卷", page)
         .page(Method::Post, "/checkup/questionnaire/questions", "保存问卷问题", save_question)
-        .page(Method::Post, "/checkup/questionnaire/questions/delete", "删除问卷问题", delete_question)
+        .page_confirmed(Method::Post, "/checkup/questionnaire/questions/delete", "删除问卷问题", delete_question)
         .page(Method::Post, "/checkup/questionnaire/rules", "新增加项推荐规则", add_rule)
-        .page(Method::Post, "/checkup/questionnaire/rules/delete", "删除加项推荐规则", delete_rule)
+        .page_confirmed(Method::Post, "/checkup/questionnaire/rules/delete", "删除加项推荐规则", delete_rule)
 }
 
 fn render(t: impl Template) -> PageResult<Html<String>> {

@@ -29,6 +29,9 @@ pub fn routes() -> Routes {
 struct BookingPage {
     shell: hops_platform::web::Shell,
     b: BookingRow,
+    /// The package's and the employer's names (codes are the system's).
+    package: String,
+    employer: Option<String>,
     can_book: bool,
     history: Vec<HistoryItem>,
 }
@@ -37,7 +40,17 @@ async fn page(page: Page, Path(id): Path<i64>) -> PageResult<Html<String>> {
     let access = page.access();
     let b = booking::get(access, id).await?;
     let rows = history::of(access, id).await?;
+    let cat = crate::catalogue::service::catalogue(access).await?;
+    let package = cat.packages.values().find(|p| p.code == b.package_code).map_or_else(|| b.package_code.clone(), |p| p.name.clone());
+    let employer = match &b.employer_code {
+        Some(code) => Some(
+            crate::group::service::employers(access).await?.into_iter().find(|e| &e.code == code).map_or_else(|| code.clone(), |e| e.name),
+        ),
+        None => None,
+    };
     let t = BookingPage {
+        package,
+        employer,
         shell: page.shell(format!("预约 {}", b.number)),
         can_book: access.can(Permission::CheckupBook),
         history: items(&FLOW, &rows),

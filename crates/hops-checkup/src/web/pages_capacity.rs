@@ -27,7 +27,7 @@ pub fn routes() -> Routes {
         .page(Method::Post, "/checkup/capacity/bulk", "批量设置号源", bulk)
         .page(Method::Get, "/checkup/closed", "不开放日期", closed_page)
         .page(Method::Post, "/checkup/closed", "设置不开放日期", close_day)
-        .page(Method::Post, "/checkup/closed/open", "恢复开放", open_day)
+        .page_confirmed(Method::Post, "/checkup/closed/open", "恢复开放", open_day)
 }
 
 /// Messages shown after a redirect, by code (never text from the query string).
@@ -270,6 +270,12 @@ async fn save_templates(page: Page, Form(f): Form<BTreeMap<String, String>>) -> 
 
 async fn bulk(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> PageResult<Response> {
     let access = page.access();
+    // Applying overwrites the dates' capacity: carried out once confirmed (a preview is not).
+    if pairs.iter().any(|(k, v)| k == "action" && v == "apply")
+        && let Some(ask) = hops_platform::web::confirm::ask("/checkup/capacity/bulk", "批量设置号源", pairs.clone())
+    {
+        return Ok(ask);
+    }
     let mut draft = BulkDraft::default();
     let mut apply = false;
     for (k, v) in pairs {

@@ -33,7 +33,7 @@ pub fn routes() -> Routes {
         .page(Method::Post, "/checkup/groups/{employer_code}/roster", "导入团检名单", import_roster)
         .page(Method::Get, "/checkup/groups/{employer_code}/roster.xlsx", "导出团检进度", export_roster)
         .page(Method::Get, "/checkup/groups/{employer_code}/roster-template.xlsx", "团检名单模板", roster_template)
-        .page(Method::Post, "/checkup/groups/{employer_code}/remind", "提醒未预约人员", remind)
+        .page_confirmed(Method::Post, "/checkup/groups/{employer_code}/remind", "提醒未预约人员", remind)
         .page(Method::Get, "/checkup/desk", "签到台", desk_page)
         .page(Method::Post, "/checkup/desk/{booking_id}/check-in", "签到", check_in)
         .page(Method::Post, "/checkup/desk/{booking_id}/complete", "完成体检", complete)

@@ -19,7 +19,7 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/checkup/invoices", "发票申请", list)
         .page(Method::Get, "/checkup/invoices.xlsx", "导出发票申请 Excel", export)
         .page(Method::Post, "/checkup/invoices/{invoice_id}/issued", "登记已开发票", issued)
-        .page(Method::Post, "/checkup/invoices/{invoice_id}/cancel", "作废发票申请", cancel)
+        .page_confirmed(Method::Post, "/checkup/invoices/{invoice_id}/cancel", "作废发票申请", cancel)
 }
 
 /// Messages shown after a redirect, by code (never text from the query string).

@@ -191,45 +191,44 @@ pub fn default_causes() -> Vec<Cause> {
         .collect()
 }
 
-/// The console's text form of the categories, one a line: `编码|名称|差评原因` (the last part
-/// optional); a line starting with `#` is a stopped category.
-pub fn causes_to_lines(causes: &[Cause]) -> String {
-    causes
-        .iter()
-        .map(|c| {
-            let mut s = format!("{}{}|{}", if c.active { "" } else { "#" }, c.code, c.name);
-            if !c.review_reason.is_empty() {
-                s.push('|');
-                s.push_str(&c.review_reason);
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// One row of the console's category form: the code (kept for saved categories, empty for a
+/// new row), the name, the bad-review reason family it stands for, and whether it is in use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CauseRow {
+    pub code: String,
+    pub name: String,
+    pub review_reason: String,
+    pub active: bool,
 }
 
-/// Reads and checks categories (see [`causes_to_lines`]); every problem by line.
-pub fn causes_from_lines(text: &str) -> Result<Vec<Cause>, Vec<FieldError>> {
+/// Reads the form's rows into categories: blank new rows are left out, a new row gets the next
+/// free code (`custom_1`, …: codes are the system's, people name categories). Problems are given
+/// per row (field `cause_<row>`, rows counted from 0).
+pub fn causes_from_rows(rows: &[CauseRow]) -> Result<Vec<Cause>, Vec<FieldError>> {
     let mut out: Vec<Cause> = Vec::new();
     let mut errors = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let line = line.trim();
-        let (active, line) = match line.strip_prefix('#') {
-            Some(rest) => (false, rest.trim()),
-            None => (true, line),
+    let mut next = 1;
+    for (i, r) in rows.iter().enumerate() {
+        let name = r.name.trim();
+        if r.code.trim().is_empty() && name.is_empty() {
+            continue;
+        }
+        let code = match r.code.trim() {
+            "" => loop {
+                let c = format!("custom_{next}");
+                next += 1;
+                if !rows.iter().any(|r| r.code.trim() == c) {
+                    break c;
+                }
+            },
+            c => c.to_string(),
         };
-        let parts: Vec<&str> = line.split(['|', '｜']).map(str::trim).collect();
-        let cause = Cause {
-            code: parts[0].to_string(),
-            name: parts.get(1).copied().unwrap_or("").to_string(),
-            review_reason: parts.get(2).copied().unwrap_or("").to_string(),
-            active,
-        };
-        errors.extend(check_cause(&cause, &out).into_iter().map(|m| FieldError::new("causes", format!("第 {} 行：{m}", i + 1))));
+        let cause = Cause { code, name: name.to_string(), review_reason: r.review_reason.trim().to_string(), active: r.active };
+        errors.extend(check_cause(&cause, &out).into_iter().map(|m| FieldError::new(format!("cause_{i}"), m)));
         out.push(cause);
     }
-    if out.is_empty() {
-        errors.push(FieldError::new("causes", "至少要有 1 个原因分类"));
+    if !out.iter().any(|c| c.active) {
+        errors.push(FieldError::new("causes", "至少要有 1 个启用的原因分类"));
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
@@ -394,16 +393,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn causes_lines_round_trip_and_errors() {
+    fn causes_from_form_rows() {
+        let row = |code: &str, name: &str, reason: &str, active: bool| CauseRow {
+            code: code.into(),
+            name: name.into(),
+            review_reason: reason.into(),
+            active,
+        };
         let d = default_causes();
-        assert_eq!(causes_from_lines(&causes_to_lines(&d)).unwrap(), d);
-        let stopped = causes_from_lines("#old|旧分类\nnew|新分类").unwrap();
-        assert_eq!((stopped[0].active, stopped[1].active), (false, true));
-        let msgs = |t: &str| causes_from_lines(t).unwrap_err().into_iter().map(|e| e.message).collect::<Vec<_>>();
-        assert_eq!(msgs("a|甲\na|乙"), ["第 2 行：编码「a」重复"]);
-        assert_eq!(msgs("a b|甲\nb|"), ["第 1 行：编码应为 1–32 位字母、数字、- 或 _", "第 2 行：名称应为 1–20 个字"]);
-        assert_eq!(msgs("a|甲\nb|甲"), ["第 2 行：名称「甲」重复"]);
-        assert_eq!(msgs(" \n"), ["至少要有 1 个原因分类"]);
+        let rows: Vec<CauseRow> = d.iter().map(|c| row(&c.code, &c.name, &c.review_reason, c.active)).collect();
+        assert_eq!(causes_from_rows(&rows).unwrap(), d, "saved as shown");
+        // Blank rows are left out; new rows get codes of their own; a stopped one stays, stopped.
+        let got = causes_from_rows(&[
+            row("old", "旧分类", "", false),
+            row("", "新分类", "态度", true),
+            row("", " ", "", true),
+            row("custom_1", "甲", "", true),
+        ])
+        .unwrap();
+        let codes: Vec<(&str, bool)> = got.iter().map(|c| (c.code.as_str(), c.active)).collect();
+        assert_eq!(codes, [("old", false), ("custom_2", true), ("custom_1", true)]);
+        let errors = |rows: &[CauseRow]| causes_from_rows(rows).unwrap_err().into_iter().map(|e| (e.field, e.message)).collect::<Vec<_>>();
+        assert_eq!(errors(&[row("a", "甲", "", true), row("", "甲", "", true)]), [("cause_1".to_string(), "名称「甲」重复".to_string())]);
+        assert_eq!(errors(&[row("a", "", "", true)]), [("cause_0".to_string(), "名称应为 1–20 个字".to_string())]);
+        assert_eq!(errors(&[row("a b", "甲", "", true)]), [("cause_0".to_string(), "编码应为 1–32 位字母、数字、- 或 _".to_string())]);
+        assert_eq!(errors(&[row("a", "甲", "", false)]), [("causes".to_string(), "至少要有 1 个启用的原因分类".to_string())]);
     }
 
     #[test]

@@ -47,7 +47,7 @@ async fn ensure_causes(tx: &mut Tx) -> Result<Vec<Cause>> {
     Ok(defaults)
 }
 
-/// Replaces the category list (see [`model::causes_from_lines`] for the API's list check).
+/// Replaces the category list (each checked by [`model::check_cause`]).
 pub async fn save_causes(access: &Access, list: &[Cause]) -> Result<Vec<Cause>> {
     access.require(Permission::DeskManage)?;
     let mut errors = Vec::new();

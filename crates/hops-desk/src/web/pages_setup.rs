@@ -8,9 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
 use hops_platform::accounts::service::{Colleague, directory};
+use hops_platform::calendar::{Calendar, WeekForm};
 use hops_platform::tabular::{ImportReport, Mode};
 use hops_platform::web::upload;
-use hops_platform::web::{Form, Method, Page, PageError, PageResult, Routes, Scope, Shell};
+use hops_platform::web::{Form, FormErrors, Method, Page, PageError, PageResult, Routes, Scope, Shell};
 use hops_platform::{Error, Permission, charts};
 use serde::Deserialize;
 
@@ -25,7 +26,7 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/desk/settings", "客服设置", settings_page)
         .page(Method::Post, "/desk/settings/calendars", "保存服务日历", save_calendar)
         .page(Method::Post, "/desk/settings/policies", "保存 SLA 策略", save_policy)
-        .page(Method::Post, "/desk/settings/policies/delete", "删除 SLA 策略", delete_policy)
+        .page_confirmed(Method::Post, "/desk/settings/policies/delete", "删除 SLA 策略", delete_policy)
         .page(Method::Post, "/desk/settings/categories", "保存工单分类", save_category)
         .page(Method::Post, "/desk/settings/teams", "保存班组", save_team)
         .page(Method::Post, "/desk/settings/canned", "保存快捷回复", save_canned)
@@ -48,11 +49,55 @@ struct SettingsPage {
     people: Vec<Colleague>,
     priorities: Vec<(&'static str, &'static str)>,
     error: String,
+    /// The calendar form: a new calendar, one being edited, or one refused (as typed).
+    cal: CalendarDraft,
+    /// Its weekly hours (the platform's week form, included by the template as `week`).
+    week: WeekForm,
+}
+
+/// The calendar form's fields other than the weekly hours.
+#[derive(Default)]
+struct CalendarDraft {
+    /// Editing a saved calendar (its code cannot change).
+    editing: bool,
+    code: String,
+    name: String,
+    holidays: String,
+    workdays: String,
+    public_holidays: bool,
+    errors: FormErrors,
+}
+
+impl CalendarDraft {
+    fn new() -> (CalendarDraft, WeekForm) {
+        let office = Calendar::parse("mon-fri 08:00-12:00,13:30-17:30").expect("a valid preset");
+        (CalendarDraft { public_holidays: true, ..Default::default() }, WeekForm::of(&office))
+    }
+
+    fn of(def: &model::CalendarDef) -> (CalendarDraft, WeekForm) {
+        let week = Calendar::parse(&def.hours).map(|c| WeekForm::of(&c)).unwrap_or_else(|_| CalendarDraft::new().1);
+        let draft = CalendarDraft {
+            editing: true,
+            code: def.code.clone(),
+            name: def.name.clone(),
+            holidays: model::format_dates(&def.holidays),
+            workdays: model::format_dates(&def.workdays),
+            public_holidays: def.public_holidays,
+            errors: FormErrors::default(),
+        };
+        (draft, week)
+    }
 }
 
 impl SettingsPage {
     fn calendar_label(&self, code: &str) -> String {
         self.s.calendar(code).map_or_else(|| code.to_string(), |c| c.label())
+    }
+    fn calendar_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.s.calendars.iter().find(|c| c.code == code).map_or(code, |c| c.name.as_str())
+    }
+    fn team_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.s.team(code).map_or(code, |t| t.name.as_str())
     }
     fn person(&self, id: &Option<i64>) -> String {
         id.and_then(|i| self.people.iter().find(|p| p.id.0 == i)).map_or_else(|| "—".into(), |p| p.display_name.clone())
@@ -78,24 +123,37 @@ impl SettingsPage {
 #[derive(Deserialize, Default)]
 pub struct OkQ {
     ok: Option<String>,
+    /// A calendar to edit, by code.
+    calendar: Option<String>,
 }
 
-async fn settings_view(page: &Page, ok: bool, error: String) -> PageResult<Html<String>> {
+async fn settings_view(page: &Page, ok: bool, error: String, cal: Option<(CalendarDraft, WeekForm)>) -> PageResult<Html<String>> {
     let access = page.access();
     access.require(Permission::DeskManage)?;
     let s = setup::load(access).await?;
     let people = directory(access).await?.into_iter().filter(|c| c.role.can(Permission::DeskWork)).collect();
+    let (cal, week) = cal.unwrap_or_else(CalendarDraft::new);
     render(SettingsPage {
         shell: page.shell("客服设置").with_flash(ok.then(|| "已保存".to_string())),
         s,
         people,
         priorities: Priority::ALL.iter().map(|p| (p.code(), p.label_zh())).collect(),
         error,
+        cal,
+        week,
     })
 }
 
 async fn settings_page(page: Page, Query(q): Query<OkQ>) -> PageResult<Html<String>> {
-    settings_view(&page, q.ok.is_some(), String::new()).await
+    let editing = match q.calendar.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => {
+            let s = setup::load(page.access()).await?;
+            let def = s.calendars.iter().find(|c| c.code == code).ok_or_else(|| Error::not_found("服务日历"))?;
+            Some(CalendarDraft::of(def))
+        }
+        None => None,
+    };
+    settings_view(&page, q.ok.is_some(), String::new(), editing).await
 }
 
 /// A refused setting is shown on the page with every reason; nothing changed.
@@ -107,29 +165,49 @@ async fn outcome(page: &Page, r: Result<(), Error>) -> PageResult<Response> {
                 [] => e.public_message(),
                 f => f.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("；"),
             };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, settings_view(page, false, msg).await?).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, settings_view(page, false, msg, None).await?).into_response())
         }
         Err(e) => Err(e.into()),
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CalendarForm {
-    code: String,
-    name: String,
-    hours: String,
-    holidays: String,
-    workdays: String,
-    public_holidays: Option<String>,
-}
-
-async fn save_calendar(page: Page, Form(f): Form<CalendarForm>) -> PageResult<Response> {
-    let r = match check_calendar(&f.code, &f.name, &f.hours, &f.holidays, &f.workdays, f.public_holidays.is_some()) {
-        Ok(def) => setup::save_calendar(page.access(), &def).await,
-        Err(errs) => Err(Error::invalid(errs)),
+/// The calendar form: code, name, the weekly hours by row ([`WeekForm`]), public holidays,
+/// extra holidays and make-up workdays. A refused form comes back as typed, each problem at its
+/// field or weekday row; nothing is saved.
+async fn save_calendar(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> PageResult<Response> {
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut week = WeekForm::from_pairs(&pairs);
+    let draft = CalendarDraft {
+        editing: field("editing") == "1",
+        code: field("code"),
+        name: field("name"),
+        holidays: field("holidays"),
+        workdays: field("workdays"),
+        public_holidays: pairs.iter().any(|(k, _)| k == "public_holidays"),
+        errors: FormErrors::default(),
     };
-    outcome(&page, r).await
+    let hours = week.calendar().map(|c| c.to_string());
+    let checked = check_calendar(
+        &draft.code,
+        &draft.name,
+        hours.as_deref().unwrap_or("7x24"),
+        &draft.holidays,
+        &draft.workdays,
+        draft.public_holidays,
+    );
+    let r = match (hours, checked) {
+        (Ok(_), Ok(def)) => setup::save_calendar(page.access(), &def).await,
+        (h, c) => Err(Error::invalid(h.err().into_iter().flatten().chain(c.err().into_iter().flatten()).collect())),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to("/desk/settings?ok=1").into_response()),
+        Err(e @ Error::Client { status: 422, .. }) => {
+            let draft = CalendarDraft { errors: FormErrors::from_error(e)?, ..draft };
+            let html = settings_view(&page, false, "服务日历未保存，请按标出的位置修改".into(), Some((draft, week))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(e) => outcome(&page, Err(e)).await,
+    }
 }
 
 #[derive(Deserialize, Default)]

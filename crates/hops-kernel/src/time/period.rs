@@ -153,6 +153,80 @@ impl PeriodRange {
     }
 }
 
+/// Consecutive days `start..end_exclusive`: a whole period, or the first days of one.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DaySpan {
+    /// The first day.
+    pub start: LocalDay,
+    /// The day after the last day.
+    pub end_exclusive: LocalDay,
+}
+
+impl DaySpan {
+    /// Number of days.
+    pub fn days(self) -> i32 {
+        self.end_exclusive.days_since(self.start)
+    }
+
+    /// The last day (inclusive).
+    pub fn last_day(self) -> LocalDay {
+        self.end_exclusive.plus_days(-1)
+    }
+
+    /// For people: `2026年12月1日–7日`, `2026年11月28日–12月4日`, `2025年12月29日–2026年1月4日`,
+    /// or `2026年12月1日` for one day.
+    pub fn label_zh(self) -> String {
+        let (a, b) = (self.start.to_date(), self.last_day().to_date());
+        let first = format!("{}年{}月{}日", a.year(), a.month(), a.day());
+        if b <= a {
+            first
+        } else if a.year() != b.year() {
+            format!("{first}–{}年{}月{}日", b.year(), b.month(), b.day())
+        } else if a.month() != b.month() {
+            format!("{first}–{}月{}日", b.month(), b.day())
+        } else {
+            format!("{first}–{}日", b.day())
+        }
+    }
+}
+
+impl PeriodRange {
+    /// All the period's days.
+    pub fn span(self) -> DaySpan {
+        DaySpan { start: self.start, end_exclusive: self.end_exclusive }
+    }
+
+    /// The first `days` days of the period (all of it when it is shorter, none when `days` ≤ 0).
+    pub fn first_days(self, days: i32) -> DaySpan {
+        let end = self.start.plus_days(days.clamp(0, self.days()));
+        DaySpan { start: self.start, end_exclusive: end }
+    }
+
+    /// The days of `earlier` (a period of the same kind) matching this period's days up to
+    /// `through`: for weeks, as many days; for months and longer, up to the same day of the
+    /// corresponding month (the 31st of a month matches the last day of a shorter one).
+    /// `上季度同期` of 1 October – 7 December is 1 July – 7 September.
+    pub fn same_part_of(self, earlier: PeriodRange, through: LocalDay) -> DaySpan {
+        let through = through.max(self.start).min(self.last_day());
+        if self.kind.months().is_none() {
+            return earlier.first_days(through.days_since(self.start) + 1);
+        }
+        let index = |d: Date| i32::from(d.year()) * 12 + i32::from(d.month()) - 1;
+        let (start, t) = (self.start.to_date(), through.to_date());
+        let month = first_of_month(index(earlier.start.to_date()) + index(t) - index(start));
+        let month_date = month.to_date();
+        let day = i32::from(t.day()).min(i32::from(month_date.days_in_month()));
+        let end = month.plus_days(day).min(earlier.end_exclusive);
+        DaySpan { start: earlier.start, end_exclusive: end }
+    }
+
+    /// While the period is under way on `today`: how many of its days have begun (today
+    /// included). `None` once it is over or before it begins.
+    pub fn elapsed_on(self, today: LocalDay) -> Option<i32> {
+        self.contains(today).then(|| today.days_since(self.start) + 1)
+    }
+}
+
 fn first_of_month(month_index: i32) -> LocalDay {
     let year = month_index.div_euclid(12);
     let month = month_index.rem_euclid(12) + 1;
@@ -172,6 +246,36 @@ mod tests {
 
     fn day(s: &str) -> LocalDay {
         LocalDay::parse(s).unwrap()
+    }
+
+    #[test]
+    fn first_days_and_labels_of_spans() {
+        let dec = PeriodRange::containing(Period::Month, day("2026-12-07"));
+        assert_eq!(dec.elapsed_on(day("2026-12-07")), Some(7));
+        assert_eq!(dec.elapsed_on(day("2026-11-30")), None);
+        assert_eq!(dec.elapsed_on(day("2027-01-01")), None);
+        let nov = dec.previous().first_days(7);
+        assert_eq!((nov.start, nov.last_day(), nov.days()), (day("2026-11-01"), day("2026-11-07"), 7));
+        assert_eq!(nov.label_zh(), "2026年11月1日–7日");
+        // A longer month's 31st compares with all of a shorter month, never past its end.
+        let feb = PeriodRange::containing(Period::Month, day("2026-02-10"));
+        assert_eq!(feb.first_days(31), feb.span());
+        assert_eq!(feb.first_days(0).days(), 0);
+        let week = PeriodRange::containing(Period::Week, day("2026-12-31")).span();
+        assert_eq!(week.label_zh(), "2026年12月28日–2027年1月3日");
+        let week = PeriodRange::containing(Period::Week, day("2026-12-02")).span();
+        assert_eq!(week.label_zh(), "2026年11月30日–12月6日");
+        assert_eq!(dec.first_days(1).label_zh(), "2026年12月1日");
+        // Months and longer: up to the same day of the corresponding month.
+        let q4 = PeriodRange::containing(Period::Quarter, day("2026-12-07"));
+        let q3 = q4.same_part_of(q4.previous(), day("2026-12-07"));
+        assert_eq!((q3.start, q3.last_day()), (day("2026-07-01"), day("2026-09-07")));
+        let h2 = PeriodRange::containing(Period::Half, day("2026-08-31"));
+        assert_eq!(h2.same_part_of(h2.previous(), day("2026-08-31")).last_day(), day("2026-02-28"));
+        assert_eq!(dec.same_part_of(dec.previous(), day("2026-12-31")), dec.previous().span());
+        assert_eq!(dec.same_part_of(dec.year_ago(), day("2026-12-07")).last_day(), day("2025-12-07"));
+        let w = PeriodRange::containing(Period::Week, day("2026-12-09"));
+        assert_eq!(w.same_part_of(w.previous(), day("2026-12-09")).last_day(), day("2026-12-02"));
     }
 
     #[test]

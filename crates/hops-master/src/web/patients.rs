@@ -21,7 +21,7 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/patients/{patient_id}", "患者详情", detail)
         .page(Method::Get, "/patients/{patient_id}/edit", "编辑患者", edit_form)
         .page(Method::Post, "/patients/{patient_id}", "保存患者", update)
-        .page(Method::Post, "/patients/{patient_id}/reveal", "查看完整证件号与手机号", reveal)
+        .page_confirmed(Method::Post, "/patients/{patient_id}/reveal", "查看完整证件号与手机号", reveal)
 }
 
 fn render(t: impl Template) -> PageResult<Html<String>> {

@@ -8,7 +8,9 @@ pub mod model;
 pub mod service;
 mod store;
 pub mod web;
+pub mod week_form;
 
 pub use holidays::HolidayArrangement;
 pub use model::{Calendar, CalendarError, Interval, MICROS_PER_MINUTE, MINUTES_PER_DAY};
 pub use service::PublicDays;
+pub use week_form::{DayMode, WeekForm};

@@ -22,7 +22,7 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/calendar", "节假日安排", list_page)
         .page(Method::Get, "/calendar/{year}", "某年的节假日安排", year_page)
         .page(Method::Post, "/calendar/{year}", "保存某年的节假日安排", year_save)
-        .page(Method::Post, "/calendar/{year}/reset", "恢复系统内置安排", year_reset)
+        .page_confirmed(Method::Post, "/calendar/{year}/reset", "恢复系统内置安排", year_reset)
         .api(Method::Get, "/api/v1/calendar", ApiDoc::new("节假日", "已知年份的法定节假日与调休").returns::<Vec<YearOut>>(), api_years)
         .api(Method::Get, "/api/v1/calendar/{year}", ApiDoc::new("节假日", "某年的法定节假日与调休").returns::<YearOut>(), api_year)
         .api(

@@ -24,7 +24,7 @@ use crate::web::shell::{NavItem, Pager, Paging, Section, Shell};
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Hospital)
         .page(Method::Get, "/approvals", "待我审批", inbox_page)
-        .page(Method::Post, "/approvals/{approval_id}/decide", "审批", decide_form)
+        .page_confirmed(Method::Post, "/approvals/{approval_id}/decide", "审批", decide_form)
         .api(
             Method::Get,
             "/api/v1/approvals",

@@ -41,7 +41,7 @@ pub fn routes() -> Routes {
         .public(Method::Get, "/p/{hospital_code}/login/wechat", "患者登录：跳转微信授权", wechat_begin)
         .public(Method::Get, "/p/{hospital_code}/login/wechat/back", "患者登录：微信授权回调", wechat_back)
         .public(Method::Get, "/p/{hospital_code}/me", "患者：我的（登录手机号、微信绑定）", me)
-        .public(Method::Post, "/p/{hospital_code}/me/wechat/unbind", "患者：解除微信绑定", unbind)
+        .public_confirmed(Method::Post, "/p/{hospital_code}/me/wechat/unbind", "患者：解除微信绑定", unbind)
         .public(Method::Post, "/p/{hospital_code}/logout", "患者：退出登录", sign_out)
 }
 

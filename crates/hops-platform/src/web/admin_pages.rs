@@ -30,7 +30,7 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/users/export.xlsx", "导出用户", users_export)
         .page(Method::Get, "/users/{user_id}", "编辑用户", user_edit_page)
         .page(Method::Post, "/users/{user_id}", "保存用户", user_update)
-        .page(Method::Post, "/users/{user_id}/password", "重置密码", user_password)
+        .page_confirmed(Method::Post, "/users/{user_id}/password", "重置密码", user_password)
         .scope(Scope::AllPeople)
         .page(Method::Get, "/audit", "审计日志", audit_page)
         .scope(Scope::Hospital)

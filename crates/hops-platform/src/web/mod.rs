@@ -3,6 +3,7 @@
 
 mod admin_pages;
 mod auth_pages;
+pub mod confirm;
 pub mod error;
 pub mod extract;
 pub mod forms;

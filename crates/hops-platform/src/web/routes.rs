@@ -285,6 +285,8 @@ pub struct RouteSpec {
     pub api: Option<ApiDoc>,
     /// Whose data the route reaches.
     pub scope: Scope,
+    /// A form post carried out only once confirmed ([`super::confirm`]).
+    pub confirm: bool,
 }
 
 impl RouteSpec {
@@ -346,7 +348,35 @@ impl Routes {
         T: 'static,
     {
         let scope = self.scope;
-        self.add(RouteSpec { method, path, access: Access::Tenant, summary, api: None, scope }, handler)
+        self.add(RouteSpec { method, path, access: Access::Tenant, summary, api: None, scope, confirm: false }, handler)
+    }
+
+    /// A destructive or outward-facing form post for signed-in users (cancel, delete, send,
+    /// publish…): carried out only with `_confirmed=1`, which the form's `data-confirm` adds once
+    /// the user agrees; without it the server asks on a confirmation page ([`super::confirm`]).
+    pub fn page_confirmed<H, T>(self, method: Method, path: &'static str, summary: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let scope = self.scope;
+        let handler = handler.layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            super::confirm::step(summary, req, next)
+        }));
+        self.add(RouteSpec { method, path, access: Access::Tenant, summary, api: None, scope, confirm: true }, handler)
+    }
+
+    /// [`Routes::page_confirmed`] for a route anyone may call (a patient's own pages).
+    pub fn public_confirmed<H, T>(self, method: Method, path: &'static str, summary: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let scope = self.scope;
+        let handler = handler.layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            super::confirm::step(summary, req, next)
+        }));
+        self.add(RouteSpec { method, path, access: Access::Public, summary, api: None, scope, confirm: true }, handler)
     }
 
     /// A route anyone may call.
@@ -356,7 +386,7 @@ impl Routes {
         T: 'static,
     {
         let scope = self.scope;
-        self.add(RouteSpec { method, path, access: Access::Public, summary, api: None, scope }, handler)
+        self.add(RouteSpec { method, path, access: Access::Public, summary, api: None, scope, confirm: false }, handler)
     }
 
     /// A JSON API operation for signed-in users (bearer token).
@@ -367,7 +397,7 @@ impl Routes {
     {
         assert!(path.starts_with("/api/"), "API routes live under /api/: {path}");
         let scope = self.scope;
-        self.add(RouteSpec { method, path, access: Access::Tenant, summary: doc.summary, api: Some(doc), scope }, handler)
+        self.add(RouteSpec { method, path, access: Access::Tenant, summary: doc.summary, api: Some(doc), scope, confirm: false }, handler)
     }
 
     /// A JSON API operation anyone may call (login).
@@ -377,7 +407,7 @@ impl Routes {
         T: 'static,
     {
         let scope = self.scope;
-        self.add(RouteSpec { method, path, access: Access::Public, summary: doc.summary, api: Some(doc), scope }, handler)
+        self.add(RouteSpec { method, path, access: Access::Public, summary: doc.summary, api: Some(doc), scope, confirm: false }, handler)
     }
 
     pub fn merge(mut self, other: Routes) -> Self {

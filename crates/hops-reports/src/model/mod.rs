@@ -3,7 +3,7 @@
 //! measures. Pure: no I/O, no clock (the generation time is passed in). The PDF, the XLSX,
 //! the console preview and the stored numbers all render this one [`Report`].
 
-use hops_analytics::kpi::model::{self as kpi, Value};
+use hops_analytics::kpi::model::{self as kpi, Spans, Value};
 use hops_analytics::kpi::service::KpiSet;
 use hops_kernel::{Instant, Money, Period, PeriodRange};
 use serde_json::{Value as Json, json};
@@ -343,6 +343,9 @@ pub struct Report {
     pub title: &'static str,
     pub label: String,
     pub generated_at: Instant,
+    /// The days each comparison covers: whole periods, or — for a period under way — its days
+    /// so far and the same days of the previous period and a year earlier.
+    pub spans: Spans,
     pub kpis: Vec<KpiLine>,
     /// Per consultation kind: created, paid, completed, refunded (KPI lines of the splits).
     pub kinds: Vec<KpiLine>,
@@ -399,7 +402,7 @@ pub fn assemble(input: Input<'_>) -> Report {
         .iter()
         .map(|d| DepartmentLine { code: d.code.clone(), name: d.name.clone(), consultations: d.consultations, share: d.share })
         .collect();
-    let summary = summarise(set.range, &kpis, &input.reviews);
+    let summary = summarise(set.range, &set.spans, &kpis, &input.reviews);
     let (conclusions, conclusions_suggested) = match input.conclusions.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => (t.to_string(), false),
         None => (suggested_measures(&kpis, &input.reviews), true),
@@ -410,6 +413,7 @@ pub fn assemble(input: Input<'_>) -> Report {
         title: title(set.range.kind),
         label: set.range.label_zh(),
         generated_at: input.generated_at,
+        spans: set.spans,
         kpis,
         kinds,
         departments,
@@ -426,6 +430,13 @@ pub fn assemble(input: Input<'_>) -> Report {
 impl Report {
     pub fn kpi(&self, key: &str) -> Option<&KpiLine> {
         self.kpis.iter().find(|k| k.key == key)
+    }
+
+    /// The headings of a KPI table's value and comparison columns: 本期, 上期, 环比, 去年同期,
+    /// 同比 — or 本月至今, 上月同期, 较上月同期, 去年同期, 较去年同期 for a period under way.
+    pub fn columns(&self) -> [String; 5] {
+        let s = &self.spans;
+        [s.current_name(), s.previous_name(), s.previous_change(), s.year_ago_name().into(), s.year_ago_change().into()]
     }
 }
 
@@ -482,12 +493,16 @@ fn sentence(l: &KpiLine, c: &Change, basis: &str, then: &Value) -> String {
 }
 
 /// Picks up to `n` moves of one tone, one per KPI, the largest first.
-fn moves(kpis: &[KpiLine], good: bool, n: usize) -> Vec<String> {
+/// A move from nothing (a count, amount or rate of 0 before) is no highlight nor problem: the
+/// earlier period had no data to compare with (a first month has no returning patients).
+fn moves(spans: &Spans, kpis: &[KpiLine], good: bool, n: usize) -> Vec<String> {
     let mut found: Vec<(f64, String)> = Vec::new();
+    let (mom, yoy) = (spans.previous_change(), spans.year_ago_change());
     for l in kpis.iter().filter(|l| NOTABLE.contains(&l.key.as_str())) {
-        let best = [(&l.mom, "环比", &l.previous), (&l.yoy, "同比", &l.year_ago)]
+        let best = [(&l.mom, mom.as_str(), &l.previous), (&l.yoy, yoy, &l.year_ago)]
             .into_iter()
             .filter(|(c, _, _)| c.good == Some(good))
+            .filter(|(_, _, then)| number(then).is_some_and(|b| b != 0.0))
             .filter_map(|(c, basis, then)| weight(l, c).map(|w| (w, sentence(l, c, basis, then))))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some(b) = best {
@@ -500,16 +515,21 @@ fn moves(kpis: &[KpiLine], good: bool, n: usize) -> Vec<String> {
 
 /// The summary: an overview from the headline numbers, then the biggest good and bad moves
 /// (环比 or 同比) and the main reason of bad reviews.
-pub fn summarise(range: PeriodRange, kpis: &[KpiLine], reviews: &Reviews) -> Summary {
+pub fn summarise(range: PeriodRange, spans: &Spans, kpis: &[KpiLine], reviews: &Reviews) -> Summary {
     let get = |k: &str| kpis.iter().find(|l| l.key == k);
     let val = |k: &str| get(k).map(|l| show(&l.value)).unwrap_or_else(|| "—".into());
-    let cmp = |k: &str| get(k).map(|l| format!("环比 {}，同比 {}", l.mom.text, l.yoy.text)).unwrap_or_else(|| "环比 —，同比 —".into());
+    let (mom, yoy) = (spans.previous_change(), spans.year_ago_change());
+    let cmp = |k: &str| {
+        let (m, y) = get(k).map(|l| (l.mom.text.as_str(), l.yoy.text.as_str())).unwrap_or(("—", "—"));
+        format!("{mom} {m}，{yoy} {y}")
+    };
+    let through = if spans.partial { "，截至今天" } else { "" };
     let overview = format!(
-        "{}（{} 至 {}），互联网医院共收到问诊订单 {} 单（{}），其中支付 {} 单、完成 {} 单，订单转化率 {}；\
+        "{}（{} 至 {}{through}），互联网医院共收到问诊订单 {} 单（{}），其中支付 {} 单、完成 {} 单，订单转化率 {}；\
          实现问诊收入 {}（{}）。新注册患者 {} 人，活跃医生 {} 人，平均首次响应时长 {} 分钟，患者平均评分 {} 分，好评率 {}。",
         range.label_zh(),
-        range.start,
-        range.last_day(),
+        spans.current.start,
+        spans.current.last_day(),
         val("consultations_created"),
         cmp("consultations_created"),
         val("consultations_paid"),
@@ -523,8 +543,8 @@ pub fn summarise(range: PeriodRange, kpis: &[KpiLine], reviews: &Reviews) -> Sum
         val("satisfaction_avg"),
         val("good_review_rate"),
     );
-    let highlights = moves(kpis, true, 4);
-    let mut problems = moves(kpis, false, 4);
+    let highlights = moves(spans, kpis, true, 4);
+    let mut problems = moves(spans, kpis, false, 4);
     if let Some((reason, n)) = reviews.reasons.iter().find(|(r, _)| *r != "其他" && *r != "未填写评价") {
         problems.push(format!("差评（1–2 分）共 {} 条，主要原因为「{reason}」（{n} 条）", reviews.bad()));
     } else if reviews.bad() > 0 {

@@ -80,6 +80,7 @@ fn set(range: PeriodRange, now: &[(&str, Value)], before: &[(&str, Value)], year
     let v = |xs: &[(&str, Value)]| xs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     KpiSet {
         range,
+        spans: hops_analytics::kpi::model::Spans::of(range, range.end_exclusive),
         current: v(now),
         previous: v(before),
         year_ago: v(year),

@@ -68,23 +68,23 @@ impl Module for ReportsModule {
             .merge(flow::routes())
             .page(Method::Get, "/reports", "运营报告", reports_page)
             .page(Method::Post, "/reports/conclusions", "保存结论与措施", conclusions_form)
-            .page(Method::Post, "/reports/publish", "发布报告", publish_form)
+            .page_confirmed(Method::Post, "/reports/publish", "发布报告", publish_form)
             .page(Method::Get, "/reports/preview.pdf", "预览报告 PDF", preview_pdf)
             .page(Method::Get, "/reports/preview.xlsx", "预览报告 Excel", preview_xlsx)
             .page(Method::Get, "/reports/history", "已发布报告", history_page)
             .page(Method::Get, "/reports/{report_id}/pdf", "下载已发布报告 PDF", published_pdf)
             .page(Method::Get, "/reports/{report_id}/xlsx", "下载已发布报告 Excel", published_xlsx)
-            .page(Method::Post, "/reports/{report_id}/send", "立即发送给订阅人", send_form)
+            .page_confirmed(Method::Post, "/reports/{report_id}/send", "立即发送给订阅人", send_form)
             .page(Method::Get, "/reports/subscribers", "报告订阅人", subscribers_page)
             .page(Method::Post, "/reports/subscribers", "添加订阅人", subscriber_add_form)
-            .page(Method::Post, "/reports/subscribers/{subscriber_id}/delete", "删除订阅人", subscriber_delete_form)
+            .page_confirmed(Method::Post, "/reports/subscribers/{subscriber_id}/delete", "删除订阅人", subscriber_delete_form)
             .api(
                 Method::Get,
                 "/api/v1/reports/preview",
                 ApiDoc::new("运营报告", "预览一个周期的报告数据")
                     .describe("返回报告（PDF/Excel）所呈现的全部数字：指标（含环比、同比，取值格式同 /api/v1/kpis）、趋势、科室占比、医生排行、满意度与差评原因、概况与结论。")
                     .query_as("period", Param::OneOf(&["week", "month", "quarter", "half", "year"]), "week|month|quarter|half|year，默认 month")
-                    .query("at", "YYYY-MM-DD 或 YYYY-MM，默认今天")
+                    .query("at", "YYYY-MM-DD 或 YYYY-MM，默认上一个已结束的周期")
                     .returns::<PreviewOut>(),
                 api_preview,
             )
@@ -242,6 +242,10 @@ pub struct PreviewView {
     pub overview: String,
     pub highlights: Vec<String>,
     pub problems: Vec<String>,
+    /// The KPI table's value and comparison headings ([`Report::columns`]).
+    pub columns: [String; 5],
+    /// What is compared with what.
+    pub compared: String,
     pub kpis: Vec<KpiView>,
     pub trend_chart: String,
     pub department_chart: String,
@@ -282,6 +286,8 @@ fn preview_view(r: &Report) -> PreviewView {
         overview: r.summary.overview.clone(),
         highlights: r.summary.highlights.clone(),
         problems: r.summary.problems.clone(),
+        columns: r.columns(),
+        compared: r.spans.explain(),
         kpis: r
             .kpis
             .iter()

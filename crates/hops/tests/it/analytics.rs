@@ -11,7 +11,13 @@ use hops_testkit::{Backend, TestApp, both_backends, call};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-both_backends!(kpis_match_an_independent_computation, bad_batches_change_nothing, corrections_move_aggregates, rollups_equal_a_rebuild);
+both_backends!(
+    kpis_match_an_independent_computation,
+    a_period_under_way_is_compared_with_the_same_days,
+    bad_batches_change_nothing,
+    corrections_move_aggregates,
+    rollups_equal_a_rebuild
+);
 
 struct C {
     id: &'static str,
@@ -338,6 +344,9 @@ async fn ingest_others(app: &TestApp, token: &str) {
 
 async fn kpis_match_an_independent_computation(b: Backend) {
     let app = TestApp::spawn(b).await;
+    // After every period below, so that each is compared whole (a period under way is compared
+    // with the same days: `a_period_under_way_is_compared_with_the_same_days`).
+    app.clock.set(Instant::parse("2027-03-01 10:00:00").unwrap());
     app.hospital("h1", &[Role::Operator]).await;
     let token = app.token("h1", "operator").await;
     setup(&app, &token).await;
@@ -389,6 +398,78 @@ async fn kpis_match_an_independent_computation(b: Backend) {
     assert_eq!((s, e["error"]["code"].clone()), (422, json!("validation_failed")));
     let (s, _) = call(&app.client(), Method::GET, &format!("{}/api/v1/kpis?at=2026-13", app.url), &token, None).await;
     assert_eq!(s, 422);
+    app.stop().await;
+}
+
+/// The same days of a period as `span` (for the independent computation, which counts by
+/// `start` and `end_exclusive`).
+fn days(kind: Period, span: hops_kernel::DaySpan) -> PeriodRange {
+    PeriodRange { kind, start: span.start, end_exclusive: span.end_exclusive }
+}
+
+async fn a_period_under_way_is_compared_with_the_same_days(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let h = app.hospital("h1", &[Role::Operator]).await;
+    let token = app.token("h1", "operator").await;
+    setup(&app, &token).await;
+    let rows: Vec<Value> = consultations().iter().map(cons_json).collect();
+    assert_eq!(ingest(&app, &token, "consultations", json!(rows)).await.0, 200);
+    ingest_others(&app, &token).await;
+    let d = |s: &str| LocalDay::parse(s).unwrap();
+    // On 20 October, October so far against 1–20 September and 1–20 October 2025; on 5 November,
+    // the fourth quarter so far against 1 July – 5 August; a week on its Wednesday against the
+    // Monday–Wednesday before.
+    for (today, period, previous_last) in [
+        ("2026-10-20", Period::Month, "2026-09-20"),
+        ("2026-11-05", Period::Quarter, "2026-08-05"),
+        ("2026-10-28", Period::Week, "2026-10-21"),
+        ("2026-10-01", Period::Month, "2026-09-01"),
+    ] {
+        app.clock.set(d(today).start().plus_seconds(10 * 3600));
+        let url = format!("{}/api/v1/kpis?period={}", app.url, period.code());
+        let (s, got) = call(&app.client(), Method::GET, &url, &token, None).await;
+        assert_eq!(s, 200, "{got}");
+        let range = PeriodRange::containing(period, d(today));
+        let c = &got["compared"];
+        assert_eq!((c["partial"].clone(), c["current"]["end"].clone()), (json!(true), json!(today)), "{c}");
+        assert_eq!(c["previous"]["end"], json!(previous_last), "{c}");
+        assert!(c["note"].as_str().unwrap().contains("同期"), "{c}");
+        let spans = hops_analytics::kpi::model::Spans::of(range, d(today));
+        for (which, span) in [("value", spans.current), ("previous", spans.previous), ("year_ago", spans.year_ago)] {
+            let want = expected(&days(period, span), REGISTRATIONS, 4);
+            for (key, v) in &want {
+                assert_eq!(&got["kpis"][key][which], v, "{} on {today}: {key}.{which}", period.code());
+            }
+        }
+    }
+    // The page and the home page say what is compared.
+    let (web, _) = app.web_login("h1", "operator").await;
+    let get = |path: &str| {
+        let (web, url) = (web.clone(), format!("{}{path}", app.url));
+        async move { web.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = get("/kpis?period=month").await;
+    assert!(page.contains("本月至今") && page.contains("上月同期") && page.contains("较上月同期"), "{page}");
+    assert!(!page.contains("docs/kpis.md") && page.contains("href=\"/kpis/definitions\""));
+    let definitions = get("/kpis/definitions").await;
+    assert!(definitions.contains("相同天数") && definitions.contains("本期下单的问诊中已支付"), "{definitions}");
+    let home = get("/").await;
+    assert!(home.contains("较上月同期"), "the month's tiles compare with the same days of last month");
+    // A finished period is compared whole, and summing a whole period day by day gives exactly its
+    // roll-up: one definition either way.
+    app.clock.set(d("2027-03-01").start().plus_seconds(10 * 3600));
+    let access = app.system(h);
+    for (period, day) in
+        [(Period::Month, "2026-10-05"), (Period::Quarter, "2026-10-05"), (Period::Week, "2026-10-01"), (Period::Year, "2026-01-01")]
+    {
+        let range = PeriodRange::containing(period, d(day));
+        let set = hops_analytics::kpi::service::compute_kpis(&access, range).await.unwrap();
+        assert!(!set.spans.partial);
+        let by_day = hops_analytics::kpi::service::values_by_day(&access, range.span()).await.unwrap();
+        assert_eq!(by_day, set.current, "{range:?}");
+        let by_day = hops_analytics::kpi::service::values_by_day(&access, range.previous().span()).await.unwrap();
+        assert_eq!(by_day, set.previous, "{range:?}");
+    }
     app.stop().await;
 }
 

@@ -67,7 +67,7 @@ async fn admins_are_managed_by_the_platform(b: Backend) {
         admin.web.post(format!("{}{path}", app.url)).form(&form).send()
     };
     // On the peer: refused, and nothing changes.
-    let r = post(format!("/users/{peer}/password"), vec![("password", "Taken-0ver!x")]).await.unwrap();
+    let r = post(format!("/users/{peer}/password"), vec![("_confirmed", "1"), ("password", "Taken-0ver!x")]).await.unwrap();
     assert_eq!(r.status(), 403);
     let r = post(format!("/users/{peer}"), vec![("display_name", "x"), ("role", "nurse"), ("disabled", "on")]).await.unwrap();
     assert_eq!(r.status(), 403);

@@ -73,11 +73,11 @@ async fn a_hospitals_holidays_drive_office_hours_clocks(backend: Backend) {
     assert_eq!(s, 200);
     assert_eq!(calendar::year(&sys, 2026).await.unwrap().unwrap().arrangement.holidays.len(), 8);
     let (web, csrf) = app.web_login("cal", "operator").await;
-    let r = web.post(url("/calendar/2026/reset")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    let r = web.post(url("/calendar/2026/reset")).form(&[("_confirmed", "1"), ("_csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let y = calendar::year(&sys, 2026).await.unwrap().unwrap();
     assert!(!y.own && y.arrangement.holidays.len() == 33, "back to the shipped 2026");
-    let r = web.post(url("/calendar/2026/reset")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    let r = web.post(url("/calendar/2026/reset")).form(&[("_confirmed", "1"), ("_csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 404, "nothing of the hospital's own to reset");
 
     // The page: the year grid, and a refused form shown again with its message at the field.

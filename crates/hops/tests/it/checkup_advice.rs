@@ -286,9 +286,12 @@ async fn console_questionnaire(backend: Backend) {
     assert_eq!(codes, ["sitting", "smoking", "drink", "family", "breast"]);
     assert_eq!(q["questions"][0]["options"], json!(["是", "否"]));
     // Deleting a question deletes its rules; deleting a rule.
-    let r = post("/checkup/questionnaire/questions/delete", vec![("code", "drink")]).await.unwrap();
+    let r = post("/checkup/questionnaire/questions/delete", vec![("_confirmed", "1"), ("code", "drink")]).await.unwrap();
     assert_eq!(r.status(), 303);
-    let r = post("/checkup/questionnaire/rules/delete", vec![("question", "smoking"), ("answer", "吸烟"), ("item", "CT")]).await.unwrap();
+    let r =
+        post("/checkup/questionnaire/rules/delete", vec![("_confirmed", "1"), ("question", "smoking"), ("answer", "吸烟"), ("item", "CT")])
+            .await
+            .unwrap();
     assert_eq!(r.status(), 303);
     let (_, q) = api.call(Method::GET, "/api/v1/checkup/questionnaire", None).await;
     let rules: Vec<(&str, &str)> =
@@ -301,7 +304,7 @@ async fn console_questionnaire(backend: Backend) {
     assert!(page.contains("您是否长期伏案工作？") && !page.contains("新增推荐规则"));
     let r = agent_web
         .post(url("/checkup/questionnaire/questions/delete"))
-        .form(&[("_csrf", agent_csrf.as_str()), ("code", "sitting")])
+        .form(&[("_confirmed", "1"), ("_csrf", agent_csrf.as_str()), ("code", "sitting")])
         .send()
         .await
         .unwrap();

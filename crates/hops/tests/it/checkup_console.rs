@@ -18,6 +18,7 @@ both_backends!(closed_dates_form);
 both_backends!(weekday_templates_and_bulk);
 both_backends!(bulk_refusal_changes_nothing);
 both_backends!(reconciliation_page);
+both_backends!(centre_details_form);
 
 /// A signed-in console user.
 struct Web {
@@ -245,7 +246,7 @@ async fn closed_dates_form(backend: Backend) {
     assert_eq!(closed_reason(free.clone()).await, "国庆节");
     let (_, html) = web.get("/checkup/closed?ok=closed").await;
     assert!(html.contains("已设置为不开放") && html.contains(&format!("<td class=\"nowrap\">{free}</td>")) && html.contains("国庆节"));
-    let (s, loc, _) = web.post("/checkup/closed/open", &[("date", &free)]).await;
+    let (s, loc, _) = web.post("/checkup/closed/open", &[("_confirmed", "1"), ("date", &free)]).await;
     assert_eq!((s, loc.as_deref()), (303, Some("/checkup/closed?ok=opened")));
     assert_eq!(closed_reason(free.clone()).await, Value::Null);
     let (_, html) = web.get("/checkup/closed?ok=opened").await;
@@ -382,6 +383,11 @@ async fn weekday_templates_and_bulk(backend: Backend) {
     let mut apply = preview.clone();
     apply.pop();
     apply.push(("action", "apply"));
+    // Applying is asked first (without the page's script, by the server): nothing changes yet.
+    let (s, _, html) = web.post("/checkup/capacity/bulk", &apply).await;
+    assert!(s == 200 && html.contains("请确认：批量设置号源"), "{html}");
+    assert_eq!(pools(&api, &day(12)).await, BTreeMap::new());
+    apply.push(("_confirmed", "1"));
     let (s, loc, _) = web.post("/checkup/capacity/bulk", &apply).await;
     assert_eq!((s, loc.as_deref()), (303, Some("/checkup/capacity/templates?applied=2&skipped=1")));
     assert_eq!(pools(&api, &day(12)).await, expect(&[("individual:", 4), ("vip:", 0), ("special:HEAD", 2)]));
@@ -462,6 +468,7 @@ async fn bulk_refusal_changes_nothing(backend: Backend) {
     let mut form: Vec<(&str, &str)> = vec![("from", &start), ("to", &end)];
     form.extend(weekdays.iter().map(|w| ("wd", w.as_str())));
     form.push(("action", "apply"));
+    form.push(("_confirmed", "1"));
     let (s, _, html) = web.post("/checkup/capacity/bulk", &form).await;
     assert_eq!(s, 422);
     assert!(html.contains("未设置任何日期") && html.contains(&format!("{}（{w0}）个检 已预约 3 人，号源不能少于 3", day(0))));
@@ -557,5 +564,40 @@ async fn reconciliation_page(backend: Backend) {
     assert_eq!(web.get("/checkup/reconciliation?date=x").await.0, 422);
     let nurse = Web::login(&api, "nurse").await;
     assert_eq!(nurse.get(&format!("/checkup/reconciliation?date={date}")).await.0, 403);
+    api.app.stop().await;
+}
+
+/// Where patients go: refused details keep the input and save nothing; saved ones are previewed
+/// as the patient sees them, with the map link.
+async fn centre_details_form(backend: Backend) {
+    let api = setup(backend).await;
+    let web = Web::login(&api, "operator").await;
+    let (s, html) = web.get("/checkup/centre").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("尚未填写") && html.contains("aria-current=\"page\">体检中心信息"), "{html}");
+    let bad = [("name", ""), ("address", "北京"), ("phone", "12ab"), ("arrival", "07:30 到检"), ("directions", "")];
+    let (s, _, html) = web.post("/checkup/centre", &bad).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("请填写体检中心名称") && html.contains("请填写完整地址") && html.contains("咨询电话应为"), "{html}");
+    assert!(html.contains("value=\"07:30 到检\""), "the input is kept");
+    assert!(web.get("/checkup/centre").await.1.contains("尚未填写"), "nothing saved");
+    let good = [
+        ("name", "示范医院健康管理中心"),
+        ("address", "北京市朝阳区示范路 1 号 门诊楼 3 层"),
+        ("phone", "010-88886666"),
+        ("arrival", "07:30–10:00 空腹到检"),
+        ("directions", "地铁 10 号线示范站 B 口"),
+    ];
+    let (s, location, _) = web.post("/checkup/centre", &good).await;
+    assert_eq!((s, location.as_deref()), (303, Some("/checkup/centre?ok=saved")));
+    let (_, html) = web.get("/checkup/centre?ok=saved").await;
+    assert!(html.contains("体检中心信息已保存") && !html.contains("尚未填写"), "{html}");
+    assert!(html.contains("href=\"https://uri.amap.com/search?keyword=") && html.contains("href=\"tel:010-88886666\""), "{html}");
+    // A role without the checkup may neither see nor change them.
+    let nurse = Web::login(&api, "nurse").await;
+    assert_eq!(nurse.get("/checkup/centre").await.0, 403);
+    assert_eq!(nurse.post("/checkup/centre", &good).await.0, 403);
+    let (_, html) = web.get("/checkup/centre").await;
+    assert!(html.contains("示范医院健康管理中心"), "unchanged by the refused post");
     api.app.stop().await;
 }

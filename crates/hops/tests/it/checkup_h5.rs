@@ -33,6 +33,15 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
         assert_eq!(s, 200, "{b}");
     }
     let app = &api.app;
+    // The centre's address, shown once the booking is paid.
+    let (web, csrf) = app.web_login("tj", "operator").await;
+    let centre = [
+        ("_csrf", csrf.as_str()),
+        ("name", "示范医院健康管理中心"),
+        ("address", "杭州市西湖区示范路 1 号 3 层"),
+        ("arrival", "07:30–10:00 空腹到检"),
+    ];
+    assert_eq!(web.post(format!("{}/checkup/centre", app.url)).form(&centre).send().await.unwrap().status(), 303);
     let today = app.clock.now().local_day();
     let id_number = IdCardNumber::generate(330106, LocalDay::parse("1986-05-17").unwrap(), 11).as_str().to_string();
     let browser = Browser::start().await;
@@ -110,8 +119,12 @@ async fn patient_books_pays_and_refunds_on_a_phone() {
     shot(d, "7-cashier").await;
     d.find(By::Id("confirm-pay")).await.unwrap().click().await.unwrap();
     let t = browser.wait_for("已支付").await;
-    assert!(t.contains("申请退款"), "{t}");
+    assert!(t.contains("申请退款") && t.contains("支付成功"), "back from the cashier: a success page; {t}");
     shot(d, "8-paid").await;
+    // Where to go: the centre's address with a map link, and when to arrive.
+    assert!(t.contains("体检地点") && t.contains("杭州市西湖区示范路 1 号 3 层") && t.contains("07:30–10:00 空腹到检"), "{t}");
+    let map = d.find(By::Id("centre-map")).await.unwrap().attr("href").await.unwrap().unwrap();
+    assert!(map.starts_with("https://uri.amap.com/search?keyword="), "{map}");
     // Paid: the check-in code, the date, what to bring and the items' preparation.
     assert!(t.contains("到检签到") && t.contains("请携带") && t.contains("肝功能：空腹"), "{t}");
     assert!(d.find(By::Css("#check-in svg")).await.is_ok(), "the check-in QR code");

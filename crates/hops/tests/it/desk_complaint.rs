@@ -239,8 +239,43 @@ async fn trend_across_a_month_boundary_and_export(backend: Backend) {
     let names: Vec<&str> = t["rows"].as_array().unwrap().iter().map(|r| r["cause"].as_str().unwrap()).collect();
     assert_eq!(names, ["回复不及时", "药品问题", "服务态度", "未归类"], "stopped but used categories stay");
 
+    // The console edits the categories in a form (a row each; no codes to type): a duplicate name
+    // is refused at its row and changes nothing; a new row is added and a category stopped.
+    let (web, csrf) = d.app.web_login("fu", "operator").await;
+    let page = web.get(format!("{}/desk/complaints/causes", d.app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("value=\"药品问题\"") && page.contains("<option value=\"回复慢\" selected>") && !page.contains("reply_slow|"));
+    let form = |rows: &[(&str, &str, &str, &str)]| {
+        let mut f = vec![("_csrf".to_string(), csrf.clone())];
+        for (code, name, reason, active) in rows {
+            f.extend(
+                [("code", code), ("name", name), ("review_reason", reason), ("active", active)]
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
+        }
+        f
+    };
+    let (_, before) = d.op(Method::GET, "/api/v1/desk/complaint-causes", None).await;
+    let bad = form(&[("reply_slow", "回复不及时", "回复慢", "1"), ("drug", "药品问题", "", "1"), ("", "药品问题", "", "1")]);
+    let r = web.post(format!("{}/desk/complaints/causes", d.app.url)).form(&bad).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("class=\"has-error\"") && html.contains("名称「药品问题」重复"), "{html}");
+    assert_eq!(d.op(Method::GET, "/api/v1/desk/complaint-causes", None).await.1, before, "nothing saved");
+    let good =
+        form(&[("reply_slow", "回复不及时", "回复慢", "1"), ("drug", "药品问题", "", "0"), ("", "预约挂号", "", "1"), ("", "", "", "1")]);
+    let r = web.post(format!("{}/desk/complaints/causes", d.app.url)).form(&good).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, saved) = d.op(Method::GET, "/api/v1/desk/complaint-causes", None).await;
+    let saved: Vec<(String, bool)> = saved["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().to_string(), c["active"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(saved[..3], [("回复不及时".into(), true), ("药品问题".into(), false), ("预约挂号".into(), true)]);
+    assert!(saved[3..].iter().all(|(_, active)| !active), "rows left out are stopped, kept for their complaints");
+
     // The export: the complaints of the range and the trend, phones masked.
-    let (web, _) = d.app.web_login("fu", "operator").await;
     let r = web.get(format!("{}/desk/complaints.xlsx?from=2026-01-01&to=2026-02-28", d.app.url)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
@@ -301,7 +336,12 @@ async fn complaint_pages(backend: Backend) {
         assert_eq!(web.get(url(p)).send().await.unwrap().status(), 200, "{p}");
     }
     // Agents see the categories but cannot change them.
-    let r = web.post(url("/desk/complaints/causes")).form(&[("_csrf", csrf.as_str()), ("causes", "a|甲")]).send().await.unwrap();
+    let r = web
+        .post(url("/desk/complaints/causes"))
+        .form(&[("_csrf", csrf.as_str()), ("code", ""), ("name", "甲"), ("review_reason", ""), ("active", "1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     d.app.stop().await;
 }

@@ -18,6 +18,7 @@ both_backends!(sla_warns_and_escalates_through_jobs);
 
 pub struct Desk {
     pub app: TestApp,
+    pub hospital: hops_kernel::HospitalId,
     token: std::sync::Mutex<String>,
 }
 
@@ -63,7 +64,7 @@ pub async fn desk_on(app: TestApp) -> Desk {
     .unwrap();
     setup::save_policy(&sys, &policy).await.unwrap();
     let token = app.token("kf", "operator").await;
-    Desk { app, token: std::sync::Mutex::new(token) }
+    Desk { app, hospital: h, token: std::sync::Mutex::new(token) }
 }
 
 /// What happens to a ticket after it is opened, at a local time.
@@ -486,5 +487,52 @@ async fn history_import_and_attainment(backend: Backend) {
     let faults = r.by_category.iter().find(|l| l.label == "系统故障").unwrap();
     assert_eq!(faults.sla.first_response.on_time_basis_points(), Some(5_000));
     assert_eq!(hops_desk::ticket::report::percent(faults.sla.first_response.on_time_basis_points()), "50.0%");
+    d.app.stop().await;
+}
+
+both_backends!(calendar_hours_are_edited_in_a_form);
+
+/// Weekly hours are a row per weekday, not a text to type: a refused form comes back as typed
+/// with each problem at its row and saves nothing; a saved one is shown in Chinese and opens
+/// for editing as it was saved.
+async fn calendar_hours_are_edited_in_a_form(backend: Backend) {
+    let d = desk(backend).await;
+    let (web, csrf) = d.app.web_login("kf", "operator").await;
+    let url = |p: &str| format!("{}{p}", d.app.url);
+    let page = web.get(url("/desk/settings")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("name=\"wd0_mode\"") && page.contains("营业时段") && !page.contains("mon-fri"), "no text form to type");
+    let calendars = |d: &Desk| {
+        let access = d.app.system(d.hospital);
+        async move { setup::load(&access).await.unwrap().calendars.iter().map(|c| (c.code.clone(), c.hours.clone())).collect::<Vec<_>>() }
+    };
+    let before = calendars(&d).await;
+    let mut form: Vec<(String, String)> =
+        [("_csrf", csrf.as_str()), ("code", "clinic"), ("name", "门诊时间")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut day = |i: usize, mode: &str, slots: &[(&str, &str)]| {
+        form.push((format!("wd{i}_mode"), mode.into()));
+        for (a, b) in slots {
+            form.push((format!("wd{i}_from"), a.to_string()));
+            form.push((format!("wd{i}_to"), b.to_string()));
+        }
+    };
+    day(0, "hours", &[("12:00", "08:00"), ("", "")]);
+    day(1, "hours", &[("08:00", "12:00"), ("13:30", "17:30")]);
+    day(5, "all", &[]);
+    let r = web.post(url("/desk/settings/calendars")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("周一：第 1 段的开始时间须早于结束时间") && html.contains("class=\"has-error\""), "{html}");
+    assert!(html.contains("value=\"13:30\"") && html.contains("value=\"门诊时间\""), "the form comes back as typed");
+    assert_eq!(calendars(&d).await, before, "nothing saved");
+    // Fixed: Monday and Tuesday mornings and afternoons, Saturday all day.
+    form.retain(|(k, _)| !k.starts_with("wd0"));
+    form.extend([("wd0_mode", "hours"), ("wd0_from", "08:00"), ("wd0_to", "12:00")].map(|(k, v)| (k.to_string(), v.to_string())));
+    let r = web.post(url("/desk/settings/calendars")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let saved = calendars(&d).await;
+    let clinic = saved.iter().find(|(c, _)| c == "clinic").expect("saved").1.clone();
+    assert_eq!(clinic, "mon 08:00-12:00; tue 08:00-12:00,13:30-17:30; sat 00:00-24:00");
+    let page = web.get(url("/desk/settings?calendar=clinic")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("修改服务日历：门诊时间") && page.contains("value=\"13:30\"") && page.contains("周一 08:00-12:00"), "{page}");
     d.app.stop().await;
 }

@@ -158,10 +158,15 @@ async fn a_session_proves_a_phone_not_an_identity(backend: Backend) {
     }
     let r = mallory.post(format!("{order}/reschedule")).form(&[("date", day3.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 404);
-    let r = mallory.post(format!("{order}/refund")).form(&[("reason", "行程变更")]).send().await.unwrap();
+    let r = mallory.post(format!("{order}/refund")).form(&[("_confirmed", "1"), ("reason", "行程变更")]).send().await.unwrap();
     assert_eq!(r.status(), 404, "with a reason too");
+    // The owner's refund without the page's confirmation (no script) is asked first: nothing yet.
+    let r = victim.post(format!("{order}/refund")).form(&[("reason", "行程变更")]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("请确认：申请退款") && page.contains("value=\"行程变更\"") && page.contains("name=\"_confirmed\""), "{page}");
     // The owner's refund without a reason is refused at the field, and nothing changes.
-    let r = victim.post(format!("{order}/refund")).form(&[("reason", "  ")]).send().await.unwrap();
+    let r = victim.post(format!("{order}/refund")).form(&[("_confirmed", "1"), ("reason", "  ")]).send().await.unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("请填写退款原因"));
     let (_, b) = api.call(Method::GET, &format!("/api/v1/checkup/bookings/{victims}"), None).await;

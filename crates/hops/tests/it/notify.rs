@@ -441,13 +441,14 @@ async fn opt_outs_hold_and_are_recorded(backend: Backend) {
     let page = web.get(format!("{}/notify/opt-outs", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("139****0001") && page.contains("团检预约提醒") && !page.contains(PHONE));
     let key = list.iter().find(|o| o.recipient_masked == "139****0001").unwrap().recipient_key.clone();
-    let r = web
-        .post(format!("{}/notify/opt-outs/remove", app.url))
-        .form(&[("_csrf", csrf.as_str()), ("key", key.as_str()), ("topic", "checkup.group_reminder")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    // Without the script's `_confirmed`, the server asks first, changing nothing; its page posts
+    // the same fields again, confirmed.
+    let form = [("_csrf", csrf.as_str()), ("key", key.as_str()), ("topic", "checkup.group_reminder"), ("_confirmed", "1")];
+    let remove = |n: usize| web.post(format!("{}/notify/opt-outs/remove", app.url)).form(&form[..n]).send();
+    let page = remove(3).await.unwrap().text().await.unwrap();
+    assert!(page.contains("请确认：取消退订") && page.contains("name=\"_confirmed\" value=\"1\"") && page.contains(&key), "{page}");
+    assert!(service::opt_outs(&access, 0, 50).await.unwrap().0.iter().any(|o| o.recipient_key == key), "nothing done yet");
+    assert_eq!(remove(4).await.unwrap().status(), 303);
     let d = send(&access, &reminder(vec![phone(PHONE)])).await;
     settled(&access, d[0].0, Status::Sent).await;
     app.stop().await;
@@ -572,13 +573,15 @@ async fn a_failing_provider_is_retried_then_recorded_failed(backend: Backend) {
     for attempt in 1..=service::MAX_ATTEMPTS {
         // Each attempt fails; the job queue tries again after its back-off (the clock is moved
         // to the retry's time once the job waits for it, never while it runs).
+        // The queue is read before the record: an attempt's failure is recorded before its job
+        // waits again, so a waiting retry seen here is never one whose attempt the record lacks.
         let mut r = record(&access, id).await;
         for _ in 0..150 {
+            let (queued, _) = hops_platform::jobs::list(&access, Some(hops_platform::jobs::Status::Queued), 0, 50).await.unwrap();
             r = record(&access, id).await;
             if r.attempts >= attempt {
                 break;
             }
-            let (queued, _) = hops_platform::jobs::list(&access, Some(hops_platform::jobs::Status::Queued), 0, 50).await.unwrap();
             if let Some(job) = queued.iter().find(|j| j.kind == service::SEND_JOB && j.run_at > app.clock.now()) {
                 app.clock.set(job.run_at.plus_seconds(1));
             }

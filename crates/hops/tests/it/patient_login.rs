@@ -237,12 +237,12 @@ async fn wechat_sign_in_binds_once_and_refuses_replays(backend: Backend) {
     assert!(signed.iter().any(|e| e.detail == "微信授权" && e.actor_name == "患者 139****0501"), "{signed:?}");
 
     // The patient unbinds: WeChat must be bound again by SMS code.
-    let r = other.post(format!("{}/p/tj/me/wechat/unbind", app.url)).form(&[("_t", "x")]).send().await.unwrap();
+    let r = other.post(format!("{}/p/tj/me/wechat/unbind", app.url)).form(&[("_confirmed", "1"), ("_t", "x")]).send().await.unwrap();
     assert_eq!(r.status(), 403, "a form without the session's token changes nothing");
     let me = other.get(format!("{}/p/tj/me", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(me.contains("已绑定微信"), "{me}");
     let t = form_token(app, &other).await;
-    let r = other.post(format!("{}/p/tj/me/wechat/unbind", app.url)).form(&[("_t", t.as_str())]).send().await.unwrap();
+    let r = other.post(format!("{}/p/tj/me/wechat/unbind", app.url)).form(&[("_confirmed", "1"), ("_t", t.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let me = other.get(format!("{}/p/tj/me?unbound=1", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(me.contains("已解除微信绑定") && me.contains("未绑定微信"), "{me}");

@@ -408,7 +408,7 @@ async fn verification_flow_and_lock(b: Backend) {
     assert_eq!(post(&doc, &dcsrf, &sheet_url(d1, "adjust"), &[("kind", "manual"), ("amount", "100"), ("reason", "x")]).await.0, 403);
 
     // The month cannot be locked while a dispute is open.
-    let (st, body) = post(&s.op, &s.csrf, &s.url("/performance/lock"), &[("month", "2026-10")]).await;
+    let (st, body) = post(&s.op, &s.csrf, &s.url("/performance/lock"), &[("_confirmed", "1"), ("month", "2026-10")]).await;
     assert_eq!(st, 409);
     assert!(body.contains("有异议的绩效单未处理"));
 
@@ -453,7 +453,7 @@ async fn verification_flow_and_lock(b: Backend) {
     }
 
     // Lock: no more changes, no regeneration; the figures stay.
-    let (st, body) = post(&s.op, &s.csrf, &s.url("/performance/lock"), &[("month", "2026-10")]).await;
+    let (st, body) = post(&s.op, &s.csrf, &s.url("/performance/lock"), &[("_confirmed", "1"), ("month", "2026-10")]).await;
     assert_eq!(st, 303, "{body}");
     let m = s.month(&s.token, "2026-10").await;
     assert_eq!(m["state"], "locked");
@@ -464,7 +464,7 @@ async fn verification_flow_and_lock(b: Backend) {
     assert_eq!(post(&s.op, &s.csrf, &sheet_url(d1, "adjust"), &[("kind", "manual"), ("amount", "1"), ("reason", "x")]).await.0, 409);
     assert_eq!(post(&s.op, &s.csrf, &sheet_url(d2, "resolve"), &[("comment", "x")]).await.0, 409);
     assert_eq!(post(&doc, &dcsrf, &sheet_url(d1, "dispute"), &[("comment", "锁定后异议")]).await.0, 409);
-    assert_eq!(post(&s.op, &s.csrf, &s.url("/performance/lock"), &[("month", "2026-10")]).await.0, 409);
+    assert_eq!(post(&s.op, &s.csrf, &s.url("/performance/lock"), &[("_confirmed", "1"), ("month", "2026-10")]).await.0, 409);
     // A new formula does not touch a locked month.
     let mut changed: Vec<(&str, &str)> = FORMULA.to_vec();
     changed[0] = ("price_text", "100.00");
@@ -473,7 +473,7 @@ async fn verification_flow_and_lock(b: Backend) {
     assert_eq!(after["sheets"], m["sheets"]);
     assert_eq!(after["formula"]["price_text"], "5.00");
     // Locking a month never generated is refused.
-    assert_eq!(post(&s.op, &s.csrf, &s.url("/performance/lock"), &[("month", "2026-08")]).await.0, 409);
+    assert_eq!(post(&s.op, &s.csrf, &s.url("/performance/lock"), &[("_confirmed", "1"), ("month", "2026-08")]).await.0, 409);
 
     let (entries, _) = hops_platform::audit::list(&s.app.system(s.h).tenant(), "performance.", 0, 100).await.unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();

@@ -363,11 +363,13 @@ async fn rankings_are_fair_configurable_and_public(b: Backend) {
     let public = app.client();
     let url = |h: &str, m: &str| format!("{}/p/{h}/rankings/{m}", app.url);
     assert_eq!(public.get(url("h1", "2026-10")).send().await.unwrap().status(), 404, "not published yet");
-    let publish = |m: &'static str| web.post(format!("{}/rankings/publish", app.url)).form(&[("_csrf", csrf.as_str()), ("month", m)]);
+    let publish = |m: &'static str| {
+        web.post(format!("{}/rankings/publish", app.url)).form(&[("_confirmed", "1"), ("_csrf", csrf.as_str()), ("month", m)])
+    };
     let this_month = app.core.now().local_day().to_string()[..7].to_string();
     let (s, page) = text(
         web.post(format!("{}/rankings/publish", app.url))
-            .form(&[("_csrf", csrf.as_str()), ("month", this_month.as_str())])
+            .form(&[("_confirmed", "1"), ("_csrf", csrf.as_str()), ("month", this_month.as_str())])
             .send()
             .await
             .unwrap(),
@@ -529,6 +531,11 @@ async fn publish_h2(app: &TestApp) {
         .collect();
     ingest(app, &token, "consultations", Value::Array(cons)).await;
     let (web, csrf) = app.web_login("h2", "operator").await;
-    let r = web.post(format!("{}/rankings/publish", app.url)).form(&[("_csrf", csrf.as_str()), ("month", "2026-10")]).send().await.unwrap();
+    let r = web
+        .post(format!("{}/rankings/publish", app.url))
+        .form(&[("_confirmed", "1"), ("_csrf", csrf.as_str()), ("month", "2026-10")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 }

@@ -189,6 +189,18 @@ async fn report_numbers_are_the_kpi_apis(b: Backend) {
     );
     assert!(r["summary"]["overview"].as_str().unwrap().contains("共收到问诊订单 6 单"), "{}", r["summary"]);
     assert_eq!(r["conclusions_suggested"], true);
+    // Without a date, a report opens on the last finished period (October on 2 November), not
+    // on the two days of November; asked for, November so far is compared with the same two
+    // days of October, and no highlight comes from nothing.
+    let (_, default) = call(&app.client(), Method::GET, &format!("{}/api/v1/reports/preview?period=month", app.url), &token, None).await;
+    assert_eq!(default["report"], preview["report"], "the default is October");
+    let (_, november) =
+        call(&app.client(), Method::GET, &format!("{}/api/v1/reports/preview?period=month&at=2026-11", app.url), &token, None).await;
+    let overview = november["report"]["summary"]["overview"].as_str().unwrap();
+    assert!(overview.contains("2026-11-01 至 2026-11-02，截至今天") && overview.contains("较上月同期"), "{overview}");
+    for line in november["report"]["summary"]["highlights"].as_array().unwrap() {
+        assert!(!line.as_str().unwrap().contains("（0"), "a highlight from zero: {line}");
+    }
     // Bad parameters and permissions.
     let (s, _) = call(&app.client(), Method::GET, &format!("{}/api/v1/reports/preview?period=decade", app.url), &token, None).await;
     assert_eq!(s, 422);

@@ -495,7 +495,9 @@ pub(crate) async fn call_route(app: &TestApp, openapi: &Value, spec: &RouteSpec,
         let req = s.web.request(http_method(spec.method), &url);
         match spec.method {
             Method::Get => req.send().await.unwrap(),
-            _ => req.form(&[("_csrf", s.csrf.as_str()), ("name", "x"), ("code", "X1")]).send().await.unwrap(),
+            // Confirmed, so that a route with a confirmation step ([`hops_platform::web::confirm`])
+            // is walked to its handler.
+            _ => req.form(&[("_csrf", s.csrf.as_str()), ("name", "x"), ("code", "X1"), ("_confirmed", "1")]).send().await.unwrap(),
         }
     };
     let status = res.status().as_u16();

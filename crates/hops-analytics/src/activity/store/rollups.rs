@@ -333,6 +333,57 @@ pub async fn period_patients<C: Conn>(c: &mut Scoped<C>, range: PeriodRange) -> 
     }
 }
 
+/// The consultation cells of the days `[from, to)` summed per `group` column, as
+/// [`period_sums_by`] sums a whole period (for a part of one: the same cells, by day).
+pub async fn span_sums_by<C: Conn, K>(c: &mut Scoped<C>, from: LocalDay, to: LocalDay, group: &'static str) -> sqlx::Result<Vec<(K, Sums)>>
+where
+    K: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    let sums: Vec<String> = SUM_COLUMNS.iter().map(|c| sum(c)).collect();
+    let sql = format!(
+        "SELECT {group}, {} FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 GROUP BY {group}",
+        sums.join(", ")
+    );
+    let rows = c.query_built(sql).bind(from.0).bind(to.0).fetch_all(c.conn()).await?;
+    rows.iter()
+        .map(|r| {
+            let mut s: Sums = [0; 11];
+            for (i, v) in s.iter_mut().enumerate() {
+                *v = r.try_get(1 + i)?;
+            }
+            Ok((r.try_get(0)?, s))
+        })
+        .collect()
+}
+
+/// Distinct doctors with a completed consultation on the days `[from, to)` (as
+/// [`active_doctors`] for a whole period).
+pub async fn span_active_doctors<C: Conn>(c: &mut Scoped<C>, from: LocalDay, to: LocalDay) -> sqlx::Result<i64> {
+    c.query("SELECT COUNT(DISTINCT doctor_id) FROM consultation_daily WHERE hospital_id = $1 AND day >= $2 AND day < $3 AND completed > 0")
+        .bind(from.0)
+        .bind(to.0)
+        .fetch_one(c.conn())
+        .await?
+        .try_get(0)
+}
+
+/// Distinct patients with a consultation on the days `[from, to)`, and those among them with
+/// one before `from` (as [`period_patients`] keeps for a whole period).
+pub async fn span_patients<C: Conn>(c: &mut Scoped<C>, from: LocalDay, to: LocalDay) -> sqlx::Result<(i64, i64)> {
+    let r = c
+        .query_built(format!(
+            "SELECT COUNT(*), {} FROM (SELECT DISTINCT patient_id FROM consultations WHERE hospital_id = $1 AND created_day >= $2 \
+             AND created_day < $3) x",
+            sum("CASE WHEN EXISTS (SELECT 1 FROM consultations e WHERE e.hospital_id = $1 AND e.patient_id = x.patient_id \
+                 AND e.created_day < $2) THEN 1 ELSE 0 END")
+        ))
+        .bind(from.0)
+        .bind(to.0)
+        .fetch_one(c.conn())
+        .await?;
+    Ok((r.try_get(0)?, r.try_get(1)?))
+}
+
 /// The daily metrics summed over the days `[from, to)`.
 pub async fn activity_sums<C: Conn>(c: &mut Scoped<C>, from: LocalDay, to: LocalDay) -> sqlx::Result<HashMap<String, i64>> {
     let rows = c

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hops_kernel::LocalDay;
 use hops_platform::web::{Form, Method, Page, PageResult, Pager, Paging, Routes, Scope, Shell};
-use hops_platform::{Error, Permission};
+use hops_platform::{Access, Error, Permission};
 use serde::Deserialize;
 
 use crate::complaint::model::{self, REPLY_CHANNELS, Source, Status, Trend, Verdict};
@@ -508,9 +508,33 @@ async fn trend(page: Page, Query(q): Query<TrendQ>) -> PageResult<Response> {
 struct CausesPage {
     shell: Shell,
     tab: &'static str,
-    lines: String,
+    rows: Vec<model::CauseRow>,
+    /// The bad-review reason families a category can stand for.
+    reasons: Vec<&'static str>,
     can_manage: bool,
     errors: FormErrors,
+}
+
+impl CausesPage {
+    /// The field name of row `i` (where its problems are reported).
+    fn field(&self, i: &usize) -> String {
+        format!("cause_{i}")
+    }
+}
+
+/// Empty rows under the categories, for adding new ones.
+const NEW_ROWS: usize = 3;
+
+fn cause_rows(causes: &[model::Cause]) -> Vec<model::CauseRow> {
+    causes
+        .iter()
+        .map(|c| model::CauseRow { code: c.code.clone(), name: c.name.clone(), review_reason: c.review_reason.clone(), active: c.active })
+        .chain(std::iter::repeat_n(model::CauseRow { active: true, ..Default::default() }, NEW_ROWS))
+        .collect()
+}
+
+fn reason_families(access: &Access) -> Result<Vec<&'static str>, Error> {
+    Ok(access.core().service::<dyn hops_contracts::activity::Consultations>()?.review_reason_families())
 }
 
 #[derive(Deserialize, Default)]
@@ -520,27 +544,43 @@ pub struct CausesQ {
 
 async fn causes(page: Page, Query(q): Query<CausesQ>) -> PageResult<Html<String>> {
     let access = page.access();
-    let lines = model::causes_to_lines(&service::causes(access).await?);
+    let rows = cause_rows(&service::causes(access).await?);
     let flash = q.ok.as_deref().map(|_| "原因分类已保存".to_string());
     render(CausesPage {
         shell: page.shell("投诉原因分类").with_flash(flash),
         tab: "causes",
-        lines,
+        rows,
+        reasons: reason_families(access)?,
         can_manage: access.can(Permission::DeskManage),
         errors: FormErrors::default(),
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CausesForm {
-    causes: String,
+/// The form's rows: each row posts `code`, `name`, `review_reason` and `active` in this order.
+fn rows_of(pairs: Vec<(String, String)>) -> Vec<model::CauseRow> {
+    let mut rows: Vec<model::CauseRow> = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "code" => rows.push(model::CauseRow { code: v, active: true, ..Default::default() }),
+            "name" | "review_reason" | "active" => {
+                let Some(r) = rows.last_mut() else { continue };
+                match k.as_str() {
+                    "name" => r.name = v,
+                    "review_reason" => r.review_reason = v,
+                    _ => r.active = v != "0",
+                }
+            }
+            _ => {}
+        }
+    }
+    rows
 }
 
-async fn save_causes(page: Page, Form(f): Form<CausesForm>) -> PageResult<Response> {
+async fn save_causes(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> PageResult<Response> {
     let access = page.access();
     access.require(Permission::DeskManage)?;
-    let result = match model::causes_from_lines(&f.causes) {
+    let rows = rows_of(pairs);
+    let result = match model::causes_from_rows(&rows) {
         Ok(list) => service::save_causes(access, &list).await.map(|_| ()),
         Err(e) => Err(Error::invalid(e)),
     };
@@ -548,8 +588,14 @@ async fn save_causes(page: Page, Form(f): Form<CausesForm>) -> PageResult<Respon
         Ok(()) => Ok(Redirect::to("/desk/complaints/causes?ok=saved").into_response()),
         Err(e) => {
             let errors = FormErrors::from_error(e)?;
-            let html =
-                render(CausesPage { shell: page.shell("投诉原因分类"), tab: "causes", lines: f.causes, can_manage: true, errors })?;
+            let html = render(CausesPage {
+                shell: page.shell("投诉原因分类"),
+                tab: "causes",
+                rows,
+                reasons: reason_families(access)?,
+                can_manage: true,
+                errors,
+            })?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
     }

@@ -59,7 +59,7 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/notify/deliveries", "消息发送记录", deliveries_page)
         .page(Method::Get, "/notify/opt-outs", "退订名单", opt_outs_page)
         .page(Method::Post, "/notify/opt-outs", "登记退订", opt_out_add)
-        .page(Method::Post, "/notify/opt-outs/remove", "取消退订", opt_out_remove)
+        .page_confirmed(Method::Post, "/notify/opt-outs/remove", "取消退订", opt_out_remove)
         .api(
             Method::Get,
             "/api/v1/notify/deliveries",
@@ -91,7 +91,7 @@ pub fn routes() -> Routes {
         .page(Method::Get, "/notify/templates", "消息模板", templates_page)
         .page(Method::Get, "/notify/templates/edit", "编辑消息模板", template_edit_page)
         .page(Method::Post, "/notify/templates", "保存消息模板", template_save)
-        .page(Method::Post, "/notify/templates/reset", "恢复默认模板", template_reset)
+        .page_confirmed(Method::Post, "/notify/templates/reset", "恢复默认模板", template_reset)
         .page(Method::Get, "/notify/settings", "免打扰与渠道", settings_page)
         .page(Method::Post, "/notify/settings", "保存免打扰时段", settings_save)
         .api(Method::Get, "/api/v1/notify/quiet-hours", ApiDoc::new("消息通知", "免打扰时段").returns::<QuietHoursIo>(), api_quiet_hours)
