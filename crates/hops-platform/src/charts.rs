@@ -54,6 +54,11 @@ fn label_width(s: &str) -> f64 {
     s.chars().map(|c| if c.is_ascii() { 6.5 } else { 11.5 }).sum()
 }
 
+/// A label under the plot, centred on `x`.
+fn x_label(s: &mut String, x: f64, y: f64, label: &str) {
+    let _ = write!(s, r#"<text class="axis" x="{x:.1}" y="{y}" text-anchor="middle">{}</text>"#, escape(label));
+}
+
 /// Every how many slots a label is written so that neighbours do not overlap (1: all of them).
 pub fn label_stride(labels: &[String], slot: f64) -> usize {
     let widest = labels.iter().map(|l| label_width(l)).fold(0.0, f64::max);
@@ -91,13 +96,7 @@ impl BarChart<'_> {
                 escape(self.unit)
             );
             if i % every == 0 {
-                let _ = write!(
-                    s,
-                    r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-                    x + bar_w / 2.0,
-                    h - 8.0,
-                    escape(label)
-                );
+                x_label(&mut s, x + bar_w / 2.0, h - 8.0, label);
             }
         }
         s.push_str("</svg>");
@@ -178,13 +177,7 @@ impl StackedBarChart<'_> {
                 );
             }
             if i % every == 0 {
-                let _ = write!(
-                    s,
-                    r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-                    x + bar_w / 2.0,
-                    h - 8.0,
-                    escape(label)
-                );
+                x_label(&mut s, x + bar_w / 2.0, h - 8.0, label);
             }
         }
         s.push_str("</svg>");
@@ -320,7 +313,7 @@ impl LineChart<'_> {
             }
         }
         for (i, label) in self.labels.iter().enumerate().filter(|(i, _)| i % every == 0) {
-            let _ = write!(s, r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#, x_of(i), h - 8.0, escape(label));
+            x_label(&mut s, x_of(i), h - 8.0, label);
         }
         s.push_str("</svg>");
         s

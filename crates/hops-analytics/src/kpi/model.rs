@@ -135,6 +135,26 @@ impl Spans {
     }
 }
 
+/// Which way a KPI should move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+    /// Neither direction is good or bad in itself (e.g. the share of revisits).
+    Neutral,
+}
+
+/// The good direction of a KPI (per-kind splits follow their totals): the one judgement the KPI
+/// page, the dashboard and the reports colour their changes by.
+pub fn better(key: &str) -> Better {
+    match key {
+        "avg_first_reply_minutes" => Better::Lower,
+        k if k.starts_with("consultations_refunded") => Better::Lower,
+        "revisit_share" => Better::Neutral,
+        _ => Better::Higher,
+    }
+}
+
 /// A KPI value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {

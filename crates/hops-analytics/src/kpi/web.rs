@@ -230,6 +230,8 @@ pub struct KpiRow {
     pub mom: String,
     pub yoy: String,
     pub up: Option<bool>,
+    /// Whether the change is for the better (`None`: no change, or neither way is better).
+    pub good: Option<bool>,
 }
 
 #[derive(Template)]
@@ -263,6 +265,11 @@ async fn kpis_page(page: Page, Query(q): Query<KpiQuery>) -> PageResult<Html<Str
             yoy: delta(v, y),
             up: match (number(v), number(p)) {
                 (Some(a), Some(b)) if a != b => Some(a > b),
+                _ => None,
+            },
+            good: match (number(v), number(p), super::model::better(key)) {
+                (Some(a), Some(b), super::model::Better::Higher) if a != b => Some(a > b),
+                (Some(a), Some(b), super::model::Better::Lower) if a != b => Some(a < b),
                 _ => None,
             },
         }

@@ -117,7 +117,7 @@ struct PackageView {
 }
 
 /// Item names a package row shows before folding the rest.
-const PREVIEW_ITEMS: usize = 6;
+const PREVIEW_ITEMS: usize = 4;
 
 #[derive(Template)]
 #[template(path = "checkup_packages.html")]

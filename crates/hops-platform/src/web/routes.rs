@@ -359,11 +359,7 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let scope = self.scope;
-        let handler = handler.layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
-            super::confirm::step(summary, req, next)
-        }));
-        self.add(RouteSpec { method, path, access: Access::Tenant, summary, api: None, scope, confirm: true }, handler)
+        self.confirmed(Access::Tenant, method, path, summary, handler)
     }
 
     /// [`Routes::page_confirmed`] for a route anyone may call (a patient's own pages).
@@ -372,11 +368,19 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
+        self.confirmed(Access::Public, method, path, summary, handler)
+    }
+
+    fn confirmed<H, T>(self, access: Access, method: Method, path: &'static str, summary: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
         let scope = self.scope;
         let handler = handler.layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
             super::confirm::step(summary, req, next)
         }));
-        self.add(RouteSpec { method, path, access: Access::Public, summary, api: None, scope, confirm: true }, handler)
+        self.add(RouteSpec { method, path, access, summary, api: None, scope, confirm: true }, handler)
     }
 
     /// A route anyone may call.

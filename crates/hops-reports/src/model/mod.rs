@@ -58,24 +58,7 @@ pub fn short_label(r: PeriodRange) -> String {
 
 // ---- comparisons ----
 
-/// Which way a KPI should move.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Better {
-    Higher,
-    Lower,
-    /// Neither direction is good or bad in itself (e.g. the share of revisits).
-    Neutral,
-}
-
-/// The good direction of a KPI (per-kind splits follow their totals).
-pub fn better(key: &str) -> Better {
-    match key {
-        "avg_first_reply_minutes" => Better::Lower,
-        k if k.starts_with("consultations_refunded") => Better::Lower,
-        "revisit_share" => Better::Neutral,
-        _ => Better::Higher,
-    }
-}
+pub use hops_analytics::kpi::model::{Better, better};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {

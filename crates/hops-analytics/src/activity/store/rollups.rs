@@ -295,6 +295,14 @@ where
         sums.join(", ")
     );
     let rows = c.query_built(sql).bind(range.kind.code()).bind(range.start.0).fetch_all(c.conn()).await?;
+    keyed_sums(&rows)
+}
+
+/// Rows of a key and the [`SUM_COLUMNS`] after it, read as `(K, Sums)`.
+fn keyed_sums<K>(rows: &[sqlx::any::AnyRow]) -> sqlx::Result<Vec<(K, Sums)>>
+where
+    K: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
     rows.iter()
         .map(|r| {
             let mut s: Sums = [0; 11];
@@ -345,15 +353,7 @@ where
         sums.join(", ")
     );
     let rows = c.query_built(sql).bind(from.0).bind(to.0).fetch_all(c.conn()).await?;
-    rows.iter()
-        .map(|r| {
-            let mut s: Sums = [0; 11];
-            for (i, v) in s.iter_mut().enumerate() {
-                *v = r.try_get(1 + i)?;
-            }
-            Ok((r.try_get(0)?, s))
-        })
-        .collect()
+    keyed_sums(&rows)
 }
 
 /// Distinct doctors with a completed consultation on the days `[from, to)` (as
