@@ -57,6 +57,8 @@ fn main() {
     let total: i64 = depts.iter().map(|d| d.1).sum();
     let set = KpiSet {
         range,
+        // A finished period: compared whole.
+        spans: hops_analytics::kpi::model::Spans::of(range, range.end_exclusive),
         current: values(1.0),
         previous: values(0.93),
         year_ago: values(0.71),
