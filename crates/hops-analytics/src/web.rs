@@ -70,6 +70,10 @@ impl Module for AnalyticsModule {
             .merge(crate::activity::web::routes())
     }
 
+    fn work<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<hops_platform::web::WorkItem>>> {
+        Box::pin(crate::work::items(access))
+    }
+
     fn tiles<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
         Box::pin(async move {
             if !access.can(Permission::AnalyticsRead) {

@@ -55,13 +55,13 @@ impl SettingsPage {
         self.s.calendar(code).map_or_else(|| code.to_string(), |c| c.label())
     }
     fn person(&self, id: &Option<i64>) -> String {
-        id.and_then(|i| self.people.iter().find(|p| p.id.0 == i)).map_or_else(|| "—".into(), |p| p.display_name.clone())
+        id.and_then(|i| self.people.iter().find(|p| p.id.0 == i)).map_or_else(|| "—".into(), Colleague::label)
     }
     fn members(&self, t: &Team) -> String {
         t.members
             .iter()
             .filter_map(|m| self.people.iter().find(|p| p.id.0 == *m))
-            .map(|p| p.display_name.as_str())
+            .map(Colleague::label)
             .collect::<Vec<_>>()
             .join("、")
     }

@@ -43,3 +43,4 @@ mod sms;
 mod tenancy;
 mod throttle;
 mod uploads;
+mod workbench;
