@@ -32,7 +32,10 @@ const SUBJECTS: &[(&str, &str, &str)] = &[
 
 const DRAFTS: &[(&str, &str)] = &[
     ("夜间可以在线问诊吗？", "您好，本院互联网医院每天 8:00–22:00 提供图文和视频问诊；夜间如有急症请立即拨打 120 或前往急诊就医。"),
-    ("线上复诊可以用医保个人账户支付吗？", "您好，已开通医保线上支付的复诊，可在支付页面选择“医保支付”，使用个人账户余额结算，具体以支付页面显示为准。"),
+    (
+        "线上复诊可以用医保个人账户支付吗？",
+        "您好，已开通医保线上支付的复诊，可在支付页面选择“医保支付”，使用个人账户余额结算，具体以支付页面显示为准。",
+    ),
 ];
 
 /// Desk demo data; idempotent per fresh demo hospital.
@@ -42,7 +45,13 @@ pub async fn desk(access: &Access) -> anyhow::Result<()> {
     // Two answers written from questions the bot could not answer, waiting for the content
     // reviewer before they go live.
     for (question, answer) in DRAFTS {
-        let input = ArticleInput { question: question.to_string(), answer: answer.to_string(), category: "问诊服务".into(), status: "draft".into(), ..Default::default() };
+        let input = ArticleInput {
+            question: question.to_string(),
+            answer: answer.to_string(),
+            category: "问诊服务".into(),
+            status: "draft".into(),
+            ..Default::default()
+        };
         hops_desk::kb::service::save(access, None, &input).await.context("demo KB draft")?;
     }
     let settings = hops_desk::setup::service::load(access).await?;
@@ -131,7 +140,11 @@ async fn open_tickets(access: &Access, people: &[hops_platform::accounts::servic
     use hops_desk::ticket::service::{self as tickets, Origin};
     let agent = people.iter().find(|p| p.username == "agent").map(|p| p.id.0);
     let now = access.now();
-    let open = [("fault", "system", "处方流转到药房失败，患者无法取药", 90), ("consult", "chat", "复诊开药需要带什么材料", 4), ("logistics", "assistant", "患者询问处方药物流进度", 40)];
+    let open = [
+        ("fault", "system", "处方流转到药房失败，患者无法取药", 90),
+        ("consult", "chat", "复诊开药需要带什么材料", 4),
+        ("logistics", "assistant", "患者询问处方药物流进度", 40),
+    ];
     for (i, (category, channel, subject, minutes_ago)) in open.into_iter().enumerate() {
         let input = TicketInput {
             channel: channel.into(),

@@ -10,6 +10,8 @@ mod desk_followup;
 mod master;
 pub mod synth;
 
+pub use analytics::performance;
+
 use std::sync::Arc;
 
 use hops_kernel::HospitalId;
@@ -128,7 +130,8 @@ async fn run_step(access: &Access, _hospital: HospitalId, step: &Step, patients:
         "患者" => master::patients(access, patients, step.weight, bar).await?,
         "12 个月运营数据" => {
             analytics::activity(access, activity_scale(patients), step.weight, bar).await?;
-            analytics::performance(access).await?;
+            let last_month = hops_analytics::performance::model::Month::containing(access.now().local_day()).previous();
+            analytics::performance(access, last_month).await?;
         }
         "体检套餐与预约" => {
             checkup::checkup(access, step.weight, bar).await?;

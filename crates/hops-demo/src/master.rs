@@ -2,8 +2,8 @@
 
 use hops_master::import::{self, Kind, Mode};
 use hops_platform::accounts::service::{self as accounts, UserUpdate};
-use hops_platform::{Access, Role};
 use hops_platform::tabular::Table;
+use hops_platform::{Access, Role};
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};

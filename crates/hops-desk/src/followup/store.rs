@@ -391,7 +391,12 @@ pub async fn tasks<C: Conn>(
 
 /// Pending tasks within a data scope (see [`in_departments`]) due before `day_end`, and how many
 /// of them were due before `day_start` (left from an earlier day).
-pub async fn due_by<C: Conn>(c: &mut Scoped<C>, departments: Option<&[i64]>, day_start: Instant, day_end: Instant) -> sqlx::Result<(i64, i64)> {
+pub async fn due_by<C: Conn>(
+    c: &mut Scoped<C>,
+    departments: Option<&[i64]>,
+    day_start: Instant,
+    day_end: Instant,
+) -> sqlx::Result<(i64, i64)> {
     let sql = format!(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN t.due_at < $2 THEN 1 ELSE 0 END), 0) FROM desk_followup_tasks t \
          WHERE t.hospital_id = $1 AND t.status = 'pending' AND t.due_at < $3{}",

@@ -58,12 +58,7 @@ impl SettingsPage {
         id.and_then(|i| self.people.iter().find(|p| p.id.0 == i)).map_or_else(|| "—".into(), Colleague::label)
     }
     fn members(&self, t: &Team) -> String {
-        t.members
-            .iter()
-            .filter_map(|m| self.people.iter().find(|p| p.id.0 == *m))
-            .map(Colleague::label)
-            .collect::<Vec<_>>()
-            .join("、")
+        t.members.iter().filter_map(|m| self.people.iter().find(|p| p.id.0 == *m)).map(Colleague::label).collect::<Vec<_>>().join("、")
     }
     fn minutes(&self, m: &Option<i64>) -> String {
         match m {

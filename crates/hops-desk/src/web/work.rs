@@ -47,7 +47,9 @@ pub(super) async fn items(access: &Access) -> Result<Vec<WorkItem>> {
     if access.can(Permission::KbEdit) {
         let (_, drafts) = kb::list(access, "", "", Some(ArticleStatus::Draft), hops_platform::web::Paging::new(None, 1)).await?;
         out.push(
-            WorkItem::new("待审核发布的知识", drafts, "条", "/desk/kb?status=draft").note("草稿审核后发布，智能客服才会使用").in_nav("/desk/kb"),
+            WorkItem::new("待审核发布的知识", drafts, "条", "/desk/kb?status=draft")
+                .note("草稿审核后发布，智能客服才会使用")
+                .in_nav("/desk/kb"),
         );
     }
     Ok(out)

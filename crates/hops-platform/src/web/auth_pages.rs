@@ -221,6 +221,7 @@ async fn dashboard(page: Page) -> PageResult<Html<String>> {
             links.push((l.label.to_string(), l.href.to_string()));
         }
     }
+    links.truncate(12);
     let t = DashboardPage { shell, work, links, figures, tiles, charts, jobs, today };
     Ok(Html(t.render().map_err(anyhow::Error::from)?))
 }

@@ -84,7 +84,11 @@ impl NavBadge {
 
     /// What a screen reader says.
     pub fn describe(&self) -> String {
-        if self.overdue > 0 { format!("{} 项待办，其中 {} 项已逾期", self.count, self.overdue) } else { format!("{} 项待办", self.count) }
+        if self.overdue > 0 {
+            format!("{} 项待办，其中 {} 项已逾期", self.count, self.overdue)
+        } else {
+            format!("{} 项待办", self.count)
+        }
     }
 }
 

@@ -366,7 +366,9 @@ pub(crate) async fn paid_checkup(access: &hops_platform::Access) -> (i64, String
         ..Default::default()
     };
     let booked = hops_checkup::booking::service::book(access, &request).await.unwrap().unwrap_or_else(|_| panic!("booking refused"));
-    hops_checkup::payment::service::record_offline(access, booked.booking.id, hops_checkup::payment::model::Method::Onsite, "").await.unwrap();
+    hops_checkup::payment::service::record_offline(access, booked.booking.id, hops_checkup::payment::model::Method::Onsite, "")
+        .await
+        .unwrap();
     (booked.booking.id, booked.booking.number, id_number)
 }
 

@@ -9,11 +9,12 @@
 
 use std::sync::Arc;
 
-use hops_analytics::performance::model::{Answer, FormulaDraft, Month};
+use hops_analytics::performance::model::{Answer, Month};
 use hops_desk::kb::model::ArticleInput;
 use hops_desk::ticket::model::TicketInput;
 use hops_desk::ticket::service::{self as tickets, Origin};
 use hops_kernel::{Instant, UserId};
+use hops_master::model::DoctorDraft;
 use hops_platform::Role;
 use hops_platform::accounts::service::{self as accounts, NewUserInput, UserUpdate};
 use hops_platform::web::{BoxFuture, Module, Routes, WorkItem};
@@ -45,6 +46,11 @@ fn item(html: &str, label: &str) -> Option<(i64, String)> {
 
 fn count(html: &str, label: &str) -> Option<i64> {
     item(html, label).map(|(n, _)| n)
+}
+
+/// The kinds of work the user has and that have nothing waiting (已处理完).
+fn done(html: &str) -> String {
+    if html.contains("class=\"work-idle") { between(html, "class=\"work-idle", "</div>") } else { String::new() }
 }
 
 /// The badge of the navigation entry `href`, when it has one: what it says to a screen reader
@@ -98,7 +104,16 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     let nurse = id_of(&sys, "nurse").await;
     user(&sys, "supervisor", "周主管", Role::Operator).await;
     user(&sys, "reviewer", "宋雅琴", Role::ContentReviewer).await;
-    user(&sys, "D1", "王医生", Role::Doctor).await;
+    // A doctor of 儿科 (EK) whose account is his 工号 (so it is linked to him).
+    let doctor = DoctorDraft {
+        code: "D101".into(),
+        name: "王建国".into(),
+        department_code: "EK".into(),
+        title: "主任医师".into(),
+        ..Default::default()
+    };
+    hops_master::service::create_doctor(&sys, &doctor).await.unwrap();
+    user(&sys, "D101", "王建国", Role::Doctor).await;
     user(&sys, "finance", "赵丽娟", Role::Finance).await;
     // The nurse's care team is 内科 (NK): she calls its patients only.
     accounts::update_user(&sys, nurse, UserUpdate { display_name: "刘芳", role: Role::Nurse, disabled: false, departments: "NK" })
@@ -134,7 +149,7 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     let (_, plan) = standard_plan(&d).await;
     consultation(&d, "C-NK-1", "P1", "D1", Instant::parse("2026-11-16 09:00").unwrap(), "", "").await;
     consultation(&d, "C-NK-2", "P2", "D1", Instant::parse("2026-11-17 08:00").unwrap(), "", "").await;
-    consultation(&d, "C-EK-1", "P3", "D2", Instant::parse("2026-11-17 09:00").unwrap(), "", "").await;
+    consultation(&d, "C-EK-1", "P3", "D101", Instant::parse("2026-11-17 09:00").unwrap(), "", "").await;
     assert_eq!(generate(&d, plan).await["created"], 3);
 
     // Complaints: one just registered; one replied after the operator recorded the rectification
@@ -169,27 +184,17 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     // A report submitted for approval by the supervisor: the operator decides it.
     hops_reports::approval::set_required(&sys, true).await.unwrap();
     let supervisor_token = d.app.token("fu", "supervisor").await;
-    let (s, b) = d.call(&supervisor_token, Method::POST, "/api/v1/reports/submissions", Some(json!({"period": "month", "at": "2026-10"}))).await;
+    let (s, b) =
+        d.call(&supervisor_token, Method::POST, "/api/v1/reports/submissions", Some(json!({"period": "month", "at": "2026-10"}))).await;
     assert_eq!(s, 201, "{b}");
 
-    // Performance of November: 王医生 (D1) has a sheet to confirm; 李医生's is disputed (recorded
-    // on his behalf), for the operator to resolve.
-    let formula = FormulaDraft {
-        price_text: "5".into(),
-        price_video: "20".into(),
-        price_phone: "15".into(),
-        price_revisit: "3".into(),
-        share_percent: "30".into(),
-        timeout_minutes: "30".into(),
-        timeout_deduction: "2".into(),
-        complaint_deduction: "50".into(),
-    };
-    hops_analytics::performance::service::save_settings(&sys, &formula).await.unwrap();
+    // Performance of November: 王建国 (D101) has a sheet to confirm; 王医生's (D1) is disputed
+    // (recorded on his behalf), for the operator to resolve.
     let november = Month::parse("2026-11").unwrap();
-    hops_analytics::performance::service::generate(&sys, november).await.unwrap();
+    hops_demo::performance(&sys, november).await.unwrap();
     let sheets = hops_analytics::performance::service::month(&sys, november).await.unwrap().sheets;
-    let li = sheets.iter().find(|s| s.doctor_code == "D2").unwrap().id;
-    hops_analytics::performance::service::answer(&sys, li, Answer::Dispute, "问诊量统计有误").await.unwrap();
+    let wang = sheets.iter().find(|s| s.sheet.doctor_code == "D1").unwrap().sheet.id;
+    hops_analytics::performance::service::answer(&sys, wang, Answer::Dispute, "问诊量统计有误").await.unwrap();
 
     // Someone booked for today's checkup and paid: to check in at the desk.
     paid_checkup(&sys).await;
@@ -207,7 +212,8 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     let (n, card) = item(&h, "待处理的投诉").expect("complaints");
     assert!(n == 1 && card.contains("待调查 1"), "{card}");
     assert_eq!(count(&h, "今日待签到体检"), Some(1));
-    for not_hers in ["待复核结案的投诉", "待审核发布的知识", "待我审批", "升级给我的工单", "待处理的绩效异议", "待我确认的绩效单"] {
+    for not_hers in ["待复核结案的投诉", "待审核发布的知识", "待我审批", "升级给我的工单", "待处理的绩效异议", "待我确认的绩效单"]
+    {
         assert!(item(&h, not_hers).is_none(), "agent sees {not_hers}");
     }
     assert_eq!(badge(&h, "/desk/tickets"), shows("4 项待办，其中 1 项已逾期", "4"));
@@ -221,12 +227,13 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     let (n, card) = item(&h, "我的工单").unwrap();
     assert!(n == 1 && card.contains("已超时 1"), "{card}");
     assert_eq!(count(&h, "升级给我的工单"), Some(2));
-    assert_eq!(count(&h, "待复核结案的投诉"), Some(0), "he recorded the rectification");
+    assert!(item(&h, "待复核结案的投诉").is_none() && done(&h).contains("待复核结案的投诉"), "he recorded the rectification");
     let (n, card) = item(&h, "待我审批").unwrap();
     assert!(n == 1 && card.contains("发布"), "{card}");
     let (n, card) = item(&h, "待处理的绩效异议").unwrap();
     assert!(n == 1 && card.contains("2026年11月"), "{card}");
-    assert!(h.contains("href=\"/performance?month=2026-11&amp;status=disputed\""), "the disputes of the month, filtered");
+    let anchor = h.split("<a class=\"work-item").find(|a| a.contains("待处理的绩效异议")).unwrap_or_default();
+    assert!(anchor.contains("href=\"/performance?month=2026-11&#38;status=disputed\""), "the disputes of the month, filtered: {anchor}");
     assert_eq!(count(&h, "待审核发布的知识"), Some(1));
     assert_eq!(badge(&h, "/approvals"), shows("1 项待办", "1"));
     assert!(h.contains("医院运营概况"), "operators keep the hospital's figures below their work");
@@ -236,7 +243,7 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     let h = home(&d.app, "supervisor").await;
     assert_eq!(count(&h, "待复核结案的投诉"), Some(1));
     assert!(item(&h, "待我审批").is_none(), "four eyes: not his own request");
-    assert_eq!(count(&h, "我的工单"), Some(0), "another's tickets are not his");
+    assert!(item(&h, "我的工单").is_none() && done(&h).contains("我的工单"), "another's tickets are not his");
 
     // The nurse: 内科's calls only.
     let h = home(&d.app, "nurse").await;
@@ -247,7 +254,7 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     assert!(!h.contains("医院运营概况") && !h.contains("还没有数据"), "no hospital figures for a nurse");
 
     // The doctor: his sheet to confirm, nothing of the desk.
-    let h = home(&d.app, "D1").await;
+    let h = home(&d.app, "D101").await;
     let (n, card) = item(&h, "待我确认的绩效单").unwrap();
     assert!(n == 1 && card.contains("2026年11月"), "{card}");
     assert_eq!(badge(&h, "/performance"), shows("1 项待办", "1"));
@@ -304,7 +311,14 @@ async fn a_failing_module_leaves_the_home_page_working(backend: Backend) {
     let h = app.hospital("fu", &[Role::Agent]).await;
     let sys = app.system(h);
     hops_desk::setup::service::load(&sys).await.unwrap();
-    let input = TicketInput { channel: "hotline".into(), category: "consult".into(), priority: "normal".into(), subject: "咨询".into(), requester_kind: "patient".into(), ..Default::default() };
+    let input = TicketInput {
+        channel: "hotline".into(),
+        category: "consult".into(),
+        priority: "normal".into(),
+        subject: "咨询".into(),
+        requester_kind: "patient".into(),
+        ..Default::default()
+    };
     tickets::open(&sys, &input, Origin { owner: Some(id_of(&sys, "agent").await.0), ..Default::default() }).await.unwrap();
     let page = home(&app, "agent").await;
     assert!(page.contains("部分待办暂时无法读取"), "says the list may be incomplete");
@@ -341,7 +355,8 @@ async fn each_demo_role_sees_its_workbench() {
     let d = &browser.driver;
     d.set_window_rect(0, 0, 1440, 900).await.unwrap();
     let text = sign_in(&browser, &app.url, &demo.hospital_code, "agent").await;
-    for expected in ["我的工单", "已超时", "待领取工单", "今日回访", "待处理的投诉", "欢迎，林晓燕（客服/医助）"] {
+    for expected in ["我的工单", "已超时", "待领取工单", "今日回访", "待处理的投诉", "欢迎，林晓燕（客服/医助）"]
+    {
         assert!(text.contains(expected), "agent's home lacks {expected}: {text}");
     }
     assert!(!text.contains("医院运营概况") && !text.contains("注册患者"), "{text}");
@@ -353,8 +368,28 @@ async fn each_demo_role_sees_its_workbench() {
     assert!(text.contains("林晓燕 客服"), "the queue names the owner with her title: {text}");
     hops_testkit::screenshot(d, "workbench-agent-tickets").await;
 
+    // The small demo's D0001 may have seen no patient last month: one completed consultation of
+    // his, loaded as the hospital's data arrives, and the month's sheets generated again.
+    let sys = app.system(h.id);
+    let last_month = Month::containing(sys.now().local_day()).previous();
+    let (_, (doctor_id, _)) = hops_master::service::doctor_ids(&sys).await.unwrap().into_iter().find(|(code, _)| code == "D0001").unwrap();
+    let department = hops_master::service::doctor(&sys, doctor_id).await.unwrap().department_code;
+    let at = last_month.range().start.plus_days(9).start().plus_minutes(10 * 60).format_second();
+    let patient = hops_master::service::patient_registrations(&sys).await.unwrap()[0].0.clone();
+    let headers =
+        ["external_id", "patient_external_id", "department_code", "doctor_code", "kind", "created_at", "paid_at", "completed_at", "amount"];
+    let row = ["C-WORKBENCH", patient.as_str(), department.as_str(), "D0001", "text", at.as_str(), at.as_str(), at.as_str(), "30.00"];
+    let table = hops_platform::tabular::Table {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: vec![row.iter().map(|c| c.to_string()).collect()],
+    };
+    let r =
+        hops_analytics::activity::service::ingest(&sys, "consultations", &table, hops_platform::tabular::Mode::AllOrNothing).await.unwrap();
+    assert!(r.committed, "{:?}", r.rejected);
+    hops_analytics::performance::service::generate(&sys, last_month).await.unwrap();
     let text = sign_in(&browser, &app.url, &demo.hospital_code, "D0001").await;
-    assert!(text.contains("待我确认的绩效单") && text.contains(&format!("欢迎，{}（医生）", doctor.display_name)), "{text}");
+    assert!(text.contains(&format!("欢迎，{}（医生）", doctor.display_name)), "{text}");
+    d.find(By::Css("a.work-item[data-work='待我确认的绩效单']")).await.expect("his sheet to confirm");
     assert!(!text.contains("医院运营概况") && !text.contains("注册患者") && !text.contains("工单"), "{text}");
     hops_testkit::screenshot(d, "workbench-doctor").await;
 
