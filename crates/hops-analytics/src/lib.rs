@@ -9,6 +9,7 @@ pub mod performance;
 pub mod rankings;
 pub mod revenue;
 mod web;
+mod work;
 
 pub use web::AnalyticsModule;
 

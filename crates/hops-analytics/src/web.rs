@@ -38,6 +38,11 @@ impl Module for AnalyticsModule {
         "analytics"
     }
 
+    /// Disputes to resolve and feedback to answer; a doctor's sheets to confirm.
+    fn work<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<hops_platform::web::WorkItem>>> {
+        Box::pin(crate::work::items(access))
+    }
+
     /// Rebuilds the roll-ups an interrupted rebuild left marked stale.
     fn provide(&self, services: &mut hops_platform::services::Services) {
         use hops_contracts::activity::Consultations;

@@ -5,6 +5,7 @@
 
 use anyhow::Context;
 use hops_desk::kb::DEMO_FAQ;
+use hops_desk::kb::model::ArticleInput;
 use hops_desk::setup::model::Team;
 use hops_desk::ticket::import::{Kind, import};
 use hops_kernel::Instant;
@@ -29,10 +30,30 @@ const SUBJECTS: &[(&str, &str, &str)] = &[
     ("在线客服", "consult", "发票在哪里下载"),
 ];
 
+const DRAFTS: &[(&str, &str)] = &[
+    ("夜间可以在线问诊吗？", "您好，本院互联网医院每天 8:00–22:00 提供图文和视频问诊；夜间如有急症请立即拨打 120 或前往急诊就医。"),
+    (
+        "线上复诊可以用医保个人账户支付吗？",
+        "您好，已开通医保线上支付的复诊，可在支付页面选择“医保支付”，使用个人账户余额结算，具体以支付页面显示为准。",
+    ),
+];
+
 /// Desk demo data; idempotent per fresh demo hospital.
 pub async fn desk(access: &Access) -> anyhow::Result<()> {
     let r = hops_desk::kb::service::import(access, DEMO_FAQ.as_bytes(), "faq-demo.csv", Mode::AllOrNothing).await?;
     anyhow::ensure!(r.committed, "demo FAQ rejected: {:?}", r.rejected);
+    // Two answers written from questions the bot could not answer, waiting for the content
+    // reviewer before they go live.
+    for (question, answer) in DRAFTS {
+        let input = ArticleInput {
+            question: question.to_string(),
+            answer: answer.to_string(),
+            category: "问诊服务".into(),
+            status: "draft".into(),
+            ..Default::default()
+        };
+        hops_desk::kb::service::save(access, None, &input).await.context("demo KB draft")?;
+    }
     let settings = hops_desk::setup::service::load(access).await?;
     let people = directory(access).await?;
     let id = |u: &str| people.iter().find(|p| p.username == u).map(|p| p.id.0);
@@ -97,6 +118,7 @@ pub async fn desk(access: &Access) -> anyhow::Result<()> {
         &["可以帮我挂个明天的号吗", "人工客服"],
         &["视频问诊怎么进"],
     ];
+    open_tickets(access, &people).await?;
     for (i, turns) in questions.iter().cycle().take(24).enumerate() {
         let mut token: Option<String> = None;
         for q in turns.iter() {
@@ -106,6 +128,37 @@ pub async fn desk(access: &Access) -> anyhow::Result<()> {
         if turns.iter().any(|q| q.contains("人工")) && i % 2 == 0 {
             let phone = format!("1370000{:04}", i);
             hops_desk::bot::service::handover(access, token.as_deref().unwrap_or(""), &format!("患者{i}"), &phone).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The agent's open tickets this morning: a system fault answered too late (its clock has run
+/// out), a consultation due soon and a prescription question waiting on the patient.
+async fn open_tickets(access: &Access, people: &[hops_platform::accounts::service::Colleague]) -> anyhow::Result<()> {
+    use hops_desk::ticket::model::{Action, TicketInput};
+    use hops_desk::ticket::service::{self as tickets, Origin};
+    let agent = people.iter().find(|p| p.username == "agent").map(|p| p.id.0);
+    let now = access.now();
+    let open = [
+        ("fault", "system", "处方流转到药房失败，患者无法取药", 90),
+        ("consult", "chat", "复诊开药需要带什么材料", 4),
+        ("logistics", "assistant", "患者询问处方药物流进度", 40),
+    ];
+    for (i, (category, channel, subject, minutes_ago)) in open.into_iter().enumerate() {
+        let input = TicketInput {
+            channel: channel.into(),
+            category: category.into(),
+            priority: "normal".into(),
+            subject: subject.into(),
+            requester_kind: "patient".into(),
+            requester_name: format!("患者{}", 30 + i),
+            ..Default::default()
+        };
+        let origin = Origin { owner: agent, created_at: Some(now.plus_minutes(-minutes_ago)), ..Default::default() };
+        let t = tickets::open(access, &input, origin).await.context("demo open ticket")?;
+        if category == "logistics" {
+            tickets::reply(access, t.id, "您好，已为您查询物流，请提供处方单号以便核实。", true, Some(Action::Pend)).await?;
         }
     }
     Ok(())

@@ -10,6 +10,8 @@ mod desk_followup;
 mod master;
 pub mod synth;
 
+pub use analytics::performance;
+
 use std::sync::Arc;
 
 use hops_kernel::HospitalId;
@@ -39,15 +41,16 @@ pub struct DemoInfo {
 }
 
 const ACCOUNTS: &[(Role, &str, &str)] = &[
-    (Role::HospitalAdmin, "admin", "周院办"),
-    (Role::Operator, "operator", "陈运营"),
-    (Role::Agent, "agent", "林客服"),
-    (Role::ContentReviewer, "reviewer", "宋宣传"),
-    // A doctor signs in with their 工号 as username, which links the account to the doctor.
-    (Role::Doctor, "D0001", "D0001 医生"),
-    (Role::Nurse, "nurse", "刘护士"),
-    (Role::Finance, "finance", "赵财务"),
-    (Role::Auditor, "auditor", "钱审计"),
+    (Role::HospitalAdmin, "admin", "周明华"),
+    (Role::Operator, "operator", "陈思远"),
+    (Role::Agent, "agent", "林晓燕"),
+    (Role::ContentReviewer, "reviewer", "宋雅琴"),
+    // A doctor signs in with their 工号 as username, which links the account to the doctor; the
+    // account takes the doctor's name once the doctors are loaded (see `master::link_accounts`).
+    (Role::Doctor, "D0001", "演示医生"),
+    (Role::Nurse, "nurse", "刘芳"),
+    (Role::Finance, "finance", "赵丽娟"),
+    (Role::Auditor, "auditor", "钱志强"),
 ];
 
 fn accounts_info() -> Vec<DemoAccount> {
@@ -121,10 +124,15 @@ async fn run_step(access: &Access, _hospital: HospitalId, step: &Step, patients:
     match step.label {
         "科室与医生" => {
             master::departments_and_doctors(access).await?;
+            master::link_accounts(access).await?;
             bar.inc(step.weight);
         }
         "患者" => master::patients(access, patients, step.weight, bar).await?,
-        "12 个月运营数据" => analytics::activity(access, activity_scale(patients), step.weight, bar).await?,
+        "12 个月运营数据" => {
+            analytics::activity(access, activity_scale(patients), step.weight, bar).await?;
+            let last_month = hops_analytics::performance::model::Month::containing(access.now().local_day()).previous();
+            analytics::performance(access, last_month).await?;
+        }
         "体检套餐与预约" => {
             checkup::checkup(access, step.weight, bar).await?;
             desk::desk(access).await?; // 工单、知识库与智能客服 (hops-desk)

@@ -1,8 +1,9 @@
 //! Demo master data through the master module's own import path.
 
 use hops_master::import::{self, Kind, Mode};
-use hops_platform::Access;
+use hops_platform::accounts::service::{self as accounts, UserUpdate};
 use hops_platform::tabular::Table;
+use hops_platform::{Access, Role};
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -68,6 +69,31 @@ pub async fn departments_and_doctors(access: &Access) -> anyhow::Result<()> {
         }
     }
     run(access, Kind::Doctors, doctors).await
+}
+
+/// The staff accounts as their people are: the doctor account (username = 工号) takes its
+/// doctor's name; the nurse works the first department's follow-up calls (her care team).
+pub async fn link_accounts(access: &Access) -> anyhow::Result<()> {
+    let doctors = hops_master::service::doctor_ids(access).await?;
+    let first_department = hops_master::service::department_choices(access).await?.into_iter().next().map(|(code, _, _)| code);
+    for user in accounts::directory(access).await? {
+        let update = match user.role {
+            Role::Doctor => match doctors.get(&user.username) {
+                Some((id, _)) => {
+                    let name = hops_master::service::doctor(access, *id).await?.name;
+                    Some((name, String::new()))
+                }
+                None => None,
+            },
+            Role::Nurse => first_department.clone().map(|d| (user.display_name.clone(), d)),
+            _ => None,
+        };
+        if let Some((name, departments)) = update {
+            let u = UserUpdate { display_name: &name, role: user.role, disabled: false, departments: &departments };
+            accounts::update_user(access, user.id, u).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Patients registered over the past three years, more recently (growth), with acquisition

@@ -167,6 +167,35 @@ pub async fn my_sheets(access: &Access) -> Result<Option<Vec<SheetRow>>> {
     }
 }
 
+/// What waits for the signed-in user among the sheets of months not locked, per month (oldest
+/// first): for those who manage performance the disputes to resolve, for a doctor their sheets
+/// to confirm or dispute; nothing for anyone else (a doctor account linked to no doctor too).
+pub async fn waiting(access: &Access) -> Result<(Waiting, Vec<(String, i64)>)> {
+    let (kind, status, doctor) = if access.can(Permission::AnalyticsRead) {
+        if !access.can(Permission::AnalyticsPublish) {
+            return Ok((Waiting::Nothing, Vec::new()));
+        }
+        (Waiting::Disputes, Status::Disputed, None)
+    } else {
+        match linked_doctor(access).await? {
+            Some(me) => (Waiting::ToConfirm, Status::Draft, Some(me)),
+            None => return Ok((Waiting::Nothing, Vec::new())),
+        }
+    };
+    let mut c = access.tenant().read().await?;
+    Ok((kind, store::open_sheets(&mut c, status, doctor).await?))
+}
+
+/// What [`waiting`] counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// Doctors' disputes to resolve.
+    Disputes,
+    /// The doctor's own sheets to confirm or dispute.
+    ToConfirm,
+    Nothing,
+}
+
 /// Everything the sheet page shows.
 pub struct SheetDetail {
     pub sheet: SheetRow,

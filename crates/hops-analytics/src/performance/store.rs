@@ -235,6 +235,21 @@ pub async fn sheets_of_doctor<C: Conn>(c: &mut Scoped<C>, doctor: DoctorId) -> s
     rows.iter().map(sheet).collect()
 }
 
+/// How many sheets of status `status` each month not locked holds (oldest month first); only
+/// `doctor`'s when given.
+pub async fn open_sheets<C: Conn>(c: &mut Scoped<C>, status: Status, doctor: Option<DoctorId>) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = c
+        .query(
+            "SELECT s.month, COUNT(*) FROM performance_sheets s JOIN performance_months m ON m.hospital_id = s.hospital_id AND m.month = s.month \
+             WHERE s.hospital_id = $1 AND s.status = $2 AND m.locked_at IS NULL AND ($3 = 0 OR s.doctor_id = $3) GROUP BY s.month ORDER BY s.month",
+        )
+        .bind(status.code())
+        .bind(doctor.map_or(0, |d| d.0))
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
 pub async fn sheet_by_id<C: Conn>(c: &mut Scoped<C>, id: i64) -> sqlx::Result<Option<SheetRow>> {
     let r = c.query_built(format!("{SHEET_SELECT} WHERE hospital_id = $1 AND id = $2")).bind(id).fetch_optional(c.conn()).await?;
     r.as_ref().map(sheet).transpose()

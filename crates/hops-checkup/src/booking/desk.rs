@@ -16,6 +16,16 @@ pub async fn today(access: &Access, number: &str, paging: hops_platform::web::Pa
     Ok(store::at_desk(&mut c, access.now().local_day(), number, paging.offset(), paging.per_page).await?)
 }
 
+/// What waits at the desk today for those who check people in: [paid bookings of today to
+/// check in, checked in and not yet completed]; `None` for everyone else.
+pub async fn waiting(access: &Access) -> Result<Option<[i64; 2]>> {
+    if !(access.can(Permission::CheckupBook) && access.can(Permission::CheckupRead)) {
+        return Ok(None);
+    }
+    let mut c = access.tenant().read().await?;
+    Ok(Some(store::at_desk_waiting(&mut c, access.now().local_day()).await?))
+}
+
 /// Checks a paid booking in on its day after verifying the person: `id_number` (from their
 /// identity card) must be the booked person's and `name` their name. A mismatch changes
 /// nothing, is refused, and is written to the audit log.

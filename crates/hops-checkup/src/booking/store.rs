@@ -326,6 +326,20 @@ pub async fn at_desk<C: Conn>(
     Ok((rows, total))
 }
 
+/// Bookings of `day` at the desk: [paid (to check in), checked in (items under way)].
+pub async fn at_desk_waiting<C: Conn>(c: &mut Scoped<C>, day: LocalDay) -> sqlx::Result<[i64; 2]> {
+    let r = c
+        .query(
+            "SELECT COALESCE(SUM(CASE WHEN status = 'paid' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'checked_in' THEN 1 ELSE 0 END), 0) \
+             FROM checkup_bookings WHERE hospital_id = $1 AND day = $2 AND status IN ('paid', 'checked_in')",
+        )
+        .bind(day.0)
+        .fetch_one(c.conn())
+        .await?;
+    Ok([r.try_get(0)?, r.try_get(1)?])
+}
+
 /// Bookings with their person matching `filter` (SQL over `b` and `p`, parameters from `$2`,
 /// bound by `bind`), newest first, `limit` from `offset`.
 pub async fn list_where<C: Conn>(

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use hops_platform::Permission;
 use hops_platform::jobs::JobHandler;
 use hops_platform::reencrypt::{Column, Key};
-use hops_platform::web::{Module, NavItem, Routes, Section};
+use hops_platform::web::{Module, NavItem, Routes, Section, WorkItem};
 
 use crate::booking::service as booking;
 use crate::capacity::service::ReleaseVip;
@@ -100,6 +100,17 @@ impl Module for CheckupModule {
             item("健康问卷", "/checkup/questionnaire"),
             item("发票申请", "/checkup/invoices"),
         ]
+    }
+
+    /// Today's bookings to check in at the desk, for those who check people in.
+    fn work<'a>(&'a self, access: &'a hops_platform::Access) -> hops_platform::web::BoxFuture<'a, hops_platform::Result<Vec<WorkItem>>> {
+        Box::pin(async move {
+            let Some([paid, checked_in]) = crate::booking::desk::waiting(access).await? else {
+                return Ok(Vec::new());
+            };
+            let note = if checked_in > 0 { format!("已签到、体检进行中 {checked_in} 人") } else { String::new() };
+            Ok(vec![WorkItem::new("今日待签到体检", paid, "人", "/checkup/desk").note(note).in_nav("/checkup/desk")])
+        })
     }
 
     fn h5_links(&self) -> Vec<(&'static str, &'static str)> {

@@ -283,6 +283,37 @@ pub async fn list(access: &Access, f: &Filter, paging: Paging) -> Result<(Vec<Co
     Ok(store::list(&mut c, f, paging.offset(), paging.per_page).await?)
 }
 
+/// Complaints waiting for the signed-in user's step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Waiting {
+    /// 已登记: to investigate (name the responsible department).
+    pub registered: i64,
+    /// 调查中: to record the findings and the rectification.
+    pub investigating: i64,
+    /// 整改中: to reply to the complainant.
+    pub rectifying: i64,
+    /// 已回复, for a reviewer (`DeskManage`) who did not record the rectification: to review.
+    pub to_review: i64,
+}
+
+impl Waiting {
+    /// Not yet replied to (the list's filter 待处理).
+    pub fn open(&self) -> i64 {
+        self.registered + self.investigating + self.rectifying
+    }
+}
+
+/// What waits for the signed-in user among the complaints; `None` for those who do not work the desk.
+pub async fn waiting(access: &Access) -> Result<Option<Waiting>> {
+    if !access.can(Permission::DeskWork) {
+        return Ok(None);
+    }
+    let mut c = access.tenant().read().await?;
+    let [registered, investigating, rectifying, replied] = store::waiting(&mut c, access.actor().user_id.map_or(-1, |u| u.0)).await?;
+    let to_review = if access.can(Permission::DeskManage) { replied } else { 0 };
+    Ok(Some(Waiting { registered, investigating, rectifying, to_review }))
+}
+
 /// One step of a complaint's history (from the status history).
 #[derive(Clone, Debug)]
 pub struct EventRow {

@@ -212,13 +212,16 @@ pub struct Filter {
     pub to: Option<LocalDay>,
     /// Part of the number, complainant, subject or doctor.
     pub q: String,
+    /// Only those not yet replied to (已登记, 调查中, 整改中).
+    pub open: bool,
 }
 
 /// Complaints matching `f`, newest first; and how many.
 pub async fn list<C: Conn>(c: &mut Scoped<C>, f: &Filter, offset: i64, limit: i64) -> sqlx::Result<(Vec<ComplaintRow>, i64)> {
     let filter = "c.hospital_id = $1 AND ($2 = '' OR c.status = $2) AND ($3 = '' OR c.source = $3) AND ($4 = '' OR c.cause_code = $4) \
                   AND ($5 = 0 OR c.department_id = $5) AND c.received_day >= $6 AND c.received_day <= $7 \
-                  AND ($8 = '' OR c.number = $8 OR c.complainant LIKE $9 ESCAPE '\\' OR c.subject LIKE $9 ESCAPE '\\' OR c.doctor_name LIKE $9 ESCAPE '\\')";
+                  AND ($8 = '' OR c.number = $8 OR c.complainant LIKE $9 ESCAPE '\\' OR c.subject LIKE $9 ESCAPE '\\' OR c.doctor_name LIKE $9 ESCAPE '\\') \
+                  AND ($10 = 0 OR c.status IN ('registered', 'investigating', 'rectifying'))";
     let q = f.q.trim().to_string();
     let like = hops_platform::db::contains_pattern(&q);
     let bind = |x: hops_platform::db::Q| {
@@ -230,6 +233,7 @@ pub async fn list<C: Conn>(c: &mut Scoped<C>, f: &Filter, offset: i64, limit: i6
             .bind(f.to.map_or(i32::MAX, |d| d.0))
             .bind(q.clone())
             .bind(like.clone())
+            .bind(i64::from(f.open))
     };
     let total: i64 =
         bind(c.query_built(format!("SELECT COUNT(*) FROM desk_complaints c WHERE {filter}"))).fetch_one(c.conn()).await?.try_get(0)?;
@@ -237,6 +241,23 @@ pub async fn list<C: Conn>(c: &mut Scoped<C>, f: &Filter, offset: i64, limit: i6
     let sql = format!("{SELECT} WHERE {filter} ORDER BY c.received_at DESC, c.id DESC LIMIT {} OFFSET {}", limit.max(1), offset.max(0));
     let rows = bind(c.query_built(sql)).fetch_all(c.conn()).await?;
     Ok((rows.iter().map(row).collect::<sqlx::Result<_>>()?, total))
+}
+
+/// Complaints waiting for a step: [已登记, 调查中, 整改中, 已回复 and not rectified by `me`
+/// (the review is another's: four eyes)].
+pub async fn waiting<C: Conn>(c: &mut Scoped<C>, me: i64) -> sqlx::Result<[i64; 4]> {
+    let r = c
+        .query(
+            "SELECT COALESCE(SUM(CASE WHEN status = 'registered' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'investigating' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'rectifying' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'replied' AND (rectified_by IS NULL OR rectified_by <> $2) THEN 1 ELSE 0 END), 0) \
+             FROM desk_complaints WHERE hospital_id = $1 AND status <> 'closed'",
+        )
+        .bind(me)
+        .fetch_one(c.conn())
+        .await?;
+    Ok([r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?])
 }
 
 /// What a step writes besides the status.

@@ -25,6 +25,18 @@ pub async fn tasks(access: &Access, f: &TaskFilter, paging: Paging) -> Result<(V
     Ok(store::tasks(&mut c, f, scope.as_deref(), paging.offset(), paging.per_page).await?)
 }
 
+/// The calls of today within the caller's data scope — pending tasks due before today ends —
+/// and how many of them were due on an earlier day; `None` for those who do not work follow-up.
+pub async fn today(access: &Access) -> Result<Option<(i64, i64)>> {
+    if !access.can(Permission::FollowupWork) {
+        return Ok(None);
+    }
+    let scope = scope(access).await?;
+    let today = access.now().local_day();
+    let mut c = access.tenant().read().await?;
+    Ok(Some(store::due_by(&mut c, scope.as_deref(), today.start(), today.plus_days(1).start()).await?))
+}
+
 /// The caller's data scope on tasks: `None` all, else the departments whose consultations'
 /// tasks they see (a nurse: their care teams' departments; see the master data's scope).
 async fn scope(access: &Access) -> Result<Option<Vec<i64>>> {

@@ -389,6 +389,23 @@ pub async fn tasks<C: Conn>(
     Ok((rows.iter().map(task_row).collect::<sqlx::Result<_>>()?, total))
 }
 
+/// Pending tasks within a data scope (see [`in_departments`]) due before `day_end`, and how many
+/// of them were due before `day_start` (left from an earlier day).
+pub async fn due_by<C: Conn>(
+    c: &mut Scoped<C>,
+    departments: Option<&[i64]>,
+    day_start: Instant,
+    day_end: Instant,
+) -> sqlx::Result<(i64, i64)> {
+    let sql = format!(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN t.due_at < $2 THEN 1 ELSE 0 END), 0) FROM desk_followup_tasks t \
+         WHERE t.hospital_id = $1 AND t.status = 'pending' AND t.due_at < $3{}",
+        in_departments(departments)
+    );
+    let r = c.query_built(sql).bind(day_start.0).bind(day_end.0).fetch_one(c.conn()).await?;
+    Ok((r.try_get(0)?, r.try_get(1)?))
+}
+
 /// Records a call on a pending task: attempts + 1, the outcome, and the new status and due
 /// time; false when the task is no longer pending or was called meanwhile.
 #[allow(clippy::too_many_arguments)]

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use super::history::status_changes;
 use super::history::{self, all_changes, me, record};
 use super::model::{self, Action, Status, TicketDraft, TicketInput};
+pub use super::queue::{Queue, TicketsWaiting, filter_for, waiting};
 use super::store::{self, AttachmentRow, EventRow, Filter, SlaSnapshot, TicketRow};
 use crate::setup::service::{self as setup, Settings};
 use crate::sla::clock::{self, Sla, Targets};
@@ -721,77 +722,4 @@ async fn check_sla_in(
 
 fn system_event(id: i64, ticket: i64, at: Instant, kind: &str, body: String) -> EventRow {
     EventRow { id, ticket_id: ticket, at, kind: kind.into(), actor_id: None, actor_name: "系统".into(), body, status: None }
-}
-
-/// The lists of the agent workspace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Queue {
-    /// Active tickets I own.
-    Mine,
-    /// Active tickets of my teams (anyone's or nobody's).
-    Team,
-    /// Active tickets nobody has taken.
-    Unassigned,
-    /// Active tickets escalated to a team I lead.
-    Escalated,
-    /// Everything, any status.
-    All,
-}
-
-impl Queue {
-    pub const ALL: [Queue; 5] = [Queue::Mine, Queue::Team, Queue::Unassigned, Queue::Escalated, Queue::All];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Queue::Mine => "mine",
-            Queue::Team => "team",
-            Queue::Unassigned => "unassigned",
-            Queue::Escalated => "escalated",
-            Queue::All => "all",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Queue::Mine => "我的工单",
-            Queue::Team => "班组工单",
-            Queue::Unassigned => "待领取",
-            Queue::Escalated => "升级给我",
-            Queue::All => "全部工单",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Queue> {
-        Queue::ALL.into_iter().find(|q| q.code() == s.trim())
-    }
-}
-
-/// The filter of a queue for the signed-in agent, narrowed by a search box: a ticket number, a
-/// mobile number (exact, by blind index) or any text.
-pub async fn filter_for(access: &Access, queue: Queue, search: &str) -> Result<Filter> {
-    let settings = setup::load(access).await?;
-    let me = access.actor().user_id.map_or(-1, |u| u.0);
-    let mut f = Filter { active: queue != Queue::All, ..Default::default() };
-    match queue {
-        Queue::Mine => f.owner = Some(me),
-        Queue::Team => f.teams = Some(settings.teams_of(me)),
-        Queue::Unassigned => f.unassigned = true,
-        Queue::Escalated => {
-            f.teams = Some(settings.led_by(me));
-            f.escalated = true;
-        }
-        Queue::All => {}
-    }
-    let s = search.trim();
-    if !s.is_empty() {
-        let number = s.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("gd")) && s.len() >= 3 && s[2..].chars().all(|c| c.is_ascii_digit());
-        if number {
-            f.number = Some(s.to_ascii_uppercase());
-        } else if let Ok(p) = hops_kernel::Phone::parse(s) {
-            f.phone_bidx = Some(phone_index(access, &p));
-        } else {
-            f.text = Some(s.to_string());
-        }
-    }
-    Ok(f)
 }

@@ -316,6 +316,25 @@ pub async fn list<C: Conn>(c: &mut Scoped<C>, f: &Filter, offset: i64, limit: i6
     Ok((rows.iter().map(row).collect::<sqlx::Result<_>>()?, total))
 }
 
+/// What waits for agent `me` among the active tickets: [own, own with a clock past its due time
+/// at `now`, own not overdue whose next due time is before `day_end`, unassigned, escalated to a
+/// team `me` leads]. A clock is overdue when it is not met and its due time has passed.
+pub async fn waiting<C: Conn>(c: &mut Scoped<C>, me: i64, now: Instant, day_end: Instant) -> sqlx::Result<[i64; 5]> {
+    let sql = format!(
+        "SELECT COALESCE(SUM(mine), 0), COALESCE(SUM(mine * late), 0), COALESCE(SUM(mine * (1 - late) * today), 0), \
+         COALESCE(SUM(free), 0), COALESCE(SUM(escalated), 0) FROM (SELECT \
+         CASE WHEN owner_id = $2 THEN 1 ELSE 0 END AS mine, \
+         CASE WHEN (first_response_at IS NULL AND first_response_due < $3) OR resolution_due < $3 THEN 1 ELSE 0 END AS late, \
+         CASE WHEN {NEXT_DUE} < $4 THEN 1 ELSE 0 END AS today, \
+         CASE WHEN owner_id IS NULL THEN 1 ELSE 0 END AS free, \
+         CASE WHEN escalated_at IS NOT NULL AND desk_teams.lead_user_id = $2 THEN 1 ELSE 0 END AS escalated \
+         FROM desk_tickets LEFT JOIN desk_teams ON desk_teams.hospital_id = desk_tickets.hospital_id AND desk_teams.code = desk_tickets.team_code \
+         WHERE desk_tickets.hospital_id = $1 AND merged_into IS NULL AND status IN ('new', 'open', 'pending')) AS waiting"
+    );
+    let r = c.query_built(sql).bind(me).bind(now.0).bind(day_end.0).fetch_one(c.conn()).await?;
+    Ok([r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?])
+}
+
 /// Every ticket created in `[from, to)` (attainment reports), oldest first.
 pub async fn created_between<C: Conn>(c: &mut Scoped<C>, from: Instant, to: Instant) -> sqlx::Result<Vec<TicketRow>> {
     let sql = format!(

@@ -9,13 +9,15 @@ mod followup;
 mod pages_kb;
 mod pages_setup;
 mod pages_ticket;
+mod work;
 
 use std::sync::Arc;
 
 use hops_platform::Permission;
 use hops_platform::jobs::{JobHandler, Schedule};
 use hops_platform::reencrypt::{Column, Legacy};
-use hops_platform::web::{Module, NavItem, Routes, Section};
+use hops_platform::web::{BoxFuture, Module, NavItem, Routes, Section, WorkItem};
+use hops_platform::{Access, Result};
 
 use crate::followup::service as followups;
 use crate::ticket::service as tickets;
@@ -90,8 +92,14 @@ impl Module for DeskModule {
         ];
         v.extend(followup::nav());
         v.extend(complaint::nav());
+        v.push(item("知识库", "/desk/kb", Permission::KbEdit));
+        v.push(item("未解答问题", "/desk/kb/unanswered", Permission::KbEdit));
         v.push(item("客服设置", "/desk/settings", Permission::DeskManage));
         v
+    }
+
+    fn work<'a>(&'a self, access: &'a Access) -> BoxFuture<'a, Result<Vec<WorkItem>>> {
+        Box::pin(work::items(access))
     }
 
     fn routes(&self) -> Routes {

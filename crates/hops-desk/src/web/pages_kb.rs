@@ -31,6 +31,7 @@ pub fn routes() -> Routes {
         .scope(Scope::AllPeople)
         .page(Method::Get, "/desk/bot", "智能客服", bot_page)
         .page(Method::Get, "/desk/bot/conversations/{session_id}", "智能客服会话", conversation)
+        .page(Method::Get, "/desk/kb/unanswered", "未解答问题", unanswered_page)
 }
 
 fn render<T: Template>(t: T) -> PageResult<Html<String>> {
@@ -49,6 +50,8 @@ struct ListPage {
     categories: Vec<String>,
     statuses: Vec<(&'static str, &'static str)>,
     report: Option<ImportReport>,
+    bot_tab: bool,
+    kb_tabs: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -87,6 +90,8 @@ async fn list_view(page: &Page, q: ListQ, report: Option<ImportReport>) -> PageR
         categories: kb::categories(access).await?,
         statuses: statuses(),
         report,
+        bot_tab: access.can(Permission::DeskWork),
+        kb_tabs: true,
     })
 }
 
@@ -225,6 +230,8 @@ struct BotPage {
     sessions: Vec<SessionRow>,
     pager: Pager,
     can_edit: bool,
+    bot_tab: bool,
+    kb_tabs: bool,
 }
 
 impl BotPage {
@@ -262,7 +269,26 @@ async fn bot_page(page: Page, Query(q): Query<BotQ>) -> PageResult<Html<String>>
         sessions,
         pager: Pager::new(paging, total_sessions, "/desk/bot?"),
         can_edit,
+        bot_tab: true,
+        kb_tabs: can_edit,
     })
+}
+
+#[derive(Template)]
+#[template(path = "desk_kb_unanswered.html")]
+struct UnansweredPage {
+    shell: Shell,
+    groups: Vec<Group>,
+    bot_tab: bool,
+    kb_tabs: bool,
+}
+
+/// The questions the bot could not answer, grouped, for those who write the knowledge base (the
+/// content reviewers among them, who do not work the desk's conversations).
+async fn unanswered_page(page: Page) -> PageResult<Html<String>> {
+    let access = page.access();
+    let groups = bot::unanswered(access, 30).await?;
+    render(UnansweredPage { shell: page.shell("未解答问题"), groups, bot_tab: access.can(Permission::DeskWork), kb_tabs: true })
 }
 
 #[derive(Template)]

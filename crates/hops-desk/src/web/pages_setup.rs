@@ -100,15 +100,10 @@ impl SettingsPage {
         self.s.team(code).map_or(code, |t| t.name.as_str())
     }
     fn person(&self, id: &Option<i64>) -> String {
-        id.and_then(|i| self.people.iter().find(|p| p.id.0 == i)).map_or_else(|| "—".into(), |p| p.display_name.clone())
+        id.and_then(|i| self.people.iter().find(|p| p.id.0 == i)).map_or_else(|| "—".into(), Colleague::label)
     }
     fn members(&self, t: &Team) -> String {
-        t.members
-            .iter()
-            .filter_map(|m| self.people.iter().find(|p| p.id.0 == *m))
-            .map(|p| p.display_name.as_str())
-            .collect::<Vec<_>>()
-            .join("、")
+        t.members.iter().filter_map(|m| self.people.iter().find(|p| p.id.0 == *m)).map(Colleague::label).collect::<Vec<_>>().join("、")
     }
     fn minutes(&self, m: &Option<i64>) -> String {
         match m {

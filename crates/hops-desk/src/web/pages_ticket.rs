@@ -87,7 +87,7 @@ pub struct Row {
 }
 
 fn name_of(people: &[Colleague], id: Option<i64>) -> String {
-    id.and_then(|i| people.iter().find(|p| p.id.0 == i)).map_or_else(String::new, |p| p.display_name.clone())
+    id.and_then(|i| people.iter().find(|p| p.id.0 == i)).map_or_else(String::new, Colleague::label)
 }
 
 fn row(l: Listed, settings: &Settings, people: &[Colleague]) -> Row {

@@ -266,6 +266,21 @@ impl VisitorKind {
 }
 
 impl Role {
+    /// The short title shown after a person's name in lists and assignments: 王建国 医生.
+    pub fn title_zh(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "平台管理员",
+            Role::HospitalAdmin => "医院管理员",
+            Role::Operator => "运营",
+            Role::Agent => "客服",
+            Role::ContentReviewer => "宣传科",
+            Role::Doctor => "医生",
+            Role::Nurse => "护士",
+            Role::Finance => "财务",
+            Role::Auditor => "审计",
+        }
+    }
+
     /// The role's data scope: clinical staff see their department's patients, the operations
     /// and service staff (whose work is hospital-wide) everyone's.
     pub fn data_scope(self) -> DataScope {

@@ -225,6 +225,13 @@ pub struct Colleague {
     pub role: Role,
 }
 
+impl Colleague {
+    /// How lists and assignments show a colleague: their name and title, "王建国 医生".
+    pub fn label(&self) -> String {
+        format!("{} {}", self.display_name, self.role.title_zh())
+    }
+}
+
 /// The hospital's enabled staff accounts by display name (no secrets, no permission needed
 /// beyond being signed in to the hospital).
 pub async fn directory(access: &Access) -> Result<Vec<Colleague>> {

@@ -266,14 +266,27 @@ pub async fn settle(access: &Access, tx: &mut Tx, a: &Approval, decision: Decisi
     Ok(())
 }
 
+/// The codes of the permissions the actor holds (an approval names the one its approver needs).
+fn held(access: &Access) -> Vec<String> {
+    Permission::all().into_iter().filter(|p| access.can(*p)).map(Permission::code).collect()
+}
+
 /// The approvals waiting for the actor ("待我审批"): pending, of a permission the actor holds,
 /// not asked by the actor; oldest first, and how many.
 pub async fn pending(access: &Access, paging: Paging) -> Result<(Vec<Approval>, i64)> {
-    let codes: Vec<String> = Permission::all().into_iter().filter(|p| access.can(*p)).map(Permission::code).collect();
+    let codes = held(access);
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
     let mut c = access.tenant().read().await?;
     let me = access.actor().user_id.map(|u| u.0);
     Ok(store::pending(&mut c, &codes, me, paging.offset(), paging.per_page).await?)
+}
+
+/// How many approvals wait for the actor (as [`pending`]) per thing asked for (request label).
+pub async fn pending_kinds(access: &Access) -> Result<Vec<(String, i64)>> {
+    let codes = held(access);
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let mut c = access.tenant().read().await?;
+    Ok(store::pending_kinds(&mut c, &codes, access.actor().user_id.map(|u| u.0)).await?)
 }
 
 /// Whether changes of `kind` need approval first in this hospital (off unless switched on).

@@ -179,20 +179,38 @@ pub async fn pending<C: Conn>(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<(Vec<ApprovalRow>, i64)> {
-    if permissions.is_empty() {
+    let Some(filter) = pending_filter(permissions) else {
         return Ok((Vec::new(), 0));
-    }
-    // Permission codes are identifiers from the code (never typed by anyone), quoted anyway.
-    let list = permissions.iter().map(|p| format!("'{}'", p.replace('\'', ""))).collect::<Vec<_>>().join(",");
-    let filter = format!(
-        "FROM approvals WHERE hospital_id = $1 AND decision = 'pending' AND approver_permission IN ({list}) \
-         AND (requested_by IS NULL OR requested_by <> $2)"
-    );
+    };
     let me = me.unwrap_or(-1);
     let total: i64 = c.query_built(format!("SELECT COUNT(*) {filter}")).bind(me).fetch_one(c.conn()).await?.try_get(0)?;
     let sql = format!("SELECT {APPROVAL} {filter} ORDER BY requested_at, id LIMIT $3 OFFSET $4");
     let rows = c.query_built(sql).bind(me).bind(limit).bind(offset).fetch_all(c.conn()).await?;
     Ok((rows.iter().map(approval_row).collect::<sqlx::Result<_>>()?, total))
+}
+
+/// `FROM … WHERE …` of the pending approvals that holders of one of `permissions` decide, not
+/// requested by `$2`; `None` without permissions.
+fn pending_filter(permissions: &[&str]) -> Option<String> {
+    if permissions.is_empty() {
+        return None;
+    }
+    // Permission codes are identifiers from the code (never typed by anyone), quoted anyway.
+    let list = permissions.iter().map(|p| format!("'{}'", p.replace('\'', ""))).collect::<Vec<_>>().join(",");
+    Some(format!(
+        "FROM approvals WHERE hospital_id = $1 AND decision = 'pending' AND approver_permission IN ({list}) \
+         AND (requested_by IS NULL OR requested_by <> $2)"
+    ))
+}
+
+/// How many of [`pending`] ask for each thing (request label), in label order.
+pub async fn pending_kinds<C: Conn>(c: &mut Scoped<C>, permissions: &[&str], me: Option<i64>) -> sqlx::Result<Vec<(String, i64)>> {
+    let Some(filter) = pending_filter(permissions) else {
+        return Ok(Vec::new());
+    };
+    let sql = format!("SELECT request_label, COUNT(*) {filter} GROUP BY request_label ORDER BY request_label");
+    let rows = c.query_built(sql).bind(me.unwrap_or(-1)).fetch_all(c.conn()).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
 /// Records a decision on a pending approval; false when it was no longer pending.

@@ -20,6 +20,7 @@ use crate::web::extract::{Api, Form, Json, Page};
 use crate::web::forms::{FormErrors, flash};
 use crate::web::routes::{ApiDoc, Method, Routes, Scope};
 use crate::web::shell::{NavItem, Pager, Paging, Section, Shell};
+use crate::web::work::WorkItem;
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Hospital)
@@ -60,6 +61,18 @@ pub fn routes() -> Routes {
 
 pub fn nav() -> Vec<NavItem> {
     vec![NavItem { section: Section::Overview, label: "待我审批", href: "/approvals", permission: Permission::DashboardView }]
+}
+
+/// 待我审批 as the actor's work (see [`crate::web::work`]): how many approvals wait for them and
+/// what they ask for; nothing when none waits.
+pub async fn work(access: &Access) -> crate::error::Result<Vec<WorkItem>> {
+    let kinds = service::pending_kinds(access).await?;
+    let count: i64 = kinds.iter().map(|(_, n)| n).sum();
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let note = kinds.iter().map(|(label, n)| format!("{label} {n}")).collect::<Vec<_>>().join(" · ");
+    Ok(vec![WorkItem::new("待我审批", count, "项", "/approvals").note(note).in_nav("/approvals")])
 }
 
 /// A status change as the timeline shows it: Chinese labels only.

@@ -169,19 +169,32 @@ async fn totp_submit(page: Page, Form(f): Form<TotpForm>) -> PageResult<Response
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     shell: Shell,
+    work: std::sync::Arc<super::Work>,
+    /// Where a user with nothing waiting can go: the kinds of work with nothing now, then the
+    /// navigation's entries (label, href).
+    links: Vec<(String, String)>,
+    /// Hospital figures are shown (the user's job is them).
+    figures: bool,
     tiles: Vec<Tile>,
     charts: Vec<ChartPanel>,
     jobs: Vec<(String, i64)>,
     today: String,
 }
 
+/// Whose home shows the hospital's figures below their work: those whose job is the figures
+/// (operators, administrators, finance, auditors). Clinical and service staff see their work.
+pub const HOME_FIGURES: Permission = Permission::AnalyticsRead;
+
 async fn dashboard(page: Page) -> PageResult<Html<String>> {
     let access = page.access();
     access.require(Permission::DashboardView)?;
+    let figures = access.can(HOME_FIGURES);
     // The modules' figures, remembered per user for a few seconds (cleared by any change of
     // the hospital, see crate::memo): a dashboard left open or opened by many stays cheap.
     let key = format!("dashboard:{}", access.actor().user_id.map_or(0, |u| u.0));
-    let (tiles, charts) = match access.core().memo.get::<(Vec<Tile>, Vec<ChartPanel>)>(access.hospital(), &key) {
+    let cached = if figures { access.core().memo.get::<(Vec<Tile>, Vec<ChartPanel>)>(access.hospital(), &key) } else { None };
+    let (tiles, charts) = match cached {
+        _ if !figures => (Vec::new(), Vec::new()),
         Some(cached) => (*cached).clone(),
         None => {
             let mut tiles = Vec::new();
@@ -200,7 +213,16 @@ async fn dashboard(page: Page) -> PageResult<Html<String>> {
         Vec::new()
     };
     let today = access.now().local_day().to_string();
-    let t = DashboardPage { shell: page.shell("首页"), tiles, charts, jobs, today };
+    let shell = page.shell("首页");
+    let work = page.work();
+    let mut links: Vec<(String, String)> = work.idle().iter().map(|w| (w.label.clone(), w.href.clone())).collect();
+    for l in shell.nav.iter().flat_map(|g| &g.links).filter(|l| l.href != "/") {
+        if !links.iter().any(|(_, h)| h.split('?').next() == Some(l.href)) {
+            links.push((l.label.to_string(), l.href.to_string()));
+        }
+    }
+    links.truncate(12);
+    let t = DashboardPage { shell, work, links, figures, tiles, charts, jobs, today };
     Ok(Html(t.render().map_err(anyhow::Error::from)?))
 }
 

@@ -22,6 +22,8 @@ pub struct Page {
     path: String,
     /// The user's unread in-app messages (the bell in the header).
     unread: i64,
+    /// What waits for the user (我的待办; the navigation's counts).
+    work: std::sync::Arc<super::Work>,
 }
 
 impl Page {
@@ -30,7 +32,11 @@ impl Page {
     }
     /// The layout around a page: navigation for this user, title and active item.
     pub fn shell(&self, title: impl Into<String>) -> Shell {
-        Shell::new(&self.state, &self.session, title.into(), &self.path, self.unread)
+        Shell::new(&self.state, &self.session, title.into(), &self.path, self.unread, &self.work)
+    }
+    /// What waits for the user (see [`super::work`]).
+    pub fn work(&self) -> std::sync::Arc<super::Work> {
+        self.work.clone()
     }
     pub fn state(&self) -> &AppState {
         &self.state
@@ -57,7 +63,8 @@ impl FromRequestParts<AppState> for Page {
             tracing::warn!(error = %e, "unread notifications not counted");
             0
         });
-        Ok(Page { session, state: state.clone(), path, unread })
+        let work = super::work::of(state, &session.access).await;
+        Ok(Page { session, state: state.clone(), path, unread, work })
     }
 }
 

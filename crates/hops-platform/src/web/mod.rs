@@ -14,6 +14,7 @@ pub mod pages;
 pub mod routes;
 pub mod shell;
 pub mod upload;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub use forms::{FormErrors, flash};
 pub use pages::{download, qr_svg, xlsx};
 pub use routes::{ApiDoc, Method, Param, RouteSpec, Routes, Scope};
 pub use shell::{ChartPanel, NavItem, Pager, Paging, Section, Shell, Tile, group_digits};
+pub use work::{Work, WorkItem};
 
 /// A business area plugged into the platform.
 pub trait Module: Send + Sync + 'static {
@@ -78,7 +80,16 @@ pub trait Module: Send + Sync + 'static {
     fn h5_links(&self) -> Vec<(&'static str, &'static str)> {
         Vec::new()
     }
-    /// Its headline figures on the home dashboard.
+    /// What waits for the signed-in user in this module (我的待办 on the home page, counts on
+    /// the navigation): the user's own work, within their permissions and data scope — nothing
+    /// when they lack them — counted with a bounded query or two, since every console page asks
+    /// (remembered a few seconds, see [`work`]). An error leaves the module's items out; the
+    /// page still shows.
+    fn work<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<WorkItem>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    /// Its headline figures on the home dashboard (shown to those whose job is hospital figures:
+    /// holders of `AnalyticsRead`).
     fn tiles<'a>(&'a self, _access: &'a Access) -> BoxFuture<'a, Result<Vec<Tile>>> {
         Box::pin(async { Ok(Vec::new()) })
     }

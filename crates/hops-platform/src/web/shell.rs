@@ -49,6 +49,8 @@ pub struct NavLink {
     pub label: &'static str,
     pub href: &'static str,
     pub active: bool,
+    /// What waits for the user there (see [`super::work`]).
+    pub badge: Option<super::work::NavBadge>,
 }
 
 pub struct NavGroup {
@@ -74,7 +76,7 @@ pub struct Shell {
 }
 
 impl Shell {
-    pub(crate) fn new(state: &AppState, session: &SessionInfo, title: String, path: &str, unread: i64) -> Shell {
+    pub(crate) fn new(state: &AppState, session: &SessionInfo, title: String, path: &str, unread: i64, work: &super::Work) -> Shell {
         let access = &session.access;
         let visible: Vec<&NavItem> = state.nav().iter().filter(|i| access.can(i.permission)).collect();
         // The active link is the longest href that prefixes the path.
@@ -91,7 +93,7 @@ impl Shell {
             let links = visible
                 .iter()
                 .filter(|i| i.section == s)
-                .map(|i| NavLink { label: i.label, href: i.href, active: Some(i.href) == active })
+                .map(|i| NavLink { label: i.label, href: i.href, active: Some(i.href) == active, badge: work.badge(i.href) })
                 .collect();
             nav.push(NavGroup { title: s.label_zh(), links });
         }

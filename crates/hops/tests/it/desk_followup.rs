@@ -316,6 +316,15 @@ async fn daily_job_generates_the_mornings_calls(backend: Backend) {
 
 /// A checkup booking for today, paid on site, checked in and completed; its order number.
 async fn completed_checkup(access: &hops_platform::Access) -> String {
+    let (id, number, id_number) = paid_checkup(access).await;
+    hops_checkup::booking::desk::check_in(access, id, id_number.as_str(), "体检人").await.unwrap();
+    hops_checkup::booking::desk::complete(access, id).await.unwrap();
+    number
+}
+
+/// A checkup booking for today (a package of one item, five places), paid on site: its id, its
+/// order number and its person's ID-card number.
+pub(crate) async fn paid_checkup(access: &hops_platform::Access) -> (i64, String, hops_kernel::IdCardNumber) {
     use hops_checkup::catalogue::model::{Applicability, Item, Package};
     use hops_kernel::Money;
     let item = Item {
@@ -357,11 +366,10 @@ async fn completed_checkup(access: &hops_platform::Access) -> String {
         ..Default::default()
     };
     let booked = hops_checkup::booking::service::book(access, &request).await.unwrap().unwrap_or_else(|_| panic!("booking refused"));
-    let id = booked.booking.id;
-    hops_checkup::payment::service::record_offline(access, id, hops_checkup::payment::model::Method::Onsite, "").await.unwrap();
-    hops_checkup::booking::desk::check_in(access, id, id_number.as_str(), "体检人").await.unwrap();
-    hops_checkup::booking::desk::complete(access, id).await.unwrap();
-    booked.booking.number
+    hops_checkup::payment::service::record_offline(access, booked.booking.id, hops_checkup::payment::model::Method::Onsite, "")
+        .await
+        .unwrap();
+    (booked.booking.id, booked.booking.number, id_number)
 }
 
 async fn call_task(d: &Desk, id: i64, body: Value) -> (u16, Value) {

@@ -45,11 +45,18 @@ pub async fn desk(backend: Backend) -> Desk {
 /// [`desk`] on an app of the caller's (another configuration).
 pub async fn desk_on(app: TestApp) -> Desk {
     let h = app.hospital("kf", &[Role::Operator, Role::Agent, Role::Doctor]).await;
-    let sys = app.system(h);
-    setup::load(&sys).await.unwrap();
+    office_hours(&app.system(h)).await;
+    let token = app.token("kf", "operator").await;
+    Desk { app, hospital: h, token: std::sync::Mutex::new(token) }
+}
+
+/// The desk's presets plus an office-hours calendar over the 2026 National Day holidays and the
+/// policy of category `assist` on it (1 hour to respond, 2 working days to resolve).
+pub async fn office_hours(sys: &hops_platform::Access) {
+    setup::load(sys).await.unwrap();
     let office =
         check_calendar("office", "工作日办公时间", "mon-fri 08:00-12:00,13:30-17:30", "2026-10-01..2026-10-08", "2026-10-10", false);
-    setup::save_calendar(&sys, &office.unwrap()).await.unwrap();
+    setup::save_calendar(sys, &office.unwrap()).await.unwrap();
     let policy = hops_desk::setup::model::check_policy(
         "assist",
         "",
@@ -62,9 +69,7 @@ pub async fn desk_on(app: TestApp) -> Desk {
         &["office".to_string()],
     )
     .unwrap();
-    setup::save_policy(&sys, &policy).await.unwrap();
-    let token = app.token("kf", "operator").await;
-    Desk { app, hospital: h, token: std::sync::Mutex::new(token) }
+    setup::save_policy(sys, &policy).await.unwrap();
 }
 
 /// What happens to a ticket after it is opened, at a local time.

@@ -45,3 +45,4 @@ mod sms;
 mod tenancy;
 mod throttle;
 mod uploads;
+mod workbench;

@@ -69,6 +69,9 @@ pub struct ListQ {
     ok: Option<String>,
 }
 
+/// The list's filter of complaints not yet replied to (已登记, 调查中, 整改中).
+const OPEN: &str = "open";
+
 fn filter_of(q: &ListQ) -> Result<Filter, Error> {
     let day = |field: &str, s: &Option<String>| match s.as_deref().map(str::trim).unwrap_or("") {
         "" => Ok(None),
@@ -76,6 +79,7 @@ fn filter_of(q: &ListQ) -> Result<Filter, Error> {
     };
     Ok(Filter {
         status: q.status.as_deref().and_then(Status::from_code),
+        open: q.status.as_deref() == Some(OPEN),
         source: q.source.as_deref().and_then(Source::from_code),
         cause: q.cause.clone().unwrap_or_default(),
         department_id: opt_id("department", q.department.as_deref().unwrap_or(""))?,
@@ -123,7 +127,7 @@ async fn list(page: Page, Query(q): Query<ListQ>) -> PageResult<Response> {
         hops_platform::web::pages::url_encode(&s(&q.to)),
         hops_platform::web::pages::url_encode(&s(&q.q))
     );
-    let mut statuses = vec![Choice::new("", "全部状态", &s(&q.status))];
+    let mut statuses = vec![Choice::new("", "全部状态", &s(&q.status)), Choice::new(OPEN, "待处理（未回复）", &s(&q.status))];
     statuses.extend(Status::ALL.iter().map(|x| Choice::new(x.code(), x.label_zh(), &s(&q.status))));
     let mut sources = vec![Choice::new("", "全部来源", &s(&q.source))];
     sources.extend(Source::ALL.iter().map(|x| Choice::new(x.code(), x.label_zh(), &s(&q.source))));

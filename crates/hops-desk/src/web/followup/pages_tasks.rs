@@ -46,7 +46,7 @@ struct QueuePage {
     pager: Pager,
     statuses: Vec<Choice>,
     plans: Vec<Choice>,
-    due: bool,
+    dues: Vec<Choice>,
     q: String,
     now: hops_kernel::Instant,
     can_manage: bool,
@@ -62,17 +62,25 @@ async fn queue(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
     let status_code = q.status.clone().unwrap_or_else(|| "pending".into());
     let status = TaskStatus::from_code(&status_code);
     let plan_id = q.plan.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
-    let due = q.due.as_deref() == Some("1");
+    // 已到期: due by now; 今日应回访: due before today ends (the home page's 今日回访).
+    let due = match q.due.as_deref() {
+        Some(d @ ("1" | "today")) => d,
+        _ => "",
+    };
     let text = q.q.clone().unwrap_or_default();
     let now = access.now();
-    let f = TaskFilter { status, plan_id, due_by: due.then_some(now), q: text.clone() };
+    let due_by = match due {
+        "1" => Some(now),
+        "today" => Some(hops_kernel::Instant(now.local_day().plus_days(1).start().0 - 1)),
+        _ => None,
+    };
+    let f = TaskFilter { status, plan_id, due_by, q: text.clone() };
     let (rows, total) = calls::tasks(access, &f, paging).await?;
     let plans = service::plans(access).await?;
     let plan_code = plan_id.map(|p| p.to_string()).unwrap_or_default();
     let base = format!(
-        "/desk/followup?status={}&plan={plan_code}&due={}&q={}",
+        "/desk/followup?status={}&plan={plan_code}&due={due}&q={}",
         status.map_or("", TaskStatus::code),
-        if due { "1" } else { "" },
         hops_platform::web::pages::url_encode(&text)
     );
     let mut statuses = vec![Choice::new("", "全部状态", status.map_or("", TaskStatus::code))];
@@ -86,7 +94,7 @@ async fn queue(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
         pager: Pager::new(paging, total, &base),
         statuses,
         plans: plan_choices,
-        due,
+        dues: [("", "全部时间"), ("today", "今日应回访（含逾期）"), ("1", "已到期")].iter().map(|(v, l)| Choice::new(v, *l, due)).collect(),
         q: text,
         now,
         can_manage: access.can(Permission::DeskManage),
