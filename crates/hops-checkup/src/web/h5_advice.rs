@@ -30,7 +30,12 @@ use crate::invoice::store::InvoiceRow;
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Visitor)
         .public(Method::Get, "/p/{hospital_code}/checkup/packages/{package}/advice", "体检预约（患者端）：健康问卷", advice_page)
-        .public(Method::Post, "/p/{hospital_code}/checkup/packages/{package}/advice", "体检预约（患者端）：提交健康问卷，查看加项推荐", advise)
+        .public(
+            Method::Post,
+            "/p/{hospital_code}/checkup/packages/{package}/advice",
+            "体检预约（患者端）：提交健康问卷，查看加项推荐",
+            advise,
+        )
         .public(Method::Get, "/p/{hospital_code}/checkup/invoice/{booking}", "体检预约（患者端）：发票申请", invoice_page)
         .public(Method::Post, "/p/{hospital_code}/checkup/invoice/{booking}", "体检预约（患者端）：提交发票申请", request_invoice)
 }

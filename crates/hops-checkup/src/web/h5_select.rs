@@ -14,6 +14,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, RawQuery};
@@ -284,13 +285,8 @@ pub(super) async fn package_view(s: &Site, cat: &Catalogue, p: &Package, posted:
     let mut order = Vec::new();
     if posted.answered || posted.advised {
         let questionnaire = advice::load(&s.access).await.map_err(|e| s.fail(e))?;
-        let request = AdviceRequest {
-            package: p.code.clone(),
-            add: Vec::new(),
-            remove: sel.remove.clone(),
-            answers: posted.answers.clone(),
-            person,
-        };
+        let request =
+            AdviceRequest { package: p.code.clone(), add: Vec::new(), remove: sel.remove.clone(), answers: posted.answers.clone(), person };
         // Answers that do not check were refused by the questionnaire; here they recommend nothing.
         for r in advice::recommend_in(cat, &questionnaire, &request).unwrap_or_default() {
             let mut notes = Vec::new();
@@ -359,9 +355,8 @@ pub(super) async fn package_view(s: &Site, cat: &Catalogue, p: &Package, posted:
         c.error = errors.get(&format!("item.{}", c.code));
     }
     let today = s.access.now().local_day();
-    let avail = crate::capacity::service::availability(&s.access, today.plus_days(1), today.plus_days(30), &p.code)
-        .await
-        .map_err(|e| s.fail(e))?;
+    let avail =
+        crate::capacity::service::availability(&s.access, today.plus_days(1), today.plus_days(30), &p.code).await.map_err(|e| s.fail(e))?;
     let days = avail
         .into_iter()
         .filter(|a| !a.closed)
@@ -398,7 +393,7 @@ pub(super) async fn package_view(s: &Site, cat: &Catalogue, p: &Package, posted:
 }
 
 /// The package on sale with this code, or the page saying it is not.
-pub(super) async fn on_sale(s: &Site, package: &str) -> Result<(Catalogue, Package), axum::response::Response> {
+pub(super) async fn on_sale(s: &Site, package: &str) -> Result<(Arc<Catalogue>, Package), axum::response::Response> {
     let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
     match cat.packages.get(package).filter(|p| p.active).cloned() {
         Some(p) => Ok((cat, p)),

@@ -25,7 +25,8 @@ both_backends!(health_answers_are_posted_never_in_an_address);
 /// women) to the unscreened, and places on the next five days.
 async fn with_mens_package(backend: Backend) -> Api {
     let api = setup(backend).await;
-    let men = json!({"code": "MEN", "name": "男士套餐", "price": "100.00", "items": ["BLOOD", "LIVER", "DR"], "applicability": {"sex": "男"}});
+    let men =
+        json!({"code": "MEN", "name": "男士套餐", "price": "100.00", "items": ["BLOOD", "LIVER", "DR"], "applicability": {"sex": "男"}});
     let (s, b) = api.call(Method::POST, "/api/v1/checkup/packages", Some(men)).await;
     assert_eq!(s, 200, "{b}");
     let questionnaire = json!({
@@ -50,11 +51,9 @@ async fn with_mens_package(backend: Backend) -> Api {
 
 /// A form's fields as a body (`application/x-www-form-urlencoded`, repeats kept).
 fn form(fields: &[(&str, &str)]) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        s.append_pair(k, v);
-    }
-    s.finish()
+    let mut u = reqwest::Url::parse("http://form/").unwrap();
+    u.query_pairs_mut().extend_pairs(fields);
+    u.query().unwrap_or_default().to_string()
 }
 
 /// Posts a form; the status, the `Location` (if any), whether a session cookie was set, the page.
@@ -62,7 +61,11 @@ async fn post(client: &reqwest::Client, url: &str, body: String) -> (u16, String
     let r = client.post(url).header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
     let status = r.status().as_u16();
     let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
-    let session = r.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("hops_patient=") && !c.to_str().unwrap().starts_with("hops_patient=;"));
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("hops_patient=") && !c.to_str().unwrap().starts_with("hops_patient=;"));
     (status, location, session, r.text().await.unwrap())
 }
 
@@ -104,7 +107,8 @@ fn body(fields: &[(&'static str, String)]) -> String {
 fn identify(query: &str, n: u32, code: &str) -> String {
     let (id, phone) = (id_number(n), format!("139{n:08}"));
     let request = format!("r{n}");
-    let mut fields = vec![("query", query), ("request", &request), ("name", "周建国"), ("id_number", &id), ("phone", &phone), ("code", code)];
+    let mut fields =
+        vec![("query", query), ("request", &request), ("name", "周建国"), ("id_number", &id), ("phone", &phone), ("code", code)];
     if code.is_empty() {
         fields.push(("send_code", "1"));
     }
@@ -122,7 +126,10 @@ async fn unfit_add_ons_are_neither_offered_nor_booked(backend: Backend) {
     assert!(page.contains("只列出适合男性的项目"), "{page}");
     // The date comes first, the items folded by body part.
     assert!(page.find("选择体检日期").unwrap() < page.find("套餐内项目").unwrap());
-    assert!(page.contains("<summary>血液<span class=\"muted\">2 项</span></summary>") && !page.contains("<details class=\"h5-part\" open>"), "{page}");
+    assert!(
+        page.contains("<summary>血液<span class=\"muted\">2 项</span></summary>") && !page.contains("<details class=\"h5-part\" open>"),
+        "{page}"
+    );
     // On a package for anyone it is offered: whom an add-on fits is the package's.
     let basic = client.get(format!("{base}/packages/BASIC")).send().await.unwrap().text().await.unwrap();
     assert!(basic.contains(r#"name="add" value="TCT""#));
@@ -194,7 +201,10 @@ async fn health_answers_are_posted_never_in_an_address(backend: Backend) {
     bad.extend([("a.smoking", "偶尔".into()), ("a.screening", "没做过".into()), ("age", "200".into()), ("answered", "1".into())]);
     let (s, location, _, page) = post(&client, &format!("{base}/packages/MEN/advice"), body(&bad)).await;
     assert_eq!((s, location.as_str()), (422, ""), "{page}");
-    assert!(page.contains(r#"<div class="form-q has-error" id="q-smoking""#) && page.contains("「您是否吸烟？」没有选项「偶尔」"), "{page}");
+    assert!(
+        page.contains(r#"<div class="form-q has-error" id="q-smoking""#) && page.contains("「您是否吸烟？」没有选项「偶尔」"),
+        "{page}"
+    );
     assert!(page.contains(r#"id="age-error">年龄须为 0–120 之间的整数，也可不填</p>"#), "{page}");
     assert!(page.contains(r#"name="a.screening" value="没做过" checked"#) && page.contains(r#"value="200""#), "kept");
     seen.extend(addresses(&page));
@@ -237,7 +247,8 @@ async fn health_answers_are_posted_never_in_an_address(backend: Backend) {
     let linked = format!("{base}/packages/MEN/advice?answered=1&advised=1&a.smoking=%E5%90%B8%E7%83%9F&age=45");
     let page = client.get(&linked).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("您是否吸烟？") && !page.contains(r#"value="吸烟" checked"#) && !page.contains(r#"value="45""#), "{page}");
-    let page = client.get(format!("{base}/packages/MEN?advised=1&a.smoking=%E5%90%B8%E7%83%9F")).send().await.unwrap().text().await.unwrap();
+    let page =
+        client.get(format!("{base}/packages/MEN?advised=1&a.smoking=%E5%90%B8%E7%83%9F")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("为您推荐") && !page.contains("a.smoking"), "{page}");
 
     // No address any page gave or any redirect went to carries an answer.
