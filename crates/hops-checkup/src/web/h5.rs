@@ -22,7 +22,7 @@ use hops_platform::web::{FormErrors, Method, Routes, Scope};
 use hops_platform::{Error, FieldError};
 use serde::Deserialize;
 
-use super::h5_select::{Posted, at_items, check, on_sale, package_page, package_view, posted};
+use super::h5_select::{Posted, at_items, check, married, on_sale, package_page, package_view, posted};
 use crate::booking::service::{BookingRequest, Refusal};
 use crate::booking::store::ListedBooking;
 use crate::catalogue::model::{Catalogue, Package, validate};
@@ -277,11 +277,7 @@ async fn book(v: PatientVisit, ClientKey(caller): ClientKey, body: String) -> R 
         name: f.name.clone(),
         id_number: f.id_number.clone(),
         phone: f.phone.clone(),
-        married: match f.married.as_str() {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        },
+        married: married(&f.married),
         idempotency_key: (!f.request.is_empty()).then(|| format!("h5-{}", f.request)),
     };
     match s.identify_and_book(&request, &f.code).await {

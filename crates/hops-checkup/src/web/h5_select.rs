@@ -108,6 +108,15 @@ pub(super) fn posted(body: &str) -> Result<Posted, Error> {
     Ok(p)
 }
 
+/// The marital status as the forms say it (`yes`, `no`; anything else: not said).
+pub(super) fn married(said: &str) -> Option<bool> {
+    match said {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
 impl Posted {
     /// What the person said of themselves (anything unclear is unknown).
     pub(super) fn respondent(&self) -> Respondent {
@@ -118,11 +127,7 @@ impl Posted {
                 _ => None,
             },
             age: self.age.parse().ok().filter(|a| *a <= 120),
-            married: match self.married.as_str() {
-                "yes" => Some(true),
-                "no" => Some(false),
-                _ => None,
-            },
+            married: married(&self.married),
         }
     }
 
