@@ -45,8 +45,8 @@ pub(super) struct Chosen {
     pub(super) keep: Vec<String>,
     pub(super) add: Vec<String>,
     pub(super) date: String,
-    /// The form lists the kept package items (`sel=1`): none kept means none. Without it (a
-    /// first visit) the whole package is kept.
+    /// The form lists the kept package items (`sel=1`): none kept means none. Without it and
+    /// without any `keep` (a first visit) the whole package is kept.
     pub(super) listed: bool,
 }
 
@@ -135,7 +135,11 @@ impl Posted {
     /// are not added again.
     pub(super) fn selection(&self, package: &Package) -> Selection {
         let c = &self.chosen;
-        let remove = if c.listed { package.items.iter().filter(|i| !c.keep.contains(i)).cloned().collect() } else { Vec::new() };
+        let remove = if c.listed || !c.keep.is_empty() {
+            package.items.iter().filter(|i| !c.keep.contains(i)).cloned().collect()
+        } else {
+            Vec::new()
+        };
         Selection { package: package.code.clone(), add: c.add.iter().filter(|a| !package.items.contains(a)).cloned().collect(), remove }
     }
 
