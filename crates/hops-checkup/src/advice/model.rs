@@ -165,6 +165,23 @@ pub struct Respondent {
     pub married: Option<bool>,
 }
 
+impl Respondent {
+    /// What is known of the person as a restriction (an age is a range of one year), for
+    /// [`crate::catalogue::model::Package::fits`].
+    pub fn known(&self) -> Applicability {
+        Applicability {
+            sex: self.sex,
+            min_age: self.age,
+            max_age: self.age,
+            marital: match self.married {
+                Some(true) => Marital::Married,
+                Some(false) => Marital::Unmarried,
+                None => Marital::Any,
+            },
+        }
+    }
+}
+
 /// Chosen options by question code.
 pub type Answers = BTreeMap<String, Vec<String>>;
 

@@ -172,5 +172,9 @@ pub(crate) fn recommend_in(cat: &Catalogue, q: &Questionnaire, r: &AdviceRequest
     selected.extend(r.add.iter().map(|c| c.trim().to_string()));
     // A package for one sex says the person's sex when they have not.
     let person = Respondent { sex: r.person.sex.or(package.applicability.sex), ..r.person };
-    model::recommend(&q.questions, &q.rules, &r.answers, &person, &selected, cat).map_err(Error::invalid)
+    let mut list = model::recommend(&q.questions, &q.rules, &r.answers, &person, &selected, cat).map_err(Error::invalid)?;
+    // Only what the package offers the person: the catalogue's one rule of what fits.
+    let known = person.known();
+    list.retain(|rec| cat.items.get(&rec.item_code).is_some_and(|i| package.fits(i, &known)));
+    Ok(list)
 }

@@ -15,7 +15,7 @@ use super::model::{self, Person, Status};
 use super::store::{self, BookingRow};
 use crate::capacity::model::{Channel, PoolKey, pools_for};
 use crate::capacity::service as capacity;
-use crate::catalogue::model::{Selection, Violation, validate};
+use crate::catalogue::model::{Catalogue, Selection, Violation, validate};
 use crate::group::model as group_model;
 use crate::group::service as group;
 
@@ -139,6 +139,16 @@ fn parse_request(r: &BookingRequest, today: LocalDay) -> std::result::Result<(Pe
         }
         _ => Err(fields),
     }
+}
+
+/// What can be checked of an individual booking request before anything is proved or taken:
+/// its fields (every problem at once), then its selection for the person the identity number
+/// names (sex, age on the day, the marital status given). The patient pages check it before
+/// spending the SMS code, so a refused request costs the patient nothing.
+pub fn precheck(cat: &Catalogue, r: &BookingRequest, today: LocalDay) -> Result<std::result::Result<(), Refusal>> {
+    let (person, day, _) = parse_request(r, today).map_err(Error::invalid)?;
+    let selection = Selection { package: r.package.trim().to_string(), add: r.add_items.clone(), remove: r.remove_items.clone() };
+    Ok(validate(cat, &selection, Some(&person.profile(day))).map(|_| ()).map_err(Refusal::Rules))
 }
 
 /// Who books, which decides what happens to a person already on file.

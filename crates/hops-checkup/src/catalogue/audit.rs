@@ -133,7 +133,7 @@ pub fn audit(cat: &Catalogue) -> Vec<Finding> {
                         ),
                     ))
                 }
-                Some(i) if !p.applicability.compatible(&i.applicability) => out.push(find(
+                Some(i) if !p.fits(i, &Applicability::anyone()) => out.push(find(
                     "package_not_applicable",
                     Some(pcode),
                     vec![code],
@@ -159,7 +159,7 @@ pub fn audit(cat: &Catalogue) -> Vec<Finding> {
                     format!("{pl}包含{}，但缺少其依赖的{}", cat.label(a), cat.label(b)),
                 )),
                 Rule::Required(a)
-                    if !items.contains(a) && cat.items.get(a).is_some_and(|i| i.active && p.applicability.compatible(&i.applicability)) =>
+                    if !items.contains(a) && cat.items.get(a).is_some_and(|i| i.active && p.fits(i, &Applicability::anyone())) =>
                 {
                     out.push(find("package_missing_required", Some(pcode), vec![a], format!("{pl}缺少必检项目{}", cat.label(a))))
                 }

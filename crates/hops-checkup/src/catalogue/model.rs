@@ -80,6 +80,7 @@ impl Applicability {
             parts.push(format!("{}性", s.label_zh()));
         }
         match (self.min_age, self.max_age) {
+            (Some(a), Some(b)) if a == b => parts.push(format!("{a} 岁")),
             (Some(a), Some(b)) => parts.push(format!("{a}–{b} 岁")),
             (Some(a), None) => parts.push(format!("{a} 岁及以上")),
             (None, Some(b)) => parts.push(format!("{b} 岁及以下")),
@@ -153,6 +154,25 @@ pub struct Package {
     /// Booked from its own daily pool instead of the individual one (特殊套餐单独设置号源).
     pub special_pool: bool,
     pub active: bool,
+}
+
+impl Package {
+    /// Whether someone the package is for — and, as far as `known` says, the person — can take
+    /// `item`. The one rule of which items fit a package: the add-ons the patient pages offer
+    /// ([`add_ons`]), the added items [`validate`] refuses (`not_for_package`), the recommended
+    /// ones, and the audit's items that do not fit their package. `known` is
+    /// [`Applicability::anyone`] when nothing is known of the person; what is known and
+    /// contradicts the package itself narrows nothing (the booking refuses the package).
+    pub fn fits(&self, item: &Item, known: &Applicability) -> bool {
+        let who = self.applicability.meet(known).unwrap_or_else(|| self.applicability.clone());
+        who.compatible(&item.applicability)
+    }
+}
+
+/// The add-ons a package offers a person of whom `known` is known: the active items outside
+/// the package that [`Package::fits`], in code order.
+pub fn add_ons<'a>(cat: &'a Catalogue, package: &Package, known: &Applicability) -> Vec<&'a Item> {
+    cat.items.values().filter(|i| i.active && !package.items.contains(&i.code) && package.fits(i, known)).collect()
 }
 
 /// A configuration rule between items.
@@ -311,6 +331,8 @@ pub fn validate(cat: &Catalogue, sel: &Selection, person: Option<&Profile>) -> R
     };
     let in_package: BTreeSet<String> = package.map(|p| p.items.iter().cloned().collect()).unwrap_or_default();
     let mut added = BTreeSet::new();
+    // Added items that do not fit the package: refused once, for that reason only.
+    let mut unfit = BTreeSet::new();
     for code in &sel.add {
         match cat.items.get(code) {
             None => v.push(Violation::new("unknown_item", &[code], format!("项目 {code} 不存在"))),
@@ -321,7 +343,19 @@ pub fn validate(cat: &Catalogue, sel: &Selection, person: Option<&Profile>) -> R
             Some(_) if !added.insert(code.clone()) => {
                 v.push(Violation::new("duplicate_item", &[code], format!("{}重复加项", cat.label(code))))
             }
-            Some(_) => {}
+            Some(i) => {
+                if let Some(p) = package.filter(|p| !p.fits(i, &Applicability::anyone())) {
+                    let message = format!(
+                        "{}仅适用于{}，与套餐「{}」的适用人群（{}）不符，不能加选",
+                        cat.label(code),
+                        i.applicability.describe(),
+                        p.name,
+                        p.applicability.describe()
+                    );
+                    v.push(Violation::new("not_for_package", &[code], message));
+                    unfit.insert(code.clone());
+                }
+            }
         }
     }
     let mut removed = BTreeSet::new();
@@ -373,7 +407,7 @@ pub fn validate(cat: &Catalogue, sel: &Selection, person: Option<&Profile>) -> R
         }
     }
     if let Some(person) = person {
-        for code in &chosen {
+        for code in chosen.difference(&unfit) {
             if let Some(item) = cat.items.get(code)
                 && let Some(why) = refusal(&item.applicability, person)
             {

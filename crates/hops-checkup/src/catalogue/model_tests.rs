@@ -153,6 +153,29 @@ fn package_applicability() {
 }
 
 #[test]
+fn added_items_fit_the_package() {
+    // Q for men: E (women, married) is neither offered nor accepted as an add-on, with or
+    // without a person; G (men) and F (50–75) are; knowing the person's age narrows F away.
+    let mut cat = catalogue(vec![]);
+    cat.packages.get_mut("Q").unwrap().applicability = Applicability { sex: Some(Sex::Male), ..Applicability::anyone() };
+    let q = cat.packages["Q"].clone();
+    let offered = |known: &Applicability| add_ons(&cat, &q, known).iter().map(|i| i.code.as_str()).collect::<Vec<_>>();
+    assert_eq!(offered(&Applicability::anyone()), ["B", "C", "D", "F", "G", "MRI"]);
+    let thirty = Applicability { min_age: Some(30), max_age: Some(30), ..Applicability::anyone() };
+    assert_eq!(offered(&thirty), ["B", "C", "D", "G", "MRI"]);
+    // What is known and contradicts the package narrows nothing: the booking refuses the package.
+    let woman = Applicability { sex: Some(Sex::Female), ..Applicability::anyone() };
+    assert_eq!(offered(&woman), offered(&Applicability::anyone()));
+    for person in [None, Some(MAN_30)] {
+        let v = validate(&cat, &sel("Q", &["E", "G"], &[]), person.as_ref()).unwrap_err();
+        assert_eq!(codes(&Err(v.clone())), vec!["not_for_package"], "{person:?}: one refusal for E, none for G");
+        assert_eq!(v[0].message, "「项目E」仅适用于女性、已婚者，与套餐「套餐Q」的适用人群（男性）不符，不能加选");
+        assert_eq!(v[0].items, vec![s("E")]);
+    }
+    assert!(validate(&cat, &sel("Q", &["G", "F"], &[]), None).is_ok());
+}
+
+#[test]
 fn prices() {
     let cat = catalogue(vec![]);
     // P: list 600 for 500. Shares: A 83.33, B 166.67, C the rest 250.00.

@@ -8,7 +8,7 @@
 pub mod group;
 pub mod group_store;
 
-use hops_kernel::{IdCardNumber, Phone};
+use hops_kernel::Phone;
 use hops_platform::patient::{self, Kind, Signed};
 use hops_platform::{Access, Error, Result};
 
@@ -55,10 +55,15 @@ impl Site {
 
     /// Checks the code sent to the booking's phone and books as that phone. Only a booking made
     /// opens a session (the platform's patient login): a refused attempt (rules, an identity on
-    /// file with another phone, capacity, …) signs nobody in.
+    /// file with another phone, capacity, …) signs nobody in. What the request itself says is
+    /// checked first — its fields, and its selection for the person its identity number names —
+    /// so a refusal there leaves the code unspent.
     pub async fn identify_and_book(&self, r: &BookingRequest, code: &str) -> Result<Identified> {
         let today = self.access.now().local_day();
-        IdCardNumber::parse(r.id_number.trim(), today).map_err(|e| Error::invalid_field("person.id_number", e.to_string()))?;
+        let cat = crate::catalogue::service::load(&self.access).await?;
+        if let Err(refusal) = booking::precheck(&cat, r, today)? {
+            return Ok(Identified::Refused(refusal));
+        }
         let phone: Phone = patient::service::parse_phone(&r.phone, "person.phone")?;
         self.0.prove(&phone, PURPOSE, code).await?;
         let p = Patient { access: self.as_visitor(Kind::Patient, phone) };

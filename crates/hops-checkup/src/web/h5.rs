@@ -1,8 +1,9 @@
-//! Patient H5 pages (`/p/{hospital_code}/checkup…`): packages with items by body part, live
-//! validation and price, a date from live availability, identification by SMS code (which signs
-//! the patient in through the platform's patient login), payment
-//! through WeChat Pay (the sandbox locally), my orders with cancel, refund and reschedule.
-//! Mobile-first, server-rendered, a few lines of script for the live price (works without).
+//! Patient H5 pages (`/p/{hospital_code}/checkup…`): packages; the selection page (date first,
+//! items folded by body part, fitting add-ons, live price — `h5_select`); the booking page with
+//! the order and identification by SMS code (which signs the patient in through the platform's
+//! patient login), every refusal at its field; payment through WeChat Pay (the sandbox locally),
+//! my orders with cancel, refund and reschedule. Mobile-first, server-rendered, a few lines of
+//! script for the live price (works without).
 
 // Handlers answer with a page either way; `Err` is the page of a refusal, not a rare error.
 #![allow(clippy::result_large_err)]
@@ -10,29 +11,30 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, RawQuery};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hops_kernel::{LocalDay, Money};
-use hops_platform::Error;
-use hops_platform::patient::web::messages;
+use hops_platform::patient::web::with_status;
 use hops_platform::patient::{Kind, PatientPage, PatientVisit};
 use hops_platform::throttle::ClientKey;
-use hops_platform::web::{Method, Routes, Scope};
+use hops_platform::web::{FormErrors, Method, Routes, Scope};
+use hops_platform::{Error, FieldError};
 use serde::Deserialize;
 
+use super::h5_select::{Posted, at_items, check, married, on_sale, package_page, package_view, posted};
 use crate::booking::service::{BookingRequest, Refusal};
 use crate::booking::store::ListedBooking;
-use crate::catalogue::model::{BODY_PARTS, Catalogue, Package, Selection, Violation, validate};
+use crate::catalogue::model::{Catalogue, Package, validate};
 use crate::h5::{Identified, Patient, Site};
 
 pub fn routes() -> Routes {
     Routes::scoped(Scope::Visitor)
         .public(Method::Get, "/p/{hospital_code}/checkup", "体检预约（患者端）：套餐", home)
-        .public(Method::Get, "/p/{hospital_code}/checkup/packages/{package}", "体检预约（患者端）：选择项目与日期", package_page)
+        .public(Method::Get, "/p/{hospital_code}/checkup/packages/{package}", "体检预约（患者端）：选择日期与项目", package_page)
         .public(Method::Post, "/p/{hospital_code}/checkup/packages/{package}/check", "体检预约（患者端）：校验与计价", check)
-        .public(Method::Get, "/p/{hospital_code}/checkup/book", "体检预约（患者端）：身份验证", book_page)
-        .public(Method::Post, "/p/{hospital_code}/checkup/book", "体检预约（患者端）：提交预约", book)
+        .public(Method::Get, "/p/{hospital_code}/checkup/book", "体检预约（患者端）：确认预约与身份验证", book_page)
+        .public(Method::Post, "/p/{hospital_code}/checkup/book", "体检预约（患者端）：确认所选、获取验证码、提交预约", book)
         .public(Method::Get, "/p/{hospital_code}/checkup/orders", "体检预约（患者端）：我的预约", orders)
         .public(Method::Get, "/p/{hospital_code}/checkup/orders/{booking}", "体检预约（患者端）：预约详情", order)
         .public(Method::Post, "/p/{hospital_code}/checkup/orders/{booking}/{action}", "体检预约（患者端）：支付、取消、退款、改约", act)
@@ -85,124 +87,28 @@ async fn home(v: PatientVisit) -> R {
     s.render(HomePage { hospital: s.name.clone(), base: format!("/p/{}/checkup", s.code), packages })
 }
 
-/// An item on the selection page.
-struct Choice {
+// ---- identification and booking ----
+
+/// A line of the order on the booking page.
+struct Line {
     code: String,
     name: String,
     price: Money,
-    meaning: String,
-    in_package: bool,
-    chosen: bool,
+    added: bool,
+    error: String,
 }
 
-#[derive(Template)]
-#[template(path = "h5_package.html")]
-struct PackagePage {
-    hospital: String,
-    base: String,
-    package: Package,
-    groups: Vec<(String, Vec<Choice>)>,
-    days: Vec<(String, String, i64)>,
-    date: String,
-    summary: Summary,
-}
-
-/// Price and problems of a selection, shown live.
-#[derive(Template)]
-#[template(path = "h5_summary.html")]
-struct Summary {
-    total: Option<Money>,
-    violations: Vec<Violation>,
-}
-
-/// What the selection form carries: package items kept, items added, the date.
+/// What the patient typed into the identification form, kept as typed when it is refused.
 #[derive(Default)]
-pub struct Chosen {
-    pub(super) keep: Vec<String>,
-    pub(super) add: Vec<String>,
-    pub(super) date: String,
+struct Identify {
+    name: String,
+    id_number: String,
+    phone: String,
+    married: String,
+    code: String,
+    /// Identifies this submission: a second click books nothing twice (Idempotency-Key).
+    request: String,
 }
-
-/// Reads repeated `keep=…&add=…` form fields (serde_urlencoded does not collect repeats).
-pub(super) fn chosen(query: &str) -> Chosen {
-    let mut c = Chosen::default();
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        match &*k {
-            "keep" => c.keep.push(v.into_owned()),
-            "add" => c.add.push(v.into_owned()),
-            "date" => c.date = v.into_owned(),
-            _ => {}
-        }
-    }
-    c
-}
-
-fn selection(cat: &Catalogue, package: &str, c: &Chosen, first_visit: bool) -> Selection {
-    let items = cat.packages.get(package).map(|p| p.items.clone()).unwrap_or_default();
-    let remove = if first_visit { Vec::new() } else { items.iter().filter(|i| !c.keep.contains(i)).cloned().collect() };
-    Selection { package: package.to_string(), add: c.add.iter().filter(|a| !items.contains(a)).cloned().collect(), remove }
-}
-
-fn summary(cat: &Catalogue, sel: &Selection) -> Summary {
-    match validate(cat, sel, None) {
-        Ok(p) => Summary { total: Some(p.total), violations: Vec::new() },
-        Err(v) => Summary { total: None, violations: v },
-    }
-}
-
-async fn package_page(v: PatientVisit, Path((_, package)): Path<(String, String)>, raw: axum::extract::RawQuery) -> R {
-    let (s, _) = checkup_site(v);
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
-    let Some(p) = cat.packages.get(&package).filter(|p| p.active).cloned() else { return Err(s.fail(Error::not_found("套餐"))) };
-    let query = raw.0.unwrap_or_default();
-    let c = chosen(&query);
-    let sel = selection(&cat, &package, &c, query.is_empty());
-    let mut groups: BTreeMap<usize, (String, Vec<Choice>)> = BTreeMap::new();
-    for item in cat.items.values().filter(|i| i.active) {
-        let in_package = p.items.contains(&item.code);
-        let chosen = if in_package { !sel.remove.contains(&item.code) } else { sel.add.contains(&item.code) };
-        let rank = BODY_PARTS.iter().position(|b| *b == item.body_part).unwrap_or(BODY_PARTS.len());
-        groups.entry(rank).or_insert_with(|| (item.body_part.clone(), Vec::new())).1.push(Choice {
-            code: item.code.clone(),
-            name: item.name.clone(),
-            price: item.price,
-            meaning: item.meaning.clone(),
-            in_package,
-            chosen,
-        });
-    }
-    for (_, list) in groups.values_mut() {
-        list.sort_by_key(|c| (!c.in_package, c.code.clone()));
-    }
-    let today = s.access.now().local_day();
-    let avail = crate::capacity::service::availability(&s.access, today.plus_days(1), today.plus_days(30), &package)
-        .await
-        .map_err(|e| s.fail(e))?;
-    let days = avail
-        .into_iter()
-        .filter(|a| !a.closed)
-        .map(|a| (a.day.to_string(), format!("{} 周{}", a.day, WEEKDAYS[a.day.weekday().to_monday_zero_offset() as usize]), a.remaining))
-        .collect();
-    s.render(PackagePage {
-        hospital: s.name.clone(),
-        base: format!("/p/{}/checkup", s.code),
-        summary: summary(&cat, &sel),
-        package: p,
-        groups: groups.into_values().collect(),
-        days,
-        date: c.date,
-    })
-}
-
-const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
-
-async fn check(v: PatientVisit, Path((_, package)): Path<(String, String)>, body: String) -> R {
-    let (s, _) = checkup_site(v);
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
-    s.render(summary(&cat, &selection(&cat, &package, &chosen(&body), false)))
-}
-
-// ---- identification and booking ----
 
 #[derive(Template)]
 #[template(path = "h5_book.html")]
@@ -211,127 +117,186 @@ struct BookPage {
     base: String,
     package: Package,
     date: String,
+    /// The selection as form fields (no health answer is part of it).
     query: String,
+    back: String,
     total: Money,
-    items: Vec<(String, Money, bool)>,
-    f_name: String,
-    f_id_number: String,
-    f_phone: String,
-    f_married: String,
-    /// Identifies this submission: a second click books nothing twice (Idempotency-Key).
-    f_request: String,
+    lines: Vec<Line>,
+    f: Identify,
     notice: String,
-    errors: Vec<String>,
+    errors: FormErrors,
 }
 
-async fn book_view(s: &Site, query: &str, form: BTreeMap<String, String>, notice: String, errors: Vec<String>) -> R {
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
-    let c = chosen(query);
-    let package = form
-        .get("package")
-        .cloned()
-        .or_else(|| url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "package").map(|(_, v)| v.into_owned()))
-        .unwrap_or_default();
-    let Some(p) = cat.packages.get(&package).cloned() else { return Err(s.fail(Error::not_found("套餐"))) };
-    let sel = selection(&cat, &package, &c, false);
-    let priced = match validate(&cat, &sel, None) {
-        Ok(priced) => priced,
-        Err(v) => {
-            let back = format!("/p/{}/checkup/packages/{package}?{query}", s.code);
-            let text = v.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("；");
-            return Err(s.message(StatusCode::UNPROCESSABLE_ENTITY, "请调整所选项目", &text, &back));
-        }
-    };
-    if LocalDay::parse(&c.date).is_err() {
-        let back = format!("/p/{}/checkup/packages/{package}?{query}", s.code);
-        return Err(s.message(StatusCode::UNPROCESSABLE_ENTITY, "请选择体检日期", "请先选择一个可预约的日期", &back));
+/// The problems of the selection itself — the date (given, open, with places left) and the
+/// catalogue's rules without a person — at their fields.
+async fn selection_problems(s: &Site, cat: &Catalogue, p: &Package, form: &Posted) -> Result<Vec<FieldError>, Response> {
+    let mut errors = Vec::new();
+    let today = s.access.now().local_day();
+    let date = form.chosen.date.as_str();
+    match LocalDay::parse(date) {
+        Err(_) if date.is_empty() => errors.push(FieldError::new("date", "请选择体检日期")),
+        Err(_) => errors.push(FieldError::new("date", "请从列表中选择体检日期")),
+        Ok(day) => match crate::booking::model::check_day(day, today) {
+            Err(e) => errors.push(FieldError::new("date", e)),
+            Ok(()) => {
+                let avail = crate::capacity::service::availability(&s.access, day, day, &p.code).await.map_err(|e| s.fail(e))?;
+                match avail.first() {
+                    Some(a) if a.closed => errors.push(FieldError::new("date", format!("{day} 不开放体检，请选择其他日期"))),
+                    Some(a) if a.remaining <= 0 => errors.push(FieldError::new("date", format!("{day} 已约满，请选择其他日期"))),
+                    _ => {}
+                }
+            }
+        },
     }
-    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let items = priced
+    if let Err(v) = validate(cat, &form.selection(p), None) {
+        errors.extend(at_items(&v));
+    }
+    Ok(errors)
+}
+
+/// The booking page for a selection: the order with its price and the identification form
+/// (`errors` at their fields) — or, when the selection itself has problems, the selection page
+/// with them at the date and the items (422).
+async fn book_view(s: &Site, form: &Posted, f: Identify, notice: &str, errors: Vec<FieldError>) -> R {
+    let (cat, p) = on_sale(s, &form.package).await?;
+    let problems = selection_problems(s, &cat, &p, form).await?;
+    let priced = match validate(&cat, &form.selection(&p), None) {
+        Ok(priced) if problems.is_empty() => priced,
+        _ => return package_view(s, &cat, &p, form, problems).await,
+    };
+    let errors = FormErrors::new(errors);
+    let lines = priced
         .items
         .iter()
-        .map(|(code, price, src)| {
-            (cat.items.get(code).map_or(code.clone(), |i| i.name.clone()), *price, *src == crate::catalogue::model::Source::Added)
+        .map(|(code, price, src)| Line {
+            name: cat.items.get(code).map_or(code.clone(), |i| i.name.clone()),
+            price: *price,
+            added: *src == crate::catalogue::model::Source::Added,
+            error: errors.get(&format!("item.{code}")),
+            code: code.clone(),
         })
         .collect();
+    let query = form.selection_query(&p);
     s.render(BookPage {
         hospital: s.name.clone(),
         base: format!("/p/{}/checkup", s.code),
+        back: format!("/p/{}/checkup/packages/{}?{query}", s.code, p.code),
         package: p,
-        date: c.date,
-        query: query.to_string(),
+        date: form.chosen.date.clone(),
+        query,
         total: priced.total,
-        items,
-        f_name: f("name"),
-        f_id_number: f("id_number"),
-        f_phone: f("phone"),
-        f_married: f("married"),
-        f_request: form.get("request").cloned().unwrap_or_else(|| hops_platform::crypto::random_token(12)),
-        notice,
+        lines,
+        f: Identify { request: if f.request.is_empty() { hops_platform::crypto::random_token(12) } else { f.request }, ..f },
+        notice: notice.into(),
         errors,
     })
 }
 
-async fn book_page(v: PatientVisit, raw: axum::extract::RawQuery) -> R {
+/// `GET …/book?package=…&keep=…&add=…&date=…`: a selection in a link.
+async fn book_page(v: PatientVisit, RawQuery(raw): RawQuery) -> R {
     let (s, _) = checkup_site(v);
-    book_view(&s, &raw.0.unwrap_or_default(), BTreeMap::new(), String::new(), Vec::new()).await
+    let link = posted(raw.as_deref().unwrap_or("")).map_err(|e| s.fail(e))?;
+    let form = Posted { package: link.package, chosen: link.chosen, ..Posted::default() };
+    book_view(&s, &form, Identify::default(), "", Vec::new()).await
 }
 
-async fn book(v: PatientVisit, ClientKey(caller): ClientKey, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> R {
+/// A refusal of the identification form at the fields it concerns: the service's `person.*`
+/// fields at their inputs, a refusal without a field where it belongs (a full or taken date at
+/// the date, another phone on file at the phone, codes asked for too often at the code), and
+/// anything else for the form.
+fn at_fields(e: &Error) -> Vec<FieldError> {
+    const FIELDS: [&str; 6] = ["name", "id_number", "phone", "married", "code", "date"];
+    let field = |f: &str| {
+        let f = f.strip_prefix("person.").unwrap_or(f);
+        if FIELDS.contains(&f) { f.to_string() } else { "form".to_string() }
+    };
+    if !e.fields().is_empty() {
+        return e.fields().iter().map(|f| FieldError::new(field(&f.field), f.message.clone())).collect();
+    }
+    let at = match e.code() {
+        "capacity_full" | "closed" | "duplicate_booking" => "date",
+        "phone_mismatch" => "phone",
+        "too_soon" | "too_many" | "too_many_requests" | "sms_unavailable" => "code",
+        _ => "form",
+    };
+    vec![FieldError::new(at, e.public_message())]
+}
+
+/// The fields of the identification form (one value each), within bounds.
+fn identify_fields(body: &str) -> Result<BTreeMap<String, String>, Error> {
+    let mut out = BTreeMap::new();
+    for (n, (k, v)) in url::form_urlencoded::parse(body.as_bytes()).enumerate() {
+        // The selection travels in `query` (read by `posted` within its own bounds).
+        if n >= 30 || v.len() > 20_000 || (k != "query" && v.chars().count() > 100) {
+            return Err(Error::client(413, "form_too_large", "提交的内容超出限制，请返回重新填写"));
+        }
+        out.insert(k.into_owned(), v.into_owned());
+    }
+    Ok(out)
+}
+
+/// `POST …/book`: from the selection page (`step=review`) the booking page or the selection's
+/// problems; from the booking page an SMS code (`send_code`) or the booking.
+async fn book(v: PatientVisit, ClientKey(caller): ClientKey, body: String) -> R {
     let (s, _) = checkup_site(v);
-    let query = form.get("query").cloned().unwrap_or_default();
-    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
-    if form.contains_key("send_code") {
-        return match s.send_code(&field("phone"), &caller).await {
-            Ok(()) => book_view(&s, &query, form.clone(), "验证码已发送，请查看短信".into(), Vec::new()).await,
-            Err(e) if e.status() < 500 => {
-                let mut page = book_view(&s, &query, form.clone(), String::new(), messages(&e)).await?;
-                *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-                Ok(page)
-            }
+    if url::form_urlencoded::parse(body.as_bytes()).any(|(k, v)| k == "step" && v == "review") {
+        let form = posted(&body).map_err(|e| s.fail(e))?;
+        return book_view(&s, &form, Identify::default(), "", Vec::new()).await;
+    }
+    let fields = identify_fields(&body).map_err(|e| s.fail(e))?;
+    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let link = posted(&field("query")).map_err(|e| s.fail(e))?;
+    let form = Posted { package: link.package, chosen: link.chosen, ..Posted::default() };
+    let f = Identify {
+        name: field("name"),
+        id_number: field("id_number"),
+        phone: field("phone"),
+        married: field("married"),
+        code: field("code"),
+        request: field("request"),
+    };
+    let refused = |e: &Error| e.status() < 500 || e.code() == "sms_unavailable";
+    if fields.contains_key("send_code") {
+        return match s.send_code(&f.phone, &caller).await {
+            Ok(()) => book_view(&s, &form, f, "验证码已发送，请查看短信", Vec::new()).await,
+            Err(e) if refused(&e) => Ok(with_status(e.status(), book_view(&s, &form, f, "", at_fields(&e)).await?)),
             Err(e) => Err(s.fail(e)),
         };
     }
-    let c = chosen(&query);
-    let cat = crate::catalogue::service::load(&s.access).await.map_err(|e| s.fail(e))?;
-    let sel = selection(&cat, &field("package"), &c, false);
+    let (_, p) = on_sale(&s, &form.package).await?;
+    let sel = form.selection(&p);
     let request = BookingRequest {
-        package: sel.package,
+        package: p.code.clone(),
         add_items: sel.add,
         remove_items: sel.remove,
-        date: c.date,
+        date: form.chosen.date.clone(),
         pool: "individual".into(),
         employer: None,
         group_card: None,
         booked_by: String::new(),
-        name: field("name"),
-        id_number: field("id_number"),
-        phone: field("phone"),
-        married: match field("married").as_str() {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        },
-        idempotency_key: form.get("request").map(|r| format!("h5-{r}")),
+        name: f.name.clone(),
+        id_number: f.id_number.clone(),
+        phone: f.phone.clone(),
+        married: married(&f.married),
+        idempotency_key: (!f.request.is_empty()).then(|| format!("h5-{}", f.request)),
     };
-    match s.identify_and_book(&request, &field("code")).await {
+    match s.identify_and_book(&request, &f.code).await {
         Ok(Identified::Booked { token, booked }) => {
             let to = format!("/p/{}/checkup/orders/{}", s.code, booked.booking.id);
             Ok(([(header::SET_COOKIE, s.session_cookie(Kind::Patient, &token))], Redirect::to(&to)).into_response())
         }
-        // No session: the code is used up, a corrected submission asks for a new one.
+        // No session. Only the unstated marital status stands in the way: asked at its field.
         Ok(Identified::Refused(Refusal::Rules(v))) => {
-            let mut errors: Vec<String> = v.into_iter().map(|v| v.message).collect();
-            errors.push("请调整后重新获取验证码提交".into());
-            let mut page = book_view(&s, &query, form.clone(), String::new(), errors).await?;
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(page)
+            let errors = v
+                .iter()
+                .flat_map(|v| match v.code {
+                    "marital_unknown" => vec![FieldError::new("married", v.message.clone())],
+                    _ => at_items(std::slice::from_ref(v)),
+                })
+                .collect();
+            Ok(with_status(422, book_view(&s, &form, f, "", errors).await?))
         }
-        Err(e) if e.status() < 500 => {
-            let mut page = book_view(&s, &query, form.clone(), String::new(), messages(&e)).await?;
-            *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-            Ok(page)
-        }
+        Err(e) if refused(&e) => Ok(with_status(e.status(), book_view(&s, &form, f, "", at_fields(&e)).await?)),
         Err(e) => Err(s.fail(e)),
     }
 }

@@ -10,6 +10,7 @@ mod api_pay;
 mod h5;
 mod h5_advice;
 mod h5_group;
+mod h5_select;
 mod pages;
 mod pages_advice;
 mod pages_booking;

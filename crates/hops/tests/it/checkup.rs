@@ -239,7 +239,7 @@ async fn never_overbooked_under_concurrency(backend: Backend) {
 }
 
 /// Ids of the hospital's bookings that hold places, from the database.
-async fn booked_ids(api: &Api) -> Vec<i64> {
+pub(crate) async fn booked_ids(api: &Api) -> Vec<i64> {
     use sqlx::Row;
     let mut c = hops_platform::db::connect_one(api.app.database_url()).await.unwrap();
     sqlx::query("SELECT id FROM checkup_bookings WHERE status = 'pending_payment' ORDER BY id")

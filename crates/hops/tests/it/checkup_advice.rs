@@ -539,35 +539,49 @@ async fn patient_questionnaire_and_invoice(backend: Backend) {
     // The selection page offers the questionnaire; it asks the active questions.
     let (s, _, page) = get(format!("{base}/packages/BASIC")).await;
     assert!(s == 200 && page.contains("填写健康问卷，获取加项建议"));
-    let selection = format!("keep=BLOOD&keep=LIVER&keep=DR&date={date}");
+    let selection = format!("sel=1&keep=BLOOD&keep=LIVER&keep=DR&date={date}");
     let (s, _, page) = get(format!("{base}/packages/BASIC/advice?{selection}")).await;
     assert_eq!(s, 200);
-    assert!(page.contains("您是否吸烟？") && page.contains("近两年做过乳腺检查吗？") && !page.contains("推荐加选"));
-    // Answers: the recommendations with their reasons, what they replace; chosen items left out.
+    assert!(page.contains("您是否吸烟？") && page.contains("近两年做过乳腺检查吗？") && !page.contains("为您推荐"));
+    // Answers (posted): the selection page with the recommendations, their reasons and what
+    // they exclude, none ticked; chosen items left out.
+    let post = |body: String| {
+        let client = api.app.client();
+        let url = format!("{base}/packages/BASIC/advice");
+        async move {
+            let r = client.post(url).header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
     let answers = "answered=1&a.smoking=%E5%90%B8%E7%83%9F&a.drink=%E7%BB%8F%E5%B8%B8&sex=M&age=45";
-    let (s, _, page) = get(format!("{base}/packages/BASIC/advice?{selection}&{answers}")).await;
+    let (s, page) = post(format!("{selection}&{answers}")).await;
     assert_eq!(s, 200);
     for text in [
-        "推荐加选",
+        "为您推荐",
         "胸部CT",
-        "长期吸烟者肺癌风险高，建议低剂量螺旋CT",
-        "将替换已选的「胸部DR」",
+        "推荐理由：长期吸烟者肺癌风险高，建议低剂量螺旋CT",
+        "与「胸部DR」不能同时选择，选它时请去掉后者",
         "腹部彩超",
-        "饮酒者脂肪肝多见",
+        "推荐理由：饮酒者脂肪肝多见",
         "+¥120.00",
     ] {
         assert!(page.contains(text), "{text}: {page}");
     }
+    assert!(page.contains(r#"name="add" value="CT">"#) && page.contains(r#"name="add" value="USABD">"#), "not ticked");
     assert!(!page.contains("经常饮酒易致肝损伤"), "liver function is in the package");
-    let (s, _, page) = get(format!("{base}/packages/BASIC/advice?{selection}&answered=1&a.smoking=%E5%81%B6%E5%B0%94")).await;
+    let (s, page) = post(format!("{selection}&answered=1&a.smoking=%E5%81%B6%E5%B0%94")).await;
     assert!(s == 422 && page.contains("「您是否吸烟？」没有选项「偶尔」"), "{s}");
-    // Adding the picked ones: the CT replaces the DR, back on the selection page with the price.
-    let (s, location, _) = get(format!("{base}/packages/BASIC/advice/add?{selection}&pick=CT&pick=USABD")).await;
-    assert_eq!(s, 303);
-    assert_eq!(location, format!("/p/tj/checkup/packages/BASIC?keep=BLOOD&keep=LIVER&add=CT&add=USABD&date={date}"));
-    let (_, _, page) = get(format!("{}{location}", api.app.url)).await;
+    // The patient ticks them and drops the DR the CT excludes: the price follows.
+    let client = api.app.client();
+    let r = client
+        .post(format!("{base}/packages/BASIC/check"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("sel=1&keep=BLOOD&keep=LIVER&add=CT&add=USABD")
+        .send()
+        .await
+        .unwrap();
     // BASIC 100.00 less DR's share (80/170 of 100 = 47.06), plus CT 300 and the ultrasound 120.
-    assert!(page.contains("¥472.94"), "{page}");
+    assert!(r.text().await.unwrap().contains("¥472.94"));
 
     // Invoices: only with a session, only one's own booking, only once paid.
     let (patient, id, _) = h5_book(&api, 21, &date).await;
@@ -652,10 +666,16 @@ async fn questionnaire_and_invoice_in_a_browser() {
     }
     d.find(By::Id("age")).await.unwrap().send_keys("45").await.unwrap();
     click(d, "#get-advice").await;
-    let t = browser.wait_for("推荐加选").await;
-    assert!(t.contains("胸部CT") && t.contains("将替换已选的「胸部DR」") && t.contains("有肝病家族史"), "{t}");
+    let t = browser.wait_for("为您推荐").await;
+    assert!(t.contains("胸部CT") && t.contains("与「胸部DR」不能同时选择") && t.contains("有肝病家族史"), "{t}");
     shot(d, "h5-advice-2-recommendations").await;
-    click(d, "#add-recommended").await;
+    // Suggested, not ticked: the patient ticks them and drops the DR.
+    for css in ["#recommended input[value=CT]", "#recommended input[value=USABD]"] {
+        assert!(!d.find(By::Css(css)).await.unwrap().is_selected().await.unwrap(), "{css}");
+        click(d, css).await;
+    }
+    click(d, "#included details:nth-of-type(1) > summary").await;
+    click(d, "input[name=keep][value=DR]").await;
     let t = browser.wait_for("¥472.94").await;
     assert!(t.contains("合计"), "{t}");
     shot(d, "h5-advice-3-added").await;
