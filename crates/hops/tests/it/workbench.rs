@@ -115,6 +115,7 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     hops_master::service::create_doctor(&sys, &doctor).await.unwrap();
     user(&sys, "D101", "王建国", Role::Doctor).await;
     user(&sys, "finance", "赵丽娟", Role::Finance).await;
+    user(&sys, "auditor", "钱志强", Role::Auditor).await;
     // The nurse's care team is 内科 (NK): she calls its patients only.
     accounts::update_user(&sys, nurse, UserUpdate { display_name: "刘芳", role: Role::Nurse, disabled: false, departments: "NK" })
         .await
@@ -277,11 +278,15 @@ async fn each_role_sees_its_own_work(backend: Backend) {
     }
     assert_eq!(c.get(format!("{}/desk/tickets", d.app.url)).send().await.unwrap().status(), 403);
 
-    // Finance: nothing waits — said so, with the useful links — and the figures below.
-    let h = home(&d.app, "finance").await;
-    assert!(h.contains("id=\"work-empty\"") && h.contains("暂无待办"), "{}", between(&h, "我的待办", "</section>"));
-    assert!(between(&h, "id=\"work-empty\"", "</section>").contains("href=\"/approvals\""), "links to where work would be");
-    assert!(h.contains("医院运营概况"));
+    // Finance and the auditor: nothing waits — said so, with the useful links — and the figures
+    // below.
+    for role in ["finance", "auditor"] {
+        let h = home(&d.app, role).await;
+        assert!(h.contains("id=\"work-empty\"") && h.contains("暂无待办"), "{role}: {}", between(&h, "我的待办", "</section>"));
+        assert!(between(&h, "id=\"work-empty\"", "</section>").contains("href=\"/approvals\""), "{role}: links to where work would be");
+        assert!(h.contains("医院运营概况"), "{role}");
+        assert!(badge(&h, "/approvals").is_none(), "{role}: another's report is not theirs to approve");
+    }
 
     // Done work leaves the list: the agent answers the overdue ticket's customer and resolves it.
     tickets::act(&sys, t_overdue, hops_desk::ticket::model::Action::Resolve, "已修复").await.unwrap();

@@ -63,10 +63,7 @@ async fn queue(page: Page, Query(q): Query<Q>) -> PageResult<Html<String>> {
     let status = TaskStatus::from_code(&status_code);
     let plan_id = q.plan.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
     // 已到期: due by now; 今日应回访: due before today ends (the home page's 今日回访).
-    let due = match q.due.as_deref() {
-        Some(d @ ("1" | "today")) => d,
-        _ => "",
-    };
+    let due = q.due.as_deref().filter(|d| matches!(*d, "1" | "today")).unwrap_or("");
     let text = q.q.clone().unwrap_or_default();
     let now = access.now();
     let due_by = match due {
