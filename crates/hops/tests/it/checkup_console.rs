@@ -601,3 +601,51 @@ async fn centre_details_form(backend: Backend) {
     assert!(html.contains("示范医院健康管理中心"), "unchanged by the refused post");
     api.app.stop().await;
 }
+
+/// Workflow 3 of the tour, in Chromium: a package whose items break a rule cannot be put on sale
+/// — the form says why and saves nothing; without the clash it is saved and on sale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_that_breaks_the_rules_is_not_put_on_sale_in_a_browser() {
+    use hops_testkit::{Browser, PASSWORD, screenshot};
+    use thirtyfour::prelude::*;
+    let api = setup(Backend::Sqlite).await;
+    let browser = Browser::start().await;
+    let d = &browser.driver;
+    d.set_window_rect(0, 0, 1440, 900).await.unwrap();
+    d.goto(format!("{}/checkup/packages/form", api.app.url)).await.unwrap();
+    d.find(By::Id("hospital")).await.unwrap().send_keys("tj").await.unwrap();
+    d.find(By::Id("username")).await.unwrap().send_keys("operator").await.unwrap();
+    d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    d.find(By::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for("保存套餐").await;
+    d.find(By::Id("code")).await.unwrap().send_keys("CHEST").await.unwrap();
+    d.find(By::Id("name")).await.unwrap().send_keys("胸部专项").await.unwrap();
+    d.find(By::Id("price")).await.unwrap().send_keys("350").await.unwrap();
+    // CT and DR exclude each other (the catalogue's rule); BLOOD is required.
+    for code in ["BLOOD", "CT", "DR"] {
+        let b = d.find(By::Css(format!("input[name=items][value={code}]"))).await.unwrap();
+        b.scroll_into_view().await.unwrap();
+        b.click().await.unwrap();
+    }
+    let active = d.find(By::Css("input[name=active]")).await.unwrap();
+    if active.attr("checked").await.unwrap().is_none() {
+        active.click().await.unwrap();
+    }
+    d.find(By::Css(".form-actions button[type=submit]")).await.unwrap().click().await.unwrap();
+    let t = browser.wait_for("未保存").await;
+    assert!(t.contains("「胸部CT」与「胸部DR」不能同时选择"), "{t}");
+    assert!(find(&api, "packages", "CHEST").await.is_none(), "nothing saved");
+    screenshot(d, "checkup-package-refused").await;
+    // Without DR it is valid, saved and on sale; the patients' page offers it.
+    let dr = d.find(By::Css("input[name=items][value=DR]")).await.unwrap();
+    dr.scroll_into_view().await.unwrap();
+    dr.click().await.unwrap();
+    d.find(By::Css(".form-actions button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for("体检套餐已保存").await;
+    assert_eq!(find(&api, "packages", "CHEST").await.unwrap()["active"], true);
+    screenshot(d, "checkup-package-saved").await;
+    let h5 = reqwest::get(format!("{}/p/tj/checkup", api.app.url)).await.unwrap().text().await.unwrap();
+    assert!(h5.contains("胸部专项"), "on sale to patients");
+    browser.quit().await;
+    api.app.stop().await;
+}
