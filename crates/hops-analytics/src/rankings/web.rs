@@ -178,12 +178,12 @@ fn sorted<'a>(entries: &'a [Entry], sort: &str) -> Vec<&'a Entry> {
     v
 }
 
-/// One page of sorted entries, as rows, with its pager.
-fn page_of(entries: &[Entry], sort: &str, page: Option<i64>, base: &str) -> (Vec<RowView>, Pager) {
+/// One page of sorted entries, as rows, with its pager (its page number in `param`).
+fn page_of(entries: &[Entry], sort: &str, page: Option<i64>, base: &str, param: &str) -> (Vec<RowView>, Pager) {
     let paging = Paging::new(page, PER_PAGE);
     let all = sorted(entries, sort);
     let rows = all.iter().skip(usize::try_from(paging.offset()).unwrap_or(0)).take(PER_PAGE as usize).map(|e| row_view(e)).collect();
-    (rows, Pager::new(paging, all.len() as i64, base))
+    (rows, Pager::named(paging, all.len() as i64, base, param))
 }
 
 #[derive(Template)]
@@ -223,13 +223,8 @@ async fn ranking_view(page: &Page, q: &RankQuery, flash: Option<String>, error: 
     let hospital = service::hospital_code(access).await?;
     let sort = q.sort.as_deref().filter(|s| SORTS.iter().any(|(c, _)| c == s)).unwrap_or("rank").to_string();
     let here = format!("/rankings?month={code}&kind={}", kind.code());
-    let (rows, pager) = page_of(&r.board.ranked, &sort, q.page, &format!("{here}&sort={sort}"));
-    let (unranked, upager) = {
-        let (rows, p) = page_of(&r.board.unranked, &sort, q.upage, &format!("{here}&sort={sort}"));
-        // The unranked table pages with its own parameter.
-        let fix = |l: Option<String>| l.map(|l| l.replace("&page=", "&upage="));
-        (rows, Pager { prev: fix(p.prev), next: fix(p.next), ..p })
-    };
+    let (rows, pager) = page_of(&r.board.ranked, &sort, q.page, &format!("{here}&sort={sort}"), "page");
+    let (unranked, upager) = page_of(&r.board.unranked, &sort, q.upage, &format!("{here}&sort={sort}"), "upage");
     let sorts = SORTS.iter().map(|(c, label)| (*c, *label, format!("{here}&sort={c}#ranking-table"), *c == sort)).collect();
     Ok(RankingPage {
         shell: page.shell(format!("排行榜 · {}", month.label_zh())).with_flash(flash),
@@ -688,10 +683,13 @@ mod tests {
         assert_eq!(names("volume"), ["丙", "甲", "乙"], "most first");
         assert_eq!(names("reply"), ["丙", "甲", "乙"], "fastest first, none last");
         let many: Vec<Entry> = (1..=120).map(|i| entry(&format!("医生{i:03}"), Some(i), 1, None)).collect();
-        let (rows, pager) = page_of(&many, "rank", Some(3), "/rankings?month=2026-10&kind=doctor&sort=rank");
+        let (rows, pager) = page_of(&many, "rank", Some(3), "/rankings?month=2026-10&kind=doctor&sort=rank", "page");
         assert_eq!((rows.len(), pager.pages, pager.total), (20, 3, 120));
         assert_eq!(rows[0].rank, "101");
         assert_eq!(pager.prev.as_deref(), Some("/rankings?month=2026-10&kind=doctor&sort=rank&page=2"));
         assert!(pager.next.is_none());
+        // The second table of the page pages on its own parameter.
+        let (_, pager) = page_of(&many, "rank", Some(2), "/rankings?sort=rank", "upage");
+        assert_eq!(pager.next.as_deref(), Some("/rankings?sort=rank&upage=3"));
     }
 }

@@ -171,9 +171,14 @@ pub struct Pager {
 impl Pager {
     /// `base` is the list URL with its filters and without `page`, e.g. `/patients?q=张`.
     pub fn new(paging: Paging, total: i64, base: &str) -> Pager {
+        Pager::named(paging, total, base, "page")
+    }
+
+    /// A pager whose page number travels as `param` (a second list on one page pages on its own).
+    pub fn named(paging: Paging, total: i64, base: &str, param: &str) -> Pager {
         let pages = ((total + paging.per_page - 1) / paging.per_page).max(1);
         let sep = if base.contains('?') { '&' } else { '?' };
-        let link = |p: i64| format!("{base}{sep}page={p}");
+        let link = |p: i64| format!("{base}{sep}{param}={p}");
         Pager {
             page: paging.page,
             pages,
